@@ -1,0 +1,58 @@
+# Thin wrapper over CMake. The two commands a newcomer needs are `make demo` and `make test`; both
+# install what is missing first (Debian packages only), so they work as root on a fresh machine.
+#
+# Build trees:
+#   build/          native, RelWithDebInfo, warnings are errors   (core, server, unit tests)
+#   build-asan/     native, Debug, -fsanitize=address,undefined   (unit tests)
+#   build-wasm/     emscripten, Release                           (core + unit tests, run under Node)
+#   build-release/  native, Release                               (benchmarks)
+
+JOBS ?= 2
+CMAKE_NATIVE = cmake -G Ninja -S .
+# Debian's emscripten optimizer needs Debian's node modules (acorn), which NodeSource's node does not
+# search; ctest runs wasm tests with plain node (emcmake's default flags are rejected by Node 20).
+WASM_ENV = NODE_PATH=/usr/share/nodejs
+EMCMAKE = $(WASM_ENV) emcmake cmake -G Ninja -S . -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node
+
+.PHONY: all dependencies native asan wasm release test demo bench clean
+
+all: native
+
+dependencies:
+	@bash scripts/install-dependencies.sh
+
+native: dependencies
+	$(CMAKE_NATIVE) -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMOSAIC_WARNINGS_AS_ERRORS=ON
+	cmake --build build -j $(JOBS)
+
+asan: dependencies
+	$(CMAKE_NATIVE) -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMOSAIC_SANITIZE=ON -DMOSAIC_WARNINGS_AS_ERRORS=ON \
+	  -DMOSAIC_TEST_PREFIX=asan.
+	cmake --build build-asan -j $(JOBS)
+
+wasm: dependencies
+	$(EMCMAKE) -B build-wasm -DCMAKE_BUILD_TYPE=Release -DMOSAIC_WARNINGS_AS_ERRORS=ON -DMOSAIC_BUILD_BENCHMARKS=ON
+	$(WASM_ENV) cmake --build build-wasm -j $(JOBS)
+
+release: dependencies
+	$(CMAKE_NATIVE) -B build-release -DCMAKE_BUILD_TYPE=Release -DMOSAIC_BUILD_TESTS=OFF -DMOSAIC_BUILD_BENCHMARKS=ON
+	cmake --build build-release -j $(JOBS)
+
+# Every test: native, the same tests under AddressSanitizer + UBSan, and the wasm build under Node.
+test: native asan wasm
+	ctest --test-dir build --output-on-failure -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir build-asan --output-on-failure -j $(JOBS)
+	$(WASM_ENV) ctest --test-dir build-wasm --output-on-failure -j $(JOBS)
+
+bench: release wasm
+	node tests/bench/run_benchmarks.mjs --native build-release/bin/mosaic_scan_benchmark \
+	  --wasm build-wasm/bin/mosaic_scan_benchmark.js --out build/bench/results.json
+
+demo: native
+	@echo "make demo: the demo needs 'mosaic index' and 'mosaic serve' (issues 3-6), which have not landed yet."
+	@echo "What exists today: the core library and its tests (make test) and the scan benchmark (make bench)."
+	@exit 1
+
+clean:
+	rm -rf build build-asan build-wasm build-release

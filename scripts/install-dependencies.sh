@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Mosaic needs, only those that are missing (`apt-get update` first, and
+# only when something must be installed). Everything comes from Debian's archive; nothing is
+# downloaded from anywhere else. Usage: scripts/install-dependencies.sh [build|bench]
+set -euo pipefail
+
+packages=(
+  cmake g++ make ninja-build pkg-config   # native toolchain
+  emscripten nodejs                       # wasm toolchain; node also runs the wasm tests
+  nlohmann-json3-dev libstb-dev catch2    # header-only libraries used by the core and its tests
+  libboost-dev libssl-dev                 # Boost.Beast and OpenSSL for the server
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    # A NodeSource or other node build satisfies "nodejs" as long as `node` runs.
+    if [ "$package" = nodejs ] && command -v node >/dev/null 2>&1; then continue; fi
+    missing+=("$package")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "dependencies: all Debian packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "dependencies: missing ${missing[*]}; run as root (or: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+
+echo "dependencies: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,229 @@
+#include "index/item_metadata.hpp"
+
+#include <algorithm>
+
+#include "index/json_fields.hpp"
+#include "index/manifest.hpp"
+
+namespace mosaic::index {
+namespace {
+
+using json_fields::object_reader;
+using nlohmann::json;
+
+constexpr std::string_view metadata_format_name = "mosaic-items";
+constexpr std::size_t max_text_field_bytes = 64 * 1024;
+constexpr std::size_t max_tags_per_item = 256;
+
+result<std::string> bounded_string(const object_reader& reader, std::string_view key, bool required) {
+  std::string text;
+  if (required) {
+    auto value = reader.required_string(key);
+    if (!value) return std::move(value).failure();
+    text = std::move(value).value();
+  } else {
+    auto value = reader.optional_string(key);
+    if (!value) return std::move(value).failure();
+    text = value.value().value_or("");
+  }
+  if (text.size() > max_text_field_bytes) return reader.invalid(key, "is longer than 64 KiB");
+  return text;
+}
+
+result<item_metadata> parse_item(const json& entry, const std::string& context) {
+  if (!entry.is_object()) return make_error(error_code::invalid_metadata, context + " must be an object");
+  const object_reader reader(entry, context, error_code::invalid_metadata);
+  item_metadata item;
+
+  auto id_text = reader.required_string("id");
+  if (!id_text) return std::move(id_text).failure();
+  auto id = parse_item_id(id_text.value());
+  if (!id) return reader.invalid("id", "must be 16 lower-case hexadecimal digits");
+  item.id = id.value();
+
+  auto kind_text = reader.required_string("modality");
+  if (!kind_text) return std::move(kind_text).failure();
+  auto kind = parse_modality(kind_text.value());
+  if (!kind) return reader.invalid("modality", "must be text, image, audio, video or pdf");
+  item.kind = kind.value();
+
+  struct text_field {
+    std::string_view key;
+    std::string* target;
+    bool required;
+  };
+  for (const text_field& field : {text_field{"title", &item.title, true}, text_field{"source", &item.source, true},
+                                  text_field{"mime_type", &item.mime_type, true},
+                                  text_field{"label", &item.label, false},
+                                  text_field{"thumbnail", &item.thumbnail, false},
+                                  text_field{"snippet", &item.snippet, false}}) {
+    auto value = bounded_string(reader, field.key, field.required);
+    if (!value) return std::move(value).failure();
+    *field.target = std::move(value).value();
+  }
+  if (!item.thumbnail.empty() && !is_safe_relative_path(item.thumbnail)) {
+    return reader.invalid("thumbnail", "must be a relative path inside the index (no '..', no leading '/')");
+  }
+
+  if (const json* tags = reader.find("tags"); tags != nullptr && !tags->is_null()) {
+    if (!tags->is_array()) return reader.wrong_type("tags", "an array of strings");
+    if (tags->size() > max_tags_per_item) return reader.invalid("tags", "has more than 256 entries");
+    for (const json& tag : *tags) {
+      if (!tag.is_string() || tag.get_ref<const std::string&>().empty()) {
+        return reader.wrong_type("tags", "an array of non-empty strings");
+      }
+      item.tags.push_back(tag.get<std::string>());
+    }
+  }
+
+  auto offset = reader.optional_unsigned("source_offset", (std::uint64_t{1} << 53) - 1);
+  if (!offset) return std::move(offset).failure();
+  item.source_offset = offset.value();
+
+  auto embedded_from = reader.optional_string("embedded_from");
+  if (!embedded_from) return std::move(embedded_from).failure();
+  if (embedded_from.value().has_value()) {
+    if (*embedded_from.value() == "caption") {
+      item.embedded_from = embedding_source::caption;
+    } else if (*embedded_from.value() != "content") {
+      return reader.invalid("embedded_from", "must be \"content\" or \"caption\"");
+    }
+  }
+  return item;
+}
+
+}  // namespace
+
+std::string format_item_id(std::uint64_t id) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string text(16, '0');
+  for (std::size_t position = 0; position < 16; ++position) {
+    text[15 - position] = digits[(id >> (4 * position)) & 0xF];
+  }
+  return text;
+}
+
+result<std::uint64_t> parse_item_id(std::string_view text) {
+  if (text.size() != 16) return make_error(error_code::invalid_argument, "an item id has 16 hexadecimal digits");
+  std::uint64_t id = 0;
+  for (char character : text) {
+    std::uint64_t digit = 0;
+    if (character >= '0' && character <= '9') {
+      digit = static_cast<std::uint64_t>(character - '0');
+    } else if (character >= 'a' && character <= 'f') {
+      digit = static_cast<std::uint64_t>(character - 'a' + 10);
+    } else {
+      return make_error(error_code::invalid_argument, "an item id has only lower-case hexadecimal digits");
+    }
+    id = id << 4 | digit;
+  }
+  return id;
+}
+
+result<std::vector<item_metadata>> parse_item_metadata(std::string_view json_text, std::size_t expected_items) {
+  auto parsed = json_fields::parse_json(json_text, "item metadata");
+  if (!parsed) return std::move(parsed).failure();
+  const json& root = parsed.value();
+  if (!root.is_object()) return make_error(error_code::invalid_metadata, "item metadata must be a JSON object");
+  const object_reader reader(root, "item metadata", error_code::invalid_metadata);
+  auto format = reader.required_string("format");
+  if (!format) return std::move(format).failure();
+  if (format.value() != metadata_format_name) return reader.invalid("format", "must be \"mosaic-items\"");
+  auto version = reader.required_unsigned("format_version", 0xFFFFFFFFULL);
+  if (!version) return std::move(version).failure();
+  if (version.value() != item_metadata_format_version) {
+    return make_error(error_code::unsupported_manifest_version,
+                      "item metadata format version " + std::to_string(version.value()) + " is not supported");
+  }
+  const json* items = reader.find("items");
+  if (items == nullptr) return reader.missing("items");
+  if (!items->is_array()) return reader.wrong_type("items", "an array");
+  if (items->size() != expected_items) {
+    return reader.invalid("items", "has " + std::to_string(items->size()) + " entries but the shard has " +
+                                       std::to_string(expected_items) + " rows");
+  }
+  std::vector<item_metadata> parsed_items;
+  parsed_items.reserve(items->size());
+  for (std::size_t position = 0; position < items->size(); ++position) {
+    auto item = parse_item((*items)[position], "item metadata items[" + std::to_string(position) + "]");
+    if (!item) return std::move(item).failure();
+    parsed_items.push_back(std::move(item).value());
+  }
+  return parsed_items;
+}
+
+result<std::string> serialize_item_metadata(std::span<const item_metadata> items) {
+  json entries = json::array();
+  for (const item_metadata& item : items) {
+    if (!item.thumbnail.empty() && !is_safe_relative_path(item.thumbnail)) {
+      return make_error(error_code::invalid_metadata, "thumbnail path '" + item.thumbnail + "' leaves the index");
+    }
+    json entry{{"id", format_item_id(item.id)}, {"title", item.title},   {"source", item.source},
+               {"modality", modality_name(item.kind)}, {"mime_type", item.mime_type}};
+    if (!item.label.empty()) entry["label"] = item.label;
+    if (!item.tags.empty()) entry["tags"] = item.tags;
+    if (!item.thumbnail.empty()) entry["thumbnail"] = item.thumbnail;
+    if (!item.snippet.empty()) entry["snippet"] = item.snippet;
+    if (item.source_offset) entry["source_offset"] = *item.source_offset;
+    if (item.embedded_from == embedding_source::caption) entry["embedded_from"] = "caption";
+    entries.push_back(std::move(entry));
+  }
+  const json root{{"format", metadata_format_name}, {"format_version", item_metadata_format_version},
+                  {"items", std::move(entries)}};
+  return root.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+status check_metadata_matches_shard(const shard_view& shard, std::span<const item_metadata> items) {
+  if (items.size() != shard.item_count) {
+    return make_error(error_code::invalid_metadata, "metadata lists " + std::to_string(items.size()) +
+                                                        " items but the shard has " + std::to_string(shard.item_count));
+  }
+  for (std::size_t row = 0; row < items.size(); ++row) {
+    if (items[row].id != shard.item_id(row)) {
+      return make_error(error_code::invalid_metadata, "metadata item " + std::to_string(row) + " has id " +
+                                                          format_item_id(items[row].id) + " but the shard row holds " +
+                                                          format_item_id(shard.item_id(row)));
+    }
+  }
+  return success{};
+}
+
+std::uint32_t string_dictionary::intern(const std::string& name) {
+  if (name.empty()) return 0;
+  const auto [position, inserted] = ids_.try_emplace(name, static_cast<std::uint32_t>(names_.size()));
+  if (inserted) names_.push_back(name);
+  return position->second;
+}
+
+std::optional<std::uint32_t> string_dictionary::find(const std::string& name) const {
+  if (name.empty()) return 0u;
+  const auto found = ids_.find(name);
+  if (found == ids_.end()) return std::nullopt;
+  return found->second;
+}
+
+const std::string& string_dictionary::name(std::uint32_t id) const {
+  return id < names_.size() ? names_[id] : names_.front();
+}
+
+search::shard_attributes build_attributes(std::span<const item_metadata> items, string_dictionary& labels,
+                                          string_dictionary& tags) {
+  search::shard_attributes attributes;
+  attributes.modalities.reserve(items.size());
+  attributes.labels.reserve(items.size());
+  attributes.tag_offsets.reserve(items.size() + 1);
+  attributes.tag_offsets.push_back(0);
+  for (const item_metadata& item : items) {
+    attributes.modalities.push_back(item.kind);
+    attributes.labels.push_back(labels.intern(item.label));
+    const std::size_t row_start = attributes.tags.size();
+    for (const std::string& tag : item.tags) attributes.tags.push_back(tags.intern(tag));
+    const auto row_first = attributes.tags.begin() + static_cast<std::ptrdiff_t>(row_start);
+    std::sort(row_first, attributes.tags.end());
+    attributes.tags.erase(std::unique(row_first, attributes.tags.end()), attributes.tags.end());
+    attributes.tag_offsets.push_back(static_cast<std::uint32_t>(attributes.tags.size()));
+  }
+  return attributes;
+}
+
+}  // namespace mosaic::index

@@ -1,0 +1,69 @@
+#pragma once
+// Item metadata travels beside each shard as items/<hash>.json: one entry per shard row, in row
+// order, with what a result needs to be shown (title, source, thumbnail, snippet) and filtered
+// (modality, label, tags). build_attributes turns it into the compact per-row arrays the scan reads.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/result.hpp"
+#include "index/modality.hpp"
+#include "index/shard_codec.hpp"
+#include "search/filter.hpp"
+
+namespace mosaic::index {
+
+inline constexpr std::uint32_t item_metadata_format_version = 1;
+
+enum class embedding_source : std::uint8_t {
+  content,  // the item's own bytes were embedded (text, image, audio...)
+  caption,  // only its text (caption, title, labels, file name) was: the UI says "matched by caption"
+};
+
+struct item_metadata {
+  std::uint64_t id = 0;           // also in the shard's id block; written as 16 hex digits in JSON
+  std::string title;
+  std::string source;             // relative path inside the collection, or a URL
+  index::modality kind = index::modality::text;
+  std::string mime_type;
+  std::string label;              // empty: none (folder-per-label collections set it)
+  std::vector<std::string> tags;
+  std::string thumbnail;          // relative path inside the index, empty: none
+  std::string snippet;            // a short text excerpt for display
+  std::optional<std::uint64_t> source_offset;  // chunks: byte offset (text) or milliseconds (audio)
+  embedding_source embedded_from = embedding_source::content;
+};
+
+// Parses items/<hash>.json. Every entry is validated: id format, modality, safe thumbnail path,
+// string types, and bounded sizes; `expected_items` must match the entry count.
+result<std::vector<item_metadata>> parse_item_metadata(std::string_view json_text, std::size_t expected_items);
+result<std::string> serialize_item_metadata(std::span<const item_metadata> items);
+
+// The metadata must describe the shard row for row: same count, same ids in the same order.
+status check_metadata_matches_shard(const shard_view& shard, std::span<const item_metadata> items);
+
+std::string format_item_id(std::uint64_t id);            // 16 lower-case hex digits
+result<std::uint64_t> parse_item_id(std::string_view text);
+
+// Collection-wide string -> id dictionary for labels and tags. Id 0 is reserved for "none".
+class string_dictionary {
+ public:
+  string_dictionary() { names_.emplace_back(); }
+  std::uint32_t intern(const std::string& name);
+  [[nodiscard]] std::optional<std::uint32_t> find(const std::string& name) const;
+  [[nodiscard]] const std::string& name(std::uint32_t id) const;  // "" for unknown ids
+  [[nodiscard]] std::size_t size() const noexcept { return names_.size(); }
+
+ private:
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, std::uint32_t> ids_;
+};
+
+search::shard_attributes build_attributes(std::span<const item_metadata> items, string_dictionary& labels,
+                                          string_dictionary& tags);
+
+}  // namespace mosaic::index

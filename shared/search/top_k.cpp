@@ -1,0 +1,162 @@
+#include "search/top_k.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+#include "vector/kernels.hpp"
+#include "vector/normalize.hpp"
+#include "vector/quantize.hpp"
+
+namespace mosaic::search {
+namespace {
+
+// Rows are scored in blocks: large enough that the per-call cost of a kernel vanishes, small enough
+// that the block's scores stay in L1.
+constexpr std::size_t block_rows = 256;
+
+// Keeps the k best hits seen so far; the worst of them sits at the front of the heap.
+class bounded_heap {
+ public:
+  explicit bounded_heap(std::size_t capacity) : capacity_(capacity) { hits_.reserve(capacity); }
+
+  // Cheap pre-check for the hot loop: a score below the current worst cannot enter.
+  [[nodiscard]] bool could_enter(float score) const noexcept {
+    return hits_.size() < capacity_ || score >= hits_.front().score;
+  }
+
+  void offer(const search_hit& candidate) {
+    if (hits_.size() < capacity_) {
+      hits_.push_back(candidate);
+      std::push_heap(hits_.begin(), hits_.end(), ranks_before);
+      return;
+    }
+    if (!ranks_before(candidate, hits_.front())) return;
+    std::pop_heap(hits_.begin(), hits_.end(), ranks_before);
+    hits_.back() = candidate;
+    std::push_heap(hits_.begin(), hits_.end(), ranks_before);
+  }
+
+  std::vector<search_hit> take_sorted() && {
+    std::sort(hits_.begin(), hits_.end(), ranks_before);
+    return std::move(hits_);
+  }
+
+ private:
+  std::size_t capacity_;
+  std::vector<search_hit> hits_;
+};
+
+struct prepared_query {
+  std::vector<float> unit;                   // normalized float query
+  std::vector<std::int8_t> codes;            // quantized query, for quantized_query mode
+  float scale = 0.0f;
+};
+
+// Scores rows [first, first + count) of one shard into `scores` (float cosine estimates).
+void score_run(const prepared_query& query, const index::shard_view& shard, i8_query_mode mode, std::size_t first,
+               std::size_t count, std::span<float> scores, std::span<std::int32_t> integer_scores) {
+  const vector::kernel_table& kernels = vector::active_kernels();
+  const std::size_t dimensions = shard.dimensions;
+  if (shard.kind == index::quantization::f32) {
+    kernels.scores_f32(query.unit.data(), shard.vectors_f32.data() + first * dimensions, dimensions, count,
+                       scores.data());
+    return;
+  }
+  const std::int8_t* rows = shard.vectors_i8.data() + first * dimensions;
+  if (mode == i8_query_mode::quantized_query) {
+    kernels.scores_i8(query.codes.data(), rows, dimensions, count, integer_scores.data());
+    for (std::size_t i = 0; i < count; ++i) {
+      scores[i] = static_cast<float>(integer_scores[i]) * query.scale * shard.scales[first + i];
+    }
+  } else {
+    kernels.scores_f32_i8(query.unit.data(), rows, dimensions, count, scores.data());
+    for (std::size_t i = 0; i < count; ++i) scores[i] *= shard.scales[first + i];
+  }
+}
+
+bool is_excluded(const filter& conditions, std::uint64_t item_id) noexcept {
+  return std::find(conditions.excluded_item_ids.begin(), conditions.excluded_item_ids.end(), item_id) !=
+         conditions.excluded_item_ids.end();
+}
+
+status validate(std::span<const float> query, std::span<const searchable_shard> shards, const search_options& options) {
+  for (std::size_t position = 0; position < shards.size(); ++position) {
+    const searchable_shard& shard = shards[position];
+    if (shard.vectors.dimensions != query.size()) {
+      return make_error(error_code::dimension_mismatch, "query has " + std::to_string(query.size()) +
+                                                            " dimensions but shard " + std::to_string(position) +
+                                                            " stores " + std::to_string(shard.vectors.dimensions));
+    }
+    if (options.filter.needs_attributes()) {
+      const shard_attributes* attributes = shard.attributes;
+      if (attributes == nullptr) {
+        return make_error(error_code::invalid_argument,
+                          "the filter uses modality, label or tags but shard " + std::to_string(position) +
+                              " has no item attributes");
+      }
+      const std::size_t rows = shard.vectors.item_count;
+      if (attributes->modalities.size() != rows || attributes->labels.size() != rows ||
+          attributes->tag_offsets.size() != rows + 1 || attributes->tag_offsets.back() != attributes->tags.size()) {
+        return make_error(error_code::invalid_argument,
+                          "item attributes of shard " + std::to_string(position) + " do not match its row count");
+      }
+    }
+  }
+  if (shards.size() > 0xFFFFFFFFULL) return make_error(error_code::invalid_argument, "too many shards");
+  return success{};
+}
+
+}  // namespace
+
+result<std::vector<search_hit>> top_k(std::span<const float> query, std::span<const searchable_shard> shards,
+                                      const search_options& options) {
+  if (auto valid = validate(query, shards, options); !valid) return std::move(valid).failure();
+  prepared_query prepared;
+  prepared.unit.assign(query.begin(), query.end());
+  if (auto normalized = vector::l2_normalize(prepared.unit); !normalized) return std::move(normalized).failure();
+  if (options.i8_mode == i8_query_mode::quantized_query) {
+    prepared.codes.resize(prepared.unit.size());
+    auto scale = vector::quantize_i8(prepared.unit, prepared.codes);
+    if (!scale) return std::move(scale).failure();
+    prepared.scale = scale.value();
+  }
+  if (options.k == 0) return std::vector<search_hit>{};
+
+  bounded_heap heap(options.k);
+  const filter& conditions = options.filter;
+  const bool unrestricted = conditions.is_unrestricted();
+  std::array<float, block_rows> scores{};
+  std::array<std::int32_t, block_rows> integer_scores{};
+
+  for (std::size_t shard_index = 0; shard_index < shards.size(); ++shard_index) {
+    const searchable_shard& shard = shards[shard_index];
+    const std::size_t row_count = shard.vectors.item_count;
+    auto accept = [&](std::size_t row) {
+      if (unrestricted) return true;
+      if (conditions.needs_attributes() && !row_passes(conditions, *shard.attributes, row)) return false;
+      return conditions.excluded_item_ids.empty() || !is_excluded(conditions, shard.vectors.item_id(row));
+    };
+    for (std::size_t block_start = 0; block_start < row_count; block_start += block_rows) {
+      const std::size_t block_end = std::min(row_count, block_start + block_rows);
+      // Score each maximal run of accepted rows with one kernel call; rejected rows cost no arithmetic.
+      std::size_t row = block_start;
+      while (row < block_end) {
+        while (row < block_end && !accept(row)) ++row;
+        const std::size_t run_start = row;
+        while (row < block_end && accept(row)) ++row;
+        const std::size_t run_length = row - run_start;
+        if (run_length == 0) continue;
+        score_run(prepared, shard.vectors, options.i8_mode, run_start, run_length, scores, integer_scores);
+        for (std::size_t i = 0; i < run_length; ++i) {
+          if (!heap.could_enter(scores[i])) continue;
+          heap.offer(search_hit{shard.vectors.item_id(run_start + i), scores[i], static_cast<std::uint32_t>(shard_index),
+                                static_cast<std::uint32_t>(run_start + i)});
+        }
+      }
+    }
+  }
+  return std::move(heap).take_sorted();
+}
+
+}  // namespace mosaic::search

@@ -1,0 +1,66 @@
+#pragma once
+// Similarity kernels. Each exists once as a serial reference (kernels_serial.cpp) and as SIMD variants
+// (kernels_avx2.cpp natively, kernels_wasm128.cpp under emscripten) that tests compare against it.
+// One dispatch chain picks the best variant the target supports and ends in serial
+// (kernel_dispatch.cpp); tests and benchmarks can force any available variant.
+//
+// Numeric contracts, which every variant honours:
+// - dot_i8 is exact: each i8*i8 product is at most 128*128 = 2^14 in magnitude, so an i32 sum cannot
+//   overflow below 2^31 / 2^14 = 131,072 elements. Callers stay below max_kernel_dimensions (65,536).
+// - float kernels may sum in any order; a variant differs from the serial reference by at most
+//   2 * gamma(n) * sum(|a_i * b_i|), gamma(n) = n*u / (1 - n*u), u = 2^-24 (the classic bound for
+//   recursive summation, applied to both).
+// - scores_* compute one dot per row of a row-major block: scores[r] = dot(query, rows + r*dims).
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace mosaic::vector {
+
+inline constexpr std::size_t max_kernel_dimensions = 65536;
+
+enum class kernel_implementation : std::uint8_t { serial, avx2, wasm128 };
+
+std::string_view kernel_implementation_name(kernel_implementation implementation) noexcept;
+
+struct kernel_table {
+  kernel_implementation implementation;
+  float (*dot_f32)(const float* left, const float* right, std::size_t length);
+  std::int32_t (*dot_i8)(const std::int8_t* left, const std::int8_t* right, std::size_t length);
+  // A float query against int8 data: sum(query[i] * data[i]); the caller applies the data's scale.
+  float (*dot_f32_i8)(const float* query, const std::int8_t* data, std::size_t length);
+  void (*scores_f32)(const float* query, const float* rows, std::size_t dimensions, std::size_t row_count,
+                     float* scores);
+  void (*scores_i8)(const std::int8_t* query, const std::int8_t* rows, std::size_t dimensions,
+                    std::size_t row_count, std::int32_t* scores);
+  void (*scores_f32_i8)(const float* query, const std::int8_t* rows, std::size_t dimensions,
+                        std::size_t row_count, float* scores);
+};
+
+const kernel_table& serial_kernels() noexcept;
+// nullptr when the variant is not compiled into this target or the CPU lacks the instructions.
+const kernel_table* avx2_kernels() noexcept;
+const kernel_table* wasm128_kernels() noexcept;
+const kernel_table* kernels_for(kernel_implementation implementation) noexcept;
+
+// The table every caller in the core uses. Chosen once: wasm128 if compiled in, else AVX2 if the CPU
+// has AVX2 and FMA, else serial.
+const kernel_table& active_kernels() noexcept;
+kernel_implementation best_available_implementation() noexcept;
+// Forces a variant (tests, benchmarks, MOSAIC_KERNELS=serial in the CLI). Not thread-safe against
+// concurrent searches: call it before searching starts.
+status use_kernels(kernel_implementation implementation);
+
+// Checked conveniences over the active table: lengths must match and stay within max_kernel_dimensions.
+result<float> dot(std::span<const float> left, std::span<const float> right);
+result<std::int32_t> dot(std::span<const std::int8_t> left, std::span<const std::int8_t> right);
+result<float> dot(std::span<const float> query, std::span<const std::int8_t> data);
+// Cosine of two arbitrary (not necessarily normalized) vectors; a zero vector is an error, not NaN.
+result<float> cosine(std::span<const float> left, std::span<const float> right);
+result<float> cosine(std::span<const std::int8_t> left, std::span<const std::int8_t> right);
+
+}  // namespace mosaic::vector

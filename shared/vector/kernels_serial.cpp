@@ -1,0 +1,43 @@
+// The serial reference kernels: the definition every SIMD variant is tested against, and the end of
+// the dispatch chain on targets without SIMD. Float sums are accumulated in double so the reference
+// is at least as accurate as any variant (the tolerance in kernels.hpp then holds with room to spare).
+#include "vector/kernels_variants.hpp"
+
+namespace mosaic::vector::serial {
+
+float dot_f32(const float* left, const float* right, std::size_t length) {
+  double sum = 0.0;
+  for (std::size_t i = 0; i < length; ++i) sum += static_cast<double>(left[i]) * static_cast<double>(right[i]);
+  return static_cast<float>(sum);
+}
+
+std::int32_t dot_i8(const std::int8_t* left, const std::int8_t* right, std::size_t length) {
+  std::int32_t sum = 0;
+  for (std::size_t i = 0; i < length; ++i) sum += static_cast<std::int32_t>(left[i]) * static_cast<std::int32_t>(right[i]);
+  return sum;
+}
+
+float dot_f32_i8(const float* query, const std::int8_t* data, std::size_t length) {
+  double sum = 0.0;
+  for (std::size_t i = 0; i < length; ++i) sum += static_cast<double>(query[i]) * static_cast<double>(data[i]);
+  return static_cast<float>(sum);
+}
+
+void scores_f32(const float* query, const float* rows, std::size_t dimensions, std::size_t row_count,
+                float* scores) {
+  for (std::size_t row = 0; row < row_count; ++row) scores[row] = dot_f32(query, rows + row * dimensions, dimensions);
+}
+
+void scores_i8(const std::int8_t* query, const std::int8_t* rows, std::size_t dimensions, std::size_t row_count,
+               std::int32_t* scores) {
+  for (std::size_t row = 0; row < row_count; ++row) scores[row] = dot_i8(query, rows + row * dimensions, dimensions);
+}
+
+void scores_f32_i8(const float* query, const std::int8_t* rows, std::size_t dimensions, std::size_t row_count,
+                   float* scores) {
+  for (std::size_t row = 0; row < row_count; ++row) {
+    scores[row] = dot_f32_i8(query, rows + row * dimensions, dimensions);
+  }
+}
+
+}  // namespace mosaic::vector::serial

@@ -1,0 +1,168 @@
+// WebAssembly SIMD128 kernels (-msimd128; relaxed SIMD is not used: this toolchain's opcodes are
+// rejected by Node 20 and Chromium). Same shape as the AVX2 file: four rows per step in the scans so
+// each query chunk is loaded once, and int8 products are exact via i16 widening and i32x4.dot_i16x8.
+// wasm SIMD has no fused multiply-add, so float kernels use mul + add.
+#include <wasm_simd128.h>
+
+#include "vector/kernels_variants.hpp"
+
+namespace mosaic::vector::wasm128 {
+namespace {
+
+inline float horizontal_sum_f32(v128_t value) {
+  return (wasm_f32x4_extract_lane(value, 0) + wasm_f32x4_extract_lane(value, 1)) +
+         (wasm_f32x4_extract_lane(value, 2) + wasm_f32x4_extract_lane(value, 3));
+}
+
+inline std::int32_t horizontal_sum_i32(v128_t value) {
+  return (wasm_i32x4_extract_lane(value, 0) + wasm_i32x4_extract_lane(value, 1)) +
+         (wasm_i32x4_extract_lane(value, 2) + wasm_i32x4_extract_lane(value, 3));
+}
+
+inline v128_t load_f32(const float* source) { return wasm_v128_load(source); }
+// Eight int8 values sign-extended to eight i16 lanes.
+inline v128_t load_i8_as_i16(const std::int8_t* source) { return wasm_i16x8_load8x8(source); }
+
+inline v128_t multiply_add_f32(v128_t left, v128_t right, v128_t sum) {
+  return wasm_f32x4_add(sum, wasm_f32x4_mul(left, right));
+}
+
+inline v128_t dot_i16_add(v128_t left, v128_t right, v128_t sum) {
+  return wasm_i32x4_add(sum, wasm_i32x4_dot_i16x8(left, right));
+}
+
+// Adds query[0..8) * data[0..8) (int8 data converted to float) into two float accumulators.
+inline void multiply_add_f32_i8(const float* query, const std::int8_t* data, v128_t& sum_low, v128_t& sum_high) {
+  const v128_t widened = load_i8_as_i16(data);
+  const v128_t low = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(widened));
+  const v128_t high = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(widened));
+  sum_low = multiply_add_f32(load_f32(query), low, sum_low);
+  sum_high = multiply_add_f32(load_f32(query + 4), high, sum_high);
+}
+
+}  // namespace
+
+float dot_f32(const float* left, const float* right, std::size_t length) {
+  v128_t sum0 = wasm_f32x4_splat(0.0f), sum1 = sum0, sum2 = sum0, sum3 = sum0;
+  std::size_t i = 0;
+  for (; i + 16 <= length; i += 16) {
+    sum0 = multiply_add_f32(load_f32(left + i), load_f32(right + i), sum0);
+    sum1 = multiply_add_f32(load_f32(left + i + 4), load_f32(right + i + 4), sum1);
+    sum2 = multiply_add_f32(load_f32(left + i + 8), load_f32(right + i + 8), sum2);
+    sum3 = multiply_add_f32(load_f32(left + i + 12), load_f32(right + i + 12), sum3);
+  }
+  for (; i + 4 <= length; i += 4) sum0 = multiply_add_f32(load_f32(left + i), load_f32(right + i), sum0);
+  float sum = horizontal_sum_f32(wasm_f32x4_add(wasm_f32x4_add(sum0, sum1), wasm_f32x4_add(sum2, sum3)));
+  for (; i < length; ++i) sum += left[i] * right[i];
+  return sum;
+}
+
+std::int32_t dot_i8(const std::int8_t* left, const std::int8_t* right, std::size_t length) {
+  v128_t sum0 = wasm_i32x4_splat(0), sum1 = sum0;
+  std::size_t i = 0;
+  for (; i + 16 <= length; i += 16) {
+    sum0 = dot_i16_add(load_i8_as_i16(left + i), load_i8_as_i16(right + i), sum0);
+    sum1 = dot_i16_add(load_i8_as_i16(left + i + 8), load_i8_as_i16(right + i + 8), sum1);
+  }
+  for (; i + 8 <= length; i += 8) sum0 = dot_i16_add(load_i8_as_i16(left + i), load_i8_as_i16(right + i), sum0);
+  std::int32_t sum = horizontal_sum_i32(wasm_i32x4_add(sum0, sum1));
+  for (; i < length; ++i) sum += static_cast<std::int32_t>(left[i]) * static_cast<std::int32_t>(right[i]);
+  return sum;
+}
+
+float dot_f32_i8(const float* query, const std::int8_t* data, std::size_t length) {
+  v128_t sum_low = wasm_f32x4_splat(0.0f), sum_high = sum_low;
+  std::size_t i = 0;
+  for (; i + 8 <= length; i += 8) multiply_add_f32_i8(query + i, data + i, sum_low, sum_high);
+  float sum = horizontal_sum_f32(wasm_f32x4_add(sum_low, sum_high));
+  for (; i < length; ++i) sum += query[i] * static_cast<float>(data[i]);
+  return sum;
+}
+
+void scores_f32(const float* query, const float* rows, std::size_t dimensions, std::size_t row_count,
+                float* scores) {
+  std::size_t row = 0;
+  for (; row + 4 <= row_count; row += 4) {
+    const float* row0 = rows + row * dimensions;
+    const float* row1 = row0 + dimensions;
+    const float* row2 = row1 + dimensions;
+    const float* row3 = row2 + dimensions;
+    v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    std::size_t i = 0;
+    for (; i + 8 <= dimensions; i += 8) {
+      const v128_t query_low = load_f32(query + i);
+      const v128_t query_high = load_f32(query + i + 4);
+      a0 = multiply_add_f32(load_f32(row0 + i), query_low, a0);
+      a1 = multiply_add_f32(load_f32(row1 + i), query_low, a1);
+      a2 = multiply_add_f32(load_f32(row2 + i), query_low, a2);
+      a3 = multiply_add_f32(load_f32(row3 + i), query_low, a3);
+      b0 = multiply_add_f32(load_f32(row0 + i + 4), query_high, b0);
+      b1 = multiply_add_f32(load_f32(row1 + i + 4), query_high, b1);
+      b2 = multiply_add_f32(load_f32(row2 + i + 4), query_high, b2);
+      b3 = multiply_add_f32(load_f32(row3 + i + 4), query_high, b3);
+    }
+    float sum0 = horizontal_sum_f32(wasm_f32x4_add(a0, b0)), sum1 = horizontal_sum_f32(wasm_f32x4_add(a1, b1));
+    float sum2 = horizontal_sum_f32(wasm_f32x4_add(a2, b2)), sum3 = horizontal_sum_f32(wasm_f32x4_add(a3, b3));
+    for (; i < dimensions; ++i) {
+      sum0 += row0[i] * query[i];
+      sum1 += row1[i] * query[i];
+      sum2 += row2[i] * query[i];
+      sum3 += row3[i] * query[i];
+    }
+    scores[row] = sum0;
+    scores[row + 1] = sum1;
+    scores[row + 2] = sum2;
+    scores[row + 3] = sum3;
+  }
+  for (; row < row_count; ++row) scores[row] = dot_f32(query, rows + row * dimensions, dimensions);
+}
+
+void scores_i8(const std::int8_t* query, const std::int8_t* rows, std::size_t dimensions, std::size_t row_count,
+               std::int32_t* scores) {
+  std::size_t row = 0;
+  for (; row + 4 <= row_count; row += 4) {
+    const std::int8_t* row0 = rows + row * dimensions;
+    const std::int8_t* row1 = row0 + dimensions;
+    const std::int8_t* row2 = row1 + dimensions;
+    const std::int8_t* row3 = row2 + dimensions;
+    v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    std::size_t i = 0;
+    for (; i + 16 <= dimensions; i += 16) {
+      const v128_t query_low = load_i8_as_i16(query + i);
+      const v128_t query_high = load_i8_as_i16(query + i + 8);
+      a0 = dot_i16_add(load_i8_as_i16(row0 + i), query_low, a0);
+      a1 = dot_i16_add(load_i8_as_i16(row1 + i), query_low, a1);
+      a2 = dot_i16_add(load_i8_as_i16(row2 + i), query_low, a2);
+      a3 = dot_i16_add(load_i8_as_i16(row3 + i), query_low, a3);
+      b0 = dot_i16_add(load_i8_as_i16(row0 + i + 8), query_high, b0);
+      b1 = dot_i16_add(load_i8_as_i16(row1 + i + 8), query_high, b1);
+      b2 = dot_i16_add(load_i8_as_i16(row2 + i + 8), query_high, b2);
+      b3 = dot_i16_add(load_i8_as_i16(row3 + i + 8), query_high, b3);
+    }
+    std::int32_t sum0 = horizontal_sum_i32(wasm_i32x4_add(a0, b0));
+    std::int32_t sum1 = horizontal_sum_i32(wasm_i32x4_add(a1, b1));
+    std::int32_t sum2 = horizontal_sum_i32(wasm_i32x4_add(a2, b2));
+    std::int32_t sum3 = horizontal_sum_i32(wasm_i32x4_add(a3, b3));
+    for (; i < dimensions; ++i) {
+      const std::int32_t query_value = query[i];
+      sum0 += row0[i] * query_value;
+      sum1 += row1[i] * query_value;
+      sum2 += row2[i] * query_value;
+      sum3 += row3[i] * query_value;
+    }
+    scores[row] = sum0;
+    scores[row + 1] = sum1;
+    scores[row + 2] = sum2;
+    scores[row + 3] = sum3;
+  }
+  for (; row < row_count; ++row) scores[row] = dot_i8(query, rows + row * dimensions, dimensions);
+}
+
+void scores_f32_i8(const float* query, const std::int8_t* rows, std::size_t dimensions, std::size_t row_count,
+                   float* scores) {
+  for (std::size_t row = 0; row < row_count; ++row) {
+    scores[row] = dot_f32_i8(query, rows + row * dimensions, dimensions);
+  }
+}
+
+}  // namespace mosaic::vector::wasm128

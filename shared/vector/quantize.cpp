@@ -1,0 +1,49 @@
+#include "vector/quantize.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace mosaic::vector {
+
+result<float> quantize_i8(std::span<const float> values, std::span<std::int8_t> codes) {
+  if (values.size() != codes.size()) {
+    return make_error(error_code::dimension_mismatch, "quantize_i8: " + std::to_string(values.size()) +
+                                                          " values but room for " + std::to_string(codes.size()) +
+                                                          " codes");
+  }
+  float largest_magnitude = 0.0f;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!std::isfinite(values[i])) {
+      return make_error(error_code::non_finite_value, "quantize_i8: component " + std::to_string(i) + " is not finite");
+    }
+    largest_magnitude = std::max(largest_magnitude, std::fabs(values[i]));
+  }
+  if (largest_magnitude == 0.0f) {
+    std::fill(codes.begin(), codes.end(), std::int8_t{0});
+    return 0.0f;
+  }
+  const float scale = largest_magnitude / i8_max_code;
+  // Divide by the scale instead of multiplying by its reciprocal: the largest component then maps to
+  // exactly ±127 (x / (x / 127) == 127 in IEEE arithmetic), so no code exceeds the range.
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const float code = std::clamp(std::nearbyint(values[i] / scale), -i8_max_code, i8_max_code);
+    codes[i] = static_cast<std::int8_t>(code);
+  }
+  return scale;
+}
+
+status dequantize_i8(std::span<const std::int8_t> codes, float scale, std::span<float> values) {
+  if (codes.size() != values.size()) {
+    return make_error(error_code::dimension_mismatch, "dequantize_i8: " + std::to_string(codes.size()) +
+                                                          " codes but room for " + std::to_string(values.size()) +
+                                                          " values");
+  }
+  if (!std::isfinite(scale) || scale < 0.0f) {
+    return make_error(error_code::non_finite_value, "dequantize_i8: scale must be finite and non-negative");
+  }
+  for (std::size_t i = 0; i < codes.size(); ++i) values[i] = static_cast<float>(codes[i]) * scale;
+  return success{};
+}
+
+}  // namespace mosaic::vector
