@@ -23,6 +23,15 @@ bool checked_add(std::uint64_t left, std::uint64_t right, std::uint64_t& sum) {
   return !__builtin_add_overflow(left, right, &sum);
 }
 
+// Stored vectors are unit length, so no float32 component and no int8 scale can exceed these bounds
+// (slack for other writers' rounding). Enforcing them keeps every dot product far from overflow: a
+// shard that passes the checksum still cannot make a kernel sum inf - inf into NaN.
+constexpr float max_unit_component = 1.0f + 1.0f / 1024.0f;
+constexpr float max_i8_scale = max_unit_component / 127.0f;
+
+bool is_unit_component(float value) { return std::isfinite(value) && std::fabs(value) <= max_unit_component; }
+bool is_valid_scale(float scale) { return std::isfinite(scale) && scale >= 0.0f && scale <= max_i8_scale; }
+
 template <typename Value>
 void write_le(std::vector<std::uint8_t>& bytes, std::size_t offset, Value value) {
   std::memcpy(bytes.data() + offset, &value, sizeof value);
@@ -111,11 +120,15 @@ result<std::vector<std::uint8_t>> encode_shard(const shard_contents& contents) {
                           describe(contents.scales.size()) + ")");
   }
   for (float value : contents.vectors_f32) {
-    if (!std::isfinite(value)) return make_error(error_code::non_finite_value, "f32 shard vector is not finite");
+    if (!is_unit_component(value)) {
+      return make_error(std::isfinite(value) ? error_code::invalid_argument : error_code::non_finite_value,
+                        "f32 shard vectors must be finite unit vectors (a component is " + std::to_string(value) + ")");
+    }
   }
   for (float scale : contents.scales) {
-    if (!std::isfinite(scale) || scale < 0.0f) {
-      return make_error(error_code::non_finite_value, "i8 scale must be finite and non-negative");
+    if (!is_valid_scale(scale)) {
+      return make_error(std::isfinite(scale) ? error_code::invalid_argument : error_code::non_finite_value,
+                        "an i8 scale must be finite, non-negative and at most 1/127 (unit vectors)");
     }
   }
 
@@ -251,14 +264,18 @@ result<shard_view> decode_shard(std::span<const std::uint8_t> bytes) {
   if (kind == quantization::f32) {
     view.vectors_f32 = {reinterpret_cast<const float*>(vectors_at), component_count};
     for (float value : view.vectors_f32) {
-      if (!std::isfinite(value)) return make_error(error_code::bad_payload_value, "shard holds a non-finite vector component");
+      if (!is_unit_component(value)) {
+        return make_error(error_code::bad_payload_value,
+                          "shard holds a vector component that is not finite or exceeds unit length");
+      }
     }
   } else {
     view.vectors_i8 = {reinterpret_cast<const std::int8_t*>(vectors_at), component_count};
     view.scales = {reinterpret_cast<const float*>(bytes.data() + layout->scales_offset), view.item_count};
     for (float scale : view.scales) {
-      if (!std::isfinite(scale) || scale < 0.0f) {
-        return make_error(error_code::bad_payload_value, "shard holds a negative or non-finite int8 scale");
+      if (!is_valid_scale(scale)) {
+        return make_error(error_code::bad_payload_value,
+                          "shard holds an int8 scale that is negative, non-finite or above 1/127");
       }
     }
   }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <limits>
 #include <string>
 
 #include "vector/kernels.hpp"
@@ -123,7 +125,11 @@ result<std::vector<search_hit>> top_k(std::span<const float> query, std::span<co
   }
   if (options.k == 0) return std::vector<search_hit>{};
 
-  bounded_heap heap(options.k);
+  // k is caller input: the heap never holds more than every row, so a huge k cannot size an
+  // allocation (reserve(k) threw std::length_error natively and aborted in wasm).
+  std::size_t total_rows = 0;
+  for (const searchable_shard& shard : shards) total_rows += shard.vectors.item_count;
+  bounded_heap heap(std::min(options.k, total_rows));
   const filter& conditions = options.filter;
   const bool unrestricted = conditions.is_unrestricted();
   std::array<float, block_rows> scores{};
@@ -149,8 +155,13 @@ result<std::vector<search_hit>> top_k(std::span<const float> query, std::span<co
         if (run_length == 0) continue;
         score_run(prepared, shard.vectors, options.i8_mode, run_start, run_length, scores, integer_scores);
         for (std::size_t i = 0; i < run_length; ++i) {
-          if (!heap.could_enter(scores[i])) continue;
-          heap.offer(search_hit{shard.vectors.item_id(run_start + i), scores[i], static_cast<std::uint32_t>(shard_index),
+          // A shard that decodes may still hold huge finite components (the reader cannot tell them
+          // from unit vectors cheaply); a SIMD sum of them can overflow to inf - inf = NaN. NaN is
+          // unordered, which would break ranks_before's total order (and std::sort's contract), so
+          // such a row ranks last instead.
+          const float score = std::isnan(scores[i]) ? -std::numeric_limits<float>::infinity() : scores[i];
+          if (!heap.could_enter(score)) continue;
+          heap.offer(search_hit{shard.vectors.item_id(run_start + i), score, static_cast<std::uint32_t>(shard_index),
                                 static_cast<std::uint32_t>(run_start + i)});
         }
       }

@@ -1,4 +1,5 @@
 // The one dispatch chain: wasm128 (compile time) -> AVX2+FMA (run-time CPU check) -> serial.
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <string>
@@ -103,6 +104,33 @@ status check_lengths(std::size_t left, std::size_t right) {
   return success{};
 }
 
+// Cosine computed entirely in double, serially: the fallback when float sums overflow or underflow
+// (components near 1e20 or 1e-30), so such vectors still get their true cosine.
+template <typename Element>
+result<float> cosine_in_double(std::span<const Element> left, std::span<const Element> right) {
+  double dot_product = 0.0, left_norm_squared = 0.0, right_norm_squared = 0.0, largest = 0.0;
+  for (std::size_t i = 0; i < left.size(); ++i) {
+    const double left_value = static_cast<double>(left[i]), right_value = static_cast<double>(right[i]);
+    if (!std::isfinite(left_value) || !std::isfinite(right_value)) {
+      return make_error(error_code::non_finite_value, "cosine of a vector with a NaN or infinite component");
+    }
+    largest = std::max({largest, std::fabs(left_value), std::fabs(right_value)});
+  }
+  if (largest == 0.0) return make_error(error_code::zero_vector, "cosine of a zero vector is undefined");
+  // Scaling by the largest magnitude keeps every square within double range.
+  for (std::size_t i = 0; i < left.size(); ++i) {
+    const double left_value = static_cast<double>(left[i]) / largest;
+    const double right_value = static_cast<double>(right[i]) / largest;
+    dot_product += left_value * right_value;
+    left_norm_squared += left_value * left_value;
+    right_norm_squared += right_value * right_value;
+  }
+  if (left_norm_squared == 0.0 || right_norm_squared == 0.0) {
+    return make_error(error_code::zero_vector, "cosine of a zero vector is undefined");
+  }
+  return static_cast<float>(std::clamp(dot_product / std::sqrt(left_norm_squared * right_norm_squared), -1.0, 1.0));
+}
+
 result<float> cosine_from_dots(double dot_product, double left_norm_squared, double right_norm_squared) {
   if (!(left_norm_squared > 0.0) || !(right_norm_squared > 0.0)) {
     return make_error(error_code::zero_vector, "cosine of a zero vector is undefined");
@@ -133,9 +161,11 @@ result<float> cosine(std::span<const float> left, std::span<const float> right) 
   if (auto checked = check_lengths(left.size(), right.size()); !checked) return std::move(checked).failure();
   const kernel_table& kernels = active_kernels();
   const std::size_t length = left.size();
-  return cosine_from_dots(static_cast<double>(kernels.dot_f32(left.data(), right.data(), length)),
-                          static_cast<double>(kernels.dot_f32(left.data(), left.data(), length)),
-                          static_cast<double>(kernels.dot_f32(right.data(), right.data(), length)));
+  auto fast = cosine_from_dots(static_cast<double>(kernels.dot_f32(left.data(), right.data(), length)),
+                               static_cast<double>(kernels.dot_f32(left.data(), left.data(), length)),
+                               static_cast<double>(kernels.dot_f32(right.data(), right.data(), length)));
+  if (fast) return fast;
+  return cosine_in_double(left, right);
 }
 
 result<float> cosine(std::span<const std::int8_t> left, std::span<const std::int8_t> right) {

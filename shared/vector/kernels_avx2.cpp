@@ -3,12 +3,15 @@
 //
 // The scan kernels (scores_*) work on four rows at a time: the query chunk is loaded (and for int8,
 // widened) once and used four times, and eight independent accumulators hide the FMA latency. Rows
-// are streamed from memory, so a scan is bound by read bandwidth, which the benchmark checks.
+// are streamed from memory, so a scan is bound by read bandwidth, which the benchmark checks. Scalar
+// tails use std::fma (one instruction here) so no compiler contraction choice can make two paths differ.
 //
 // int8 is multiplied exactly: both sides are sign-extended to i16 and combined with vpmaddwd, whose
 // pairwise i16*i16+i16*i16 sums fit i32. (The faster vpmaddubsw trick saturates for -128 and is
 // therefore not used: every int8 result must equal the serial reference bit for bit.)
 #include <immintrin.h>
+
+#include <cmath>
 
 #include "vector/kernels_variants.hpp"
 
@@ -81,131 +84,112 @@ float dot_f32_i8(const float* query, const std::int8_t* data, std::size_t length
   return sum;
 }
 
+// The scan kernels score Rows rows per step with one template, instantiated for 4 (the main loop)
+// and 1 (the remainder). Each row's arithmetic is identical in both, in the same order, so a vector's
+// score never depends on where it falls in a block or where a filter splits a run: equal vectors
+// score equally, which top_k's tie order relies on.
+namespace {
+
+template <std::size_t Rows>
+inline void score_rows_f32(const float* query, const float* first_row, std::size_t dimensions, float* scores) {
+  __m256 low[Rows], high[Rows];
+  for (std::size_t r = 0; r < Rows; ++r) low[r] = high[r] = _mm256_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 16 <= dimensions; i += 16) {
+    const __m256 query_low = _mm256_loadu_ps(query + i);
+    const __m256 query_high = _mm256_loadu_ps(query + i + 8);
+    for (std::size_t r = 0; r < Rows; ++r) {
+      const float* row = first_row + r * dimensions;
+      low[r] = _mm256_fmadd_ps(_mm256_loadu_ps(row + i), query_low, low[r]);
+      high[r] = _mm256_fmadd_ps(_mm256_loadu_ps(row + i + 8), query_high, high[r]);
+    }
+  }
+  if (i + 8 <= dimensions) {
+    const __m256 query_chunk = _mm256_loadu_ps(query + i);
+    for (std::size_t r = 0; r < Rows; ++r) {
+      low[r] = _mm256_fmadd_ps(_mm256_loadu_ps(first_row + r * dimensions + i), query_chunk, low[r]);
+    }
+    i += 8;
+  }
+  for (std::size_t r = 0; r < Rows; ++r) {
+    const float* row = first_row + r * dimensions;
+    float sum = horizontal_sum(_mm256_add_ps(low[r], high[r]));
+    for (std::size_t tail = i; tail < dimensions; ++tail) sum = std::fma(row[tail], query[tail], sum);
+    scores[r] = sum;
+  }
+}
+
+template <std::size_t Rows>
+inline void score_rows_i8(const std::int8_t* query, const std::int8_t* first_row, std::size_t dimensions,
+                          std::int32_t* scores) {
+  __m256i low[Rows], high[Rows];
+  for (std::size_t r = 0; r < Rows; ++r) low[r] = high[r] = _mm256_setzero_si256();
+  std::size_t i = 0;
+  for (; i + 32 <= dimensions; i += 32) {
+    const __m256i query_low = load_i8_as_i16(query + i);
+    const __m256i query_high = load_i8_as_i16(query + i + 16);
+    for (std::size_t r = 0; r < Rows; ++r) {
+      const std::int8_t* row = first_row + r * dimensions;
+      low[r] = _mm256_add_epi32(low[r], _mm256_madd_epi16(load_i8_as_i16(row + i), query_low));
+      high[r] = _mm256_add_epi32(high[r], _mm256_madd_epi16(load_i8_as_i16(row + i + 16), query_high));
+    }
+  }
+  if (i + 16 <= dimensions) {
+    const __m256i query_chunk = load_i8_as_i16(query + i);
+    for (std::size_t r = 0; r < Rows; ++r) {
+      low[r] = _mm256_add_epi32(low[r], _mm256_madd_epi16(load_i8_as_i16(first_row + r * dimensions + i), query_chunk));
+    }
+    i += 16;
+  }
+  for (std::size_t r = 0; r < Rows; ++r) {
+    const std::int8_t* row = first_row + r * dimensions;
+    std::int32_t sum = horizontal_sum(_mm256_add_epi32(low[r], high[r]));
+    for (std::size_t tail = i; tail < dimensions; ++tail) sum += static_cast<std::int32_t>(row[tail]) * query[tail];
+    scores[r] = sum;
+  }
+}
+
+template <std::size_t Rows>
+inline void score_rows_f32_i8(const float* query, const std::int8_t* first_row, std::size_t dimensions,
+                              float* scores) {
+  __m256 sums[Rows];
+  for (std::size_t r = 0; r < Rows; ++r) sums[r] = _mm256_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 8 <= dimensions; i += 8) {
+    const __m256 query_chunk = _mm256_loadu_ps(query + i);
+    for (std::size_t r = 0; r < Rows; ++r) {
+      sums[r] = _mm256_fmadd_ps(load_i8_as_f32(first_row + r * dimensions + i), query_chunk, sums[r]);
+    }
+  }
+  for (std::size_t r = 0; r < Rows; ++r) {
+    const std::int8_t* row = first_row + r * dimensions;
+    float sum = horizontal_sum(sums[r]);
+    for (std::size_t tail = i; tail < dimensions; ++tail) sum = std::fma(static_cast<float>(row[tail]), query[tail], sum);
+    scores[r] = sum;
+  }
+}
+
+}  // namespace
+
 void scores_f32(const float* query, const float* rows, std::size_t dimensions, std::size_t row_count,
                 float* scores) {
   std::size_t row = 0;
-  for (; row + 4 <= row_count; row += 4) {
-    const float* row0 = rows + row * dimensions;
-    const float* row1 = row0 + dimensions;
-    const float* row2 = row1 + dimensions;
-    const float* row3 = row2 + dimensions;
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-    __m256 b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps(), b2 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps();
-    std::size_t i = 0;
-    for (; i + 16 <= dimensions; i += 16) {
-      const __m256 query_low = _mm256_loadu_ps(query + i);
-      const __m256 query_high = _mm256_loadu_ps(query + i + 8);
-      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(row0 + i), query_low, a0);
-      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(row1 + i), query_low, a1);
-      a2 = _mm256_fmadd_ps(_mm256_loadu_ps(row2 + i), query_low, a2);
-      a3 = _mm256_fmadd_ps(_mm256_loadu_ps(row3 + i), query_low, a3);
-      b0 = _mm256_fmadd_ps(_mm256_loadu_ps(row0 + i + 8), query_high, b0);
-      b1 = _mm256_fmadd_ps(_mm256_loadu_ps(row1 + i + 8), query_high, b1);
-      b2 = _mm256_fmadd_ps(_mm256_loadu_ps(row2 + i + 8), query_high, b2);
-      b3 = _mm256_fmadd_ps(_mm256_loadu_ps(row3 + i + 8), query_high, b3);
-    }
-    for (; i + 8 <= dimensions; i += 8) {
-      const __m256 query_chunk = _mm256_loadu_ps(query + i);
-      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(row0 + i), query_chunk, a0);
-      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(row1 + i), query_chunk, a1);
-      a2 = _mm256_fmadd_ps(_mm256_loadu_ps(row2 + i), query_chunk, a2);
-      a3 = _mm256_fmadd_ps(_mm256_loadu_ps(row3 + i), query_chunk, a3);
-    }
-    float sum0 = horizontal_sum(_mm256_add_ps(a0, b0)), sum1 = horizontal_sum(_mm256_add_ps(a1, b1));
-    float sum2 = horizontal_sum(_mm256_add_ps(a2, b2)), sum3 = horizontal_sum(_mm256_add_ps(a3, b3));
-    for (; i < dimensions; ++i) {
-      sum0 += row0[i] * query[i];
-      sum1 += row1[i] * query[i];
-      sum2 += row2[i] * query[i];
-      sum3 += row3[i] * query[i];
-    }
-    scores[row] = sum0;
-    scores[row + 1] = sum1;
-    scores[row + 2] = sum2;
-    scores[row + 3] = sum3;
-  }
-  for (; row < row_count; ++row) scores[row] = dot_f32(query, rows + row * dimensions, dimensions);
+  for (; row + 4 <= row_count; row += 4) score_rows_f32<4>(query, rows + row * dimensions, dimensions, scores + row);
+  for (; row < row_count; ++row) score_rows_f32<1>(query, rows + row * dimensions, dimensions, scores + row);
 }
 
 void scores_i8(const std::int8_t* query, const std::int8_t* rows, std::size_t dimensions, std::size_t row_count,
                std::int32_t* scores) {
   std::size_t row = 0;
-  for (; row + 4 <= row_count; row += 4) {
-    const std::int8_t* row0 = rows + row * dimensions;
-    const std::int8_t* row1 = row0 + dimensions;
-    const std::int8_t* row2 = row1 + dimensions;
-    const std::int8_t* row3 = row2 + dimensions;
-    __m256i a0 = _mm256_setzero_si256(), a1 = _mm256_setzero_si256(), a2 = _mm256_setzero_si256(),
-            a3 = _mm256_setzero_si256();
-    __m256i b0 = _mm256_setzero_si256(), b1 = _mm256_setzero_si256(), b2 = _mm256_setzero_si256(),
-            b3 = _mm256_setzero_si256();
-    std::size_t i = 0;
-    for (; i + 32 <= dimensions; i += 32) {
-      const __m256i query_low = load_i8_as_i16(query + i);
-      const __m256i query_high = load_i8_as_i16(query + i + 16);
-      a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(load_i8_as_i16(row0 + i), query_low));
-      a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(load_i8_as_i16(row1 + i), query_low));
-      a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(load_i8_as_i16(row2 + i), query_low));
-      a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(load_i8_as_i16(row3 + i), query_low));
-      b0 = _mm256_add_epi32(b0, _mm256_madd_epi16(load_i8_as_i16(row0 + i + 16), query_high));
-      b1 = _mm256_add_epi32(b1, _mm256_madd_epi16(load_i8_as_i16(row1 + i + 16), query_high));
-      b2 = _mm256_add_epi32(b2, _mm256_madd_epi16(load_i8_as_i16(row2 + i + 16), query_high));
-      b3 = _mm256_add_epi32(b3, _mm256_madd_epi16(load_i8_as_i16(row3 + i + 16), query_high));
-    }
-    for (; i + 16 <= dimensions; i += 16) {
-      const __m256i query_chunk = load_i8_as_i16(query + i);
-      a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(load_i8_as_i16(row0 + i), query_chunk));
-      a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(load_i8_as_i16(row1 + i), query_chunk));
-      a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(load_i8_as_i16(row2 + i), query_chunk));
-      a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(load_i8_as_i16(row3 + i), query_chunk));
-    }
-    std::int32_t sum0 = horizontal_sum(_mm256_add_epi32(a0, b0)), sum1 = horizontal_sum(_mm256_add_epi32(a1, b1));
-    std::int32_t sum2 = horizontal_sum(_mm256_add_epi32(a2, b2)), sum3 = horizontal_sum(_mm256_add_epi32(a3, b3));
-    for (; i < dimensions; ++i) {
-      const std::int32_t query_value = query[i];
-      sum0 += row0[i] * query_value;
-      sum1 += row1[i] * query_value;
-      sum2 += row2[i] * query_value;
-      sum3 += row3[i] * query_value;
-    }
-    scores[row] = sum0;
-    scores[row + 1] = sum1;
-    scores[row + 2] = sum2;
-    scores[row + 3] = sum3;
-  }
-  for (; row < row_count; ++row) scores[row] = dot_i8(query, rows + row * dimensions, dimensions);
+  for (; row + 4 <= row_count; row += 4) score_rows_i8<4>(query, rows + row * dimensions, dimensions, scores + row);
+  for (; row < row_count; ++row) score_rows_i8<1>(query, rows + row * dimensions, dimensions, scores + row);
 }
 
 void scores_f32_i8(const float* query, const std::int8_t* rows, std::size_t dimensions, std::size_t row_count,
                    float* scores) {
   std::size_t row = 0;
-  for (; row + 4 <= row_count; row += 4) {
-    const std::int8_t* row0 = rows + row * dimensions;
-    const std::int8_t* row1 = row0 + dimensions;
-    const std::int8_t* row2 = row1 + dimensions;
-    const std::int8_t* row3 = row2 + dimensions;
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-    std::size_t i = 0;
-    for (; i + 8 <= dimensions; i += 8) {
-      const __m256 query_chunk = _mm256_loadu_ps(query + i);
-      a0 = _mm256_fmadd_ps(load_i8_as_f32(row0 + i), query_chunk, a0);
-      a1 = _mm256_fmadd_ps(load_i8_as_f32(row1 + i), query_chunk, a1);
-      a2 = _mm256_fmadd_ps(load_i8_as_f32(row2 + i), query_chunk, a2);
-      a3 = _mm256_fmadd_ps(load_i8_as_f32(row3 + i), query_chunk, a3);
-    }
-    float sum0 = horizontal_sum(a0), sum1 = horizontal_sum(a1), sum2 = horizontal_sum(a2), sum3 = horizontal_sum(a3);
-    for (; i < dimensions; ++i) {
-      sum0 += static_cast<float>(row0[i]) * query[i];
-      sum1 += static_cast<float>(row1[i]) * query[i];
-      sum2 += static_cast<float>(row2[i]) * query[i];
-      sum3 += static_cast<float>(row3[i]) * query[i];
-    }
-    scores[row] = sum0;
-    scores[row + 1] = sum1;
-    scores[row + 2] = sum2;
-    scores[row + 3] = sum3;
-  }
-  for (; row < row_count; ++row) scores[row] = dot_f32_i8(query, rows + row * dimensions, dimensions);
+  for (; row + 4 <= row_count; row += 4) score_rows_f32_i8<4>(query, rows + row * dimensions, dimensions, scores + row);
+  for (; row < row_count; ++row) score_rows_f32_i8<1>(query, rows + row * dimensions, dimensions, scores + row);
 }
 
 }  // namespace mosaic::vector::avx2

@@ -79,83 +79,70 @@ float dot_f32_i8(const float* query, const std::int8_t* data, std::size_t length
   return sum;
 }
 
+// The scan kernels score Rows rows per step with one template, instantiated for 4 and 1, so each
+// row's arithmetic is the same wherever it falls in a block (equal vectors score equally; top_k's tie
+// order relies on it). wasm has no fused multiply-add, so the compiler has no contraction to choose.
+namespace {
+
+template <std::size_t Rows>
+inline void score_rows_f32(const float* query, const float* first_row, std::size_t dimensions, float* scores) {
+  v128_t low[Rows], high[Rows];
+  for (std::size_t r = 0; r < Rows; ++r) low[r] = high[r] = wasm_f32x4_splat(0.0f);
+  std::size_t i = 0;
+  for (; i + 8 <= dimensions; i += 8) {
+    const v128_t query_low = load_f32(query + i);
+    const v128_t query_high = load_f32(query + i + 4);
+    for (std::size_t r = 0; r < Rows; ++r) {
+      const float* row = first_row + r * dimensions;
+      low[r] = multiply_add_f32(load_f32(row + i), query_low, low[r]);
+      high[r] = multiply_add_f32(load_f32(row + i + 4), query_high, high[r]);
+    }
+  }
+  for (std::size_t r = 0; r < Rows; ++r) {
+    const float* row = first_row + r * dimensions;
+    float sum = horizontal_sum_f32(wasm_f32x4_add(low[r], high[r]));
+    for (std::size_t tail = i; tail < dimensions; ++tail) sum += row[tail] * query[tail];
+    scores[r] = sum;
+  }
+}
+
+template <std::size_t Rows>
+inline void score_rows_i8(const std::int8_t* query, const std::int8_t* first_row, std::size_t dimensions,
+                          std::int32_t* scores) {
+  v128_t low[Rows], high[Rows];
+  for (std::size_t r = 0; r < Rows; ++r) low[r] = high[r] = wasm_i32x4_splat(0);
+  std::size_t i = 0;
+  for (; i + 16 <= dimensions; i += 16) {
+    const v128_t query_low = load_i8_as_i16(query + i);
+    const v128_t query_high = load_i8_as_i16(query + i + 8);
+    for (std::size_t r = 0; r < Rows; ++r) {
+      const std::int8_t* row = first_row + r * dimensions;
+      low[r] = dot_i16_add(load_i8_as_i16(row + i), query_low, low[r]);
+      high[r] = dot_i16_add(load_i8_as_i16(row + i + 8), query_high, high[r]);
+    }
+  }
+  for (std::size_t r = 0; r < Rows; ++r) {
+    const std::int8_t* row = first_row + r * dimensions;
+    std::int32_t sum = horizontal_sum_i32(wasm_i32x4_add(low[r], high[r]));
+    for (std::size_t tail = i; tail < dimensions; ++tail) sum += static_cast<std::int32_t>(row[tail]) * query[tail];
+    scores[r] = sum;
+  }
+}
+
+}  // namespace
+
 void scores_f32(const float* query, const float* rows, std::size_t dimensions, std::size_t row_count,
                 float* scores) {
   std::size_t row = 0;
-  for (; row + 4 <= row_count; row += 4) {
-    const float* row0 = rows + row * dimensions;
-    const float* row1 = row0 + dimensions;
-    const float* row2 = row1 + dimensions;
-    const float* row3 = row2 + dimensions;
-    v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-    std::size_t i = 0;
-    for (; i + 8 <= dimensions; i += 8) {
-      const v128_t query_low = load_f32(query + i);
-      const v128_t query_high = load_f32(query + i + 4);
-      a0 = multiply_add_f32(load_f32(row0 + i), query_low, a0);
-      a1 = multiply_add_f32(load_f32(row1 + i), query_low, a1);
-      a2 = multiply_add_f32(load_f32(row2 + i), query_low, a2);
-      a3 = multiply_add_f32(load_f32(row3 + i), query_low, a3);
-      b0 = multiply_add_f32(load_f32(row0 + i + 4), query_high, b0);
-      b1 = multiply_add_f32(load_f32(row1 + i + 4), query_high, b1);
-      b2 = multiply_add_f32(load_f32(row2 + i + 4), query_high, b2);
-      b3 = multiply_add_f32(load_f32(row3 + i + 4), query_high, b3);
-    }
-    float sum0 = horizontal_sum_f32(wasm_f32x4_add(a0, b0)), sum1 = horizontal_sum_f32(wasm_f32x4_add(a1, b1));
-    float sum2 = horizontal_sum_f32(wasm_f32x4_add(a2, b2)), sum3 = horizontal_sum_f32(wasm_f32x4_add(a3, b3));
-    for (; i < dimensions; ++i) {
-      sum0 += row0[i] * query[i];
-      sum1 += row1[i] * query[i];
-      sum2 += row2[i] * query[i];
-      sum3 += row3[i] * query[i];
-    }
-    scores[row] = sum0;
-    scores[row + 1] = sum1;
-    scores[row + 2] = sum2;
-    scores[row + 3] = sum3;
-  }
-  for (; row < row_count; ++row) scores[row] = dot_f32(query, rows + row * dimensions, dimensions);
+  for (; row + 4 <= row_count; row += 4) score_rows_f32<4>(query, rows + row * dimensions, dimensions, scores + row);
+  for (; row < row_count; ++row) score_rows_f32<1>(query, rows + row * dimensions, dimensions, scores + row);
 }
 
 void scores_i8(const std::int8_t* query, const std::int8_t* rows, std::size_t dimensions, std::size_t row_count,
                std::int32_t* scores) {
   std::size_t row = 0;
-  for (; row + 4 <= row_count; row += 4) {
-    const std::int8_t* row0 = rows + row * dimensions;
-    const std::int8_t* row1 = row0 + dimensions;
-    const std::int8_t* row2 = row1 + dimensions;
-    const std::int8_t* row3 = row2 + dimensions;
-    v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-    std::size_t i = 0;
-    for (; i + 16 <= dimensions; i += 16) {
-      const v128_t query_low = load_i8_as_i16(query + i);
-      const v128_t query_high = load_i8_as_i16(query + i + 8);
-      a0 = dot_i16_add(load_i8_as_i16(row0 + i), query_low, a0);
-      a1 = dot_i16_add(load_i8_as_i16(row1 + i), query_low, a1);
-      a2 = dot_i16_add(load_i8_as_i16(row2 + i), query_low, a2);
-      a3 = dot_i16_add(load_i8_as_i16(row3 + i), query_low, a3);
-      b0 = dot_i16_add(load_i8_as_i16(row0 + i + 8), query_high, b0);
-      b1 = dot_i16_add(load_i8_as_i16(row1 + i + 8), query_high, b1);
-      b2 = dot_i16_add(load_i8_as_i16(row2 + i + 8), query_high, b2);
-      b3 = dot_i16_add(load_i8_as_i16(row3 + i + 8), query_high, b3);
-    }
-    std::int32_t sum0 = horizontal_sum_i32(wasm_i32x4_add(a0, b0));
-    std::int32_t sum1 = horizontal_sum_i32(wasm_i32x4_add(a1, b1));
-    std::int32_t sum2 = horizontal_sum_i32(wasm_i32x4_add(a2, b2));
-    std::int32_t sum3 = horizontal_sum_i32(wasm_i32x4_add(a3, b3));
-    for (; i < dimensions; ++i) {
-      const std::int32_t query_value = query[i];
-      sum0 += row0[i] * query_value;
-      sum1 += row1[i] * query_value;
-      sum2 += row2[i] * query_value;
-      sum3 += row3[i] * query_value;
-    }
-    scores[row] = sum0;
-    scores[row + 1] = sum1;
-    scores[row + 2] = sum2;
-    scores[row + 3] = sum3;
-  }
-  for (; row < row_count; ++row) scores[row] = dot_i8(query, rows + row * dimensions, dimensions);
+  for (; row + 4 <= row_count; row += 4) score_rows_i8<4>(query, rows + row * dimensions, dimensions, scores + row);
+  for (; row < row_count; ++row) score_rows_i8<1>(query, rows + row * dimensions, dimensions, scores + row);
 }
 
 void scores_f32_i8(const float* query, const std::int8_t* rows, std::size_t dimensions, std::size_t row_count,

@@ -24,10 +24,18 @@ result<float> quantize_i8(std::span<const float> values, std::span<std::int8_t> 
     return 0.0f;
   }
   const float scale = largest_magnitude / i8_max_code;
-  // Divide by the scale instead of multiplying by its reciprocal: the largest component then maps to
-  // exactly ±127 (x / (x / 127) == 127 in IEEE arithmetic), so no code exceeds the range.
+  if (scale == 0.0f) {
+    // The vector is so small (max |x| below ~1.8e-43) that its scale underflows: at float precision it
+    // is indistinguishable from zero, and is stored as one.
+    std::fill(codes.begin(), codes.end(), std::int8_t{0});
+    return 0.0f;
+  }
+  // Codes are computed in double as 127 * x / max: the largest component maps to exactly ±127 even
+  // when the float scale is subnormal, and no division by a rounded scale can push a code past 127.
+  const double code_per_unit = static_cast<double>(i8_max_code) / static_cast<double>(largest_magnitude);
   for (std::size_t i = 0; i < values.size(); ++i) {
-    const float code = std::clamp(std::nearbyint(values[i] / scale), -i8_max_code, i8_max_code);
+    const double code = std::clamp(std::nearbyint(static_cast<double>(values[i]) * code_per_unit),
+                                   -static_cast<double>(i8_max_code), static_cast<double>(i8_max_code));
     codes[i] = static_cast<std::int8_t>(code);
   }
   return scale;
