@@ -22,9 +22,10 @@ class bounded_heap {
  public:
   explicit bounded_heap(std::size_t capacity) : capacity_(capacity) { hits_.reserve(capacity); }
 
-  // Cheap pre-check for the hot loop: a score below the current worst cannot enter.
-  [[nodiscard]] bool could_enter(float score) const noexcept {
-    return hits_.size() < capacity_ || score >= hits_.front().score;
+  // A score below this cannot enter (-infinity until the heap is full). The scan keeps a copy in a
+  // register and calls offer() only when a score is not below it, so most rows cost one comparison.
+  [[nodiscard]] float entry_threshold() const noexcept {
+    return hits_.size() < capacity_ ? -std::numeric_limits<float>::infinity() : hits_.front().score;
   }
 
   void offer(const search_hit& candidate) {
@@ -129,41 +130,56 @@ result<std::vector<search_hit>> top_k(std::span<const float> query, std::span<co
   // allocation (reserve(k) threw std::length_error natively and aborted in wasm).
   std::size_t total_rows = 0;
   for (const searchable_shard& shard : shards) total_rows += shard.vectors.item_count;
+  if (total_rows == 0) return std::vector<search_hit>{};
   bounded_heap heap(std::min(options.k, total_rows));
   const filter& conditions = options.filter;
   const bool unrestricted = conditions.is_unrestricted();
   std::array<float, block_rows> scores{};
   std::array<std::int32_t, block_rows> integer_scores{};
 
+  float threshold = heap.entry_threshold();
+  // Offers rows [run_start, run_start + run_length) whose scores are in `scores`.
+  auto offer_run = [&](std::uint32_t shard_index, const index::shard_view& vectors, std::size_t run_start,
+                       std::size_t run_length) {
+    for (std::size_t i = 0; i < run_length; ++i) {
+      // `!(score < threshold)` is also true for NaN, so NaN takes this rare path and is ranked last.
+      if (!(scores[i] < threshold)) [[unlikely]] {
+        // A view built by hand (decode_shard bounds components) may hold values whose SIMD sums
+        // overflow to inf - inf = NaN; NaN is unordered and would break the total order, so it ranks
+        // as -infinity.
+        const float score = std::isnan(scores[i]) ? -std::numeric_limits<float>::infinity() : scores[i];
+        const auto row = static_cast<std::uint32_t>(run_start + i);
+        heap.offer(search_hit{vectors.item_id(row), score, shard_index, row});
+        threshold = heap.entry_threshold();
+      }
+    }
+  };
+
   for (std::size_t shard_index = 0; shard_index < shards.size(); ++shard_index) {
     const searchable_shard& shard = shards[shard_index];
     const std::size_t row_count = shard.vectors.item_count;
+    const auto shard_number = static_cast<std::uint32_t>(shard_index);
     auto accept = [&](std::size_t row) {
-      if (unrestricted) return true;
       if (conditions.needs_attributes() && !row_passes(conditions, *shard.attributes, row)) return false;
       return conditions.excluded_item_ids.empty() || !is_excluded(conditions, shard.vectors.item_id(row));
     };
     for (std::size_t block_start = 0; block_start < row_count; block_start += block_rows) {
       const std::size_t block_end = std::min(row_count, block_start + block_rows);
+      if (unrestricted) {
+        score_run(prepared, shard.vectors, options.i8_mode, block_start, block_end - block_start, scores,
+                  integer_scores);
+        offer_run(shard_number, shard.vectors, block_start, block_end - block_start);
+        continue;
+      }
       // Score each maximal run of accepted rows with one kernel call; rejected rows cost no arithmetic.
       std::size_t row = block_start;
       while (row < block_end) {
         while (row < block_end && !accept(row)) ++row;
         const std::size_t run_start = row;
         while (row < block_end && accept(row)) ++row;
-        const std::size_t run_length = row - run_start;
-        if (run_length == 0) continue;
-        score_run(prepared, shard.vectors, options.i8_mode, run_start, run_length, scores, integer_scores);
-        for (std::size_t i = 0; i < run_length; ++i) {
-          // A shard that decodes may still hold huge finite components (the reader cannot tell them
-          // from unit vectors cheaply); a SIMD sum of them can overflow to inf - inf = NaN. NaN is
-          // unordered, which would break ranks_before's total order (and std::sort's contract), so
-          // such a row ranks last instead.
-          const float score = std::isnan(scores[i]) ? -std::numeric_limits<float>::infinity() : scores[i];
-          if (!heap.could_enter(score)) continue;
-          heap.offer(search_hit{shard.vectors.item_id(run_start + i), score, static_cast<std::uint32_t>(shard_index),
-                                static_cast<std::uint32_t>(run_start + i)});
-        }
+        if (row == run_start) continue;
+        score_run(prepared, shard.vectors, options.i8_mode, run_start, row - run_start, scores, integer_scores);
+        offer_run(shard_number, shard.vectors, run_start, row - run_start);
       }
     }
   }

@@ -1,17 +1,13 @@
 // AVX2 + FMA kernels. This file alone is compiled with -mavx2 -mfma; the dispatcher calls it only
 // after checking the CPU at run time, so the binary still runs on machines without AVX2.
 //
-// The scan kernels (scores_*) work on four rows at a time: the query chunk is loaded (and for int8,
-// widened) once and used four times, and eight independent accumulators hide the FMA latency. Rows
-// are streamed from memory, so a scan is bound by read bandwidth, which the benchmark checks. Scalar
-// tails use std::fma (one instruction here) so no compiler contraction choice can make two paths differ.
-//
 // int8 is multiplied exactly: both sides are sign-extended to i16 and combined with vpmaddwd, whose
 // pairwise i16*i16+i16*i16 sums fit i32. (The faster vpmaddubsw trick saturates for -128 and is
 // therefore not used: every int8 result must equal the serial reference bit for bit.)
 #include <immintrin.h>
 
 #include <cmath>
+#include <vector>
 
 #include "vector/kernels_variants.hpp"
 
@@ -84,112 +80,101 @@ float dot_f32_i8(const float* query, const std::int8_t* data, std::size_t length
   return sum;
 }
 
-// The scan kernels score Rows rows per step with one template, instantiated for 4 (the main loop)
-// and 1 (the remainder). Each row's arithmetic is identical in both, in the same order, so a vector's
-// score never depends on where it falls in a block or where a filter splits a run: equal vectors
-// score equally, which top_k's tie order relies on.
+// The scan kernels score one row at a time, streaming rows front to back: a single linear stream is
+// what the hardware prefetcher follows best (interleaving four rows measured 0.40-0.67 of read
+// bandwidth, one row at a time 0.8+), and a software prefetch a few KB ahead covers row boundaries.
+// The query stays in L1. Because every row goes through the same code, a vector's score never depends
+// on its position in a block: equal vectors score equally, which top_k's tie order relies on.
 namespace {
 
-template <std::size_t Rows>
-inline void score_rows_f32(const float* query, const float* first_row, std::size_t dimensions, float* scores) {
-  __m256 low[Rows], high[Rows];
-  for (std::size_t r = 0; r < Rows; ++r) low[r] = high[r] = _mm256_setzero_ps();
-  std::size_t i = 0;
-  for (; i + 16 <= dimensions; i += 16) {
-    const __m256 query_low = _mm256_loadu_ps(query + i);
-    const __m256 query_high = _mm256_loadu_ps(query + i + 8);
-    for (std::size_t r = 0; r < Rows; ++r) {
-      const float* row = first_row + r * dimensions;
-      low[r] = _mm256_fmadd_ps(_mm256_loadu_ps(row + i), query_low, low[r]);
-      high[r] = _mm256_fmadd_ps(_mm256_loadu_ps(row + i + 8), query_high, high[r]);
-    }
-  }
-  if (i + 8 <= dimensions) {
-    const __m256 query_chunk = _mm256_loadu_ps(query + i);
-    for (std::size_t r = 0; r < Rows; ++r) {
-      low[r] = _mm256_fmadd_ps(_mm256_loadu_ps(first_row + r * dimensions + i), query_chunk, low[r]);
-    }
-    i += 8;
-  }
-  for (std::size_t r = 0; r < Rows; ++r) {
-    const float* row = first_row + r * dimensions;
-    float sum = horizontal_sum(_mm256_add_ps(low[r], high[r]));
-    for (std::size_t tail = i; tail < dimensions; ++tail) sum = std::fma(row[tail], query[tail], sum);
-    scores[r] = sum;
-  }
+constexpr std::size_t prefetch_distance_bytes = 4096;
+
+inline void prefetch_ahead(const void* address) {
+  _mm_prefetch(static_cast<const char*>(address) + prefetch_distance_bytes, _MM_HINT_T0);
 }
 
-template <std::size_t Rows>
-inline void score_rows_i8(const std::int8_t* query, const std::int8_t* first_row, std::size_t dimensions,
-                          std::int32_t* scores) {
-  __m256i low[Rows], high[Rows];
-  for (std::size_t r = 0; r < Rows; ++r) low[r] = high[r] = _mm256_setzero_si256();
+inline float scan_row_f32(const float* query, const float* row, std::size_t dimensions) {
+  __m256 sum0 = _mm256_setzero_ps(), sum1 = _mm256_setzero_ps(), sum2 = _mm256_setzero_ps(),
+         sum3 = _mm256_setzero_ps();
   std::size_t i = 0;
   for (; i + 32 <= dimensions; i += 32) {
-    const __m256i query_low = load_i8_as_i16(query + i);
-    const __m256i query_high = load_i8_as_i16(query + i + 16);
-    for (std::size_t r = 0; r < Rows; ++r) {
-      const std::int8_t* row = first_row + r * dimensions;
-      low[r] = _mm256_add_epi32(low[r], _mm256_madd_epi16(load_i8_as_i16(row + i), query_low));
-      high[r] = _mm256_add_epi32(high[r], _mm256_madd_epi16(load_i8_as_i16(row + i + 16), query_high));
-    }
+    prefetch_ahead(row + i);
+    prefetch_ahead(row + i + 16);
+    sum0 = _mm256_fmadd_ps(_mm256_loadu_ps(row + i), _mm256_loadu_ps(query + i), sum0);
+    sum1 = _mm256_fmadd_ps(_mm256_loadu_ps(row + i + 8), _mm256_loadu_ps(query + i + 8), sum1);
+    sum2 = _mm256_fmadd_ps(_mm256_loadu_ps(row + i + 16), _mm256_loadu_ps(query + i + 16), sum2);
+    sum3 = _mm256_fmadd_ps(_mm256_loadu_ps(row + i + 24), _mm256_loadu_ps(query + i + 24), sum3);
   }
-  if (i + 16 <= dimensions) {
-    const __m256i query_chunk = load_i8_as_i16(query + i);
-    for (std::size_t r = 0; r < Rows; ++r) {
-      low[r] = _mm256_add_epi32(low[r], _mm256_madd_epi16(load_i8_as_i16(first_row + r * dimensions + i), query_chunk));
-    }
-    i += 16;
-  }
-  for (std::size_t r = 0; r < Rows; ++r) {
-    const std::int8_t* row = first_row + r * dimensions;
-    std::int32_t sum = horizontal_sum(_mm256_add_epi32(low[r], high[r]));
-    for (std::size_t tail = i; tail < dimensions; ++tail) sum += static_cast<std::int32_t>(row[tail]) * query[tail];
-    scores[r] = sum;
-  }
+  for (; i + 8 <= dimensions; i += 8) sum0 = _mm256_fmadd_ps(_mm256_loadu_ps(row + i), _mm256_loadu_ps(query + i), sum0);
+  float sum = horizontal_sum(_mm256_add_ps(_mm256_add_ps(sum0, sum1), _mm256_add_ps(sum2, sum3)));
+  for (; i < dimensions; ++i) sum = std::fma(row[i], query[i], sum);
+  return sum;
 }
 
-template <std::size_t Rows>
-inline void score_rows_f32_i8(const float* query, const std::int8_t* first_row, std::size_t dimensions,
-                              float* scores) {
-  __m256 sums[Rows];
-  for (std::size_t r = 0; r < Rows; ++r) sums[r] = _mm256_setzero_ps();
+// `widened_query` holds the query already sign-extended to i16, so each 16 row bytes cost one
+// vpmovsxbw and one vpmaddwd.
+inline std::int32_t scan_row_i8(const std::int16_t* widened_query, const std::int8_t* row, std::size_t dimensions) {
+  __m256i sum0 = _mm256_setzero_si256(), sum1 = _mm256_setzero_si256();
   std::size_t i = 0;
-  for (; i + 8 <= dimensions; i += 8) {
-    const __m256 query_chunk = _mm256_loadu_ps(query + i);
-    for (std::size_t r = 0; r < Rows; ++r) {
-      sums[r] = _mm256_fmadd_ps(load_i8_as_f32(first_row + r * dimensions + i), query_chunk, sums[r]);
-    }
+  for (; i + 32 <= dimensions; i += 32) {
+    prefetch_ahead(row + i);
+    const __m256i query_low = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(widened_query + i));
+    const __m256i query_high = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(widened_query + i + 16));
+    sum0 = _mm256_add_epi32(sum0, _mm256_madd_epi16(load_i8_as_i16(row + i), query_low));
+    sum1 = _mm256_add_epi32(sum1, _mm256_madd_epi16(load_i8_as_i16(row + i + 16), query_high));
   }
-  for (std::size_t r = 0; r < Rows; ++r) {
-    const std::int8_t* row = first_row + r * dimensions;
-    float sum = horizontal_sum(sums[r]);
-    for (std::size_t tail = i; tail < dimensions; ++tail) sum = std::fma(static_cast<float>(row[tail]), query[tail], sum);
-    scores[r] = sum;
+  for (; i + 16 <= dimensions; i += 16) {
+    const __m256i query_chunk = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(widened_query + i));
+    sum0 = _mm256_add_epi32(sum0, _mm256_madd_epi16(load_i8_as_i16(row + i), query_chunk));
   }
+  std::int32_t sum = horizontal_sum(_mm256_add_epi32(sum0, sum1));
+  for (; i < dimensions; ++i) sum += static_cast<std::int32_t>(row[i]) * widened_query[i];
+  return sum;
 }
+
+inline float scan_row_f32_i8(const float* query, const std::int8_t* row, std::size_t dimensions) {
+  __m256 sum0 = _mm256_setzero_ps(), sum1 = _mm256_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 16 <= dimensions; i += 16) {
+    prefetch_ahead(row + i);
+    sum0 = _mm256_fmadd_ps(_mm256_loadu_ps(query + i), load_i8_as_f32(row + i), sum0);
+    sum1 = _mm256_fmadd_ps(_mm256_loadu_ps(query + i + 8), load_i8_as_f32(row + i + 8), sum1);
+  }
+  for (; i + 8 <= dimensions; i += 8) sum0 = _mm256_fmadd_ps(_mm256_loadu_ps(query + i), load_i8_as_f32(row + i), sum0);
+  float sum = horizontal_sum(_mm256_add_ps(sum0, sum1));
+  for (; i < dimensions; ++i) sum = std::fma(static_cast<float>(row[i]), query[i], sum);
+  return sum;
+}
+
+// The widened query lives on the stack for common sizes (one widening per block of rows); larger
+// vectors use a heap buffer. Both paths run the same per-row code, so results are identical.
+constexpr std::size_t stack_widened_dimensions = 4096;
 
 }  // namespace
 
 void scores_f32(const float* query, const float* rows, std::size_t dimensions, std::size_t row_count,
                 float* scores) {
-  std::size_t row = 0;
-  for (; row + 4 <= row_count; row += 4) score_rows_f32<4>(query, rows + row * dimensions, dimensions, scores + row);
-  for (; row < row_count; ++row) score_rows_f32<1>(query, rows + row * dimensions, dimensions, scores + row);
+  for (std::size_t row = 0; row < row_count; ++row) scores[row] = scan_row_f32(query, rows + row * dimensions, dimensions);
 }
 
 void scores_i8(const std::int8_t* query, const std::int8_t* rows, std::size_t dimensions, std::size_t row_count,
                std::int32_t* scores) {
-  std::size_t row = 0;
-  for (; row + 4 <= row_count; row += 4) score_rows_i8<4>(query, rows + row * dimensions, dimensions, scores + row);
-  for (; row < row_count; ++row) score_rows_i8<1>(query, rows + row * dimensions, dimensions, scores + row);
+  alignas(32) std::int16_t stack_buffer[stack_widened_dimensions];
+  std::vector<std::int16_t> heap_buffer;
+  std::int16_t* widened = stack_buffer;
+  if (dimensions > stack_widened_dimensions) {
+    heap_buffer.resize(dimensions);
+    widened = heap_buffer.data();
+  }
+  for (std::size_t i = 0; i < dimensions; ++i) widened[i] = query[i];
+  for (std::size_t row = 0; row < row_count; ++row) scores[row] = scan_row_i8(widened, rows + row * dimensions, dimensions);
 }
 
 void scores_f32_i8(const float* query, const std::int8_t* rows, std::size_t dimensions, std::size_t row_count,
                    float* scores) {
-  std::size_t row = 0;
-  for (; row + 4 <= row_count; row += 4) score_rows_f32_i8<4>(query, rows + row * dimensions, dimensions, scores + row);
-  for (; row < row_count; ++row) score_rows_f32_i8<1>(query, rows + row * dimensions, dimensions, scores + row);
+  for (std::size_t row = 0; row < row_count; ++row) {
+    scores[row] = scan_row_f32_i8(query, rows + row * dimensions, dimensions);
+  }
 }
 
 }  // namespace mosaic::vector::avx2

@@ -1,8 +1,10 @@
 // WebAssembly SIMD128 kernels (-msimd128; relaxed SIMD is not used: this toolchain's opcodes are
-// rejected by Node 20 and Chromium). Same shape as the AVX2 file: four rows per step in the scans so
-// each query chunk is loaded once, and int8 products are exact via i16 widening and i32x4.dot_i16x8.
+// rejected by Node 20 and Chromium). Same shape as the AVX2 file: int8 products are exact via i16
+// widening and i32x4.dot_i16x8.
 // wasm SIMD has no fused multiply-add, so float kernels use mul + add.
 #include <wasm_simd128.h>
+
+#include <vector>
 
 #include "vector/kernels_variants.hpp"
 
@@ -79,70 +81,47 @@ float dot_f32_i8(const float* query, const std::int8_t* data, std::size_t length
   return sum;
 }
 
-// The scan kernels score Rows rows per step with one template, instantiated for 4 and 1, so each
-// row's arithmetic is the same wherever it falls in a block (equal vectors score equally; top_k's tie
-// order relies on it). wasm has no fused multiply-add, so the compiler has no contraction to choose.
+// The scan kernels score one row at a time (a single linear stream; see kernels_avx2.cpp for the
+// measurements), so every row runs the same code and equal vectors score equally wherever they sit.
 namespace {
 
-template <std::size_t Rows>
-inline void score_rows_f32(const float* query, const float* first_row, std::size_t dimensions, float* scores) {
-  v128_t low[Rows], high[Rows];
-  for (std::size_t r = 0; r < Rows; ++r) low[r] = high[r] = wasm_f32x4_splat(0.0f);
-  std::size_t i = 0;
-  for (; i + 8 <= dimensions; i += 8) {
-    const v128_t query_low = load_f32(query + i);
-    const v128_t query_high = load_f32(query + i + 4);
-    for (std::size_t r = 0; r < Rows; ++r) {
-      const float* row = first_row + r * dimensions;
-      low[r] = multiply_add_f32(load_f32(row + i), query_low, low[r]);
-      high[r] = multiply_add_f32(load_f32(row + i + 4), query_high, high[r]);
-    }
-  }
-  for (std::size_t r = 0; r < Rows; ++r) {
-    const float* row = first_row + r * dimensions;
-    float sum = horizontal_sum_f32(wasm_f32x4_add(low[r], high[r]));
-    for (std::size_t tail = i; tail < dimensions; ++tail) sum += row[tail] * query[tail];
-    scores[r] = sum;
-  }
+inline float scan_row_f32(const float* query, const float* row, std::size_t dimensions) {
+  return dot_f32(query, row, dimensions);
 }
 
-template <std::size_t Rows>
-inline void score_rows_i8(const std::int8_t* query, const std::int8_t* first_row, std::size_t dimensions,
-                          std::int32_t* scores) {
-  v128_t low[Rows], high[Rows];
-  for (std::size_t r = 0; r < Rows; ++r) low[r] = high[r] = wasm_i32x4_splat(0);
+inline std::int32_t scan_row_i8(const std::int16_t* widened_query, const std::int8_t* row, std::size_t dimensions) {
+  v128_t sum0 = wasm_i32x4_splat(0), sum1 = sum0;
   std::size_t i = 0;
   for (; i + 16 <= dimensions; i += 16) {
-    const v128_t query_low = load_i8_as_i16(query + i);
-    const v128_t query_high = load_i8_as_i16(query + i + 8);
-    for (std::size_t r = 0; r < Rows; ++r) {
-      const std::int8_t* row = first_row + r * dimensions;
-      low[r] = dot_i16_add(load_i8_as_i16(row + i), query_low, low[r]);
-      high[r] = dot_i16_add(load_i8_as_i16(row + i + 8), query_high, high[r]);
-    }
+    sum0 = dot_i16_add(load_i8_as_i16(row + i), wasm_v128_load(widened_query + i), sum0);
+    sum1 = dot_i16_add(load_i8_as_i16(row + i + 8), wasm_v128_load(widened_query + i + 8), sum1);
   }
-  for (std::size_t r = 0; r < Rows; ++r) {
-    const std::int8_t* row = first_row + r * dimensions;
-    std::int32_t sum = horizontal_sum_i32(wasm_i32x4_add(low[r], high[r]));
-    for (std::size_t tail = i; tail < dimensions; ++tail) sum += static_cast<std::int32_t>(row[tail]) * query[tail];
-    scores[r] = sum;
-  }
+  for (; i + 8 <= dimensions; i += 8) sum0 = dot_i16_add(load_i8_as_i16(row + i), wasm_v128_load(widened_query + i), sum0);
+  std::int32_t sum = horizontal_sum_i32(wasm_i32x4_add(sum0, sum1));
+  for (; i < dimensions; ++i) sum += static_cast<std::int32_t>(row[i]) * widened_query[i];
+  return sum;
 }
+
+constexpr std::size_t stack_widened_dimensions = 4096;
 
 }  // namespace
 
 void scores_f32(const float* query, const float* rows, std::size_t dimensions, std::size_t row_count,
                 float* scores) {
-  std::size_t row = 0;
-  for (; row + 4 <= row_count; row += 4) score_rows_f32<4>(query, rows + row * dimensions, dimensions, scores + row);
-  for (; row < row_count; ++row) score_rows_f32<1>(query, rows + row * dimensions, dimensions, scores + row);
+  for (std::size_t row = 0; row < row_count; ++row) scores[row] = scan_row_f32(query, rows + row * dimensions, dimensions);
 }
 
 void scores_i8(const std::int8_t* query, const std::int8_t* rows, std::size_t dimensions, std::size_t row_count,
                std::int32_t* scores) {
-  std::size_t row = 0;
-  for (; row + 4 <= row_count; row += 4) score_rows_i8<4>(query, rows + row * dimensions, dimensions, scores + row);
-  for (; row < row_count; ++row) score_rows_i8<1>(query, rows + row * dimensions, dimensions, scores + row);
+  alignas(16) std::int16_t stack_buffer[stack_widened_dimensions];
+  std::vector<std::int16_t> heap_buffer;
+  std::int16_t* widened = stack_buffer;
+  if (dimensions > stack_widened_dimensions) {
+    heap_buffer.resize(dimensions);
+    widened = heap_buffer.data();
+  }
+  for (std::size_t i = 0; i < dimensions; ++i) widened[i] = query[i];
+  for (std::size_t row = 0; row < row_count; ++row) scores[row] = scan_row_i8(widened, rows + row * dimensions, dimensions);
 }
 
 void scores_f32_i8(const float* query, const std::int8_t* rows, std::size_t dimensions, std::size_t row_count,
