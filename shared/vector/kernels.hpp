@@ -39,6 +39,10 @@ struct kernel_table {
                     std::size_t row_count, std::int32_t* scores);
   void (*scores_f32_i8)(const float* query, const std::int8_t* rows, std::size_t dimensions,
                         std::size_t row_count, float* scores);
+  // Dense matrix product for the local model: output[rows x columns] = left[rows x inner] *
+  // right[inner x columns], all row-major (right in TF.js's [in, out] layout). Overwrites output.
+  void (*matrix_multiply_f32)(const float* left, const float* right, std::size_t rows, std::size_t inner,
+                              std::size_t columns, float* output);
 };
 
 const kernel_table& serial_kernels() noexcept;

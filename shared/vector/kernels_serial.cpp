@@ -40,4 +40,17 @@ void scores_f32_i8(const float* query, const std::int8_t* rows, std::size_t dime
   }
 }
 
+void matrix_multiply_f32(const float* left, const float* right, std::size_t rows, std::size_t inner,
+                         std::size_t columns, float* output) {
+  for (std::size_t row = 0; row < rows; ++row) {
+    for (std::size_t column = 0; column < columns; ++column) {
+      double sum = 0.0;
+      for (std::size_t k = 0; k < inner; ++k) {
+        sum += static_cast<double>(left[row * inner + k]) * static_cast<double>(right[k * columns + column]);
+      }
+      output[row * columns + column] = static_cast<float>(sum);
+    }
+  }
+}
+
 }  // namespace mosaic::vector::serial

@@ -825,3 +825,79 @@ TEST_CASE("cosine of extreme but finite vectors is their true cosine", "[kernels
     CHECK(refused.failure().code == error_code::non_finite_value);
   }
 }
+
+namespace {
+
+// Checks one variant's matrix product against serial, element by element, within the summation bound
+// for `inner` terms.
+void check_matrix_product(const kernel_table& variant, std::size_t rows, std::size_t inner, std::size_t columns,
+                          std::mt19937& generator) {
+  std::uniform_real_distribution<float> value(-2.0f, 2.0f);
+  std::vector<float> left(rows * inner), right(inner * columns);
+  for (float& entry : left) entry = value(generator);
+  for (float& entry : right) entry = value(generator);
+  std::vector<float> expected(rows * columns, -1.0f), actual(rows * columns, -1.0f);
+  serial().matrix_multiply_f32(left.data(), right.data(), rows, inner, columns, expected.data());
+  variant.matrix_multiply_f32(left.data(), right.data(), rows, inner, columns, actual.data());
+  for (std::size_t row = 0; row < rows; ++row) {
+    for (std::size_t column = 0; column < columns; ++column) {
+      double absolute_product_sum = 0.0;
+      for (std::size_t k = 0; k < inner; ++k) {
+        absolute_product_sum += std::fabs(static_cast<double>(left[row * inner + k]) *
+                                          static_cast<double>(right[k * columns + column]));
+      }
+      const double difference = std::fabs(static_cast<double>(actual[row * columns + column]) -
+                                           static_cast<double>(expected[row * columns + column]));
+      if (difference > float_tolerance(inner, absolute_product_sum)) {
+        FAIL_CHECK(label(variant, "matrix_multiply_f32") << " " << rows << "x" << inner << "x" << columns
+                                                         << " differs at (" << row << ", " << column << ") by "
+                                                         << difference);
+        return;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("SIMD matrix products match serial for every tile remainder and the model's shapes", "[kernels][matrix]") {
+  std::mt19937 generator(1234);
+  for (const kernel_table* variant : simd_variants()) {
+    // Every row remainder of the 6-row (AVX2) and 4-row (wasm) tiles, column counts around the 16- and
+    // 8-column tiles, and odd inner sizes.
+    for (std::size_t rows = 1; rows <= 13; ++rows) {
+      for (std::size_t columns : {1u, 7u, 8u, 9u, 15u, 16u, 17u, 31u, 33u, 48u}) {
+        for (std::size_t inner : {1u, 3u, 64u, 67u}) check_matrix_product(*variant, rows, inner, columns, generator);
+      }
+    }
+    // The local model's matrices: tokens x (256 -> 768), (512 -> 1536), (1536 -> 512), and the pooled row.
+    check_matrix_product(*variant, 92, 256, 768, generator);
+    check_matrix_product(*variant, 37, 512, 1536, generator);
+    check_matrix_product(*variant, 37, 1536, 512, generator);
+    check_matrix_product(*variant, 1, 512, 512, generator);
+  }
+}
+
+TEST_CASE("a row's matrix product does not depend on how many rows are multiplied with it", "[kernels][matrix]") {
+  // The local model embeds one text at a time; its output must not change with a text's token count
+  // through tiling, so every row of a product equals that row multiplied alone, bit for bit.
+  std::mt19937 generator(99);
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  const std::size_t rows = 11, inner = 45, columns = 37;
+  std::vector<float> left(rows * inner), right(inner * columns);
+  for (float& entry : left) entry = value(generator);
+  for (float& entry : right) entry = value(generator);
+  const mosaic::vector::kernel_table* tables[] = {&serial(), mosaic::vector::avx2_kernels(),
+                                                  mosaic::vector::wasm128_kernels()};
+  for (const kernel_table* table : tables) {
+    if (table == nullptr) continue;
+    std::vector<float> together(rows * columns);
+    table->matrix_multiply_f32(left.data(), right.data(), rows, inner, columns, together.data());
+    for (std::size_t row = 0; row < rows; ++row) {
+      std::vector<float> alone(columns);
+      table->matrix_multiply_f32(left.data() + row * inner, right.data(), 1, inner, columns, alone.data());
+      INFO(label(*table, "matrix_multiply_f32") << " row " << row);
+      CHECK(std::equal(alone.begin(), alone.end(), together.begin() + static_cast<std::ptrdiff_t>(row * columns)));
+    }
+  }
+}

@@ -1,0 +1,99 @@
+// Parity of the C++ local model with its JavaScript reference (@energetic-ai/embeddings 0.2.0):
+// for every text the reference script wrote, the same token ids and an embedding with cosine
+// >= 0.9999. Needs MOSAIC_MODEL_DIR (the installed model) and MOSAIC_MODEL_REFERENCE (the JSONL the
+// reference script writes); CMake compiles in both, and ctest runs that script first as a fixture.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "embed/local_model_loader.hpp"
+#include "embed/unicode_normalization.hpp"
+
+namespace {
+
+// The environment wins; CMake compiles in the paths make test configures.
+std::string setting(const char* name, const char* compiled_default) {
+  const char* value = std::getenv(name);
+  if (value != nullptr && *value != '\0') return value;
+  return compiled_default;
+}
+
+double cosine(const std::vector<float>& left, const std::vector<float>& right) {
+  double dot = 0.0, left_norm = 0.0, right_norm = 0.0;
+  for (std::size_t i = 0; i < left.size(); ++i) {
+    dot += static_cast<double>(left[i]) * static_cast<double>(right[i]);
+    left_norm += static_cast<double>(left[i]) * static_cast<double>(left[i]);
+    right_norm += static_cast<double>(right[i]) * static_cast<double>(right[i]);
+  }
+  return dot / std::sqrt(left_norm * right_norm);
+}
+
+}  // namespace
+
+TEST_CASE("the C++ local model matches the JavaScript reference on every reference text", "[model][parity]") {
+  const std::string model_directory = setting("MOSAIC_MODEL_DIR", MOSAIC_DEFAULT_MODEL_DIR);
+  const std::string reference_path = setting("MOSAIC_MODEL_REFERENCE", MOSAIC_DEFAULT_MODEL_REFERENCE);
+  auto model = mosaic::server::load_local_model(model_directory);
+  INFO((model.ok() ? std::string() : model.failure().message));
+  REQUIRE(model.ok());
+
+  std::ifstream reference(reference_path);
+  INFO("reference file " << reference_path << " (written by tests/model/make_reference_embeddings.mjs)");
+  REQUIRE(reference.good());
+  std::size_t compared = 0, refused = 0, truncated = 0;
+  double lowest_cosine = 1.0;
+  std::string line;
+  while (std::getline(reference, line)) {
+    const nlohmann::json record = nlohmann::json::parse(line);
+    const std::string text = record.at("text").get<std::string>();
+    INFO("text: " << text.substr(0, 120));
+    auto normalized = mosaic::server::normalize_nfkc(text);
+    REQUIRE(normalized.ok());
+    auto embedding = model->embed(normalized.value());
+    if (record.contains("error")) {
+      // The reference throws (empty text): Mosaic must refuse too, with a clear error.
+      REQUIRE_FALSE(embedding.ok());
+      CHECK(embedding.failure().message.find("empty") != std::string::npos);
+      ++refused;
+      continue;
+    }
+    REQUIRE(embedding.ok());
+    const auto expected_tokens = record.at("tokens").get<std::vector<std::int32_t>>();
+    auto tokens = model->tokenizer().tokenize(normalized.value());
+    REQUIRE(tokens.ok());
+    CHECK(tokens.value() == expected_tokens);
+    CHECK(embedding->token_count == expected_tokens.size());
+    CHECK(embedding->truncated == (expected_tokens.size() > model->max_tokens()));
+    if (embedding->truncated) ++truncated;
+    const auto expected = record.at("embedding").get<std::vector<float>>();
+    REQUIRE(expected.size() == embedding->vector.size());
+    const double similarity = cosine(embedding->vector, expected);
+    lowest_cosine = std::min(lowest_cosine, similarity);
+    CHECK(similarity >= 0.9999);
+    ++compared;
+  }
+  WARN("compared " << compared << " texts with the reference (" << truncated << " truncated at "
+                   << model->max_tokens() << " tokens, " << refused << " refused like the reference); lowest cosine "
+                   << lowest_cosine);
+  CHECK(compared >= 20);
+}
+
+TEST_CASE("the loader names the missing file and the install command", "[model]") {
+  auto model = mosaic::server::load_local_model("/nonexistent/mosaic-model");
+  REQUIRE_FALSE(model.ok());
+  CHECK(model.failure().message.find("/nonexistent/mosaic-model/model.json") != std::string::npos);
+  CHECK(model.failure().message.find("install-model.sh") != std::string::npos);
+}
+
+TEST_CASE("NFKC normalization refuses invalid UTF-8 with its position", "[model]") {
+  CHECK(mosaic::server::normalize_nfkc("\xEF\xAC\x81").value() == "fi");  // U+FB01 LATIN SMALL LIGATURE FI
+  CHECK(mosaic::server::normalize_nfkc("e\xCC\x81").value() == "\xC3\xA9");  // e + combining acute -> é
+  auto broken = mosaic::server::normalize_nfkc("ok \xC3(");
+  REQUIRE_FALSE(broken.ok());
+  CHECK(broken.failure().message.find("byte 3") != std::string::npos);
+}
