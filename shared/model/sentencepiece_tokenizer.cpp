@@ -38,36 +38,48 @@ status decode_utf8(std::string_view text, std::string_view what, std::vector<cha
     // The range the second byte must fall in excludes overlong forms, surrogates and values above U+10FFFF.
     std::uint8_t second_minimum = 0x80U;
     std::uint8_t second_maximum = 0xBFU;
+    std::string_view excluded;  // what a continuation byte outside that range would encode
     if (lead >= 0xC2U && lead <= 0xDFU) {
       length = 2;
       value = lead & 0x1FU;
     } else if (lead >= 0xE0U && lead <= 0xEFU) {
       length = 3;
       value = lead & 0x0FU;
-      if (lead == 0xE0U) second_minimum = 0xA0U;  // below: overlong
-      if (lead == 0xEDU) second_maximum = 0x9FU;  // above: UTF-16 surrogates
+      if (lead == 0xE0U) {
+        second_minimum = 0xA0U;
+        excluded = " (an overlong form)";
+      }
+      if (lead == 0xEDU) {
+        second_maximum = 0x9FU;
+        excluded = " (a UTF-16 surrogate)";
+      }
     } else if (lead >= 0xF0U && lead <= 0xF4U) {
       length = 4;
       value = lead & 0x07U;
-      if (lead == 0xF0U) second_minimum = 0x90U;  // below: overlong
-      if (lead == 0xF4U) second_maximum = 0x8FU;  // above: beyond U+10FFFF
+      if (lead == 0xF0U) {
+        second_minimum = 0x90U;
+        excluded = " (an overlong form)";
+      }
+      if (lead == 0xF4U) {
+        second_maximum = 0x8FU;
+        excluded = " (beyond U+10FFFF)";
+      }
     } else if (lead >= 0x80U && lead <= 0xBFU) {
       return fail(offset, "unexpected continuation byte " + hex_byte(lead));
     } else {
       return fail(offset, "byte " + hex_byte(lead) + " never starts a character (overlong or beyond U+10FFFF)");
     }
-    if (text.size() - offset < length) {
-      return fail(offset, "the " + std::to_string(length) + "-byte sequence is cut off by the end of the text");
-    }
     for (std::size_t index = 1; index < length; ++index) {
+      if (offset + index == text.size()) {
+        return fail(offset, "the " + std::to_string(length) + "-byte sequence is cut off by the end of the text");
+      }
       const auto byte = static_cast<std::uint8_t>(text[offset + index]);
       const std::uint8_t minimum = index == 1 ? second_minimum : std::uint8_t{0x80U};
       const std::uint8_t maximum = index == 1 ? second_maximum : std::uint8_t{0xBFU};
       if (byte < minimum || byte > maximum) {
+        const bool is_continuation = byte >= 0x80U && byte <= 0xBFU;
         return fail(offset + index, "byte " + hex_byte(byte) + " cannot continue the sequence that starts with " +
-                                        hex_byte(lead) + (byte >= 0x80U && byte <= 0xBFU
-                                                              ? " (overlong form, surrogate or beyond U+10FFFF)"
-                                                              : ""));
+                                        hex_byte(lead) + std::string(is_continuation ? excluded : std::string_view()));
       }
       value = (value << 6U) | (byte & 0x3FU);
     }

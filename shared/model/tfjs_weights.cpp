@@ -189,14 +189,14 @@ tfjs_weights::tfjs_weights(weights_manifest manifest, std::span<const std::uint8
 result<tfjs_weights> tfjs_weights::create(weights_manifest manifest, std::span<const std::uint8_t> shard_bytes) {
   if (shard_bytes.size() < manifest.total_bytes) {
     return make_error(error_code::truncated_payload,
-                      "the weight shards hold " + std::to_string(shard_bytes.size()) + " bytes, but model.json's " +
-                          std::to_string(manifest.weights.size()) + " weights need " +
+                      "the weight shards hold " + std::to_string(shard_bytes.size()) + " bytes, but the " +
+                          std::to_string(manifest.weights.size()) + " weights of model.json need " +
                           std::to_string(manifest.total_bytes) + ": a shard is missing or truncated");
   }
   if (shard_bytes.size() > manifest.total_bytes) {
     return make_error(error_code::trailing_bytes,
-                      "the weight shards hold " + std::to_string(shard_bytes.size()) + " bytes, but model.json's " +
-                          std::to_string(manifest.weights.size()) + " weights need only " +
+                      "the weight shards hold " + std::to_string(shard_bytes.size()) + " bytes, but the " +
+                          std::to_string(manifest.weights.size()) + " weights of model.json need only " +
                           std::to_string(manifest.total_bytes) + ": wrong shards, or shards from another model");
   }
   if (reinterpret_cast<std::uintptr_t>(shard_bytes.data()) % alignof(float) != 0) {

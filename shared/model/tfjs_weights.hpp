@@ -11,6 +11,7 @@
 // Weights are read in place as little-endian, which both targets (x86-64, wasm) are.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <optional>

@@ -149,12 +149,14 @@ TEST_CASE("invalid UTF-8 is refused with the byte where it goes wrong", "[tokeni
   require_error(tokenizer.tokenize("\xE4\xB8"), error_code::invalid_utf8, {"at byte 0", "cut off"});
   require_error(tokenizer.tokenize("\x80"), error_code::invalid_utf8, {"at byte 0", "continuation byte 0x80"});
   require_error(tokenizer.tokenize("a\xC0\xAF"), error_code::invalid_utf8, {"at byte 1", "0xC0"});
-  require_error(tokenizer.tokenize("\xE0\x80\x80"), error_code::invalid_utf8, {"at byte 1", "overlong"});
-  require_error(tokenizer.tokenize("\xED\xA0\x80"), error_code::invalid_utf8, {"at byte 1", "surrogate"});
-  require_error(tokenizer.tokenize("\xF4\x90\x80\x80"), error_code::invalid_utf8, {"at byte 1", "U+10FFFF"});
+  require_error(tokenizer.tokenize("\xE0\x80\x80"), error_code::invalid_utf8, {"at byte 1", "overlong form"});
+  require_error(tokenizer.tokenize("\xED\xA0\x80"), error_code::invalid_utf8, {"at byte 1", "UTF-16 surrogate"});
+  require_error(tokenizer.tokenize("\xF4\x90\x80\x80"), error_code::invalid_utf8, {"at byte 1", "beyond U+10FFFF"});
   require_error(tokenizer.tokenize("\xF5\x80\x80\x80"), error_code::invalid_utf8, {"at byte 0", "0xF5"});
   require_error(tokenizer.tokenize("abc \xFF"), error_code::invalid_utf8, {"at byte 4", "0xFF"});
   require_error(tokenizer.tokenize("\xE4\x41\x80"), error_code::invalid_utf8, {"at byte 1", "0x41"});
+  require_error(tokenizer.tokenize("\xE4\x41"), error_code::invalid_utf8, {"at byte 1", "0x41"});
+  require_error(tokenizer.tokenize("\xF0\x9F\x98"), error_code::invalid_utf8, {"at byte 0", "4-byte sequence is cut off"});
 }
 
 TEST_CASE("hostile vocabularies are refused with the entry named", "[tokenizer][hostile]") {
