@@ -78,10 +78,12 @@ void layer_norm(std::span<const float> input, std::size_t rows, std::size_t widt
   }
 }
 
-// output[rows, columns] = input[rows, inner] * kernel[inner, columns] + bias.
-void dense(std::span<const float> input, std::size_t rows, std::size_t inner, const std::vector<float>& kernel,
+// output[rows, columns] = input[rows, inner] * kernel[inner, columns] + bias, with the kernel packed
+// into panels (vector::pack_matrix_panels) when the model loaded.
+void dense(std::span<const float> input, std::size_t rows, std::size_t inner, const std::vector<float>& packed_kernel,
            const std::vector<float>& bias, std::size_t columns, std::span<float> output) {
-  vector::active_kernels().matrix_multiply_f32(input.data(), kernel.data(), rows, inner, columns, output.data());
+  vector::active_kernels().matrix_multiply_packed_f32(input.data(), packed_kernel.data(), rows, inner, columns,
+                                                      output.data());
   for (std::size_t row = 0; row < rows; ++row) {
     float* values = output.data() + row * columns;
     for (std::size_t column = 0; column < columns; ++column) values[column] += bias[column];
@@ -89,42 +91,48 @@ void dense(std::span<const float> input, std::size_t rows, std::size_t inner, co
 }
 
 // Scaled dot-product self-attention over all `tokens` (one text: nothing is padded or masked).
-// qkv rows hold [q | k | v], each input_width wide; head h uses columns h*head_width of each.
+// qkv rows hold [q | k | v], each input_width wide; head h uses columns h*head_width of each. Per head,
+// scores = (q * scale) k^T and context = softmax(scores) v are two matrix products.
 void self_attention(std::span<float> qkv, std::size_t tokens, const use_lite_model::transformer_layer& layer,
                     std::span<float> context) {
   const std::size_t width = layer.input_width;
   const std::size_t stride = 3 * width;
-  const vector::kernel_table& kernels = vector::active_kernels();
-  // The graph scales the queries before the product (q * scale, then q k^T); doing the same keeps the
-  // rounding identical.
-  for (std::size_t token = 0; token < tokens; ++token) {
-    for (std::size_t i = 0; i < width; ++i) qkv[token * stride + i] *= layer.attention_scale;
-  }
-  std::vector<float> weights(tokens);
-  std::fill(context.begin(), context.end(), 0.0f);
+  const std::size_t head_width = layer.head_width;
+  std::vector<float> queries(tokens * head_width), keys_transposed(head_width * tokens), values(tokens * head_width);
+  std::vector<float> scores(tokens * tokens), head_context(tokens * head_width);
   for (std::size_t head = 0; head < layer.heads; ++head) {
-    const std::size_t offset = head * layer.head_width;
-    for (std::size_t query = 0; query < tokens; ++query) {
-      const float* query_vector = qkv.data() + query * stride + offset;
-      float largest = -INFINITY;
-      for (std::size_t key = 0; key < tokens; ++key) {
-        weights[key] = kernels.dot_f32(query_vector, qkv.data() + key * stride + width + offset, layer.head_width);
-        largest = std::max(largest, weights[key]);
+    const std::size_t offset = head * head_width;
+    for (std::size_t token = 0; token < tokens; ++token) {
+      const float* row = qkv.data() + token * stride;
+      for (std::size_t i = 0; i < head_width; ++i) {
+        // The graph scales the queries before the product; doing the same keeps the rounding identical.
+        queries[token * head_width + i] = row[offset + i] * layer.attention_scale;
+        keys_transposed[i * tokens + token] = row[width + offset + i];
+        values[token * head_width + i] = row[2 * width + offset + i];
       }
+    }
+    vector::matrix_multiply(queries.data(), keys_transposed.data(), tokens, head_width, tokens, scores.data());
+    for (std::size_t query = 0; query < tokens; ++query) {
+      float* weights = scores.data() + query * tokens;
+      const float largest = *std::max_element(weights, weights + tokens);
       double total = 0.0;
       for (std::size_t key = 0; key < tokens; ++key) {
         weights[key] = std::exp(weights[key] - largest);
         total += static_cast<double>(weights[key]);
       }
       const auto inverse_total = static_cast<float>(1.0 / total);
-      float* output = context.data() + query * width + offset;
-      for (std::size_t key = 0; key < tokens; ++key) {
-        const float weight = weights[key] * inverse_total;
-        const float* value_vector = qkv.data() + key * stride + 2 * width + offset;
-        for (std::size_t i = 0; i < layer.head_width; ++i) output[i] += weight * value_vector[i];
-      }
+      for (std::size_t key = 0; key < tokens; ++key) weights[key] *= inverse_total;
+    }
+    vector::matrix_multiply(scores.data(), values.data(), tokens, tokens, head_width, head_context.data());
+    for (std::size_t token = 0; token < tokens; ++token) {
+      std::copy_n(head_context.data() + token * head_width, head_width, context.data() + token * width + offset);
     }
   }
+}
+
+// Replaces a row-major [inner, columns] kernel with its packed panels.
+void pack_in_place(std::vector<float>& kernel, std::size_t inner, std::size_t columns) {
+  kernel = vector::pack_matrix_panels(kernel.data(), inner, columns);
 }
 
 status load_layer(const tfjs_weights& weights, std::size_t index, std::size_t input_width,
@@ -185,6 +193,10 @@ status load_layer(const tfjs_weights& weights, std::size_t index, std::size_t in
   for (const copy_job& job : jobs) {
     if (auto copied = copy_tensor(weights, job.name, job.shape, *job.target); !copied) return copied;
   }
+  pack_in_place(layer.qkv_kernel, in, 3 * in);
+  pack_in_place(layer.output_kernel, in, width);
+  pack_in_place(layer.ffn_inner_kernel, width, ffn);
+  pack_in_place(layer.ffn_outer_kernel, ffn, width);
   if (in != width) {  // a widening layer projects its residual (AdjustResidualInput)
     if (auto copied = copy_tensor(weights, layer_name(index, "dense/kernel/ConcatPartitions/concat"), {in, width},
                                   layer.residual_kernel);
@@ -196,6 +208,7 @@ status load_layer(const tfjs_weights& weights, std::size_t index, std::size_t in
         !copied) {
       return copied;
     }
+    pack_in_place(layer.residual_kernel, in, width);
   }
   return success{};
 }
@@ -258,6 +271,19 @@ result<use_lite_model> use_lite_model::create(const tfjs_weights& weights, std::
       !copied) {
     return std::move(copied).failure();
   }
+  pack_in_place(model.head_kernel, width, model.output_width_);
+
+  // The timing signal depends only on the position: computed once for the whole window.
+  const std::size_t half = model.embedding_width_ / 2;
+  model.timing_signal_.resize(model.max_tokens_ * model.embedding_width_);
+  for (std::size_t position = 0; position < model.max_tokens_; ++position) {
+    for (std::size_t i = 0; i < model.embedding_width_; ++i) {
+      const auto angle = static_cast<float>(static_cast<double>(position) *
+                                            static_cast<double>(model.inverse_timescales_[i % half]));
+      model.timing_signal_[position * model.embedding_width_ + i] =
+          static_cast<float>(i < half ? std::sin(static_cast<double>(angle)) : std::cos(static_cast<double>(angle)));
+    }
+  }
   return model;
 }
 
@@ -272,16 +298,12 @@ result<std::vector<float>> use_lite_model::embed_tokens(std::span<const std::int
   }
 
   // Input: 2 * embedding + timing signal (the graph adds the embedding twice; see the header).
-  const std::size_t half = embedding_width_ / 2;
   std::vector<float> activations(tokens * embedding_width_);
   for (std::size_t position = 0; position < tokens; ++position) {
     const float* embedding = token_embeddings_.data() + static_cast<std::size_t>(token_ids[position]) * embedding_width_;
+    const float* signal = timing_signal_.data() + position * embedding_width_;
     float* row = activations.data() + position * embedding_width_;
-    for (std::size_t i = 0; i < embedding_width_; ++i) {
-      const auto angle = static_cast<float>(static_cast<double>(position) * static_cast<double>(inverse_timescales_[i % half]));
-      const auto signal = static_cast<float>(i < half ? std::sin(static_cast<double>(angle)) : std::cos(static_cast<double>(angle)));
-      row[i] = embedding[i] + (embedding[i] + signal);
-    }
+    for (std::size_t i = 0; i < embedding_width_; ++i) row[i] = embedding[i] + (embedding[i] + signal[i]);
   }
 
   std::size_t width = embedding_width_;

@@ -53,6 +53,7 @@ class use_lite_model {
     std::size_t head_width = 0;
     float attention_scale = 0.0f;
     std::vector<float> norm_scale, norm_bias;              // [input_width]
+    // Kernels are stored packed into panels (vector::pack_matrix_panels); shapes are [in, out].
     std::vector<float> qkv_kernel, qkv_bias;               // [input_width, 3 * input_width]
     std::vector<float> output_kernel, output_bias;         // [input_width, width]
     std::vector<float> residual_kernel, residual_bias;     // [input_width, width]; empty: identity
@@ -74,8 +75,9 @@ class use_lite_model {
   float minimum_squared_norm_ = 0.0f;
   std::vector<float> token_embeddings_;       // [vocabulary_rows, embedding_width]
   std::vector<float> inverse_timescales_;     // [embedding_width / 2]
+  std::vector<float> timing_signal_;          // [max_tokens, embedding_width]
   std::vector<transformer_layer> layers_;
-  std::vector<float> head_kernel, head_bias;  // tanh projection [width, output_width]
+  std::vector<float> head_kernel, head_bias;  // tanh projection [width, output_width], kernel packed
 };
 
 }  // namespace mosaic::model

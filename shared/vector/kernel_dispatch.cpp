@@ -13,7 +13,7 @@ namespace {
 #define MOSAIC_KERNEL_TABLE(variant, implementation_value)                                                 \
   kernel_table {                                                                                          \
     implementation_value, &variant::dot_f32, &variant::dot_i8, &variant::dot_f32_i8, &variant::scores_f32, \
-        &variant::scores_i8, &variant::scores_f32_i8, &variant::matrix_multiply_f32                       \
+        &variant::scores_i8, &variant::scores_f32_i8, &variant::matrix_multiply_packed_f32                       \
   }
 
 constexpr kernel_table serial_table = MOSAIC_KERNEL_TABLE(serial, kernel_implementation::serial);
@@ -141,6 +141,26 @@ result<float> cosine_from_dots(double dot_product, double left_norm_squared, dou
 }
 
 }  // namespace
+
+std::vector<float> pack_matrix_panels(const float* right, std::size_t inner, std::size_t columns) {
+  const std::size_t panels = (columns + matrix_panel_columns - 1) / matrix_panel_columns;
+  std::vector<float> packed(panels * inner * matrix_panel_columns, 0.0f);
+  for (std::size_t panel = 0; panel < panels; ++panel) {
+    const std::size_t first_column = panel * matrix_panel_columns;
+    const std::size_t width = std::min(matrix_panel_columns, columns - first_column);
+    float* target = packed.data() + panel * inner * matrix_panel_columns;
+    for (std::size_t k = 0; k < inner; ++k) {
+      std::copy_n(right + k * columns + first_column, width, target + k * matrix_panel_columns);
+    }
+  }
+  return packed;
+}
+
+void matrix_multiply(const float* left, const float* right, std::size_t rows, std::size_t inner, std::size_t columns,
+                     float* output) {
+  const std::vector<float> packed = pack_matrix_panels(right, inner, columns);
+  active_kernels().matrix_multiply_packed_f32(left, packed.data(), rows, inner, columns, output);
+}
 
 result<float> dot(std::span<const float> left, std::span<const float> right) {
   if (auto checked = check_lengths(left.size(), right.size()); !checked) return std::move(checked).failure();

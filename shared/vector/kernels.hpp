@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -39,11 +40,21 @@ struct kernel_table {
                     std::size_t row_count, std::int32_t* scores);
   void (*scores_f32_i8)(const float* query, const std::int8_t* rows, std::size_t dimensions,
                         std::size_t row_count, float* scores);
-  // Dense matrix product for the local model: output[rows x columns] = left[rows x inner] *
-  // right[inner x columns], all row-major (right in TF.js's [in, out] layout). Overwrites output.
-  void (*matrix_multiply_f32)(const float* left, const float* right, std::size_t rows, std::size_t inner,
-                              std::size_t columns, float* output);
+  // Dense matrix product for the local model: output[rows x columns] = left[rows x inner] * right,
+  // where right[inner x columns] is given packed by pack_matrix_panels (below). Overwrites output.
+  void (*matrix_multiply_packed_f32)(const float* left, const float* packed_right, std::size_t rows,
+                                     std::size_t inner, std::size_t columns, float* output);
 };
+
+// The packed layout every variant reads: `right` cut into panels of matrix_panel_columns columns,
+// each panel stored k-major (inner rows of matrix_panel_columns floats, contiguous), the last panel
+// zero-padded. A kernel then streams one panel linearly while all rows of `left` pass over it.
+// Weights are packed once when a model loads; matrix_multiply packs a one-off right side per call.
+inline constexpr std::size_t matrix_panel_columns = 16;
+std::vector<float> pack_matrix_panels(const float* right, std::size_t inner, std::size_t columns);
+// output = left * right with right row-major [inner x columns]: packs, then uses the active kernel.
+void matrix_multiply(const float* left, const float* right, std::size_t rows, std::size_t inner, std::size_t columns,
+                     float* output);
 
 const kernel_table& serial_kernels() noexcept;
 // nullptr when the variant is not compiled into this target or the CPU lacks the instructions.

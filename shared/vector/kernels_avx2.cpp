@@ -6,8 +6,8 @@
 // therefore not used: every int8 result must equal the serial reference bit for bit.)
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -179,91 +179,70 @@ void scores_f32_i8(const float* query, const std::int8_t* rows, std::size_t dime
   }
 }
 
-// Matrix product with a register tile of up to six left rows by sixteen output columns (twelve
+// Matrix product with a register tile of up to six left rows by one 16-column panel (twelve
 // accumulators, the classic 6x16 FMA micro-kernel): per step of the inner dimension it loads one
-// 16-float slice of `right` and broadcasts six left values, so it is bound by FMA throughput, not
-// loads. The 16-column panel of `right` is first packed contiguously (inner x 16 floats, 32 KB for
-// inner = 512: it stays in L1/L2) and then every row block passes over it; walking all of `right` once
-// per row block instead streamed megabytes from L3 per block. Each output element is a sum over k in
-// increasing order with one FMA per step in every tile shape, so results do not depend on where a row
-// or column falls. The row loops are unrolled by pragma: at -O2 GCC otherwise keeps the twelve
+// 16-float row of the packed panel and broadcasts six left values, so it is bound by FMA throughput.
+// Panels are outermost: one panel (inner x 16 floats, 32 KB for inner = 512) is streamed linearly and
+// stays in L1/L2 while every row block passes over it. Each output element is a sum over k in
+// increasing order with one FMA per step in every tile shape, so results do not depend on where a
+// row or column falls. The row loops are unrolled by pragma: at -O2 GCC otherwise keeps the twelve
 // accumulators in memory, which measured 4x slower.
 namespace {
 
 constexpr std::size_t panel_columns = 16;
 
 template <std::size_t Rows>
-inline void multiply_tile_16(const float* left, std::size_t inner, const float* packed_panel, float* output,
-                             std::size_t columns) {
+inline void multiply_tile(const float* left, std::size_t inner, const float* panel, float* tile_output) {
   __m256 low[Rows], high[Rows];
-  #pragma GCC unroll 8
+#pragma GCC unroll 8
   for (std::size_t r = 0; r < Rows; ++r) low[r] = high[r] = _mm256_setzero_ps();
   for (std::size_t k = 0; k < inner; ++k) {
-    const __m256 right_low = _mm256_load_ps(packed_panel + k * panel_columns);
-    const __m256 right_high = _mm256_load_ps(packed_panel + k * panel_columns + 8);
-    #pragma GCC unroll 8
+    const __m256 right_low = _mm256_loadu_ps(panel + k * panel_columns);
+    const __m256 right_high = _mm256_loadu_ps(panel + k * panel_columns + 8);
+#pragma GCC unroll 8
     for (std::size_t r = 0; r < Rows; ++r) {
       const __m256 left_value = _mm256_broadcast_ss(left + r * inner + k);
       low[r] = _mm256_fmadd_ps(left_value, right_low, low[r]);
       high[r] = _mm256_fmadd_ps(left_value, right_high, high[r]);
     }
   }
-  #pragma GCC unroll 8
+#pragma GCC unroll 8
   for (std::size_t r = 0; r < Rows; ++r) {
-    _mm256_storeu_ps(output + r * columns, low[r]);
-    _mm256_storeu_ps(output + r * columns + 8, high[r]);
+    _mm256_storeu_ps(tile_output + r * panel_columns, low[r]);
+    _mm256_storeu_ps(tile_output + r * panel_columns + 8, high[r]);
   }
 }
 
-void multiply_panel(const float* left, std::size_t rows, std::size_t inner, const float* packed_panel,
-                    float* output, std::size_t columns) {
-  std::size_t row = 0;
-  for (; row + 6 <= rows; row += 6) {
-    multiply_tile_16<6>(left + row * inner, inner, packed_panel, output + row * columns, columns);
-  }
-  const float* left_rest = left + row * inner;
-  float* output_rest = output + row * columns;
-  switch (rows - row) {
-    case 5: multiply_tile_16<5>(left_rest, inner, packed_panel, output_rest, columns); break;
-    case 4: multiply_tile_16<4>(left_rest, inner, packed_panel, output_rest, columns); break;
-    case 3: multiply_tile_16<3>(left_rest, inner, packed_panel, output_rest, columns); break;
-    case 2: multiply_tile_16<2>(left_rest, inner, packed_panel, output_rest, columns); break;
-    case 1: multiply_tile_16<1>(left_rest, inner, packed_panel, output_rest, columns); break;
-    default: break;
+// Multiplies `Rows` left rows with one panel and writes the panel's `width` valid columns.
+template <std::size_t Rows>
+inline void multiply_rows(const float* left, std::size_t inner, const float* panel, float* output,
+                          std::size_t columns, std::size_t width) {
+  alignas(32) float tile_output[Rows * panel_columns];
+  multiply_tile<Rows>(left, inner, panel, tile_output);
+  for (std::size_t r = 0; r < Rows; ++r) {
+    std::memcpy(output + r * columns, tile_output + r * panel_columns, width * sizeof(float));
   }
 }
-
-// A 32-byte aligned float buffer for the packed panel.
-struct aligned_floats {
-  explicit aligned_floats(std::size_t count)
-      : data(static_cast<float*>(std::aligned_alloc(32, (count * sizeof(float) + 31) / 32 * 32))) {}
-  ~aligned_floats() { std::free(data); }
-  aligned_floats(const aligned_floats&) = delete;
-  aligned_floats& operator=(const aligned_floats&) = delete;
-  float* data;
-};
 
 }  // namespace
 
-void matrix_multiply_f32(const float* left, const float* right, std::size_t rows, std::size_t inner,
-                         std::size_t columns, float* output) {
-  if (rows == 0) return;
-  std::size_t column = 0;
-  if (columns >= panel_columns && inner > 0) {
-    aligned_floats panel(inner * panel_columns);
-    if (panel.data == nullptr) std::abort();  // allocation failure: as for std::vector, not recoverable here
-    for (; column + panel_columns <= columns; column += panel_columns) {
-      for (std::size_t k = 0; k < inner; ++k) {
-        std::memcpy(panel.data + k * panel_columns, right + k * columns + column, panel_columns * sizeof(float));
-      }
-      multiply_panel(left, rows, inner, panel.data, output + column, columns);
-    }
-  }
-  for (; column < columns; ++column) {  // columns not a multiple of 16: scalar, same k order
-    for (std::size_t row = 0; row < rows; ++row) {
-      float sum = 0.0f;
-      for (std::size_t k = 0; k < inner; ++k) sum = std::fma(left[row * inner + k], right[k * columns + column], sum);
-      output[row * columns + column] = sum;
+void matrix_multiply_packed_f32(const float* left, const float* packed_right, std::size_t rows, std::size_t inner,
+                                std::size_t columns, float* output) {
+  for (std::size_t first_column = 0; first_column < columns; first_column += panel_columns) {
+    const float* panel = packed_right + (first_column / panel_columns) * inner * panel_columns;
+    const std::size_t width = std::min(panel_columns, columns - first_column);
+    float* panel_output = output + first_column;
+    std::size_t row = 0;
+    for (; row + 6 <= rows; row += 6) multiply_rows<6>(left + row * inner, inner, panel, panel_output + row * columns, columns, width);
+    const float* left_rest = left + row * inner;
+    float* output_rest = panel_output + row * columns;
+    switch (rows - row) {
+      case 5: multiply_rows<5>(left_rest, inner, panel, output_rest, columns, width); break;
+      case 4: multiply_rows<4>(left_rest, inner, panel, output_rest, columns, width); break;
+      case 3: multiply_rows<3>(left_rest, inner, panel, output_rest, columns, width); break;
+      case 2: multiply_rows<2>(left_rest, inner, panel, output_rest, columns, width); break;
+      case 1: multiply_rows<1>(left_rest, inner, panel, output_rest, columns, width); break;
+      default: break;
     }
   }
 }

@@ -40,13 +40,15 @@ void scores_f32_i8(const float* query, const std::int8_t* rows, std::size_t dime
   }
 }
 
-void matrix_multiply_f32(const float* left, const float* right, std::size_t rows, std::size_t inner,
-                         std::size_t columns, float* output) {
+void matrix_multiply_packed_f32(const float* left, const float* packed_right, std::size_t rows, std::size_t inner,
+                                std::size_t columns, float* output) {
+  constexpr std::size_t panel_width = 16;  // matrix_panel_columns
   for (std::size_t row = 0; row < rows; ++row) {
     for (std::size_t column = 0; column < columns; ++column) {
+      const float* panel = packed_right + (column / panel_width) * inner * panel_width + column % panel_width;
       double sum = 0.0;
       for (std::size_t k = 0; k < inner; ++k) {
-        sum += static_cast<double>(left[row * inner + k]) * static_cast<double>(right[k * columns + column]);
+        sum += static_cast<double>(left[row * inner + k]) * static_cast<double>(panel[k * panel_width]);
       }
       output[row * columns + column] = static_cast<float>(sum);
     }

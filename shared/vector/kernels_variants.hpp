@@ -15,8 +15,8 @@
                  std::size_t row_count, std::int32_t* scores);                                             \
   void scores_f32_i8(const float* query, const std::int8_t* rows, std::size_t dimensions,                  \
                      std::size_t row_count, float* scores);                                                \
-  void matrix_multiply_f32(const float* left, const float* right, std::size_t rows, std::size_t inner,     \
-                           std::size_t columns, float* output);                                            \
+  void matrix_multiply_packed_f32(const float* left, const float* packed_right, std::size_t rows,          \
+                                  std::size_t inner, std::size_t columns, float* output);                  \
   }
 
 MOSAIC_DECLARE_KERNEL_VARIANT(serial)

@@ -4,6 +4,7 @@
 // wasm SIMD has no fused multiply-add, so float kernels use mul + add.
 #include <wasm_simd128.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "vector/kernels_variants.hpp"
@@ -131,65 +132,64 @@ void scores_f32_i8(const float* query, const std::int8_t* rows, std::size_t dime
   }
 }
 
-// Matrix product with a register tile of up to four left rows by eight output columns (the same
-// shape as the AVX2 kernel, at half the width): one 8-float slice of `right` per step of k, broadcast
-// left values, mul + add. Each output is a sum over k in increasing order in every tile shape.
+// Matrix product over the same packed 16-column panels as the AVX2 kernel: a register tile of up to
+// four left rows by eight columns (half a panel; eight accumulators, which the 16 SIMD registers of
+// the x86-64 engines running wasm can hold), mul + add per step of k. Each output is a sum over k in
+// increasing order in every tile shape, so results do not depend on where a row or column falls.
 namespace {
 
+constexpr std::size_t panel_columns = 16;
+
 template <std::size_t Rows>
-inline void multiply_tile_8(const float* left, const float* right, std::size_t inner, std::size_t columns,
-                            float* output) {
+inline void multiply_tile(const float* left, std::size_t inner, const float* panel_half, float* tile_output) {
   v128_t low[Rows], high[Rows];
-  #pragma GCC unroll 8
+#pragma GCC unroll 8
   for (std::size_t r = 0; r < Rows; ++r) low[r] = high[r] = wasm_f32x4_splat(0.0f);
   for (std::size_t k = 0; k < inner; ++k) {
-    const v128_t right_low = load_f32(right + k * columns);
-    const v128_t right_high = load_f32(right + k * columns + 4);
-    #pragma GCC unroll 8
+    const v128_t right_low = load_f32(panel_half + k * panel_columns);
+    const v128_t right_high = load_f32(panel_half + k * panel_columns + 4);
+#pragma GCC unroll 8
     for (std::size_t r = 0; r < Rows; ++r) {
       const v128_t left_value = wasm_f32x4_splat(left[r * inner + k]);
       low[r] = multiply_add_f32(left_value, right_low, low[r]);
       high[r] = multiply_add_f32(left_value, right_high, high[r]);
     }
   }
-  #pragma GCC unroll 8
+#pragma GCC unroll 8
   for (std::size_t r = 0; r < Rows; ++r) {
-    wasm_v128_store(output + r * columns, low[r]);
-    wasm_v128_store(output + r * columns + 4, high[r]);
+    wasm_v128_store(tile_output + r * 8, low[r]);
+    wasm_v128_store(tile_output + r * 8 + 4, high[r]);
   }
 }
 
 template <std::size_t Rows>
-inline void multiply_rows(const float* left, const float* right, std::size_t inner, std::size_t columns,
-                          float* output) {
-  std::size_t column = 0;
-  for (; column + 8 <= columns; column += 8) {
-    multiply_tile_8<Rows>(left, right + column, inner, columns, output + column);
-  }
-  for (; column < columns; ++column) {
-    #pragma GCC unroll 8
-    for (std::size_t r = 0; r < Rows; ++r) {
-      float sum = 0.0f;
-      for (std::size_t k = 0; k < inner; ++k) sum += left[r * inner + k] * right[k * columns + column];
-      output[r * columns + column] = sum;
-    }
+inline void multiply_rows(const float* left, std::size_t inner, const float* panel_half, float* output,
+                          std::size_t columns, std::size_t width) {
+  alignas(16) float tile_output[Rows * 8];
+  multiply_tile<Rows>(left, inner, panel_half, tile_output);
+  for (std::size_t r = 0; r < Rows; ++r) {
+    for (std::size_t c = 0; c < width; ++c) output[r * columns + c] = tile_output[r * 8 + c];
   }
 }
 
 }  // namespace
 
-void matrix_multiply_f32(const float* left, const float* right, std::size_t rows, std::size_t inner,
-                         std::size_t columns, float* output) {
-  std::size_t row = 0;
-  for (; row + 4 <= rows; row += 4) multiply_rows<4>(left + row * inner, right, inner, columns, output + row * columns);
-  const std::size_t remaining = rows - row;
-  const float* left_rest = left + row * inner;
-  float* output_rest = output + row * columns;
-  switch (remaining) {
-    case 3: multiply_rows<3>(left_rest, right, inner, columns, output_rest); break;
-    case 2: multiply_rows<2>(left_rest, right, inner, columns, output_rest); break;
-    case 1: multiply_rows<1>(left_rest, right, inner, columns, output_rest); break;
-    default: break;
+void matrix_multiply_packed_f32(const float* left, const float* packed_right, std::size_t rows, std::size_t inner,
+                                std::size_t columns, float* output) {
+  for (std::size_t first_column = 0; first_column < columns; first_column += 8) {
+    const float* panel_half = packed_right + (first_column / panel_columns) * inner * panel_columns + first_column % panel_columns;
+    const std::size_t width = std::min<std::size_t>(8, columns - first_column);
+    float* half_output = output + first_column;
+    std::size_t row = 0;
+    for (; row + 4 <= rows; row += 4) multiply_rows<4>(left + row * inner, inner, panel_half, half_output + row * columns, columns, width);
+    const float* left_rest = left + row * inner;
+    float* output_rest = half_output + row * columns;
+    switch (rows - row) {
+      case 3: multiply_rows<3>(left_rest, inner, panel_half, output_rest, columns, width); break;
+      case 2: multiply_rows<2>(left_rest, inner, panel_half, output_rest, columns, width); break;
+      case 1: multiply_rows<1>(left_rest, inner, panel_half, output_rest, columns, width); break;
+      default: break;
+    }
   }
 }
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <iomanip>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -79,7 +80,7 @@ TEST_CASE("the C++ local model matches the JavaScript reference on every referen
   }
   WARN("compared " << compared << " texts with the reference (" << truncated << " truncated at "
                    << model->max_tokens() << " tokens, " << refused << " refused like the reference); lowest cosine "
-                   << lowest_cosine);
+                   << std::setprecision(9) << lowest_cosine);
   CHECK(compared >= 20);
 }
 

@@ -837,8 +837,9 @@ void check_matrix_product(const kernel_table& variant, std::size_t rows, std::si
   for (float& entry : left) entry = value(generator);
   for (float& entry : right) entry = value(generator);
   std::vector<float> expected(rows * columns, -1.0f), actual(rows * columns, -1.0f);
-  serial().matrix_multiply_f32(left.data(), right.data(), rows, inner, columns, expected.data());
-  variant.matrix_multiply_f32(left.data(), right.data(), rows, inner, columns, actual.data());
+  const std::vector<float> packed = mosaic::vector::pack_matrix_panels(right.data(), inner, columns);
+  serial().matrix_multiply_packed_f32(left.data(), packed.data(), rows, inner, columns, expected.data());
+  variant.matrix_multiply_packed_f32(left.data(), packed.data(), rows, inner, columns, actual.data());
   for (std::size_t row = 0; row < rows; ++row) {
     for (std::size_t column = 0; column < columns; ++column) {
       double absolute_product_sum = 0.0;
@@ -849,7 +850,7 @@ void check_matrix_product(const kernel_table& variant, std::size_t rows, std::si
       const double difference = std::fabs(static_cast<double>(actual[row * columns + column]) -
                                            static_cast<double>(expected[row * columns + column]));
       if (difference > float_tolerance(inner, absolute_product_sum)) {
-        FAIL_CHECK(label(variant, "matrix_multiply_f32") << " " << rows << "x" << inner << "x" << columns
+        FAIL_CHECK(label(variant, "matrix_multiply_packed_f32") << " " << rows << "x" << inner << "x" << columns
                                                          << " differs at (" << row << ", " << column << ") by "
                                                          << difference);
         return;
@@ -891,13 +892,51 @@ TEST_CASE("a row's matrix product does not depend on how many rows are multiplie
                                                   mosaic::vector::wasm128_kernels()};
   for (const kernel_table* table : tables) {
     if (table == nullptr) continue;
+    const std::vector<float> packed = mosaic::vector::pack_matrix_panels(right.data(), inner, columns);
     std::vector<float> together(rows * columns);
-    table->matrix_multiply_f32(left.data(), right.data(), rows, inner, columns, together.data());
+    table->matrix_multiply_packed_f32(left.data(), packed.data(), rows, inner, columns, together.data());
     for (std::size_t row = 0; row < rows; ++row) {
       std::vector<float> alone(columns);
-      table->matrix_multiply_f32(left.data() + row * inner, right.data(), 1, inner, columns, alone.data());
-      INFO(label(*table, "matrix_multiply_f32") << " row " << row);
+      table->matrix_multiply_packed_f32(left.data() + row * inner, packed.data(), 1, inner, columns, alone.data());
+      INFO(label(*table, "matrix_multiply_packed_f32") << " row " << row);
       CHECK(std::equal(alone.begin(), alone.end(), together.begin() + static_cast<std::ptrdiff_t>(row * columns)));
+    }
+  }
+}
+
+TEST_CASE("packed panels hold the right matrix k-major with a zero-padded last panel", "[kernels][matrix]") {
+  const std::size_t inner = 3, columns = 18;  // one full panel of 16 and a partial one of 2
+  std::vector<float> right(inner * columns);
+  for (std::size_t i = 0; i < right.size(); ++i) right[i] = static_cast<float>(i + 1);
+  const std::vector<float> packed = mosaic::vector::pack_matrix_panels(right.data(), inner, columns);
+  const std::size_t panel = mosaic::vector::matrix_panel_columns;
+  REQUIRE(packed.size() == 2 * inner * panel);
+  for (std::size_t k = 0; k < inner; ++k) {
+    for (std::size_t column = 0; column < columns; ++column) {
+      CHECK(packed[(column / panel) * inner * panel + k * panel + column % panel] == right[k * columns + column]);
+    }
+    for (std::size_t padding = 2; padding < panel; ++padding) CHECK(packed[inner * panel + k * panel + padding] == 0.0f);
+  }
+}
+
+TEST_CASE("matrix_multiply equals the textbook triple loop", "[kernels][matrix]") {
+  std::mt19937 generator(7);
+  std::uniform_int_distribution<int> small(-4, 4);  // small integers: every sum is exact in float
+  const std::size_t rows = 9, inner = 21, columns = 35;
+  std::vector<float> left(rows * inner), right(inner * columns), output(rows * columns);
+  for (float& entry : left) entry = static_cast<float>(small(generator));
+  for (float& entry : right) entry = static_cast<float>(small(generator));
+  const restore_best_kernels restore;
+  for (const kernel_implementation implementation : available_implementations()) {
+    REQUIRE(mosaic::vector::use_kernels(implementation).ok());
+    mosaic::vector::matrix_multiply(left.data(), right.data(), rows, inner, columns, output.data());
+    for (std::size_t row = 0; row < rows; ++row) {
+      for (std::size_t column = 0; column < columns; ++column) {
+        float expected = 0.0f;
+        for (std::size_t k = 0; k < inner; ++k) expected += left[row * inner + k] * right[k * columns + column];
+        INFO(mosaic::vector::kernel_implementation_name(implementation) << " (" << row << ", " << column << ")");
+        REQUIRE(output[row * columns + column] == expected);
+      }
     }
   }
 }
