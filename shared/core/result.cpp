@@ -29,6 +29,7 @@ std::string_view error_code_name(error_code code) noexcept {
     case error_code::invalid_model: return "invalid_model";
     case error_code::invalid_utf8: return "invalid_utf8";
     case error_code::model_not_installed: return "model_not_installed";
+    case error_code::io_error: return "io_error";
   }
   return "unknown_error";
 }

@@ -41,6 +41,7 @@ enum class error_code : std::uint8_t {
   invalid_model,
   invalid_utf8,
   model_not_installed,  // a model file is missing or unreadable: the message names the install command
+  io_error,             // native side only: a file could not be read or written; the message names it
 };
 
 // A stable, machine-readable name for each code ("checksum_mismatch"), used by the wasm API and logs.

@@ -78,3 +78,33 @@ test('the wasm module refuses broken model files with an error object, not an ex
   assert.equal(typeof broken.error.code, 'string');
   assert.ok(broken.error.message.length > 0);
 });
+
+test('the browser module embeds a query exactly as the native side does', async (context) => {
+  const nativeCli = process.env.MOSAIC_NATIVE_CLI;
+  if (!nativeCli || !fs.existsSync(nativeCli)) {
+    context.skip('MOSAIC_NATIVE_CLI is not set to a built mosaic binary (make test sets it)');
+    return;
+  }
+  const { spawnSync } = await import('node:child_process');
+  const module = await loadModule();
+  const model = loadModel(module);
+  const queries = ['which animal runs fastest', 'café naïve résumé', '北京是中国的首都。', '10:30 meeting 😀',
+    Array.from({ length: 200 }, (_, i) => `token${i}`).join(' ')];
+  for (const query of queries) {
+    const native = spawnSync(nativeCli, ['embed', query, '--json', '--model-dir', required('MOSAIC_MODEL_DIR')], { encoding: 'utf8' });
+    assert.equal(native.status, 0, native.stderr);
+    const expected = JSON.parse(native.stdout);
+    const actual = model.embed(query.normalize('NFKC'));
+    assert.ok(actual.ok);
+    assert.equal(actual.tokenCount, expected.token_count);
+    assert.equal(actual.truncated, expected.truncated);
+    let largestDifference = 0;
+    for (let i = 0; i < expected.vector.length; i++) {
+      largestDifference = Math.max(largestDifference, Math.abs(actual.vector[i] - expected.vector[i]));
+    }
+    // Not bit-identical: native sums with fused multiply-add, wasm SIMD without; the gap is rounding.
+    assert.ok(cosine(actual.vector, expected.vector) >= 0.999999, `cosine for ${query.slice(0, 40)}`);
+    assert.ok(largestDifference < 1e-4, `largest component difference ${largestDifference} for ${query.slice(0, 40)}`);
+  }
+  model.delete();
+});

@@ -1,0 +1,41 @@
+// mosaic: the command-line entry point. Subcommands live in their own files (commands.hpp).
+#include <cstdio>
+#include <string_view>
+#include <vector>
+
+#include "cli/commands.hpp"
+
+namespace {
+
+constexpr const char* usage = R"(mosaic — search a folder of text, images, audio and video by meaning
+
+usage:
+  mosaic index FOLDER --out SITE [options]   embed a folder into an index site (shards + manifest.json)
+  mosaic query SITE "text" [options]         search an index site from the command line
+  mosaic embed "text" [--json]               print the local model's embedding of a text
+  mosaic --help | --version
+
+Run `mosaic COMMAND --help` for a command's options. The local model (--provider local, the default)
+needs its weights: scripts/install-model.sh installs them (make test and make demo do it for you).
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> arguments(argv + 1, argv + argc);
+  if (arguments.empty() || arguments[0] == "--help" || arguments[0] == "-h" || arguments[0] == "help") {
+    std::fputs(usage, arguments.empty() ? stderr : stdout);
+    return arguments.empty() ? 2 : 0;
+  }
+  if (arguments[0] == "--version") {
+    std::puts("mosaic 0.1.0");
+    return 0;
+  }
+  const std::string_view command = arguments[0];
+  const std::span<const std::string_view> rest(arguments.data() + 1, arguments.size() - 1);
+  if (command == "index") return mosaic::server::run_index_command(rest);
+  if (command == "query") return mosaic::server::run_query_command(rest);
+  if (command == "embed") return mosaic::server::run_embed_command(rest);
+  std::fprintf(stderr, "mosaic: unknown command '%.*s'\n\n%s", static_cast<int>(command.size()), command.data(), usage);
+  return 2;
+}

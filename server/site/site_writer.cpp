@@ -1,0 +1,147 @@
+#include "site/site_writer.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <set>
+#include <string>
+
+#include "hash/sha256.hpp"
+#include "index/shard_codec.hpp"
+#include "site/site_reader.hpp"
+
+namespace mosaic::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+error io_error(const fs::path& path, const std::string& what) {
+  return make_error(error_code::io_error, what + " " + path.string());
+}
+
+std::span<const std::uint8_t> as_bytes(const std::string& text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+// Writes a content-addressed file unless it already exists (same name means same content).
+result<index::content_file> write_content_file(const fs::path& site_directory, std::span<const std::uint8_t> bytes,
+                                               std::string (*path_for)(std::string_view)) {
+  index::content_file file;
+  file.hash = hash::sha256_hex(bytes);
+  file.path = path_for(file.hash);
+  file.bytes = bytes.size();
+  const fs::path target = site_directory / file.path;
+  std::error_code failure;
+  if (!fs::exists(target, failure)) {
+    if (auto written = write_file_atomically(target, bytes); !written) return std::move(written).failure();
+  }
+  return file;
+}
+
+}  // namespace
+
+status write_file_atomically(const fs::path& path, std::span<const std::uint8_t> bytes) {
+  std::error_code failure;
+  fs::create_directories(path.parent_path(), failure);
+  if (failure) return io_error(path.parent_path(), "cannot create folder (" + failure.message() + ")");
+  const fs::path temporary = path.parent_path() / ("." + path.filename().string() + ".tmp" + std::to_string(getpid()));
+  const int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (descriptor < 0) return io_error(temporary, "cannot create");
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t count = ::write(descriptor, bytes.data() + written, bytes.size() - written);
+    if (count <= 0) {
+      ::close(descriptor);
+      ::unlink(temporary.c_str());
+      return io_error(temporary, "cannot write");
+    }
+    written += static_cast<std::size_t>(count);
+  }
+  // Flushed before the rename, so a crash cannot leave the new name pointing at missing data.
+  if (::fsync(descriptor) != 0 || ::close(descriptor) != 0) {
+    ::unlink(temporary.c_str());
+    return io_error(temporary, "cannot flush");
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    ::unlink(temporary.c_str());
+    return io_error(path, "cannot rename into place");
+  }
+  return success{};
+}
+
+result<index::manifest> write_site(const fs::path& site_directory, const site_layout& layout,
+                                   std::span<const indexed_item> items) {
+  index::manifest manifest;
+  manifest.model_id = layout.model_id;
+  manifest.dimensions = layout.dimensions;
+  manifest.full_dimensions = layout.full_dimensions;
+  manifest.vector_quantization = layout.vector_quantization;
+  // The new generation follows the one on disk, so clients can tell a rebuilt index from theirs.
+  std::set<std::string> previous_files;
+  if (auto previous = load_site(site_directory); previous.ok()) {
+    manifest.generation = previous->manifest.generation + 1;
+    for (const index::manifest_shard& shard : previous->manifest.shards) {
+      previous_files.insert(shard.vectors.path);
+      previous_files.insert(shard.metadata.path);
+    }
+  } else {
+    manifest.generation = 1;
+  }
+
+  const std::size_t per_shard = std::max<std::size_t>(1, layout.items_per_shard);
+  for (std::size_t first = 0; first < items.size(); first += per_shard) {
+    const auto batch = items.subspan(first, std::min(per_shard, items.size() - first));
+    std::vector<float> vectors;
+    std::vector<std::uint64_t> ids;
+    std::vector<index::item_metadata> metadata;
+    vectors.reserve(batch.size() * layout.dimensions);
+    for (const indexed_item& item : batch) {
+      if (item.vector.size() != layout.dimensions) {
+        return make_error(error_code::dimension_mismatch, "item " + item.metadata.source + " has " +
+                                                              std::to_string(item.vector.size()) + " dimensions, not " +
+                                                              std::to_string(layout.dimensions));
+      }
+      vectors.insert(vectors.end(), item.vector.begin(), item.vector.end());
+      ids.push_back(item.metadata.id);
+      metadata.push_back(item.metadata);
+    }
+    auto shard_bytes = index::encode_shard_from_f32(layout.dimensions, layout.vector_quantization, vectors, ids);
+    if (!shard_bytes) return std::move(shard_bytes).failure();
+    auto metadata_text = index::serialize_item_metadata(metadata);
+    if (!metadata_text) return std::move(metadata_text).failure();
+    index::manifest_shard shard;
+    shard.item_count = batch.size();
+    auto vectors_file = write_content_file(site_directory, shard_bytes.value(), &index::shard_path_for);
+    if (!vectors_file) return std::move(vectors_file).failure();
+    shard.vectors = std::move(vectors_file).value();
+    auto metadata_file = write_content_file(site_directory, as_bytes(metadata_text.value()), &index::metadata_path_for);
+    if (!metadata_file) return std::move(metadata_file).failure();
+    shard.metadata = std::move(metadata_file).value();
+    manifest.shards.push_back(std::move(shard));
+  }
+
+  auto manifest_text = index::serialize_manifest(manifest);
+  if (!manifest_text) return std::move(manifest_text).failure();
+  if (auto written = write_file_atomically(site_directory / "manifest.json", as_bytes(manifest_text.value())); !written) {
+    return std::move(written).failure();
+  }
+
+  // Only now, with the new manifest in place, remove files neither it nor the previous generation
+  // names: a client that fetched the previous manifest a moment ago can still download its shards.
+  std::set<std::string> named = previous_files;
+  for (const index::manifest_shard& shard : manifest.shards) {
+    named.insert(shard.vectors.path);
+    named.insert(shard.metadata.path);
+  }
+  for (const char* folder : {"shards", "items"}) {
+    std::error_code failure;
+    for (const auto& entry : fs::directory_iterator(site_directory / folder, failure)) {
+      const std::string relative = std::string(folder) + "/" + entry.path().filename().string();
+      if (entry.is_regular_file() && !named.contains(relative)) fs::remove(entry.path(), failure);
+    }
+  }
+  return manifest;
+}
+
+}  // namespace mosaic::server

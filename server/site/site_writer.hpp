@@ -1,0 +1,38 @@
+#pragma once
+// Writes an index site: content-addressed shard and item-metadata files, then manifest.json last, by
+// rename. A run that dies half-way leaves the previous manifest, which only names files that still
+// exist (content-addressed files are never overwritten with other content), so the old index keeps
+// working.
+#include <filesystem>
+#include <span>
+#include <vector>
+
+#include "core/result.hpp"
+#include "index/item_metadata.hpp"
+#include "index/manifest.hpp"
+
+namespace mosaic::server {
+
+struct indexed_item {
+  index::item_metadata metadata;
+  std::vector<float> vector;  // unit length, the manifest's stored dimensions
+};
+
+struct site_layout {
+  std::string model_id;
+  std::uint32_t dimensions = 0;       // stored (after Matryoshka truncation)
+  std::uint32_t full_dimensions = 0;  // what the model produces
+  index::quantization vector_quantization = index::quantization::i8;
+  std::size_t items_per_shard = 10000;
+};
+
+// Writes `items` as a new generation of the site in `site_directory` (created if needed) and returns
+// the manifest written. Files of earlier generations that the new manifest no longer names are removed
+// after the new manifest is in place.
+result<index::manifest> write_site(const std::filesystem::path& site_directory, const site_layout& layout,
+                                   std::span<const indexed_item> items);
+
+// Writes bytes to `path` atomically: a temporary file in the same folder, flushed, then renamed.
+status write_file_atomically(const std::filesystem::path& path, std::span<const std::uint8_t> bytes);
+
+}  // namespace mosaic::server
