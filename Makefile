@@ -59,9 +59,10 @@ bench: model release wasm
 	  build-wasm/bin/mosaic_scan_benchmark.js --output build/bench/results.json
 	node tests/bench/run_model_benchmarks.mjs
 
-demo: native
-	@echo "make demo: the demo needs 'mosaic index' and 'mosaic serve' (issues 3-6), which have not landed yet."
-	@echo "What exists today: the core library and its tests (make test) and the scan benchmark (make bench)."
+demo: model native
+	@echo "make demo: the demo needs 'mosaic serve' and the web app (the server and browser issues), which have"
+	@echo "not landed yet. What works today: build/bin/mosaic index FOLDER --out SITE and"
+	@echo "build/bin/mosaic query SITE \"text\" with the local model (see the README), make test and make bench."
 	@exit 1
 
 clean:

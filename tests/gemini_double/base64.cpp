@@ -40,7 +40,7 @@ std::optional<std::vector<std::uint8_t>> decode_base64(std::string_view encoded)
   for (const char symbol : symbols) {
     const std::uint8_t value = decoding_table[static_cast<unsigned char>(symbol)];
     if (value == not_base64) return std::nullopt;
-    accumulator = (accumulator << 6) | value;
+    accumulator = ((accumulator << 6) | value) & 0xFFFFFFu;  // at most 14 bits are ever pending
     accumulated_bits += 6;
     if (accumulated_bits >= 8) {
       accumulated_bits -= 8;

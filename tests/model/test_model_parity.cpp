@@ -6,7 +6,9 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <unistd.h>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -97,4 +99,32 @@ TEST_CASE("NFKC normalization refuses invalid UTF-8 with its position", "[model]
   auto broken = mosaic::server::normalize_nfkc("ok \xC3(");
   REQUIRE_FALSE(broken.ok());
   CHECK(broken.failure().message.find("byte 3") != std::string::npos);
+}
+
+TEST_CASE("a corrupt or incomplete model names the file and the install command", "[model]") {
+  namespace fs = std::filesystem;
+  const fs::path installed = setting("MOSAIC_MODEL_DIR", MOSAIC_DEFAULT_MODEL_DIR);
+  const fs::path copy = fs::temp_directory_path() / ("mosaic-model-copy-" + std::to_string(::getpid()));
+  fs::remove_all(copy);
+  fs::create_directories(copy);
+  for (const auto& entry : fs::directory_iterator(installed)) fs::copy_file(entry.path(), copy / entry.path().filename());
+  REQUIRE(mosaic::server::load_local_model(copy).ok());
+
+  fs::resize_file(copy / "group1-shard3of7", fs::file_size(copy / "group1-shard3of7") - 1000);  // a cut-off download
+  auto truncated = mosaic::server::load_local_model(copy);
+  REQUIRE_FALSE(truncated.ok());
+  CHECK(truncated.failure().code == mosaic::error_code::model_not_installed);
+  CHECK(truncated.failure().message.find("do not match model.json") != std::string::npos);
+  CHECK(truncated.failure().message.find("install-model.sh") != std::string::npos);
+
+  fs::remove(copy / "group1-shard5of7");
+  auto missing_shard = mosaic::server::load_local_model(copy);
+  REQUIRE_FALSE(missing_shard.ok());
+  CHECK(missing_shard.failure().message.find("group1-shard5of7") != std::string::npos);
+
+  std::ofstream(copy / "model.json") << "{\"weightsManifest\": [";
+  auto broken_json = mosaic::server::load_local_model(copy);
+  REQUIRE_FALSE(broken_json.ok());
+  CHECK(broken_json.failure().message.find("model.json is corrupt") != std::string::npos);
+  fs::remove_all(copy);
 }

@@ -1,0 +1,193 @@
+#include "media_captions.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+namespace mosaic::gemini_double {
+namespace {
+
+using byte_span = std::span<const std::uint8_t>;
+
+constexpr std::array<std::uint8_t, 8> png_signature = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+constexpr std::string_view description_keyword = "Description";
+// PNG limits a chunk's length to 2^31 - 1 so that readers can use signed 32-bit arithmetic.
+constexpr std::uint32_t maximum_png_chunk_length = 0x7FFFFFFFu;
+
+std::uint32_t read_big_endian_32(byte_span bytes, std::size_t offset) noexcept {
+  return (std::uint32_t{bytes[offset]} << 24) | (std::uint32_t{bytes[offset + 1]} << 16) |
+         (std::uint32_t{bytes[offset + 2]} << 8) | std::uint32_t{bytes[offset + 3]};
+}
+
+std::uint32_t read_little_endian_32(byte_span bytes, std::size_t offset) noexcept {
+  return std::uint32_t{bytes[offset]} | (std::uint32_t{bytes[offset + 1]} << 8) |
+         (std::uint32_t{bytes[offset + 2]} << 16) | (std::uint32_t{bytes[offset + 3]} << 24);
+}
+
+bool has_tag(byte_span bytes, std::size_t offset, std::string_view tag) noexcept {
+  if (offset > bytes.size() || bytes.size() - offset < tag.size()) return false;
+  for (std::size_t index = 0; index < tag.size(); ++index) {
+    if (bytes[offset + index] != static_cast<unsigned char>(tag[index])) return false;
+  }
+  return true;
+}
+
+std::string_view as_text(byte_span bytes) noexcept {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+bool is_valid_utf8(byte_span bytes) noexcept {
+  std::size_t index = 0;
+  while (index < bytes.size()) {
+    const std::uint8_t lead = bytes[index];
+    std::size_t continuation_count = 0;
+    std::uint32_t code_point = 0;
+    if (lead < 0x80) {
+      ++index;
+      continue;
+    } else if ((lead & 0xE0) == 0xC0) {
+      continuation_count = 1;
+      code_point = lead & 0x1Fu;
+    } else if ((lead & 0xF0) == 0xE0) {
+      continuation_count = 2;
+      code_point = lead & 0x0Fu;
+    } else if ((lead & 0xF8) == 0xF0) {
+      continuation_count = 3;
+      code_point = lead & 0x07u;
+    } else {
+      return false;
+    }
+    if (bytes.size() - index <= continuation_count) return false;
+    for (std::size_t offset = 1; offset <= continuation_count; ++offset) {
+      const std::uint8_t next = bytes[index + offset];
+      if ((next & 0xC0) != 0x80) return false;
+      code_point = (code_point << 6) | (next & 0x3Fu);
+    }
+    // Overlong forms, surrogates and values beyond Unicode are not UTF-8.
+    constexpr std::array<std::uint32_t, 4> smallest_for_length = {0, 0x80, 0x800, 0x10000};
+    if (code_point < smallest_for_length[continuation_count] || code_point > 0x10FFFF ||
+        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+      return false;
+    }
+    index += continuation_count + 1;
+  }
+  return true;
+}
+
+std::string latin1_to_utf8(byte_span bytes) {
+  std::string text;
+  text.reserve(bytes.size());
+  for (const std::uint8_t byte : bytes) {
+    if (byte < 0x80) {
+      text.push_back(static_cast<char>(byte));
+    } else {
+      text.push_back(static_cast<char>(0xC0 | (byte >> 6)));
+      text.push_back(static_cast<char>(0x80 | (byte & 0x3F)));
+    }
+  }
+  return text;
+}
+
+std::optional<std::string> non_empty(std::string text) {
+  if (text.empty()) return std::nullopt;
+  return text;
+}
+
+// tEXt: keyword, NUL, Latin-1 text (no terminator).
+std::optional<std::string> text_chunk_description(byte_span data) {
+  const auto separator = std::find(data.begin(), data.end(), std::uint8_t{0});
+  if (separator == data.end()) return std::nullopt;
+  const auto keyword_length = static_cast<std::size_t>(separator - data.begin());
+  if (as_text(data.first(keyword_length)) != description_keyword) return std::nullopt;
+  return non_empty(latin1_to_utf8(data.subspan(keyword_length + 1)));
+}
+
+// iTXt: keyword, NUL, compression flag, compression method, language tag, NUL, translated keyword,
+// NUL, UTF-8 text. Compressed text would need zlib; the double only reads uncompressed captions.
+std::optional<std::string> international_text_chunk_description(byte_span data) {
+  const auto keyword_end = std::find(data.begin(), data.end(), std::uint8_t{0});
+  if (keyword_end == data.end()) return std::nullopt;
+  const auto keyword_length = static_cast<std::size_t>(keyword_end - data.begin());
+  if (as_text(data.first(keyword_length)) != description_keyword) return std::nullopt;
+  byte_span rest = data.subspan(keyword_length + 1);
+  if (rest.size() < 2 || rest[0] != 0) return std::nullopt;
+  rest = rest.subspan(2);
+  for (int skipped_field = 0; skipped_field < 2; ++skipped_field) {  // language tag, translated keyword
+    const auto field_end = std::find(rest.begin(), rest.end(), std::uint8_t{0});
+    if (field_end == rest.end()) return std::nullopt;
+    rest = rest.subspan(static_cast<std::size_t>(field_end - rest.begin()) + 1);
+  }
+  if (!is_valid_utf8(rest)) return std::nullopt;
+  return non_empty(std::string(as_text(rest)));
+}
+
+}  // namespace
+
+bool has_png_signature(std::span<const std::uint8_t> bytes) noexcept {
+  return bytes.size() >= png_signature.size() && std::equal(png_signature.begin(), png_signature.end(), bytes.begin());
+}
+
+bool has_jpeg_signature(std::span<const std::uint8_t> bytes) noexcept {
+  // Start-of-image marker followed by the next marker's 0xFF.
+  return bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
+}
+
+bool has_wav_header(std::span<const std::uint8_t> bytes) noexcept {
+  return bytes.size() >= 12 && has_tag(bytes, 0, "RIFF") && has_tag(bytes, 8, "WAVE");
+}
+
+std::optional<std::string> png_description(std::span<const std::uint8_t> bytes) {
+  if (!has_png_signature(bytes)) return std::nullopt;
+  constexpr std::size_t chunk_overhead = 12;  // length, type, CRC
+  std::size_t offset = png_signature.size();
+  while (bytes.size() - offset >= chunk_overhead) {
+    const std::uint32_t length = read_big_endian_32(bytes, offset);
+    if (length > maximum_png_chunk_length || bytes.size() - offset - chunk_overhead < length) return std::nullopt;
+    const byte_span data = bytes.subspan(offset + 8, length);
+    if (has_tag(bytes, offset + 4, "tEXt")) {
+      if (auto description = text_chunk_description(data)) return description;
+    } else if (has_tag(bytes, offset + 4, "iTXt")) {
+      if (auto description = international_text_chunk_description(data)) return description;
+    } else if (has_tag(bytes, offset + 4, "IEND")) {
+      return std::nullopt;
+    }
+    offset += chunk_overhead + length;  // cannot pass bytes.size(): checked above
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> wav_comment(std::span<const std::uint8_t> bytes) {
+  if (!has_wav_header(bytes)) return std::nullopt;
+  // Streaming writers leave the RIFF size at 0 or 0xFFFFFFFF: trust it only when it fits the bytes.
+  const std::size_t declared_end = std::size_t{read_little_endian_32(bytes, 4)} + 8;
+  const byte_span riff = bytes.first(std::min(declared_end, bytes.size()));
+
+  constexpr std::size_t chunk_header = 8;  // identifier, little-endian size
+  std::size_t offset = 12;
+  while (offset <= riff.size() && riff.size() - offset >= chunk_header) {
+    const std::size_t size = read_little_endian_32(riff, offset);
+    const std::size_t available = riff.size() - offset - chunk_header;
+    if (size > available) return std::nullopt;
+    const byte_span chunk = riff.subspan(offset + chunk_header, size);
+    if (has_tag(riff, offset, "LIST") && chunk.size() >= 4 && has_tag(chunk, 0, "INFO")) {
+      std::size_t inner = 4;
+      while (inner <= chunk.size() && chunk.size() - inner >= chunk_header) {
+        const std::size_t inner_size = read_little_endian_32(chunk, inner + 4);
+        if (inner_size > chunk.size() - inner - chunk_header) break;
+        if (has_tag(chunk, inner, "ICMT")) {
+          byte_span comment = chunk.subspan(inner + chunk_header, inner_size);
+          while (!comment.empty() && comment.back() == 0) comment = comment.first(comment.size() - 1);
+          if (!comment.empty()) {
+            return is_valid_utf8(comment) ? std::string(as_text(comment)) : latin1_to_utf8(comment);
+          }
+        }
+        inner += chunk_header + inner_size + (inner_size & 1u);  // sub-chunks are padded to even sizes
+      }
+    }
+    offset += chunk_header + size + (size & 1u);  // chunks are padded to even sizes
+  }
+  return std::nullopt;
+}
+
+}  // namespace mosaic::gemini_double
