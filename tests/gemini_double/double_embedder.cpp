@@ -1,5 +1,6 @@
 #include "double_embedder.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -47,7 +48,10 @@ std::vector<float> hash_vector(std::span<const std::uint8_t> bytes) {
   std::vector<float> values(double_embedder::base_dimensions);
   for (float& value : values) value = generator.next_symmetric();
   // 512 uniform draws are never all zero in practice; if they were, one component keeps it valid.
-  if (!vector::l2_normalize(values)) values.assign(values.size(), 0.0f), values[0] = 1.0f;
+  if (!vector::l2_normalize(values)) {
+    values.assign(values.size(), 0.0f);
+    values[0] = 1.0f;
+  }
   return values;
 }
 
@@ -154,7 +158,10 @@ std::vector<float> double_embedder::expand_to_dimensions(std::span<const float> 
   }
   // A prefix of a unit vector is zero only if the whole prefix is: fall back to the first axis so the
   // answer is still a valid unit vector.
-  if (!vector::l2_normalize(values)) values.assign(dimensions, 0.0f), values[0] = 1.0f;
+  if (!vector::l2_normalize(values)) {
+    values.assign(dimensions, 0.0f);
+    values[0] = 1.0f;
+  }
   return values;
 }
 

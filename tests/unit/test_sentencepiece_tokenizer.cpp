@@ -4,6 +4,8 @@
 // hostile vocabularies and invalid UTF-8, and the real vocabulary when MOSAIC_MODEL_DIR points at it.
 #include <catch2/catch.hpp>
 
+#include "installed_model.hpp"
+
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -204,17 +206,6 @@ TEST_CASE("edge vocabularies: only reserved ids, empty and integer-scored pieces
 // The real vocabulary, read from disk. Not in the wasm build: emscripten's Node runs have no access to
 // the host's files unless linked with NODERAWFS, and the wasm parity check is a separate Node script.
 namespace {
-
-// MOSAIC_MODEL_DIR, else the model folder CMake compiles in when make test configured the model cache.
-const char* model_directory_setting() {
-  const char* directory = std::getenv("MOSAIC_MODEL_DIR");
-  if (directory != nullptr && *directory != '\0') return directory;
-#ifdef MOSAIC_DEFAULT_MODEL_DIR
-  return MOSAIC_DEFAULT_MODEL_DIR;
-#else
-  return nullptr;
-#endif
-}
 
 const sentencepiece_tokenizer* real_tokenizer() {
   static const std::optional<sentencepiece_tokenizer> tokenizer = []() -> std::optional<sentencepiece_tokenizer> {

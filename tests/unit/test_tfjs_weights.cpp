@@ -4,6 +4,8 @@
 // MOSAIC_MODEL_DIR points at it.
 #include <catch2/catch.hpp>
 
+#include "installed_model.hpp"
+
 #include <array>
 #include <cstdint>
 #include <cstdlib>
@@ -298,17 +300,6 @@ TEST_CASE("hostile model.json: sizes that overflow size_t are refused on every t
 // The real model, read from disk. Not in the wasm build: emscripten's Node runs have no access to the
 // host's files unless linked with NODERAWFS, and the wasm parity check is a separate Node script.
 namespace {
-
-// MOSAIC_MODEL_DIR, else the model folder CMake compiles in when make test configured the model cache.
-const char* model_directory_setting() {
-  const char* directory = std::getenv("MOSAIC_MODEL_DIR");
-  if (directory != nullptr && *directory != '\0') return directory;
-#ifdef MOSAIC_DEFAULT_MODEL_DIR
-  return MOSAIC_DEFAULT_MODEL_DIR;
-#else
-  return nullptr;
-#endif
-}
 
 std::filesystem::path model_directory() {
   const char* directory = model_directory_setting();
