@@ -1,0 +1,205 @@
+#include "http/http_server.hpp"
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/version.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace mosaic::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+class session;
+
+// The live sessions, so a stop can close the idle ones at once instead of waiting for their timeouts.
+class session_registry {
+ public:
+  void add(const std::shared_ptr<session>& member) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(members_, [](const std::weak_ptr<session>& entry) { return entry.expired(); });
+    members_.push_back(member);
+  }
+  std::vector<std::shared_ptr<session>> live() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::shared_ptr<session>> result;
+    for (const auto& entry : members_) {
+      if (auto member = entry.lock()) result.push_back(std::move(member));
+    }
+    return result;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::weak_ptr<session>> members_;
+};
+
+// One connection: read a request head, set the body limit for its route, read the body, answer,
+// repeat while keep-alive holds and the server is not stopping.
+class session : public std::enable_shared_from_this<session> {
+ public:
+  session(tcp::socket&& socket, const server_context& context, const server_options& options,
+          const std::atomic<bool>& stopping)
+      : stream_(std::move(socket)), context_(context), options_(options), stopping_(stopping) {}
+
+  void start() { asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&session::read_head, shared_from_this())); }
+
+  // Called on stop: a session waiting for its next request closes now; one answering closes after.
+  void stop_if_idle() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->busy_) self->stream_.socket().close();
+    });
+  }
+
+ private:
+  void read_head() {
+    busy_ = false;
+    parser_.emplace();
+    parser_->header_limit(16 * 1024);
+    // The route's limit is applied once the head is known (on_head); until then no default may cut in.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    stream_.expires_after(std::chrono::seconds(options_.read_timeout_seconds));
+    http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&session::on_head, shared_from_this()));
+  }
+
+  void on_head(beast::error_code failure, std::size_t) {
+    if (failure) return close();
+    busy_ = true;
+    const auto target = parser_->get().target();
+    const std::uint64_t limit = body_limit_for(std::string_view(target.data(), target.size()));
+    // A declared length over the limit is refused from the head alone, before any body is read.
+    if (parser_->content_length() && *parser_->content_length() > limit) return refuse_too_large();
+    parser_->body_limit(limit);
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&session::on_body, shared_from_this()));
+  }
+
+  void refuse_too_large() {
+    string_response response{http::status::payload_too_large, parser_->get().version()};
+    response.set(http::field::content_type, "application/json");
+    response.body() = R"({"error":{"code":"payload_too_large","message":"the request body is larger than this route accepts"}})";
+    response.keep_alive(false);  // the unread body is still on the wire: this connection cannot continue
+    response.prepare_payload();
+    write(std::move(response));
+  }
+
+  void on_body(beast::error_code failure, std::size_t) {
+    if (failure == http::error::body_limit) return refuse_too_large();  // chunked bodies grow past it
+    if (failure) return close();
+    string_response response = handle_request(context_, parser_->get());
+    response.set(http::field::server, "mosaic");
+    if (stopping_.load()) response.keep_alive(false);
+    write(std::move(response));
+  }
+
+  void write(string_response&& response) {
+    auto shared = std::make_shared<string_response>(std::move(response));
+    stream_.expires_after(std::chrono::seconds(options_.read_timeout_seconds));
+    http::async_write(stream_, *shared, [self = shared_from_this(), shared](beast::error_code failure, std::size_t) {
+      if (failure || !shared->keep_alive() || self->stopping_.load()) return self->close();
+      self->read_head();
+    });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  const server_context& context_;
+  const server_options& options_;
+  const std::atomic<bool>& stopping_;
+  bool busy_ = false;  // between a request head and the end of its answer; touched only on the strand
+};
+
+class listener : public std::enable_shared_from_this<listener> {
+ public:
+  listener(asio::io_context& io, tcp::endpoint endpoint, const server_context& context, const server_options& options,
+           const std::atomic<bool>& stopping, beast::error_code& failure)
+      : io_(io), acceptor_(asio::make_strand(io)), context_(context), options_(options), stopping_(stopping) {
+    acceptor_.open(endpoint.protocol(), failure);
+    if (!failure) acceptor_.set_option(asio::socket_base::reuse_address(true), failure);
+    if (!failure) acceptor_.bind(endpoint, failure);
+    if (!failure) acceptor_.listen(asio::socket_base::max_listen_connections, failure);
+  }
+
+  [[nodiscard]] std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  void start() { accept(); }
+  void stop() {
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ignored;
+      self->acceptor_.close(ignored);
+      for (const auto& member : self->sessions_.live()) member->stop_if_idle();
+    });
+  }
+
+ private:
+  void accept() {
+    acceptor_.async_accept(asio::make_strand(io_), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+  }
+  void on_accept(beast::error_code failure, tcp::socket socket) {
+    if (!acceptor_.is_open()) return;  // stopped
+    if (!failure) {
+      auto member = std::make_shared<session>(std::move(socket), context_, options_, stopping_);
+      sessions_.add(member);
+      member->start();
+    }
+    accept();
+  }
+
+  asio::io_context& io_;
+  tcp::acceptor acceptor_;
+  const server_context& context_;
+  const server_options& options_;
+  const std::atomic<bool>& stopping_;
+  session_registry sessions_;
+};
+
+}  // namespace
+
+int run_http_server(const server_context& context, const server_options& options,
+                    const std::function<void(std::uint16_t)>& on_listening) {
+  asio::io_context io(static_cast<int>(options.threads));
+  std::atomic<bool> stopping{false};
+  beast::error_code failure;
+  const auto address = asio::ip::make_address(options.address, failure);
+  if (failure) {
+    std::fprintf(stderr, "mosaic serve: '%s' is not an IP address\n", options.address.c_str());
+    return 2;
+  }
+  auto server = std::make_shared<listener>(io, tcp::endpoint(address, options.port), context, options, stopping, failure);
+  if (failure) {
+    std::fprintf(stderr, "mosaic serve: cannot listen on %s:%u: %s\n", options.address.c_str(), options.port,
+                 failure.message().c_str());
+    return 1;
+  }
+  server->start();
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](beast::error_code, int) {
+    // Stop accepting; sessions answer what they are reading and close; run() returns when all are done.
+    stopping.store(true);
+    server->stop();
+  });
+  on_listening(server->port());
+  std::vector<std::thread> workers;
+  for (unsigned i = 1; i < options.threads; ++i) workers.emplace_back([&io] { io.run(); });
+  io.run();
+  for (std::thread& worker : workers) worker.join();
+  return 0;
+}
+
+}  // namespace mosaic::server

@@ -1,0 +1,26 @@
+#pragma once
+// The listener and per-connection sessions (Beast's async server example, hardened): a timeout on
+// every read and write, a body limit per route decided from the request head, keep-alive, and a
+// graceful stop on SIGTERM/SIGINT: the listener closes at once, requests in flight finish, then run()
+// returns.
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "http/request_handler.hpp"
+
+namespace mosaic::server {
+
+struct server_options {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0: any free port
+  unsigned threads = 2;
+  unsigned read_timeout_seconds = 30;
+};
+
+// Blocks until SIGTERM or SIGINT. `on_listening` is called with the bound port once accepting.
+// Returns a process exit code (0 after a clean stop).
+int run_http_server(const server_context& context, const server_options& options,
+                    const std::function<void(std::uint16_t)>& on_listening);
+
+}  // namespace mosaic::server
