@@ -1,5 +1,7 @@
 #include "http/request_handler.hpp"
 
+#include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "embed/unicode_normalization.hpp"
@@ -180,6 +182,11 @@ string_response handle_search(const server_context& context, const string_reques
     }
     for (const json& value : values) {
       if (!value.is_number()) return error_response(request, http::status::bad_request, "invalid_argument", "\"vector\" must hold numbers");
+      // JSON numbers are doubles; converting one beyond float's range to float is undefined behaviour.
+      if (std::fabs(value.get<double>()) > static_cast<double>(std::numeric_limits<float>::max())) {
+        return error_response(request, http::status::bad_request, "invalid_argument",
+                              "\"vector\" must hold numbers within the float range");
+      }
       query.push_back(value.get<float>());
     }
   } else if (body->contains("text") && (*body)["text"].is_string()) {
