@@ -41,7 +41,7 @@ void call_statistics::reset() {
 
 std::string call_statistics::to_json() const {
   const std::lock_guard lock(mutex_);
-  nlohmann::json statistics = {{"calls", calls_},
+  nlohmann::ordered_json statistics = {{"calls", calls_},
                                {"embed_content_calls", embed_content_calls_},
                                {"batch_calls", batch_calls_},
                                {"embedded_inputs", embedded_inputs_},

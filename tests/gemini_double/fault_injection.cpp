@@ -1,9 +1,13 @@
 #include "fault_injection.hpp"
 
+#include <algorithm>
+
 namespace mosaic::gemini_double {
 namespace {
 
 constexpr std::chrono::seconds rate_window{60};
+// Latency beyond ten minutes is a typo, and an unbounded one would overflow the timer's clock.
+constexpr std::uint64_t longest_latency_milliseconds = 600'000;
 
 bool is_every(std::uint64_t call_number, std::uint64_t period) noexcept {
   return period != 0 && call_number % period == 0;
@@ -15,7 +19,8 @@ fault_decision fault_injector::next_call(clock::time_point now) {
   const std::lock_guard lock(mutex_);
   const std::uint64_t call_number = ++call_count_;
   fault_decision decision;
-  decision.latency = std::chrono::milliseconds(settings_.latency_milliseconds);
+  decision.latency = std::chrono::milliseconds(
+      static_cast<std::chrono::milliseconds::rep>(std::min(settings_.latency_milliseconds, longest_latency_milliseconds)));
   if (is_every(call_number, settings_.drop_every)) {
     decision.kind = fault_kind::drop_connection;
     return decision;

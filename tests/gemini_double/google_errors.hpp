@@ -10,7 +10,7 @@ namespace mosaic::gemini_double {
 
 std::string google_error_body(unsigned http_status, std::string_view status, std::string_view message);
 
-// 400 for a wrong or missing key, byte for byte what Google answers (with its ErrorInfo detail).
+// 400 for a wrong or missing key: Google's body, fields in its order, with its ErrorInfo detail.
 std::string api_key_invalid_body();
 
 // 429 RESOURCE_EXHAUSTED with a google.rpc.RetryInfo detail carrying the same delay as Retry-After.

@@ -166,7 +166,7 @@ std::optional<std::string> wav_comment(std::span<const std::uint8_t> bytes) {
   constexpr std::size_t chunk_header = 8;  // identifier, little-endian size
   std::size_t offset = 12;
   while (offset <= riff.size() && riff.size() - offset >= chunk_header) {
-    const std::size_t size = read_little_endian_32(riff, offset);
+    const std::size_t size = read_little_endian_32(riff, offset + 4);
     const std::size_t available = riff.size() - offset - chunk_header;
     if (size > available) return std::nullopt;
     const byte_span chunk = riff.subspan(offset + chunk_header, size);

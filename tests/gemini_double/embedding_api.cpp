@@ -1,0 +1,275 @@
+#include "embedding_api.hpp"
+
+#include <exception>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "google_errors.hpp"
+#include "request_parsing.hpp"
+
+namespace mosaic::gemini_double {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::string_view api_prefix = "/v1beta/models/";
+constexpr std::string_view internal_error_message =
+    "An internal error has occurred. Please retry or report in "
+    "https://developers.generativeai.google/guide/troubleshooting";
+
+api_response json_response(unsigned status, std::string body) {
+  api_response response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+api_response error_response(unsigned status, std::string_view status_name, std::string_view message) {
+  return json_response(status, google_error_body(status, status_name, message));
+}
+
+int hex_value(char digit) noexcept {
+  if (digit >= '0' && digit <= '9') return digit - '0';
+  if (digit >= 'a' && digit <= 'f') return digit - 'a' + 10;
+  if (digit >= 'A' && digit <= 'F') return digit - 'A' + 10;
+  return -1;
+}
+
+// %XX decoding; a malformed escape is kept as it is, which then simply matches nothing.
+std::string percent_decode(std::string_view text) {
+  std::string decoded;
+  decoded.reserve(text.size());
+  for (std::size_t index = 0; index < text.size(); ++index) {
+    if (text[index] == '%' && index + 2 < text.size()) {
+      const int high = hex_value(text[index + 1]);
+      const int low = hex_value(text[index + 2]);
+      if (high >= 0 && low >= 0) {
+        decoded.push_back(static_cast<char>(high * 16 + low));
+        index += 2;
+        continue;
+      }
+    }
+    decoded.push_back(text[index]);
+  }
+  return decoded;
+}
+
+std::optional<std::string> query_parameter(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const std::size_t separator = query.find('&');
+    const std::string_view pair = query.substr(0, separator);
+    const std::size_t equals = pair.find('=');
+    if (pair.substr(0, equals) == name) {
+      return percent_decode(equals == std::string_view::npos ? std::string_view{} : pair.substr(equals + 1));
+    }
+    if (separator == std::string_view::npos) break;
+    query.remove_prefix(separator + 1);
+  }
+  return std::nullopt;
+}
+
+json vector_json(const std::vector<float>& values) { return json{{"values", values}}; }
+
+std::optional<std::uint64_t> read_setting(const json& body, std::string_view name, std::string& problem) {
+  const auto found = body.find(name);
+  if (found == body.end()) return std::nullopt;
+  if (!found->is_number_unsigned()) {
+    problem = "\"" + std::string(name) + "\" must be a non-negative integer";
+    return std::nullopt;
+  }
+  return found->get<std::uint64_t>();
+}
+
+json fault_settings_json(const fault_settings& settings) {
+  return {{"fail_429_every", settings.fail_429_every}, {"fail_500_every", settings.fail_500_every},
+          {"drop_every", settings.drop_every},         {"latency_ms", settings.latency_milliseconds},
+          {"rpm", settings.requests_per_minute},       {"retry_after", settings.retry_after_seconds}};
+}
+
+}  // namespace
+
+embedding_api::embedding_api(const double_embedder& embedder, api_settings settings, fault_settings faults)
+    : embedder_(embedder), settings_(std::move(settings)), faults_(faults) {}
+
+api_response embedding_api::handle(const api_request& request) noexcept {
+  try {
+    return route(request);
+  } catch (const std::exception& failure) {
+    try {
+      return error_response(500, "INTERNAL", std::string("The test double failed: ") + failure.what());
+    } catch (...) {
+      api_response dropped;  // not even an error body fits in memory: hang up
+      dropped.drop_connection = true;
+      return dropped;
+    }
+  }
+}
+
+api_response embedding_api::route(const api_request& request) {
+  const std::size_t question_mark = request.target.find('?');
+  const std::string path = percent_decode(request.target.substr(0, question_mark));
+  const std::string_view query =
+      question_mark == std::string_view::npos ? std::string_view{} : request.target.substr(question_mark + 1);
+
+  if (path == "/_double/stats") {
+    if (request.method != "GET") return error_response(405, "INVALID_ARGUMENT", "Use GET for /_double/stats.");
+    return json_response(200, statistics_.to_json());
+  }
+  if (path == "/_double/reset") {
+    if (request.method != "POST") return error_response(405, "INVALID_ARGUMENT", "Use POST for /_double/reset.");
+    statistics_.reset();
+    faults_.reset();
+    return json_response(200, statistics_.to_json());
+  }
+  if (path == "/_double/faults") return handle_fault_settings(request);
+
+  if (path.starts_with(api_prefix)) {
+    const std::string_view resource = std::string_view(path).substr(api_prefix.size());
+    const std::size_t colon = resource.rfind(':');
+    if (colon != std::string_view::npos && colon > 0) {
+      const std::string_view method_name = resource.substr(colon + 1);
+      if (method_name == "embedContent" || method_name == "batchEmbedContents") {
+        return handle_embedding_call(request, resource.substr(0, colon), method_name, query);
+      }
+    }
+  }
+  return error_response(404, "NOT_FOUND", "Method not found.");
+}
+
+api_response embedding_api::handle_embedding_call(const api_request& request, std::string_view model_name,
+                                                  std::string_view method_name, std::string_view query) {
+  statistics_.record_call();
+  const fault_decision fault = faults_.next_call(fault_injector::clock::now());
+  auto answer = [&fault](api_response response) {
+    response.delay = fault.latency;
+    return response;
+  };
+  auto reject = [&](unsigned status, std::string_view status_name, std::string_view message) {
+    statistics_.record_rejection();
+    return answer(error_response(status, status_name, message));
+  };
+
+  switch (fault.kind) {
+    case fault_kind::none:
+      break;
+    case fault_kind::drop_connection: {
+      statistics_.record_fault();
+      api_response dropped;
+      dropped.drop_connection = true;
+      return answer(std::move(dropped));
+    }
+    case fault_kind::internal_error:
+      statistics_.record_fault();
+      return answer(error_response(500, "INTERNAL", internal_error_message));
+    case fault_kind::resource_exhausted:
+    case fault_kind::rate_limited: {
+      statistics_.record_fault();
+      const std::string message =
+          fault.kind == fault_kind::resource_exhausted
+              ? std::string("Resource has been exhausted (e.g. check quota).")
+              : "Quota exceeded for quota metric 'Embed content requests' and limit 'requests per minute': " +
+                    std::to_string(faults_.settings().requests_per_minute) + " per minute.";
+      api_response exhausted = json_response(429, resource_exhausted_body(message, fault.retry_after_seconds));
+      exhausted.headers.emplace_back("Retry-After", std::to_string(fault.retry_after_seconds));
+      return answer(std::move(exhausted));
+    }
+  }
+
+  if (request.method != "POST") return reject(404, "NOT_FOUND", "Method not found.");
+
+  // The header wins when both are sent; an empty value counts as missing.
+  std::string key(request.api_key_header);
+  if (key.empty()) key = query_parameter(query, "key").value_or("");
+  const bool key_accepted = !key.empty() && (settings_.accepted_api_key.empty() || key == settings_.accepted_api_key);
+  if (!key_accepted) {
+    statistics_.record_rejection();
+    return answer(json_response(400, api_key_invalid_body()));
+  }
+
+  const known_model* model = nullptr;
+  for (const known_model& candidate : settings_.models) {
+    if (candidate.name == model_name) model = &candidate;
+  }
+  if (model == nullptr) {
+    return reject(404, "NOT_FOUND",
+                  "models/" + std::string(model_name) + " is not found for API version v1beta, or is not supported for " +
+                      std::string(method_name) +
+                      ". Call ListModels to see the list of available models and their supported methods.");
+  }
+  const std::string model_resource = "models/" + model->name;
+
+  const bool batch = method_name == "batchEmbedContents";
+  std::vector<embed_content_request> requests;
+  if (batch) {
+    auto parsed = parse_batch_embed_contents_body(request.body, model_resource);
+    if (!parsed) return reject(400, "INVALID_ARGUMENT", parsed.failure().message);
+    requests = std::move(*parsed);
+  } else {
+    auto parsed = parse_embed_content_body(request.body, model_resource);
+    if (!parsed) return reject(400, "INVALID_ARGUMENT", parsed.failure().message);
+    requests.push_back(std::move(*parsed));
+  }
+
+  if (!model->multimodal) {
+    for (const embed_content_request& item : requests) {
+      for (const content_part& part : item.parts) {
+        if (part.kind != part_kind::text && part.mime_type != "text/plain") {
+          return reject(400, "INVALID_ARGUMENT",
+                        "Only text input is supported by " + model_resource + "; got " + part.mime_type + ".");
+        }
+      }
+    }
+  }
+
+  json embeddings = json::array();
+  for (std::size_t index = 0; index < requests.size(); ++index) {
+    auto embedded = embedder_.embed(requests[index]);
+    const std::string where = batch ? "requests[" + std::to_string(index) + "]: " : std::string{};
+    if (!embedded) return reject(400, "INVALID_ARGUMENT", where + embedded.failure().message);
+    if (embedded->text_tokens > maximum_input_tokens) {
+      return reject(400, "INVALID_ARGUMENT",
+                    where + "The input token count (" + std::to_string(embedded->text_tokens) +
+                        ") exceeds the maximum number of tokens allowed (" + std::to_string(maximum_input_tokens) +
+                        ").");
+    }
+    embeddings.push_back(vector_json(embedded->values));
+  }
+
+  if (batch) {
+    statistics_.record_batch(requests.size());
+    return answer(json_response(200, json{{"embeddings", std::move(embeddings)}}.dump()));
+  }
+  statistics_.record_embed_content();
+  return answer(json_response(200, json{{"embedding", std::move(embeddings.front())}}.dump()));
+}
+
+api_response embedding_api::handle_fault_settings(const api_request& request) {
+  if (request.method == "GET") return json_response(200, fault_settings_json(faults_.settings()).dump());
+  if (request.method != "POST") return error_response(405, "INVALID_ARGUMENT", "Use GET or POST for /_double/faults.");
+
+  json body = json::parse(request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    return error_response(400, "INVALID_ARGUMENT", "POST /_double/faults takes a JSON object of fault settings.");
+  }
+  // Fields left out keep their current value; the call counters restart so "every Nth" is predictable.
+  fault_settings settings = faults_.settings();
+  std::string problem;
+  for (const auto& entry : body.items()) {
+    const std::string& name = entry.key();
+    if (name != "fail_429_every" && name != "fail_500_every" && name != "drop_every" && name != "latency_ms" &&
+        name != "rpm" && name != "retry_after") {
+      return error_response(400, "INVALID_ARGUMENT", "Unknown fault setting \"" + name + "\".");
+    }
+  }
+  if (auto value = read_setting(body, "fail_429_every", problem)) settings.fail_429_every = *value;
+  if (auto value = read_setting(body, "fail_500_every", problem)) settings.fail_500_every = *value;
+  if (auto value = read_setting(body, "drop_every", problem)) settings.drop_every = *value;
+  if (auto value = read_setting(body, "latency_ms", problem)) settings.latency_milliseconds = *value;
+  if (auto value = read_setting(body, "rpm", problem)) settings.requests_per_minute = *value;
+  if (auto value = read_setting(body, "retry_after", problem)) settings.retry_after_seconds = *value;
+  if (!problem.empty()) return error_response(400, "INVALID_ARGUMENT", problem + ".");
+  faults_.configure(settings);
+  return json_response(200, fault_settings_json(settings).dump());
+}
+
+}  // namespace mosaic::gemini_double

@@ -1,0 +1,71 @@
+#pragma once
+// The double's request handling, free of sockets: double_server reads HTTP, hands the parts that
+// matter here, and writes back what handle() returns (after its delay, or not at all when the
+// connection is to be dropped). Routes:
+//   POST /v1beta/models/{model}:embedContent         one vector
+//   POST /v1beta/models/{model}:batchEmbedContents   one vector per request, in request order
+//   GET  /_double/stats                              call_statistics as JSON
+//   POST /_double/reset                              zero the statistics and the fault counters
+//   GET  /_double/faults, POST /_double/faults       read or change fault_settings (fields as in
+//                                                    the flags: fail_429_every, fail_500_every,
+//                                                    drop_every, latency_ms, rpm, retry_after)
+// Thread-safe: several io threads call handle() at once.
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "call_statistics.hpp"
+#include "double_embedder.hpp"
+#include "fault_injection.hpp"
+
+namespace mosaic::gemini_double {
+
+struct api_request {
+  std::string_view method;          // "POST"
+  std::string_view target;          // path and query, as sent
+  std::string_view api_key_header;  // x-goog-api-key, empty when absent
+  std::string_view body;
+};
+
+struct api_response {
+  unsigned status = 200;
+  std::string body;  // always JSON
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::chrono::milliseconds delay{0};  // wait this long before answering (--latency-ms)
+  bool drop_connection = false;        // close without answering (--drop-every)
+};
+
+struct known_model {
+  std::string name;  // without "models/"
+  bool multimodal = true;
+};
+
+struct api_settings {
+  // Empty: any non-empty key is accepted. A missing key is always refused.
+  std::string accepted_api_key;
+  std::vector<known_model> models = {
+      {"gemini-embedding-2", true}, {"gemini-embedding-2-preview", true}, {"gemini-embedding-001", false}};
+};
+
+class embedding_api {
+ public:
+  embedding_api(const double_embedder& embedder, api_settings settings, fault_settings faults);
+
+  // Never throws: an unexpected exception (say, memory running out on a huge body) becomes a 500.
+  api_response handle(const api_request& request) noexcept;
+
+ private:
+  api_response route(const api_request& request);
+  api_response handle_embedding_call(const api_request& request, std::string_view model_name,
+                                     std::string_view method_name, std::string_view query);
+  api_response handle_fault_settings(const api_request& request);
+
+  const double_embedder& embedder_;
+  api_settings settings_;
+  fault_injector faults_;
+  call_statistics statistics_;
+};
+
+}  // namespace mosaic::gemini_double
