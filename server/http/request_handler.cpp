@@ -21,6 +21,8 @@ http::status status_for(error_code code) {
     case error_code::io_error: return http::status::service_unavailable;
     case error_code::checksum_mismatch:
     case error_code::invalid_manifest: return http::status::internal_server_error;
+    case error_code::media_too_large: return http::status::payload_too_large;
+    case error_code::unsupported_media: return http::status::unsupported_media_type;
     default: return http::status::bad_request;
   }
 }

@@ -30,6 +30,9 @@ std::string_view error_code_name(error_code code) noexcept {
     case error_code::invalid_utf8: return "invalid_utf8";
     case error_code::model_not_installed: return "model_not_installed";
     case error_code::io_error: return "io_error";
+    case error_code::invalid_media: return "invalid_media";
+    case error_code::unsupported_media: return "unsupported_media";
+    case error_code::media_too_large: return "media_too_large";
   }
   return "unknown_error";
 }

@@ -42,6 +42,10 @@ enum class error_code : std::uint8_t {
   invalid_utf8,
   model_not_installed,  // a model file is missing or unreadable: the message names the install command
   io_error,             // native side only: a file could not be read or written; the message names it
+  // Media preparation (shared/media): images, audio.
+  invalid_media,      // corrupt or truncated bytes of a format we handle (bad CRC, missing marker, broken chunk)
+  unsupported_media,  // a valid file of a kind or variant we do not handle (WebP, ADPCM WAV, text given as an image)
+  media_too_large,    // refused before decoding: over the pixel or memory budget (decompression bombs)
 };
 
 // A stable, machine-readable name for each code ("checksum_mismatch"), used by the wasm API and logs.

@@ -1,0 +1,178 @@
+#include "media/image_structure.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace mosaic::media {
+namespace {
+
+using byte_span = std::span<const std::uint8_t>;
+
+constexpr std::array<std::uint32_t, 256> make_crc32_table() noexcept {
+  std::array<std::uint32_t, 256> table{};
+  for (std::uint32_t index = 0; index < 256; ++index) {
+    std::uint32_t value = index;
+    for (int bit = 0; bit < 8; ++bit) value = (value & 1u) ? 0xEDB88320u ^ (value >> 1) : value >> 1;
+    table[index] = value;
+  }
+  return table;
+}
+constexpr std::array<std::uint32_t, 256> crc32_table = make_crc32_table();
+
+std::uint32_t read_big_endian_16(byte_span bytes, std::size_t offset) noexcept {
+  return (std::uint32_t{bytes[offset]} << 8) | std::uint32_t{bytes[offset + 1]};
+}
+
+std::uint32_t read_big_endian_32(byte_span bytes, std::size_t offset) noexcept {
+  return (read_big_endian_16(bytes, offset) << 16) | read_big_endian_16(bytes, offset + 2);
+}
+
+std::uint32_t read_little_endian_32(byte_span bytes, std::size_t offset) noexcept {
+  return std::uint32_t{bytes[offset]} | (std::uint32_t{bytes[offset + 1]} << 8) |
+         (std::uint32_t{bytes[offset + 2]} << 16) | (std::uint32_t{bytes[offset + 3]} << 24);
+}
+
+error invalid(std::string message) { return make_error(error_code::invalid_media, std::move(message)); }
+
+std::string chunk_name(byte_span bytes, std::size_t offset) {
+  std::string name;
+  for (std::size_t index = 0; index < 4; ++index) {
+    const std::uint8_t letter = bytes[offset + index];
+    name.push_back((letter >= 0x20 && letter < 0x7F) ? static_cast<char>(letter) : '?');
+  }
+  return name;
+}
+
+}  // namespace
+
+std::uint32_t crc32(std::span<const std::uint8_t> bytes) noexcept {
+  std::uint32_t value = 0xFFFFFFFFu;
+  for (const std::uint8_t byte : bytes) value = crc32_table[(value ^ byte) & 0xFFu] ^ (value >> 8);
+  return value ^ 0xFFFFFFFFu;
+}
+
+status check_png_structure(std::span<const std::uint8_t> bytes) {
+  constexpr std::array<std::uint8_t, 8> signature = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  if (bytes.size() < signature.size() || !std::equal(signature.begin(), signature.end(), bytes.begin())) {
+    return invalid("not a PNG: the 8-byte signature is missing");
+  }
+  constexpr std::size_t chunk_overhead = 12;                  // length, type, CRC
+  constexpr std::uint32_t maximum_chunk_length = 0x7FFFFFFFu;  // PNG's own limit, so readers can use int32
+  std::size_t offset = signature.size();
+  bool first_chunk = true;
+  while (true) {
+    if (bytes.size() - offset < chunk_overhead) {
+      return invalid("truncated PNG: it ends at byte " + std::to_string(bytes.size()) + " before its IEND chunk");
+    }
+    const std::uint32_t length = read_big_endian_32(bytes, offset);
+    const std::string name = chunk_name(bytes, offset + 4);
+    if (length > maximum_chunk_length) {
+      return invalid("PNG chunk " + name + " at byte " + std::to_string(offset) + " declares an impossible length");
+    }
+    if (bytes.size() - offset - chunk_overhead < length) {
+      return invalid("truncated PNG: chunk " + name + " at byte " + std::to_string(offset) + " declares " +
+                     std::to_string(length) + " bytes but only " +
+                     std::to_string(bytes.size() - offset - chunk_overhead) + " remain");
+    }
+    if (first_chunk && (name != "IHDR" || length != 13)) {
+      return invalid("PNG does not start with a 13-byte IHDR chunk (found " + name + ")");
+    }
+    first_chunk = false;
+    const std::uint32_t stored_crc = read_big_endian_32(bytes, offset + 8 + length);
+    if (crc32(bytes.subspan(offset + 4, std::size_t{length} + 4)) != stored_crc) {
+      return invalid("PNG chunk " + name + " at byte " + std::to_string(offset) + " has a bad CRC (corrupt file)");
+    }
+    offset += chunk_overhead + length;  // stays within bytes.size(): checked above
+    if (name == "IEND") return success{};
+  }
+}
+
+status check_jpeg_structure(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() < 2 || bytes[0] != 0xFF || bytes[1] != 0xD8) return invalid("not a JPEG: the SOI marker is missing");
+  const auto truncated = [&](std::string_view where) {
+    return invalid("truncated JPEG: it ends at byte " + std::to_string(bytes.size()) + " " + std::string(where) +
+                   ", before its end-of-image marker");
+  };
+  std::size_t offset = 2;
+  while (true) {
+    // A marker is 0xFF (possibly repeated as fill) and a code.
+    if (offset >= bytes.size()) return truncated("between segments");
+    if (bytes[offset] != 0xFF) {
+      return invalid("corrupt JPEG: expected a marker at byte " + std::to_string(offset));
+    }
+    while (offset < bytes.size() && bytes[offset] == 0xFF) ++offset;
+    if (offset >= bytes.size()) return truncated("inside a marker");
+    const std::uint8_t code = bytes[offset++];
+    if (code == 0xD9) return success{};                                // EOI
+    if ((code >= 0xD0 && code <= 0xD7) || code == 0x01) continue;     // RSTn, TEM: no length
+    if (code == 0xD8 || code == 0x00) {
+      return invalid("corrupt JPEG: unexpected marker at byte " + std::to_string(offset - 2));
+    }
+    if (bytes.size() - offset < 2) return truncated("inside a segment length");
+    const std::size_t length = read_big_endian_16(bytes, offset);  // includes its own two bytes
+    if (length < 2) return invalid("corrupt JPEG: segment at byte " + std::to_string(offset) + " has length < 2");
+    if (bytes.size() - offset < length) return truncated("inside a marker segment");
+    offset += length;
+    if (code != 0xDA) continue;
+    // After SOS comes entropy-coded data, where 0xFF is stuffed as FF 00 and restart markers are
+    // FF D0..D7; any other FF xx is the next marker.
+    while (true) {
+      if (bytes.size() - offset < 2) return truncated("inside entropy-coded data");
+      if (bytes[offset] != 0xFF) {
+        ++offset;
+        continue;
+      }
+      const std::uint8_t next = bytes[offset + 1];
+      if (next == 0x00 || (next >= 0xD0 && next <= 0xD7)) {
+        offset += 2;
+      } else if (next == 0xFF) {
+        ++offset;  // fill byte before a marker
+      } else {
+        break;  // offset is at the next marker's 0xFF
+      }
+    }
+  }
+}
+
+status check_bmp_structure(std::span<const std::uint8_t> bytes) {
+  constexpr std::size_t file_header_size = 14;
+  if (bytes.size() < file_header_size + 4 || bytes[0] != 'B' || bytes[1] != 'M') return invalid("not a BMP: no BM header");
+  const std::uint32_t pixel_offset = read_little_endian_32(bytes, 10);
+  const std::uint32_t dib_header_size = read_little_endian_32(bytes, 14);
+  if (bytes.size() - file_header_size < dib_header_size || dib_header_size < 12) {
+    return invalid("truncated BMP: its " + std::to_string(dib_header_size) + "-byte info header does not fit");
+  }
+  std::uint64_t width = 0;
+  std::uint64_t height = 0;
+  std::uint32_t bits_per_pixel = 0;
+  std::uint32_t compression = 0;
+  if (dib_header_size == 12) {  // OS/2 core header: 16-bit unsigned sizes
+    width = std::uint32_t{bytes[18]} | (std::uint32_t{bytes[19]} << 8);
+    height = std::uint32_t{bytes[20]} | (std::uint32_t{bytes[21]} << 8);
+    bits_per_pixel = std::uint32_t{bytes[24]} | (std::uint32_t{bytes[25]} << 8);
+  } else {
+    if (dib_header_size < 20) return invalid("corrupt BMP: info header of " + std::to_string(dib_header_size) + " bytes");
+    // Signed 32-bit sizes: a negative height means top-down rows.
+    const auto signed_width = static_cast<std::int32_t>(read_little_endian_32(bytes, 18));
+    const auto signed_height = static_cast<std::int32_t>(read_little_endian_32(bytes, 22));
+    width = signed_width < 0 ? 0 : static_cast<std::uint64_t>(signed_width);
+    height = static_cast<std::uint64_t>(signed_height < 0 ? -std::int64_t{signed_height} : std::int64_t{signed_height});
+    bits_per_pixel = std::uint32_t{bytes[28]} | (std::uint32_t{bytes[29]} << 8);
+    compression = read_little_endian_32(bytes, 30);
+  }
+  if (width == 0 || height == 0) return invalid("corrupt BMP: zero or negative width or height");
+  constexpr std::uint32_t uncompressed = 0;
+  constexpr std::uint32_t bit_fields = 3;
+  if (compression != uncompressed && compression != bit_fields) return success{};  // RLE: stb checks as it decodes
+  const std::uint64_t row_bytes = (width * bits_per_pixel + 31) / 32 * 4;
+  const std::uint64_t required = std::uint64_t{pixel_offset} + row_bytes * height;
+  if (bytes.size() < required) {
+    return invalid("truncated BMP: its pixels need " + std::to_string(required) + " bytes but the file has " +
+                   std::to_string(bytes.size()));
+  }
+  return success{};
+}
+
+}  // namespace mosaic::media

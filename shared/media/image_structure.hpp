@@ -1,0 +1,26 @@
+#pragma once
+// Structural checks that run before an image reaches stb_image. stb does not verify PNG CRCs, and it
+// reads past the end of a truncated JPEG or BMP as zeros, "successfully" decoding a damaged picture.
+// Hostile or damaged files are refused here with the cause, so only whole, intact files are decoded.
+#include <cstdint>
+#include <span>
+
+#include "core/result.hpp"
+
+namespace mosaic::media {
+
+// The signature, then chunks that each fit in the bytes with a correct CRC-32, IHDR first (13 bytes),
+// up to IEND. Bytes after IEND are ignored.
+status check_png_structure(std::span<const std::uint8_t> bytes);
+
+// SOI, then marker segments that each fit in the bytes, entropy-coded data after each SOS, up to EOI.
+// Bytes after EOI are ignored.
+status check_jpeg_structure(std::span<const std::uint8_t> bytes);
+
+// For uncompressed BMPs (BI_RGB, BI_BITFIELDS): every pixel row the header promises is present.
+status check_bmp_structure(std::span<const std::uint8_t> bytes);
+
+// CRC-32 as PNG and zlib define it (reflected polynomial 0xEDB88320).
+std::uint32_t crc32(std::span<const std::uint8_t> bytes) noexcept;
+
+}  // namespace mosaic::media

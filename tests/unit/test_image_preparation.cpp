@@ -1,0 +1,280 @@
+// Image preparation: every decodable format re-encoded as JPEG, the longest side bounded with the
+// aspect ratio kept and no upscaling, alpha composited on white, and hostile inputs (truncated files,
+// bad CRCs, dimension bombs, inflation bombs) refused with their cause instead of crashing.
+#include <catch2/catch.hpp>
+#include <stb_image.h>        // declarations only: the implementations live in the core
+#include <stb_image_write.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "media/image_preparation.hpp"
+#include "media/image_structure.hpp"
+#include "media/media_kind.hpp"
+
+using namespace mosaic;
+using namespace mosaic::media;
+
+namespace {
+
+using bytes = std::vector<std::uint8_t>;
+
+void append_to_vector(void* context, void* data, int size) {
+  auto* output = static_cast<bytes*>(context);
+  const auto* begin = static_cast<const std::uint8_t*>(data);
+  output->insert(output->end(), begin, begin + size);
+}
+
+// A gradient, so that resizing and encoding have something to work on.
+bytes gradient_pixels(int width, int height, int channels) {
+  bytes pixels;
+  pixels.reserve(static_cast<std::size_t>(width * height * channels));
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      for (int channel = 0; channel < channels; ++channel) {
+        pixels.push_back(static_cast<std::uint8_t>((x * 7 + y * 3 + channel * 50) & 0xFF));
+      }
+    }
+  }
+  return pixels;
+}
+
+bytes encode_png(int width, int height, int channels, const bytes& pixels) {
+  bytes output;
+  REQUIRE(stbi_write_png_to_func(append_to_vector, &output, width, height, channels, pixels.data(), 0) != 0);
+  return output;
+}
+
+bytes encode_png(int width, int height, int channels = 3) {
+  return encode_png(width, height, channels, gradient_pixels(width, height, channels));
+}
+
+bytes encode_jpeg(int width, int height) {
+  bytes output;
+  const bytes pixels = gradient_pixels(width, height, 3);
+  REQUIRE(stbi_write_jpg_to_func(append_to_vector, &output, width, height, 3, pixels.data(), 90) != 0);
+  return output;
+}
+
+struct decoded_image {
+  int width = 0;
+  int height = 0;
+  bytes rgb;
+};
+
+decoded_image decode(const bytes& jpeg) {
+  decoded_image image;
+  int channels = 0;
+  unsigned char* pixels = stbi_load_from_memory(jpeg.data(), static_cast<int>(jpeg.size()), &image.width,
+                                                &image.height, &channels, 3);
+  REQUIRE(pixels != nullptr);
+  image.rgb.assign(pixels, pixels + image.width * image.height * 3);
+  stbi_image_free(pixels);
+  return image;
+}
+
+void check_prepared(const result<prepared_image>& prepared, std::uint32_t width, std::uint32_t height,
+                    std::uint32_t original_width, std::uint32_t original_height) {
+  if (!prepared) FAIL(prepared.failure().message);
+  CHECK(prepared->width == width);
+  CHECK(prepared->height == height);
+  CHECK(prepared->original_width == original_width);
+  CHECK(prepared->original_height == original_height);
+  CHECK(prepared->resized == (width != original_width || height != original_height));
+  CHECK(detect_media_kind(prepared->jpeg_bytes).mime_type == "image/jpeg");
+  const decoded_image decoded = decode(prepared->jpeg_bytes);
+  CHECK(decoded.width == static_cast<int>(width));
+  CHECK(decoded.height == static_cast<int>(height));
+}
+
+void set_big_endian_32(bytes& data, std::size_t offset, std::uint32_t value) {
+  for (std::size_t index = 0; index < 4; ++index) data[offset + index] = static_cast<std::uint8_t>(value >> (24 - 8 * index));
+}
+
+// Rewrites a PNG's IHDR width and height and fixes the chunk's CRC, so only the claim changes.
+bytes with_claimed_size(bytes png, std::uint32_t width, std::uint32_t height) {
+  set_big_endian_32(png, 16, width);
+  set_big_endian_32(png, 20, height);
+  set_big_endian_32(png, 29, crc32(std::span<const std::uint8_t>(png).subspan(12, 17)));
+  return png;
+}
+
+}  // namespace
+
+TEST_CASE("images are scaled so the longest side fits, keeping the aspect ratio", "[media][image]") {
+  check_prepared(prepare_image(encode_png(40, 20), 10), 10, 5, 40, 20);
+  check_prepared(prepare_image(encode_png(20, 40), 10), 5, 10, 20, 40);
+  check_prepared(prepare_image(encode_png(300, 200), 256), 256, 171, 300, 200);  // 170.67 rounds to 171
+  check_prepared(prepare_image(encode_png(64, 64), 32), 32, 32, 64, 64);
+  check_prepared(prepare_image(encode_png(5000, 10), 256), 256, 1, 5000, 10);  // 0.512 still keeps one pixel
+  check_prepared(prepare_image(encode_png(10, 5000), 256), 1, 256, 10, 5000);
+}
+
+TEST_CASE("images are never upscaled", "[media][image]") {
+  check_prepared(prepare_image(encode_png(1, 1), 256), 1, 1, 1, 1);
+  check_prepared(prepare_image(encode_png(40, 20), 40), 40, 20, 40, 20);
+  check_prepared(prepare_image(encode_png(40, 20), 4096), 40, 20, 40, 20);
+  check_prepared(prepare_image(encode_png(5000, 10), 8192), 5000, 10, 5000, 10);
+}
+
+TEST_CASE("every format stb decodes becomes a JPEG", "[media][image]") {
+  check_prepared(prepare_image(encode_jpeg(30, 20), 16), 16, 11, 30, 20);
+  check_prepared(prepare_image(encode_png(30, 20, 1), 100), 30, 20, 30, 20);  // grey
+  check_prepared(prepare_image(encode_png(30, 20, 2), 100), 30, 20, 30, 20);  // grey + alpha
+
+  bytes bmp;
+  const bytes pixels = gradient_pixels(12, 9, 3);
+  REQUIRE(stbi_write_bmp_to_func(append_to_vector, &bmp, 12, 9, 3, pixels.data()) != 0);
+  check_prepared(prepare_image(bmp, 6), 6, 5, 12, 9);  // 4.5 rounds up
+
+  bytes tga;
+  REQUIRE(stbi_write_tga_to_func(append_to_vector, &tga, 12, 9, 3, pixels.data()) != 0);
+  check_prepared(prepare_image(tga, 100), 12, 9, 12, 9);
+
+  bytes ppm = {'P', '6', '\n', '2', ' ', '1', '\n', '2', '5', '5', '\n', 255, 0, 0, 0, 0, 255};
+  check_prepared(prepare_image(ppm, 100), 2, 1, 2, 1);
+
+  // The classic 1x1 GIF whose only pixel is transparent: on white it is white.
+  const bytes gif = {0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0xFF, 0xFF,
+                     0xFF, 0x00, 0x00, 0x00, 0x21, 0xF9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2C, 0x00, 0x00,
+                     0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3B};
+  const auto prepared_gif = prepare_image(gif, 100);
+  check_prepared(prepared_gif, 1, 1, 1, 1);
+  CHECK(decode(prepared_gif->jpeg_bytes).rgb[0] >= 250);
+}
+
+TEST_CASE("alpha is composited on white, and colours survive", "[media][image]") {
+  // Left half: transparent red (must become white). Right half: black at alpha 128 (mid grey).
+  const int width = 16;
+  const int height = 16;
+  bytes rgba;
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      if (x < width / 2) {
+        rgba.insert(rgba.end(), {255, 0, 0, 0});
+      } else {
+        rgba.insert(rgba.end(), {0, 0, 0, 128});
+      }
+    }
+  }
+  const auto prepared = prepare_image(encode_png(width, height, 4, rgba), 256);
+  check_prepared(prepared, 16, 16, 16, 16);
+  const decoded_image decoded = decode(prepared->jpeg_bytes);
+  const auto pixel = [&](int x, int y, int channel) {
+    return int{decoded.rgb[static_cast<std::size_t>((y * decoded.width + x) * 3 + channel)]};
+  };
+  for (int channel = 0; channel < 3; ++channel) {
+    CHECK(pixel(2, 8, channel) >= 250);                      // white, not red and not black
+    CHECK(std::abs(pixel(13, 8, channel) - 127) <= 6);       // (0 * 128 + 255 * 127) / 255
+  }
+
+  bytes colour;
+  for (int index = 0; index < 64; ++index) colour.insert(colour.end(), {200, 30, 60});
+  const auto prepared_colour = prepare_image(encode_png(8, 8, 3, colour), 4);
+  check_prepared(prepared_colour, 4, 4, 8, 8);
+  const decoded_image decoded_colour = decode(prepared_colour->jpeg_bytes);
+  CHECK(std::abs(int{decoded_colour.rgb[0]} - 200) <= 8);
+  CHECK(std::abs(int{decoded_colour.rgb[1]} - 30) <= 8);
+  CHECK(std::abs(int{decoded_colour.rgb[2]} - 60) <= 8);
+}
+
+TEST_CASE("thumbnails are JPEGs of at most 256 pixels a side", "[media][image]") {
+  check_prepared(make_thumbnail(encode_png(1000, 500)), 256, 128, 1000, 500);
+  check_prepared(make_thumbnail(encode_jpeg(100, 60)), 100, 60, 100, 60);
+}
+
+TEST_CASE("truncated PNGs and JPEGs fail cleanly at every kind of cut", "[media][image][hostile]") {
+  for (const bytes& original : {encode_png(50, 40), encode_jpeg(50, 40)}) {
+    const bool is_png = original[0] == 0x89;
+    for (const std::size_t length : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{7},
+                                     std::size_t{8}, std::size_t{20}, std::size_t{33}, std::size_t{40},
+                                     original.size() / 3, original.size() / 2, original.size() - 13,
+                                     original.size() - 2, original.size() - 1}) {
+      const bytes truncated(original.begin(), original.begin() + static_cast<std::ptrdiff_t>(length));
+      const auto prepared = prepare_image(truncated, 100);
+      INFO((is_png ? "PNG" : "JPEG") << " cut to " << length << " of " << original.size() << " bytes");
+      REQUIRE_FALSE(prepared.ok());
+      CHECK_FALSE(prepared.failure().message.empty());
+      if (length >= 8) {
+        CHECK(prepared.failure().code == error_code::invalid_media);
+        CHECK(prepared.failure().message.find("truncated") != std::string::npos);
+      }
+    }
+  }
+  CHECK(prepare_image({}, 100).failure().code == error_code::invalid_media);
+}
+
+TEST_CASE("a PNG with a bad CRC or broken compressed data is refused with the cause", "[media][image][hostile]") {
+  bytes png = encode_png(20, 20);
+  // The IDAT chunk starts after the signature (8) and IHDR (25): flip a byte of its data.
+  bytes bad_crc = png;
+  bad_crc[8 + 25 + 10] ^= 0x40;
+  const auto refused = prepare_image(bad_crc, 100);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.failure().code == error_code::invalid_media);
+  CHECK(refused.failure().message.find("CRC") != std::string::npos);
+
+  // Garbage compressed data with a correct CRC reaches stb, whose reason is passed on.
+  bytes garbage = png;
+  const std::size_t idat = 8 + 25;
+  const std::uint32_t idat_length = (std::uint32_t{garbage[idat]} << 24) | (std::uint32_t{garbage[idat + 1]} << 16) |
+                                    (std::uint32_t{garbage[idat + 2]} << 8) | garbage[idat + 3];
+  for (std::size_t index = 0; index < idat_length; ++index) garbage[idat + 8 + index] = static_cast<std::uint8_t>(index * 37 + 11);
+  set_big_endian_32(garbage, idat + 8 + idat_length,
+                    crc32(std::span<const std::uint8_t>(garbage).subspan(idat + 4, idat_length + 4)));
+  const auto undecodable = prepare_image(garbage, 100);
+  REQUIRE_FALSE(undecodable.ok());
+  CHECK(undecodable.failure().code == error_code::invalid_media);
+  CHECK(undecodable.failure().message.find("cannot decode the png") != std::string::npos);
+}
+
+TEST_CASE("dimension bombs are refused before decoding", "[media][image][hostile]") {
+  const bytes png = encode_png(1, 1);
+  for (const auto& [width, height] : {std::pair<std::uint32_t, std::uint32_t>{100000, 100000}, {20000, 10}, {10, 16385},
+                                      {9000, 9000}}) {
+    const auto refused = prepare_image(with_claimed_size(png, width, height), 256);
+    INFO(width << "x" << height);
+    REQUIRE_FALSE(refused.ok());
+    INFO(refused.failure().message);
+    CHECK(refused.failure().code == error_code::media_too_large);
+    CHECK(refused.failure().message.find("before decoding") != std::string::npos);
+  }
+  // Within the budget the claim passes the size check and fails on the missing pixel data instead.
+  const auto lying = prepare_image(with_claimed_size(png, 4000, 4000), 256);
+  REQUIRE_FALSE(lying.ok());
+  CHECK(lying.failure().code == error_code::invalid_media);
+}
+
+TEST_CASE("compressed data that inflates far beyond the header is stopped by the decoder's budget",
+          "[media][image][hostile]") {
+  // 21 MB of zeros compress to a few kilobytes; the header then claims one pixel. stb would inflate all
+  // of it; the allocation budget for a 1x1 image (16 MiB) stops it.
+  const int side = 4600;
+  const bytes zeros(static_cast<std::size_t>(side * side), 0);
+  const bytes bomb = with_claimed_size(encode_png(side, side, 1, zeros), 1, 1);
+  CHECK(bomb.size() * 50 < zeros.size());
+  const auto refused = prepare_image(bomb, 256);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.failure().code == error_code::invalid_media);
+  CHECK(refused.failure().message.find("outofmem") != std::string::npos);
+}
+
+TEST_CASE("what is not a decodable image is refused, not guessed at", "[media][image]") {
+  const bytes text = {'h', 'e', 'l', 'l', 'o', '\n'};
+  CHECK(prepare_image(text, 100).failure().code == error_code::unsupported_media);
+  const bytes webp = {'R', 'I', 'F', 'F', 0x1A, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', ' '};
+  const auto refused_webp = prepare_image(webp, 100);
+  CHECK(refused_webp.failure().code == error_code::unsupported_media);
+  CHECK(refused_webp.failure().message.find("webp") != std::string::npos);
+  const bytes ascii_pbm = {'P', '1', '\n', '1', ' ', '1', '\n', '1', '\n'};
+  CHECK(prepare_image(ascii_pbm, 100).failure().code == error_code::unsupported_media);
+  const bytes png = encode_png(4, 4);
+  CHECK(prepare_image(png, 0).failure().code == error_code::invalid_argument);
+  CHECK(prepare_image(png, 10, 0).failure().code == error_code::invalid_argument);
+  CHECK(prepare_image(png, 10, 101).failure().code == error_code::invalid_argument);
+  CHECK(prepare_image(png, 10, 1).ok());
+  CHECK(prepare_image(png, 10, 100).ok());
+}
