@@ -1,5 +1,8 @@
 #include "media_captions.hpp"
 
+#include "media/utf8_validation.hpp"
+#include "media/wav_audio.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -20,11 +23,6 @@ std::uint32_t read_big_endian_32(byte_span bytes, std::size_t offset) noexcept {
          (std::uint32_t{bytes[offset + 2]} << 8) | std::uint32_t{bytes[offset + 3]};
 }
 
-std::uint32_t read_little_endian_32(byte_span bytes, std::size_t offset) noexcept {
-  return std::uint32_t{bytes[offset]} | (std::uint32_t{bytes[offset + 1]} << 8) |
-         (std::uint32_t{bytes[offset + 2]} << 16) | (std::uint32_t{bytes[offset + 3]} << 24);
-}
-
 bool has_tag(byte_span bytes, std::size_t offset, std::string_view tag) noexcept {
   if (offset > bytes.size() || bytes.size() - offset < tag.size()) return false;
   for (std::size_t index = 0; index < tag.size(); ++index) {
@@ -35,44 +33,6 @@ bool has_tag(byte_span bytes, std::size_t offset, std::string_view tag) noexcept
 
 std::string_view as_text(byte_span bytes) noexcept {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
-}
-
-bool is_valid_utf8(byte_span bytes) noexcept {
-  std::size_t index = 0;
-  while (index < bytes.size()) {
-    const std::uint8_t lead = bytes[index];
-    std::size_t continuation_count = 0;
-    std::uint32_t code_point = 0;
-    if (lead < 0x80) {
-      ++index;
-      continue;
-    } else if ((lead & 0xE0) == 0xC0) {
-      continuation_count = 1;
-      code_point = lead & 0x1Fu;
-    } else if ((lead & 0xF0) == 0xE0) {
-      continuation_count = 2;
-      code_point = lead & 0x0Fu;
-    } else if ((lead & 0xF8) == 0xF0) {
-      continuation_count = 3;
-      code_point = lead & 0x07u;
-    } else {
-      return false;
-    }
-    if (bytes.size() - index <= continuation_count) return false;
-    for (std::size_t offset = 1; offset <= continuation_count; ++offset) {
-      const std::uint8_t next = bytes[index + offset];
-      if ((next & 0xC0) != 0x80) return false;
-      code_point = (code_point << 6) | (next & 0x3Fu);
-    }
-    // Overlong forms, surrogates and values beyond Unicode are not UTF-8.
-    constexpr std::array<std::uint32_t, 4> smallest_for_length = {0, 0x80, 0x800, 0x10000};
-    if (code_point < smallest_for_length[continuation_count] || code_point > 0x10FFFF ||
-        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-      return false;
-    }
-    index += continuation_count + 1;
-  }
-  return true;
 }
 
 std::string latin1_to_utf8(byte_span bytes) {
@@ -118,7 +78,7 @@ std::optional<std::string> international_text_chunk_description(byte_span data) 
     if (field_end == rest.end()) return std::nullopt;
     rest = rest.subspan(static_cast<std::size_t>(field_end - rest.begin()) + 1);
   }
-  if (!is_valid_utf8(rest)) return std::nullopt;
+  if (!media::is_valid_utf8(rest)) return std::nullopt;
   return non_empty(std::string(as_text(rest)));
 }
 
@@ -157,37 +117,7 @@ std::optional<std::string> png_description(std::span<const std::uint8_t> bytes) 
   return std::nullopt;
 }
 
-std::optional<std::string> wav_comment(std::span<const std::uint8_t> bytes) {
-  if (!has_wav_header(bytes)) return std::nullopt;
-  // Streaming writers leave the RIFF size at 0 or 0xFFFFFFFF: trust it only when it fits the bytes.
-  const std::size_t declared_end = std::size_t{read_little_endian_32(bytes, 4)} + 8;
-  const byte_span riff = bytes.first(std::min(declared_end, bytes.size()));
-
-  constexpr std::size_t chunk_header = 8;  // identifier, little-endian size
-  std::size_t offset = 12;
-  while (offset <= riff.size() && riff.size() - offset >= chunk_header) {
-    const std::size_t size = read_little_endian_32(riff, offset + 4);
-    const std::size_t available = riff.size() - offset - chunk_header;
-    if (size > available) return std::nullopt;
-    const byte_span chunk = riff.subspan(offset + chunk_header, size);
-    if (has_tag(riff, offset, "LIST") && chunk.size() >= 4 && has_tag(chunk, 0, "INFO")) {
-      std::size_t inner = 4;
-      while (inner <= chunk.size() && chunk.size() - inner >= chunk_header) {
-        const std::size_t inner_size = read_little_endian_32(chunk, inner + 4);
-        if (inner_size > chunk.size() - inner - chunk_header) break;
-        if (has_tag(chunk, inner, "ICMT")) {
-          byte_span comment = chunk.subspan(inner + chunk_header, inner_size);
-          while (!comment.empty() && comment.back() == 0) comment = comment.first(comment.size() - 1);
-          if (!comment.empty()) {
-            return is_valid_utf8(comment) ? std::string(as_text(comment)) : latin1_to_utf8(comment);
-          }
-        }
-        inner += chunk_header + inner_size + (inner_size & 1u);  // sub-chunks are padded to even sizes
-      }
-    }
-    offset += chunk_header + size + (size & 1u);  // chunks are padded to even sizes
-  }
-  return std::nullopt;
-}
+// The core's reader (shared/media), so the double and the indexer agree on what a WAV caption is.
+std::optional<std::string> wav_comment(std::span<const std::uint8_t> bytes) { return media::read_wav_comment(bytes); }
 
 }  // namespace mosaic::gemini_double
