@@ -78,10 +78,15 @@ result<index::manifest> write_site(const fs::path& site_directory, const site_la
   manifest.full_dimensions = layout.full_dimensions;
   manifest.vector_quantization = layout.vector_quantization;
   // The new generation follows the one on disk, so clients can tell a rebuilt index from theirs.
+  // Only the previous manifest is read: its generation and the files it names (no shard is loaded).
   std::set<std::string> previous_files;
-  if (auto previous = load_site(site_directory); previous.ok()) {
-    manifest.generation = previous->manifest.generation + 1;
-    for (const index::manifest_shard& shard : previous->manifest.shards) {
+  auto previous_bytes = read_whole_file(site_directory / "manifest.json");
+  auto previous = previous_bytes ? index::parse_manifest(std::string_view(
+                                       reinterpret_cast<const char*>(previous_bytes->data()), previous_bytes->size()))
+                                 : result<index::manifest>(std::move(previous_bytes).failure());
+  if (previous.ok()) {
+    manifest.generation = previous->generation + 1;
+    for (const index::manifest_shard& shard : previous->shards) {
       previous_files.insert(shard.vectors.path);
       previous_files.insert(shard.metadata.path);
     }
