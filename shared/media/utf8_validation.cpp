@@ -46,4 +46,18 @@ std::optional<utf8_error> find_utf8_error(std::span<const std::uint8_t> bytes) n
   return std::nullopt;
 }
 
+std::string latin1_to_utf8(std::span<const std::uint8_t> bytes) {
+  std::string text;
+  text.reserve(bytes.size());
+  for (const std::uint8_t byte : bytes) {
+    if (byte < 0x80) {
+      text.push_back(static_cast<char>(byte));
+    } else {
+      text.push_back(static_cast<char>(0xC0 | (byte >> 6)));
+      text.push_back(static_cast<char>(0x80 | (byte & 0x3F)));
+    }
+  }
+  return text;
+}
+
 }  // namespace mosaic::media

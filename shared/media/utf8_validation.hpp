@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace mosaic::media {
@@ -19,5 +20,8 @@ struct utf8_error {
 std::optional<utf8_error> find_utf8_error(std::span<const std::uint8_t> bytes) noexcept;
 
 inline bool is_valid_utf8(std::span<const std::uint8_t> bytes) noexcept { return !find_utf8_error(bytes); }
+
+// Latin-1 bytes as UTF-8: what RIFF INFO and PNG tEXt captions hold when they are not UTF-8 already.
+std::string latin1_to_utf8(std::span<const std::uint8_t> bytes);
 
 }  // namespace mosaic::media

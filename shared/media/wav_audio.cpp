@@ -123,20 +123,6 @@ result<wav_format> parse_format_chunk(byte_span chunk) {
   return format;
 }
 
-std::string latin1_to_utf8(byte_span bytes) {
-  std::string text;
-  text.reserve(bytes.size());
-  for (const std::uint8_t byte : bytes) {
-    if (byte < 0x80) {
-      text.push_back(static_cast<char>(byte));
-    } else {
-      text.push_back(static_cast<char>(0xC0 | (byte >> 6)));
-      text.push_back(static_cast<char>(0x80 | (byte & 0x3F)));
-    }
-  }
-  return text;
-}
-
 void append_tag(std::vector<std::uint8_t>& output, std::string_view tag) { output.insert(output.end(), tag.begin(), tag.end()); }
 
 void append_little_endian(std::vector<std::uint8_t>& output, std::uint32_t value, std::size_t byte_count) {

@@ -35,20 +35,6 @@ std::string_view as_text(byte_span bytes) noexcept {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
-std::string latin1_to_utf8(byte_span bytes) {
-  std::string text;
-  text.reserve(bytes.size());
-  for (const std::uint8_t byte : bytes) {
-    if (byte < 0x80) {
-      text.push_back(static_cast<char>(byte));
-    } else {
-      text.push_back(static_cast<char>(0xC0 | (byte >> 6)));
-      text.push_back(static_cast<char>(0x80 | (byte & 0x3F)));
-    }
-  }
-  return text;
-}
-
 std::optional<std::string> non_empty(std::string text) {
   if (text.empty()) return std::nullopt;
   return text;
@@ -60,7 +46,7 @@ std::optional<std::string> text_chunk_description(byte_span data) {
   if (separator == data.end()) return std::nullopt;
   const auto keyword_length = static_cast<std::size_t>(separator - data.begin());
   if (as_text(data.first(keyword_length)) != description_keyword) return std::nullopt;
-  return non_empty(latin1_to_utf8(data.subspan(keyword_length + 1)));
+  return non_empty(media::latin1_to_utf8(data.subspan(keyword_length + 1)));
 }
 
 // iTXt: keyword, NUL, compression flag, compression method, language tag, NUL, translated keyword,
