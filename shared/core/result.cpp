@@ -33,6 +33,9 @@ std::string_view error_code_name(error_code code) noexcept {
     case error_code::invalid_media: return "invalid_media";
     case error_code::unsupported_media: return "unsupported_media";
     case error_code::media_too_large: return "media_too_large";
+    case error_code::upstream_unavailable: return "upstream_unavailable";
+    case error_code::upstream_rejected: return "upstream_rejected";
+    case error_code::rate_limited: return "rate_limited";
   }
   return "unknown_error";
 }

@@ -46,6 +46,10 @@ enum class error_code : std::uint8_t {
   invalid_media,      // corrupt or truncated bytes of a format we handle (bad CRC, missing marker, broken chunk)
   unsupported_media,  // a valid file of a kind or variant we do not handle (WebP, ADPCM WAV, text given as an image)
   media_too_large,    // refused before decoding: over the pixel or memory budget (decompression bombs)
+  // Embedding providers (native side): the upstream API and our own guard rails.
+  upstream_unavailable,  // the upstream could not answer (network, timeouts, retries exhausted): try again later
+  upstream_rejected,     // the upstream refused the request and retrying cannot help (400/403/404)
+  rate_limited,          // this server's own per-client limit: try again after retry_after_seconds
 };
 
 // A stable, machine-readable name for each code ("checksum_mismatch"), used by the wasm API and logs.
@@ -54,6 +58,8 @@ std::string_view error_code_name(error_code code) noexcept;
 struct error {
   error_code code;
   std::string message;
+  // When to try again, for the codes that mean "later" (upstream_unavailable, rate_limited); 0: no hint.
+  std::uint32_t retry_after_seconds = 0;
 };
 
 template <typename T>
@@ -85,6 +91,8 @@ class [[nodiscard]] result {
 struct success {};
 using status = result<success>;
 
-inline error make_error(error_code code, std::string message) { return error{code, std::move(message)}; }
+inline error make_error(error_code code, std::string message, std::uint32_t retry_after_seconds = 0) {
+  return error{code, std::move(message), retry_after_seconds};
+}
 
 }  // namespace mosaic

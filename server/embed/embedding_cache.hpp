@@ -1,0 +1,71 @@
+#pragma once
+// The embedding cache: vectors keyed by a hash of (model, dimensions, task, every part's kind and
+// bytes), so the same question is paid for once. Two levels: an in-memory LRU bounded by bytes, and
+// an optional file on disk so a restart (or a re-run of the indexer) does not pay twice.
+//
+// The file is an append-only log of records, each with its own checksum; a record is written whole
+// and then flushed, so a crash (even kill -9) loses at most the records being written. On open the
+// log is read up to the first bad or cut record; everything after it is dropped (the file is
+// truncated to the last good record, or rebuilt when its header is bad), so a corrupt file is
+// detected and rebuilt, never served. The file is bounded by bytes: past the bound it is compacted
+// (rewritten to a temporary file holding the most recently used entries, then renamed over).
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "embed/embedding_request.hpp"
+
+namespace mosaic::server {
+
+using embedding_cache_key = std::array<std::uint8_t, 32>;  // SHA-256
+
+// Every field that changes the vector goes into the key, length-prefixed so no two inputs collide by
+// concatenation. The task prefix text is part of the model's input, so callers pass it in `model`'s
+// salt when it is configurable.
+embedding_cache_key make_embedding_cache_key(std::string_view model, std::size_t dimensions, embedding_task task,
+                                             const embedding_input& input);
+
+struct embedding_cache_options {
+  std::size_t memory_bytes = 256ull * 1024 * 1024;
+  std::filesystem::path file;                       // empty: memory only
+  std::uint64_t file_max_bytes = 2ull * 1024 * 1024 * 1024;
+};
+
+struct embedding_cache_statistics {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::uint64_t memory_entries = 0;
+  std::uint64_t memory_bytes = 0;
+  std::uint64_t file_entries = 0;
+  std::uint64_t file_bytes = 0;
+  std::uint64_t dropped_records = 0;  // bad or cut records found (and dropped) when the file was opened
+};
+
+class embedding_cache {
+ public:
+  // io_error when the file cannot be created or read; a corrupt file is not an error (it is rebuilt,
+  // and dropped_records says how much was lost).
+  static result<std::unique_ptr<embedding_cache>> open(embedding_cache_options options);
+  ~embedding_cache();
+
+  // Thread-safe. find counts a hit or a miss.
+  std::optional<std::vector<float>> find(const embedding_cache_key& key);
+  // Stores in memory and appends to the file; an io_error leaves the memory level working.
+  status store(const embedding_cache_key& key, std::span<const float> vector);
+  // Flushes appended records to the disk (fsync); the indexer calls it after every batch.
+  status sync();
+  [[nodiscard]] embedding_cache_statistics statistics() const;
+
+ private:
+  class implementation;
+  explicit embedding_cache(std::unique_ptr<implementation> implementation);
+  std::unique_ptr<implementation> implementation_;
+};
+
+}  // namespace mosaic::server
