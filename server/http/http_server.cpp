@@ -1,6 +1,7 @@
 #include "http/http_server.hpp"
 
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -52,7 +53,11 @@ class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket&& socket, const server_context& context, const server_options& options,
           const std::atomic<bool>& stopping)
-      : stream_(std::move(socket)), context_(context), options_(options), stopping_(stopping) {}
+      : stream_(std::move(socket)), context_(context), options_(options), stopping_(stopping) {
+    beast::error_code ignored;
+    const auto remote = stream_.socket().remote_endpoint(ignored);
+    client_address_ = ignored ? std::string("unknown") : remote.address().to_string();
+  }
 
   void start() { asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&session::read_head, shared_from_this())); }
 
@@ -97,10 +102,19 @@ class session : public std::enable_shared_from_this<session> {
   void on_body(beast::error_code failure, std::size_t) {
     if (failure == http::error::body_limit) return refuse_too_large();  // chunked bodies grow past it
     if (failure) return close();
-    string_response response = handle_request(context_, parser_->get());
-    response.set(http::field::server, "mosaic");
-    if (stopping_.load()) response.keep_alive(false);
-    write(std::move(response));
+    // The answer may come later, from a worker or an upstream call's thread: it is written on this
+    // session's strand. Until then the session holds itself (busy_ keeps a stop from closing it).
+    // The work guard keeps io_context::run() from returning (and the io_context from being destroyed)
+    // while an answer is still to come: a stop waits for requests in flight, as promised.
+    auto pending = std::make_shared<asio::executor_work_guard<asio::any_io_executor>>(stream_.get_executor());
+    handle_request(context_, parser_->release(), client_address_, [self = shared_from_this(), pending](string_response response) {
+      asio::post(self->stream_.get_executor(), [self, pending, response = std::move(response)]() mutable {
+        pending->reset();
+        response.set(http::field::server, "mosaic");
+        if (self->stopping_.load()) response.keep_alive(false);
+        self->write(std::move(response));
+      });
+    });
   }
 
   void write(string_response&& response) {
@@ -123,6 +137,7 @@ class session : public std::enable_shared_from_this<session> {
   const server_context& context_;
   const server_options& options_;
   const std::atomic<bool>& stopping_;
+  std::string client_address_;  // the rate limit's client key
   bool busy_ = false;  // between a request head and the end of its answer; touched only on the strand
 };
 

@@ -1,38 +1,64 @@
 #pragma once
-// The whole HTTP application as one free function (the Beast example shape): tests call it with a
-// request and check the response, no sockets needed. Routes:
-//   GET  /api/health                 status, provider model, index generation and size
-//   POST /api/embed                  {"inputs":[{"parts":[{"text":…}]}], "task", "dimensions"} -> vectors
-//   POST /api/search                 {"text"|"vector", "k", "filter":{modality,label,tag}} -> results
-//   GET  /index/…                    the index site: manifest.json (no-cache), content-addressed files
-//                                    (immutable), ETag, Range
-//   GET  /…                          the web app
-#include <boost/beast/http.hpp>
+// The whole HTTP application behind one entry point (the Beast example shape): tests call it with a
+// request and check the response, no sockets needed. It is asynchronous because embedding calls wait
+// on a provider (upstream Gemini calls, or the local model's workers) without holding a thread.
+// Routes:
+//   GET  /api/health                        status, provider and model, index generation and size
+//   POST /api/embed                         {"inputs":[{"parts":[{"text"}|{"mime_type","data"}]}], "task", "dimensions"}
+//   POST /api/search                        {"text"|"vector", "k", "filter":{modality,label,tag}} -> results
+//   POST /v1beta/models/{m}:embedContent    Google's API, same bodies and answers (for Google's SDKs)
+//   POST /v1beta/models/{m}:batchEmbedContents
+//   GET  /metrics                           Prometheus text format
+//   GET  /index/…                           the index site: manifest.json (no-cache), content-addressed
+//                                           files (immutable), ETag, Range
+//   GET  /…                                 the web app
+//   OPTIONS                                 CORS preflight for allowed origins
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
-#include "model/use_lite_model.hpp"
+#include "embed/embedding_provider.hpp"
+#include "embed/input_preparation.hpp"
+#include "embed/worker_pool.hpp"
+#include "http/json_responses.hpp"
+#include "http/metrics.hpp"
+#include "http/rate_limiter.hpp"
 #include "site/site_reader.hpp"
 
 namespace mosaic::server {
 
-namespace http = boost::beast::http;
-using string_request = http::request<http::string_body>;
-using string_response = http::response<http::string_body>;
-
 struct server_context {
   std::filesystem::path site_directory;     // empty: no index is served (a pure embedding proxy)
   std::filesystem::path web_directory;      // empty: no app is served
-  const model::use_lite_model* local_model = nullptr;
+  embedding_provider* provider = nullptr;   // answers /api/embed, /v1beta and text searches; null: 503
+  std::string provider_name;                // "local" or "gemini", for /api/health
   std::shared_ptr<const loaded_site> site;  // loaded index, for /api/search
-  std::size_t max_text_bytes = 32 * 1024;   // per text part
+  input_limits limits;                      // what one input may hold
   std::size_t max_inputs = 100;             // per /api/embed call
+  worker_pool* workers = nullptr;           // CPU work of API routes (null: on the calling thread)
+  rate_limiter* embed_rate_limiter = nullptr;  // per client, on the routes that spend embeddings
+  metrics_registry* metrics = nullptr;      // null: no /metrics
+  std::function<void(std::string&)> append_metrics;  // statistics read at scrape time (upstream, cache)
+  std::vector<std::string> allowed_origins;  // CORS allow-list; empty: same origin only
 };
+
+// Declares the metric families handle_request records into (call once per registry).
+void declare_server_metrics(metrics_registry& metrics);
 
 // Body limits per route, applied by the session before the body is read.
 std::uint64_t body_limit_for(std::string_view target);
 
-string_response handle_request(const server_context& context, const string_request& request);
+using response_callback = std::function<void(string_response)>;
+
+// Answers `request`; `done` is called exactly once, on any thread, possibly before this returns.
+// `client_address` identifies the client for the rate limit.
+void handle_request(const server_context& context, string_request request, std::string client_address,
+                    response_callback done);
+
+// The same, waiting for the answer (tests and tools; never on an io thread).
+string_response handle_request(const server_context& context, const string_request& request,
+                               std::string client_address = "127.0.0.1");
 
 }  // namespace mosaic::server

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
-import { deflateSync } from 'node:zlib';
+import { makePng, makeWav, pngChunk, pngSignature, riffChunk, u32be, u32le } from '../support/media_fixtures.mjs';
 
 const binary = process.env.MOSAIC_GEMINI_DOUBLE ?? process.argv[2];
 const modelDirectory = process.env.MOSAIC_MODEL_DIR || undefined;
@@ -178,72 +178,7 @@ function assertClose(actual, expected, tolerance = 1e-5) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Media built here, byte by byte
-
-const crcTable = Array.from({ length: 256 }, (_, index) => {
-  let value = index;
-  for (let bit = 0; bit < 8; bit++) value = value & 1 ? 0xedb88320 ^ (value >>> 1) : value >>> 1;
-  return value >>> 0;
-});
-function crc32(bytes) {
-  let crc = 0xffffffff;
-  for (const byte of bytes) crc = crcTable[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-const u32be = (value) => {
-  const bytes = Buffer.alloc(4);
-  bytes.writeUInt32BE(value >>> 0);
-  return bytes;
-};
-const u32le = (value) => {
-  const bytes = Buffer.alloc(4);
-  bytes.writeUInt32LE(value >>> 0);
-  return bytes;
-};
-
-function pngChunk(type, data, { length = data.length } = {}) {
-  const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  return Buffer.concat([u32be(length), typeAndData, u32be(crc32(typeAndData))]);
-}
-
-const pngSignature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-// A valid 1x1 grayscale PNG; `description` adds a tEXt "Description" chunk; `gray` varies the pixel.
-function makePng({ description, gray = 128, keyword = 'Description' } = {}) {
-  const header = Buffer.concat([u32be(1), u32be(1), Buffer.from([8, 0, 0, 0, 0])]);
-  const chunks = [pngChunk('IHDR', header)];
-  if (description !== undefined) {
-    chunks.push(pngChunk('tEXt', Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(description, 'latin1')])));
-  }
-  chunks.push(pngChunk('IDAT', deflateSync(Buffer.from([0, gray]))));
-  chunks.push(pngChunk('IEND', Buffer.alloc(0)));
-  return Buffer.concat([pngSignature, ...chunks]);
-}
-
-function riffChunk(identifier, data, { size = data.length } = {}) {
-  const padding = data.length % 2 === 1 ? Buffer.from([0]) : Buffer.alloc(0);
-  return Buffer.concat([Buffer.from(identifier, 'latin1'), u32le(size), data, padding]);
-}
-
-// A valid 8 kHz 16-bit mono WAV; `comment` adds a LIST/INFO chunk with an ICMT sub-chunk.
-function makeWav({ comment, seed = 1 } = {}) {
-  const format = Buffer.alloc(16);
-  format.writeUInt16LE(1, 0); // PCM
-  format.writeUInt16LE(1, 2); // channels
-  format.writeUInt32LE(8000, 4); // sample rate
-  format.writeUInt32LE(16000, 8); // byte rate
-  format.writeUInt16LE(2, 12); // block align
-  format.writeUInt16LE(16, 14); // bits per sample
-  const samples = Buffer.alloc(32);
-  for (let index = 0; index < 16; index++) samples.writeInt16LE(((index * 977 * seed) % 2000) - 1000, index * 2);
-  const chunks = [riffChunk('fmt ', format), riffChunk('data', samples)];
-  if (comment !== undefined) {
-    const info = Buffer.concat([Buffer.from('INFO'), riffChunk('INAM', Buffer.from('title\0')), riffChunk('ICMT', Buffer.from(`${comment}\0`, 'utf8'))]);
-    chunks.push(riffChunk('LIST', info));
-  }
-  const body = Buffer.concat([Buffer.from('WAVE'), ...chunks]);
-  return Buffer.concat([Buffer.from('RIFF'), u32le(body.length), body]);
-}
+// Media built byte by byte (tests/support/media_fixtures.mjs)
 
 const inlineData = (mimeType, bytes) => ({ inlineData: { mimeType, data: Buffer.from(bytes).toString('base64') } });
 const textContent = (text) => ({ parts: [{ text }] });

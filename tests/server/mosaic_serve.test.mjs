@@ -27,7 +27,10 @@ function makeSite() {
 
 // Starts the server and resolves once it prints its port; collects the whole log.
 function startServer(args) {
-  const child = spawn(cli, ['serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Each server gets its own embedding cache folder: tests never touch the user's cache.
+  const cacheDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-serve-cache-'));
+  const child = spawn(cli, ['serve', '--port', '0', '--cache-dir', cacheDirectory, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.on('exit', () => fs.rmSync(cacheDirectory, { recursive: true, force: true }));
   let log = '';
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const ready = new Promise((resolve, reject) => {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "embed/local_model_loader.hpp"
+#include "embed/local_provider.hpp"
 #include "embed/unicode_normalization.hpp"
 #include "http/request_handler.hpp"
 #include "installed_model.hpp"
@@ -55,6 +56,12 @@ const mosaic::model::use_lite_model& local_model() {
   }();
   if (!loaded.ok()) FAIL("the local model did not load: " << loaded.failure().message);
   return loaded.value();
+}
+
+// The local model behind the provider interface, as mosaic serve runs it (two workers).
+mosaic::server::local_provider& local_embedding_provider() {
+  static mosaic::server::local_provider provider(local_model(), mosaic::server::local_provider_options{2, 64, 32 * 1024});
+  return provider;
 }
 
 // What the model itself says for a text: the reference the handler's vectors are compared with.
@@ -210,7 +217,8 @@ struct served_tree {
 
     context.site_directory = site_directory;
     context.web_directory = web_directory;
-    context.local_model = &local_model();
+    context.provider = &local_embedding_provider();
+    context.provider_name = "local";
     context.site = load(site_directory);
   }
 
@@ -551,7 +559,7 @@ TEST_CASE("missing files answer 404", "[server][handler][static]") {
   }
   // A server without an index or without an app serves neither.
   server_context proxy_only;
-  proxy_only.local_model = &local_model();
+  proxy_only.provider = &local_embedding_provider();
   check_error(handle_request(proxy_only, get_request("/index/manifest.json")), http::status::not_found, "no_index", "no index");
   check_error(handle_request(proxy_only, get_request("/")), http::status::not_found, "not_found", "no web app");
 }
@@ -655,7 +663,7 @@ TEST_CASE("/api/health names the provider and the index", "[server][handler][hea
   const string_response response = handle_request(tree.context, get_request("/api/health"));
   CHECK(response.result() == http::status::ok);
   const json expected{{"status", "ok"},
-                      {"provider", {{"name", "local"}, {"model", "use-lite-512@energetic-ai-0.2.0"}}},
+                      {"provider", {{"name", "local"}, {"model", "use-lite-512@energetic-ai-0.2.0"}, {"dimensions", 512}}},
                       {"index", {{"model", "use-lite-512@energetic-ai-0.2.0"}, {"generation", 1}, {"items", 6}}}};
   CHECK(json_body(response) == expected);
   CHECK(header(response, http::field::content_length) == std::to_string(response.body().size()));
@@ -675,9 +683,10 @@ TEST_CASE("/api/health names the provider and the index", "[server][handler][hea
   }
   SECTION("a pure proxy has no index; a server without a provider names none") {
     server_context proxy_only;
-    proxy_only.local_model = &local_model();
+    proxy_only.provider = &local_embedding_provider();
+    proxy_only.provider_name = "local";
     CHECK(json_body(handle_request(proxy_only, get_request("/api/health"))) ==
-          json{{"status", "ok"}, {"provider", {{"name", "local"}, {"model", model_id}}}});
+          json{{"status", "ok"}, {"provider", {{"name", "local"}, {"model", model_id}, {"dimensions", 512}}}});
     CHECK(json_body(handle_request(server_context{}, get_request("/api/health"))) == json{{"status", "ok"}});
   }
   SECTION("a query string does not change the route") {
@@ -794,7 +803,7 @@ TEST_CASE("/api/embed refuses bad requests with 400 and a message naming the pro
     }
     check_error(embed(tree.context, embed_body(std::vector<std::string>(101, "hello"))), http::status::bad_request,
                 "invalid_argument", "at most 100 inputs");
-    for (const json& input : {json("hello"), json::object(), json{{"parts", json::array()}}, json{{"parts", "hello"}},
+    for (const json& input : {json(42), json::object(), json{{"parts", json::array()}}, json{{"parts", "hello"}},
                               json{{"text", "hello"}}}) {
       INFO("input " << input.dump());
       check_error(embed(tree.context, json{{"inputs", json::array({text_input("fine"), input})}}),
@@ -802,13 +811,20 @@ TEST_CASE("/api/embed refuses bad requests with 400 and a message naming the pro
     }
   }
   SECTION("the parts") {
-    const json inline_image{{"inlineData", {{"mimeType", "image/png"}, {"data", "iVBORw0KGgo="}}}};
-    for (const json& part : {inline_image, json{{"text", 42}}, json{{"text", nullptr}}, json("hello"), json::object()}) {
+    const json gemini_shaped{{"inlineData", {{"mimeType", "image/png"}, {"data", "iVBORw0KGgo="}}}};
+    for (const json& part : {gemini_shaped, json{{"text", 42}}, json{{"text", nullptr}}, json("hello"), json::object(),
+                             json{{"mime_type", "image/png"}}, json{{"data", "iVBORw0KGgo="}},
+                             json{{"mime_type", "image/png"}, {"data", "not base64!"}},
+                             json{{"mime_type", ""}, {"data", "iVBORw0KGgo="}}, json{{"text", "a"}, {"data", "YQ=="}}}) {
       INFO("part " << part.dump());
       const json body{{"inputs", json::array({json{{"parts", json::array({json{{"text", "fine"}}, part})}}})}};
       check_error(embed(tree.context, body), http::status::bad_request, "invalid_argument", "inputs[0].parts[1]");
-      check_error(embed(tree.context, body), http::status::bad_request, "invalid_argument", "text only");
     }
+  }
+  SECTION("media sent to the local model: 415 naming the gemini provider") {
+    const json body{{"inputs", json::array({json{{"parts", json::array({json{{"mime_type", "image/png"}, {"data", "iVBORw0KGgo="}}})}}})}};
+    check_error(embed(tree.context, body), http::status::unsupported_media_type, "unsupported_media", "text only");
+    check_error(embed(tree.context, body), http::status::unsupported_media_type, "unsupported_media", "gemini provider");
   }
   SECTION("the text") {
     check_error(embed(tree.context, embed_body({std::string(32 * 1024 + 1, 'a')})), http::status::bad_request,
@@ -842,12 +858,12 @@ TEST_CASE("/api/embed refuses bad requests with 400 and a message naming the pro
       json body = embed_body({"hello"});
       body["task"] = task;
       check_error(embed(tree.context, body), http::status::bad_request, "invalid_argument",
-                  "\"task\" must be \"query\" or \"document\"");
+                  "\"task\" must be \"query\", \"document\"");
     }
   }
   SECTION("without a provider the answer is 503") {
     server_context no_provider = tree.context;
-    no_provider.local_model = nullptr;
+    no_provider.provider = nullptr;
     check_error(embed(no_provider, embed_body({"hello"})), http::status::service_unavailable, "no_provider",
                 "no embedding provider");
   }
@@ -1009,12 +1025,12 @@ TEST_CASE("/api/search refuses bad requests", "[server][handler][search]") {
 
   SECTION("a server without an index answers 404 no_index") {
     server_context proxy_only;
-    proxy_only.local_model = &local_model();
+    proxy_only.provider = &local_embedding_provider();
     check_error(search(proxy_only, json{{"text", "cheetah"}}), http::status::not_found, "no_index", "serves no index");
   }
   SECTION("text cannot be embedded without the index's model") {
     server_context no_provider = tree.context;
-    no_provider.local_model = nullptr;
+    no_provider.provider = nullptr;
     check_error(search(no_provider, json{{"text", "cheetah"}}), http::status::bad_request, "model_mismatch",
                 "cannot embed text");
     // A vector still works.
@@ -1037,7 +1053,7 @@ TEST_CASE("/api/search truncates a text query to a Matryoshka index's dimensions
   }
   REQUIRE(mosaic::server::write_site(folder.path(), layout, items).ok());
   server_context context;
-  context.local_model = &local_model();
+  context.provider = &local_embedding_provider();
   context.site = served_tree::load(folder.path());
   const auto ids = result_ids(search(context, json{{"text", "How fast can a cheetah run?"}}));
   REQUIRE_FALSE(ids.empty());

@@ -3,7 +3,6 @@
 // bad CRCs, dimension bombs, inflation bombs) refused with their cause instead of crashing.
 #include <catch2/catch.hpp>
 #include <stb_image.h>        // declarations only: the implementations live in the core
-#include <stb_image_write.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -11,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "image_fixtures.hpp"
 #include "media/image_preparation.hpp"
 #include "media/image_structure.hpp"
 #include "media/media_kind.hpp"
@@ -22,42 +22,18 @@ namespace {
 
 using bytes = std::vector<std::uint8_t>;
 
-void append_to_vector(void* context, void* data, int size) {
-  auto* output = static_cast<bytes*>(context);
-  const auto* begin = static_cast<const std::uint8_t*>(data);
-  output->insert(output->end(), begin, begin + size);
-}
-
-// A gradient, so that resizing and encoding have something to work on.
-bytes gradient_pixels(int width, int height, int channels) {
-  bytes pixels;
-  pixels.reserve(static_cast<std::size_t>(width * height * channels));
-  for (int y = 0; y < height; ++y) {
-    for (int x = 0; x < width; ++x) {
-      for (int channel = 0; channel < channels; ++channel) {
-        pixels.push_back(static_cast<std::uint8_t>((x * 7 + y * 3 + channel * 50) & 0xFF));
-      }
-    }
-  }
-  return pixels;
-}
+using mosaic::testing::append_to_vector;
+using mosaic::testing::gradient_pixels;
 
 bytes encode_png(int width, int height, int channels, const bytes& pixels) {
-  bytes output;
-  REQUIRE(stbi_write_png_to_func(append_to_vector, &output, width, height, channels, pixels.data(), 0) != 0);
-  return output;
+  return mosaic::testing::encode_png(width, height, channels, pixels);
 }
 
 bytes encode_png(int width, int height, int channels = 3) {
   return encode_png(width, height, channels, gradient_pixels(width, height, channels));
 }
 
-bytes encode_jpeg(int width, int height) {
-  bytes output;
-  const bytes pixels = gradient_pixels(width, height, 3);
-  REQUIRE(stbi_write_jpg_to_func(append_to_vector, &output, width, height, 3, pixels.data(), 90) != 0);
-  return output;
-}
+bytes encode_jpeg(int width, int height) { return mosaic::testing::encode_jpeg(width, height, gradient_pixels(width, height, 3)); }
 
 struct decoded_image {
   int width = 0;

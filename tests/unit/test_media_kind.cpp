@@ -1,13 +1,13 @@
 // Media kinds decided by content alone: every supported format by its magic number or header, text
 // against binary, and a strict UTF-8 validator (overlong forms, surrogates, truncated sequences).
 #include <catch2/catch.hpp>
-#include <stb_image_write.h>  // the implementation lives in the core's image_preparation.cpp
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "image_fixtures.hpp"
 #include "media/media_kind.hpp"
 #include "media/utf8_validation.hpp"
 
@@ -16,31 +16,17 @@ using namespace mosaic::media;
 namespace {
 
 using bytes = std::vector<std::uint8_t>;
+using mosaic::testing::append_to_vector;
+using mosaic::testing::solid_pixels;
 
 bytes bytes_of(std::string_view text) { return bytes(text.begin(), text.end()); }
 
-void append_to_vector(void* context, void* data, int size) {
-  auto* output = static_cast<bytes*>(context);
-  const auto* begin = static_cast<const std::uint8_t*>(data);
-  output->insert(output->end(), begin, begin + size);
-}
-
-bytes solid_pixels(int width, int height, int channels) {
-  return bytes(static_cast<std::size_t>(width * height * channels), 90);
-}
-
 bytes encode_png(int width, int height, int channels) {
-  bytes output;
-  const bytes pixels = solid_pixels(width, height, channels);
-  REQUIRE(stbi_write_png_to_func(append_to_vector, &output, width, height, channels, pixels.data(), 0) != 0);
-  return output;
+  return mosaic::testing::encode_png(width, height, channels, mosaic::testing::solid_pixels(width, height, channels));
 }
 
 bytes encode_jpeg(int width, int height) {
-  bytes output;
-  const bytes pixels = solid_pixels(width, height, 3);
-  REQUIRE(stbi_write_jpg_to_func(append_to_vector, &output, width, height, 3, pixels.data(), 90) != 0);
-  return output;
+  return mosaic::testing::encode_jpeg(width, height, mosaic::testing::solid_pixels(width, height, 3));
 }
 
 bytes encode_bmp(int width, int height) {

@@ -1,0 +1,75 @@
+#pragma once
+// Choosing and building the embedding provider from command-line options, shared by `mosaic serve`
+// and `mosaic index` so both read the same flags the same way:
+//   --provider gemini|local   default: gemini when GEMINI_API_KEY (or --api-key-file) gives a key,
+//                             otherwise local
+//   --api-key-file FILE       the Gemini API key (first line); GEMINI_API_KEY is read otherwise
+//   --gemini-base-url URL     default https://generativelanguage.googleapis.com/v1beta (tests: the double)
+//   --gemini-model NAME       default gemini-embedding-2
+//   --gemini-dimensions N     the model's full output size, default 3072
+//   --task-prefix TASK=TEXT   gemini-embedding-2's instruction text for a task (repeatable; TEXT may be empty)
+//   --max-upstream-calls N    Gemini calls in flight at once, default 4
+//   --upstream-attempts N, --upstream-initial-delay-ms MS, --upstream-timeout-ms MS   the retry policy
+//   --ca-file FILE            trust these certificates instead of the system's (a TLS-intercepting proxy)
+//   --model-dir DIR           the local model's files
+//   --cache-dir DIR           the embedding cache's folder (default ~/.cache/mosaic/embeddings); --no-cache
+//   --cache-memory-mb N       the in-memory level's bound, default 256
+// The key is read once and kept only in the gemini provider's options: it is never printed.
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "cli/options.hpp"
+#include "core/result.hpp"
+#include "embed/caching_provider.hpp"
+#include "embed/embedding_cache.hpp"
+#include "embed/embedding_provider.hpp"
+#include "embed/gemini_provider.hpp"
+#include "embed/local_provider.hpp"
+#include "model/use_lite_model.hpp"
+
+namespace mosaic::server {
+
+// The options above, for a command's parsed_options lists.
+std::set<std::string_view> provider_valued_options();
+std::set<std::string_view> provider_flag_options();
+inline constexpr const char* provider_options_help = R"(provider options:
+  --provider gemini|local   gemini when GEMINI_API_KEY or --api-key-file gives a key, else local
+  --api-key-file FILE       read the Gemini API key from FILE (else from $GEMINI_API_KEY)
+  --gemini-base-url URL     default https://generativelanguage.googleapis.com/v1beta
+  --gemini-model NAME       default gemini-embedding-2
+  --gemini-dimensions N     the model's full output size, default 3072
+  --task-prefix TASK=TEXT   instruction text gemini-embedding-2 gets for a task (query, document,
+                            RETRIEVAL_QUERY, ...); repeatable; an empty TEXT sends none
+  --max-upstream-calls N    Gemini calls in flight at once, default 4
+  --upstream-attempts N     tries per Gemini call (429/500/503/504 and network errors), default 5
+  --upstream-initial-delay-ms MS   first wait before a retry (doubling, with jitter), default 1000
+  --upstream-timeout-ms MS  a whole Gemini call, connecting included, default 120000
+  --ca-file FILE            trust these CA certificates instead of the system's
+  --model-dir DIR           the local model's files (default: the install-model.sh cache)
+  --cache-dir DIR           embedding cache folder, default ~/.cache/mosaic/embeddings
+  --no-cache                do not cache embeddings
+  --cache-memory-mb N       in-memory cache bound, default 256
+)";
+
+// Everything a command needs to embed: the provider it should call (the cache in front of the real
+// one), and what owns it.
+struct provider_setup {
+  std::string name;  // "gemini" or "local"
+  std::optional<model::use_lite_model> local_model;
+  std::unique_ptr<local_provider> local;
+  std::unique_ptr<gemini_provider> gemini;
+  std::unique_ptr<embedding_cache> cache;
+  std::unique_ptr<caching_provider> cached;
+  std::string cache_note;  // one line for the log: where the cache is, or why it is memory-only
+
+  [[nodiscard]] embedding_provider& provider() const;   // the cache when there is one, else the provider
+  [[nodiscard]] embedding_provider& uncached() const;   // the provider itself
+};
+
+// Builds the provider the options ask for. Errors name the option or file at fault (never the key).
+result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options, unsigned local_threads);
+
+}  // namespace mosaic::server

@@ -1,0 +1,128 @@
+#include "embed/input_preparation.hpp"
+
+#include <array>
+#include <span>
+#include <utility>
+
+#include "media/image_preparation.hpp"
+#include "media/image_structure.hpp"
+#include "media/media_kind.hpp"
+#include "media/utf8_validation.hpp"
+#include "media/wav_audio.hpp"
+
+namespace mosaic::server {
+namespace {
+
+std::span<const std::uint8_t> as_bytes(const std::string& text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+std::string megabytes(std::size_t bytes) { return std::to_string(bytes / (1024 * 1024)) + " MB"; }
+
+status prepare_inline_part(embedding_part& part, const input_limits& limits, const std::string& where) {
+  const std::string_view canonical = canonical_mime_type(part.mime_type);
+  if (canonical.empty()) {
+    return make_error(error_code::unsupported_media, where + ": MIME type '" + part.mime_type +
+                                                         "' cannot be embedded; use one of " +
+                                                         std::string(accepted_mime_types_text));
+  }
+  if (part.bytes.empty()) return make_error(error_code::invalid_argument, where + ": the data is empty");
+  const media::media_detection detected = media::detect_media_kind(as_bytes(part.bytes));
+  if (detected.mime_type != canonical) {
+    const std::string actual = detected.mime_type.empty() ? std::string("not a recognised format")
+                                                          : "a " + std::string(detected.mime_type) + " file";
+    return make_error(error_code::invalid_argument,
+                      where + ": declared " + std::string(canonical) + " but the data is " + actual);
+  }
+  part.mime_type = canonical;
+  if (detected.kind == media::media_kind::image) {
+    const status structure = canonical == "image/png" ? media::check_png_structure(as_bytes(part.bytes))
+                                                      : media::check_jpeg_structure(as_bytes(part.bytes));
+    if (!structure) return make_error(structure.failure().code, where + ": " + structure.failure().message);
+    // Decoding proves the pixels are whole; only an image larger than needed is re-encoded.
+    auto prepared = media::prepare_image(as_bytes(part.bytes), limits.image_max_side);
+    if (!prepared) return make_error(prepared.failure().code, where + ": " + prepared.failure().message);
+    if (prepared->resized) {
+      part.bytes.assign(prepared->jpeg_bytes.begin(), prepared->jpeg_bytes.end());
+      part.mime_type = "image/jpeg";
+    }
+  } else if (canonical == "audio/wav") {
+    auto wav = media::parse_wav(as_bytes(part.bytes));
+    if (!wav) return make_error(wav.failure().code, where + ": " + wav.failure().message);
+    if (wav->duration_milliseconds > std::uint64_t{limits.max_audio_seconds} * 1000) {
+      return make_error(error_code::media_too_large,
+                        where + ": the recording lasts " + std::to_string(wav->duration_milliseconds / 1000) +
+                            " s; at most " + std::to_string(limits.max_audio_seconds) + " s can be embedded");
+    }
+  }
+  return success{};
+}
+
+}  // namespace
+
+std::string_view canonical_mime_type(std::string_view declared) noexcept {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 11> accepted{{
+      {"image/png", "image/png"},
+      {"image/jpeg", "image/jpeg"},
+      {"image/jpg", "image/jpeg"},
+      {"audio/wav", "audio/wav"},
+      {"audio/x-wav", "audio/wav"},
+      {"audio/wave", "audio/wav"},
+      {"audio/mpeg", "audio/mpeg"},
+      {"audio/mp3", "audio/mpeg"},
+      {"video/mp4", "video/mp4"},
+      {"video/quicktime", "video/quicktime"},
+      {"application/pdf", "application/pdf"},
+  }};
+  for (const auto& [alias, canonical] : accepted) {
+    if (alias == declared) return canonical;
+  }
+  return {};
+}
+
+status prepare_input(embedding_input& input, const input_limits& limits, std::string_view where) {
+  const std::string prefix(where);
+  if (input.parts.empty()) return make_error(error_code::invalid_argument, prefix + " has no parts");
+  if (input.parts.size() > limits.max_parts) {
+    return make_error(error_code::invalid_argument,
+                      prefix + " has " + std::to_string(input.parts.size()) + " parts; at most " +
+                          std::to_string(limits.max_parts) + " are allowed");
+  }
+  std::size_t images = 0;
+  std::size_t inline_bytes = 0;
+  for (const embedding_part& part : input.parts) {
+    if (part.is_text()) continue;
+    inline_bytes += part.bytes.size();
+    if (part.mime_type.starts_with("image/")) ++images;
+  }
+  if (images > limits.max_images) {
+    return make_error(error_code::invalid_argument, prefix + " has " + std::to_string(images) +
+                                                        " images; at most " + std::to_string(limits.max_images) +
+                                                        " can be embedded together");
+  }
+  if (inline_bytes > limits.max_inline_bytes) {
+    return make_error(error_code::media_too_large, prefix + " carries " + megabytes(inline_bytes) +
+                                                       " of media; at most " + megabytes(limits.max_inline_bytes) +
+                                                       " per input");
+  }
+  for (std::size_t index = 0; index < input.parts.size(); ++index) {
+    embedding_part& part = input.parts[index];
+    const std::string part_where = prefix + ".parts[" + std::to_string(index) + "]";
+    if (part.is_text()) {
+      if (part.text.empty()) return make_error(error_code::invalid_argument, part_where + ": empty text (nothing to embed)");
+      if (part.text.size() > limits.max_text_bytes) {
+        return make_error(error_code::invalid_argument, part_where + ": the text is longer than " +
+                                                            std::to_string(limits.max_text_bytes) + " bytes");
+      }
+      if (auto invalid = media::find_utf8_error(as_bytes(part.text))) {
+        return make_error(error_code::invalid_utf8, part_where + ": the text is not UTF-8 (byte " +
+                                                        std::to_string(invalid->offset) + ": " + std::string(invalid->reason) + ")");
+      }
+      continue;
+    }
+    if (auto prepared = prepare_inline_part(part, limits, part_where); !prepared) return prepared;
+  }
+  return success{};
+}
+
+}  // namespace mosaic::server

@@ -1,0 +1,422 @@
+// mosaic serve as a Gemini proxy, over loopback, against the test double of Google's API
+// (tests/gemini_double): provider choice, text/image/audio queries by meaning, coalescing, the
+// embedding cache across restarts, every fault mode, input validation before any upstream call, the
+// /v1beta pass-through driven by Google's own SDK (@google/genai), the rate limit, CORS, /metrics,
+// and that the API key never appears in any answer or in the log.
+//
+// Run by ctest with MOSAIC_CLI, MOSAIC_GEMINI_DOUBLE, MOSAIC_MODEL_DIR (the double embeds text with
+// the local model) and MOSAIC_TEST_NODE_PREFIX (npm packages for tests: scripts/install-test-packages.sh).
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { makePng, makeWav, pngChunk, pngSignature } from '../support/media_fixtures.mjs';
+import { startProcess } from '../support/processes.mjs';
+
+const cli = process.env.MOSAIC_CLI;
+const doubleBinary = process.env.MOSAIC_GEMINI_DOUBLE;
+const modelDirectory = process.env.MOSAIC_MODEL_DIR;
+const testPackages = process.env.MOSAIC_TEST_NODE_PREFIX;
+assert.ok(cli && fs.existsSync(cli), 'MOSAIC_CLI must point at the built mosaic binary (run through ctest)');
+assert.ok(doubleBinary && fs.existsSync(doubleBinary), 'MOSAIC_GEMINI_DOUBLE must point at the test double');
+assert.ok(modelDirectory && fs.existsSync(modelDirectory), 'MOSAIC_MODEL_DIR must point at the local model (make model)');
+
+// A key shaped like Google's, different in every run, so finding it anywhere means it leaked.
+const apiKey = `AIzaSy${randomBytes(16).toString('hex')}`;
+const model = 'gemini-embedding-2';
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-proxy-'));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+// Everything any server answered or logged, checked for the key at the end of each test.
+const seen = [];
+
+function startDouble(extra = [], { meaning = false, key = apiKey } = {}) {
+  const text = meaning ? ['--model-dir', modelDirectory] : ['--hash-text'];
+  return startProcess(doubleBinary, ['--port', '0', '--api-key', key, ...text, ...extra], { ready: /listening on 127\.0\.0\.1:(\d+)/ });
+}
+
+let cacheCounter = 0;
+const freshCacheDirectory = () => fs.mkdtempSync(path.join(scratch, `cache-${cacheCounter++}-`));
+
+async function startServe(double, extra = [], { cacheDirectory = freshCacheDirectory(), env = {} } = {}) {
+  const server = await startProcess(cli, ['serve', '--port', '0', '--gemini-base-url', `http://127.0.0.1:${double.port}/v1beta`,
+    '--cache-dir', cacheDirectory, '--rate-limit', '0', ...extra], {
+    env: { ...process.env, GEMINI_API_KEY: apiKey, ...env },
+    ready: /listening on http:\/\/127\.0\.0\.1:(\d+)\//,
+  });
+  server.base = `http://127.0.0.1:${server.port}`;
+  server.cacheDirectory = cacheDirectory;
+  return server;
+}
+
+// Stops a server, and checks that the key is in nothing it said: its whole log and every answer.
+async function stopAndCheck(server) {
+  const metrics = await fetch(`${server.base}/metrics`).then((answer) => answer.text()).catch(() => '');
+  const { code } = await server.stop();
+  assert.equal(code, 0, `mosaic serve exited with ${code}: ${server.log()}`);
+  for (const text of [server.log(), metrics, ...seen]) {
+    assert.ok(!text.includes(apiKey), `the API key leaked into: ${text.slice(0, 300)}`);
+    assert.ok(!text.includes(apiKey.slice(6, 26)), 'part of the API key leaked');
+  }
+  seen.length = 0;
+}
+
+// A call whose answer (status line, headers, body) is remembered for the key check.
+async function call(server, route, { method = 'POST', body, headers = {} } = {}) {
+  const answer = await fetch(`${server.base}${route}`, {
+    method, headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await answer.text();
+  seen.push(`${answer.status} ${JSON.stringify([...answer.headers])} ${text}`);
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: answer.status, headers: answer.headers, text, json };
+}
+
+const embed = (server, inputs, extra = {}) => call(server, '/api/embed', { body: { inputs, ...extra } });
+const textInput = (text) => ({ parts: [{ text }] });
+const mediaPart = (mimeType, bytes) => ({ mime_type: mimeType, data: Buffer.from(bytes).toString('base64') });
+const doubleStats = async (double) => (await fetch(`http://127.0.0.1:${double.port}/_double/stats`)).json();
+const dot = (a, b) => a.reduce((sum, value, index) => sum + value * b[index], 0);
+
+function assertUnitVectors(answer, count, dimensions) {
+  assert.equal(answer.status, 200, answer.text);
+  assert.equal(answer.json.embeddings.length, count);
+  for (const vector of answer.json.embeddings) {
+    assert.equal(vector.length, dimensions);
+    assert.ok(Math.abs(Math.sqrt(dot(vector, vector)) - 1) < 1e-4);
+  }
+}
+
+function assertError(answer, status, code, pattern) {
+  assert.equal(answer.status, status, answer.text);
+  assert.equal(answer.json?.error?.code, code, answer.text);
+  if (pattern) assert.match(answer.json.error.message, pattern);
+}
+
+describe('mosaic serve with the gemini provider', () => {
+  it('names the provider on its first log line and finds images and recordings by what a text means', async () => {
+    const double = await startDouble([], { meaning: true });
+    const server = await startServe(double);
+    try {
+      assert.match(server.log().split('\n')[0], /^mosaic serve: provider gemini, model gemini-embedding-2$/);
+      const health = await call(server, '/api/health', { method: 'GET' });
+      assert.deepEqual(health.json.provider, { name: 'gemini', model, dimensions: 3072 });
+      const bicycle = makePng({ description: 'a red bicycle leaning against a brick wall', gray: 40 });
+      const soup = makePng({ description: 'a steaming bowl of tomato soup with basil', gray: 200 });
+      const barking = makeWav({ comment: 'a dog barking loudly at the mail carrier', seed: 3 });
+      const rain = makeWav({ comment: 'gentle rain falling on a tin roof', seed: 5 });
+      const answer = await embed(server, [
+        textInput('a bike parked by a wall'),
+        { parts: [mediaPart('image/png', bicycle)] },
+        { parts: [mediaPart('image/png', soup)] },
+        { parts: [mediaPart('audio/wav', barking)] },
+        { parts: [mediaPart('audio/wav', rain)] },
+        textInput('a noisy dog'),
+      ], { dimensions: 768 });
+      assertUnitVectors(answer, 6, 768);
+      const [bike, bicycleImage, soupImage, barkingAudio, rainAudio, dog] = answer.json.embeddings;
+      assert.ok(dot(bike, bicycleImage) > dot(bike, soupImage) + 0.1, 'a text query finds the matching image');
+      assert.ok(dot(dog, barkingAudio) > dot(dog, rainAudio) + 0.1, 'a text query finds the matching recording');
+      // An image as the query: the picture of soup is closer to a soup text than to a cheetah text.
+      const documents = await embed(server, [textInput('tomato soup served hot'), textInput('a cheetah sprinting')],
+                                    { dimensions: 768, task: 'document' });
+      assertUnitVectors(documents, 2, 768);
+      assert.ok(dot(soupImage, documents.json.embeddings[0]) > dot(soupImage, documents.json.embeddings[1]) + 0.1);
+      // One input with a text and an image gives one fused vector.
+      const fused = await embed(server, [{ parts: [{ text: 'a red bicycle' }, mediaPart('image/png', bicycle)] }], { dimensions: 128 });
+      assertUnitVectors(fused, 1, 128);
+    } finally {
+      await stopAndCheck(server);
+      await double.stop();
+    }
+  });
+
+  it('coalesces 1,000 concurrent single-text requests into at most 12 upstream calls', async () => {
+    const double = await startDouble();
+    const server = await startServe(double);
+    try {
+      const answers = await Promise.all(Array.from({ length: 1000 }, (_, index) =>
+        embed(server, [textInput(`concurrent request number ${index}`)], { dimensions: 128 })));
+      for (const answer of answers) assertUnitVectors(answer, 1, 128);
+      // Different texts got different vectors, each its own.
+      assert.notDeepEqual(answers[0].json.embeddings[0], answers[1].json.embeddings[0]);
+      const stats = await doubleStats(double);
+      assert.equal(stats.embedded_inputs, 1000);
+      assert.ok(stats.calls <= 12, `1,000 requests took ${stats.calls} upstream calls`);
+      const metrics = await (await fetch(`${server.base}/metrics`)).text();
+      assert.match(metrics, new RegExp(`^mosaic_upstream_calls_total ${stats.calls}$`, 'm'));
+      assert.match(metrics, /^mosaic_http_requests_total\{route="\/api\/embed",status="200"\} 1000$/m);
+      assert.match(metrics, /^mosaic_http_request_duration_seconds_bucket\{route="\/api\/embed",le="\+Inf"\} 1000$/m);
+    } finally {
+      await stopAndCheck(server);
+      await double.stop();
+    }
+  });
+
+  it('answers a repeat from its cache, also after a restart, and rebuilds a damaged cache file', async () => {
+    const double = await startDouble();
+    const cacheDirectory = freshCacheDirectory();
+    let server = await startServe(double, [], { cacheDirectory });
+    let first;
+    try {
+      first = await embed(server, [textInput('cache me once')], { dimensions: 256 });
+      assertUnitVectors(first, 1, 256);
+      const again = await embed(server, [textInput('cache me once')], { dimensions: 256 });
+      assert.deepEqual(again.json.embeddings, first.json.embeddings);
+      assert.equal((await doubleStats(double)).calls, 1, 'the repeat made no upstream call');
+      // Another size of the same text is another question.
+      assertUnitVectors(await embed(server, [textInput('cache me once')], { dimensions: 128 }), 1, 128);
+      assert.equal((await doubleStats(double)).calls, 2);
+    } finally {
+      await stopAndCheck(server);
+    }
+    server = await startServe(double, [], { cacheDirectory });
+    try {
+      const afterRestart = await embed(server, [textInput('cache me once')], { dimensions: 256 });
+      assert.deepEqual(afterRestart.json.embeddings, first.json.embeddings);
+      assert.equal((await doubleStats(double)).calls, 2, 'the restarted server answered from its file');
+      const metrics = await (await fetch(`${server.base}/metrics`)).text();
+      assert.match(metrics, /^mosaic_cache_hits_total [1-9]/m);
+    } finally {
+      await stopAndCheck(server);
+    }
+    // Damage every cache file: flip bytes in the middle and cut the end.
+    for (const name of fs.readdirSync(cacheDirectory)) {
+      const file = path.join(cacheDirectory, name);
+      const bytes = fs.readFileSync(file);
+      if (bytes.length < 64) continue;
+      for (let offset = 40; offset < bytes.length; offset += 97) bytes[offset] ^= 0x5a;
+      fs.writeFileSync(file, bytes.subarray(0, bytes.length - 3));
+    }
+    server = await startServe(double, [], { cacheDirectory });
+    try {
+      const rebuilt = await embed(server, [textInput('cache me once')], { dimensions: 256 });
+      assertUnitVectors(rebuilt, 1, 256);
+      for (let index = 0; index < 256; index++) assert.ok(Math.abs(rebuilt.json.embeddings[0][index] - first.json.embeddings[0][index]) < 1e-6);
+    } finally {
+      await stopAndCheck(server);
+      await double.stop();
+    }
+  });
+
+  it('retries 429 with Retry-After and dropped connections until the answer comes', async () => {
+    const double = await startDouble(['--fail-429-every', '2', '--retry-after', '1', '--drop-every', '3']);
+    const server = await startServe(double, ['--upstream-initial-delay-ms', '50']);
+    try {
+      const started = Date.now();
+      for (let index = 0; index < 4; index++) {
+        assertUnitVectors(await embed(server, [textInput(`retry me ${index}`)], { dimensions: 128 }), 1, 128);
+      }
+      assert.ok(Date.now() - started >= 1000, 'Retry-After: 1 was honoured');
+      const stats = await doubleStats(double);
+      assert.ok(stats.injected_faults >= 2, JSON.stringify(stats));
+      const metrics = await (await fetch(`${server.base}/metrics`)).text();
+      assert.match(metrics, /^mosaic_upstream_retries_total [1-9]/m);
+    } finally {
+      await stopAndCheck(server);
+      await double.stop();
+    }
+  });
+
+  it('answers 503 with Retry-After when retries are exhausted, and nothing hangs', async () => {
+    const failing = await startDouble(['--fail-500-every', '1']);
+    const slow = await startDouble(['--latency-ms', '5000']);
+    const limited = await startDouble(['--rpm', '1', '--retry-after', '30']);
+    const fast = ['--upstream-attempts', '3', '--upstream-initial-delay-ms', '20'];
+    const servers = [
+      await startServe(failing, fast),
+      await startServe(slow, [...fast, '--upstream-timeout-ms', '400']),
+      await startServe(limited, fast),
+    ];
+    try {
+      for (const server of servers) {
+        if (server === servers[2]) assertUnitVectors(await embed(server, [textInput('the only call this minute')], { dimensions: 128 }), 1, 128);
+        const started = Date.now();
+        const answer = await embed(server, [textInput('this will not work')], { dimensions: 128 });
+        assertError(answer, 503, 'upstream_unavailable');
+        assert.ok(Number(answer.headers.get('retry-after')) >= 1, `Retry-After: ${answer.headers.get('retry-after')}`);
+        assert.ok(Date.now() - started < 10000, `answered after ${Date.now() - started} ms`);
+      }
+    } finally {
+      for (const server of servers) await stopAndCheck(server);
+      for (const double of [failing, slow, limited]) await double.stop();
+    }
+  });
+
+  it('passes a refused key back as 502 without the key, and an unreachable upstream as 503', async () => {
+    const double = await startDouble([], { key: 'a-different-key-the-proxy-does-not-have' });
+    const refused = await startServe(double);
+    const closedPort = await new Promise((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address();
+        probe.close(() => resolve(port));
+      });
+    });
+    const unreachable = await startServe({ port: closedPort }, ['--upstream-attempts', '2', '--upstream-initial-delay-ms', '20']);
+    try {
+      const answer = await embed(refused, [textInput('hello')]);
+      assertError(answer, 502, 'upstream_rejected', /API key/i);
+      assert.equal((await doubleStats(double)).calls, 1, 'a refused key is not retried');
+      assertError(await embed(unreachable, [textInput('hello')]), 503, 'upstream_unavailable');
+    } finally {
+      await stopAndCheck(refused);
+      await stopAndCheck(unreachable);
+      await double.stop();
+    }
+  });
+
+  it('refuses every bad input with its 4xx before any upstream call', async () => {
+    const double = await startDouble();
+    const server = await startServe(double);
+    try {
+      const png = makePng({ description: 'x', width: 4, height: 4 });
+      const badCrc = Buffer.from(png);
+      badCrc[30] ^= 0xff;  // inside IHDR: its CRC no longer matches
+      const truncated = png.subarray(0, png.length - 20);
+      const gif = Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x00;', 'latin1');
+      const cases = [
+        [[{ parts: Array.from({ length: 7 }, () => mediaPart('image/png', png)) }], 400, 'invalid_argument', /7 images; at most 6/],
+        [[{ parts: [mediaPart('image/gif', gif)] }], 415, 'unsupported_media', /image\/gif/],
+        [[{ parts: [mediaPart('image/webp', png)] }], 415, 'unsupported_media', /image\/webp/],
+        [[{ parts: [mediaPart('image/png', makeWav())] }], 400, 'invalid_argument', /declared image\/png but the data is a audio\/wav/],
+        [[{ parts: [mediaPart('audio/wav', png)] }], 400, 'invalid_argument', /declared audio\/wav/],
+        [[{ parts: [mediaPart('image/png', badCrc)] }], 400, 'invalid_media', /CRC/i],
+        [[{ parts: [mediaPart('image/png', truncated)] }], 400, 'invalid_media'],
+        [[{ parts: [mediaPart('audio/wav', makeWav({ seconds: 81 }))] }], 413, 'media_too_large', /81 s; at most 80 s/],
+        [[{ parts: [mediaPart('video/mp4', Buffer.alloc(21 * 1024 * 1024, 1))] }], 413, 'media_too_large', /at most 20 MB/],
+        [[{ parts: [{ mime_type: 'image/png', data: 'not base64 at all!' }] }], 400, 'invalid_argument', /base64/],
+        [[textInput('x'.repeat(32 * 1024 + 1))], 400, 'invalid_argument', /longer than 32768 bytes/],
+        [[textInput('')], 400, 'invalid_argument', /empty text/],
+        [Array.from({ length: 101 }, () => textInput('a')), 400, 'invalid_argument', /at most 100 inputs/],
+      ];
+      for (const [inputs, status, code, pattern] of cases) {
+        const answer = await embed(server, inputs);
+        assertError(answer, status, code, pattern);
+      }
+      assertError(await embed(server, [textInput('a')], { dimensions: 4000 }), 400, 'invalid_argument', /from 1 to 3072/);
+      assertError(await embed(server, [textInput('a')], { task: 'banana' }), 400, 'invalid_argument', /task/);
+      assertError(await call(server, '/api/embed', { body: '{"inputs": [' }), 400, 'invalid_json');
+      assert.equal((await doubleStats(double)).calls, 0, 'nothing bad went upstream');
+      // A large image is resized (to JPEG) before it is sent, and answered.
+      const large = makePng({ width: 2400, height: 60, gray: 90 });
+      assertUnitVectors(await embed(server, [{ parts: [mediaPart('image/png', large)] }], { dimensions: 128 }), 1, 128);
+      // A body beyond the route's limit is refused from its head.
+      const huge = await new Promise((resolve, reject) => {
+        let received = '';
+        const socket = net.connect(server.port, '127.0.0.1', () =>
+          socket.write('POST /api/embed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40000000\r\n\r\n{'));
+        socket.on('data', (chunk) => { received += chunk; });
+        socket.on('close', () => resolve(received));
+        socket.on('error', reject);
+      });
+      assert.match(huge, /^HTTP\/1\.1 413 /);
+    } finally {
+      await stopAndCheck(server);
+      await double.stop();
+    }
+  });
+
+  it('serves Google\'s own SDK (@google/genai) through /v1beta with the key kept here', async () => {
+    assert.ok(testPackages && fs.existsSync(path.join(testPackages, 'node_modules', '@google', 'genai')),
+              'the @google/genai package is missing: run scripts/install-test-packages.sh (make test does)');
+    const { GoogleGenAI } = createRequire(path.join(testPackages, 'package.json'))('@google/genai');
+    const double = await startDouble([], { meaning: true });
+    const server = await startServe(double);
+    try {
+      // The SDK's own key is a placeholder: the proxy holds the real one.
+      const ai = new GoogleGenAI({ apiKey: 'placeholder-the-proxy-holds-the-key', httpOptions: { baseUrl: server.base } });
+      const text = await ai.models.embedContent({ model, contents: 'a red bicycle leaning against a wall', config: { outputDimensionality: 768 } });
+      assert.equal(text.embeddings.length, 1);
+      assert.equal(text.embeddings[0].values.length, 768);
+      const bicycle = makePng({ description: 'a red bicycle leaning against a brick wall' });
+      const soup = makePng({ description: 'a steaming bowl of tomato soup' });
+      const images = await ai.models.embedContent({
+        model,
+        contents: [bicycle, soup].map((png) => ({ role: 'user', parts: [{ inlineData: { mimeType: 'image/png', data: png.toString('base64') } }] })),
+        config: { outputDimensionality: 768, taskType: 'RETRIEVAL_DOCUMENT' },
+      });
+      assert.equal(images.embeddings.length, 2);
+      const query = text.embeddings[0].values;
+      assert.ok(dot(query, images.embeddings[0].values) > dot(query, images.embeddings[1].values) + 0.1);
+      // The same question through /api/embed gives the same vector (one provider, one cache).
+      const direct = await embed(server, [textInput('a red bicycle leaning against a wall')], { dimensions: 768, task: 'RETRIEVAL_QUERY' });
+      for (let index = 0; index < 768; index++) assert.ok(Math.abs(direct.json.embeddings[0][index] - query[index]) < 1e-6);
+      // Errors come back in Google's shape, which the SDK turns into an exception with the message.
+      await assert.rejects(ai.models.embedContent({ model: 'text-embedding-004', contents: 'hello' }), /not served by this proxy/);
+      const wrong = await call(server, `/v1beta/models/${model}:embedContent`, { body: { content: { parts: [{ inlineData: { mimeType: 'image/gif', data: 'R0lGODlh' } }] } } });
+      assert.equal(wrong.status, 415);
+      assert.equal(wrong.json.error.status, 'INVALID_ARGUMENT');
+      const single = await call(server, `/v1beta/models/${model}:embedContent`, { body: { content: { parts: [{ text: 'hello' }] }, output_dimensionality: 128 } });
+      assert.equal(single.status, 200, single.text);
+      assert.equal(single.json.embedding.values.length, 128);
+    } finally {
+      await stopAndCheck(server);
+      await double.stop();
+    }
+  });
+
+  it('limits each client\'s embedding rate, allows listed origins only, and serves /metrics', async () => {
+    const double = await startDouble();
+    const server = await startServe(double, ['--rate-limit', '1', '--rate-burst', '2', '--allow-origin', 'https://app.example']);
+    try {
+      const statuses = [];
+      for (let index = 0; index < 3; index++) statuses.push(await embed(server, [textInput(`rate ${index}`)], { dimensions: 128 }));
+      assert.deepEqual(statuses.map((answer) => answer.status), [200, 200, 429]);
+      assertError(statuses[2], 429, 'rate_limited');
+      assert.ok(Number(statuses[2].headers.get('retry-after')) >= 1);
+      // Health is not rate limited.
+      assert.equal((await call(server, '/api/health', { method: 'GET' })).status, 200);
+      const preflight = await call(server, '/api/embed', { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
+      assert.equal(preflight.status, 204);
+      assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://app.example');
+      assert.match(preflight.headers.get('access-control-allow-methods'), /POST/);
+      const stranger = await call(server, '/api/embed', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+      assert.equal(stranger.status, 403);
+      assert.equal(stranger.headers.get('access-control-allow-origin'), null);
+      const health = await call(server, '/api/health', { method: 'GET', headers: { origin: 'https://app.example' } });
+      assert.equal(health.headers.get('access-control-allow-origin'), 'https://app.example');
+      assert.equal((await call(server, '/api/health', { method: 'GET', headers: { origin: 'https://evil.example' } })).headers.get('access-control-allow-origin'), null);
+      const metrics = await fetch(`${server.base}/metrics`);
+      assert.match(metrics.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
+      const text = await metrics.text();
+      assert.match(text, /^# TYPE mosaic_http_requests_total counter$/m);
+      assert.match(text, /^mosaic_http_requests_total\{route="\/api\/embed",status="429"\} 1$/m);
+      assert.match(text, /^# TYPE mosaic_http_request_duration_seconds histogram$/m);
+      assert.match(text, /^mosaic_upstream_calls_total 2$/m);
+    } finally {
+      await stopAndCheck(server);
+      await double.stop();
+    }
+  });
+
+  it('starts local without a key, refuses gemini without one, and refuses an index of another model', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const environment = { ...process.env };
+    delete environment.GEMINI_API_KEY;
+    const noKey = spawnSync(cli, ['serve', '--provider', 'gemini', '--port', '0'], { encoding: 'utf8', env: environment, timeout: 20000 });
+    assert.equal(noKey.status, 2);
+    assert.match(noKey.stderr, /needs an API key: set GEMINI_API_KEY or pass --api-key-file/);
+    const keyFile = path.join(scratch, 'key.txt');
+    fs.writeFileSync(keyFile, `${apiKey}\n`);
+    const site = path.join(scratch, 'local-site');
+    const collection = path.join(scratch, 'collection');
+    fs.mkdirSync(collection, { recursive: true });
+    fs.writeFileSync(path.join(collection, 'a.txt'), 'a small text file');
+    assert.equal(spawnSync(cli, ['index', collection, '--out', site], { encoding: 'utf8' }).status, 0);
+    const mismatch = spawnSync(cli, ['serve', '--api-key-file', keyFile, '--site', site, '--port', '0', '--gemini-base-url', 'http://127.0.0.1:9/v1beta'],
+                               { encoding: 'utf8', env: environment, timeout: 20000 });
+    assert.equal(mismatch.status, 1);
+    assert.match(mismatch.stderr, /needs model 'use-lite-512@energetic-ai-0\.2\.0', but the gemini provider embeds with 'gemini-embedding-2'/);
+    assert.ok(!mismatch.stderr.includes(apiKey) && !mismatch.stdout.includes(apiKey));
+  });
+});

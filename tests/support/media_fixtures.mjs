@@ -1,0 +1,74 @@
+// Media built byte by byte for the Node tests (the test double's, the server's, the indexer's): PNGs
+// with an optional tEXt "Description" caption (the double embeds an image as its caption) and WAVs
+// with an optional LIST/INFO ICMT comment. No npm packages: node:zlib only.
+import { deflateSync } from 'node:zlib';
+
+const crcTable = Array.from({ length: 256 }, (_, index) => {
+  let value = index;
+  for (let bit = 0; bit < 8; bit++) value = value & 1 ? 0xedb88320 ^ (value >>> 1) : value >>> 1;
+  return value >>> 0;
+});
+export function crc32(bytes) {
+  let crc = 0xffffffff;
+  for (const byte of bytes) crc = crcTable[(crc ^ byte) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+export const u32be = (value) => {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32BE(value >>> 0);
+  return bytes;
+};
+export const u32le = (value) => {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32LE(value >>> 0);
+  return bytes;
+};
+
+export function pngChunk(type, data, { length = data.length } = {}) {
+  const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  return Buffer.concat([u32be(length), typeAndData, u32be(crc32(typeAndData))]);
+}
+
+export const pngSignature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+// A valid grayscale PNG of width x height (1x1 by default); `description` adds a tEXt chunk under
+// `keyword`; `gray` sets every pixel.
+export function makePng({ description, gray = 128, keyword = 'Description', width = 1, height = 1 } = {}) {
+  const header = Buffer.concat([u32be(width), u32be(height), Buffer.from([8, 0, 0, 0, 0])]);
+  const chunks = [pngChunk('IHDR', header)];
+  if (description !== undefined) {
+    chunks.push(pngChunk('tEXt', Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(description, 'latin1')])));
+  }
+  const row = Buffer.alloc(width + 1, gray);
+  row[0] = 0;  // filter type None
+  chunks.push(pngChunk('IDAT', deflateSync(Buffer.concat(Array.from({ length: height }, () => row)))));
+  chunks.push(pngChunk('IEND', Buffer.alloc(0)));
+  return Buffer.concat([pngSignature, ...chunks]);
+}
+
+export function riffChunk(identifier, data, { size = data.length } = {}) {
+  const padding = data.length % 2 === 1 ? Buffer.from([0]) : Buffer.alloc(0);
+  return Buffer.concat([Buffer.from(identifier, 'latin1'), u32le(size), data, padding]);
+}
+
+// A valid 8 kHz 16-bit mono WAV (16 samples, or `seconds` of audio); `comment` adds a LIST/INFO
+// chunk with an ICMT sub-chunk.
+export function makeWav({ comment, seed = 1, seconds } = {}) {
+  const format = Buffer.alloc(16);
+  format.writeUInt16LE(1, 0); // PCM
+  format.writeUInt16LE(1, 2); // channels
+  format.writeUInt32LE(8000, 4); // sample rate
+  format.writeUInt32LE(16000, 8); // byte rate
+  format.writeUInt16LE(2, 12); // block align
+  format.writeUInt16LE(16, 14); // bits per sample
+  const sampleCount = seconds === undefined ? 16 : Math.round(seconds * 8000);
+  const samples = Buffer.alloc(sampleCount * 2);
+  for (let index = 0; index < sampleCount; index++) samples.writeInt16LE(((index * 977 * seed) % 2000) - 1000, index * 2);
+  const chunks = [riffChunk('fmt ', format), riffChunk('data', samples)];
+  if (comment !== undefined) {
+    const info = Buffer.concat([Buffer.from('INFO'), riffChunk('INAM', Buffer.from('title\0')), riffChunk('ICMT', Buffer.from(`${comment}\0`, 'utf8'))]);
+    chunks.push(riffChunk('LIST', info));
+  }
+  const body = Buffer.concat([Buffer.from('WAVE'), ...chunks]);
+  return Buffer.concat([Buffer.from('RIFF'), u32le(body.length), body]);
+}
