@@ -59,10 +59,13 @@ test: model test-packages native asan wasm
 	$(WASM_ENV) ctest --test-dir build-wasm --output-on-failure -j $(JOBS)
 
 # Benchmarks report and never fail on a missed target (they do fail when a benchmark process fails).
-bench: model release wasm
+# The server benchmark runs the release build's mosaic against the native build's test double.
+bench: model release wasm native
+	@bash scripts/install-dependencies.sh bench
 	node tests/bench/run_benchmarks.mjs build-release/bin/mosaic_scan_benchmark \
 	  build-wasm/bin/mosaic_scan_benchmark.js --output build/bench/results.json
 	node tests/bench/run_model_benchmarks.mjs
+	node tests/bench/serve_benchmark.mjs build-release/bin/mosaic build/bin/mosaic_gemini_double
 
 demo: model native
 	@echo "make demo: the demo needs 'mosaic serve' and the web app (the server and browser issues), which have"

