@@ -516,6 +516,13 @@ result<std::string> decode_base64(std::string_view text) {
   std::size_t padding = 0;
   while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;
   const std::string_view symbols = text.substr(0, text.size() - padding);
+  // Characters first, so the error names the first offending one.
+  for (std::size_t offset = 0; offset < symbols.size(); ++offset) {
+    if (decoding_table[static_cast<unsigned char>(symbols[offset])] == not_base64) {
+      return base64_error(offset, symbols[offset] == '=' ? "'=' padding inside the text"
+                                                         : "a character outside the base64 alphabet");
+    }
+  }
   if (padding > 0 && text.size() % 4 != 0) {
     return base64_error(symbols.size(), "the '=' padding does not complete a group of four");
   }
@@ -526,14 +533,9 @@ result<std::string> decode_base64(std::string_view text) {
   bytes.reserve(symbols.size() / 4 * 3 + 2);
   std::uint32_t accumulator = 0;
   int accumulated_bits = 0;
-  for (std::size_t offset = 0; offset < symbols.size(); ++offset) {
-    const std::uint8_t value = decoding_table[static_cast<unsigned char>(symbols[offset])];
-    if (value == not_base64) {
-      return base64_error(offset, symbols[offset] == '=' ? "'=' padding inside the text"
-                                                         : "a character outside the base64 alphabet");
-    }
-    accumulator = ((accumulator << 6) | value) & 0xFFFFFFu;  // at most 14 bits are ever pending
-    accumulated_bits += 6;
+  for (const char symbol : symbols) {
+    accumulator = ((accumulator << 6) | decoding_table[static_cast<unsigned char>(symbol)]) & 0xFFFFFFu;
+    accumulated_bits += 6;  // at most 14 bits are ever pending
     if (accumulated_bits >= 8) {
       accumulated_bits -= 8;
       bytes.push_back(static_cast<char>((accumulator >> accumulated_bits) & 0xFFu));

@@ -44,7 +44,11 @@ bool starts_with_case_insensitive(std::string_view text, std::string_view prefix
 bool is_host_name(std::string_view host) noexcept {
   if (host.empty() || host.size() > 253) return false;
   std::size_t label_length = 0;
+  char previous = '.';
   for (const char character : host) {
+    // A label neither starts nor ends with '-'.
+    if ((character == '-' && previous == '.') || (character == '.' && previous == '-')) return false;
+    previous = character;
     if (character == '.') {
       if (label_length == 0) return false;
       label_length = 0;
@@ -54,6 +58,7 @@ bool is_host_name(std::string_view host) noexcept {
       return false;
     }
   }
+  if (previous == '-') return false;
   return label_length > 0 || host.size() > 1;  // one trailing dot ("example.com.") is a valid FQDN
 }
 
