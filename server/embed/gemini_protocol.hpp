@@ -44,13 +44,18 @@ result<std::vector<std::vector<float>>> parse_gemini_batch_response(std::string_
 // Google's error body {"error":{"code","message","status"}} read from an upstream answer: the
 // message when there is one, else a generic text for the status. Never echoes anything else.
 std::string gemini_error_message(unsigned http_status, std::string_view body);
+// The body's "status" ("INVALID_ARGUMENT", ...) when it has a well-formed one, else the canonical
+// status for the HTTP code: errors say "HTTP 400 INVALID_ARGUMENT" whatever the body held.
+std::string gemini_error_status(unsigned http_status, std::string_view body);
 
 // Google's shapes for the pass-through's answers.
 std::string gemini_embed_response(const std::vector<float>& vector);                        // embedContent
 std::string gemini_batch_response(const std::vector<std::vector<float>>& vectors);          // batchEmbedContents
 std::string gemini_error_body(unsigned http_status, std::string_view message);              // with "status"
 
-// Base64 (RFC 4648, padding required, no line breaks): invalid_argument names the first bad offset.
+// Base64 (RFC 4648, no line breaks). Decoding reads what proto3 JSON readers, Google's included,
+// read: the standard or the URL-safe alphabet, '=' padding optional but complete when present;
+// invalid_argument names the first bad offset. Encoding writes the standard alphabet, padded.
 result<std::string> decode_base64(std::string_view text);
 std::string encode_base64(std::string_view bytes);
 

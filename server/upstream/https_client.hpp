@@ -9,6 +9,7 @@
 // and what failed, nothing else.
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -50,6 +51,14 @@ class https_client {
   // included, is a value for the caller to judge.
   void post(std::string path_and_query, std::string body, std::vector<upstream_header> headers,
             upstream_callback done);
+
+  // Runs `action` on the io thread after `delay`, without a thread waiting: how callers schedule
+  // retries. When the client is destroyed first, pending actions run at once (their post() then
+  // fails with upstream_unavailable), so nothing waiting on them is left hanging.
+  void run_after(std::chrono::milliseconds delay, std::function<void()> action);
+
+  // Connections opened so far (TLS or plain), for tests and metrics of the keep-alive pool.
+  [[nodiscard]] std::uint64_t connections_opened() const noexcept;
 
  private:
   class implementation;

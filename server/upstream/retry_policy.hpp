@@ -17,7 +17,7 @@ struct retry_policy {
   std::chrono::milliseconds total_budget{120'000};  // give up rather than wait past this
 };
 
-// 429, 500, 503 and 504 (and transport failures) are worth retrying; 400/403/404 and the rest are not.
+// 429, 500, 502, 503 and 504 (and transport failures) are worth retrying; 400/403/404 and the rest are not.
 bool is_retryable_status(unsigned status) noexcept;
 
 // Retry-After as delay-seconds ("7") or an HTTP date; nullopt when absent or unreadable.

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "base64.hpp"
+#include "embed/gemini_protocol.hpp"
 #include "media_captions.hpp"
 
 namespace mosaic::gemini_double {
@@ -207,12 +207,12 @@ result<content_part> parse_inline_data(const json& value, const std::string& pat
   if (!encoded->has_value() || (*encoded)->empty()) {
     return invalid(join_path(path, "data") + ": inline data is empty; the part carries no bytes to embed.");
   }
-  auto decoded = decode_base64(**encoded);
+  auto decoded = server::decode_base64(**encoded);
   if (!decoded) {
     return invalid("Invalid value at '" + join_path(path, "data") + "' (TYPE_BYTES), Base64 decoding failed for " +
                    describe_value(json(**encoded)));
   }
-  part.data = std::move(*decoded);
+  part.data.assign(decoded->begin(), decoded->end());
   if (part.data.empty()) {
     return invalid(join_path(path, "data") + ": inline data is empty; the part carries no bytes to embed.");
   }

@@ -1,0 +1,175 @@
+#include "embed/request_coalescer.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace mosaic::server {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct queued_input {
+  pending_input pending;
+  clock_type::time_point arrival;
+};
+
+struct group_queue {
+  std::deque<queued_input> inputs;
+  clock_type::time_point last_arrival;
+};
+
+void fail_all(std::vector<pending_input>& inputs, const error& failure) {
+  for (auto& input : inputs) input.done(failure);
+}
+
+}  // namespace
+
+class request_coalescer::implementation : public std::enable_shared_from_this<implementation> {
+ public:
+  implementation(coalescer_options options, batch_sender sender) : options_(options), sender_(std::move(sender)) {
+    options_.max_batch_size = std::max<std::size_t>(options_.max_batch_size, 1);
+    options_.max_calls_in_flight = std::max<std::size_t>(options_.max_calls_in_flight, 1);
+  }
+
+  // The thread only borrows `this`: stop() joins it before the owner lets go.
+  void start() { dispatcher_ = std::thread([this] { dispatch(); }); }
+
+  void submit(coalescing_group group, std::vector<pending_input> inputs) {
+    if (inputs.empty()) return;
+    {
+      const std::lock_guard lock(mutex_);
+      if (!stopping_) {
+        const auto now = clock_type::now();
+        group_queue& queue = groups_[group];
+        for (auto& input : inputs) queue.inputs.push_back({std::move(input), now});
+        queue.last_arrival = now;
+        wake_.notify_one();
+        return;
+      }
+    }
+    fail_all(inputs, shutting_down_error());
+  }
+
+  void stop() {
+    std::vector<pending_input> abandoned;
+    {
+      const std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      stopping_ = true;
+      for (auto& [group, queue] : groups_) {
+        for (auto& queued : queue.inputs) abandoned.push_back(std::move(queued.pending));
+      }
+      groups_.clear();
+      wake_.notify_all();
+    }
+    if (dispatcher_.joinable()) dispatcher_.join();
+    fail_all(abandoned, shutting_down_error());
+  }
+
+ private:
+  static error shutting_down_error() {
+    return make_error(error_code::upstream_unavailable, "the embedding provider is shutting down", 1);
+  }
+
+  void dispatch() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      const auto now = clock_type::now();
+      auto chosen = groups_.end();
+      auto next_deadline = clock_type::time_point::max();
+      for (auto entry = groups_.begin(); entry != groups_.end(); ++entry) {
+        const group_queue& queue = entry->second;
+        const auto oldest = queue.inputs.front().arrival;
+        const auto idle_deadline = queue.last_arrival + options_.batch_idle;
+        const auto wait_deadline = oldest + options_.batch_max_wait;
+        const bool ready = queue.inputs.size() >= options_.max_batch_size || now >= idle_deadline || now >= wait_deadline;
+        if (ready) {
+          if (chosen == groups_.end() || oldest < chosen->second.inputs.front().arrival) chosen = entry;
+        } else {
+          next_deadline = std::min({next_deadline, idle_deadline, wait_deadline});
+        }
+      }
+      if (chosen != groups_.end() && in_flight_ < options_.max_calls_in_flight) {
+        coalesced_batch batch;
+        batch.group = chosen->first;
+        std::vector<input_callback> callbacks;
+        group_queue& queue = chosen->second;
+        const std::size_t count = std::min(queue.inputs.size(), options_.max_batch_size);
+        batch.inputs.reserve(count);
+        callbacks.reserve(count);
+        for (std::size_t index = 0; index < count; ++index) {
+          batch.inputs.push_back(std::move(queue.inputs.front().pending.input));
+          callbacks.push_back(std::move(queue.inputs.front().pending.done));
+          queue.inputs.pop_front();
+        }
+        if (queue.inputs.empty()) groups_.erase(chosen);
+        ++in_flight_;
+        lock.unlock();
+        send(std::move(batch), std::move(callbacks));
+        lock.lock();
+        continue;
+      }
+      // Ready but every call slot is taken: a completion wakes us. Otherwise sleep until the first
+      // group's deadline, or until an input arrives.
+      if (chosen != groups_.end() || next_deadline == clock_type::time_point::max()) {
+        wake_.wait(lock);
+      } else {
+        wake_.wait_until(lock, next_deadline);
+      }
+    }
+  }
+
+  void send(coalesced_batch batch, std::vector<input_callback> callbacks) {
+    const std::size_t count = callbacks.size();
+    auto self = shared_from_this();  // a completion may come after the coalescer is gone
+    auto completed = std::make_shared<std::atomic<bool>>(false);
+    sender_(std::move(batch), [self, completed, count, callbacks = std::move(callbacks)](
+                                  result<embedding_vectors> outcome) mutable {
+      if (completed->exchange(true)) return;  // a second completion is a sender bug: ignore it
+      {
+        const std::lock_guard lock(self->mutex_);
+        --self->in_flight_;
+        self->wake_.notify_one();
+      }
+      if (outcome.ok() && outcome->size() != count) {
+        outcome = make_error(error_code::upstream_rejected, "the embedding call answered " +
+                                                                std::to_string(outcome->size()) + " vectors for " +
+                                                                std::to_string(count) + " inputs");
+      }
+      if (!outcome.ok()) {
+        for (auto& callback : callbacks) callback(outcome.failure());
+        return;
+      }
+      for (std::size_t index = 0; index < count; ++index) callbacks[index](std::move((*outcome)[index]));
+    });
+  }
+
+  coalescer_options options_;
+  batch_sender sender_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::map<coalescing_group, group_queue> groups_;  // only non-empty queues
+  std::size_t in_flight_ = 0;
+  bool stopping_ = false;
+  std::thread dispatcher_;
+};
+
+request_coalescer::request_coalescer(coalescer_options options, batch_sender sender)
+    : implementation_(std::make_shared<implementation>(options, std::move(sender))) {
+  implementation_->start();
+}
+
+request_coalescer::~request_coalescer() { implementation_->stop(); }
+
+void request_coalescer::submit(coalescing_group group, std::vector<pending_input> inputs) {
+  implementation_->submit(group, std::move(inputs));
+}
+
+void request_coalescer::stop() { implementation_->stop(); }
+
+}  // namespace mosaic::server

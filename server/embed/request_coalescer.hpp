@@ -1,0 +1,78 @@
+#pragma once
+// Joins embedding inputs from many concurrent callers into few upstream calls. Inputs wait in a queue
+// per group (inputs of one group can share a call); a dispatcher thread sends a group's inputs as one
+// batch of at most max_batch_size when the group has a full batch, when no input joined it for
+// `batch_idle`, or when its oldest input has waited `batch_max_wait`; at most max_calls_in_flight
+// batches are out at once, and the group whose oldest input waited longest goes first. The sender is
+// anything that turns a batch into one vector per input: the gemini provider's HTTP call, or a fake
+// in tests, so the timing and bookkeeping are tested without a network.
+//
+// Groups are (task, dimensions): a batchEmbedContents call could mix them (every request in it carries
+// its own taskType and outputDimensionality), but with one task and size per call the body, the task
+// prefix and the check of the answer's sizes stay uniform, and real traffic is nearly all one group
+// (queries of one size), so separate groups cost almost no extra calls.
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "core/result.hpp"
+#include "embed/embedding_request.hpp"
+
+namespace mosaic::server {
+
+struct coalescer_options {
+  std::size_t max_batch_size = 100;
+  std::chrono::milliseconds batch_idle{5};
+  std::chrono::milliseconds batch_max_wait{50};
+  std::size_t max_calls_in_flight = 4;
+};
+
+struct coalescing_group {
+  embedding_task task = embedding_task::retrieval_query;
+  std::size_t dimensions = 0;
+
+  friend auto operator<=>(const coalescing_group&, const coalescing_group&) = default;
+};
+
+struct coalesced_batch {
+  coalescing_group group;
+  std::vector<embedding_input> inputs;  // at most max_batch_size, in arrival order
+};
+
+// One vector per input of the batch, in order, or the error that failed the whole batch.
+using batch_completion = std::function<void(result<embedding_vectors>)>;
+// Sends one batch; must call `completion` exactly once, on any thread, possibly before returning.
+using batch_sender = std::function<void(coalesced_batch batch, batch_completion completion)>;
+// What one input's caller hears: its own vector, or the error of the batch it travelled in.
+using input_callback = std::function<void(result<std::vector<float>>)>;
+
+struct pending_input {
+  embedding_input input;
+  input_callback done;
+};
+
+class request_coalescer {
+ public:
+  request_coalescer(coalescer_options options, batch_sender sender);
+  // Stops the dispatcher; inputs still queued are failed with upstream_unavailable. Batches already
+  // sent complete normally whenever their sender answers.
+  ~request_coalescer();
+  request_coalescer(const request_coalescer&) = delete;
+  request_coalescer& operator=(const request_coalescer&) = delete;
+
+  // Queues inputs of one group, together (a caller's batch is never split by other callers' inputs
+  // arriving in between). Each callback fires exactly once, on the sender's completion thread (or
+  // this one, when the coalescer is stopping).
+  void submit(coalescing_group group, std::vector<pending_input> inputs);
+
+  // Stops taking and sending; fails what is queued (also done by the destructor).
+  void stop();
+
+ private:
+  class implementation;
+  std::shared_ptr<implementation> implementation_;
+};
+
+}  // namespace mosaic::server
