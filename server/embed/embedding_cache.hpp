@@ -9,6 +9,32 @@
 // truncated to the last good record, or rebuilt when its header is bad), so a corrupt file is
 // detected and rebuilt, never served. The file is bounded by bytes: past the bound it is compacted
 // (rewritten to a temporary file holding the most recently used entries, then renamed over).
+//
+// The file format (little-endian throughout; the file is local to one machine):
+//   header, 32 bytes: magic "\x89MCACHE\n" | u32 version (1) | u32 record header size (48) |
+//                     u64 reserved (0) | u64 XXH64 of the 24 bytes before it
+//   record:           u64 XXH64 of the rest of the record | u32 record magic "MCR1" | u32 dimensions |
+//                     32-byte key | dimensions x f32
+// A record is written with one pwrite() at the end of the log; a failed or short write is cut off
+// again at once, so a good record never follows a torn one written by this process.
+//
+// Invariants and limits:
+// - Reading stops at the first bad record: a corrupt dimensions field makes every later boundary
+//   untrustworthy (the log has no resynchronization markers), so that record and everything after it
+//   are dropped and the file is truncated there. Dropping good records after a bad one is the price of
+//   never guessing at a boundary; a cache can always be refilled.
+// - Dimensions are capped at 65,536 and every record is checked against the file size before anything
+//   is allocated, so a hostile file cannot make open() allocate unboundedly.
+// - A lookup that misses memory reads the record from the file and verifies its checksum, key and
+//   dimensions again: a record damaged after open is dropped from the index, never served.
+// - The memory level counts key + vector + its bookkeeping (map and list nodes, allocator headers)
+//   against memory_bytes. The index of file records (about 150 bytes per record) is kept for every
+//   record on file and is not counted against memory_bytes.
+// - One process per file: open() takes flock(LOCK_EX | LOCK_NB) and fails with io_error "cache file in
+//   use by another process" when another open file (in this or another process) holds it. Sharing a
+//   cache file between processes is not supported.
+// - The mutex is held while writing a record (a page-cache write) and during compaction (which is
+//   rare: once per half a bound of appends, and includes its fsyncs); sync() fsyncs outside it.
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -44,7 +70,14 @@ struct embedding_cache_statistics {
   std::uint64_t memory_bytes = 0;
   std::uint64_t file_entries = 0;
   std::uint64_t file_bytes = 0;
-  std::uint64_t dropped_records = 0;  // bad or cut records found (and dropped) when the file was opened
+  // Found (and dropped) when the file was opened: the bad or cut record where reading stopped plus the
+  // records that followed it as far as their lengths could be followed (a best-effort count), and the
+  // bytes cut off the file. A foreign or corrupt header drops the whole file.
+  std::uint64_t dropped_records = 0;
+  std::uint64_t dropped_bytes = 0;
+  // Records that failed verification when read back after open (damaged on disk): dropped, not served.
+  std::uint64_t records_failed_verification = 0;
+  std::uint64_t compactions = 0;
 };
 
 class embedding_cache {
