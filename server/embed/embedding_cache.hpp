@@ -4,7 +4,8 @@
 // an optional file on disk so a restart (or a re-run of the indexer) does not pay twice.
 //
 // The file is an append-only log of records, each with its own checksum; a record is written whole
-// and then flushed, so a crash (even kill -9) loses at most the records being written. On open the
+// with one write, so a crash of the process (even kill -9) loses at most the record being written, and
+// sync() (fsync) makes what was written survive a crash of the machine too. On open the
 // log is read up to the first bad or cut record; everything after it is dropped (the file is
 // truncated to the last good record, or rebuilt when its header is bad), so a corrupt file is
 // detected and rebuilt, never served. The file is bounded by bytes: past the bound it is compacted
