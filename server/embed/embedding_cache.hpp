@@ -29,7 +29,7 @@
 // - A lookup that misses memory reads the record from the file and verifies its checksum, key and
 //   dimensions again: a record damaged after open is dropped from the index, never served.
 // - The memory level counts key + vector + its bookkeeping (map and list nodes, allocator headers)
-//   against memory_bytes. The index of file records (about 150 bytes per record) is kept for every
+//   against memory_bytes. The index of file records (roughly 200 bytes per record) is kept for every
 //   record on file and is not counted against memory_bytes.
 // - One process per file: open() takes flock(LOCK_EX | LOCK_NB) and fails with io_error "cache file in
 //   use by another process" when another open file (in this or another process) holds it. Sharing a
