@@ -4,7 +4,8 @@
 // an optional file on disk so a restart (or a re-run of the indexer) does not pay twice.
 //
 // The file is an append-only log of records, each with its own checksum; a record is written whole
-// and then flushed, so a crash (even kill -9) loses at most the records being written. On open the
+// with one write, so a crash of the process (even kill -9) loses at most the record being written, and
+// sync() (fsync) makes what was written survive a crash of the machine too. On open the
 // log is read up to the first bad or cut record; everything after it is dropped (the file is
 // truncated to the last good record, or rebuilt when its header is bad), so a corrupt file is
 // detected and rebuilt, never served. The file is bounded by bytes: past the bound it is compacted
@@ -28,7 +29,7 @@
 // - A lookup that misses memory reads the record from the file and verifies its checksum, key and
 //   dimensions again: a record damaged after open is dropped from the index, never served.
 // - The memory level counts key + vector + its bookkeeping (map and list nodes, allocator headers)
-//   against memory_bytes. The index of file records (about 150 bytes per record) is kept for every
+//   against memory_bytes. The index of file records (roughly 200 bytes per record) is kept for every
 //   record on file and is not counted against memory_bytes.
 // - One process per file: open() takes flock(LOCK_EX | LOCK_NB) and fails with io_error "cache file in
 //   use by another process" when another open file (in this or another process) holds it. Sharing a

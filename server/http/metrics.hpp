@@ -3,6 +3,12 @@
 // (version 0.0.4) for GET /metrics. Thread-safe and cheap on the hot path: a counter is an atomic
 // add once its series exists. Label values are escaped; nothing secret is ever a label value (routes
 // are the fixed route names, never raw request targets).
+//
+// Series are keyed by their labels sorted by name ({a,b} and {b,a} are one series). Using a name that
+// was not declared, or declared with another type, does nothing: metrics never fail a request, and the
+// tests of the caller see the missing series. The first declaration of a name stands. Histogram bounds
+// are sorted and de-duplicated, +Inf is always added, NaN observations are ignored. A render reads
+// each histogram's buckets once and derives _count from them, so +Inf always equals _count.
 #include <chrono>
 #include <cstdint>
 #include <memory>

@@ -3,6 +3,8 @@
 // `burst` requests and then `per_second` more every second. The table of buckets is bounded: when
 // it is full, buckets that have refilled completely (they carry no state worth keeping) are dropped,
 // and if none has, the least recently seen client is. The clock is passed in, so tests need no sleep.
+// A burst below 1 counts as 1 (a bucket must hold one request); a `now` older than the client's last
+// request refills nothing; retry_after is rounded up to whole milliseconds (at least 1).
 #include <chrono>
 #include <cstddef>
 #include <memory>
