@@ -4,7 +4,7 @@
 // their inputs wait in one queue and leave in batchEmbedContents calls of at most 100 requests,
 // when a batch is full, when no new input arrived for `batch_idle`, or when the oldest input has
 // waited `batch_max_wait`; at most `max_calls_in_flight` calls run at once. Each call is retried per
-// retry_policy (429/500/503/504 and transport failures, honouring Retry-After); 400/403/404 come
+// retry_policy (429/500/502/503/504 and transport failures, honouring Retry-After); 400/403/404 come
 // back as upstream_rejected with Google's message (never the key); exhausted retries come back as
 // upstream_unavailable with retry_after_seconds set.
 #include <chrono>

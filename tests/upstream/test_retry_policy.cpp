@@ -38,7 +38,7 @@ TEST_CASE("retry: the step doubles from the initial delay and stops at the cap",
   CHECK(retry_delay(policy, 1000, std::nullopt, top) == milliseconds{59999});  // no overflow, no wrap
 }
 
-TEST_CASE("retry: full jitter stays within [0, step) for any draw, odd draws included", "[retry]") {
+TEST_CASE("retry: full jitter stays between 0 and the step for any draw, odd draws included", "[retry]") {
   retry_policy policy;
   policy.initial_delay = milliseconds{100};
   policy.multiplier = 3.0;
