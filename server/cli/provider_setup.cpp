@@ -58,6 +58,7 @@ std::string cache_file_name(std::string_view model) {
 std::set<std::string_view> provider_valued_options() {
   return {"--provider", "--api-key-file", "--gemini-base-url", "--gemini-model", "--gemini-dimensions", "--task-prefix",
           "--max-upstream-calls", "--upstream-attempts", "--upstream-initial-delay-ms", "--upstream-timeout-ms",
+          "--upstream-retry-budget-ms",
           "--ca-file", "--model-dir", "--cache-dir", "--cache-memory-mb"};
 }
 
@@ -73,7 +74,8 @@ embedding_provider& provider_setup::provider() const {
   return uncached();
 }
 
-result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options, unsigned local_threads) {
+result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options, unsigned local_threads,
+                                                        std::chrono::milliseconds retry_budget_default) {
   auto key = read_api_key(options);
   if (!key) return std::move(key).failure();
   std::string name = options.value("--provider").value_or(key->empty() ? "local" : "gemini");
@@ -99,7 +101,9 @@ result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options,
                                               static_cast<std::size_t>(gemini.retries.initial_delay.count()), 1, 600'000);
     const auto call_timeout = options.number("--upstream-timeout-ms",
                                              static_cast<std::size_t>(gemini.http.call_timeout.count()), 100, 3'600'000);
-    if (!dimensions || !calls || !attempts || !initial_delay || !call_timeout) {
+    const auto retry_budget = options.number("--upstream-retry-budget-ms",
+                                             static_cast<std::size_t>(retry_budget_default.count()), 0, 86'400'000);
+    if (!dimensions || !calls || !attempts || !initial_delay || !call_timeout || !retry_budget) {
       return make_error(error_code::invalid_argument, *options.error());
     }
     gemini.full_dimensions = *dimensions;
@@ -107,6 +111,7 @@ result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options,
     gemini.retries.max_attempts = static_cast<unsigned>(*attempts);
     gemini.retries.initial_delay = std::chrono::milliseconds(*initial_delay);
     gemini.http.call_timeout = std::chrono::milliseconds(*call_timeout);
+    gemini.retries.total_budget = std::chrono::milliseconds(*retry_budget);
     // A read never outlasts the call it belongs to.
     gemini.http.read_timeout = std::min(gemini.http.read_timeout, gemini.http.call_timeout);
     if (auto ca_file = options.value("--ca-file")) gemini.http.ca_file = *ca_file;

@@ -15,6 +15,7 @@
 //   --cache-dir DIR           the embedding cache's folder (default ~/.cache/mosaic/embeddings); --no-cache
 //   --cache-memory-mb N       the in-memory level's bound, default 256
 // The key is read once and kept only in the gemini provider's options: it is never printed.
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <set>
@@ -47,6 +48,9 @@ inline constexpr const char* provider_options_help = R"(provider options:
   --upstream-attempts N     tries per Gemini call (429/500/503/504 and network errors), default 5
   --upstream-initial-delay-ms MS   first wait before a retry (doubling, with jitter), default 1000
   --upstream-timeout-ms MS  a whole Gemini call, connecting included, default 120000
+  --upstream-retry-budget-ms MS   how long a call may keep retrying; a Retry-After beyond it is
+                            answered at once (serve: 503 with that Retry-After); serve 20000,
+                            index 600000
   --ca-file FILE            trust these CA certificates instead of the system's
   --model-dir DIR           the local model's files (default: the install-model.sh cache)
   --cache-dir DIR           embedding cache folder, default ~/.cache/mosaic/embeddings
@@ -70,6 +74,9 @@ struct provider_setup {
 };
 
 // Builds the provider the options ask for. Errors name the option or file at fault (never the key).
-result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options, unsigned local_threads);
+// `retry_budget_default`: how long one Gemini call may spend retrying unless --upstream-retry-budget-ms
+// says otherwise; short for the server (a person waits), long for the indexer (a batch job).
+result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options, unsigned local_threads,
+                                                        std::chrono::milliseconds retry_budget_default);
 
 }  // namespace mosaic::server

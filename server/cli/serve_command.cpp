@@ -72,7 +72,8 @@ int run_serve_command(std::span<const std::string_view> arguments) {
   limits.per_second = static_cast<double>(*rate);
   limits.burst = static_cast<double>(*burst);
   rate_limiter limiter(limits);
-  auto setup = set_up_provider(options, static_cast<unsigned>(*workers));
+  // A person is waiting for a query: past 20 s of retrying, an honest 503 with Retry-After is better.
+  auto setup = set_up_provider(options, static_cast<unsigned>(*workers), std::chrono::seconds(20));
   if (!setup) {
     std::fprintf(stderr, "mosaic serve: %s\n", setup.failure().message.c_str());
     return setup.failure().code == error_code::invalid_argument ? 2 : 1;

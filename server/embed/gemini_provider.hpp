@@ -2,8 +2,8 @@
 // The gemini provider: embeds through Google's embedding API (or anything speaking it, such as the
 // test double) with the API key held here and nowhere else. Concurrent embed() calls are coalesced:
 // their inputs wait in one queue and leave in batchEmbedContents calls of at most 100 requests,
-// when a batch is full, when no new input arrived for `batch_idle`, or when the oldest input has
-// waited `batch_max_wait`; at most `max_calls_in_flight` calls run at once. Each call is retried per
+// when a batch is full, when no new input arrived for `batch_idle` while no call is out, or when the
+// oldest input has waited `batch_max_wait`; at most `max_calls_in_flight` calls run at once. Each call is retried per
 // retry_policy (429/500/502/503/504 and transport failures, honouring Retry-After); 400/403/404 come
 // back as upstream_rejected with Google's message (never the key); exhausted retries come back as
 // upstream_unavailable with retry_after_seconds set.
@@ -28,8 +28,8 @@ struct gemini_provider_options {
   std::string api_key;                      // sent as x-goog-api-key; never logged, echoed or in errors
   std::size_t full_dimensions = 3072;
   std::size_t max_calls_in_flight = 4;
-  std::chrono::milliseconds batch_idle{5};
-  std::chrono::milliseconds batch_max_wait{50};
+  std::chrono::milliseconds batch_idle{10};
+  std::chrono::milliseconds batch_max_wait{100};
   retry_policy retries;
   https_client_options http;
   // gemini-embedding-2 takes task instructions in the text, not in taskType: each task's prefix is

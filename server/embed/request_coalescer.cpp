@@ -87,11 +87,16 @@ class request_coalescer::implementation : public std::enable_shared_from_this<im
         const auto oldest = queue.inputs.front().arrival;
         const auto idle_deadline = queue.last_arrival + options_.batch_idle;
         const auto wait_deadline = oldest + options_.batch_max_wait;
-        const bool ready = queue.inputs.size() >= options_.max_batch_size || now >= idle_deadline || now >= wait_deadline;
+        // A partial batch leaves after an idle gap only while no call is out: with calls in flight
+        // it keeps growing (up to batch_max_wait), so a burst of requests fills batches instead of
+        // spending the call slots on its first few arrivals.
+        const bool idle_counts = in_flight_ == 0;
+        const bool ready = queue.inputs.size() >= options_.max_batch_size || now >= wait_deadline ||
+                           (idle_counts && now >= idle_deadline);
         if (ready) {
           if (chosen == groups_.end() || oldest < chosen->second.inputs.front().arrival) chosen = entry;
         } else {
-          next_deadline = std::min({next_deadline, idle_deadline, wait_deadline});
+          next_deadline = std::min({next_deadline, idle_counts ? idle_deadline : wait_deadline, wait_deadline});
         }
       }
       if (chosen != groups_.end() && in_flight_ < options_.max_calls_in_flight) {

@@ -2,7 +2,8 @@
 // Joins embedding inputs from many concurrent callers into few upstream calls. Inputs wait in a queue
 // per group (inputs of one group can share a call); a dispatcher thread sends a group's inputs as one
 // batch of at most max_batch_size when the group has a full batch, when no input joined it for
-// `batch_idle`, or when its oldest input has waited `batch_max_wait`; at most max_calls_in_flight
+// `batch_idle` and no call is out (with calls in flight a partial batch keeps filling), or when its
+// oldest input has waited `batch_max_wait`; at most max_calls_in_flight
 // batches are out at once, and the group whose oldest input waited longest goes first. The sender is
 // anything that turns a batch into one vector per input: the gemini provider's HTTP call, or a fake
 // in tests, so the timing and bookkeeping are tested without a network.
@@ -24,8 +25,8 @@ namespace mosaic::server {
 
 struct coalescer_options {
   std::size_t max_batch_size = 100;
-  std::chrono::milliseconds batch_idle{5};
-  std::chrono::milliseconds batch_max_wait{50};
+  std::chrono::milliseconds batch_idle{10};
+  std::chrono::milliseconds batch_max_wait{100};
   std::size_t max_calls_in_flight = 4;
 };
 

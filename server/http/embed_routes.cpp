@@ -184,8 +184,12 @@ void handle_api_embed(const server_context& context, shared_request request, con
 
 namespace {
 
-// Google's status name for our answers in its shape.
-unsigned gemini_status_for(const error& failure) { return static_cast<unsigned>(status_for(failure.code)); }
+// Google answers every client mistake (unsupported MIME type, oversized media included) with 400
+// INVALID_ARGUMENT; its SDKs expect that, so the pass-through folds our 413 and 415 into 400.
+unsigned gemini_status_for(const error& failure) {
+  const auto status = static_cast<unsigned>(status_for(failure.code));
+  return status == 413 || status == 415 ? 400 : status;
+}
 
 string_response gemini_error(const string_request& request, const error& failure) {
   const unsigned status = gemini_status_for(failure);
