@@ -179,7 +179,8 @@ void handle_request(const server_context& context, string_request request, std::
     }
     done(std::move(response));
   };
-  if (shared->method() == http::verb::options) return finish(preflight(*shared, allowed));
+  // Only a request with an Origin is a CORS preflight; any other OPTIONS is routed (and gets 405 + Allow).
+  if (shared->method() == http::verb::options && !origin_header.empty()) return finish(preflight(*shared, allowed));
   route_request(context, std::move(shared), client_address, std::move(finish));
 }
 

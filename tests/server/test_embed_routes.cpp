@@ -117,7 +117,7 @@ struct fixture {
 
 }  // namespace
 
-TEST_CASE("a large image is resized to JPEG before the provider sees it, a small one is sent as it is", "[server][embed][media]") {
+TEST_CASE("a large image is resized to JPEG before the provider sees it and a small one is sent as it is", "[server][embed][media]") {
   fixture test;
   const auto large = mosaic::testing::encode_png(2000, 500, 3, mosaic::testing::gradient_pixels(2000, 500, 3));
   const auto small = mosaic::testing::encode_png(64, 32, 3, mosaic::testing::gradient_pixels(64, 32, 3));
@@ -305,7 +305,7 @@ TEST_CASE("the /v1beta pass-through answers in Google's shapes and regroups mixe
   }
 }
 
-TEST_CASE("the rate limit answers 429 with Retry-After per client, CORS follows the allow-list", "[server][embed][guards]") {
+TEST_CASE("the rate limit answers 429 with Retry-After per client and CORS follows the allow-list", "[server][embed][guards]") {
   fixture test;
   mosaic::server::rate_limiter limiter(mosaic::server::rate_limit_options{1.0, 2.0, 100});
   test.context.embed_rate_limiter = &limiter;

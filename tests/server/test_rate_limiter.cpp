@@ -67,7 +67,7 @@ TEST_CASE("rate limiter: clients are isolated from each other", "[rate_limiter]"
   CHECK(limiter.tracked_clients() == 2);
 }
 
-TEST_CASE("rate limiter: the table is bounded: refilled buckets go first, else the least recently seen",
+TEST_CASE("rate limiter: the table is bounded: refilled buckets go first and else the least recently seen",
           "[rate_limiter]") {
   SECTION("refilled buckets are dropped") {
     rate_limiter limiter(limit(1.0, 2.0, 3));

@@ -608,7 +608,7 @@ TEST_CASE("a symlink in the web folder that leads outside it is answered as miss
 // =============================================================================================
 // Methods and routes
 
-TEST_CASE("methods a route does not take answer 405 with Allow, unknown API routes 404", "[server][handler][methods]") {
+TEST_CASE("methods a route does not take answer 405 with Allow and unknown API routes 404", "[server][handler][methods]") {
   const served_tree tree;
   struct method_case {
     http::verb method;
