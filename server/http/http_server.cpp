@@ -47,6 +47,15 @@ class session_registry {
   std::vector<std::weak_ptr<session>> members_;
 };
 
+// What an answer still to come holds: the session and the work guard, taken by the first answer.
+struct pending_answer {
+  pending_answer(std::shared_ptr<session> session_owner, asio::any_io_executor executor)
+      : owner(std::move(session_owner)), guard(asio::make_work_guard(executor)) {}
+  std::mutex mutex;
+  std::shared_ptr<session> owner;
+  std::optional<asio::executor_work_guard<asio::any_io_executor>> guard;
+};
+
 // One connection: read a request head, set the body limit for its route, read the body, answer,
 // repeat while keep-alive holds and the server is not stopping.
 class session : public std::enable_shared_from_this<session> {
@@ -103,13 +112,23 @@ class session : public std::enable_shared_from_this<session> {
     if (failure == http::error::body_limit) return refuse_too_large();  // chunked bodies grow past it
     if (failure) return close();
     // The answer may come later, from a worker or an upstream call's thread: it is written on this
-    // session's strand. Until then the session holds itself (busy_ keeps a stop from closing it).
-    // The work guard keeps io_context::run() from returning (and the io_context from being destroyed)
+    // session's strand. Until then the session is held (busy_ keeps a stop from closing it), and the
+    // work guard keeps io_context::run() from returning (and the io_context from being destroyed)
     // while an answer is still to come: a stop waits for requests in flight, as promised.
-    auto pending = std::make_shared<asio::executor_work_guard<asio::any_io_executor>>(stream_.get_executor());
-    handle_request(context_, parser_->release(), client_address_, [self = shared_from_this(), pending](string_response response) {
-      asio::post(self->stream_.get_executor(), [self, pending, response = std::move(response)]() mutable {
-        pending->reset();
+    // Both are held by one shared slot and moved out on the answer: the callback has copies (in
+    // provider queues, worker jobs) that may outlive the io_context, and none of them may be the
+    // last owner of a socket.
+    auto slot = std::make_shared<pending_answer>(shared_from_this(), stream_.get_executor());
+    handle_request(context_, parser_->release(), client_address_, [slot](string_response response) {
+      std::shared_ptr<session> self;
+      {
+        std::lock_guard lock(slot->mutex);
+        self = std::move(slot->owner);
+      }
+      if (!self) return;  // answered twice: a bug in a route, but never a crash
+      const auto executor = self->stream_.get_executor();
+      asio::post(executor, [self = std::move(self), slot, response = std::move(response)]() mutable {
+        slot->guard.reset();  // on the io thread, while the io_context surely exists
         response.set(http::field::server, "mosaic");
         if (self->stopping_.load()) response.keep_alive(false);
         self->write(std::move(response));
