@@ -48,21 +48,23 @@ class session_registry {
 };
 
 // What an answer still to come holds: the session and the work guard, taken by the first answer.
+// The guard is on the io_context's plain executor, not the session's strand: a strand executor
+// copy destroyed on another thread after the io_context would touch its freed strand service.
 struct pending_answer {
-  pending_answer(std::shared_ptr<session> session_owner, asio::any_io_executor executor)
-      : owner(std::move(session_owner)), guard(asio::make_work_guard(executor)) {}
+  pending_answer(std::shared_ptr<session> session_owner, asio::io_context& io)
+      : owner(std::move(session_owner)), guard(asio::make_work_guard(io.get_executor())) {}
   std::mutex mutex;
   std::shared_ptr<session> owner;
-  std::optional<asio::executor_work_guard<asio::any_io_executor>> guard;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
 };
 
 // One connection: read a request head, set the body limit for its route, read the body, answer,
 // repeat while keep-alive holds and the server is not stopping.
 class session : public std::enable_shared_from_this<session> {
  public:
-  session(tcp::socket&& socket, const server_context& context, const server_options& options,
+  session(tcp::socket&& socket, asio::io_context& io, const server_context& context, const server_options& options,
           const std::atomic<bool>& stopping)
-      : stream_(std::move(socket)), context_(context), options_(options), stopping_(stopping) {
+      : stream_(std::move(socket)), io_(io), context_(context), options_(options), stopping_(stopping) {
     beast::error_code ignored;
     const auto remote = stream_.socket().remote_endpoint(ignored);
     client_address_ = ignored ? std::string("unknown") : remote.address().to_string();
@@ -118,7 +120,7 @@ class session : public std::enable_shared_from_this<session> {
     // Both are held by one shared slot and moved out on the answer: the callback has copies (in
     // provider queues, worker jobs) that may outlive the io_context, and none of them may be the
     // last owner of a socket.
-    auto slot = std::make_shared<pending_answer>(shared_from_this(), stream_.get_executor());
+    auto slot = std::make_shared<pending_answer>(shared_from_this(), io_);
     handle_request(context_, parser_->release(), client_address_, [slot](string_response response) {
       std::shared_ptr<session> self;
       {
@@ -126,13 +128,16 @@ class session : public std::enable_shared_from_this<session> {
         self = std::move(slot->owner);
       }
       if (!self) return;  // answered twice: a bug in a route, but never a crash
-      const auto executor = self->stream_.get_executor();
-      asio::post(executor, [self = std::move(self), slot, response = std::move(response)]() mutable {
-        slot->guard.reset();  // on the io thread, while the io_context surely exists
+      asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         response.set(http::field::server, "mosaic");
         if (self->stopping_.load()) response.keep_alive(false);
         self->write(std::move(response));
       });
+      // Last, once this thread holds no session and no strand executor: from here on the
+      // io_context may finish and be destroyed.
+      self.reset();
+      std::lock_guard lock(slot->mutex);
+      slot->guard.reset();
     });
   }
 
@@ -151,6 +156,7 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   beast::tcp_stream stream_;
+  asio::io_context& io_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   const server_context& context_;
@@ -188,7 +194,7 @@ class listener : public std::enable_shared_from_this<listener> {
   void on_accept(beast::error_code failure, tcp::socket socket) {
     if (!acceptor_.is_open()) return;  // stopped
     if (!failure) {
-      auto member = std::make_shared<session>(std::move(socket), context_, options_, stopping_);
+      auto member = std::make_shared<session>(std::move(socket), io_, context_, options_, stopping_);
       sessions_.add(member);
       member->start();
     }

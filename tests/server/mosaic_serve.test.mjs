@@ -144,7 +144,7 @@ test('SIGTERM lets the request in flight finish, closes idle connections and exi
       assert.equal((await answer.json()).embeddings.length, 40);
       const started = Date.now();
       const { code } = await server.exited;
-      assert.equal(code, 0);
+      assert.equal(code, 0, `exit ${code}: ${server.log().slice(-4000)}`);
       assert.ok(Date.now() - started < 5000, 'the idle connection did not hold the stop');
       idle.destroy();
     });
