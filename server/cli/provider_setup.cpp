@@ -58,7 +58,7 @@ std::string cache_file_name(std::string_view model) {
 std::set<std::string_view> provider_valued_options() {
   return {"--provider", "--api-key-file", "--gemini-base-url", "--gemini-model", "--gemini-dimensions", "--task-prefix",
           "--max-upstream-calls", "--upstream-attempts", "--upstream-initial-delay-ms", "--upstream-timeout-ms",
-          "--upstream-retry-budget-ms",
+          "--upstream-retry-budget-ms", "--batch-idle-ms", "--batch-max-wait-ms",
           "--ca-file", "--model-dir", "--cache-dir", "--cache-memory-mb"};
 }
 
@@ -103,7 +103,10 @@ result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options,
                                              static_cast<std::size_t>(gemini.http.call_timeout.count()), 100, 3'600'000);
     const auto retry_budget = options.number("--upstream-retry-budget-ms",
                                              static_cast<std::size_t>(retry_budget_default.count()), 0, 86'400'000);
-    if (!dimensions || !calls || !attempts || !initial_delay || !call_timeout || !retry_budget) {
+    const auto batch_idle = options.number("--batch-idle-ms", static_cast<std::size_t>(gemini.batch_idle.count()), 0, 10'000);
+    const auto batch_max_wait =
+        options.number("--batch-max-wait-ms", static_cast<std::size_t>(gemini.batch_max_wait.count()), 0, 60'000);
+    if (!dimensions || !calls || !attempts || !initial_delay || !call_timeout || !retry_budget || !batch_idle || !batch_max_wait) {
       return make_error(error_code::invalid_argument, *options.error());
     }
     gemini.full_dimensions = *dimensions;
@@ -112,6 +115,8 @@ result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options,
     gemini.retries.initial_delay = std::chrono::milliseconds(*initial_delay);
     gemini.http.call_timeout = std::chrono::milliseconds(*call_timeout);
     gemini.retries.total_budget = std::chrono::milliseconds(*retry_budget);
+    gemini.batch_idle = std::chrono::milliseconds(*batch_idle);
+    gemini.batch_max_wait = std::chrono::milliseconds(*batch_max_wait);
     // A read never outlasts the call it belongs to.
     gemini.http.read_timeout = std::min(gemini.http.read_timeout, gemini.http.call_timeout);
     if (auto ca_file = options.value("--ca-file")) gemini.http.ca_file = *ca_file;

@@ -10,6 +10,7 @@
 //   --task-prefix TASK=TEXT   gemini-embedding-2's instruction text for a task (repeatable; TEXT may be empty)
 //   --max-upstream-calls N    Gemini calls in flight at once, default 4
 //   --upstream-attempts N, --upstream-initial-delay-ms MS, --upstream-timeout-ms MS   the retry policy
+//   --batch-idle-ms MS, --batch-max-wait-ms MS   the coalescing window
 //   --ca-file FILE            trust these certificates instead of the system's (a TLS-intercepting proxy)
 //   --model-dir DIR           the local model's files
 //   --cache-dir DIR           the embedding cache's folder (default ~/.cache/mosaic/embeddings); --no-cache
@@ -51,6 +52,9 @@ inline constexpr const char* provider_options_help = R"(provider options:
   --upstream-retry-budget-ms MS   how long a call may keep retrying; a Retry-After beyond it is
                             answered at once (serve: 503 with that Retry-After); serve 20000,
                             index 600000
+  --batch-idle-ms MS        coalescing: with no call out, a partial batch leaves after MS ms without
+                            a new input (default 10; 0 sends at once, for lowest latency)
+  --batch-max-wait-ms MS    coalescing: the longest an input waits for its batch to fill (default 200)
   --ca-file FILE            trust these CA certificates instead of the system's
   --model-dir DIR           the local model's files (default: the install-model.sh cache)
   --cache-dir DIR           embedding cache folder, default ~/.cache/mosaic/embeddings

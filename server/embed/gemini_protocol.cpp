@@ -1,5 +1,7 @@
 #include "embed/gemini_protocol.hpp"
 
+#include "embed/float_json.hpp"
+
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -253,24 +255,10 @@ result<gemini_embed_request> parse_request_at(const json& body, std::string_view
   return request;
 }
 
-// The shortest decimal that reads back as the same float: "0.1", not "0.10000000149011612".
-void append_float(std::string& output, float value) {
-  std::array<char, 32> digits{};
-  const auto [end, failure] = std::to_chars(digits.data(), digits.data() + digits.size(), value);
-  if (failure != std::errc{} || !std::isfinite(value)) {
-    output += '0';  // JSON has no NaN; vectors reaching here were validated as finite
-    return;
-  }
-  output.append(digits.data(), end);
-}
-
 void append_values(std::string& output, const std::vector<float>& vector) {
-  output += "{\"values\":[";
-  for (std::size_t index = 0; index < vector.size(); ++index) {
-    if (index > 0) output += ',';
-    append_float(output, vector[index]);
-  }
-  output += "]}";
+  output += "{\"values\":";
+  append_json_float_array(output, vector);
+  output += '}';
 }
 
 std::string_view canonical_status(unsigned http_status) noexcept {

@@ -29,7 +29,7 @@ struct gemini_provider_options {
   std::size_t full_dimensions = 3072;
   std::size_t max_calls_in_flight = 4;
   std::chrono::milliseconds batch_idle{10};
-  std::chrono::milliseconds batch_max_wait{100};
+  std::chrono::milliseconds batch_max_wait{200};
   retry_policy retries;
   https_client_options http;
   // gemini-embedding-2 takes task instructions in the text, not in taskType: each task's prefix is

@@ -26,7 +26,7 @@ namespace mosaic::server {
 struct coalescer_options {
   std::size_t max_batch_size = 100;
   std::chrono::milliseconds batch_idle{10};
-  std::chrono::milliseconds batch_max_wait{100};
+  std::chrono::milliseconds batch_max_wait{200};
   std::size_t max_calls_in_flight = 4;
 };
 

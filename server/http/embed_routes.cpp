@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "embed/float_json.hpp"
 #include "embed/gemini_protocol.hpp"
 #include "http/api_routes.hpp"
 
@@ -174,8 +175,15 @@ void handle_api_embed(const server_context& context, shared_request request, con
     const std::size_t dimensions = batch->dimensions == 0 ? context.provider->dimensions() : batch->dimensions;
     context.provider->embed(std::move(*batch), [&context, request, dimensions, done](result<embedding_vectors> vectors) {
       if (!vectors) return done(error_response(*request, vectors.failure()));
-      done(json_response(*request, http::status::ok,
-                         json{{"model", context.provider->model_id()}, {"dimensions", dimensions}, {"embeddings", vectors.value()}}));
+      // Written by hand: formatting hundreds of floats is most of a cached answer's cost.
+      std::string answer = "{\"model\":" + json(context.provider->model_id()).dump() +
+                         ",\"dimensions\":" + std::to_string(dimensions) + ",\"embeddings\":[";
+      for (std::size_t index = 0; index < vectors->size(); ++index) {
+        if (index > 0) answer += ',';
+        append_json_float_array(answer, (*vectors)[index]);
+      }
+      answer += "]}";
+      done(json_text_response(*request, http::status::ok, std::move(answer)));
     });
   }, [request, done] {
     done(error_response(*request, make_error(error_code::upstream_unavailable, "the server is busy; try again shortly", 1)));

@@ -19,16 +19,20 @@ http::status status_for(error_code code) {
   }
 }
 
-string_response json_response(const string_request& request, http::status status, const json& body) {
+string_response json_text_response(const string_request& request, http::status status, std::string body) {
   string_response response{status, request.version()};
   response.set(http::field::content_type, "application/json");
   response.set(http::field::cache_control, "no-store");
   response.keep_alive(request.keep_alive());
-  // Invalid UTF-8 that reached a message (it cannot, by construction, but a body is no place to throw)
-  // is replaced rather than aborting the answer.
-  response.body() = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  response.body() = std::move(body);
   response.prepare_payload();
   return response;
+}
+
+string_response json_response(const string_request& request, http::status status, const json& body) {
+  // Invalid UTF-8 that reached a message (it cannot, by construction, but a body is no place to throw)
+  // is replaced rather than aborting the answer.
+  return json_text_response(request, status, body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 string_response error_response(const string_request& request, http::status status, std::string_view code,

@@ -18,6 +18,8 @@ using string_response = http::response<http::string_body>;
 http::status status_for(error_code code);
 
 string_response json_response(const string_request& request, http::status status, const nlohmann::json& body);
+// The same headers for a body already serialized.
+string_response json_text_response(const string_request& request, http::status status, std::string body);
 string_response error_response(const string_request& request, http::status status, std::string_view code,
                                const std::string& message);
 // Status from status_for; Retry-After from the error's retry_after_seconds when it has one.

@@ -1,9 +1,17 @@
 #include "http/static_files.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
-#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <tuple>
 
 #include "hash/xxhash64.hpp"
 #include "index/manifest.hpp"
@@ -120,6 +128,83 @@ std::string_view mime_type_for(const fs::path& path) {
   return "application/octet-stream";  // shards (.bin) and anything unknown
 }
 
+namespace {
+
+// An open file, closed on every path out.
+class open_file {
+ public:
+  explicit open_file(const fs::path& path) : descriptor_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
+  ~open_file() {
+    if (descriptor_ >= 0) ::close(descriptor_);
+  }
+  open_file(const open_file&) = delete;
+  open_file& operator=(const open_file&) = delete;
+  [[nodiscard]] int descriptor() const noexcept { return descriptor_; }
+
+ private:
+  int descriptor_;
+};
+
+// Reads `length` bytes at `offset` with pread, whatever the kernel hands back per call; false when
+// the file ends early or a read fails (it was truncated under us).
+bool read_exactly(int descriptor, std::uint64_t offset, std::size_t length, std::string& out) {
+  out.resize(length);
+  std::size_t done = 0;
+  while (done < length) {
+    const ssize_t got = ::pread(descriptor, out.data() + done, length - done, static_cast<off_t>(offset + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    done += static_cast<std::size_t>(got);
+  }
+  return true;
+}
+
+// Strong ETags are XXH64 of the content. Hashing a shard on every request costs as much as sending
+// it, so digests are remembered per (device, inode, size, modification time): any rewrite, including
+// an atomic rename over the file, changes that identity. Bounded; cleared when full.
+class etag_cache {
+ public:
+  struct identity {
+    std::uint64_t device, inode, size;
+    std::int64_t modified_seconds, modified_nanoseconds;
+    bool operator<(const identity& other) const {
+      return std::tie(device, inode, size, modified_seconds, modified_nanoseconds) <
+             std::tie(other.device, other.inode, other.size, other.modified_seconds, other.modified_nanoseconds);
+    }
+  };
+  std::optional<std::uint64_t> find(const identity& key) {
+    std::lock_guard lock(mutex_);
+    const auto found = digests_.find(key);
+    if (found == digests_.end()) return std::nullopt;
+    return found->second;
+  }
+  void store(const identity& key, std::uint64_t digest) {
+    std::lock_guard lock(mutex_);
+    if (digests_.size() >= 8192) digests_.clear();
+    digests_[key] = digest;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<identity, std::uint64_t> digests_;
+};
+
+etag_cache& shared_etag_cache() {
+  static etag_cache cache;
+  return cache;
+}
+
+static_response not_found() {
+  static_response response;
+  response.status = 404;
+  response.content_type = "text/plain; charset=utf-8";
+  response.body = "not found\n";
+  response.content_length = response.body.size();
+  return response;
+}
+
+}  // namespace
+
 static_response serve_static_file(const fs::path& root, const static_request& request) {
   static_response response;
   std::error_code failure;
@@ -128,21 +213,30 @@ static_response serve_static_file(const fs::path& root, const static_request& re
   // A symlink inside the folder must not lead outside it.
   const auto [root_end, file_position] =
       std::mismatch(canonical_root.begin(), canonical_root.end(), file.begin(), file.end());
-  if (failure || root_end != canonical_root.end() || !fs::is_regular_file(file, failure)) {
-    response.status = 404;
-    response.content_type = "text/plain; charset=utf-8";
-    response.body = "not found\n";
-    response.content_length = response.body.size();
-    return response;
-  }
-  std::ifstream stream(file, std::ios::binary);
-  std::string content((std::istreambuf_iterator<char>(stream)), std::istreambuf_iterator<char>());
-  response.full_size = content.size();
+  if (failure || root_end != canonical_root.end()) return not_found();
+  const open_file opened(file);
+  struct stat status {};
+  if (opened.descriptor() < 0 || ::fstat(opened.descriptor(), &status) != 0 || !S_ISREG(status.st_mode)) return not_found();
+  const auto size = static_cast<std::uint64_t>(status.st_size);
+  response.full_size = size;
   response.content_type = std::string(mime_type_for(file));
   response.cache_control = request.policy == cache_policy::immutable ? "public, max-age=31536000, immutable" : "no-cache";
+
+  // The whole content is read at most once: for the digest when it is not known yet, and then kept
+  // for the answer.
+  std::optional<std::string> content;
+  const etag_cache::identity identity{static_cast<std::uint64_t>(status.st_dev), static_cast<std::uint64_t>(status.st_ino), size,
+                                      static_cast<std::int64_t>(status.st_mtim.tv_sec),
+                                      static_cast<std::int64_t>(status.st_mtim.tv_nsec)};
+  std::optional<std::uint64_t> digest = shared_etag_cache().find(identity);
+  if (!digest) {
+    content.emplace();
+    if (!read_exactly(opened.descriptor(), 0, static_cast<std::size_t>(size), *content)) return not_found();
+    digest = hash::xxhash64({reinterpret_cast<const std::uint8_t*>(content->data()), content->size()});
+    shared_etag_cache().store(identity, *digest);
+  }
   char etag[19];
-  const auto digest = hash::xxhash64({reinterpret_cast<const std::uint8_t*>(content.data()), content.size()});
-  std::snprintf(etag, sizeof etag, "%016llx", static_cast<unsigned long long>(digest));
+  std::snprintf(etag, sizeof etag, "%016llx", static_cast<unsigned long long>(*digest));
   response.etag = "\"" + std::string(etag) + "\"";
 
   if (!request.if_none_match.empty() &&
@@ -150,27 +244,31 @@ static_response serve_static_file(const fs::path& root, const static_request& re
     response.status = 304;
     return response;
   }
+  std::uint64_t first = 0;
+  std::uint64_t length = size;
   if (!request.range.empty()) {
     byte_range range;
     bool ignored = false;
-    if (!parse_range(request.range, content.size(), range, ignored)) {
+    if (!parse_range(request.range, size, range, ignored)) {
       response.status = 416;
-      response.content_range = "bytes */" + std::to_string(content.size());
+      response.content_range = "bytes */" + std::to_string(size);
       return response;
     }
     if (!ignored) {
       response.status = 206;
-      response.content_range = "bytes " + std::to_string(range.first) + "-" + std::to_string(range.last) + "/" +
-                               std::to_string(content.size());
-      response.content_length = range.last - range.first + 1;
-      if (!request.head) {
-        response.body = content.substr(static_cast<std::size_t>(range.first), static_cast<std::size_t>(response.content_length));
-      }
-      return response;
+      response.content_range = "bytes " + std::to_string(range.first) + "-" + std::to_string(range.last) + "/" + std::to_string(size);
+      first = range.first;
+      length = range.last - range.first + 1;
     }
   }
-  response.content_length = content.size();
-  if (!request.head) response.body = std::move(content);
+  response.content_length = length;
+  if (request.head) return response;
+  if (content) {
+    response.body = first == 0 && length == size ? std::move(*content)
+                                                 : content->substr(static_cast<std::size_t>(first), static_cast<std::size_t>(length));
+  } else if (!read_exactly(opened.descriptor(), first, static_cast<std::size_t>(length), response.body)) {
+    return not_found();
+  }
   return response;
 }
 

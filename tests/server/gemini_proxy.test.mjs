@@ -82,6 +82,38 @@ async function call(server, route, { method = 'POST', body, headers = {} } = {})
   return { status: answer.status, headers: answer.headers, text, json };
 }
 
+// Concurrent requests as 1,000 clients make them: each client is connected first (as a browser
+// with a keep-alive connection is), then every request is written at once, so the requests are
+// truly concurrent rather than paced by how fast this one process can run fetch(). Answers are read
+// off the raw sockets (Content-Length framing).
+async function concurrentPosts(port, route, bodies) {
+  const sockets = await Promise.all(bodies.map(() => new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
+    socket.on('error', reject);
+  })));
+  const answers = sockets.map((socket) => new Promise((resolve, reject) => {
+    let received = Buffer.alloc(0);
+    socket.on('data', (chunk) => {
+      received = Buffer.concat([received, chunk]);
+      const headerEnd = received.indexOf('\r\n\r\n');
+      if (headerEnd < 0) return;
+      const head = received.subarray(0, headerEnd).toString('latin1');
+      const length = Number((/content-length: *(\d+)/i.exec(head) || [])[1]);
+      if (received.length < headerEnd + 4 + length) return;
+      const text = received.subarray(headerEnd + 4, headerEnd + 4 + length).toString('utf8');
+      seen.push(`${head} ${text}`);
+      socket.destroy();
+      resolve({ status: Number(head.slice(9, 12)), text, json: JSON.parse(text) });
+    });
+    socket.on('error', reject);
+  }));
+  for (const [index, socket] of sockets.entries()) {
+    socket.write(`POST ${route} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
+                 `Content-Length: ${Buffer.byteLength(bodies[index])}\r\n\r\n${bodies[index]}`);
+  }
+  return Promise.all(answers);
+}
+
 const embed = (server, inputs, extra = {}) => call(server, '/api/embed', { body: { inputs, ...extra } });
 const textInput = (text) => ({ parts: [{ text }] });
 const mediaPart = (mimeType, bytes) => ({ mime_type: mimeType, data: Buffer.from(bytes).toString('base64') });
@@ -145,14 +177,16 @@ describe('mosaic serve with the gemini provider', () => {
     const double = await startDouble();
     const server = await startServe(double);
     try {
-      const answers = await Promise.all(Array.from({ length: 1000 }, (_, index) =>
-        embed(server, [textInput(`concurrent request number ${index}`)], { dimensions: 128 })));
+      const bodies = Array.from({ length: 1000 }, (_, index) =>
+        JSON.stringify({ inputs: [textInput(`concurrent request number ${index}`)], dimensions: 128 }));
+      const answers = await concurrentPosts(server.port, '/api/embed', bodies);
       for (const answer of answers) assertUnitVectors(answer, 1, 128);
       // Different texts got different vectors, each its own.
       assert.notDeepEqual(answers[0].json.embeddings[0], answers[1].json.embeddings[0]);
       const stats = await doubleStats(double);
       assert.equal(stats.embedded_inputs, 1000);
       assert.ok(stats.calls <= 12, `1,000 requests took ${stats.calls} upstream calls: ${stats.last_batch_sizes}`);
+      console.log(`# 1,000 concurrent requests: ${stats.calls} upstream calls (batch sizes ${stats.last_batch_sizes})`);
       const metrics = await (await fetch(`${server.base}/metrics`)).text();
       assert.match(metrics, new RegExp(`^mosaic_upstream_calls_total ${stats.calls}$`, 'm'));
       assert.match(metrics, /^mosaic_http_requests_total\{route="\/api\/embed",status="200"\} 1000$/m);
