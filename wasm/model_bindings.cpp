@@ -10,22 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "js_outcome.hpp"
 #include "model/tfjs_weights.hpp"
 #include "model/use_lite_model.hpp"
 
 namespace {
 
 using emscripten::val;
-
-val failure(const mosaic::error& cause) {
-  val error = val::object();
-  error.set("code", std::string(mosaic::error_code_name(cause.code)));
-  error.set("message", cause.message);
-  val outcome = val::object();
-  outcome.set("ok", false);
-  outcome.set("error", error);
-  return outcome;
-}
+using mosaic::wasm::failure;
 
 class local_model {
  public:

@@ -24,6 +24,8 @@
 namespace mosaic::model {
 
 inline constexpr std::string_view use_lite_model_id = "use-lite-512@energetic-ai-0.2.0";
+// Its output width: an index that names this model must store at most this many dimensions of it.
+inline constexpr std::uint32_t use_lite_model_dimensions = 512;
 
 struct text_embedding {
   std::vector<float> vector;     // unit length, use_lite_model::dimensions() components

@@ -1,0 +1,203 @@
+#include "search/loaded_index.hpp"
+
+#include <algorithm>
+
+#include "hash/sha256.hpp"
+#include "model/use_lite_model.hpp"
+#include "vector/normalize.hpp"
+
+namespace mosaic::search {
+namespace {
+
+// A label or tag the index does not have must match nothing, not everything: an id no row carries.
+constexpr std::uint32_t absent_name_id = 0xFFFFFFFFu;
+
+std::string_view as_text(std::span<const std::uint8_t> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+}  // namespace
+
+result<loaded_index> loaded_index::create(index::manifest manifest) {
+  if (manifest.model_id == model::use_lite_model_id && manifest.full_dimensions != model::use_lite_model_dimensions) {
+    return make_error(error_code::invalid_manifest,
+                      "manifest.json names the local model " + manifest.model_id + " with full_dimensions " +
+                          std::to_string(manifest.full_dimensions) + ", but that model produces " +
+                          std::to_string(model::use_lite_model_dimensions));
+  }
+  return loaded_index(std::move(manifest));
+}
+
+result<shard_handle> loaded_index::add_shard(std::size_t manifest_position, std::vector<std::uint8_t> shard_bytes,
+                                             std::span<const std::uint8_t> metadata_bytes) {
+  if (manifest_position >= manifest_.shards.size()) {
+    return make_error(error_code::invalid_argument, "the manifest has " + std::to_string(manifest_.shards.size()) +
+                                                        " shards; there is no shard " + std::to_string(manifest_position));
+  }
+  for (const auto& [handle, shard] : shards_) {
+    if (shard->manifest_position == manifest_position) {
+      return make_error(error_code::invalid_argument,
+                        "shard " + std::to_string(manifest_position) + " is already loaded (handle " + std::to_string(handle) + ")");
+    }
+  }
+  if (next_handle_ == 0) return make_error(error_code::invalid_argument, "no shard handles left");
+  const index::manifest_shard& entry = manifest_.shards[manifest_position];
+  // Hashes first: bytes that are not the file the manifest names are not looked at any further.
+  if (hash::sha256_hex(shard_bytes) != entry.vectors.hash) {
+    return make_error(error_code::checksum_mismatch, entry.vectors.path + " does not match its content hash");
+  }
+  if (hash::sha256_hex(metadata_bytes) != entry.metadata.hash) {
+    return make_error(error_code::checksum_mismatch, entry.metadata.path + " does not match its content hash");
+  }
+  auto shard = std::make_unique<loaded_shard>();
+  shard->manifest_position = manifest_position;
+  shard->bytes = std::move(shard_bytes);
+  auto view = index::decode_shard(shard->bytes);
+  if (!view) return make_error(view.failure().code, entry.vectors.path + ": " + view.failure().message);
+  shard->vectors = view.value();
+  if (shard->vectors.dimensions != manifest_.dimensions || shard->vectors.kind != manifest_.vector_quantization ||
+      shard->vectors.item_count != entry.item_count) {
+    return make_error(error_code::invalid_manifest, entry.vectors.path + " disagrees with manifest.json");
+  }
+  auto items = index::parse_item_metadata(as_text(metadata_bytes), shard->vectors.item_count);
+  if (!items) return make_error(items.failure().code, entry.metadata.path + ": " + items.failure().message);
+  shard->items = std::move(items).value();
+  if (auto matches = index::check_metadata_matches_shard(shard->vectors, shard->items); !matches) {
+    return make_error(matches.failure().code, entry.metadata.path + ": " + matches.failure().message);
+  }
+  // Interned only now that the shard is accepted, so a rejected shard leaves the dictionaries as they were.
+  shard->attributes = index::build_attributes(shard->items, labels_, tags_);
+  const shard_handle handle = next_handle_++;
+  shards_.emplace(handle, std::move(shard));
+  return handle;
+}
+
+status loaded_index::release_shard(shard_handle handle) {
+  if (shards_.erase(handle) == 0) {
+    return make_error(error_code::invalid_argument, "no loaded shard has handle " + std::to_string(handle));
+  }
+  return success{};
+}
+
+const std::vector<index::item_metadata>* loaded_index::items(shard_handle handle) const {
+  const auto found = shards_.find(handle);
+  return found == shards_.end() ? nullptr : &found->second->items;
+}
+
+std::size_t loaded_index::loaded_item_count() const noexcept {
+  std::size_t count = 0;
+  for (const auto& [handle, shard] : shards_) count += shard->vectors.item_count;
+  return count;
+}
+
+result<filter> loaded_index::resolve_filter(const named_filter& conditions) const {
+  filter resolved;
+  if (!conditions.modalities.empty()) {
+    resolved.modality_mask = 0;
+    for (const std::string& name : conditions.modalities) {
+      auto kind = index::parse_modality(name);
+      if (!kind) return std::move(kind).failure();
+      resolved.modality_mask |= index::modality_bit(kind.value());
+    }
+  }
+  for (const std::string& label : conditions.labels) resolved.any_of_labels.push_back(labels_.find(label).value_or(absent_name_id));
+  for (const std::string& tag : conditions.tags) resolved.all_of_tags.push_back(tags_.find(tag).value_or(absent_name_id));
+  resolved.excluded_item_ids = conditions.excluded_item_ids;
+  return resolved;
+}
+
+result<std::vector<searchable_shard>> loaded_index::searchable(std::span<const shard_handle> shards) const {
+  std::vector<searchable_shard> views;
+  views.reserve(shards.size());
+  for (const shard_handle handle : shards) {
+    const auto found = shards_.find(handle);
+    if (found == shards_.end()) {
+      return make_error(error_code::invalid_argument, "no loaded shard has handle " + std::to_string(handle));
+    }
+    views.push_back({found->second->vectors, &found->second->attributes});
+  }
+  return views;
+}
+
+result<std::vector<index_hit>> loaded_index::search(std::span<const float> query, std::span<const shard_handle> shards,
+                                                    std::size_t k, const named_filter& conditions) const {
+  auto views = searchable(shards);
+  if (!views) return std::move(views).failure();
+  auto resolved = resolve_filter(conditions);
+  if (!resolved) return std::move(resolved).failure();
+  if (query.size() != manifest_.dimensions) {
+    return make_error(error_code::dimension_mismatch, "the query has " + std::to_string(query.size()) +
+                                                          " dimensions; this index stores " +
+                                                          std::to_string(manifest_.dimensions));
+  }
+  search_options options;
+  options.k = k;
+  options.filter = std::move(resolved).value();
+  auto hits = top_k(query, views.value(), options);
+  if (!hits) return std::move(hits).failure();
+  std::vector<index_hit> found;
+  found.reserve(hits->size());
+  for (const search_hit& hit : hits.value()) found.push_back({hit.item_id, hit.score, shards[hit.shard], hit.row});
+  return found;
+}
+
+result<std::vector<float>> loaded_index::stored_vector(std::uint64_t item_id) const {
+  for (const auto& [handle, shard] : shards_) {
+    const index::shard_view& vectors = shard->vectors;
+    for (std::size_t row = 0; row < vectors.item_count; ++row) {
+      if (vectors.item_id(row) != item_id) continue;
+      std::vector<float> values(vectors.dimensions);
+      vectors.row_as_f32(row, values);
+      return values;
+    }
+  }
+  return make_error(error_code::invalid_argument, "no loaded shard holds item " + index::format_item_id(item_id));
+}
+
+result<classification> loaded_index::classify(std::span<const float> query, std::span<const shard_handle> shards,
+                                              const vote_options& options, const named_filter& conditions) const {
+  if (options.k == 0) return make_error(error_code::invalid_argument, "classify needs k >= 1");
+  classification outcome;
+  // Only labelled rows can vote: the neighbours are the k best of them, found in the scan, so
+  // unlabelled items close to the query cannot crowd the voters out.
+  named_filter labelled = conditions;
+  if (labelled.labels.empty()) {
+    for (std::uint32_t id = 1; id < labels_.size(); ++id) labelled.labels.push_back(labels_.name(id));
+    if (labelled.labels.empty()) {
+      // No loaded item has a label: nobody can vote. The query is still checked, as search would.
+      auto checked = search(query, shards, 0, conditions);
+      if (!checked) return std::move(checked).failure();
+      return outcome;
+    }
+  }
+  auto hits = search(query, shards, options.k, labelled);
+  if (!hits) return std::move(hits).failure();
+  std::vector<vote_neighbour> neighbours;
+  neighbours.reserve(hits->size());
+  for (const index_hit& hit : hits.value()) {
+    // search() returned only handles it found, so the lookup cannot miss.
+    const loaded_shard& shard = *shards_.find(hit.shard)->second;
+    neighbours.push_back({shard.attributes.labels[hit.row], hit.score});
+  }
+  auto vote = vote_label(neighbours, options);
+  if (!vote) return std::move(vote).failure();
+  outcome.known = vote->known;
+  if (vote->known) outcome.label = labels_.name(vote->label);
+  outcome.confidence = vote->confidence;
+  outcome.votes = vote->votes;
+  outcome.considered = vote->considered;
+  outcome.best_score = vote->best_score;
+  outcome.neighbours = std::move(hits).value();
+  return outcome;
+}
+
+result<std::vector<float>> loaded_index::prepare_query(std::span<const float> model_output) const {
+  if (model_output.size() < manifest_.dimensions) {
+    return make_error(error_code::dimension_mismatch, "the query vector has " + std::to_string(model_output.size()) +
+                                                          " dimensions; this index needs at least " +
+                                                          std::to_string(manifest_.dimensions));
+  }
+  return vector::truncate_and_normalize(model_output, manifest_.dimensions);
+}
+
+}  // namespace mosaic::search

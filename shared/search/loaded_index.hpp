@@ -1,0 +1,110 @@
+#pragma once
+// A client's index in memory: the shards of one manifest that have arrived so far, each checked
+// against the manifest entry that names it, with collection-wide label and tag dictionaries so that
+// filters and the label vote speak names. The browser adds shards one by one as they download and can
+// search whatever is loaded; it makes the same checks as the native site reader
+// (server/site/site_reader.cpp): content hashes, the shard decoder's validation, agreement with the
+// manifest, and item metadata that describes the shard row for row.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "index/item_metadata.hpp"
+#include "index/manifest.hpp"
+#include "search/label_vote.hpp"
+#include "search/top_k.hpp"
+
+namespace mosaic::search {
+
+using shard_handle = std::uint32_t;
+
+// A filter as a client states it: by names. Names the index has never seen match nothing.
+struct named_filter {
+  std::vector<std::string> modalities;  // any of these ("text", "image", ...); empty: every modality
+  std::vector<std::string> labels;      // any of these; empty: any label, including none
+  std::vector<std::string> tags;        // all of these
+  std::vector<std::uint64_t> excluded_item_ids;
+};
+
+struct index_hit {
+  std::uint64_t item_id = 0;
+  float score = 0.0f;
+  shard_handle shard = 0;
+  std::uint32_t row = 0;
+};
+
+struct classification {
+  bool known = false;       // false: "unknown" (no labelled neighbour close enough)
+  std::string label;        // the winner when known
+  float confidence = 0.0f;  // in [0, 1], see label_vote
+  std::size_t votes = 0;
+  std::size_t considered = 0;
+  float best_score = 0.0f;
+  std::vector<index_hit> neighbours;  // the labelled neighbours looked at, best first
+};
+
+class loaded_index {
+ public:
+  // Fails with invalid_manifest when the manifest names the local model with a shape that model does
+  // not have (its query vectors could never match the stored ones).
+  static result<loaded_index> create(index::manifest manifest);
+
+  [[nodiscard]] const index::manifest& manifest() const noexcept { return manifest_; }
+
+  // Checks `shard_bytes` and `metadata_bytes` against manifest().shards[manifest_position]: both
+  // SHA-256 content hashes (checksum_mismatch), the shard decoder's validation, dimensions,
+  // quantization and item count equal to the manifest's (invalid_manifest), then the metadata parsed
+  // and matched to the rows. Nothing is kept on failure. A position may be loaded once at a time.
+  result<shard_handle> add_shard(std::size_t manifest_position, std::vector<std::uint8_t> shard_bytes,
+                                 std::span<const std::uint8_t> metadata_bytes);
+  status release_shard(shard_handle handle);
+
+  [[nodiscard]] const std::vector<index::item_metadata>* items(shard_handle handle) const;
+  [[nodiscard]] std::size_t loaded_shard_count() const noexcept { return shards_.size(); }
+  [[nodiscard]] std::size_t loaded_item_count() const noexcept;
+
+  // Names to the ids the scan compares (unknown modality names are an error, unknown labels/tags match nothing).
+  [[nodiscard]] result<filter> resolve_filter(const named_filter& conditions) const;
+
+  // Exact top-k over the given shards; their order ranks ties (pass them in manifest order). `query`
+  // has the manifest's stored dimensions (prepare_query makes one from a model's output).
+  [[nodiscard]] result<std::vector<index_hit>> search(std::span<const float> query, std::span<const shard_handle> shards,
+                                                      std::size_t k, const named_filter& conditions) const;
+
+  // The stored vector of an item (dequantized for int8), from whichever loaded shard holds it: the
+  // query of "more like this", with no embedding call. invalid_argument when no loaded shard has it.
+  [[nodiscard]] result<std::vector<float>> stored_vector(std::uint64_t item_id) const;
+
+  // The k nearest labelled items vote (search/label_vote.hpp); neighbours below `options.unknown_below` do not.
+  [[nodiscard]] result<classification> classify(std::span<const float> query, std::span<const shard_handle> shards,
+                                                const vote_options& options, const named_filter& conditions) const;
+
+  // A model's output vector for this index: Matryoshka-truncated to the stored dimensions and
+  // L2-normalized. dimension_mismatch when it is shorter than the stored dimensions.
+  [[nodiscard]] result<std::vector<float>> prepare_query(std::span<const float> model_output) const;
+
+ private:
+  struct loaded_shard {
+    std::size_t manifest_position = 0;
+    std::vector<std::uint8_t> bytes;  // owns what `vectors` views; 8-byte aligned (operator new)
+    index::shard_view vectors;
+    std::vector<index::item_metadata> items;
+    shard_attributes attributes;
+  };
+
+  explicit loaded_index(index::manifest manifest) : manifest_(std::move(manifest)) {}
+  [[nodiscard]] result<std::vector<searchable_shard>> searchable(std::span<const shard_handle> shards) const;
+
+  index::manifest manifest_;
+  std::map<shard_handle, std::unique_ptr<loaded_shard>> shards_;  // unique_ptr: views stay valid on insert
+  shard_handle next_handle_ = 1;                                   // 0 is never a handle
+  index::string_dictionary labels_;
+  index::string_dictionary tags_;
+};
+
+}  // namespace mosaic::search

@@ -1,0 +1,503 @@
+// The JavaScript API (mosaic.mjs over the mosaic-core wasm module) against an index the native CLI
+// builds, served by a small HTTP server in this file: loading with progress, text and vector search
+// with the same scores as native `mosaic query`, more like this, the label vote, filters, partial
+// results while a shard is held back, a corrupt shard refused, manifests refused, the shard store
+// (nothing downloaded twice, only new shards after a rebuild, old ones evicted), the embedding proxy
+// path, and image preparation.
+// Run by ctest in build-wasm: node --test with MOSAIC_WEB_DIR (build-wasm/web), MOSAIC_NATIVE_CLI
+// (the native build's mosaic) and MOSAIC_MODEL_DIR (the local model's files) set.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { makePng } from '../support/media_fixtures.mjs';
+
+const webDirectory = process.env.MOSAIC_WEB_DIR;
+const nativeCli = process.env.MOSAIC_NATIVE_CLI;
+const modelDirectory = process.env.MOSAIC_MODEL_DIR;
+const missing = [['MOSAIC_WEB_DIR', webDirectory], ['MOSAIC_NATIVE_CLI', nativeCli], ['MOSAIC_MODEL_DIR', modelDirectory]]
+  .filter(([, value]) => !value || !fs.existsSync(value)).map(([name]) => name);
+const skip = missing.length > 0 ? `${missing.join(', ')} not set to existing paths (run through ctest after make native)` : false;
+
+const scoreTolerance = 1e-4;
+const shardItems = 2;  // several shards, so partial results and single-shard rebuilds can be seen
+
+const files = {
+  'animals/cheetah.txt': 'The cheetah is the fastest land animal, sprinting across the savanna after gazelles.',
+  'animals/tortoise.txt': 'A giant tortoise moves slowly and can live for more than a hundred years.',
+  'animals/falcon.txt': 'The peregrine falcon dives at enormous speed to catch other birds in flight.',
+  'food/soup.md': '# Tomato soup\nSimmer tomatoes with basil, garlic and olive oil, then blend until smooth.',
+  'food/bread.txt': 'Knead the dough, let it rise overnight and bake the loaf in a very hot oven.',
+  'finance/report.txt': 'Quarterly revenue grew by eight percent while operating costs fell.',
+  'notes.txt': 'Remember to water the plants and call the plumber about the leaking tap.',
+};
+
+let Mosaic, MosaicError, memoryStore;
+let root, collection, site, server;
+
+function mosaic(...args) {
+  const outcome = spawnSync(nativeCli, args, { encoding: 'utf8' });
+  assert.equal(outcome.status, 0, `mosaic ${args.join(' ')}: ${outcome.stderr}`);
+  return outcome.stdout;
+}
+const buildIndex = () => mosaic('index', collection, '--out', site, '--shard-items', String(shardItems), '--model-dir', modelDirectory);
+const readManifest = () => JSON.parse(fs.readFileSync(path.join(site, 'manifest.json'), 'utf8'));
+const nativeQuery = (text, k) => JSON.parse(mosaic('query', site, text, '-k', String(k), '--json', '--model-dir', modelDirectory)).results;
+const nativeEmbedding = (text) => JSON.parse(mosaic('embed', text, '--json', '--model-dir', modelDirectory)).vector;
+
+// A static file server for the site (and the model's files under /model/), with hooks the tests set:
+// `hold(path)` may return a promise the answer waits for, `transform(path, bytes)` may change what is
+// served, `embed(request body, url path)` answers POST .../api/embed. Every request is logged.
+function startServer() {
+  const state = { requests: [], hooks: {} };
+  const httpServer = http.createServer(async (request, response) => {
+    const url = new URL(request.url, 'http://localhost');
+    state.requests.push({ method: request.method, path: url.pathname, headers: request.headers });
+    const chunks = [];
+    for await (const chunk of request) chunks.push(chunk);
+    if (request.method === 'POST' && url.pathname.endsWith('/api/embed')) {
+      const answer = state.hooks.embed ? await state.hooks.embed(JSON.parse(Buffer.concat(chunks).toString('utf8')), url.pathname)
+        : { status: 404, body: { error: { code: 'not_found', message: 'no proxy here' } } };
+      response.writeHead(answer.status ?? 200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(answer.body));
+      return;
+    }
+    const relative = decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    const file = relative.startsWith('model/') ? path.join(modelDirectory, relative.slice('model/'.length)) : path.join(site, relative);
+    if (relative.includes('..') || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      response.writeHead(404, { 'content-type': 'text/plain' });
+      response.end('not found');
+      return;
+    }
+    await state.hooks.hold?.(relative);
+    let bytes = fs.readFileSync(file);
+    if (state.hooks.transform) bytes = state.hooks.transform(relative, bytes);
+    response.writeHead(200, { 'content-type': relative.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+      'content-length': bytes.length });
+    // In two pieces, so progress is seen within a file too.
+    const middle = Math.floor(bytes.length / 2);
+    response.write(bytes.subarray(0, middle));
+    setTimeout(() => response.end(bytes.subarray(middle)), 5);
+  });
+  return new Promise((resolve) => {
+    httpServer.listen(0, '127.0.0.1', () => {
+      resolve({
+        state,
+        url: `http://127.0.0.1:${httpServer.address().port}/`,
+        close: () => new Promise((done) => { httpServer.closeAllConnections(); httpServer.close(done); }),
+      });
+    });
+  });
+}
+
+function reset() {
+  server.state.hooks = {};
+  server.state.requests.length = 0;
+}
+const shardRequests = () => server.state.requests.filter((request) => request.path.startsWith('/shards/'));
+const open = (options = {}) => Mosaic.open(server.url, { storage: null, modelBaseUrl: `${server.url}model/`, ...options });
+
+async function rejectsWithCode(promise, code) {
+  await assert.rejects(promise, (error) => {
+    assert.ok(error instanceof MosaicError, `a MosaicError, not ${error}`);
+    assert.equal(error.code, code, error.message);
+    assert.ok(error.message.length > 0);
+    return true;
+  });
+}
+
+before(async () => {
+  if (skip) return;
+  ({ Mosaic, MosaicError, memoryStore } = await import(pathToFileURL(path.join(webDirectory, 'mosaic.mjs')).href));
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-search-api-'));
+  collection = path.join(root, 'collection');
+  site = path.join(root, 'site');
+  for (const [relative, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(collection, relative)), { recursive: true });
+    fs.writeFileSync(path.join(collection, relative), content);
+  }
+  buildIndex();
+  server = await startServer();
+});
+
+after(async () => {
+  if (server) await server.close();
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+});
+
+test('open loads every shard with byte-level progress and reads the manifest uncached', { skip }, async () => {
+  reset();
+  const manifest = readManifest();
+  assert.ok(manifest.shards.length >= 3, 'the index has several shards');
+  const events = [];
+  const db = await open({ onProgress: (progress) => events.push(progress) });
+  const outcome = await db.ready;
+  assert.equal(outcome.shardsLoaded, manifest.shards.length);
+  assert.equal(outcome.shardsFailed, 0);
+  assert.equal(db.complete, true);
+  const totalBytes = manifest.shards.reduce((total, shard) => total + shard.bytes + shard.metadata.bytes, 0);
+  assert.ok(events.length > manifest.shards.length * 2, `${events.length} progress events`);
+  for (let i = 1; i < events.length; i++) {
+    assert.ok(events[i].loadedBytes >= events[i - 1].loadedBytes, 'loadedBytes never goes back');
+    assert.ok(events[i].shardsLoaded >= events[i - 1].shardsLoaded);
+  }
+  for (const event of events) assert.equal(event.totalBytes, totalBytes);
+  assert.ok(events.some((event) => event.loadedBytes > 0 && event.loadedBytes < totalBytes), 'progress within the download');
+  assert.deepEqual(events.at(-1), { loadedBytes: totalBytes, totalBytes, shardsLoaded: manifest.shards.length, shardsFailed: 0,
+    shardsTotal: manifest.shards.length });
+  const stats = db.stats;
+  assert.equal(stats.items, manifest.item_count);
+  assert.equal(stats.shardsFromNetwork, manifest.shards.length);
+  assert.equal(stats.bytesFromNetwork, totalBytes);
+  assert.equal(db.manifest.generation, manifest.generation);
+  assert.equal(db.usesLocalModel, true);
+  const manifestRequest = server.state.requests.find((request) => request.path === '/manifest.json');
+  // fetch's cache mode 'no-cache' revalidates: the request carries max-age=0.
+  assert.equal(manifestRequest.headers['cache-control'], 'max-age=0');
+  db.close();
+});
+
+test('text search finds the expected item first, with the scores native mosaic query reports', { skip }, async () => {
+  reset();
+  const db = await open();
+  await db.ready;
+  const expectations = [['which animal runs fastest', 'animals/cheetah.txt'], ['how do I cook dinner', 'food/soup.md'],
+    ['company earnings this quarter', 'finance/report.txt']];
+  const k = Object.keys(files).length;
+  let largestDifference = 0;
+  for (const [text, expectedSource] of expectations) {
+    const answer = await db.search({ text }, { k });
+    assert.equal(answer.partial, false);
+    assert.equal(answer.results[0].item.source, expectedSource, text);
+    const native = nativeQuery(text, k);
+    assert.equal(answer.results.length, native.length);
+    native.forEach((expected, rank) => {
+      assert.equal(answer.results[rank].id, expected.id, `rank ${rank} of '${text}'`);
+      largestDifference = Math.max(largestDifference, Math.abs(answer.results[rank].score - expected.score));
+      assert.ok(Math.abs(answer.results[rank].score - expected.score) <= scoreTolerance,
+        `'${text}' rank ${rank}: wasm ${answer.results[rank].score}, native ${expected.score}`);
+      assert.equal(answer.results[rank].item.title, expected.title);
+    });
+  }
+  console.log(`wasm versus native scores: ${expectations.length} queries x ${k} results, largest difference ${largestDifference}`);
+  db.close();
+});
+
+test('a vector query (Float32Array or array) searches like the text it embeds; bad vectors are refused', { skip }, async () => {
+  reset();
+  const db = await open();
+  await db.ready;
+  const text = 'birds of prey hunting in the sky';
+  const vector = nativeEmbedding(text);
+  const native = nativeQuery(text, 3);
+  for (const query of [Float32Array.from(vector), vector, { vector }]) {
+    const answer = await db.search(query, { k: 3 });
+    assert.deepEqual(answer.results.map((result) => result.id), native.map((result) => result.id));
+    answer.results.forEach((result, rank) => assert.ok(Math.abs(result.score - native[rank].score) <= scoreTolerance));
+  }
+  await rejectsWithCode(db.search(new Float32Array(vector.length - 1)), 'dimension_mismatch');
+  await rejectsWithCode(db.search(new Float32Array(vector.length)), 'zero_vector');
+  await rejectsWithCode(db.search('a bare string'), 'invalid_argument');
+  await rejectsWithCode(db.search(vector, { k: 0 }), 'invalid_argument');
+  db.close();
+});
+
+test('similar uses the stored vector, leaves the item out and needs no embedding', { skip }, async () => {
+  reset();
+  const db = await open({ modelBaseUrl: `${server.url}no-model-here/` });  // any model load would fail
+  await db.ready;
+  const cheetah = (await db.search(nativeEmbedding('cheetah'), { k: 1 })).results[0];
+  assert.equal(cheetah.item.source, 'animals/cheetah.txt');
+  const total = db.stats.items;
+  const answer = await db.similar(cheetah.id, { k: total });
+  assert.equal(answer.results.length, total - 1);
+  assert.ok(answer.results.every((result) => result.id !== cheetah.id));
+  for (let i = 1; i < answer.results.length; i++) assert.ok(answer.results[i - 1].score >= answer.results[i].score);
+  assert.equal(answer.results[0].item.label, 'animals', 'the nearest other item to the cheetah is another animal');
+  const filtered = await db.similar(cheetah.id, { k: total, filter: { label: 'food' } });
+  assert.deepEqual(filtered.results.map((result) => result.item.label), ['food', 'food']);
+  await rejectsWithCode(db.similar('00000000000000ff'), 'invalid_argument');
+  await rejectsWithCode(db.similar('not an id'), 'invalid_argument');
+  assert.ok(!server.state.requests.some((request) => request.path.startsWith('/no-model-here/')), 'no model file was fetched');
+  db.close();
+});
+
+test('classify votes with the labelled neighbours and says unknown under the threshold', { skip }, async () => {
+  reset();
+  const db = await open();
+  await db.ready;
+  const animal = await db.classify({ text: 'a wild cat chasing its prey' }, { k: 3 });
+  assert.equal(animal.label, 'animals');
+  assert.equal(animal.known, true);
+  assert.ok(animal.confidence > 0.5 && animal.confidence <= 1);
+  assert.ok(animal.votes >= 2);
+  assert.equal(animal.considered, 3);
+  assert.ok(animal.neighbours.every((neighbour) => neighbour.item.label !== undefined), 'only labelled items vote');
+  const best = animal.neighbours[0].score;
+  const unsure = await db.classify({ text: 'a wild cat chasing its prey' }, { k: 3, threshold: best + 0.01 });
+  assert.equal(unsure.label, 'unknown');
+  assert.equal(unsure.known, false);
+  const food = await db.classify(nativeEmbedding('baking and cooking recipes'), { k: 1 });
+  assert.equal(food.label, 'food');
+  db.close();
+});
+
+test('filters by modality, label and tag are applied in the scan', { skip }, async () => {
+  reset();
+  const db = await open();
+  await db.ready;
+  const query = { text: 'animals' };
+  const all = db.stats.items;
+  assert.equal((await db.search(query, { k: all, filter: { modality: 'image' } })).results.length, 0);
+  assert.equal((await db.search(query, { k: all, filter: { modality: ['text', 'image'] } })).results.length, all);
+  const food = await db.search(query, { k: all, filter: { label: 'food' } });
+  assert.deepEqual(food.results.map((result) => result.item.label).sort(), ['food', 'food']);
+  const either = await db.search(query, { k: all, filter: { label: ['food', 'finance'] } });
+  assert.equal(either.results.length, 3);
+  assert.equal((await db.search(query, { k: all, filter: { label: 'unicorns' } })).results.length, 0);
+  assert.equal((await db.search(query, { k: all, filter: { tag: 'never-used' } })).results.length, 0);
+  await rejectsWithCode(db.search(query, { filter: { modality: 'hologram' } }), 'invalid_argument');
+  await rejectsWithCode(db.search(query, { filter: { label: 42 } }), 'invalid_argument');
+  db.close();
+});
+
+test('search works before every shard is in, and says the results are partial', { skip }, async () => {
+  reset();
+  const manifest = readManifest();
+  const heldBack = manifest.shards[1];
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  server.state.hooks.hold = (relative) => (relative === heldBack.file ? released : undefined);
+  let othersLoaded;
+  const othersIn = new Promise((resolve) => { othersLoaded = resolve; });
+  const db = await open({ onProgress: (progress) => progress.shardsLoaded === manifest.shards.length - 1 && othersLoaded() });
+  // open resolves as soon as one shard is searchable.
+  const first = await db.search({ text: 'animals' }, { k: 100 });
+  assert.equal(first.partial, true);
+  assert.ok(first.shardsSearched >= 1 && first.shardsSearched < manifest.shards.length);
+  await othersIn;
+  assert.equal(db.complete, false);
+  const heldIds = new Set(JSON.parse(fs.readFileSync(path.join(site, heldBack.metadata.file), 'utf8')).items.map((item) => item.id));
+  const early = await db.search({ text: 'animals' }, { k: 100 });
+  assert.equal(early.partial, true);
+  assert.equal(early.shardsSearched, manifest.shards.length - 1);
+  assert.equal(early.results.length, manifest.item_count - heldIds.size);
+  assert.ok(early.results.every((result) => !heldIds.has(result.id)));
+  assert.equal((await db.classify({ text: 'animals' })).partial, true);
+  release();
+  await db.ready;
+  const complete = await db.search({ text: 'animals' }, { k: 100 });
+  assert.equal(complete.partial, false);
+  assert.equal(complete.results.length, manifest.item_count);
+  assert.ok(complete.results.some((result) => heldIds.has(result.id)));
+  db.close();
+});
+
+test('a corrupt shard is refused with its error and never stored; the rest still searches', { skip }, async () => {
+  reset();
+  const manifest = readManifest();
+  const corrupt = manifest.shards[1];
+  server.state.hooks.transform = (relative, bytes) => {
+    if (relative !== corrupt.file) return bytes;
+    const flipped = Buffer.from(bytes);
+    flipped[100] ^= 0x01;
+    return flipped;
+  };
+  const store = memoryStore();
+  const reported = [];
+  const db = await open({ storage: store, onError: (error) => reported.push(error) });
+  const outcome = await db.ready;
+  assert.equal(outcome.shardsFailed, 1);
+  assert.equal(outcome.shardsLoaded, manifest.shards.length - 1);
+  assert.equal(db.errors.length, 1);
+  const [error] = db.errors;
+  assert.ok(error instanceof MosaicError);
+  assert.equal(error.code, 'checksum_mismatch');
+  assert.equal(error.file, corrupt.file);
+  assert.match(error.message, new RegExp(corrupt.hash));
+  assert.deepEqual(reported, [error]);
+  const keys = await store.keys();
+  assert.ok(!keys.includes(corrupt.hash), 'the corrupt bytes were not stored');
+  assert.equal(keys.length, 2 * (manifest.shards.length - 1));
+  const corruptIds = new Set(JSON.parse(fs.readFileSync(path.join(site, corrupt.metadata.file), 'utf8')).items.map((item) => item.id));
+  const answer = await db.search({ text: 'which animal runs fastest' }, { k: 100 });
+  assert.equal(answer.partial, true, 'a refused shard leaves the results partial');
+  assert.equal(answer.results.length, manifest.item_count - corruptIds.size);
+  assert.ok(answer.results.every((result) => !corruptIds.has(result.id)));
+  db.close();
+
+  // When every shard is bad, open itself fails with the first shard's error.
+  server.state.hooks.transform = (relative, bytes) => (relative.startsWith('shards/') ? bytes.subarray(0, 40) : bytes);
+  await rejectsWithCode(open(), 'checksum_mismatch');
+});
+
+test('manifests of an unknown format version or model shape are refused with their codes', { skip }, async () => {
+  const edits = [
+    [(manifest) => ({ ...manifest, format_version: 99 }), 'unsupported_manifest_version', /99/],
+    [(manifest) => ({ ...manifest, full_dimensions: manifest.full_dimensions * 2 }), 'invalid_manifest', /512/],
+    [(manifest) => ({ ...manifest, format: 'something-else' }), 'invalid_manifest', /format/],
+  ];
+  for (const [edit, code, pattern] of edits) {
+    reset();
+    server.state.hooks.transform = (relative, bytes) =>
+      (relative === 'manifest.json' ? Buffer.from(JSON.stringify(edit(JSON.parse(bytes.toString('utf8'))))) : bytes);
+    await assert.rejects(open(), (error) => {
+      assert.equal(error.code, code);
+      assert.match(error.message, pattern);
+      assert.match(error.message, /manifest\.json/);
+      return true;
+    });
+    assert.equal(shardRequests().length, 0, 'no shard is fetched for a refused manifest');
+  }
+});
+
+test('text, image and audio queries of a non-local index go to the proxy; a local index refuses media', { skip }, async () => {
+  reset();
+  const local = await open();
+  await local.ready;
+  const png = makePng({ width: 64, height: 48, gray: 90 });
+  await rejectsWithCode(local.search({ image: png }), 'unsupported_media');
+  await rejectsWithCode(local.search({ audio: new Uint8Array(16) }), 'unsupported_media');
+  local.close();
+
+  const model = 'gemini-embedding-2';
+  server.state.hooks.transform = (relative, bytes) =>
+    (relative === 'manifest.json' ? Buffer.from(JSON.stringify({ ...JSON.parse(bytes.toString('utf8')), model })) : bytes);
+  const asked = [];
+  server.state.hooks.embed = (body, urlPath) => {
+    asked.push({ body, urlPath });
+    const part = body.inputs[0].parts[0];
+    const text = part.text ?? 'a fast animal';  // media parts: the proxy here answers as if they showed one
+    return { body: { model, dimensions: body.dimensions, embeddings: [nativeEmbedding(text)] } };
+  };
+  const db = await open({ proxyUrl: `${server.url}proxy/` });
+  await db.ready;
+  assert.equal(db.usesLocalModel, false);
+  const text = 'which animal runs fastest';
+  const answer = await db.search({ text }, { k: 3 });
+  const native = nativeQuery(text, 3);
+  assert.deepEqual(answer.results.map((result) => result.id), native.map((result) => result.id));
+  assert.deepEqual(asked[0].body, { inputs: [{ parts: [{ text }] }], task: 'query', dimensions: readManifest().dimensions });
+  assert.equal(asked[0].urlPath, '/proxy/api/embed');
+
+  const wide = makePng({ width: 2000, height: 500, gray: 200 });
+  await db.search({ image: new Blob([wide], { type: 'image/png' }) }, { k: 1 });
+  const imagePart = asked[1].body.inputs[0].parts[0];
+  assert.equal(imagePart.mime_type, 'image/jpeg');
+  const uploaded = Buffer.from(imagePart.data, 'base64');
+  assert.deepEqual([...uploaded.subarray(0, 3)], [0xff, 0xd8, 0xff], 'the image was re-encoded as JPEG');
+  assert.deepEqual(jpegSize(uploaded), { width: 1024, height: 256 }, 'resized to the default longest side');
+  await rejectsWithCode(db.search({ audio: png }), 'unsupported_media');
+
+  server.state.hooks.embed = () => ({ body: { model: 'another-model', embeddings: [nativeEmbedding('x')] } });
+  await rejectsWithCode(db.search({ text }), 'model_mismatch');
+  server.state.hooks.embed = () => ({ status: 503, body: { error: { code: 'upstream_unavailable', message: 'try again' } } });
+  await rejectsWithCode(db.search({ text }), 'upstream_unavailable');
+  db.close();
+
+  // Without proxyUrl, config.json beside the manifest names the proxy (relative to itself).
+  reset();
+  server.state.hooks.transform = (relative, bytes) =>
+    (relative === 'manifest.json' ? Buffer.from(JSON.stringify({ ...JSON.parse(bytes.toString('utf8')), model })) : bytes);
+  server.state.hooks.embed = (body, urlPath) => {
+    asked.push({ body, urlPath });
+    return { body: { model, embeddings: [nativeEmbedding(body.inputs[0].parts[0].text)] } };
+  };
+  fs.writeFileSync(path.join(site, 'config.json'), JSON.stringify({ proxyUrl: 'elsewhere/' }));
+  try {
+    const configured = await open();
+    await configured.search({ text }, { k: 1 });
+    assert.equal(asked.at(-1).urlPath, '/elsewhere/api/embed');
+    configured.close();
+    fs.writeFileSync(path.join(site, 'config.json'), '{ not json');
+    await rejectsWithCode(open(), 'invalid_json');
+  } finally {
+    fs.rmSync(path.join(site, 'config.json'));
+  }
+});
+
+// The size in a baseline or progressive JPEG's start-of-frame marker.
+function jpegSize(bytes) {
+  let offset = 2;
+  while (offset + 9 < bytes.length) {
+    assert.equal(bytes[offset], 0xff, 'a JPEG marker');
+    const marker = bytes[offset + 1];
+    const length = bytes.readUInt16BE(offset + 2);
+    if (marker === 0xc0 || marker === 0xc2) return { width: bytes.readUInt16BE(offset + 7), height: bytes.readUInt16BE(offset + 5) };
+    offset += 2 + length;
+  }
+  throw new Error('no start-of-frame marker');
+}
+
+test('prepareImage resizes a PNG to maxSide and returns JPEG bytes; broken images are refused', { skip }, async () => {
+  const png = makePng({ width: 300, height: 120, gray: 40 });
+  const prepared = await Mosaic.prepareImage(png, { maxSide: 100 });
+  assert.equal(prepared.mimeType, 'image/jpeg');
+  assert.deepEqual([...prepared.bytes.subarray(0, 3)], [0xff, 0xd8, 0xff]);
+  assert.deepEqual(jpegSize(Buffer.from(prepared.bytes)), { width: prepared.width, height: prepared.height });
+  assert.equal(prepared.width, 100);
+  assert.equal(prepared.height, 40);
+  assert.equal(prepared.originalWidth, 300);
+  assert.equal(prepared.originalHeight, 120);
+  assert.equal(prepared.resized, true);
+  const small = await Mosaic.prepareImage(new Blob([makePng({ width: 20, height: 10 })]), { maxSide: 100 });
+  assert.equal(small.resized, false, 'never upscaled');
+  assert.deepEqual([small.width, small.height], [20, 10]);
+  const truncated = png.subarray(0, png.length - 20);
+  await assert.rejects(Mosaic.prepareImage(truncated, { maxSide: 100 }), (error) => error.code === 'invalid_media');
+  await assert.rejects(Mosaic.prepareImage(Buffer.from('plain text, not an image'), { maxSide: 100 }), (error) => error.code === 'unsupported_media');
+  await assert.rejects(Mosaic.prepareImage(png, { maxSide: 0 }), (error) => error.code === 'invalid_argument');
+});
+
+test('the shard store: a second open downloads nothing; after a rebuild only new shards, and old ones are evicted', { skip }, async () => {
+  reset();
+  const store = memoryStore();
+  const first = await open({ storage: store });
+  await first.ready;
+  const before = readManifest();
+  assert.equal(first.stats.shardsFromNetwork, before.shards.length);
+  first.close();
+  const named = (manifest) => new Set(manifest.shards.flatMap((shard) => [shard.hash, shard.metadata.hash]));
+  assert.deepEqual(new Set(await store.keys()), named(before));
+
+  reset();
+  const second = await open({ storage: store });
+  await second.ready;
+  assert.equal(second.stats.shardsFromNetwork, 0);
+  assert.equal(second.stats.bytesFromNetwork, 0);
+  assert.equal(second.stats.shardsFromStore, before.shards.length);
+  assert.equal(shardRequests().length, 0, 'no shard was requested');
+  assert.equal(server.state.requests.filter((request) => request.path.startsWith('/items/')).length, 0);
+  const fromStore = await second.search({ text: 'which animal runs fastest' }, { k: 1 });
+  assert.equal(fromStore.results[0].item.source, 'animals/cheetah.txt');
+  second.close();
+
+  // One changed file: the rebuild names new files for its shard only.
+  fs.writeFileSync(path.join(collection, 'finance/report.txt'), 'The annual budget was balanced and the auditors were satisfied.');
+  buildIndex();
+  const rebuilt = readManifest();
+  assert.equal(rebuilt.generation, before.generation + 1);
+  const oldShardHashes = new Set(before.shards.map((shard) => shard.hash));
+  const newShards = rebuilt.shards.filter((shard) => !oldShardHashes.has(shard.hash));
+  assert.ok(newShards.length >= 1 && newShards.length < rebuilt.shards.length, `${newShards.length} new shards`);
+  const stale = [...named(before)].filter((hash) => !named(rebuilt).has(hash));
+
+  reset();
+  const third = await open({ storage: store });
+  await third.ready;
+  assert.equal(third.stats.generation, rebuilt.generation);
+  assert.equal(third.stats.shardsFromNetwork, newShards.length);
+  assert.equal(third.stats.shardsFromStore, rebuilt.shards.length - newShards.length);
+  assert.deepEqual(shardRequests().map((request) => request.path).sort(), newShards.map((shard) => `/${shard.file}`).sort());
+  assert.equal(third.stats.evicted, stale.length);
+  assert.deepEqual(new Set(await store.keys()), named(rebuilt));
+  const changed = await third.search({ text: 'the auditors checked the budget' }, { k: 1 });
+  assert.equal(changed.results[0].item.source, 'finance/report.txt');
+  assert.match(changed.results[0].item.snippet, /auditors/);
+  third.close();
+});

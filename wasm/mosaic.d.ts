@@ -1,0 +1,208 @@
+// TypeScript declarations of mosaic.mjs, Mosaic's JavaScript API (see the README, "JavaScript API").
+
+/** The core's error codes (shared/core/result.hpp) and the few only the JavaScript layer meets. */
+export type MosaicErrorCode =
+  | 'invalid_argument' | 'dimension_mismatch' | 'zero_vector' | 'non_finite_value'
+  | 'truncated_header' | 'bad_magic' | 'unsupported_version' | 'bad_header' | 'unsupported_quantization'
+  | 'bad_dimensions' | 'size_overflow' | 'offset_out_of_range' | 'truncated_payload' | 'trailing_bytes'
+  | 'misaligned_buffer' | 'checksum_mismatch' | 'bad_payload_value'
+  | 'invalid_json' | 'invalid_manifest' | 'unsupported_manifest_version' | 'invalid_metadata'
+  | 'invalid_model' | 'invalid_utf8' | 'invalid_media' | 'unsupported_media' | 'media_too_large'
+  | 'upstream_unavailable' | 'upstream_rejected' | 'rate_limited'
+  /** A file could not be fetched; `status` holds the HTTP status when there was one. */
+  | 'network_error'
+  /** The shard store failed (reported through onError; loading goes on from the network). */
+  | 'storage_error'
+  /** The embedding proxy embeds with another model than the index was built with. */
+  | 'model_mismatch'
+  | (string & {});
+
+export class MosaicError extends Error {
+  readonly name: 'MosaicError';
+  readonly code: MosaicErrorCode;
+  /** For shard failures: the file (shards/<hash>.bin) that was refused or could not be fetched. */
+  file?: string;
+  /** For network_error and proxy errors: the HTTP status. */
+  status?: number;
+}
+
+export type Modality = 'text' | 'image' | 'audio' | 'video' | 'pdf';
+
+/** One entry of items/<hash>.json, with the file's own field names (docs/format.md). */
+export interface ItemMetadata {
+  id: string;  // 16 lower-case hex digits
+  title: string;
+  source: string;
+  modality: Modality;
+  mime_type: string;
+  label?: string;
+  tags?: string[];
+  thumbnail?: string;
+  snippet?: string;
+  source_offset?: number;
+  embedded_from?: 'caption';
+}
+
+export interface ManifestFile { hash: string; file: string; bytes: number }
+export interface ManifestShard extends ManifestFile { items: number; metadata: ManifestFile }
+/** manifest.json as accepted by the core, camel-cased. */
+export interface Manifest {
+  formatVersion: number;
+  generation: number;
+  model: string;
+  dimensions: number;
+  fullDimensions: number;
+  quantization: 'f32' | 'i8';
+  metric: 'cosine';
+  itemCount: number;
+  shards: ManifestShard[];
+}
+
+/** Content-addressed file storage; every method is async. Only bytes the core accepted are put. */
+export interface ShardStore {
+  get(hash: string): Promise<Uint8Array | undefined>;
+  put(hash: string, bytes: Uint8Array): Promise<void>;
+  delete(hash: string): Promise<void>;
+  keys(): Promise<string[]>;
+}
+
+export interface Progress {
+  loadedBytes: number;
+  totalBytes: number;
+  shardsLoaded: number;
+  shardsFailed: number;
+  shardsTotal: number;
+}
+
+export interface OpenOptions {
+  onProgress?: (progress: Progress) => void;
+  /** Refused shards, fetch failures and store failures, as they happen. */
+  onError?: (error: MosaicError) => void;
+  /** Default: globalThis.fetch. */
+  fetch?: typeof fetch;
+  /** Default: the Cache API, else IndexedDB, else (Node) a memory store per index for the process. null: none. */
+  storage?: ShardStore | null;
+  /** Where POST /api/embed lives. Default: config.json's proxyUrl, else the page's origin, else the index's. */
+  proxyUrl?: string;
+  /** The local model's files (model.json, vocab.json, weights). Default: config.json's modelBaseUrl, else model/ beside mosaic.mjs. */
+  modelBaseUrl?: string;
+  modelModuleUrl?: string;
+  coreUrl?: string;
+  /** Shards downloaded at once (default 4). */
+  concurrency?: number;
+  /** Image queries are resized to this longest side before upload (default 1024). */
+  imageMaxSide?: number;
+}
+
+/** {modality, label, tag} as in POST /api/search (a string or a list each), plus item ids to leave out. */
+export interface Filter {
+  modality?: Modality | Modality[];
+  /** Any of these labels. */
+  label?: string | string[];
+  /** All of these tags. */
+  tag?: string | string[];
+  exclude?: string | string[];
+}
+
+export type Query =
+  | Float32Array | Float64Array | number[]
+  | { vector: Float32Array | number[] }
+  | { text: string }
+  | { image: Blob | Uint8Array | ArrayBuffer }
+  | { audio: Blob | Uint8Array | ArrayBuffer };
+
+export interface SearchResult {
+  id: string;
+  /** Cosine similarity (an estimate from int8 codes for i8 indexes), the same number `mosaic query` prints. */
+  score: number;
+  item: ItemMetadata;
+  /** item.thumbnail resolved against the index's URL. */
+  thumbnailUrl?: string;
+}
+
+export interface SearchAnswer {
+  results: SearchResult[];
+  /** True while some shards are not searchable yet (still loading, or refused: see db.errors). */
+  partial: boolean;
+  shardsSearched: number;
+  shardsTotal: number;
+  milliseconds: number;
+}
+
+export interface Classification {
+  /** The winning label, or 'unknown' when no labelled neighbour reaches the threshold. */
+  label: string;
+  known: boolean;
+  /** The winner's share of the neighbours' similarity, 0..1. */
+  confidence: number;
+  votes: number;
+  considered: number;
+  neighbours: SearchResult[];
+  partial: boolean;
+}
+
+export interface Stats {
+  generation: number;
+  items: number;
+  itemsTotal: number;
+  shardsTotal: number;
+  shardsLoaded: number;
+  shardsFailed: number;
+  /** Shards with at least one file downloaded in this open. */
+  shardsFromNetwork: number;
+  /** Shards read entirely from the store. */
+  shardsFromStore: number;
+  bytesTotal: number;
+  bytesLoaded: number;
+  bytesFromNetwork: number;
+  bytesFromStore: number;
+  /** Stored files this manifest no longer names, removed at open. */
+  evicted: number;
+}
+
+export interface PreparedImage {
+  bytes: Uint8Array;
+  mimeType: 'image/jpeg';
+  width: number;
+  height: number;
+  originalWidth: number;
+  originalHeight: number;
+  resized: boolean;
+}
+
+export class Mosaic {
+  /**
+   * Fetches manifest.json (no cache) and refuses one the core does not understand
+   * (unsupported_manifest_version, invalid_manifest, ...), then loads the shards in parallel.
+   * Resolves once the first shard is searchable; rejects when every shard fails.
+   */
+  static open(baseUrl: string | URL, options?: OpenOptions): Promise<Mosaic>;
+  /** Decodes, downsizes and re-encodes an image as JPEG, in wasm (PNG, JPEG, GIF, BMP, TGA, PNM). */
+  static prepareImage(bytes: Blob | Uint8Array | ArrayBuffer, options?: { maxSide?: number; quality?: number; coreUrl?: string }): Promise<PreparedImage>;
+
+  readonly manifest: Manifest;
+  readonly stats: Stats;
+  readonly complete: boolean;
+  readonly errors: MosaicError[];
+  readonly model: string;
+  /** True when text queries are embedded in the page by the local model (no server needed). */
+  readonly usesLocalModel: boolean;
+  /** Resolves when every shard has loaded or failed. Never rejects. */
+  readonly ready: Promise<{ shardsLoaded: number; shardsFailed: number; errors: MosaicError[] }>;
+
+  search(query: Query, options?: { k?: number; filter?: Filter }): Promise<SearchAnswer>;
+  /** "More like this": the item's stored vector, no embedding call; the item itself is left out. */
+  similar(itemId: string, options?: { k?: number; filter?: Filter }): Promise<SearchAnswer>;
+  /** kNN label vote over labelled items; neighbours less similar than `threshold` do not vote. */
+  classify(query: Query, options?: { k?: number; threshold?: number; filter?: Filter }): Promise<Classification>;
+  item(id: string): ItemMetadata | undefined;
+  /** Frees the wasm memory of every shard. */
+  close(): void;
+}
+
+export function loadCore(options?: { coreUrl?: string }): Promise<unknown>;
+export function memoryStore(): ShardStore;
+export function cacheStore(name: string): ShardStore;
+export function indexedDbStore(name: string): ShardStore;
+export function defaultStore(baseUrl: string | URL): ShardStore;
+export default Mosaic;

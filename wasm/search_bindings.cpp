@@ -1,0 +1,382 @@
+// mosaic-core: the search module for the browser. Only type conversion lives here (JS values to the
+// core's types and back); validation, search, normalization, the label vote and image preparation are
+// the core's (shared/). Every fallible call returns {ok: true, value} or {ok: false, error: {code,
+// message}} (js_outcome.hpp). Bytes cross into wasm memory with one copy each way: JavaScript's
+// TypedArray.set on a view of the wasm heap, never element by element.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "index/item_metadata.hpp"
+#include "index/manifest.hpp"
+#include "index/shard_codec.hpp"
+#include "js_outcome.hpp"
+#include "media/image_preparation.hpp"
+#include "media/media_kind.hpp"
+#include "model/use_lite_model.hpp"
+#include "search/loaded_index.hpp"
+#include "vector/normalize.hpp"
+
+namespace {
+
+using emscripten::val;
+using mosaic::error_code;
+using mosaic::wasm::failure;
+using mosaic::wasm::success;
+
+// ---- JavaScript to C++ ----
+
+// A Uint8Array (or any array-like of bytes) copied into a fresh vector, which is 8-byte aligned as
+// the shard decoder requires.
+std::vector<std::uint8_t> bytes_from(const val& array) {
+  const auto length = array["length"].as<std::size_t>();
+  std::vector<std::uint8_t> bytes(length);
+  // No allocation happens between making the view and filling it, so the heap cannot move under it.
+  if (length > 0) val(emscripten::typed_memory_view(length, bytes.data())).call<void>("set", array);
+  return bytes;
+}
+
+// A Float32Array or an array of numbers; anything else gives an empty vector (the core then reports
+// the dimension mismatch).
+std::vector<float> floats_from(const val& values) {
+  if (!values.isArray() && !values.instanceof(val::global("Float32Array")) &&
+      !values.instanceof(val::global("Float64Array"))) {
+    return {};
+  }
+  const val converted = val::global("Float32Array").new_(values);
+  const auto length = converted["length"].as<std::size_t>();
+  std::vector<float> floats(length);
+  if (length > 0) val(emscripten::typed_memory_view(length, floats.data())).call<void>("set", converted);
+  return floats;
+}
+
+bool is_whole_number(double value, double smallest, double largest) {
+  return std::isfinite(value) && std::floor(value) == value && value >= smallest && value <= largest;
+}
+
+// "name" or ["name", ...] under `key` of a filter object.
+mosaic::result<std::vector<std::string>> strings_from(const val& filter, const char* key) {
+  std::vector<std::string> names;
+  const val field = filter[key];
+  if (field.isUndefined() || field.isNull()) return names;
+  if (field.isString()) return std::vector<std::string>{field.as<std::string>()};
+  const std::string problem = std::string("filter.") + key + " must be a string or an array of strings";
+  if (!field.isArray()) return mosaic::make_error(error_code::invalid_argument, problem);
+  const auto length = field["length"].as<std::size_t>();
+  for (std::size_t i = 0; i < length; ++i) {
+    const val name = field[i];
+    if (!name.isString()) return mosaic::make_error(error_code::invalid_argument, problem);
+    names.push_back(name.as<std::string>());
+  }
+  return names;
+}
+
+// {modality, label, tag, exclude}: the same keys as POST /api/search, plus item ids to leave out.
+mosaic::result<mosaic::search::named_filter> filter_from(const val& filter) {
+  mosaic::search::named_filter conditions;
+  if (filter.isUndefined() || filter.isNull()) return conditions;
+  if (filter.typeOf().as<std::string>() != "object") {
+    return mosaic::make_error(error_code::invalid_argument, "the filter must be an object");
+  }
+  auto modalities = strings_from(filter, "modality");
+  if (!modalities) return std::move(modalities).failure();
+  auto labels = strings_from(filter, "label");
+  if (!labels) return std::move(labels).failure();
+  auto tags = strings_from(filter, "tag");
+  if (!tags) return std::move(tags).failure();
+  auto excluded = strings_from(filter, "exclude");
+  if (!excluded) return std::move(excluded).failure();
+  conditions.modalities = std::move(modalities).value();
+  conditions.labels = std::move(labels).value();
+  conditions.tags = std::move(tags).value();
+  for (const std::string& text : excluded.value()) {
+    auto id = mosaic::index::parse_item_id(text);
+    if (!id) return std::move(id).failure();
+    conditions.excluded_item_ids.push_back(id.value());
+  }
+  return conditions;
+}
+
+mosaic::result<std::vector<mosaic::search::shard_handle>> handles_from(const val& handles) {
+  if (!handles.isArray()) return mosaic::make_error(error_code::invalid_argument, "shard handles must be an array");
+  std::vector<mosaic::search::shard_handle> converted;
+  const auto length = handles["length"].as<std::size_t>();
+  for (std::size_t i = 0; i < length; ++i) {
+    const val handle = handles[i];
+    if (!handle.isNumber() || !is_whole_number(handle.as<double>(), 1, 4294967295.0)) {
+      return mosaic::make_error(error_code::invalid_argument, "a shard handle must be a whole number from 1");
+    }
+    converted.push_back(static_cast<mosaic::search::shard_handle>(handle.as<double>()));
+  }
+  return converted;
+}
+
+// ---- C++ to JavaScript ----
+
+val float_array(std::span<const float> values) {
+  // A copy: a view into wasm memory would be invalidated when the memory grows.
+  val array = val::global("Float32Array").new_(values.size());
+  if (!values.empty()) array.call<void>("set", val(emscripten::typed_memory_view(values.size(), values.data())));
+  return array;
+}
+
+val byte_array(std::span<const std::uint8_t> values) {
+  val array = val::global("Uint8Array").new_(values.size());
+  if (!values.empty()) array.call<void>("set", val(emscripten::typed_memory_view(values.size(), values.data())));
+  return array;
+}
+
+val content_file_object(const mosaic::index::content_file& file) {
+  val object = val::object();
+  object.set("hash", file.hash);
+  object.set("file", file.path);
+  object.set("bytes", static_cast<double>(file.bytes));
+  return object;
+}
+
+// The field names of manifest.json, camel-cased as JavaScript objects are.
+val manifest_object(const mosaic::index::manifest& manifest) {
+  val object = val::object();
+  object.set("formatVersion", manifest.format_version);
+  object.set("generation", static_cast<double>(manifest.generation));
+  object.set("model", manifest.model_id);
+  object.set("dimensions", manifest.dimensions);
+  object.set("fullDimensions", manifest.full_dimensions);
+  object.set("quantization", std::string(mosaic::index::quantization_name(manifest.vector_quantization)));
+  object.set("metric", std::string("cosine"));
+  object.set("itemCount", static_cast<double>(manifest.item_count()));
+  val shards = val::array();
+  for (const mosaic::index::manifest_shard& shard : manifest.shards) {
+    val entry = content_file_object(shard.vectors);
+    entry.set("items", static_cast<double>(shard.item_count));
+    entry.set("metadata", content_file_object(shard.metadata));
+    shards.call<void>("push", entry);
+  }
+  object.set("shards", shards);
+  return object;
+}
+
+// Item metadata with exactly the field names of items/<hash>.json (and of POST /api/search results).
+val item_object(const mosaic::index::item_metadata& item) {
+  val object = val::object();
+  object.set("id", mosaic::index::format_item_id(item.id));
+  object.set("title", item.title);
+  object.set("source", item.source);
+  object.set("modality", std::string(mosaic::index::modality_name(item.kind)));
+  object.set("mime_type", item.mime_type);
+  if (!item.label.empty()) object.set("label", item.label);
+  if (!item.tags.empty()) {
+    val tags = val::array();
+    for (const std::string& tag : item.tags) tags.call<void>("push", tag);
+    object.set("tags", tags);
+  }
+  if (!item.thumbnail.empty()) object.set("thumbnail", item.thumbnail);
+  if (!item.snippet.empty()) object.set("snippet", item.snippet);
+  if (item.source_offset) object.set("source_offset", static_cast<double>(*item.source_offset));
+  if (item.embedded_from == mosaic::index::embedding_source::caption) object.set("embedded_from", std::string("caption"));
+  return object;
+}
+
+val items_array(const std::vector<mosaic::index::item_metadata>& items) {
+  val array = val::array();
+  for (const auto& item : items) array.call<void>("push", item_object(item));
+  return array;
+}
+
+val hit_object(const mosaic::search::index_hit& hit) {
+  val object = val::object();
+  object.set("id", mosaic::index::format_item_id(hit.item_id));
+  object.set("score", hit.score);
+  object.set("shard", hit.shard);
+  object.set("row", hit.row);
+  return object;
+}
+
+val hits_array(const std::vector<mosaic::search::index_hit>& hits) {
+  val array = val::array();
+  for (const auto& hit : hits) array.call<void>("push", hit_object(hit));
+  return array;
+}
+
+// ---- The bindings ----
+
+class index_binding {
+ public:
+  explicit index_binding(mosaic::search::loaded_index index) : index_(std::move(index)) {}
+
+  // {handle, items}: the shard stays in wasm memory until releaseShard(handle).
+  val add_shard(double position, const val& shard_bytes, const val& metadata_bytes) {
+    if (!is_whole_number(position, 0, 4294967295.0)) {
+      return failure(error_code::invalid_argument, "the shard position must be a whole number from 0");
+    }
+    const std::vector<std::uint8_t> metadata = bytes_from(metadata_bytes);
+    auto handle = index_.add_shard(static_cast<std::size_t>(position), bytes_from(shard_bytes), metadata);
+    if (!handle) return failure(handle.failure());
+    val value = val::object();
+    value.set("handle", handle.value());
+    value.set("items", items_array(*index_.items(handle.value())));
+    return success(value);
+  }
+
+  val release_shard(double handle) {
+    if (!is_whole_number(handle, 1, 4294967295.0)) return failure(error_code::invalid_argument, "not a shard handle");
+    auto released = index_.release_shard(static_cast<mosaic::search::shard_handle>(handle));
+    if (!released) return failure(released.failure());
+    return success(val::null());
+  }
+
+  val search(const val& query, const val& handles, double k, const val& filter) const {
+    if (!is_whole_number(k, 1, 4294967295.0)) return failure(error_code::invalid_argument, "k must be a whole number from 1");
+    auto shards = handles_from(handles);
+    if (!shards) return failure(shards.failure());
+    auto conditions = filter_from(filter);
+    if (!conditions) return failure(conditions.failure());
+    auto hits = index_.search(floats_from(query), shards.value(), static_cast<std::size_t>(k), conditions.value());
+    if (!hits) return failure(hits.failure());
+    return success(hits_array(hits.value()));
+  }
+
+  val classify(const val& query, const val& handles, double k, float threshold, const val& filter) const {
+    if (!is_whole_number(k, 1, 4294967295.0)) return failure(error_code::invalid_argument, "k must be a whole number from 1");
+    auto shards = handles_from(handles);
+    if (!shards) return failure(shards.failure());
+    auto conditions = filter_from(filter);
+    if (!conditions) return failure(conditions.failure());
+    mosaic::search::vote_options options;
+    options.k = static_cast<std::size_t>(k);
+    options.unknown_below = threshold;
+    auto vote = index_.classify(floats_from(query), shards.value(), options, conditions.value());
+    if (!vote) return failure(vote.failure());
+    val value = val::object();
+    value.set("known", vote->known);
+    value.set("label", vote->known ? val(vote->label) : val::null());
+    value.set("confidence", vote->confidence);
+    value.set("votes", static_cast<double>(vote->votes));
+    value.set("considered", static_cast<double>(vote->considered));
+    value.set("bestScore", vote->best_score);
+    value.set("neighbours", hits_array(vote->neighbours));
+    return success(value);
+  }
+
+  val stored_vector(const std::string& item_id) const {
+    auto id = mosaic::index::parse_item_id(item_id);
+    if (!id) return failure(id.failure());
+    auto values = index_.stored_vector(id.value());
+    if (!values) return failure(values.failure());
+    return success(float_array(values.value()));
+  }
+
+  val prepare_query(const val& model_output) const {
+    auto query = index_.prepare_query(floats_from(model_output));
+    if (!query) return failure(query.failure());
+    return success(float_array(query.value()));
+  }
+
+  [[nodiscard]] double loaded_item_count() const { return static_cast<double>(index_.loaded_item_count()); }
+  [[nodiscard]] double loaded_shard_count() const { return static_cast<double>(index_.loaded_shard_count()); }
+
+ private:
+  mosaic::search::loaded_index index_;
+};
+
+// {index, manifest}: an empty index for this manifest, which refuses what the core does not understand.
+val open_index(const std::string& manifest_json) {
+  auto manifest = mosaic::index::parse_manifest(manifest_json);
+  if (!manifest) return failure(manifest.failure());
+  val manifest_value = manifest_object(manifest.value());
+  auto index = mosaic::search::loaded_index::create(std::move(manifest).value());
+  if (!index) return failure(index.failure());
+  val value = val::object();
+  value.set("index", val(std::make_shared<index_binding>(std::move(index).value())));
+  value.set("manifest", manifest_value);
+  return success(value);
+}
+
+val parse_manifest(const std::string& manifest_json) {
+  auto manifest = mosaic::index::parse_manifest(manifest_json);
+  if (!manifest) return failure(manifest.failure());
+  return success(manifest_object(manifest.value()));
+}
+
+val parse_item_metadata(const std::string& metadata_json, double expected_items) {
+  if (!is_whole_number(expected_items, 0, 4294967295.0)) {
+    return failure(error_code::invalid_argument, "the expected item count must be a whole number");
+  }
+  auto items = mosaic::index::parse_item_metadata(metadata_json, static_cast<std::size_t>(expected_items));
+  if (!items) return failure(items.failure());
+  return success(items_array(items.value()));
+}
+
+// Matryoshka truncation to `dimensions` and L2 normalization (dimensions = length: normalization only).
+val truncate_and_normalize(const val& values, double dimensions) {
+  if (!is_whole_number(dimensions, 1, 65536)) return failure(error_code::invalid_argument, "dimensions must be 1 to 65536");
+  const std::vector<float> floats = floats_from(values);
+  if (floats.size() < static_cast<std::size_t>(dimensions)) {
+    return failure(error_code::dimension_mismatch, "the vector has " + std::to_string(floats.size()) +
+                                                       " dimensions, fewer than " + std::to_string(static_cast<std::size_t>(dimensions)));
+  }
+  auto truncated = mosaic::vector::truncate_and_normalize(floats, static_cast<std::size_t>(dimensions));
+  if (!truncated) return failure(truncated.failure());
+  return success(float_array(truncated.value()));
+}
+
+// {bytes: JPEG, width, height, originalWidth, originalHeight, resized}.
+val prepare_image(const val& bytes, double max_side, double quality) {
+  if (!is_whole_number(max_side, 1, 4294967295.0) || !is_whole_number(quality, 1, 100)) {
+    return failure(error_code::invalid_argument, "maxSide must be a whole number from 1 and quality from 1 to 100");
+  }
+  const std::vector<std::uint8_t> input = bytes_from(bytes);
+  auto prepared = mosaic::media::prepare_image(input, static_cast<std::uint32_t>(max_side), static_cast<int>(quality));
+  if (!prepared) return failure(prepared.failure());
+  val value = val::object();
+  value.set("bytes", byte_array(prepared->jpeg_bytes));
+  value.set("mimeType", std::string("image/jpeg"));
+  value.set("width", prepared->width);
+  value.set("height", prepared->height);
+  value.set("originalWidth", prepared->original_width);
+  value.set("originalHeight", prepared->original_height);
+  value.set("resized", prepared->resized);
+  return success(value);
+}
+
+// What bytes are, by their magic numbers: {kind, mimeType, format, reason}. Never fails.
+val detect_media(const val& bytes) {
+  const std::vector<std::uint8_t> input = bytes_from(bytes);
+  const mosaic::media::media_detection detection = mosaic::media::detect_media_kind(input);
+  val value = val::object();
+  value.set("kind", std::string(mosaic::media::media_kind_name(detection.kind)));
+  value.set("mimeType", std::string(detection.mime_type));
+  value.set("format", std::string(detection.format));
+  value.set("reason", detection.reason);
+  return value;
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(mosaic_core) {
+  emscripten::class_<index_binding>("LoadedIndex")
+      .smart_ptr<std::shared_ptr<index_binding>>("LoadedIndexPointer")
+      .function("addShard", &index_binding::add_shard)
+      .function("releaseShard", &index_binding::release_shard)
+      .function("search", &index_binding::search)
+      .function("classify", &index_binding::classify)
+      .function("storedVector", &index_binding::stored_vector)
+      .function("prepareQuery", &index_binding::prepare_query)
+      .function("loadedItemCount", &index_binding::loaded_item_count)
+      .function("loadedShardCount", &index_binding::loaded_shard_count);
+  emscripten::function("openIndex", &open_index);
+  emscripten::function("parseManifest", &parse_manifest);
+  emscripten::function("parseItemMetadata", &parse_item_metadata);
+  emscripten::function("truncateAndNormalize", &truncate_and_normalize);
+  emscripten::function("prepareImage", &prepare_image);
+  emscripten::function("detectMedia", &detect_media);
+  emscripten::constant("manifestFormatVersion", mosaic::index::manifest_format_version);
+  // Text queries of an index built with this model are embedded in the page (mosaic-model.mjs).
+  emscripten::constant("localModelId", std::string(mosaic::model::use_lite_model_id));
+}
