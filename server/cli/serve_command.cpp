@@ -116,29 +116,37 @@ int run_serve_command(std::span<const std::string_view> arguments) {
   context.metrics = &metrics;
   const provider_setup& owned = *setup.value();
   context.append_metrics = [&owned](std::string& text) {
+    // Statistics the provider and the cache keep themselves, read at scrape time.
+    const auto family = [&text](std::string_view name, std::string_view type, std::string_view help) {
+      text += "# HELP " + std::string(name) + " " + std::string(help) + "\n# TYPE " + std::string(name) + " " +
+              std::string(type) + "\n";
+    };
+    const auto sample = [&text](std::string_view name, std::uint64_t value, std::string_view labels = {}) {
+      text += std::string(name) + std::string(labels) + " " + std::to_string(value) + "\n";
+    };
     if (owned.gemini) {
       const gemini_call_statistics calls = owned.gemini->statistics();
-      text += "# HELP mosaic_upstream_calls_total HTTP calls made to the Gemini API (each attempt counts)\n"
-              "# TYPE mosaic_upstream_calls_total counter\nmosaic_upstream_calls_total " + std::to_string(calls.calls) + "\n";
-      text += "# HELP mosaic_upstream_retries_total Gemini calls that were retries\n"
-              "# TYPE mosaic_upstream_retries_total counter\nmosaic_upstream_retries_total " + std::to_string(calls.retries) + "\n";
-      text += "# HELP mosaic_upstream_inputs_total Inputs sent to the Gemini API\n"
-              "# TYPE mosaic_upstream_inputs_total counter\nmosaic_upstream_inputs_total " + std::to_string(calls.inputs) + "\n";
-      text += "# HELP mosaic_upstream_failures_total Gemini batches that ended in an error\n"
-              "# TYPE mosaic_upstream_failures_total counter\nmosaic_upstream_failures_total " + std::to_string(calls.failures) + "\n";
+      family("mosaic_upstream_calls_total", "counter", "HTTP calls made to the Gemini API (each attempt counts)");
+      sample("mosaic_upstream_calls_total", calls.calls);
+      family("mosaic_upstream_retries_total", "counter", "Gemini calls that were retries");
+      sample("mosaic_upstream_retries_total", calls.retries);
+      family("mosaic_upstream_inputs_total", "counter", "Inputs sent to the Gemini API");
+      sample("mosaic_upstream_inputs_total", calls.inputs);
+      family("mosaic_upstream_failures_total", "counter", "Gemini batches that ended in an error");
+      sample("mosaic_upstream_failures_total", calls.failures);
     }
     if (owned.cache) {
       const embedding_cache_statistics cache = owned.cache->statistics();
-      text += "# HELP mosaic_cache_hits_total Embeddings answered from the cache\n"
-              "# TYPE mosaic_cache_hits_total counter\nmosaic_cache_hits_total " + std::to_string(cache.hits) + "\n";
-      text += "# HELP mosaic_cache_misses_total Embeddings the cache did not have\n"
-              "# TYPE mosaic_cache_misses_total counter\nmosaic_cache_misses_total " + std::to_string(cache.misses) + "\n";
-      text += "# HELP mosaic_cache_entries Embeddings held, by level\n# TYPE mosaic_cache_entries gauge\n"
-              "mosaic_cache_entries{level=\"memory\"} " + std::to_string(cache.memory_entries) + "\n"
-              "mosaic_cache_entries{level=\"file\"} " + std::to_string(cache.file_entries) + "\n";
-      text += "# HELP mosaic_cache_bytes Bytes held, by level\n# TYPE mosaic_cache_bytes gauge\n"
-              "mosaic_cache_bytes{level=\"memory\"} " + std::to_string(cache.memory_bytes) + "\n"
-              "mosaic_cache_bytes{level=\"file\"} " + std::to_string(cache.file_bytes) + "\n";
+      family("mosaic_cache_hits_total", "counter", "Embeddings answered from the cache");
+      sample("mosaic_cache_hits_total", cache.hits);
+      family("mosaic_cache_misses_total", "counter", "Embeddings the cache did not have");
+      sample("mosaic_cache_misses_total", cache.misses);
+      family("mosaic_cache_entries", "gauge", "Embeddings held, by level");
+      sample("mosaic_cache_entries", cache.memory_entries, "{level=\"memory\"}");
+      sample("mosaic_cache_entries", cache.file_entries, "{level=\"file\"}");
+      family("mosaic_cache_bytes", "gauge", "Bytes held, by level");
+      sample("mosaic_cache_bytes", cache.memory_bytes, "{level=\"memory\"}");
+      sample("mosaic_cache_bytes", cache.file_bytes, "{level=\"file\"}");
     }
   };
   server_options server;

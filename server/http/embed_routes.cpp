@@ -212,12 +212,8 @@ string_response gemini_error(const string_request& request, const error& failure
 }
 
 string_response gemini_answer(const string_request& request, std::string body) {
-  string_response response{http::status::ok, request.version()};
-  response.set(http::field::content_type, "application/json; charset=UTF-8");
-  response.set(http::field::cache_control, "no-store");
-  response.keep_alive(request.keep_alive());
-  response.body() = std::move(body);
-  response.prepare_payload();
+  string_response response = json_text_response(request, http::status::ok, std::move(body));
+  response.set(http::field::content_type, "application/json; charset=UTF-8");  // as Google sends it
   return response;
 }
 
