@@ -196,6 +196,8 @@ export class Mosaic {
   /** kNN label vote over labelled items; neighbours less similar than `threshold` do not vote. */
   classify(query: Query, options?: { k?: number; threshold?: number; filter?: Filter }): Promise<Classification>;
   item(id: string): ItemMetadata | undefined;
+  /** Metadata of every loaded item, in load order. */
+  items(): ItemMetadata[];
   /** Frees the wasm memory of every shard. */
   close(): void;
 }

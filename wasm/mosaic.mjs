@@ -362,6 +362,9 @@ export class Mosaic {
   /** Metadata of a loaded item (the fields of items/<hash>.json), or undefined. */
   item(id) { return this.#items.get(id); }
 
+  /** Metadata of every loaded item, in load order (for facets such as the labels an app offers as filters). */
+  items() { return [...this.#items.values()]; }
+
   /** Exact top-k search. `query`: a vector, {vector}, {text}, {image} or {audio}. */
   async search(query, { k = 10, filter } = {}) {
     const vector = await this.#queryVector(query);
