@@ -18,7 +18,8 @@ CMAKE_NATIVE = cmake -G Ninja -S . -DMOSAIC_MODEL_CACHE_PREFIX=$(MODEL_PREFIX) -
 # search; ctest runs wasm tests with plain node (emcmake's default flags are rejected by Node 20).
 WASM_ENV = NODE_PATH=/usr/share/nodejs
 EMCMAKE = $(WASM_ENV) emcmake cmake -G Ninja -S . -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node \
-  -DMOSAIC_MODEL_CACHE_PREFIX=$(MODEL_PREFIX) -DMOSAIC_NATIVE_CLI=$(CURDIR)/build/bin/mosaic
+  -DMOSAIC_MODEL_CACHE_PREFIX=$(MODEL_PREFIX) -DMOSAIC_NATIVE_CLI=$(CURDIR)/build/bin/mosaic \
+  -DMOSAIC_TEST_NODE_PREFIX=$(TEST_PACKAGES_PREFIX)
 
 .PHONY: all dependencies model test-packages native asan wasm release test demo bench clean
 

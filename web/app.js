@@ -168,6 +168,7 @@ function renderResult({ id, score, item, thumbnailUrl }, position) {
   card.className = 'result';
   card.dataset.itemId = id;
   card.dataset.modality = item?.modality ?? '';
+  card.dataset.label = item?.label ?? '';
   const figure = document.createElement('div');
   figure.className = 'preview';
   if (thumbnailUrl) {
