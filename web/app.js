@@ -386,6 +386,9 @@ async function start() {
   if (state.config.modelBaseUrl) options.modelBaseUrl = state.config.modelBaseUrl;
   view.body.dataset.state = 'loading';
   view.status.textContent = 'Loading the index…';
+  // Shown before the first byte arrives: on a slow link the manifest and the first shard take a while.
+  view.progress.hidden = false;
+  view.progressBar.removeAttribute('value');  // indeterminate until the sizes are known
   let db;
   try {
     db = await Mosaic.open(indexUrl, options);
