@@ -191,6 +191,8 @@ export class Mosaic {
   readonly ready: Promise<{ shardsLoaded: number; shardsFailed: number; errors: MosaicError[] }>;
 
   search(query: Query, options?: { k?: number; filter?: Filter }): Promise<SearchAnswer>;
+  /** The query's vector as this index searches it (embedded, truncated, normalized), to search and classify with one embedding. */
+  embed(query: Query): Promise<Float32Array>;
   /** "More like this": the item's stored vector, no embedding call; the item itself is left out. */
   similar(itemId: string, options?: { k?: number; filter?: Filter }): Promise<SearchAnswer>;
   /** kNN label vote over labelled items; neighbours less similar than `threshold` do not vote. */

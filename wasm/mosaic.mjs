@@ -371,6 +371,12 @@ export class Mosaic {
     return this.#searchVector(vector, k, filter);
   }
 
+  /** The query's vector as this index searches it (embedded, truncated, normalized): a page that both
+   *  searches and classifies one query embeds it once and passes the vector to each. */
+  async embed(query) {
+    return this.#queryVector(query);
+  }
+
   /** "More like this": the item's stored vector as the query (no embedding call); the item itself is left out. */
   async similar(itemId, { k = 10, filter } = {}) {
     this.#checkOpen();

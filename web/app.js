@@ -273,10 +273,11 @@ async function runQuery() {
     if (query.similarTo) {
       answer = await db.similar(query.similarTo, { k: resultCount, filter });
     } else {
-      const apiQuery = queryForApi(query);
-      answer = await db.search(apiQuery, { k: resultCount, filter });
+      // Embedded once (in the page or by the proxy), then searched and voted on.
+      const vector = await db.embed(queryForApi(query));
+      answer = await db.search(vector, { k: resultCount, filter });
       // The vote looks at the whole index, not the filtered view: it answers "what is this query?".
-      classification = await db.classify(apiQuery, { k: voteNeighbours, threshold: state.config.labelThreshold ?? defaultLabelThreshold });
+      classification = await db.classify(vector, { k: voteNeighbours, threshold: state.config.labelThreshold ?? defaultLabelThreshold });
     }
     if (number !== state.searchNumber) return;
     state.lastSearchMilliseconds = performance.now() - started;
