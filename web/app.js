@@ -273,8 +273,10 @@ async function runQuery() {
     if (query.similarTo) {
       answer = await db.similar(query.similarTo, { k: resultCount, filter });
     } else {
-      // Embedded once (in the page or by the proxy), then searched and voted on.
-      const vector = await db.embed(queryForApi(query));
+      // Embedded once (in the page or by the proxy), then searched and voted on; a filter change
+      // searches the same vector again.
+      query.vector ??= await db.embed(queryForApi(query));
+      const vector = query.vector;
       answer = await db.search(vector, { k: resultCount, filter });
       // The vote looks at the whole index, not the filtered view: it answers "what is this query?".
       classification = await db.classify(vector, { k: voteNeighbours, threshold: state.config.labelThreshold ?? defaultLabelThreshold });

@@ -164,28 +164,34 @@ test('a label chip filters the results and a kind chip is offered', async () => 
   });
 });
 
-test('the progress bar shows while shards load and goes away when all are in', async () => {
+test('the progress bar shows while shards load, the first shard is searchable at once, and the bar goes when all are in', async () => {
   await withPage('progress', async (page) => {
-    // Shards are held until the test has seen the bar, so the loading state can be looked at.
+    // Every shard but the first is held until the test has looked at the loading state.
+    const manifest = JSON.parse(fs.readFileSync(path.join(site, 'manifest.json'), 'utf8'));
+    const first = new Set([manifest.shards[0].file, manifest.shards[0].metadata.file]);
     let release;
     const released = new Promise((resolve) => { release = resolve; });
-    await page.route('**/index/shards/**', async (route) => {
-      await released;
-      await route.continue();
-    });
-    await page.route('**/index/items/**', async (route) => {
-      await released;
+    await page.route(/\/index\/(shards|items)\//, async (route) => {
+      const file = new URL(route.request().url()).pathname.replace(/^\/index\//, '');
+      if (!first.has(file)) await released;
       await route.continue();
     });
     await page.goto(appUrl());
-    await page.waitForSelector('#load-progress:not([hidden])', { timeout: 30000 });
-    await page.waitForFunction(() => /Loading the index/.test(document.querySelector('#status').textContent));
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 30000 });
+    assert.equal(await page.isVisible('#load-progress'), true);
     const bar = await page.$eval('#progress-bar', (progress) => ({ value: progress.value, max: progress.max }));
-    assert.ok(bar.value < bar.max, `the bar is not full while shards are held (${bar.value} of ${bar.max})`);
+    assert.ok(bar.value > 0 && bar.value < bar.max, `the bar shows part of the bytes (${bar.value} of ${bar.max})`);
+    assert.match(await page.textContent('#status'), /Loading the index: 1 of \d+ shards/);
+    await searchFor(page, 'which animal runs fastest');
+    assert.match(await page.textContent('#query-summary'), /partial: 1 of \d+ shards searched/);
+    assert.equal((await resultCards(page)).length, manifest.shards[0].items);
     await page.screenshot({ path: path.join(screenshotDirectory, 'progress-loading.png') });
     release();
     await page.waitForSelector('body[data-loaded="complete"]', { timeout: 30000 });
     assert.equal(await page.isHidden('#load-progress'), true);
+    // The app searches again once everything is in, and the answer is whole.
+    await page.waitForFunction((count) => document.querySelectorAll('#results .result').length === count, Object.keys(files).length);
+    assert.doesNotMatch(await page.textContent('#query-summary'), /partial/);
     assert.match(await page.textContent('#status'), /^6 items/);
   });
 });
