@@ -88,7 +88,7 @@ function describeError(error) {
 }
 
 function megabytes(bytes) {
-  return (bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 1);
+  return (bytes / 1e6).toFixed(bytes < 1e6 ? 3 : bytes < 1e7 ? 2 : 1);
 }
 
 function updateStatus() {
@@ -97,6 +97,8 @@ function updateStatus() {
   const stats = db.stats;
   const parts = [`${stats.items.toLocaleString()} items`, `${megabytes(stats.bytesTotal)} MB`];
   if (stats.items < stats.itemsTotal) parts[0] = `${stats.items.toLocaleString()} of ${stats.itemsTotal.toLocaleString()} items`;
+  const settled = stats.shardsLoaded + stats.shardsFailed;
+  if (settled < stats.shardsTotal) parts.push(`loading ${stats.shardsLoaded} of ${stats.shardsTotal} shards`);
   if (stats.shardsFailed > 0) parts.push(`${stats.shardsFailed} shard${stats.shardsFailed === 1 ? '' : 's'} failed`);
   if (state.lastSearchMilliseconds !== undefined) parts.push(`last search ${state.lastSearchMilliseconds.toFixed(1)} ms`);
   view.status.textContent = parts.join(' · ');
@@ -107,7 +109,10 @@ function onProgress({ loadedBytes, totalBytes, shardsLoaded, shardsTotal }) {
   view.progressBar.max = Math.max(totalBytes, 1);
   view.progressBar.value = loadedBytes;
   view.progressBar.setAttribute('aria-valuetext', `${shardsLoaded} of ${shardsTotal} shards, ${megabytes(loadedBytes)} of ${megabytes(totalBytes)} MB`);
-  view.status.textContent = `Loading the index: ${shardsLoaded} of ${shardsTotal} shards, ${megabytes(loadedBytes)} of ${megabytes(totalBytes)} MB`;
+  // Before the first shard is searchable there is nothing else to say; afterwards the status line
+  // keeps its counts and says how far loading is.
+  if (state.db) updateStatus();
+  else view.status.textContent = `Loading the index: ${shardsLoaded} of ${shardsTotal} shards, ${megabytes(loadedBytes)} of ${megabytes(totalBytes)} MB`;
 }
 
 // ---- filters ----
