@@ -2,8 +2,9 @@
 // `mosaic serve --web site-app/ --site SITE` on 127.0.0.1 with a small text index the native CLI builds
 // here with the local model: a text query puts the expected item first and the label panel votes,
 // "more like this", a filter chip, the progress bar during load, a reload that downloads no shard, an
-// image refused with a clear message by a local-model index, and the layout at 375 px. Every test
-// saves a screenshot in MOSAIC_SCREENSHOT_DIR.
+// image refused with a clear message by a local-model index, an image dropped on a Gemini-model index
+// (manifest and proxy answered by the test's routes) sent through the proxy, and the layout at 375 px.
+// Every test saves a screenshot in MOSAIC_SCREENSHOT_DIR.
 // Run by ctest in build-wasm (it needs the assembled app): MOSAIC_SITE_APP_DIR (build-wasm/site-app),
 // MOSAIC_NATIVE_CLI (the native build's mosaic, which builds the index and serves), MOSAIC_MODEL_DIR
 // (the local model's files), MOSAIC_TEST_NODE_PREFIX (where playwright-core is installed).
@@ -220,6 +221,40 @@ test('an image dropped on a local-model index is answered with a clear message, 
     await page.setInputFiles('#image-input', { name: 'square.png', mimeType: 'image/png', buffer: makePng({ width: 8, height: 8 }) });
     await page.waitForSelector('#message:not([hidden])');
     assert.match(await page.textContent('#message'), /local text model .* reads text only/);
+  });
+});
+
+test('an image dropped on a Gemini-model index goes through the proxy once, as JPEG, and its results are shown', async () => {
+  await withPage('image-proxy', async (page) => {
+    // The index is presented as a Gemini one (its manifest's model rewritten on the way), and the
+    // proxy's answer is the native embedding of a text, as if the picture showed a cheetah.
+    const model = 'gemini-embedding-2';
+    const answerVector = JSON.parse(mosaic('embed', 'a cheetah sprinting on the savanna', '--json', '--model-dir', modelDirectory)).vector;
+    await page.route('**/index/manifest.json', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, json: { ...(await response.json()), model } });
+    });
+    const embedCalls = [];
+    await page.route('**/api/embed', async (route) => {
+      const body = route.request().postDataJSON();
+      embedCalls.push(body);
+      await route.fulfill({ json: { model, dimensions: body.dimensions, embeddings: [answerVector] } });
+    });
+    await openApp(page);
+    const png = makePng({ width: 64, height: 48, gray: 90 });
+    const dataTransfer = await page.evaluateHandle((bytes) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
+      return transfer;
+    }, [...png]);
+    await page.dispatchEvent('body', 'drop', { dataTransfer });
+    await page.waitForFunction(() => document.querySelector('#query-summary')?.textContent.includes('Image: dropped.png')
+      && document.body.dataset.state === 'ready');
+    assert.equal(embedCalls.length, 1, 'one embedding call serves the search and the label vote');
+    assert.equal(embedCalls[0].inputs[0].parts[0].mime_type, 'image/jpeg');
+    assert.match((await resultCards(page))[0].title, /cheetah/);
+    assert.equal(await page.textContent('#voted-label'), 'animals');
+    assert.equal(await page.isHidden('#message'), true);
   });
 });
 
