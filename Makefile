@@ -18,9 +18,10 @@ CMAKE_NATIVE = cmake -G Ninja -S . -DMOSAIC_MODEL_CACHE_PREFIX=$(MODEL_PREFIX) -
 # search; ctest runs wasm tests with plain node (emcmake's default flags are rejected by Node 20).
 WASM_ENV = NODE_PATH=/usr/share/nodejs
 EMCMAKE = $(WASM_ENV) emcmake cmake -G Ninja -S . -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node \
-  -DMOSAIC_MODEL_CACHE_PREFIX=$(MODEL_PREFIX) -DMOSAIC_NATIVE_CLI=$(CURDIR)/build/bin/mosaic
+  -DMOSAIC_MODEL_CACHE_PREFIX=$(MODEL_PREFIX) -DMOSAIC_NATIVE_CLI=$(CURDIR)/build/bin/mosaic \
+  -DMOSAIC_TEST_NODE_PREFIX=$(TEST_PACKAGES_PREFIX)
 
-.PHONY: all dependencies model test-packages native asan wasm release test demo bench clean
+.PHONY: all dependencies model test-packages native asan wasm site-app release test demo bench clean
 
 all: native
 
@@ -67,11 +68,19 @@ bench: model release wasm native
 	node tests/bench/run_model_benchmarks.mjs
 	node tests/bench/serve_benchmark.mjs build-release/bin/mosaic build/bin/mosaic_gemini_double
 
-demo: model native
-	@echo "make demo: the demo needs 'mosaic serve' and the web app (the server and browser issues), which have"
-	@echo "not landed yet. What works today: build/bin/mosaic index FOLDER --out SITE and"
-	@echo "build/bin/mosaic query SITE \"text\" with the local model (see the README), make test and make bench."
-	@exit 1
+# The web app alone (build-wasm/site-app: web/, the wasm modules and the local model's files), without
+# the wasm unit tests and benchmarks `make wasm` also builds.
+site-app: dependencies
+	$(EMCMAKE) -B build-wasm -DCMAKE_BUILD_TYPE=Release -DMOSAIC_WARNINGS_AS_ERRORS=ON -DMOSAIC_BUILD_BENCHMARKS=ON
+	$(WASM_ENV) cmake --build build-wasm -j $(JOBS) --target mosaic_site_app
+
+# Indexes demo/collection (short texts in four label folders) with the local model and serves it with
+# the web app; DEMO_PORT picks the port. Text queries are embedded in the browser.
+DEMO_PORT ?= 8080
+demo: model native site-app
+	build/bin/mosaic index demo/collection --out build/demo-site
+	@echo "make demo: open http://127.0.0.1:$(DEMO_PORT)/ (Ctrl-C stops the server)"
+	build/bin/mosaic serve --site build/demo-site --web build-wasm/site-app --port $(DEMO_PORT)
 
 clean:
 	rm -rf build build-asan build-wasm build-release

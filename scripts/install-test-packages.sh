@@ -3,13 +3,15 @@
 # when missing, at pinned versions:
 #   @google/genai@2.32.0   Google's official JavaScript SDK: the /v1beta pass-through is tested with it
 #                          (2.32.0 is the newest release that supports Node 20, the machine's Node)
+#   playwright-core@1.65.1 drives Debian's Chromium (/usr/bin/chromium) in the browser tests; the
+#                          -core package downloads no browser, and `playwright install` is never run
 # Usage: scripts/install-test-packages.sh [--print-prefix]
 # The cache is $MOSAIC_CACHE_DIR/npm-test, or ${XDG_CACHE_HOME:-$HOME/.cache}/mosaic/npm-test.
 set -euo pipefail
 
 cache_dir="${MOSAIC_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mosaic}"
 prefix="$cache_dir/npm-test"
-packages=("@google/genai@2.32.0")
+packages=("@google/genai@2.32.0" "playwright-core@1.65.1")
 
 complete() {
   local package name version installed

@@ -191,11 +191,15 @@ export class Mosaic {
   readonly ready: Promise<{ shardsLoaded: number; shardsFailed: number; errors: MosaicError[] }>;
 
   search(query: Query, options?: { k?: number; filter?: Filter }): Promise<SearchAnswer>;
+  /** The query's vector as this index searches it (embedded, truncated, normalized), to search and classify with one embedding. */
+  embed(query: Query): Promise<Float32Array>;
   /** "More like this": the item's stored vector, no embedding call; the item itself is left out. */
   similar(itemId: string, options?: { k?: number; filter?: Filter }): Promise<SearchAnswer>;
   /** kNN label vote over labelled items; neighbours less similar than `threshold` do not vote. */
   classify(query: Query, options?: { k?: number; threshold?: number; filter?: Filter }): Promise<Classification>;
   item(id: string): ItemMetadata | undefined;
+  /** Metadata of every loaded item, in load order. */
+  items(): ItemMetadata[];
   /** Frees the wasm memory of every shard. */
   close(): void;
 }

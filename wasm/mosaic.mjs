@@ -362,10 +362,19 @@ export class Mosaic {
   /** Metadata of a loaded item (the fields of items/<hash>.json), or undefined. */
   item(id) { return this.#items.get(id); }
 
+  /** Metadata of every loaded item, in load order (for facets such as the labels an app offers as filters). */
+  items() { return [...this.#items.values()]; }
+
   /** Exact top-k search. `query`: a vector, {vector}, {text}, {image} or {audio}. */
   async search(query, { k = 10, filter } = {}) {
     const vector = await this.#queryVector(query);
     return this.#searchVector(vector, k, filter);
+  }
+
+  /** The query's vector as this index searches it (embedded, truncated, normalized): a page that both
+   *  searches and classifies one query embeds it once and passes the vector to each. */
+  async embed(query) {
+    return this.#queryVector(query);
   }
 
   /** "More like this": the item's stored vector as the query (no embedding call); the item itself is left out. */

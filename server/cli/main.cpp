@@ -14,6 +14,7 @@ usage:
   mosaic query SITE "text" [options]         search an index site from the command line
   mosaic serve [--site SITE] [--port 8080]   serve the index, the embedding API and the web app
   mosaic embed "text" [--json]               print the local model's embedding of a text
+  mosaic export SITE --out DIR               the web app and the index as a folder for any static host
   mosaic --help | --version
 
 Run `mosaic COMMAND --help` for a command's options. The local model (--provider local, the default)
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   if (command == "query") return mosaic::server::run_query_command(rest);
   if (command == "embed") return mosaic::server::run_embed_command(rest);
   if (command == "serve") return mosaic::server::run_serve_command(rest);
+  if (command == "export") return mosaic::server::run_export_command(rest);
   std::fprintf(stderr, "mosaic: unknown command '%.*s'\n\n%s", static_cast<int>(command.size()), command.data(), usage);
   return 2;
 }

@@ -207,6 +207,28 @@ test('a vector query (Float32Array or array) searches like the text it embeds; b
   db.close();
 });
 
+test('embed returns the searched vector once, for search and classify; items lists every loaded item', { skip }, async () => {
+  reset();
+  const db = await open();
+  await db.ready;
+  const text = 'which animal runs fastest';
+  const vector = await db.embed({ text });
+  assert.ok(vector instanceof Float32Array);
+  assert.equal(vector.length, db.manifest.dimensions);
+  assert.ok(Math.abs(vector.reduce((total, value) => total + value * value, 0) - 1) < 1e-5, 'a unit vector');
+  const byText = await db.search({ text }, { k: 3 });
+  const byVector = await db.search(vector, { k: 3 });
+  assert.deepEqual(byVector.results.map((result) => result.id), byText.results.map((result) => result.id));
+  byVector.results.forEach((result, rank) => assert.ok(Math.abs(result.score - byText.results[rank].score) <= 1e-6));
+  assert.equal((await db.classify(vector, { k: 3 })).label, (await db.classify({ text }, { k: 3 })).label);
+  await rejectsWithCode(db.embed('a bare string'), 'invalid_argument');
+  const items = db.items();
+  assert.equal(items.length, db.stats.items);
+  assert.deepEqual(items.map((item) => item.source).sort(), [...new Set(items.map((item) => item.source))].sort());
+  assert.deepEqual(new Set(items.map((item) => item.source)), new Set(Object.keys(files)));
+  db.close();
+});
+
 test('similar uses the stored vector, leaves the item out and needs no embedding', { skip }, async () => {
   reset();
   const db = await open({ modelBaseUrl: `${server.url}no-model-here/` });  // any model load would fail

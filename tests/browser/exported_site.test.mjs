@@ -1,0 +1,122 @@
+// `mosaic export SITE --out DIR` served by a plain static server (python3 -m http.server, no Mosaic
+// code on the server side), opened in headless Chromium: a text query of a local-model index is
+// embedded in the page and answered with no proxy and no /api call at all. Also: what the export
+// writes (config.json, model/, only the files the manifest names) and the folders it refuses.
+// Run by ctest in build-wasm, with the environment of web_app.test.mjs.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+
+import { startProcess } from '../support/processes.mjs';
+import { chromiumPath, launchBrowser } from './browser.mjs';
+
+const siteAppDirectory = process.env.MOSAIC_SITE_APP_DIR;
+const nativeCli = process.env.MOSAIC_NATIVE_CLI;
+const modelDirectory = process.env.MOSAIC_MODEL_DIR;
+const testPackages = process.env.MOSAIC_TEST_NODE_PREFIX;
+const screenshotDirectory = process.env.MOSAIC_SCREENSHOT_DIR;
+const required = [['MOSAIC_SITE_APP_DIR', siteAppDirectory], ['MOSAIC_NATIVE_CLI', nativeCli], ['MOSAIC_MODEL_DIR', modelDirectory],
+  ['MOSAIC_TEST_NODE_PREFIX', testPackages], ['chromium', chromiumPath]];
+const missing = required.filter(([, value]) => !value || !fs.existsSync(value)).map(([name]) => name);
+if (!screenshotDirectory) missing.push('MOSAIC_SCREENSHOT_DIR');  // made by the test when missing
+assert.deepEqual(missing, [], 'run through ctest in build-wasm after make native, make test-packages and make dependencies');
+
+const files = {
+  'animals/cheetah.txt': 'The cheetah is the fastest land animal, sprinting across the savanna after gazelles.',
+  'animals/tortoise.txt': 'A giant tortoise moves slowly and can live for more than a hundred years.',
+  'food/soup.md': '# Tomato soup\nSimmer tomatoes with basil, garlic and olive oil, then blend until smooth.',
+  'finance/report.txt': 'Quarterly revenue grew by eight percent while operating costs fell.',
+};
+
+let root, collection, site, playwright;
+
+const run = (...args) => spawnSync(nativeCli, args, { encoding: 'utf8' });
+function indexCollection() {
+  const indexed = run('index', collection, '--out', site, '--shard-items', '2', '--model-dir', modelDirectory);
+  assert.equal(indexed.status, 0, indexed.stderr);
+}
+const listFiles = (folder) => fs.readdirSync(folder, { recursive: true }).filter((name) => fs.statSync(path.join(folder, name)).isFile()).sort();
+
+before(() => {
+  playwright = createRequire(path.join(testPackages, 'package.json'))('playwright-core');
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-export-'));
+  collection = path.join(root, 'collection');
+  site = path.join(root, 'site');
+  for (const [relative, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(collection, relative)), { recursive: true });
+    fs.writeFileSync(path.join(collection, relative), content);
+  }
+  indexCollection();
+  fs.mkdirSync(screenshotDirectory, { recursive: true });
+});
+
+after(() => {
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+});
+
+test('the export holds the app, the model, the current generation of the index and config.json', () => {
+  // A second generation leaves the first one's files in the site; the export takes only what the manifest names.
+  fs.writeFileSync(path.join(collection, 'food', 'bread.txt'), 'Knead the dough and bake the loaf in a hot oven.');
+  indexCollection();
+  const out = path.join(root, 'export-contents');
+  const exported = run('export', site, '--out', out, '--web', siteAppDirectory, '--proxy-url', 'https://proxy.example.org/');
+  assert.equal(exported.status, 0, exported.stderr);
+  const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+  assert.deepEqual(config, { indexUrl: 'index/', modelBaseUrl: 'model/', proxyUrl: 'https://proxy.example.org/' });
+  for (const file of ['index.html', 'app.js', 'style.css', 'mosaic.mjs', 'mosaic-core.wasm', 'mosaic-model.wasm', 'model/model.json', 'model/vocab.json']) {
+    assert.ok(fs.existsSync(path.join(out, file)), `${file} is exported`);
+  }
+  const manifest = JSON.parse(fs.readFileSync(path.join(site, 'manifest.json'), 'utf8'));
+  const named = ['manifest.json', ...manifest.shards.flatMap((shard) => [shard.file, shard.metadata.file])].sort();
+  assert.deepEqual(listFiles(path.join(out, 'index')), named);
+  assert.ok(listFiles(site).length > named.length, 'the site still holds the previous generation (so the check above means something)');
+  fs.rmSync(path.join(collection, 'food', 'bread.txt'));
+  indexCollection();
+});
+
+test('export refuses a folder that is not empty, and a site that is not an index', () => {
+  const busy = path.join(root, 'busy');
+  fs.mkdirSync(busy);
+  fs.writeFileSync(path.join(busy, 'keep.txt'), 'mine');
+  const refused = run('export', site, '--out', busy, '--web', siteAppDirectory);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /not empty/);
+  assert.equal(fs.readFileSync(path.join(busy, 'keep.txt'), 'utf8'), 'mine');
+  const notIndex = run('export', collection, '--out', path.join(root, 'never'), '--web', siteAppDirectory);
+  assert.equal(notIndex.status, 1);
+  assert.match(notIndex.stderr, /cannot load the index/);
+  assert.equal(fs.existsSync(path.join(root, 'never')), false);
+});
+
+test('served by python3 -m http.server, a text query works in Chromium with the local model and no proxy', async () => {
+  const out = path.join(root, 'export-served');
+  const exported = run('export', site, '--out', out, '--web', siteAppDirectory);
+  assert.equal(exported.status, 0, exported.stderr);
+  const server = await startProcess('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', out],
+    { ready: /Serving HTTP on 127\.0\.0\.1 port (\d+)/ });
+  const browser = await launchBrowser(playwright, path.join(root, 'profile-export'), { viewport: { width: 1100, height: 800 } });
+  try {
+    const page = browser.pages()[0] ?? await browser.newPage();
+    const apiCalls = [];
+    page.on('request', (request) => { if (new URL(request.url()).pathname.startsWith('/api/')) apiCalls.push(request.url()); });
+    await page.goto(`http://127.0.0.1:${server.port}/`);
+    await page.waitForSelector('body[data-loaded="complete"]', { timeout: 30000 });
+    await page.fill('#query', 'which animal runs fastest');
+    await page.press('#query', 'Enter');
+    await page.waitForFunction(() => document.querySelector('#query-summary')?.textContent.includes('which animal runs fastest')
+      && document.body.dataset.state === 'ready', null, { timeout: 60000 });
+    const titles = await page.$$eval('#results .result .result-title', (nodes) => nodes.map((node) => node.textContent));
+    assert.equal(titles.length, Object.keys(files).length);
+    assert.match(titles[0], /cheetah/);
+    assert.equal(await page.textContent('#voted-label'), 'animals');
+    assert.deepEqual(apiCalls, []);
+    await page.screenshot({ path: path.join(screenshotDirectory, 'exported-site.png'), fullPage: true });
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+});

@@ -1,0 +1,428 @@
+// The Mosaic web app: a page over the JavaScript API (mosaic.mjs beside this file). It only shows
+// things and passes the user's input on: embedding, search, filters, "more like this" and the label
+// vote all happen in mosaic.mjs and its wasm core, never here.
+//
+// Settings come from config.json beside this page (optional; `mosaic export` writes one):
+//   indexUrl      where the index site is (default ./index/, as `mosaic serve` lays it out)
+//   proxyUrl      where POST /api/embed lives, for indexes built with a Gemini model
+//   modelBaseUrl  the local text model's files (default: model/ beside mosaic.mjs)
+//   labelThreshold  neighbours less similar than this do not vote on the label (default 0.3)
+import { Mosaic } from './mosaic.mjs';
+
+const resultCount = 24;
+const voteNeighbours = 5;
+// Below this cosine a neighbour says little about the query: the panel then answers "unknown"
+// rather than a label picked from unrelated items.
+const defaultLabelThreshold = 0.3;
+const typingPause = 300;  // milliseconds after the last key before a search starts by itself
+
+const element = (id) => document.getElementById(id);
+const view = {
+  body: document.body,
+  form: element('search-form'),
+  query: element('query'),
+  searchButton: element('search-button'),
+  imagePick: element('image-pick'),
+  imageInput: element('image-input'),
+  progress: element('load-progress'),
+  progressBar: element('progress-bar'),
+  status: element('status'),
+  message: element('message'),
+  labelPanel: element('label-panel'),
+  votedLabel: element('voted-label'),
+  votedConfidence: element('voted-confidence'),
+  votedDetail: element('voted-detail'),
+  kindChips: element('kind-chips'),
+  labelChips: element('label-chips'),
+  summary: element('query-summary'),
+  results: element('results'),
+  dropOverlay: element('drop-overlay'),
+};
+
+const state = {
+  db: undefined,
+  config: undefined,
+  // What is searched: {text}, {image: Blob, name} or {similarTo: id}; undefined before the first query.
+  query: undefined,
+  kinds: new Set(),   // chosen modality chips (any of them)
+  labels: new Set(),  // chosen label chips (any of them)
+  lastSearchMilliseconds: undefined,
+  searchNumber: 0,    // answers of an older search are dropped when a newer one was started
+};
+
+// ---- settings ----
+
+async function readConfig() {
+  const url = new URL('config.json', document.baseURI);
+  let response;
+  try {
+    response = await fetch(url, { cache: 'no-cache' });
+  } catch {
+    return {};
+  }
+  // No file means no settings; some hosts answer every missing path with an HTML page.
+  if (!response.ok || (response.headers.get('content-type') ?? '').startsWith('text/html')) return {};
+  let config;
+  try {
+    config = await response.json();
+  } catch (cause) {
+    throw new Error(`config.json is not valid JSON: ${cause.message}`);
+  }
+  const resolved = {};
+  for (const key of ['indexUrl', 'proxyUrl', 'modelBaseUrl']) {
+    if (typeof config[key] === 'string') resolved[key] = new URL(config[key], url).href;  // relative to config.json
+  }
+  if (typeof config.labelThreshold === 'number') resolved.labelThreshold = config.labelThreshold;
+  return resolved;
+}
+
+// ---- status, messages, progress ----
+
+function showMessage(text) {
+  view.message.textContent = text;
+  view.message.hidden = !text;
+}
+
+function describeError(error) {
+  return error?.code ? `${error.message} (${error.code})` : String(error?.message ?? error);
+}
+
+function megabytes(bytes) {
+  return (bytes / 1e6).toFixed(bytes < 1e6 ? 3 : bytes < 1e7 ? 2 : 1);
+}
+
+function updateStatus() {
+  const db = state.db;
+  if (!db) return;
+  const stats = db.stats;
+  const parts = [`${stats.items.toLocaleString()} items`, `${megabytes(stats.bytesTotal)} MB`];
+  if (stats.items < stats.itemsTotal) parts[0] = `${stats.items.toLocaleString()} of ${stats.itemsTotal.toLocaleString()} items`;
+  const settled = stats.shardsLoaded + stats.shardsFailed;
+  if (settled < stats.shardsTotal) parts.push(`loading ${stats.shardsLoaded} of ${stats.shardsTotal} shards`);
+  if (stats.shardsFailed > 0) parts.push(`${stats.shardsFailed} shard${stats.shardsFailed === 1 ? '' : 's'} failed`);
+  if (state.lastSearchMilliseconds !== undefined) parts.push(`last search ${state.lastSearchMilliseconds.toFixed(1)} ms`);
+  view.status.textContent = parts.join(' · ');
+}
+
+function onProgress({ loadedBytes, totalBytes, shardsLoaded, shardsTotal }) {
+  view.progress.hidden = false;
+  view.progressBar.max = Math.max(totalBytes, 1);
+  view.progressBar.value = loadedBytes;
+  view.progressBar.setAttribute('aria-valuetext', `${shardsLoaded} of ${shardsTotal} shards, ${megabytes(loadedBytes)} of ${megabytes(totalBytes)} MB`);
+  // Before the first shard is searchable there is nothing else to say; afterwards the status line
+  // keeps its counts and says how far loading is.
+  if (state.db) updateStatus();
+  else view.status.textContent = `Loading the index: ${shardsLoaded} of ${shardsTotal} shards, ${megabytes(loadedBytes)} of ${megabytes(totalBytes)} MB`;
+}
+
+// ---- filters ----
+
+function countBy(items, key) {
+  const counts = new Map();
+  for (const item of items) {
+    const value = item[key];
+    if (value) counts.set(value, (counts.get(value) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+function renderChips(container, counts, chosen, kind) {
+  container.replaceChildren();
+  for (const [value, count] of counts) {
+    const chip = document.createElement('button');
+    chip.type = 'button';
+    chip.className = 'chip';
+    chip.dataset.filter = kind;
+    chip.dataset.value = value;
+    chip.setAttribute('aria-pressed', String(chosen.has(value)));
+    chip.textContent = `${value} `;
+    const number = document.createElement('span');
+    number.className = 'count';
+    number.textContent = String(count);
+    chip.append(number);
+    chip.addEventListener('click', () => {
+      if (chosen.has(value)) chosen.delete(value);
+      else chosen.add(value);
+      chip.setAttribute('aria-pressed', String(chosen.has(value)));
+      runQuery();
+    });
+    container.append(chip);
+  }
+  if (counts.length === 0) container.textContent = '—';
+}
+
+function renderFilters() {
+  const items = state.db.items();
+  renderChips(view.kindChips, countBy(items, 'modality'), state.kinds, 'modality');
+  renderChips(view.labelChips, countBy(items, 'label'), state.labels, 'label');
+}
+
+function currentFilter() {
+  const filter = {};
+  if (state.kinds.size > 0) filter.modality = [...state.kinds];
+  if (state.labels.size > 0) filter.label = [...state.labels];
+  return filter;
+}
+
+// ---- results ----
+
+const kindSymbols = { text: '¶', image: '▣', audio: '♪', video: '▶', pdf: 'PDF' };
+
+function renderResult({ id, score, item, thumbnailUrl }, position) {
+  const card = document.createElement('li');
+  card.className = 'result';
+  card.dataset.itemId = id;
+  card.dataset.modality = item?.modality ?? '';
+  card.dataset.label = item?.label ?? '';
+  const figure = document.createElement('div');
+  figure.className = 'preview';
+  if (thumbnailUrl) {
+    const image = document.createElement('img');
+    image.src = thumbnailUrl;
+    image.alt = item?.title ?? '';
+    image.loading = 'lazy';
+    figure.append(image);
+  } else {
+    figure.classList.add(`kind-${item?.modality ?? 'unknown'}`);
+    figure.textContent = kindSymbols[item?.modality] ?? '?';
+    figure.setAttribute('aria-hidden', 'true');
+  }
+  const body = document.createElement('div');
+  body.className = 'result-body';
+  const title = document.createElement('h3');
+  title.className = 'result-title';
+  title.textContent = item?.title || item?.source || id;
+  const meta = document.createElement('p');
+  meta.className = 'result-meta';
+  const scoreText = document.createElement('span');
+  scoreText.className = 'score';
+  scoreText.title = 'cosine similarity';
+  scoreText.textContent = score.toFixed(3);
+  meta.append(scoreText, ` · ${item?.modality ?? 'unknown'}`);
+  if (item?.label) meta.append(` · ${item.label}`);
+  body.append(title, meta);
+  if (item?.snippet) {
+    const snippet = document.createElement('p');
+    snippet.className = 'snippet';
+    snippet.textContent = item.snippet;
+    body.append(snippet);
+  }
+  const similarButton = document.createElement('button');
+  similarButton.type = 'button';
+  similarButton.className = 'more-like-this';
+  similarButton.textContent = 'More like this';
+  similarButton.setAttribute('aria-label', `More like result ${position + 1}: ${title.textContent}`);
+  similarButton.addEventListener('click', () => {
+    state.query = { similarTo: id, title: title.textContent };
+    runQuery();
+  });
+  body.append(similarButton);
+  card.append(figure, body);
+  return card;
+}
+
+function renderResults(answer) {
+  view.results.replaceChildren(...answer.results.map(renderResult));
+  if (answer.results.length === 0) {
+    const empty = document.createElement('li');
+    empty.className = 'empty';
+    empty.textContent = 'Nothing matches these filters.';
+    view.results.append(empty);
+  }
+}
+
+function renderSummary(answer) {
+  const query = state.query;
+  let text = '';
+  if (query.similarTo) text = `More like “${query.title}”`;
+  else if (query.image) text = `Image: ${query.name}`;
+  else text = `“${query.text}”`;
+  if (answer.partial) text += ` — partial: ${answer.shardsSearched} of ${answer.shardsTotal} shards searched so far`;
+  view.summary.textContent = text;
+  view.summary.hidden = false;
+}
+
+function renderLabel(classification) {
+  if (!classification) {
+    view.labelPanel.hidden = true;
+    return;
+  }
+  view.labelPanel.hidden = false;
+  view.labelPanel.dataset.known = String(classification.known);
+  view.votedLabel.textContent = classification.label;
+  view.votedConfidence.textContent = classification.known ? `${Math.round(classification.confidence * 100)}%` : '';
+  view.votedDetail.textContent = classification.known
+    ? `${classification.votes} of ${classification.considered} close labelled neighbours agree`
+    : 'No labelled item is close enough to this query.';
+}
+
+// ---- queries ----
+
+function queryForApi(query) {
+  if (query.image) return { image: query.image };
+  return { text: query.text };
+}
+
+async function runQuery() {
+  const db = state.db;
+  const query = state.query;
+  if (!db || !query) return;
+  const number = ++state.searchNumber;
+  view.body.dataset.state = 'searching';
+  showMessage('');
+  const started = performance.now();
+  try {
+    const filter = currentFilter();
+    let answer;
+    let classification;
+    if (query.similarTo) {
+      answer = await db.similar(query.similarTo, { k: resultCount, filter });
+    } else {
+      // Embedded once (in the page or by the proxy), then searched and voted on; a filter change
+      // searches the same vector again.
+      query.vector ??= await db.embed(queryForApi(query));
+      const vector = query.vector;
+      answer = await db.search(vector, { k: resultCount, filter });
+      // The vote looks at the whole index, not the filtered view: it answers "what is this query?".
+      classification = await db.classify(vector, { k: voteNeighbours, threshold: state.config.labelThreshold ?? defaultLabelThreshold });
+    }
+    if (number !== state.searchNumber) return;
+    state.lastSearchMilliseconds = performance.now() - started;
+    renderSummary(answer);
+    renderResults(answer);
+    renderLabel(classification);
+    updateStatus();
+  } catch (error) {
+    if (number !== state.searchNumber) return;
+    showMessage(describeError(error));
+  } finally {
+    if (number === state.searchNumber) view.body.dataset.state = 'ready';
+  }
+}
+
+function searchText() {
+  const text = view.query.value.trim();
+  if (!text) return;
+  state.query = { text };
+  runQuery();
+}
+
+function searchImage(file) {
+  if (!file) return;
+  if (!file.type.startsWith('image/')) {
+    showMessage(`${file.name || 'That file'} is not an image.`);
+    return;
+  }
+  if (state.db?.usesLocalModel) {
+    // The local model reads text only; saying so beats a failed call.
+    showMessage(`This index was built with the local text model (${state.db.model}), which reads text only: ` +
+      'search it by text or with “More like this”. Image search needs an index built with a Gemini model.');
+    return;
+  }
+  state.query = { image: file, name: file.name || 'pasted image' };
+  runQuery();
+}
+
+// ---- input wiring ----
+
+function wireInput() {
+  let typingTimer;
+  view.form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearTimeout(typingTimer);
+    searchText();
+  });
+  view.query.addEventListener('input', () => {
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(searchText, typingPause);
+  });
+  document.addEventListener('keydown', (event) => {
+    const typing = ['INPUT', 'TEXTAREA'].includes(document.activeElement?.tagName);
+    if (event.key === '/' && !typing) {
+      event.preventDefault();
+      view.query.focus();
+    }
+  });
+  view.imagePick.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      view.imageInput.click();
+    }
+  });
+  view.imageInput.addEventListener('change', () => {
+    searchImage(view.imageInput.files?.[0]);
+    view.imageInput.value = '';
+  });
+  document.addEventListener('paste', (event) => {
+    const file = [...(event.clipboardData?.files ?? [])].find((candidate) => candidate.type.startsWith('image/'));
+    if (!file) return;
+    event.preventDefault();
+    searchImage(file);
+  });
+  let dragDepth = 0;
+  document.addEventListener('dragenter', (event) => {
+    if (![...(event.dataTransfer?.types ?? [])].includes('Files')) return;
+    dragDepth += 1;
+    view.dropOverlay.hidden = false;
+  });
+  document.addEventListener('dragleave', () => {
+    dragDepth = Math.max(0, dragDepth - 1);
+    if (dragDepth === 0) view.dropOverlay.hidden = true;
+  });
+  document.addEventListener('dragover', (event) => event.preventDefault());
+  document.addEventListener('drop', (event) => {
+    event.preventDefault();
+    dragDepth = 0;
+    view.dropOverlay.hidden = true;
+    searchImage(event.dataTransfer?.files?.[0]);
+  });
+}
+
+// ---- start ----
+
+async function start() {
+  wireInput();
+  try {
+    state.config = await readConfig();
+  } catch (error) {
+    state.config = {};
+    showMessage(describeError(error));
+  }
+  const indexUrl = state.config.indexUrl ?? new URL('index/', document.baseURI).href;
+  const options = { onProgress };
+  if (state.config.proxyUrl) options.proxyUrl = state.config.proxyUrl;
+  if (state.config.modelBaseUrl) options.modelBaseUrl = state.config.modelBaseUrl;
+  view.body.dataset.state = 'loading';
+  view.status.textContent = 'Loading the index…';
+  // Shown before the first byte arrives: on a slow link the manifest and the first shard take a while.
+  view.progress.hidden = false;
+  view.progressBar.removeAttribute('value');  // indeterminate until the sizes are known
+  let db;
+  try {
+    db = await Mosaic.open(indexUrl, options);
+  } catch (error) {
+    view.body.dataset.state = 'failed';
+    view.progress.hidden = true;
+    view.status.textContent = 'The index could not be opened.';
+    showMessage(describeError(error));
+    return;
+  }
+  state.db = db;
+  view.query.disabled = false;
+  view.searchButton.disabled = false;
+  if (db.usesLocalModel) view.imagePick.title = 'This index was built with the local text model, which reads text only';
+  view.body.dataset.state = 'ready';
+  renderFilters();
+  updateStatus();
+  view.query.focus();
+  const loaded = await db.ready;
+  view.progress.hidden = true;
+  view.body.dataset.loaded = 'complete';
+  if (loaded.shardsFailed > 0) showMessage(`Some shards could not be loaded: ${loaded.errors.map(describeError).join('; ')}`);
+  renderFilters();
+  updateStatus();
+  // Results shown while shards were still arriving were partial: search again over everything.
+  if (state.query) runQuery();
+}
+
+start();
