@@ -1,6 +1,7 @@
 #include "cli/index_items.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include "cli/text_chunks.hpp"
@@ -154,7 +155,7 @@ void add_media_parts(pending_item& item, const std::string& caption, std::string
   item.input.parts.push_back({{}, std::move(mime_type), std::move(bytes)});
 }
 
-prepared_file prepare_image(const collection_file& file, const std::vector<std::uint8_t>& bytes,
+prepared_file prepare_image_file(const collection_file& file, const std::vector<std::uint8_t>& bytes,
                             const media::media_detection& detection, const item_preparation_settings& settings) {
   auto thumbnail = media::make_thumbnail(bytes);
   if (!thumbnail) return skipped("not a usable image: " + thumbnail.failure().message);
@@ -273,7 +274,7 @@ prepared_file prepare_collection_file(const collection_file& file, const item_pr
   }
   switch (detection.kind) {
     case media_kind::text: return prepare_text(file, as_text(bytes.value()), settings);
-    case media_kind::image: return prepare_image(file, bytes.value(), detection, settings);
+    case media_kind::image: return prepare_image_file(file, bytes.value(), detection, settings);
     case media_kind::audio:
       if (detection.format == "wav") return prepare_wav(file, bytes.value(), detection, settings);
       if (file.size > settings.limits.max_inline_bytes) {

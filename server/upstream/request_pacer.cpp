@@ -1,6 +1,7 @@
 #include "upstream/request_pacer.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace mosaic::server {
 
