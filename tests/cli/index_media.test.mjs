@@ -236,3 +236,47 @@ test('the local provider indexes images and audio by their text and marks them m
   const storm = spawnSync(cli, ['query', site, 'a thunderstorm', '-k', '1', '--model-dir', modelDirectory, '--json'], { encoding: 'utf8' });
   assert.equal(JSON.parse(storm.stdout).results[0].source, 'sounds/thunder.wav');
 });
+
+test('query by image and audio, and classify an image by its labelled neighbours', async () => {
+  const double = await startDouble();
+  try {
+    const root = makeFolder({
+      'people/alice/one.png': makePng({ description: 'alice at the beach', gray: 10 }),
+      'people/alice/two.png': makePng({ description: 'alice in the garden', gray: 20 }),
+      'people/bob/one.png': makePng({ description: 'bob on a bicycle', gray: 30 }),
+      'people/bob/two.png': makePng({ description: 'bob reading', gray: 40 }),
+      'sounds/bell.wav': makeWav({ comment: 'a church bell ringing' }),
+    });
+    indexWithGemini(root, double);
+    const site = path.join(root, 'site');
+    // The double embeds a PNG as its Description: the same caption is the same vector.
+    fs.writeFileSync(path.join(root, 'alice-query.png'), makePng({ description: 'alice in the garden', gray: 99 }));
+    fs.writeFileSync(path.join(root, 'stranger.png'), makePng({ gray: 77, width: 3 }));
+    fs.writeFileSync(path.join(root, 'bell-query.wav'), makeWav({ comment: 'a church bell ringing', seed: 5 }));
+    const env = { ...process.env, GEMINI_API_KEY: apiKey };
+    const provider = ['--provider', 'gemini', '--gemini-base-url', `http://127.0.0.1:${double.port}/v1beta`, '--no-cache'];
+    const run = (...args) => {
+      const outcome = spawnSync(cli, [...args, ...provider, '--json'], { encoding: 'utf8', env });
+      assert.equal(outcome.status, 0, outcome.stderr);
+      return JSON.parse(outcome.stdout);
+    };
+    const byImage = run('query', site, '--image', path.join(root, 'alice-query.png'), '-k', '2');
+    assert.equal(byImage.results[0].source, 'people/alice/two.png');
+    assert.ok(byImage.results[0].score > 0.99);
+    const byAudio = run('query', site, '--audio', path.join(root, 'bell-query.wav'), '-k', '1');
+    assert.equal(byAudio.results[0].source, 'sounds/bell.wav');
+
+    const alice = run('classify', site, '--image', path.join(root, 'alice-query.png'), '-k', '3');
+    assert.equal(alice.label, 'alice');
+    assert.ok(alice.confidence >= 0.6);
+    const stranger = run('classify', site, '--image', path.join(root, 'stranger.png'), '--min-similarity', '0.5');
+    assert.equal(stranger.label, null, 'nobody is similar enough: unknown');
+
+    const local = spawnSync(cli, ['query', site, '--image', path.join(root, 'alice-query.png'), '--provider', 'local',
+      '--model-dir', modelDirectory ?? '/nonexistent', '--no-cache'], { encoding: 'utf8' });
+    assert.equal(local.status, 1);
+    assert.match(local.stderr, /model/);
+  } finally {
+    await double.stop();
+  }
+});
