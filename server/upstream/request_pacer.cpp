@@ -7,7 +7,10 @@ namespace mosaic::server {
 
 request_pacer::request_pacer(std::size_t requests_per_minute) noexcept {
   if (requests_per_minute > 0) {
-    spacing_ = std::chrono::microseconds(std::chrono::minutes(1)) / static_cast<std::int64_t>(requests_per_minute);
+    // Rounded up: N slots rounded down could fit N + 1 requests into one minute.
+    const auto minute = std::chrono::microseconds(std::chrono::minutes(1)).count();
+    const auto count = static_cast<std::int64_t>(requests_per_minute);
+    spacing_ = std::chrono::microseconds((minute + count - 1) / count);
   }
 }
 
