@@ -249,7 +249,7 @@ test('query by image and audio, and classify an image by its labelled neighbours
     });
     indexWithGemini(root, double);
     const site = path.join(root, 'site');
-    // The double embeds a PNG as its Description: the same caption is the same vector.
+    // The double embeds a PNG as its Description: the same caption is the nearest vector.
     fs.writeFileSync(path.join(root, 'alice-query.png'), makePng({ description: 'alice in the garden', gray: 99 }));
     fs.writeFileSync(path.join(root, 'stranger.png'), makePng({ gray: 77, width: 3 }));
     fs.writeFileSync(path.join(root, 'bell-query.wav'), makeWav({ comment: 'a church bell ringing', seed: 5 }));
@@ -262,7 +262,8 @@ test('query by image and audio, and classify an image by its labelled neighbours
     };
     const byImage = run('query', site, '--image', path.join(root, 'alice-query.png'), '-k', '2');
     assert.equal(byImage.results[0].source, 'people/alice/two.png');
-    assert.ok(byImage.results[0].score > 0.99);
+    // Not 1: the query and the documents carry different task prefixes (fused in as text parts).
+    assert.ok(byImage.results[0].score > byImage.results[1].score + 0.3, JSON.stringify(byImage.results));
     const byAudio = run('query', site, '--audio', path.join(root, 'bell-query.wav'), '-k', '1');
     assert.equal(byAudio.results[0].source, 'sounds/bell.wav');
 
