@@ -6,6 +6,7 @@
 
 namespace mosaic::server {
 
+int run_classify_command(std::span<const std::string_view> arguments);
 int run_embed_command(std::span<const std::string_view> arguments);
 int run_export_command(std::span<const std::string_view> arguments);
 int run_index_command(std::span<const std::string_view> arguments);

@@ -12,6 +12,8 @@ constexpr const char* usage = R"(mosaic — search a folder of text, images, aud
 usage:
   mosaic index FOLDER --out SITE [options]   embed a folder into an index site (shards + manifest.json)
   mosaic query SITE "text" [options]         search an index site from the command line
+                                             (--image FILE, --audio FILE: by a picture or a recording)
+  mosaic classify SITE --image FILE          the label an image's nearest neighbours vote for, or unknown
   mosaic serve [--site SITE] [--port 8080]   serve the index, the embedding API and the web app
   mosaic embed "text" [--json]               print the local model's embedding of a text
   mosaic export SITE --out DIR               the web app and the index as a folder for any static host
@@ -37,6 +39,7 @@ int main(int argc, char** argv) {
   const std::span<const std::string_view> rest(arguments.data() + 1, arguments.size() - 1);
   if (command == "index") return mosaic::server::run_index_command(rest);
   if (command == "query") return mosaic::server::run_query_command(rest);
+  if (command == "classify") return mosaic::server::run_classify_command(rest);
   if (command == "embed") return mosaic::server::run_embed_command(rest);
   if (command == "serve") return mosaic::server::run_serve_command(rest);
   if (command == "export") return mosaic::server::run_export_command(rest);

@@ -59,7 +59,7 @@ std::set<std::string_view> provider_valued_options() {
   return {"--provider", "--api-key-file", "--gemini-base-url", "--gemini-model", "--gemini-dimensions", "--task-prefix",
           "--max-upstream-calls", "--upstream-attempts", "--upstream-initial-delay-ms", "--upstream-timeout-ms",
           "--upstream-retry-budget-ms", "--batch-idle-ms", "--batch-max-wait-ms",
-          "--ca-file", "--model-dir", "--cache-dir", "--cache-memory-mb"};
+          "--rpm", "--ca-file", "--model-dir", "--cache-dir", "--cache-memory-mb"};
 }
 
 std::set<std::string_view> provider_flag_options() { return {"--no-cache"}; }
@@ -96,6 +96,7 @@ result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options,
     if (auto model = options.value("--gemini-model")) gemini.model = *model;
     const auto dimensions = options.number("--gemini-dimensions", 3072, 1, 65536);
     const auto calls = options.number("--max-upstream-calls", 4, 1, 256);
+    const auto requests_per_minute = options.number("--rpm", 0, 0, 1'000'000);
     const auto attempts = options.number("--upstream-attempts", gemini.retries.max_attempts, 1, 20);
     const auto initial_delay = options.number("--upstream-initial-delay-ms",
                                               static_cast<std::size_t>(gemini.retries.initial_delay.count()), 1, 600'000);
@@ -106,11 +107,12 @@ result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options,
     const auto batch_idle = options.number("--batch-idle-ms", static_cast<std::size_t>(gemini.batch_idle.count()), 0, 10'000);
     const auto batch_max_wait =
         options.number("--batch-max-wait-ms", static_cast<std::size_t>(gemini.batch_max_wait.count()), 0, 60'000);
-    if (!dimensions || !calls || !attempts || !initial_delay || !call_timeout || !retry_budget || !batch_idle || !batch_max_wait) {
+    if (!dimensions || !calls || !requests_per_minute || !attempts || !initial_delay || !call_timeout || !retry_budget || !batch_idle || !batch_max_wait) {
       return make_error(error_code::invalid_argument, *options.error());
     }
     gemini.full_dimensions = *dimensions;
     gemini.max_calls_in_flight = *calls;
+    gemini.requests_per_minute = *requests_per_minute;
     gemini.retries.max_attempts = static_cast<unsigned>(*attempts);
     gemini.retries.initial_delay = std::chrono::milliseconds(*initial_delay);
     gemini.http.call_timeout = std::chrono::milliseconds(*call_timeout);

@@ -9,6 +9,7 @@
 //   --gemini-dimensions N     the model's full output size, default 3072
 //   --task-prefix TASK=TEXT   gemini-embedding-2's instruction text for a task (repeatable; TEXT may be empty)
 //   --max-upstream-calls N    Gemini calls in flight at once, default 4
+//   --rpm N                   at most N Gemini requests per minute, client-side (0: no limit)
 //   --upstream-attempts N, --upstream-initial-delay-ms MS, --upstream-timeout-ms MS   the retry policy
 //   --batch-idle-ms MS, --batch-max-wait-ms MS   the coalescing window
 //   --ca-file FILE            trust these certificates instead of the system's (a TLS-intercepting proxy)
@@ -46,6 +47,8 @@ inline constexpr const char* provider_options_help = R"(provider options:
   --task-prefix TASK=TEXT   instruction text gemini-embedding-2 gets for a task (query, document,
                             RETRIEVAL_QUERY, ...); repeatable; an empty TEXT sends none
   --max-upstream-calls N    Gemini calls in flight at once, default 4
+  --rpm N                   at most N Gemini requests per minute (evenly spaced, retries
+                            included); default 0, no limit
   --upstream-attempts N     tries per Gemini call (429/500/503/504 and network errors), default 5
   --upstream-initial-delay-ms MS   first wait before a retry (doubling, with jitter), default 1000
   --upstream-timeout-ms MS  a whole Gemini call, connecting included, default 120000

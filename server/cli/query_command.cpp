@@ -5,6 +5,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/provider_setup.hpp"
+#include "cli/query_embedding.hpp"
 #include "embed/local_model_loader.hpp"
 #include "embed/unicode_normalization.hpp"
 #include "index/item_metadata.hpp"
@@ -14,9 +16,11 @@
 namespace mosaic::server {
 namespace {
 
-constexpr const char* query_usage = R"(usage: mosaic query SITE "text" [options]
-  Embeds the text with the model the index was built with and prints the best matches with scores.
+constexpr const char* query_usage = R"(usage: mosaic query SITE "text" | --image FILE | --audio FILE [options]
+  Embeds the text (with the local model) or the file (through the provider, which must embed with the
+  model the index was built with) and prints the best matches with scores.
 options:
+  --image FILE, --audio FILE   query by an image or a recording (provider options as for index)
   -k N                    how many results, default 10
   --filter KEY=VALUE      modality=text|image|audio|video|pdf, label=NAME or tag=NAME; repeatable
                           filters of one key are alternatives, different keys must all match
@@ -53,6 +57,23 @@ bool add_filter(const std::string& text, const loaded_site& site, search::filter
   return false;
 }
 
+std::set<std::string_view> with_json_and_help(std::set<std::string_view> flags) {
+  flags.insert({"--json", "--help"});
+  return flags;
+}
+
+// A text query with the local model (the only text path this command has had; a Gemini-built index
+// is queried by text through mosaic serve).
+result<std::vector<float>> embed_query_text(const parsed_options& options, const std::string& text, std::size_t dimensions) {
+  auto model = load_local_model(options.value("--model-dir").value_or(default_model_directory().string()));
+  if (!model) return std::move(model).failure();
+  auto normalized = normalize_nfkc(text);
+  if (!normalized) return std::move(normalized).failure();
+  auto embedding = model->embed(normalized.value());
+  if (!embedding) return std::move(embedding).failure();
+  return vector::truncate_and_normalize(embedding->vector, dimensions);
+}
+
 }  // namespace
 
 int run_query_command(std::span<const std::string_view> arguments) {
@@ -63,14 +84,19 @@ int run_query_command(std::span<const std::string_view> arguments) {
     if (arguments[i] == "--filter" && i + 1 < arguments.size()) filters.emplace_back(arguments[++i]);
     else remaining.push_back(arguments[i]);
   }
-  parsed_options options(remaining, {"-k", "--model-dir"}, {"--json", "--help"});
+  std::set<std::string_view> valued = provider_valued_options();
+  valued.insert({"-k", "--image", "--audio"});
+  parsed_options options(remaining, valued, with_json_and_help(provider_flag_options()));
   if (options.has("--help")) {
     std::fputs(query_usage, stdout);
     return 0;
   }
   const auto k = options.number("-k", 10, 1, 10000);
-  if (options.error() || options.positional().size() != 2) {
-    std::fprintf(stderr, "mosaic query: %s\n\n%s", options.error() ? options.error()->c_str() : "give SITE and one query text",
+  const std::optional<std::string> media_file = options.value("--image") ? options.value("--image") : options.value("--audio");
+  const std::size_t positional_wanted = media_file ? 1 : 2;
+  if (options.error() || options.positional().size() != positional_wanted) {
+    std::fprintf(stderr, "mosaic query: %s\n\n%s", options.error() ? options.error()->c_str()
+                 : media_file ? "give SITE and no query text with --image or --audio" : "give SITE and one query text",
                  query_usage);
     return 2;
   }
@@ -79,7 +105,7 @@ int run_query_command(std::span<const std::string_view> arguments) {
     std::fprintf(stderr, "mosaic query: %s\n", site.failure().message.c_str());
     return 1;
   }
-  if (site->manifest.model_id != model::use_lite_model_id) {
+  if (!media_file && site->manifest.model_id != model::use_lite_model_id) {
     std::fprintf(stderr, "mosaic query: the index was built with model '%s'; this version embeds queries only with '%s'\n",
                  site->manifest.model_id.c_str(), std::string(model::use_lite_model_id).c_str());
     return 1;
@@ -93,22 +119,8 @@ int run_query_command(std::span<const std::string_view> arguments) {
       return 2;
     }
   }
-  auto model = load_local_model(options.value("--model-dir").value_or(default_model_directory().string()));
-  if (!model) {
-    std::fprintf(stderr, "mosaic query: %s\n", model.failure().message.c_str());
-    return 1;
-  }
-  auto normalized = normalize_nfkc(options.positional()[1]);
-  if (!normalized) {
-    std::fprintf(stderr, "mosaic query: %s\n", normalized.failure().message.c_str());
-    return 1;
-  }
-  auto embedding = model->embed(normalized.value());
-  if (!embedding) {
-    std::fprintf(stderr, "mosaic query: %s\n", embedding.failure().message.c_str());
-    return 1;
-  }
-  auto query = vector::truncate_and_normalize(embedding->vector, site->manifest.dimensions);
+  auto query = media_file ? embed_query_file(options, site->manifest, *media_file)
+                          : embed_query_text(options, options.positional()[1], site->manifest.dimensions);
   if (!query) {
     std::fprintf(stderr, "mosaic query: %s\n", query.failure().message.c_str());
     return 1;
@@ -120,7 +132,7 @@ int run_query_command(std::span<const std::string_view> arguments) {
     return 1;
   }
   if (options.has("--json")) {
-    nlohmann::json output{{"query", options.positional()[1]}, {"model", site->manifest.model_id}, {"results", nlohmann::json::array()}};
+    nlohmann::json output{{"query", media_file ? *media_file : options.positional()[1]}, {"model", site->manifest.model_id}, {"results", nlohmann::json::array()}};
     for (const search::search_hit& hit : hits.value()) {
       const index::item_metadata& item = site->item(hit);
       nlohmann::json result{{"id", index::format_item_id(item.id)}, {"score", hit.score},  {"title", item.title},

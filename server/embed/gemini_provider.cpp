@@ -1,4 +1,5 @@
 #include "embed/gemini_provider.hpp"
+#include "upstream/request_pacer.hpp"
 
 #include <algorithm>
 #include <array>
@@ -93,6 +94,7 @@ class gemini_provider::implementation {
         call_path_("/models/" + options_.model + ":batchEmbedContents"),
         prefixes_in_text_(options_.model.starts_with("gemini-embedding-2")),
         random_(std::random_device{}()),
+        pacer_(options_.requests_per_minute),
         client_(std::make_unique<https_client>(std::move(origin), options_.http)),
         coalescer_(coalescer_options{gemini_max_batch_requests, options_.batch_idle, options_.batch_max_wait,
                                      options_.max_calls_in_flight},
@@ -241,6 +243,19 @@ class gemini_provider::implementation {
     if (shutting_down_) {
       return complete(pending, make_error(error_code::upstream_unavailable, "the embedding provider is shutting down", 1));
     }
+    // --rpm: the call waits for its slot on the client's timer, not on a thread.
+    const auto wait = pacer_.reserve(std::chrono::steady_clock::now());
+    if (wait.count() > 0) {
+      client_->run_after(wait, [this, pending] { post(pending); });
+      return;
+    }
+    post(pending);
+  }
+
+  void post(const std::shared_ptr<upstream_batch>& pending) {
+    if (shutting_down_) {
+      return complete(pending, make_error(error_code::upstream_unavailable, "the embedding provider is shutting down", 1));
+    }
     ++calls_;
     if (pending->attempt > 1) ++retries_;
     client_->post(call_path_, pending->body,
@@ -323,6 +338,7 @@ class gemini_provider::implementation {
   bool prefixes_in_text_;
   std::mutex random_mutex_;
   std::mt19937 random_;
+  request_pacer pacer_;
   std::atomic<bool> shutting_down_{false};
   std::atomic<std::uint64_t> calls_{0};
   std::atomic<std::uint64_t> retries_{0};

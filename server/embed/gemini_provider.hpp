@@ -28,6 +28,7 @@ struct gemini_provider_options {
   std::string api_key;                      // sent as x-goog-api-key; never logged, echoed or in errors
   std::size_t full_dimensions = 3072;
   std::size_t max_calls_in_flight = 4;
+  std::size_t requests_per_minute = 0;      // client-side pacing of HTTP calls, retries included; 0: none
   std::chrono::milliseconds batch_idle{10};
   std::chrono::milliseconds batch_max_wait{200};
   retry_policy retries;

@@ -39,6 +39,23 @@ result<index::content_file> write_content_file(const fs::path& site_directory, s
   return file;
 }
 
+std::string thumbnail_path_for(std::string_view hash) { return "thumbnails/" + std::string(hash) + ".jpg"; }
+
+// The thumbnails a generation's item metadata names (for the clean-up: the previous generation's
+// are kept one more generation, like its shards).
+void collect_thumbnails(const fs::path& site_directory, const index::manifest& manifest, std::set<std::string>& named) {
+  for (const index::manifest_shard& shard : manifest.shards) {
+    auto text = read_whole_file(site_directory / shard.metadata.path);
+    if (!text) continue;
+    auto items = index::parse_item_metadata(
+        std::string_view(reinterpret_cast<const char*>(text->data()), text->size()), shard.item_count);
+    if (!items) continue;
+    for (const index::item_metadata& item : items.value()) {
+      if (!item.thumbnail.empty()) named.insert(item.thumbnail);
+    }
+  }
+}
+
 }  // namespace
 
 status write_file_atomically(const fs::path& path, std::span<const std::uint8_t> bytes) {
@@ -90,10 +107,12 @@ result<index::manifest> write_site(const fs::path& site_directory, const site_la
       previous_files.insert(shard.vectors.path);
       previous_files.insert(shard.metadata.path);
     }
+    collect_thumbnails(site_directory, previous.value(), previous_files);
   } else {
     manifest.generation = 1;
   }
 
+  std::set<std::string> new_thumbnails;
   const std::size_t per_shard = std::max<std::size_t>(1, layout.items_per_shard);
   for (std::size_t first = 0; first < items.size(); first += per_shard) {
     const auto batch = items.subspan(first, std::min(per_shard, items.size() - first));
@@ -110,6 +129,12 @@ result<index::manifest> write_site(const fs::path& site_directory, const site_la
       vectors.insert(vectors.end(), item.vector.begin(), item.vector.end());
       ids.push_back(item.metadata.id);
       metadata.push_back(item.metadata);
+      if (!item.thumbnail_jpeg.empty()) {
+        auto thumbnail = write_content_file(site_directory, item.thumbnail_jpeg, &thumbnail_path_for);
+        if (!thumbnail) return std::move(thumbnail).failure();
+        metadata.back().thumbnail = thumbnail->path;
+        new_thumbnails.insert(thumbnail->path);
+      }
     }
     auto shard_bytes = index::encode_shard_from_f32(layout.dimensions, layout.vector_quantization, vectors, ids);
     if (!shard_bytes) return std::move(shard_bytes).failure();
@@ -139,7 +164,8 @@ result<index::manifest> write_site(const fs::path& site_directory, const site_la
     named.insert(shard.vectors.path);
     named.insert(shard.metadata.path);
   }
-  for (const char* folder : {"shards", "items"}) {
+  named.insert(new_thumbnails.begin(), new_thumbnails.end());
+  for (const char* folder : {"shards", "items", "thumbnails"}) {
     std::error_code failure;
     for (const auto& entry : fs::directory_iterator(site_directory / folder, failure)) {
       const std::string relative = std::string(folder) + "/" + entry.path().filename().string();

@@ -16,6 +16,9 @@ namespace mosaic::server {
 struct indexed_item {
   index::item_metadata metadata;
   std::vector<float> vector;  // unit length, the manifest's stored dimensions
+  // A JPEG thumbnail (images): written content-addressed as thumbnails/<sha256>.jpg before the
+  // manifest, and named in metadata.thumbnail. Empty: none (metadata.thumbnail is kept as given).
+  std::vector<std::uint8_t> thumbnail_jpeg;
 };
 
 struct site_layout {
@@ -27,8 +30,8 @@ struct site_layout {
 };
 
 // Writes `items` as a new generation of the site in `site_directory` (created if needed) and returns
-// the manifest written. Files of earlier generations that the new manifest no longer names are removed
-// after the new manifest is in place.
+// the manifest written. Files of earlier generations (shards, item metadata, thumbnails) that neither
+// the new manifest nor the previous one names are removed after the new manifest is in place.
 result<index::manifest> write_site(const std::filesystem::path& site_directory, const site_layout& layout,
                                    std::span<const indexed_item> items);
 

@@ -43,7 +43,7 @@ test('index then query finds the right document, with labels from folders and fi
     assert.ok(report.items > 5, 'the long note is split into several chunks');
     assert.equal(report.generation, 1);
     const reasons = Object.fromEntries(report.skipped.map((file) => [file.path, file.reason]));
-    assert.match(reasons['picture.png'], /not text/);
+    assert.match(reasons['picture.png'], /not a usable image/, 'a truncated PNG is an image by its bytes, and refused whole');
     assert.match(reasons['empty.txt'], /no text/);
 
     const query = mosaic('query', site, 'which animal runs fastest', '-k', '3', '--json');

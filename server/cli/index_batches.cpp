@@ -1,0 +1,100 @@
+#include "cli/index_batches.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+
+namespace mosaic::server {
+namespace {
+
+struct finished_batch {
+  std::size_t first = 0;
+  std::size_t count = 0;
+  result<embedding_vectors> outcome;
+};
+
+// Errors that the next call would meet too: there is no point asking input by input.
+bool stops_the_run(const error& failure) {
+  return failure.code == error_code::upstream_unavailable || failure.code == error_code::io_error;
+}
+
+embedding_batch batch_of(std::span<const pending_item> items, std::size_t first, std::size_t count,
+                         std::size_t dimensions) {
+  embedding_batch batch;
+  batch.task = embedding_task::retrieval_document;
+  batch.dimensions = dimensions;
+  batch.inputs.reserve(count);
+  for (std::size_t position = first; position < first + count; ++position) batch.inputs.push_back(items[position].input);
+  return batch;
+}
+
+}  // namespace
+
+result<embedded_items> embed_in_batches(embedding_provider& provider, embedding_cache* cache,
+                                        std::span<const pending_item> items, const batch_run_settings& settings,
+                                        const batch_progress& progress) {
+  embedded_items embedded;
+  embedded.vectors.resize(items.size());
+  std::mutex mutex;
+  std::condition_variable answered;
+  std::deque<finished_batch> finished;
+  std::size_t next = 0, in_flight = 0, done = 0;
+  std::optional<error> stopped;
+  const std::size_t per_batch = std::clamp<std::size_t>(settings.batch_inputs, 1, index_batch_inputs);
+  const std::size_t most_in_flight = std::max<std::size_t>(1, settings.batches_in_flight);
+
+  std::unique_lock lock(mutex);
+  while ((next < items.size() && !stopped) || in_flight > 0) {
+    while (next < items.size() && in_flight < most_in_flight && !stopped) {
+      const std::size_t first = next;
+      const std::size_t count = std::min(per_batch, items.size() - first);
+      next += count;
+      ++in_flight;
+      lock.unlock();  // the provider may answer at once, on this thread
+      provider.embed(batch_of(items, first, count, settings.dimensions),
+                     [&mutex, &answered, &finished, first, count](result<embedding_vectors> outcome) {
+                       const std::lock_guard guard(mutex);
+                       finished.push_back({first, count, std::move(outcome)});
+                       answered.notify_one();
+                     });
+      lock.lock();
+    }
+    answered.wait(lock, [&] { return !finished.empty(); });
+    finished_batch batch = std::move(finished.front());
+    finished.pop_front();
+    --in_flight;
+    lock.unlock();
+    if (batch.outcome.ok() && batch.outcome->size() == batch.count) {
+      for (std::size_t offset = 0; offset < batch.count; ++offset) {
+        embedded.vectors[batch.first + offset] = std::move((*batch.outcome)[offset]);
+      }
+    } else if (batch.outcome.ok()) {
+      stopped = make_error(error_code::upstream_rejected, "the provider answered a batch with the wrong number of vectors");
+    } else if (stops_the_run(batch.outcome.failure())) {
+      stopped = batch.outcome.failure();
+    } else {
+      // One input spoiled the batch: find it (them) by asking one at a time.
+      for (std::size_t position = batch.first; position < batch.first + batch.count && !stopped; ++position) {
+        auto single = embed_and_wait(provider, batch_of(items, position, 1, settings.dimensions));
+        if (single.ok() && single->size() == 1) {
+          embedded.vectors[position] = std::move(single->front());
+        } else if (!single.ok() && stops_the_run(single.failure())) {
+          stopped = single.failure();
+        } else {
+          embedded.failures.emplace_back(position, single.ok() ? "no vector came back" : single.failure().message);
+        }
+      }
+    }
+    // What was stored is on the disk before the next batch: a crash now loses only what is in flight.
+    // A failed sync only weakens that promise (the records are still written), so the run goes on.
+    if (cache != nullptr) (void)cache->sync();
+    done += batch.count;
+    if (progress) progress(done);
+    lock.lock();
+  }
+  if (stopped) return std::move(*stopped);
+  return embedded;
+}
+
+}  // namespace mosaic::server

@@ -1,0 +1,290 @@
+#include "cli/index_items.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+#include "cli/text_chunks.hpp"
+#include "embed/unicode_normalization.hpp"
+#include "hash/sha256.hpp"
+#include "media/image_preparation.hpp"
+#include "media/media_kind.hpp"
+#include "media/png_text.hpp"
+#include "media/utf8_validation.hpp"
+#include "media/wav_audio.hpp"
+#include "site/site_reader.hpp"
+
+namespace mosaic::server {
+namespace {
+
+namespace fs = std::filesystem;
+using media::media_kind;
+
+constexpr std::size_t title_limit = 200;
+constexpr std::size_t snippet_limit = 240;
+
+// Cuts UTF-8 text at most `limit` bytes long, never inside a sequence.
+std::string shortened(std::string_view text, std::size_t limit) {
+  if (text.size() <= limit) return std::string(text);
+  std::size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end)) + "…";
+}
+
+std::string trimmed(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(first, last - first + 1));
+}
+
+std::string_view as_text(const std::vector<std::uint8_t>& bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+std::string text_mime_type(const fs::path& path) {
+  const std::string extension = path.extension().string();
+  if (extension == ".md" || extension == ".markdown") return "text/markdown";
+  if (extension == ".json") return "application/json";
+  if (extension == ".csv") return "text/csv";
+  if (extension == ".html" || extension == ".htm") return "text/html";
+  return "text/plain";
+}
+
+index::modality modality_of(media_kind kind) {
+  switch (kind) {
+    case media_kind::image: return index::modality::image;
+    case media_kind::audio: return index::modality::audio;
+    case media_kind::video: return index::modality::video;
+    case media_kind::pdf: return index::modality::pdf;
+    default: return index::modality::text;
+  }
+}
+
+// "red_bicycle-2024.png" -> "red bicycle 2024": the last resort text of a media file.
+std::string file_name_words(const fs::path& path) {
+  std::string words;
+  for (const char character : path.stem().string()) {
+    const auto byte = static_cast<unsigned char>(character);
+    const bool word_character = byte >= 0x80 || std::isalnum(byte) != 0;
+    if (word_character) {
+      words += character;
+    } else if (!words.empty() && words.back() != ' ') {
+      words += ' ';
+    }
+  }
+  return trimmed(words);
+}
+
+// The sidecar NAME.txt's text, trimmed; empty when there is none or it is not UTF-8 text.
+std::string read_caption(const collection_file& file) {
+  if (!file.caption_file) return {};
+  auto bytes = read_whole_file(*file.caption_file);
+  if (!bytes || bytes->size() > 32 * 1024 || !media::is_valid_utf8(bytes.value())) return {};
+  return trimmed(as_text(bytes.value()));
+}
+
+index::item_metadata base_metadata(const collection_file& file, std::string_view mime_type, std::uint64_t offset) {
+  index::item_metadata metadata;
+  metadata.id = item_id_for(file.relative, offset);
+  metadata.title = fs::path(file.relative).filename().string();
+  metadata.source = file.relative;
+  metadata.kind = modality_of(file.kind);
+  metadata.mime_type = std::string(mime_type);
+  const fs::path parent = fs::path(file.relative).parent_path();
+  metadata.label = parent.empty() ? std::string() : parent.filename().string();  // folder-per-label
+  return metadata;
+}
+
+prepared_file skipped(std::string reason) {
+  prepared_file outcome;
+  outcome.skip_reason = std::move(reason);
+  return outcome;
+}
+
+std::string megabytes(std::uintmax_t bytes) { return std::to_string((bytes + 512 * 1024) / (1024 * 1024)) + " MB"; }
+
+// Through the server's checks; a refusal skips the whole file with the server's message.
+status finish_input(pending_item& item, const item_preparation_settings& settings, const std::string& where) {
+  return prepare_input(item.input, settings.limits, where);
+}
+
+prepared_file prepare_text(const collection_file& file, std::string_view raw, const item_preparation_settings& settings) {
+  auto normalized = normalize_nfkc(raw);
+  if (!normalized) return skipped(normalized.failure().message);
+  const auto chunks = split_into_chunks(normalized.value(), settings.chunk_words);
+  if (chunks.empty()) return skipped("no text (empty or whitespace only)");
+  prepared_file outcome;
+  for (std::size_t part = 0; part < chunks.size(); ++part) {
+    pending_item item;
+    // Offsets are into the NFKC-normalized text, which equals the file for already-normalized text.
+    item.metadata = base_metadata(file, text_mime_type(file.path), chunks[part].offset);
+    if (chunks.size() > 1) item.metadata.title += " (part " + std::to_string(part + 1) + ")";
+    item.metadata.snippet = shortened(chunks[part].text, snippet_limit);
+    item.metadata.source_offset = chunks[part].offset;
+    item.input.parts.push_back({std::string(chunks[part].text), {}, {}});
+    if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
+    outcome.items.push_back(std::move(item));
+  }
+  return outcome;
+}
+
+// With a text-only provider: the item is its text; no text at all is reported, never guessed.
+prepared_file prepare_by_caption(const collection_file& file, const media::media_detection& detection,
+                                 std::string text, const item_preparation_settings& settings, pending_item item) {
+  if (text.empty()) text = file_name_words(file.path);
+  if (text.empty()) {
+    return skipped("no text to index this " + std::string(media_kind_name(detection.kind)) +
+                   " by (the provider embeds text only): add a caption in NAME.txt beside it");
+  }
+  item.metadata.embedded_from = index::embedding_source::caption;
+  item.metadata.snippet = shortened(text, snippet_limit);
+  item.input.parts.push_back({std::move(text), {}, {}});
+  if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
+  prepared_file outcome;
+  outcome.items.push_back(std::move(item));
+  return outcome;
+}
+
+// One fused input: the caption (when there is one) then the media bytes.
+void add_media_parts(pending_item& item, const std::string& caption, std::string mime_type, std::string bytes) {
+  if (!caption.empty()) {
+    item.input.parts.push_back({caption, {}, {}});
+    item.metadata.snippet = shortened(caption, snippet_limit);
+  }
+  item.input.parts.push_back({{}, std::move(mime_type), std::move(bytes)});
+}
+
+prepared_file prepare_image_file(const collection_file& file, const std::vector<std::uint8_t>& bytes,
+                            const media::media_detection& detection, const item_preparation_settings& settings) {
+  auto thumbnail = media::make_thumbnail(bytes);
+  if (!thumbnail) return skipped("not a usable image: " + thumbnail.failure().message);
+  const std::string caption = read_caption(file);
+  pending_item item;
+  item.metadata = base_metadata(file, detection.mime_type, 0);
+  if (!caption.empty()) item.metadata.title = shortened(caption, title_limit);
+  item.thumbnail_jpeg = std::move(thumbnail->jpeg_bytes);
+  if (!settings.provider_embeds_media) {
+    std::string text = caption;
+    if (text.empty()) text = media::read_png_description(bytes).value_or(std::string());
+    return prepare_by_caption(file, detection, trimmed(text), settings, std::move(item));
+  }
+  if (detection.accepted_by_gemini) {
+    add_media_parts(item, caption, std::string(detection.mime_type), std::string(as_text(bytes)));
+  } else {
+    // GIF, BMP, TGA, PNM: Gemini takes none of them, so they go as JPEG.
+    auto converted = media::prepare_image(bytes, settings.limits.image_max_side);
+    if (!converted) return skipped("not a usable image: " + converted.failure().message);
+    add_media_parts(item, caption, "image/jpeg", std::string(as_text(converted->jpeg_bytes)));
+  }
+  if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
+  prepared_file outcome;
+  outcome.items.push_back(std::move(item));
+  return outcome;
+}
+
+std::string clock_time(std::uint64_t milliseconds) {
+  const std::uint64_t seconds = milliseconds / 1000;
+  const std::string remainder = std::to_string(seconds % 60);
+  return std::to_string(seconds / 60) + ":" + (remainder.size() < 2 ? "0" : "") + remainder;
+}
+
+prepared_file prepare_wav(const collection_file& file, const std::vector<std::uint8_t>& bytes,
+                          const media::media_detection& detection, const item_preparation_settings& settings) {
+  const std::string caption = read_caption(file);
+  if (!settings.provider_embeds_media) {
+    auto parsed = media::parse_wav(bytes);  // a damaged recording is reported, even when only its text is used
+    if (!parsed) return skipped("not a usable WAV: " + parsed.failure().message);
+    pending_item item;
+    item.metadata = base_metadata(file, detection.mime_type, 0);
+    if (!caption.empty()) item.metadata.title = shortened(caption, title_limit);
+    std::string text = caption;
+    if (text.empty()) text = media::read_wav_comment(bytes).value_or(std::string());
+    return prepare_by_caption(file, detection, trimmed(text), settings, std::move(item));
+  }
+  auto segments = media::split_wav(bytes, settings.limits.max_audio_seconds);
+  if (!segments) return skipped("not a usable WAV: " + segments.failure().message);
+  if (segments->empty()) return skipped("a WAV without audio frames");
+  prepared_file outcome;
+  const bool several = segments->size() > 1;
+  for (media::wav_segment& segment : segments.value()) {
+    if (segment.wav_bytes.size() > settings.limits.max_inline_bytes) {
+      return skipped("an 80 s segment is " + megabytes(segment.wav_bytes.size()) +
+                     ", over the 20 MB Gemini takes in one request");
+    }
+    pending_item item;
+    item.metadata = base_metadata(file, detection.mime_type, segment.start_milliseconds);
+    if (!caption.empty()) item.metadata.title = shortened(caption, title_limit);
+    if (several) {
+      item.metadata.title += " (" + clock_time(segment.start_milliseconds) + "–" +
+                             clock_time(segment.start_milliseconds + segment.duration_milliseconds) + ")";
+      item.metadata.source_offset = segment.start_milliseconds;
+    }
+    add_media_parts(item, caption, "audio/wav", std::string(as_text(segment.wav_bytes)));
+    if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
+    outcome.items.push_back(std::move(item));
+  }
+  return outcome;
+}
+
+// MP3, MP4, MOV, PDF: whole, within the 20 MB limit (checked before reading).
+prepared_file prepare_whole_media(const collection_file& file, const std::vector<std::uint8_t>& bytes,
+                                  const media::media_detection& detection, const item_preparation_settings& settings) {
+  const std::string caption = read_caption(file);
+  pending_item item;
+  item.metadata = base_metadata(file, detection.mime_type, 0);
+  if (!caption.empty()) item.metadata.title = shortened(caption, title_limit);
+  if (!settings.provider_embeds_media) return prepare_by_caption(file, detection, caption, settings, std::move(item));
+  add_media_parts(item, caption, std::string(detection.mime_type), std::string(as_text(bytes)));
+  if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
+  prepared_file outcome;
+  outcome.items.push_back(std::move(item));
+  return outcome;
+}
+
+}  // namespace
+
+std::uint64_t item_id_for(const std::string& relative_path, std::uint64_t offset) {
+  const std::string key = relative_path + "#" + std::to_string(offset);
+  const auto digest = hash::sha256({reinterpret_cast<const std::uint8_t*>(key.data()), key.size()});
+  std::uint64_t id = 0;
+  for (std::size_t i = 0; i < 8; ++i) id = id << 8 | digest[i];
+  return id;
+}
+
+prepared_file prepare_collection_file(const collection_file& file, const item_preparation_settings& settings) {
+  // Sizes are checked before anything is read, so a 100 MB file costs nothing.
+  const bool is_wav_sized = file.kind == media_kind::audio;
+  if (file.kind == media_kind::unknown) {
+    return skipped("not text, an image, audio, video or a PDF (judged by its bytes, not its name)");
+  }
+  if (file.kind == media_kind::text && file.size > settings.max_text_file_bytes) {
+    return skipped("a " + megabytes(file.size) + " text file, over the 16 MB the indexer reads");
+  }
+  if (file.kind != media_kind::text && file.size > settings.limits.max_inline_bytes &&
+      !(is_wav_sized && file.size <= settings.max_wav_file_bytes)) {
+    return skipped(megabytes(file.size) + ", over the 20 MB Gemini takes in one request (not split)");
+  }
+  auto bytes = read_whole_file(file.path);
+  if (!bytes) return skipped(bytes.failure().message);
+  const media::media_detection detection = media::detect_media_kind(bytes.value());
+  if (detection.kind != file.kind) {
+    // The first bytes looked like one kind, the whole file is another (text invalid further on).
+    return skipped(detection.reason.empty() ? "its kind changed while it was read" : detection.reason);
+  }
+  switch (detection.kind) {
+    case media_kind::text: return prepare_text(file, as_text(bytes.value()), settings);
+    case media_kind::image: return prepare_image_file(file, bytes.value(), detection, settings);
+    case media_kind::audio:
+      if (detection.format == "wav") return prepare_wav(file, bytes.value(), detection, settings);
+      if (file.size > settings.limits.max_inline_bytes) {
+        return skipped(megabytes(file.size) + ", over the 20 MB Gemini takes in one request (not split)");
+      }
+      return prepare_whole_media(file, bytes.value(), detection, settings);
+    case media_kind::video:
+    case media_kind::pdf: return prepare_whole_media(file, bytes.value(), detection, settings);
+    default: return skipped(detection.reason.empty() ? "an unknown kind of file" : detection.reason);
+  }
+}
+
+}  // namespace mosaic::server

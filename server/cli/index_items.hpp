@@ -1,0 +1,46 @@
+#pragma once
+// mosaic index, step 2: turning one collection file into the items to embed. Text is chunked; an
+// image becomes one item with a thumbnail; a WAV becomes one item per segment of at most 80 s (its
+// offset in the metadata); MP3, video and PDF go whole when within Gemini's 20 MB. Every input goes
+// through prepare_input, the same checks the server makes, so the indexer never sends what the
+// server would refuse. With a text-only provider (local), media are indexed by their text (sidecar
+// caption, PNG Description, WAV comment, else the file name's words) and marked embedded_from
+// caption, so the UI can say "matched by caption".
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cli/index_walk.hpp"
+#include "embed/embedding_request.hpp"
+#include "embed/input_preparation.hpp"
+#include "index/item_metadata.hpp"
+
+namespace mosaic::server {
+
+struct pending_item {
+  index::item_metadata metadata;
+  embedding_input input;                     // what is embedded (already through prepare_input)
+  std::vector<std::uint8_t> thumbnail_jpeg;  // images: the ≤256 px JPEG the site stores
+};
+
+struct item_preparation_settings {
+  bool provider_embeds_media = false;  // gemini: media bytes are embedded; local: only text
+  std::size_t chunk_words = 80;        // words per text chunk
+  input_limits limits;                 // the server's limits (20 MB inline, 80 s of audio, ...)
+  std::uintmax_t max_text_file_bytes = 16ull * 1024 * 1024;
+  std::uintmax_t max_wav_file_bytes = 512ull * 1024 * 1024;  // WAVs are split, so may exceed 20 MB
+};
+
+struct prepared_file {
+  std::vector<pending_item> items;
+  std::string skip_reason;  // not empty: nothing of this file is indexed, and this says why
+};
+
+prepared_file prepare_collection_file(const collection_file& file, const item_preparation_settings& settings);
+
+// The stable id of an item: the file's relative path and the item's offset in it (bytes for text,
+// milliseconds for audio), so a re-run gives unchanged items the same ids.
+std::uint64_t item_id_for(const std::string& relative_path, std::uint64_t offset);
+
+}  // namespace mosaic::server
