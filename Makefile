@@ -74,13 +74,20 @@ site-app: dependencies
 	$(EMCMAKE) -B build-wasm -DCMAKE_BUILD_TYPE=Release -DMOSAIC_WARNINGS_AS_ERRORS=ON -DMOSAIC_BUILD_BENCHMARKS=ON
 	$(WASM_ENV) cmake --build build-wasm -j $(JOBS) --target mosaic_site_app
 
-# Indexes demo/collection (short texts in four label folders) with the local model and serves it with
-# the web app; DEMO_PORT picks the port. Text queries are embedded in the browser.
+# The demo: Debian's openclipart-svg clip art. DEMO_COUNT of its SVGs (a fixed selection spread over
+# the categories) are rendered to PNG with captions from their metadata (scripts/prepare-demo-collection.mjs,
+# kept between runs), indexed with the local model (or Gemini when GEMINI_API_KEY is set: then the
+# images themselves are embedded; the embedding cache makes a re-run cheap) and served with the web app.
 DEMO_PORT ?= 8080
+DEMO_COUNT ?= 3000
+DEMO_DIR = build/demo
+DEMO_SITE = $(DEMO_DIR)/$(if $(GEMINI_API_KEY),site-gemini,site-local)
 demo: model native site-app
-	build/bin/mosaic index demo/collection --out build/demo-site
+	@bash scripts/install-dependencies.sh demo
+	node scripts/prepare-demo-collection.mjs --out $(DEMO_DIR) --count $(DEMO_COUNT)
+	build/bin/mosaic index $(DEMO_DIR)/collection --captions $(DEMO_DIR)/captions.jsonl --out $(DEMO_SITE)
 	@echo "make demo: open http://127.0.0.1:$(DEMO_PORT)/ (Ctrl-C stops the server)"
-	build/bin/mosaic serve --site build/demo-site --web build-wasm/site-app --port $(DEMO_PORT)
+	build/bin/mosaic serve --site $(DEMO_SITE) --web build-wasm/site-app --port $(DEMO_PORT)
 
 clean:
 	rm -rf build build-asan build-wasm build-release

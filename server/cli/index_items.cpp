@@ -76,12 +76,23 @@ std::string file_name_words(const fs::path& path) {
   return trimmed(words);
 }
 
-// The sidecar NAME.txt's text, trimmed; empty when there is none or it is not UTF-8 text.
+// The caption from --captions (already checked), else the sidecar NAME.txt's text, trimmed; empty
+// when there is none or the sidecar is not UTF-8 text.
 std::string read_caption(const collection_file& file) {
+  if (file.listed_caption) return *file.listed_caption;
   if (!file.caption_file) return {};
   auto bytes = read_whole_file(*file.caption_file);
   if (!bytes || bytes->size() > 32 * 1024 || !media::is_valid_utf8(bytes.value())) return {};
   return trimmed(as_text(bytes.value()));
+}
+
+// A media item's title: --captions' "title" when given, else the caption, else the file name.
+void set_caption_title(index::item_metadata& metadata, const collection_file& file, const std::string& caption) {
+  if (!file.listed_title.empty()) {
+    metadata.title = shortened(file.listed_title, title_limit);
+  } else if (!caption.empty()) {
+    metadata.title = shortened(caption, title_limit);
+  }
 }
 
 index::item_metadata base_metadata(const collection_file& file, std::string_view mime_type, std::uint64_t offset) {
@@ -162,7 +173,7 @@ prepared_file prepare_image_file(const collection_file& file, const std::vector<
   const std::string caption = read_caption(file);
   pending_item item;
   item.metadata = base_metadata(file, detection.mime_type, 0);
-  if (!caption.empty()) item.metadata.title = shortened(caption, title_limit);
+  set_caption_title(item.metadata, file, caption);
   item.thumbnail_jpeg = std::move(thumbnail->jpeg_bytes);
   if (!settings.provider_embeds_media) {
     std::string text = caption;
@@ -197,7 +208,7 @@ prepared_file prepare_wav(const collection_file& file, const std::vector<std::ui
     if (!parsed) return skipped("not a usable WAV: " + parsed.failure().message);
     pending_item item;
     item.metadata = base_metadata(file, detection.mime_type, 0);
-    if (!caption.empty()) item.metadata.title = shortened(caption, title_limit);
+    set_caption_title(item.metadata, file, caption);
     std::string text = caption;
     if (text.empty()) text = media::read_wav_comment(bytes).value_or(std::string());
     return prepare_by_caption(file, detection, trimmed(text), settings, std::move(item));
@@ -214,7 +225,7 @@ prepared_file prepare_wav(const collection_file& file, const std::vector<std::ui
     }
     pending_item item;
     item.metadata = base_metadata(file, detection.mime_type, segment.start_milliseconds);
-    if (!caption.empty()) item.metadata.title = shortened(caption, title_limit);
+    set_caption_title(item.metadata, file, caption);
     if (several) {
       item.metadata.title += " (" + clock_time(segment.start_milliseconds) + "–" +
                              clock_time(segment.start_milliseconds + segment.duration_milliseconds) + ")";
@@ -233,7 +244,7 @@ prepared_file prepare_whole_media(const collection_file& file, const std::vector
   const std::string caption = read_caption(file);
   pending_item item;
   item.metadata = base_metadata(file, detection.mime_type, 0);
-  if (!caption.empty()) item.metadata.title = shortened(caption, title_limit);
+  set_caption_title(item.metadata, file, caption);
   if (!settings.provider_embeds_media) return prepare_by_caption(file, detection, caption, settings, std::move(item));
   add_media_parts(item, caption, std::string(detection.mime_type), std::string(as_text(bytes)));
   if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);

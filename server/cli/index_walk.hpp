@@ -25,6 +25,9 @@ struct collection_file {
   std::uintmax_t size = 0;
   media::media_kind kind = media::media_kind::unknown;  // from the first bytes; text is checked again in full
   std::optional<std::filesystem::path> caption_file;    // the NAME.txt sidecar of a media file
+  // From `--captions FILE.jsonl` (cli/caption_list.hpp): takes precedence over a sidecar.
+  std::optional<std::string> listed_caption;
+  std::string listed_title;  // empty: the caption is the title
 };
 
 struct collection_walk {
