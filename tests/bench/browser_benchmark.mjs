@@ -17,12 +17,13 @@
 // Usage: node tests/bench/browser_benchmark.mjs GENERATOR MOSAIC_BINARY WEB_DIR [--queries N]
 //   GENERATOR  build-release/bin/mosaic_bench_vectors;  MOSAIC_BINARY build-release/bin/mosaic;
 //   WEB_DIR    build-wasm/web (mosaic.mjs, mosaic-core.mjs, mosaic-core.wasm)
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
-import { launchBrowser } from '../browser/browser.mjs';
+import { chromiumPath, launchBrowser } from '../browser/browser.mjs';
 import { startProcess } from '../support/processes.mjs';
 import { ensureDataSet, loadDataSet, percentile, query, recallAt, rowOfItemId } from './bench_data.mjs';
 
@@ -127,7 +128,7 @@ try {
 
   console.error('browser benchmark: reload (shards from the Cache API)…');
   const reload = await pageLoad(page);
-  const version = browser.browser()?.version?.() ?? 'unknown';
+  const version = spawnSync(chromiumPath, ['--version'], { encoding: 'utf8' }).stdout?.trim().replace(/^Chromium (\S+).*$/s, '$1') || 'unknown';
   report = {
     date: new Date().toISOString(),
     machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), chromium: version },
