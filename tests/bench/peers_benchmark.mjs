@@ -2,7 +2,7 @@
 // Mosaic's wasm module (through its JavaScript API, the int8 and the float32 site) and by libraries
 // installed from npm (scripts/install-bench-packages.sh), all in one run on one machine:
 //   hnswlib-wasm  HNSW (M 16, efConstruction 200: hnswlib's defaults; efSearch 50) and its brute force
-//   voy-search    a k-d tree (Rust, wasm)
+//   voy-search    a k-d tree (Rust, wasm); it cannot build over 100,000 x 768 here, see below
 //   @orama/orama  its vector mode (brute-force cosine in JavaScript; similarity threshold 0.3, below
 //                 which no true neighbour of this data lies, so the threshold never costs recall)
 //   usearch       native addon: exact search (float32, and int8 on the same codes the i8 site stores)
@@ -16,9 +16,11 @@
 // queries have taken --budget-seconds (at least 10 queries), so slow peers do not stretch the run.
 // Results: build/bench/peers-results.json and a table on stdout.
 // A build that cannot finish in --build-budget-seconds (the HNSW builds: hnswlib-wasm's takes several
-// minutes for all 100,000, usearch's about three on this shared machine) indexes a prefix of the vectors; its recall is then against the exact top-10 of that prefix,
-// and the table says so and gives the full build time extrapolated linearly (a lower bound: HNSW
-// insertion slows as the graph grows).
+// minutes for all 100,000, usearch's about three on this shared machine) indexes a prefix of the
+// vectors; its recall is then against the exact top-10 of that prefix, and the table says so and gives
+// the full build time extrapolated linearly (a lower bound: HNSW insertion slows as the graph grows).
+// voy-search, which fails over all 100,000, is measured on its largest build that works here (30,000).
+// Hence "build" and query times of those rows are for fewer vectors than the others'.
 // Usage: node tests/bench/peers_benchmark.mjs GENERATOR WEB_DIR [--queries N] [--budget-seconds S]
 //          [--build-budget-seconds S]
 //   GENERATOR  build-release/bin/mosaic_bench_vectors;  WEB_DIR  build-wasm/web (mosaic.mjs)
