@@ -67,6 +67,7 @@ bench: model release wasm native
 	  build-wasm/bin/mosaic_scan_benchmark.js --output build/bench/results.json
 	node tests/bench/run_model_benchmarks.mjs
 	node tests/bench/serve_benchmark.mjs build-release/bin/mosaic build/bin/mosaic_gemini_double
+	@bash scripts/install-bench-packages.sh && node tests/bench/browser_benchmark.mjs build-release/bin/mosaic_bench_vectors build-release/bin/mosaic build-wasm/web && node --max-old-space-size=8192 tests/bench/peers_benchmark.mjs build-release/bin/mosaic_bench_vectors build-wasm/web
 
 # The web app alone (build-wasm/site-app: web/, the wasm modules and the local model's files), without
 # the wasm unit tests and benchmarks `make wasm` also builds.

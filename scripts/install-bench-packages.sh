@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs the npm packages the browser and peers benchmarks compare Mosaic with (never the product)
+# into a cache folder outside git, only when missing, at pinned versions:
+#   hnswlib-wasm@0.8.2     hnswlib (HNSW and brute force) compiled to wasm
+#   voy-search@0.6.3       a Rust k-d tree compiled to wasm
+#   @orama/orama@3.1.18    a JavaScript search engine with a vector (brute-force cosine) mode
+#   usearch@2.25.3         USearch's native Node addon (exact search and HNSW); 2.25.3 is the newest
+#                          release whose engines field admits Node 20 (2.26 needs Node 22). Its install
+#                          step (node-gyp-build) loads the linux-x64 prebuild shipped inside the npm
+#                          tarball: nothing is compiled and nothing is fetched outside npm.
+#   playwright-core@1.65.1 drives Debian's Chromium (/usr/bin/chromium); downloads no browser
+# Usage: scripts/install-bench-packages.sh [--print-prefix]
+# The cache is $MOSAIC_CACHE_DIR/npm-bench, or ${XDG_CACHE_HOME:-$HOME/.cache}/mosaic/npm-bench.
+set -euo pipefail
+
+cache_dir="${MOSAIC_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mosaic}"
+prefix="$cache_dir/npm-bench"
+packages=("hnswlib-wasm@0.8.2" "voy-search@0.6.3" "@orama/orama@3.1.18" "usearch@2.25.3" "playwright-core@1.65.1")
+
+complete() {
+  local package name version installed
+  for package in "${packages[@]}"; do
+    name="${package%@*}"
+    version="${package##*@}"
+    installed="$prefix/node_modules/$name/package.json"
+    [ -f "$installed" ] || return 1
+    grep -q "\"version\": \"$version\"" "$installed" || return 1
+  done
+}
+
+if ! complete; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "install-bench-packages: npm is missing; run 'make dependencies' first" >&2
+    exit 1
+  fi
+  echo "install-bench-packages: installing ${packages[*]} into $prefix" >&2
+  mkdir -p "$prefix"
+  [ -f "$prefix/package.json" ] || printf '{ "name": "mosaic-bench-packages", "private": true }\n' > "$prefix/package.json"
+  npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error "${packages[@]}" >&2
+  complete || { echo "install-bench-packages: npm finished but the packages in $prefix are incomplete" >&2; exit 1; }
+fi
+# The native addon must load: a missing prebuild for this platform would otherwise surface only as a
+# failed benchmark row.
+if ! node -e "require(process.argv[1])" "$prefix/node_modules/usearch" >/dev/null 2>&1; then
+  echo "install-bench-packages: usearch's native addon does not load on this machine ($(node -p 'process.platform + "-" + process.arch'))" >&2
+  exit 1
+fi
+
+if [ "${1:-}" = "--print-prefix" ]; then echo "$prefix"; fi

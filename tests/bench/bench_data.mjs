@@ -1,0 +1,73 @@
+// The data set both vector benchmarks read (written by mosaic_bench_vectors, see
+// vector_index_generator.cpp), generated once into build/bench/vectors-<count>x<dimensions> and
+// regenerated only when missing, and the statistics both report.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+// Generates the data set with the release build's generator unless dataset.json (written last) is there.
+export function ensureDataSet(generator, directory, { count = 100000, dimensions = 768, queries = 200 } = {}) {
+  const description = path.join(directory, 'dataset.json');
+  if (fs.existsSync(description)) {
+    const existing = JSON.parse(fs.readFileSync(description, 'utf8'));
+    if (existing.count === count && existing.dimensions === dimensions && existing.queries === queries) return existing;
+  }
+  console.error(`bench data: generating ${count} x ${dimensions} vectors into ${directory}…`);
+  const outcome = spawnSync(generator, ['--out', directory, '--count', String(count), '--dimensions', String(dimensions),
+    '--queries', String(queries)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (outcome.status !== 0) throw new Error(`${generator} failed (${outcome.error?.message ?? `status ${outcome.status}`})`);
+  return JSON.parse(fs.readFileSync(description, 'utf8'));
+}
+
+function readTyped(file, Type) {
+  const bytes = fs.readFileSync(file);
+  // A fresh, aligned buffer: Buffer pools may start a view at an odd offset.
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  return new Type(copy.buffer);
+}
+
+export function loadDataSet(directory) {
+  const description = JSON.parse(fs.readFileSync(path.join(directory, 'dataset.json'), 'utf8'));
+  const file = (name) => path.join(directory, description.files[name]);
+  return {
+    description,
+    vectors: readTyped(file('vectors'), Float32Array),
+    codes: readTyped(file('codes'), Int8Array),
+    queries: readTyped(file('queries'), Float32Array),
+    queryCodes: readTyped(file('queryCodes'), Int8Array),
+    truth: readTyped(file('truth'), Uint32Array),
+    siteI8: file('siteI8'),
+    siteF32: file('siteF32'),
+  };
+}
+
+export function query(data, index) {
+  const { dimensions } = data.description;
+  return data.queries.subarray(index * dimensions, (index + 1) * dimensions);
+}
+
+export function queryCodes(data, index) {
+  const { dimensions } = data.description;
+  return data.queryCodes.subarray(index * dimensions, (index + 1) * dimensions);
+}
+
+// Recall@k of `found` (row numbers) against the exact top-k of query `index`.
+export function recallAt(data, index, found) {
+  const { k } = data.description;
+  const truth = new Set(data.truth.subarray(index * k, (index + 1) * k));
+  let hits = 0;
+  for (const row of found.slice(0, k)) if (truth.has(row)) hits += 1;
+  return hits / k;
+}
+
+// Nearest-rank percentile of a list of numbers.
+export function percentile(values, fraction) {
+  const sorted = [...values].sort((left, right) => left - right);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))];
+}
+
+// Item ids are row + firstItemId, written as 16 hex digits by the core.
+export function rowOfItemId(data, id) {
+  return Number(BigInt(`0x${id}`)) - data.description.firstItemId;
+}
