@@ -159,6 +159,8 @@ int run_index_command(std::span<const std::string_view> arguments) {
     item.metadata = std::move(items[position].metadata);
     item.vector = std::move(*embedded->vectors[position]);
     item.thumbnail_jpeg = std::move(items[position].thumbnail_jpeg);
+    item.media_bytes = std::move(items[position].media_bytes);
+    item.media_extension = std::move(items[position].media_extension);
     indexed.push_back(std::move(item));
   }
   progress.finish({items.size(), items.size(), cache_hits(), skipped.size()});
