@@ -46,6 +46,10 @@ result<frame_header> read_frame_header(byte_span bytes, std::size_t offset) {
   const std::uint32_t sample_rate_index = (header >> 10) & 3u;
   if (version_bits == 1) return invalid("an MPEG audio frame with the reserved version" + at(offset));
   if (layer_bits == 0) return invalid("an MPEG audio frame with the reserved layer" + at(offset));
+  // Fields no valid frame of any layer has come first, so bytes of 0xFF read as garbage, not as Layer I.
+  if (bitrate_index == 15) return invalid("an MPEG audio frame with the invalid bitrate index 15" + at(offset));
+  if (sample_rate_index == 3) return invalid("an MPEG audio frame with the reserved sample rate" + at(offset));
+  if ((header & 3u) == 2) return invalid("an MPEG audio frame with the reserved emphasis" + at(offset));
   if (layer_bits != 1) {
     return unsupported("MPEG audio Layer " + std::string(layer_bits == 2 ? "II" : "I") + at(offset) +
                        " (only Layer III, MP3, is handled)");
@@ -54,9 +58,6 @@ result<frame_header> read_frame_header(byte_span bytes, std::size_t offset) {
     return unsupported("a free-format bitrate MP3" + at(offset) +
                        ": frame lengths cannot be read from the header, so it cannot be cut safely");
   }
-  if (bitrate_index == 15) return invalid("an MP3 frame with the invalid bitrate index 15" + at(offset));
-  if (sample_rate_index == 3) return invalid("an MP3 frame with the reserved sample rate" + at(offset));
-  if ((header & 3u) == 2) return invalid("an MP3 frame with the reserved emphasis" + at(offset));
 
   constexpr std::array<std::uint32_t, 15> mpeg1_kilobits = {0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320};
   constexpr std::array<std::uint32_t, 15> mpeg2_kilobits = {0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160};

@@ -135,12 +135,39 @@ page_counts count_in(std::string_view text) {
   return counts;
 }
 
+// Counts over the file's own text, stream data left out: a stream's bytes are counted only once
+// inflated (an object stream), and a stored (uncompressed) object stream would otherwise count twice.
+page_counts count_outside_streams(std::string_view text) {
+  page_counts counts;
+  std::size_t position = 0;
+  while (position < text.size()) {
+    std::size_t keyword = text.find("stream", position);
+    // "stream" as a keyword: after a dictionary or whitespace (not the end of "endstream"), before an EOL.
+    while (keyword != std::string_view::npos) {
+      const bool starts = keyword > 0 && (is_whitespace(text[keyword - 1]) || text[keyword - 1] == '>');
+      const std::size_t after = keyword + 6;
+      const bool ends = after < text.size() && (text[after] == '\r' || text[after] == '\n');
+      if (starts && ends) break;
+      keyword = text.find("stream", keyword + 6);
+    }
+    if (keyword == std::string_view::npos) {
+      counts.merge(count_in(text.substr(position)));
+      break;
+    }
+    counts.merge(count_in(text.substr(position, keyword - position)));
+    const std::size_t end = text.find("endstream", keyword + 6);
+    if (end == std::string_view::npos) break;  // the rest is stream data
+    position = end + 9;
+  }
+  return counts;
+}
+
 }  // namespace
 
 result<std::uint64_t> count_pdf_pages(std::span<const std::uint8_t> bytes, const pdf_page_count_limits& limits) {
   const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   if (text.substr(0, 5) != "%PDF-") return make_error(error_code::invalid_media, "not a PDF (no %PDF- header)");
-  page_counts counts = count_in(text);
+  page_counts counts = count_outside_streams(text);
 
   // Object streams: "/Type /ObjStm" dictionaries whose stream is FlateDecode.
   std::size_t streams = 0;

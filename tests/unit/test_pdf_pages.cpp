@@ -90,6 +90,13 @@ TEST_CASE("a nested /Count does not count and /Pages is not /Page", "[pdf]") {
   CHECK(*counted == 1);
 }
 
+TEST_CASE("page dictionaries inside stream data are not counted from the raw file", "[pdf]") {
+  const std::string pdf = plain_pdf(2, 2) + "9 0 obj\n<< /Length 40 >>\nstream\n(/Type /Page /Type /Page /Type /Page)\nendstream\nendobj\n";
+  auto counted = count_pdf_pages(as_bytes(pdf));
+  REQUIRE(counted);
+  CHECK(*counted == 2);
+}
+
 TEST_CASE("pages inside FlateDecode object streams are counted", "[pdf]") {
   auto counted = count_pdf_pages(object_stream_pdf(12));
   REQUIRE(counted);
