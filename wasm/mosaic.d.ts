@@ -38,6 +38,8 @@ export interface ItemMetadata {
   label?: string;
   tags?: string[];
   thumbnail?: string;
+  /** A playable/openable copy of the item inside the index (media/<sha256>.wav, .mp3, .mp4, .mov, .pdf); its type is mime_type. */
+  media?: string;
   snippet?: string;
   source_offset?: number;
   embedded_from?: 'caption';
@@ -118,6 +120,8 @@ export interface SearchResult {
   item: ItemMetadata;
   /** item.thumbnail resolved against the index's URL. */
   thumbnailUrl?: string;
+  /** item.media resolved against the index's URL. */
+  mediaUrl?: string;
 }
 
 export interface SearchAnswer {

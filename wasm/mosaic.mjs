@@ -557,6 +557,7 @@ export class Mosaic {
     const item = this.#items.get(hit.id);
     const result = { id: hit.id, score: hit.score, item };
     if (item?.thumbnail) result.thumbnailUrl = new URL(item.thumbnail, this.#base).href;
+    if (item?.media) result.mediaUrl = new URL(item.media, this.#base).href;
     return result;
   }
 

@@ -177,6 +177,7 @@ val item_object(const mosaic::index::item_metadata& item) {
     object.set("tags", tags);
   }
   if (!item.thumbnail.empty()) object.set("thumbnail", item.thumbnail);
+  if (!item.media.empty()) object.set("media", item.media);
   if (!item.snippet.empty()) object.set("snippet", item.snippet);
   if (item.source_offset) object.set("source_offset", static_cast<double>(*item.source_offset));
   if (item.embedded_from == mosaic::index::embedding_source::caption) object.set("embedded_from", std::string("caption"));

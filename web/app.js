@@ -168,7 +168,50 @@ function currentFilter() {
 
 const kindSymbols = { text: '¶', image: '▣', audio: '♪', video: '▶', pdf: 'PDF' };
 
-function renderResult({ id, score, item, thumbnailUrl }, position) {
+// "1:20" for an audio segment's start (source_offset is in milliseconds for audio).
+function clockTime(milliseconds) {
+  const seconds = Math.floor(milliseconds / 1000);
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+// The item's playable/openable copy (item.media): an audio player, a video player with the poster
+// (loaded only when played), or a link that opens the PDF; all reachable with the keyboard.
+function renderMedia(item, mediaUrl, thumbnailUrl, titleText) {
+  if (!mediaUrl) return null;
+  if (item.modality === 'audio') {
+    const audio = document.createElement('audio');
+    audio.controls = true;
+    audio.preload = 'none';
+    audio.src = mediaUrl;
+    audio.className = 'result-media';
+    audio.setAttribute('aria-label', `Play ${titleText}`);
+    return audio;
+  }
+  if (item.modality === 'video') {
+    const video = document.createElement('video');
+    video.controls = true;
+    video.preload = 'none';
+    video.src = mediaUrl;
+    if (thumbnailUrl) video.poster = thumbnailUrl;
+    video.className = 'result-media';
+    video.setAttribute('aria-label', `Play ${titleText}`);
+    return video;
+  }
+  if (item.modality === 'pdf') {
+    const link = document.createElement('a');
+    link.href = mediaUrl;
+    link.target = '_blank';
+    link.rel = 'noopener';
+    link.type = 'application/pdf';
+    link.className = 'open-media';
+    link.textContent = 'Open PDF';
+    link.setAttribute('aria-label', `Open PDF: ${titleText}`);
+    return link;
+  }
+  return null;
+}
+
+function renderResult({ id, score, item, thumbnailUrl, mediaUrl }, position) {
   const card = document.createElement('li');
   card.className = 'result';
   card.dataset.itemId = id;
@@ -200,6 +243,7 @@ function renderResult({ id, score, item, thumbnailUrl }, position) {
   scoreText.textContent = score.toFixed(3);
   meta.append(scoreText, ` · ${item?.modality ?? 'unknown'}`);
   if (item?.label) meta.append(` · ${item.label}`);
+  if (item?.modality === 'audio' && item.source_offset) meta.append(` · from ${clockTime(item.source_offset)}`);
   body.append(title, meta);
   if (item?.snippet) {
     const snippet = document.createElement('p');
@@ -207,6 +251,8 @@ function renderResult({ id, score, item, thumbnailUrl }, position) {
     snippet.textContent = item.snippet;
     body.append(snippet);
   }
+  const media = item ? renderMedia(item, mediaUrl, thumbnailUrl, title.textContent) : null;
+  if (media) body.append(media);
   const similarButton = document.createElement('button');
   similarButton.type = 'button';
   similarButton.className = 'more-like-this';

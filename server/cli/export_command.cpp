@@ -116,7 +116,7 @@ int run_export_command(std::span<const std::string_view> arguments) {
   }
   std::string why;
   bool copied = copy_app(app, out, local_model, why);
-  // The index: manifest.json and the files it names (shards, item metadata, thumbnails), nothing of
+  // The index: manifest.json and the files it names (shards, item metadata, thumbnails, media), nothing of
   // earlier generations.
   std::set<std::string> index_files{"manifest.json"};
   for (const auto& shard : loaded->manifest.shards) {
@@ -126,6 +126,7 @@ int run_export_command(std::span<const std::string_view> arguments) {
   for (const auto& shard : loaded->shards) {
     for (const auto& item : shard->items) {
       if (!item.thumbnail.empty()) index_files.insert(item.thumbnail);
+      if (!item.media.empty()) index_files.insert(item.media);
     }
   }
   for (auto file = index_files.begin(); copied && file != index_files.end(); ++file) {

@@ -31,7 +31,9 @@ constexpr const char* index_usage = R"(usage: mosaic index FOLDER --out SITE [op
   Embeds every file under FOLDER (recursively) and writes an index site to SITE: content-addressed
   shards, item metadata, thumbnails and manifest.json (written last, so an interrupted run keeps the
   old index). Kinds are decided by bytes, not names: text (chunked), PNG/JPEG images (GIF/BMP/TGA/PNM
-  re-encoded as JPEG), WAV (cut into segments of at most 80 s), MP3/MP4/MOV/PDF whole up to 20 MB.
+  re-encoded as JPEG), WAV and MP3 (cut into segments of at most 80 s, MP3 at frame boundaries),
+  MP4/MOV up to 120 s and PDF up to 6 pages whole up to 20 MB (longer ones are skipped and reported).
+  Audio, video and PDF items keep a playable copy in SITE/media/ for the web app.
   NAME.txt beside NAME.png (or .wav, ...) is its caption: with gemini it is embedded together with
   the media, with the text-only local provider media are indexed by their caption (else a PNG's
   Description, a WAV's comment, or the file name). Unchanged files come from the embedding cache.
@@ -202,6 +204,8 @@ int run_index_command(std::span<const std::string_view> arguments) {
     item.metadata = std::move(items[position].metadata);
     item.vector = std::move(*embedded->vectors[position]);
     item.thumbnail_jpeg = std::move(items[position].thumbnail_jpeg);
+    item.media_bytes = std::move(items[position].media_bytes);
+    item.media_extension = std::move(items[position].media_extension);
     indexed.push_back(std::move(item));
   }
   progress.finish({items.size(), items.size(), cache_hits(), skipped.size()});

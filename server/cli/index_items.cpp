@@ -8,10 +8,14 @@
 #include "embed/unicode_normalization.hpp"
 #include "hash/sha256.hpp"
 #include "media/image_preparation.hpp"
+#include "media/iso_media_duration.hpp"
 #include "media/media_kind.hpp"
+#include "media/pdf_pages.hpp"
+#include "media/mp3_audio.hpp"
 #include "media/png_text.hpp"
 #include "media/utf8_validation.hpp"
 #include "media/wav_audio.hpp"
+#include "media/waveform_image.hpp"
 #include "site/site_reader.hpp"
 
 namespace mosaic::server {
@@ -105,6 +109,23 @@ index::item_metadata base_metadata(const collection_file& file, std::string_view
   const fs::path parent = fs::path(file.relative).parent_path();
   metadata.label = parent.empty() ? std::string() : parent.filename().string();  // folder-per-label
   return metadata;
+}
+
+// The copy the site keeps so the web app can play or open the item: only formats browsers handle,
+// and not beyond what one request may carry (a local-provider WAV can be far longer).
+void attach_media(pending_item& item, std::string_view format, std::span<const std::uint8_t> bytes,
+                  const item_preparation_settings& settings) {
+  static constexpr std::string_view playable[] = {"wav", "mp3", "mp4", "mov", "pdf"};
+  if (std::find(std::begin(playable), std::end(playable), format) == std::end(playable)) return;
+  if (bytes.size() > settings.limits.max_inline_bytes) return;
+  item.media_bytes.assign(bytes.begin(), bytes.end());
+  item.media_extension = std::string(format);
+}
+
+// The WAV's picture in result lists; the WAV was parsed already, so a failure here only means no picture.
+std::vector<std::uint8_t> waveform_or_nothing(std::span<const std::uint8_t> wav_bytes) {
+  auto picture = media::render_waveform_jpeg(wav_bytes);
+  return picture ? std::move(picture).value() : std::vector<std::uint8_t>();
 }
 
 prepared_file skipped(std::string reason) {
@@ -209,6 +230,8 @@ prepared_file prepare_wav(const collection_file& file, const std::vector<std::ui
     pending_item item;
     item.metadata = base_metadata(file, detection.mime_type, 0);
     set_caption_title(item.metadata, file, caption);
+    attach_media(item, detection.format, bytes, settings);
+    item.thumbnail_jpeg = waveform_or_nothing(bytes);
     std::string text = caption;
     if (text.empty()) text = media::read_wav_comment(bytes).value_or(std::string());
     return prepare_by_caption(file, detection, trimmed(text), settings, std::move(item));
@@ -231,6 +254,8 @@ prepared_file prepare_wav(const collection_file& file, const std::vector<std::ui
                              clock_time(segment.start_milliseconds + segment.duration_milliseconds) + ")";
       item.metadata.source_offset = segment.start_milliseconds;
     }
+    attach_media(item, "wav", segment.wav_bytes, settings);
+    item.thumbnail_jpeg = waveform_or_nothing(segment.wav_bytes);
     add_media_parts(item, caption, "audio/wav", std::string(as_text(segment.wav_bytes)));
     if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
     outcome.items.push_back(std::move(item));
@@ -245,12 +270,66 @@ prepared_file prepare_whole_media(const collection_file& file, const std::vector
   pending_item item;
   item.metadata = base_metadata(file, detection.mime_type, 0);
   set_caption_title(item.metadata, file, caption);
+  attach_media(item, detection.format, bytes, settings);
   if (!settings.provider_embeds_media) return prepare_by_caption(file, detection, caption, settings, std::move(item));
   add_media_parts(item, caption, std::string(detection.mime_type), std::string(as_text(bytes)));
   if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
   prepared_file outcome;
   outcome.items.push_back(std::move(item));
   return outcome;
+}
+
+// Gemini takes at most 80 s of audio: a longer MP3 is cut at frame boundaries, each part its own
+// item with its offset (like WAV); a shorter one goes whole, tags included.
+prepared_file prepare_mp3(const collection_file& file, const std::vector<std::uint8_t>& bytes,
+                          const media::media_detection& detection, const item_preparation_settings& settings) {
+  auto parsed = media::parse_mp3(bytes);  // a damaged stream is reported, even when only its text is used
+  if (!parsed) return skipped("not a usable MP3: " + parsed.failure().message);
+  const bool fits = parsed->duration_milliseconds <= std::uint64_t{settings.limits.max_audio_seconds} * 1000 &&
+                    bytes.size() <= settings.limits.max_inline_bytes;
+  if (!settings.provider_embeds_media || fits) return prepare_whole_media(file, bytes, detection, settings);
+  auto segments = media::split_mp3(bytes, settings.limits.max_audio_seconds);
+  if (!segments) return skipped("not a usable MP3: " + segments.failure().message);
+  const std::string caption = read_caption(file);
+  prepared_file outcome;
+  for (media::mp3_segment& segment : segments.value()) {
+    pending_item item;
+    item.metadata = base_metadata(file, detection.mime_type, segment.start_milliseconds);
+    set_caption_title(item.metadata, file, caption);
+    item.metadata.title += " (" + clock_time(segment.start_milliseconds) + "–" +
+                           clock_time(segment.start_milliseconds + segment.duration_milliseconds) + ")";
+    item.metadata.source_offset = segment.start_milliseconds;
+    attach_media(item, "mp3", segment.mp3_bytes, settings);
+    add_media_parts(item, caption, "audio/mpeg", std::string(as_text(segment.mp3_bytes)));
+    if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
+    outcome.items.push_back(std::move(item));
+  }
+  return outcome;
+}
+
+// Gemini takes at most 120 s of video and 6 pages of PDF, and this build cannot cut either without
+// a decoder: longer ones are skipped with their length in the reason. Checked only when the media
+// bytes are embedded; by caption, any length will do.
+prepared_file prepare_video_or_pdf(const collection_file& file, const std::vector<std::uint8_t>& bytes,
+                                   const media::media_detection& detection, const item_preparation_settings& settings) {
+  if (settings.provider_embeds_media && detection.kind == media_kind::video) {
+    auto duration = media::iso_media_duration_milliseconds(bytes);
+    if (!duration) return skipped("cannot tell how long this video is: " + duration.failure().message);
+    if (*duration > std::uint64_t{settings.max_video_seconds} * 1000) {
+      return skipped("a video of " + clock_time(*duration) + " (" + std::to_string(*duration / 1000) +
+                     " s), over the " + std::to_string(settings.max_video_seconds) +
+                     " s Gemini embeds (videos are not split)");
+    }
+  }
+  if (settings.provider_embeds_media && detection.kind == media_kind::pdf) {
+    auto pages = media::count_pdf_pages(bytes);
+    if (!pages) return skipped("cannot count this PDF's pages: " + pages.failure().message);
+    if (*pages > settings.max_pdf_pages) {
+      return skipped("a PDF of " + std::to_string(*pages) + " pages, over the " +
+                     std::to_string(settings.max_pdf_pages) + " pages Gemini embeds (PDFs are not split)");
+    }
+  }
+  return prepare_whole_media(file, bytes, detection, settings);
 }
 
 }  // namespace
@@ -265,7 +344,7 @@ std::uint64_t item_id_for(const std::string& relative_path, std::uint64_t offset
 
 prepared_file prepare_collection_file(const collection_file& file, const item_preparation_settings& settings) {
   // Sizes are checked before anything is read, so a 100 MB file costs nothing.
-  const bool is_wav_sized = file.kind == media_kind::audio;
+  const bool is_split_audio = file.kind == media_kind::audio;
   if (file.kind == media_kind::unknown) {
     return skipped("not text, an image, audio, video or a PDF (judged by its bytes, not its name)");
   }
@@ -273,7 +352,7 @@ prepared_file prepare_collection_file(const collection_file& file, const item_pr
     return skipped("a " + megabytes(file.size) + " text file, over the 16 MB the indexer reads");
   }
   if (file.kind != media_kind::text && file.size > settings.limits.max_inline_bytes &&
-      !(is_wav_sized && file.size <= settings.max_wav_file_bytes)) {
+      !(is_split_audio && file.size <= settings.max_split_audio_file_bytes)) {
     return skipped(megabytes(file.size) + ", over the 20 MB Gemini takes in one request (not split)");
   }
   auto bytes = read_whole_file(file.path);
@@ -288,12 +367,13 @@ prepared_file prepare_collection_file(const collection_file& file, const item_pr
     case media_kind::image: return prepare_image_file(file, bytes.value(), detection, settings);
     case media_kind::audio:
       if (detection.format == "wav") return prepare_wav(file, bytes.value(), detection, settings);
+      if (detection.format == "mp3") return prepare_mp3(file, bytes.value(), detection, settings);
       if (file.size > settings.limits.max_inline_bytes) {
         return skipped(megabytes(file.size) + ", over the 20 MB Gemini takes in one request (not split)");
       }
       return prepare_whole_media(file, bytes.value(), detection, settings);
     case media_kind::video:
-    case media_kind::pdf: return prepare_whole_media(file, bytes.value(), detection, settings);
+    case media_kind::pdf: return prepare_video_or_pdf(file, bytes.value(), detection, settings);
     default: return skipped(detection.reason.empty() ? "an unknown kind of file" : detection.reason);
   }
 }

@@ -1,7 +1,8 @@
 #pragma once
 // mosaic index, step 2: turning one collection file into the items to embed. Text is chunked; an
 // image becomes one item with a thumbnail; a WAV becomes one item per segment of at most 80 s (its
-// offset in the metadata); MP3, video and PDF go whole when within Gemini's 20 MB. Every input goes
+// offset in the metadata), and so does an MP3 (cut at frame boundaries); video up to 120 s and PDF
+// up to 6 pages go whole when within Gemini's 20 MB, longer ones are skipped with their length. Every input goes
 // through prepare_input, the same checks the server makes, so the indexer never sends what the
 // server would refuse. With a text-only provider (local), media are indexed by their text (sidecar
 // caption, PNG Description, WAV comment, else the file name's words) and marked embedded_from
@@ -21,7 +22,9 @@ namespace mosaic::server {
 struct pending_item {
   index::item_metadata metadata;
   embedding_input input;                     // what is embedded (already through prepare_input)
-  std::vector<std::uint8_t> thumbnail_jpeg;  // images: the ≤256 px JPEG the site stores
+  std::vector<std::uint8_t> thumbnail_jpeg;  // images: the ≤256 px JPEG the site stores; others: a poster or icon
+  std::vector<std::uint8_t> media_bytes;     // audio, video, PDF: the bytes the web app plays or opens
+  std::string media_extension;               // of that copy: "wav", "mp3", "mp4", "mov", "pdf"
 };
 
 struct item_preparation_settings {
@@ -29,7 +32,9 @@ struct item_preparation_settings {
   std::size_t chunk_words = 80;        // words per text chunk
   input_limits limits;                 // the server's limits (20 MB inline, 80 s of audio, ...)
   std::uintmax_t max_text_file_bytes = 16ull * 1024 * 1024;
-  std::uintmax_t max_wav_file_bytes = 512ull * 1024 * 1024;  // WAVs are split, so may exceed 20 MB
+  std::uint32_t max_video_seconds = 120;  // longer MP4/MOV are skipped (Gemini's limit)
+  std::uint64_t max_pdf_pages = 6;         // longer PDFs are skipped (Gemini's limit)
+  std::uintmax_t max_split_audio_file_bytes = 512ull * 1024 * 1024;  // WAV and MP3 are split, so may exceed 20 MB
 };
 
 struct prepared_file {

@@ -17,8 +17,9 @@ namespace mosaic::server {
 namespace {
 
 constexpr const char* query_usage = R"(usage: mosaic query SITE "text" | --image FILE | --audio FILE [options]
-  Embeds the text (with the local model) or the file (through the provider, which must embed with the
-  model the index was built with) and prints the best matches with scores.
+  Embeds the text (with the local model for its own indexes, else through the provider, e.g.
+  --provider gemini for a Gemini-built index) or the file (through the provider), which must embed
+  with the model the index was built with, and prints the best matches with scores.
 options:
   --image FILE, --audio FILE   query by an image or a recording (provider options as for index)
   -k N                    how many results, default 10
@@ -62,8 +63,7 @@ std::set<std::string_view> with_json_and_help(std::set<std::string_view> flags) 
   return flags;
 }
 
-// A text query with the local model (the only text path this command has had; a Gemini-built index
-// is queried by text through mosaic serve).
+// A text query with the local model, for an index it built.
 result<std::vector<float>> embed_query_text(const parsed_options& options, const std::string& text, std::size_t dimensions) {
   auto model = load_local_model(options.value("--model-dir").value_or(default_model_directory().string()));
   if (!model) return std::move(model).failure();
@@ -105,11 +105,6 @@ int run_query_command(std::span<const std::string_view> arguments) {
     std::fprintf(stderr, "mosaic query: %s\n", site.failure().message.c_str());
     return 1;
   }
-  if (!media_file && site->manifest.model_id != model::use_lite_model_id) {
-    std::fprintf(stderr, "mosaic query: the index was built with model '%s'; this version embeds queries only with '%s'\n",
-                 site->manifest.model_id.c_str(), std::string(model::use_lite_model_id).c_str());
-    return 1;
-  }
   search::search_options search;
   search.k = *k;
   for (const std::string& filter : filters) {
@@ -119,8 +114,13 @@ int run_query_command(std::span<const std::string_view> arguments) {
       return 2;
     }
   }
+  // A text query on the built-in local model's index is embedded here; on another model's (Gemini)
+  // index, through the provider the options choose, which must embed with that model.
+  const std::string query_text = media_file ? std::string() : std::string(options.positional()[1]);
   auto query = media_file ? embed_query_file(options, site->manifest, *media_file)
-                          : embed_query_text(options, options.positional()[1], site->manifest.dimensions);
+               : site->manifest.model_id == model::use_lite_model_id
+                   ? embed_query_text(options, query_text, site->manifest.dimensions)
+                   : embed_query_text_with_provider(options, site->manifest, query_text);
   if (!query) {
     std::fprintf(stderr, "mosaic query: %s\n", query.failure().message.c_str());
     return 1;

@@ -4,10 +4,29 @@
 
 #include "cli/provider_setup.hpp"
 #include "embed/input_preparation.hpp"
+#include "embed/unicode_normalization.hpp"
 #include "media/media_kind.hpp"
 #include "site/site_reader.hpp"
 
 namespace mosaic::server {
+
+namespace {
+
+// Through the server's checks, then one retrieval_query embedding of the manifest's stored dimensions.
+result<std::vector<float>> embed_query_input(embedding_provider& provider, const index::manifest& manifest,
+                                             embedding_input input, const std::string& where) {
+  if (auto ready = prepare_input(input, input_limits{}, where); !ready) return std::move(ready).failure();
+  embedding_batch batch;
+  batch.inputs.push_back(std::move(input));
+  batch.task = embedding_task::retrieval_query;
+  batch.dimensions = manifest.dimensions;
+  auto vectors = embed_and_wait(provider, std::move(batch));
+  if (!vectors) return std::move(vectors).failure();
+  if (vectors->size() != 1) return make_error(error_code::upstream_rejected, "the provider answered no vector");
+  return std::move(vectors->front());
+}
+
+}  // namespace
 
 result<std::vector<float>> embed_query_file(parsed_options& options, const index::manifest& manifest,
                                             const std::filesystem::path& file) {
@@ -33,15 +52,24 @@ result<std::vector<float>> embed_query_file(parsed_options& options, const index
   embedding_input input;
   input.parts.push_back({{}, std::string(detection.mime_type),
                          std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size())});
-  if (auto ready = prepare_input(input, input_limits{}, file.string()); !ready) return std::move(ready).failure();
-  embedding_batch batch;
-  batch.inputs.push_back(std::move(input));
-  batch.task = embedding_task::retrieval_query;
-  batch.dimensions = manifest.dimensions;
-  auto vectors = embed_and_wait(provider, std::move(batch));
-  if (!vectors) return std::move(vectors).failure();
-  if (vectors->size() != 1) return make_error(error_code::upstream_rejected, "the provider answered no vector");
-  return std::move(vectors->front());
+  return embed_query_input(provider, manifest, std::move(input), file.string());
+}
+
+result<std::vector<float>> embed_query_text_with_provider(parsed_options& options, const index::manifest& manifest,
+                                                          const std::string& text) {
+  auto normalized = normalize_nfkc(text);
+  if (!normalized) return std::move(normalized).failure();
+  auto setup = set_up_provider(options, 1, std::chrono::seconds(20));
+  if (!setup) return std::move(setup).failure();
+  embedding_provider& provider = (*setup)->provider();
+  if (provider.model_id() != manifest.model_id) {
+    return make_error(error_code::invalid_argument, "the index was built with model '" + manifest.model_id +
+                                                        "', the provider embeds with '" + provider.model_id() +
+                                                        "' (for a Gemini-built index: --provider gemini)");
+  }
+  embedding_input input;
+  input.parts.push_back({std::move(normalized).value(), {}, {}});
+  return embed_query_input(provider, manifest, std::move(input), "the query text");
 }
 
 }  // namespace mosaic::server

@@ -1,7 +1,8 @@
 #pragma once
-// Embedding a media file as a query (`mosaic query SITE --image FILE`, `mosaic classify`): through the
-// provider the options choose (provider_setup), which must be the model the index was built with,
-// after the same checks the server makes (prepare_input).
+// Embedding a media file, or a text for an index of another model than the built-in local one, as a
+// query (`mosaic query SITE --image FILE`, `mosaic classify`): through the provider the options choose
+// (provider_setup), which must be the model the index was built with, after the same checks the
+// server makes (prepare_input).
 #include <filesystem>
 #include <vector>
 
@@ -15,5 +16,10 @@ namespace mosaic::server {
 // (the provider's model is not the index's, or it embeds text only), io_error, the input checks'.
 result<std::vector<float>> embed_query_file(parsed_options& options, const index::manifest& manifest,
                                             const std::filesystem::path& file);
+
+// A text query through the provider the options choose (`mosaic query SITE "text" --provider gemini`
+// on a Gemini-built index), NFKC-normalized as the indexer normalizes documents. Same errors.
+result<std::vector<float>> embed_query_text_with_provider(parsed_options& options, const index::manifest& manifest,
+                                                          const std::string& text);
 
 }  // namespace mosaic::server

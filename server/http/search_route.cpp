@@ -83,6 +83,7 @@ string_response run_search(const loaded_site& site, const string_request& reques
     if (!item.label.empty()) result["label"] = item.label;
     if (!item.snippet.empty()) result["snippet"] = item.snippet;
     if (!item.thumbnail.empty()) result["thumbnail"] = "index/" + item.thumbnail;
+    if (!item.media.empty()) result["media"] = "index/" + item.media;
     results.push_back(std::move(result));
   }
   return json_response(request, http::status::ok,

@@ -124,6 +124,7 @@ std::string_view mime_type_for(const fs::path& path) {
   if (extension == ".wav") return "audio/wav";
   if (extension == ".mp3") return "audio/mpeg";
   if (extension == ".mp4") return "video/mp4";
+  if (extension == ".mov") return "video/quicktime";
   if (extension == ".pdf") return "application/pdf";
   return "application/octet-stream";  // shards (.bin) and anything unknown
 }

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <set>
 #include <string>
 
@@ -26,7 +28,7 @@ std::span<const std::uint8_t> as_bytes(const std::string& text) {
 
 // Writes a content-addressed file unless it already exists (same name means same content).
 result<index::content_file> write_content_file(const fs::path& site_directory, std::span<const std::uint8_t> bytes,
-                                               std::string (*path_for)(std::string_view)) {
+                                               const std::function<std::string(std::string_view)>& path_for) {
   index::content_file file;
   file.hash = hash::sha256_hex(bytes);
   file.path = path_for(file.hash);
@@ -41,8 +43,16 @@ result<index::content_file> write_content_file(const fs::path& site_directory, s
 
 std::string thumbnail_path_for(std::string_view hash) { return "thumbnails/" + std::string(hash) + ".jpg"; }
 
-// The thumbnails a generation's item metadata names (for the clean-up: the previous generation's
-// are kept one more generation, like its shards).
+// Media copies are named by content and by type (media/<sha256>.mp3), so the server answers them with
+// the right MIME type; the extension comes from the indexer, never from a collection file's name.
+bool is_plain_extension(const std::string& extension) {
+  return !extension.empty() && extension.size() <= 8 && std::all_of(extension.begin(), extension.end(), [](char character) {
+    return (character >= 'a' && character <= 'z') || (character >= '0' && character <= '9');
+  });
+}
+
+// The thumbnails and media copies a generation's item metadata names (for the clean-up: the previous
+// generation's are kept one more generation, like its shards).
 void collect_thumbnails(const fs::path& site_directory, const index::manifest& manifest, std::set<std::string>& named) {
   for (const index::manifest_shard& shard : manifest.shards) {
     auto text = read_whole_file(site_directory / shard.metadata.path);
@@ -52,6 +62,7 @@ void collect_thumbnails(const fs::path& site_directory, const index::manifest& m
     if (!items) continue;
     for (const index::item_metadata& item : items.value()) {
       if (!item.thumbnail.empty()) named.insert(item.thumbnail);
+      if (!item.media.empty()) named.insert(item.media);
     }
   }
 }
@@ -112,7 +123,7 @@ result<index::manifest> write_site(const fs::path& site_directory, const site_la
     manifest.generation = 1;
   }
 
-  std::set<std::string> new_thumbnails;
+  std::set<std::string> new_thumbnails;  // and media copies
   const std::size_t per_shard = std::max<std::size_t>(1, layout.items_per_shard);
   for (std::size_t first = 0; first < items.size(); first += per_shard) {
     const auto batch = items.subspan(first, std::min(per_shard, items.size() - first));
@@ -134,6 +145,18 @@ result<index::manifest> write_site(const fs::path& site_directory, const site_la
         if (!thumbnail) return std::move(thumbnail).failure();
         metadata.back().thumbnail = thumbnail->path;
         new_thumbnails.insert(thumbnail->path);
+      }
+      if (!item.media_bytes.empty()) {
+        if (!is_plain_extension(item.media_extension)) {
+          return make_error(error_code::invalid_argument, "media extension '" + item.media_extension + "' is not plain");
+        }
+        const std::string extension = item.media_extension;
+        auto media = write_content_file(site_directory, item.media_bytes, [&](std::string_view hash) {
+          return "media/" + std::string(hash) + "." + extension;
+        });
+        if (!media) return std::move(media).failure();
+        metadata.back().media = media->path;
+        new_thumbnails.insert(media->path);
       }
     }
     auto shard_bytes = index::encode_shard_from_f32(layout.dimensions, layout.vector_quantization, vectors, ids);
@@ -165,7 +188,7 @@ result<index::manifest> write_site(const fs::path& site_directory, const site_la
     named.insert(shard.metadata.path);
   }
   named.insert(new_thumbnails.begin(), new_thumbnails.end());
-  for (const char* folder : {"shards", "items", "thumbnails"}) {
+  for (const char* folder : {"shards", "items", "thumbnails", "media"}) {
     std::error_code failure;
     for (const auto& entry : fs::directory_iterator(site_directory / folder, failure)) {
       const std::string relative = std::string(folder) + "/" + entry.path().filename().string();

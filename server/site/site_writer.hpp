@@ -5,6 +5,7 @@
 // working.
 #include <filesystem>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "core/result.hpp"
@@ -19,6 +20,11 @@ struct indexed_item {
   // A JPEG thumbnail (images): written content-addressed as thumbnails/<sha256>.jpg before the
   // manifest, and named in metadata.thumbnail. Empty: none (metadata.thumbnail is kept as given).
   std::vector<std::uint8_t> thumbnail_jpeg;
+  // The playable/openable bytes (a WAV or MP3 segment, a whole MP4/MOV/PDF): written
+  // content-addressed as media/<sha256>.<media_extension> and named in metadata.media, so the web
+  // app can play or open them. Empty: none (metadata.media is kept as given).
+  std::vector<std::uint8_t> media_bytes;
+  std::string media_extension;  // "wav", "mp3", "mp4", "mov", "pdf": lower-case letters and digits
 };
 
 struct site_layout {
@@ -30,7 +36,7 @@ struct site_layout {
 };
 
 // Writes `items` as a new generation of the site in `site_directory` (created if needed) and returns
-// the manifest written. Files of earlier generations (shards, item metadata, thumbnails) that neither
+// the manifest written. Files of earlier generations (shards, item metadata, thumbnails, media) that neither
 // the new manifest nor the previous one names are removed after the new manifest is in place.
 result<index::manifest> write_site(const std::filesystem::path& site_directory, const site_layout& layout,
                                    std::span<const indexed_item> items);

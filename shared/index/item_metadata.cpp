@@ -56,6 +56,7 @@ result<item_metadata> parse_item(const json& entry, const std::string& context) 
                                   text_field{"mime_type", &item.mime_type, true},
                                   text_field{"label", &item.label, false},
                                   text_field{"thumbnail", &item.thumbnail, false},
+                                  text_field{"media", &item.media, false},
                                   text_field{"snippet", &item.snippet, false}}) {
     auto value = bounded_string(reader, field.key, field.required);
     if (!value) return std::move(value).failure();
@@ -63,6 +64,9 @@ result<item_metadata> parse_item(const json& entry, const std::string& context) 
   }
   if (!item.thumbnail.empty() && !is_safe_relative_path(item.thumbnail)) {
     return reader.invalid("thumbnail", "must be a relative path inside the index (no '..', no leading '/')");
+  }
+  if (!item.media.empty() && !is_safe_relative_path(item.media)) {
+    return reader.invalid("media", "must be a relative path inside the index (no '..', no leading '/')");
   }
 
   if (const json* tags = reader.find("tags"); tags != nullptr && !tags->is_null()) {
@@ -158,11 +162,15 @@ result<std::string> serialize_item_metadata(std::span<const item_metadata> items
     if (!item.thumbnail.empty() && !is_safe_relative_path(item.thumbnail)) {
       return make_error(error_code::invalid_metadata, "thumbnail path '" + item.thumbnail + "' leaves the index");
     }
+    if (!item.media.empty() && !is_safe_relative_path(item.media)) {
+      return make_error(error_code::invalid_metadata, "media path '" + item.media + "' leaves the index");
+    }
     json entry{{"id", format_item_id(item.id)}, {"title", item.title},   {"source", item.source},
                {"modality", modality_name(item.kind)}, {"mime_type", item.mime_type}};
     if (!item.label.empty()) entry["label"] = item.label;
     if (!item.tags.empty()) entry["tags"] = item.tags;
     if (!item.thumbnail.empty()) entry["thumbnail"] = item.thumbnail;
+    if (!item.media.empty()) entry["media"] = item.media;
     if (!item.snippet.empty()) entry["snippet"] = item.snippet;
     if (item.source_offset) entry["source_offset"] = *item.source_offset;
     if (item.embedded_from == embedding_source::caption) entry["embedded_from"] = "caption";

@@ -33,12 +33,15 @@ struct item_metadata {
   std::string label;              // empty: none (folder-per-label collections set it)
   std::vector<std::string> tags;
   std::string thumbnail;          // relative path inside the index, empty: none
+  // A playable/openable copy of the item's bytes inside the index (media/<sha256>.wav for a WAV
+  // segment, the whole MP3/MP4/MOV/PDF), relative path, empty: none. Its type is mime_type.
+  std::string media;
   std::string snippet;            // a short text excerpt for display
   std::optional<std::uint64_t> source_offset;  // chunks: byte offset (text) or milliseconds (audio)
   embedding_source embedded_from = embedding_source::content;
 };
 
-// Parses items/<hash>.json. Every entry is validated: id format, modality, safe thumbnail path,
+// Parses items/<hash>.json. Every entry is validated: id format, modality, safe thumbnail and media paths,
 // string types, and bounded sizes; `expected_items` must match the entry count.
 result<std::vector<item_metadata>> parse_item_metadata(std::string_view json_text, std::size_t expected_items);
 result<std::string> serialize_item_metadata(std::span<const item_metadata> items);

@@ -1,4 +1,5 @@
 #include "media/image_preparation.hpp"
+#include "media/zlib_inflate.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -269,6 +270,28 @@ result<prepared_image> prepare_image(std::span<const std::uint8_t> bytes, std::u
 
 result<prepared_image> make_thumbnail(std::span<const std::uint8_t> bytes) {
   return prepare_image(bytes, thumbnail_max_side, thumbnail_jpeg_quality);
+}
+
+result<std::vector<std::uint8_t>> inflate_zlib(std::span<const std::uint8_t> compressed, std::size_t max_output_bytes) {
+  if (compressed.size() > static_cast<std::size_t>(INT_MAX)) return make_error(error_code::media_too_large, "a compressed stream over 2 GB");
+  // The inflater doubles its buffer as it goes: a budget of twice the cap lets it reach the cap.
+  decoder_allocation_budget = max_output_bytes > SIZE_MAX / 2 ? SIZE_MAX : 2 * max_output_bytes + 4096;
+  int length = 0;
+  const stb_pixels output(reinterpret_cast<stbi_uc*>(stbi_zlib_decode_malloc_guesssize_headerflag(
+      reinterpret_cast<const char*>(compressed.data()), static_cast<int>(compressed.size()), 4096, &length, 1)));
+  decoder_allocation_budget = 0;
+  if (!output) {
+    if (stb_reason() == "outofmem") {
+      return make_error(error_code::media_too_large, "a compressed stream that inflates beyond " +
+                                                         std::to_string(max_output_bytes) + " bytes");
+    }
+    return make_error(error_code::invalid_media, "a corrupt zlib stream: " + stb_reason());
+  }
+  if (length < 0 || static_cast<std::size_t>(length) > max_output_bytes) {
+    return make_error(error_code::media_too_large, "a compressed stream that inflates beyond " +
+                                                       std::to_string(max_output_bytes) + " bytes");
+  }
+  return std::vector<std::uint8_t>(output.get(), output.get() + length);
 }
 
 }  // namespace mosaic::media

@@ -7,6 +7,9 @@ namespace mosaic::gemini_double {
 void call_statistics::record_call() {
   const std::lock_guard lock(mutex_);
   ++calls_;
+  const auto elapsed = std::chrono::steady_clock::now() - started_;
+  recent_call_times_.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
+  if (recent_call_times_.size() > remembered_call_times) recent_call_times_.pop_front();
 }
 
 void call_statistics::record_embed_content() {
@@ -37,6 +40,7 @@ void call_statistics::reset() {
   const std::lock_guard lock(mutex_);
   calls_ = embed_content_calls_ = batch_calls_ = embedded_inputs_ = rejected_calls_ = injected_faults_ = 0;
   last_batch_sizes_.clear();
+  recent_call_times_.clear();
 }
 
 std::string call_statistics::to_json() const {
@@ -47,7 +51,8 @@ std::string call_statistics::to_json() const {
                                {"embedded_inputs", embedded_inputs_},
                                {"rejected_calls", rejected_calls_},
                                {"injected_faults", injected_faults_},
-                               {"last_batch_sizes", last_batch_sizes_}};
+                               {"last_batch_sizes", last_batch_sizes_},
+                               {"recent_call_times_ms", recent_call_times_}};
   return statistics.dump();
 }
 

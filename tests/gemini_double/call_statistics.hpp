@@ -9,6 +9,9 @@
 //  rejected_calls       calls answered with an error the client caused (400, 404)
 //  injected_faults      calls given an injected 429, 500, dropped connection or rate-limit 429
 //  last_batch_sizes     request counts of the most recent successful batches, oldest first (at most 50)
+//  recent_call_times_ms when the most recent calls arrived, in milliseconds since the double started
+//                       (steady clock), oldest first (at most 200): tests check a client's rate limit
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -20,6 +23,7 @@ namespace mosaic::gemini_double {
 class call_statistics {
  public:
   static constexpr std::size_t remembered_batch_sizes = 50;
+  static constexpr std::size_t remembered_call_times = 200;
 
   void record_call();
   void record_embed_content();
@@ -40,6 +44,8 @@ class call_statistics {
   std::uint64_t rejected_calls_ = 0;
   std::uint64_t injected_faults_ = 0;
   std::deque<std::size_t> last_batch_sizes_;
+  std::deque<std::int64_t> recent_call_times_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace mosaic::gemini_double

@@ -523,6 +523,7 @@ describe('the double answers Google\'s embedding API', () => {
     await reset(fixture.double);
     assert.deepEqual(await stats(fixture.double), {
       calls: 0, embed_content_calls: 0, batch_calls: 0, embedded_inputs: 0, rejected_calls: 0, injected_faults: 0, last_batch_sizes: [],
+      recent_call_times_ms: [],
     });
     await embedText(fixture.double, 'one');
     await embedText(fixture.double, 'two');
@@ -530,9 +531,14 @@ describe('the double answers Google\'s embedding API', () => {
     await batchEmbedContents(fixture.double, { requests: [batchItem('d')] });
     await embedContent(fixture.double, { content: textContent('x') }, { key: 'wrong' });
     await fetch(`${fixture.double.base}/_double/stats`);
-    assert.deepEqual(await stats(fixture.double), {
+    const counted = await stats(fixture.double);
+    const times = counted.recent_call_times_ms;
+    delete counted.recent_call_times_ms;
+    assert.deepEqual(counted, {
       calls: 5, embed_content_calls: 2, batch_calls: 2, embedded_inputs: 6, rejected_calls: 1, injected_faults: 0, last_batch_sizes: [3, 1],
     });
+    assert.equal(times.length, 5, 'one arrival time per call');
+    for (let index = 1; index < times.length; index++) assert.ok(times[index] >= times[index - 1], 'arrival times ascend');
     // Only the last 50 batch sizes are kept.
     for (let index = 0; index < 55; index++) await batchEmbedContents(fixture.double, { requests: [batchItem('e', { outputDimensionality: 128 })] });
     assert.equal((await stats(fixture.double)).last_batch_sizes.length, 50);

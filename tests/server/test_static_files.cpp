@@ -143,6 +143,7 @@ TEST_CASE("mime_type_for names the types browsers need, application/wasm include
   CHECK(mime_type_for("bird.wav") == "audio/wav");
   CHECK(mime_type_for("song.mp3") == "audio/mpeg");
   CHECK(mime_type_for("clip.mp4") == "video/mp4");
+  CHECK(mime_type_for("media/clip.mov") == "video/quicktime");
   CHECK(mime_type_for("paper.pdf") == "application/pdf");
   // Shards, files without an extension and unknown kinds are plain bytes, never sniffed as HTML.
   CHECK(mime_type_for("shards/0123abcd.bin") == "application/octet-stream");

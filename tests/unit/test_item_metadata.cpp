@@ -32,6 +32,7 @@ std::vector<item_metadata> sample_items() {
   chunk.mime_type = "text/markdown";
   chunk.snippet = "Press the reset button for \xE2\x80\x9C" "five\xE2\x80\x9D seconds";
   chunk.source_offset = 8192;
+  chunk.media = "media/4567.pdf";
   return {photo, chunk};
 }
 
@@ -66,6 +67,8 @@ TEST_CASE("item metadata survives serialize and parse", "[metadata]") {
   CHECK(chunk.source_offset == std::optional<std::uint64_t>{8192});
   CHECK(chunk.embedded_from == embedding_source::content);
   CHECK(chunk.label.empty());
+  CHECK(chunk.media == "media/4567.pdf");
+  CHECK(photo.media.empty());
 }
 
 TEST_CASE("item ids are 16 lower-case hex digits", "[metadata]") {
@@ -87,6 +90,9 @@ TEST_CASE("hostile item metadata is refused with the field named", "[metadata][h
   require_refused(parse_edited("\"image\"", "\"hologram\""), "\"modality\"");
   require_refused(parse_edited("\"thumbnails/0123.jpg\"", "\"../../etc/passwd\""), "\"thumbnail\"");
   require_refused(parse_edited("\"thumbnails/0123.jpg\"", "\"/etc/passwd\""), "\"thumbnail\"");
+  require_refused(parse_edited("\"media/4567.pdf\"", "\"../site.pdf\""), "\"media\"");
+  require_refused(parse_edited("\"media/4567.pdf\"", "\"/etc/passwd\""), "\"media\"");
+  require_refused(parse_edited("\"media/4567.pdf\"", "[\"media\"]"), "\"media\"");
   require_refused(parse_edited("\"tags\":[", "\"tags\":[1,"), "\"tags\"");
   require_refused(parse_edited("\"title\":\"Alice at the beach\"", "\"title\":null"), "\"title\"");
   require_refused(parse_edited("\"source_offset\":8192", "\"source_offset\":-1"), "\"source_offset\"");
@@ -95,7 +101,16 @@ TEST_CASE("hostile item metadata is refused with the field named", "[metadata][h
   require_refused(parse_item_metadata("not json", 0), "not valid JSON");
   require_refused(parse_item_metadata(serialize_item_metadata(sample_items()).value(), 3), "3 rows");
   const std::string huge_title(70 * 1024, 'x');
+  require_refused(parse_edited("\"media/4567.pdf\"", "\"media/" + huge_title + "\""), "64 KiB");
   require_refused(parse_edited("\"Alice at the beach\"", "\"" + huge_title + "\""), "64 KiB");
+}
+
+TEST_CASE("a media path that leaves the index is not serialized", "[metadata][hostile]") {
+  auto items = sample_items();
+  items[1].media = "../outside.wav";
+  auto text = serialize_item_metadata(items);
+  REQUIRE_FALSE(text.ok());
+  CHECK(text.failure().message.find("media path") != std::string::npos);
 }
 
 TEST_CASE("invalid UTF-8 in names is replaced, not fatal", "[metadata]") {

@@ -1,0 +1,161 @@
+// mosaic index and Gemini's per-input limits, against the test double: an MP3 over 80 s is cut at
+// frame boundaries into segments with their offsets; a video over 120 s and a PDF over 6 pages are
+// skipped with their length in the report; audio, video and PDF items get a playable `media` copy
+// (and a WAV a waveform thumbnail), kept and removed like thumbnails; a text query on the Gemini-built
+// index is embedded through the gemini provider. Run by ctest with MOSAIC_CLI and MOSAIC_GEMINI_DOUBLE.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { startProcess } from '../support/processes.mjs';
+import { makeWav } from '../support/media_fixtures.mjs';
+import { makeMp3, makeMp4, makePdf, mp3FrameBytes, mp3FrameSamples, mp3SampleRate } from '../support/container_fixtures.mjs';
+
+const cli = process.env.MOSAIC_CLI;
+const doubleBinary = process.env.MOSAIC_GEMINI_DOUBLE;
+assert.ok(cli && fs.existsSync(cli), 'MOSAIC_CLI must point at the built mosaic binary (run through ctest)');
+assert.ok(doubleBinary && fs.existsSync(doubleBinary), 'MOSAIC_GEMINI_DOUBLE must point at the test double');
+
+const apiKey = `AIzaSy${randomBytes(16).toString('hex')}`;
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-index-limits-'));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+function makeFolder(name, files) {
+  const root = path.join(scratch, name);
+  for (const [relative, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, 'collection', relative)), { recursive: true });
+    fs.writeFileSync(path.join(root, 'collection', relative), content);
+  }
+  return root;
+}
+
+const startDouble = () =>
+  startProcess(doubleBinary, ['--port', '0', '--api-key', apiKey, '--hash-text'], { ready: /listening on 127\.0\.0\.1:(\d+)/ });
+const doubleStats = async (double) => (await fetch(`http://127.0.0.1:${double.port}/_double/stats`)).json();
+const geminiProvider = (double) =>
+  ['--provider', 'gemini', '--gemini-base-url', `http://127.0.0.1:${double.port}/v1beta`, '--upstream-attempts', '2'];
+
+function index(root, double) {
+  const outcome = spawnSync(cli, ['index', path.join(root, 'collection'), '--out', path.join(root, 'site'), ...geminiProvider(double),
+    '--cache-dir', path.join(root, 'cache'), '--json'], { encoding: 'utf8', env: { ...process.env, GEMINI_API_KEY: apiKey } });
+  assert.equal(outcome.status, 0, outcome.stderr);
+  return JSON.parse(outcome.stdout);
+}
+
+function siteItems(site) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(site, 'manifest.json'), 'utf8'));
+  return manifest.shards.flatMap((shard) => JSON.parse(fs.readFileSync(path.join(site, shard.metadata.file), 'utf8')).items);
+}
+
+test('MP3s over 80 s are cut at frame boundaries; long videos and PDFs are skipped with their length; media copies are written', async () => {
+  const double = await startDouble();
+  try {
+    const longMp3 = makeMp3({ seconds: 200 });
+    const shortMp3 = makeMp3({ seconds: 10 });
+    const shortPdf = makePdf({ pages: 2 });
+    const root = makeFolder('limits', {
+      'audio/long.mp3': longMp3,
+      'audio/short.mp3': shortMp3,
+      'audio/broken.mp3': Buffer.concat([makeMp3({ seconds: 1 }), Buffer.from('this is not a frame header'), makeMp3({ seconds: 1, id3: false })]),
+      'audio/tone.wav': makeWav({ comment: 'a tone', seconds: 2 }),
+      'video/short.mp4': makeMp4({ seconds: 60 }),
+      'video/long.mp4': makeMp4({ seconds: 150 }),
+      'papers/short.pdf': shortPdf,
+      'papers/long.pdf': makePdf({ pages: 7 }),
+    });
+    const site = path.join(root, 'site');
+    const report = index(root, double);
+    const reasons = Object.fromEntries(report.skipped.map((file) => [file.path, file.reason]));
+    assert.deepEqual(Object.keys(reasons).sort(), ['audio/broken.mp3', 'papers/long.pdf', 'video/long.mp4']);
+    assert.match(reasons['video/long.mp4'], /150 s.*over the 120 s/);
+    assert.match(reasons['papers/long.pdf'], /7 pages, over the 6 pages/);
+    assert.match(reasons['audio/broken.mp3'], /not a usable MP3: .*no MPEG audio frame at byte/);
+
+    const items = siteItems(site);
+    const bySource = (source) => items.filter((item) => item.source === source).sort((a, b) => (a.source_offset ?? 0) - (b.source_offset ?? 0));
+    // 200 s is 7657 frames; a segment holds floor(80 * 44100 / 1152) = 3062 frames.
+    const frames = Math.ceil((200 * mp3SampleRate) / mp3FrameSamples);
+    const perSegment = Math.floor((80 * mp3SampleRate) / mp3FrameSamples);
+    const cutMilliseconds = (frame) => Math.floor((frame * mp3FrameSamples * 1000) / mp3SampleRate);
+    const segments = bySource('audio/long.mp3');
+    assert.deepEqual(segments.map((item) => item.source_offset), [0, cutMilliseconds(perSegment), cutMilliseconds(2 * perSegment)]);
+    let audioBytes = 0;
+    for (const segment of segments) {
+      assert.equal(segment.mime_type, 'audio/mpeg');
+      assert.match(segment.media, /^media\/[0-9a-f]{64}\.mp3$/);
+      const copy = fs.readFileSync(path.join(site, segment.media));
+      assert.equal(copy.length % mp3FrameBytes, 0, 'a segment is whole frames');
+      assert.equal(copy.readUInt32BE(0), 0xfffb9044, 'a segment starts at a frame header');
+      assert.ok(copy.length <= perSegment * mp3FrameBytes);
+      audioBytes += copy.length;
+    }
+    assert.equal(audioBytes, frames * mp3FrameBytes, 'the segments hold every frame once (the ID3 tag is not copied)');
+    assert.match(segments[1].title, /long\.mp3 \(1:19–2:39\)/);
+
+    const short = bySource('audio/short.mp3');
+    assert.equal(short.length, 1);
+    assert.equal(short[0].source_offset, undefined);
+    assert.equal(short[0].media, `media/${sha256(shortMp3)}.mp3`, 'a short MP3 is kept whole, content-addressed');
+
+    const pdf = bySource('papers/short.pdf')[0];
+    assert.equal(pdf.media, `media/${sha256(shortPdf)}.pdf`);
+    assert.deepEqual(fs.readFileSync(path.join(site, pdf.media)), shortPdf);
+    assert.match(bySource('video/short.mp4')[0].media, /^media\/[0-9a-f]{64}\.mp4$/);
+
+    const tone = bySource('audio/tone.wav')[0];
+    assert.match(tone.media, /^media\/[0-9a-f]{64}\.wav$/);
+    assert.equal(fs.readFileSync(path.join(site, tone.media)).subarray(0, 4).toString('latin1'), 'RIFF');
+    assert.match(tone.thumbnail, /^thumbnails\/[0-9a-f]{64}\.jpg$/, 'a WAV gets a waveform picture');
+    assert.deepEqual([...fs.readFileSync(path.join(site, tone.thumbnail)).subarray(0, 3)], [0xff, 0xd8, 0xff]);
+
+    // A media copy outlives its item by one generation (a client may hold the previous manifest).
+    fs.rmSync(path.join(root, 'collection', 'papers', 'short.pdf'));
+    index(root, double);
+    assert.ok(fs.existsSync(path.join(site, pdf.media)), 'still named by the previous generation');
+    index(root, double);
+    assert.ok(!fs.existsSync(path.join(site, pdf.media)), 'removed once neither generation names it');
+    assert.ok(fs.existsSync(path.join(site, tone.media)));
+  } finally {
+    await double.stop();
+  }
+});
+
+test('a text query on a Gemini-built index is embedded through the gemini provider', async () => {
+  const double = await startDouble();
+  try {
+    const root = makeFolder('query', {
+      'sounds/bell.wav': makeWav({ comment: 'a church bell ringing' }),
+      'sounds/rain.wav': makeWav({ comment: 'rain on a tin roof', seed: 3 }),
+      'notes/boats.txt': 'boats in the harbour',
+    });
+    const site = path.join(root, 'site');
+    index(root, double);
+    const before = await doubleStats(double);
+    // The double embeds text by hash (--hash-text): with no query prefix the query text is the bell
+    // WAV's comment, hence its vector; the WAV's document prefix is a part of its own, so about 0.7.
+    const query = spawnSync(cli, ['query', site, 'a church bell ringing', '-k', '3', '--no-cache', ...geminiProvider(double),
+      '--task-prefix', 'query=', '--json'],
+      { encoding: 'utf8', env: { ...process.env, GEMINI_API_KEY: apiKey } });
+    assert.equal(query.status, 0, query.stderr);
+    const answer = JSON.parse(query.stdout);
+    assert.equal(answer.results[0].source, 'sounds/bell.wav');
+    assert.ok(answer.results[0].score > 0.6 && answer.results[1].score < 0.3, query.stdout);
+    const afterQuery = await doubleStats(double);
+    assert.equal(afterQuery.calls - before.calls, 1, 'the query text went to the Gemini API once');
+    assert.ok(!query.stdout.includes(apiKey) && !query.stderr.includes(apiKey), 'the key is never printed');
+
+    const keyless = { ...process.env };
+    delete keyless.GEMINI_API_KEY;
+    const refused = spawnSync(cli, ['query', site, 'bells', '--no-cache', ...geminiProvider(double)], { encoding: 'utf8', env: keyless });
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /GEMINI_API_KEY/);
+  } finally {
+    await double.stop();
+  }
+});
