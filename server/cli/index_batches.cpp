@@ -45,7 +45,9 @@ result<embedded_items> embed_in_batches(embedding_provider& provider, embedding_
   const std::size_t most_in_flight = std::max<std::size_t>(1, settings.batches_in_flight);
 
   std::unique_lock lock(mutex);
-  while ((next < items.size() && !stopped) || in_flight > 0) {
+  // Keeps most_in_flight batches out. Called again as soon as a batch comes back, before its vectors
+  // are filed and the cache synced, so the upstream never waits on this thread's bookkeeping.
+  const auto top_up = [&] {
     while (next < items.size() && in_flight < most_in_flight && !stopped) {
       const std::size_t first = next;
       const std::size_t count = std::min(per_batch, items.size() - first);
@@ -60,10 +62,15 @@ result<embedded_items> embed_in_batches(embedding_provider& provider, embedding_
                      });
       lock.lock();
     }
+  };
+  while ((next < items.size() && !stopped) || in_flight > 0) {
+    top_up();
     answered.wait(lock, [&] { return !finished.empty(); });
     finished_batch batch = std::move(finished.front());
     finished.pop_front();
     --in_flight;
+    // A batch that failed may stop the run: only a good one lets the next go out before it is read.
+    if (batch.outcome.ok()) top_up();
     lock.unlock();
     if (batch.outcome.ok() && batch.outcome->size() == batch.count) {
       for (std::size_t offset = 0; offset < batch.count; ++offset) {
@@ -86,8 +93,10 @@ result<embedded_items> embed_in_batches(embedding_provider& provider, embedding_
         }
       }
     }
-    // What was stored is on the disk before the next batch: a crash now loses only what is in flight.
-    // A failed sync only weakens that promise (the records are still written), so the run goes on.
+    // What was stored is on the disk (fsync) before the batch after next goes out: a machine crash
+    // loses at most what is in flight and this batch (a killed process loses only what is in flight:
+    // the caching provider writes each record before it answers). A failed sync only weakens that
+    // promise (the records are still written), so the run goes on.
     if (cache != nullptr) (void)cache->sync();
     done += batch.count;
     if (progress) progress(done);

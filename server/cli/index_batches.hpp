@@ -1,8 +1,9 @@
 #pragma once
 // mosaic index, step 3: embedding the prepared items in batches of at most 100 inputs (one Gemini
-// batchEmbedContents call each), several batches in flight, through the caching provider. After every
-// completed batch the embedding cache is synced (fsync), so a `kill -9` loses at most the batches in
-// flight and the next run finds everything else in the cache.
+// batchEmbedContents call each), several batches in flight, through the caching provider. A returning
+// batch is replaced by the next one at once; then its vectors are filed and the embedding cache is
+// synced (fsync), so a `kill -9` loses at most the batches in flight (a machine crash at most those and
+// the one being filed) and the next run finds everything else in the cache.
 #include <cstddef>
 #include <functional>
 #include <optional>

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -108,6 +109,12 @@ int run_index_command(std::span<const std::string_view> arguments) {
   std::fprintf(stderr, "mosaic index: provider %s (%s), %s\n", (*setup)->name.c_str(), provider.model_id().c_str(),
                (*setup)->cache_note.c_str());
 
+  // Phase times go into the --json report, so a benchmark can tell embedding from file work.
+  using clock_type = std::chrono::steady_clock;
+  const auto seconds_since = [](clock_type::time_point start) {
+    return std::chrono::duration<double>(clock_type::now() - start).count();
+  };
+  const auto preparation_start = clock_type::now();
   auto walk = walk_collection(folder, site);
   if (!walk) {
     std::fprintf(stderr, "mosaic index: %s\n", walk.failure().message.c_str());
@@ -132,6 +139,8 @@ int run_index_command(std::span<const std::string_view> arguments) {
     }
   }
 
+  const double preparation_seconds = seconds_since(preparation_start);
+  const auto embedding_start = clock_type::now();
   const auto hits_before = (*setup)->cache ? (*setup)->cache->statistics().hits : 0;
   auto cache_hits = [&] {
     return static_cast<std::size_t>(((*setup)->cache ? (*setup)->cache->statistics().hits : 0) - hits_before);
@@ -149,6 +158,8 @@ int run_index_command(std::span<const std::string_view> arguments) {
                  embedded.failure().message.c_str());
     return 1;
   }
+  const double embedding_seconds = seconds_since(embedding_start);
+  const auto writing_start = clock_type::now();
   for (const auto& [position, reason] : embedded->failures) skipped.push_back({items[position].metadata.source, reason});
 
   std::vector<indexed_item> indexed;
@@ -174,6 +185,7 @@ int run_index_command(std::span<const std::string_view> arguments) {
     std::fprintf(stderr, "mosaic index: %s\n", manifest.failure().message.c_str());
     return 1;
   }
+  const double writing_seconds = seconds_since(writing_start);
   const std::uint64_t upstream_calls = (*setup)->gemini ? (*setup)->gemini->statistics().calls : 0;
   if (options.has("--json")) {
     nlohmann::json report{{"site", site.string()},
@@ -188,6 +200,9 @@ int run_index_command(std::span<const std::string_view> arguments) {
                           {"cache_hits", cache_hits()},
                           {"upstream_calls", upstream_calls},
                           {"shards", manifest->shards.size()},
+                          {"seconds", {{"preparing", preparation_seconds},
+                                       {"embedding", embedding_seconds},
+                                       {"writing", writing_seconds}}},
                           {"skipped", nlohmann::json::array()}};
     for (const skipped_file& file : skipped) report["skipped"].push_back({{"path", file.path}, {"reason", file.reason}});
     std::printf("%s\n", report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
