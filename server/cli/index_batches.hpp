@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli/index_items.hpp"
+#include "cli/item_feed.hpp"
 #include "core/result.hpp"
 #include "embed/embedding_cache.hpp"
 #include "embed/embedding_provider.hpp"
@@ -37,8 +38,10 @@ using batch_progress = std::function<void(std::size_t items_done)>;
 // Embeds every item's input. A batch refused as a whole (one bad input spoils a batch) is retried one
 // input at a time, so only the bad inputs fail; when the provider is unavailable (retries exhausted)
 // the run stops with that error after the batches in flight have answered. `cache` may be null.
-result<embedded_items> embed_in_batches(embedding_provider& provider, embedding_cache* cache,
-                                        std::span<const pending_item> items, const batch_run_settings& settings,
-                                        const batch_progress& progress);
+// Items are taken from the feed as they arrive: a batch goes when 100 are there, or the rest once the
+// feed is closed. When the run stops the feed is cancelled (its producer should stop); the returned
+// vectors are indexed by feed position.
+result<embedded_items> embed_in_batches(embedding_provider& provider, embedding_cache* cache, item_feed& items,
+                                        const batch_run_settings& settings, const batch_progress& progress);
 
 }  // namespace mosaic::server

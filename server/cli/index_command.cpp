@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include "cli/index_items.hpp"
 #include "cli/index_progress.hpp"
 #include "cli/index_walk.hpp"
+#include "cli/item_feed.hpp"
 #include "cli/options.hpp"
 #include "cli/provider_setup.hpp"
 #include "site/site_writer.hpp"
@@ -109,7 +111,8 @@ int run_index_command(std::span<const std::string_view> arguments) {
   std::fprintf(stderr, "mosaic index: provider %s (%s), %s\n", (*setup)->name.c_str(), provider.model_id().c_str(),
                (*setup)->cache_note.c_str());
 
-  // Phase times go into the --json report, so a benchmark can tell embedding from file work.
+  // Phase times go into the --json report, so a benchmark can tell embedding from file work (reading
+  // and preparing overlap with embedding: "preparing" ends when the last file is prepared).
   using clock_type = std::chrono::steady_clock;
   const auto seconds_since = [](clock_type::time_point start) {
     return std::chrono::duration<double>(clock_type::now() - start).count();
@@ -124,22 +127,33 @@ int run_index_command(std::span<const std::string_view> arguments) {
   item_preparation_settings preparation;
   preparation.provider_embeds_media = embeds_media;
   preparation.chunk_words = *chunk_words;
-  std::vector<pending_item> items;
-  std::size_t files_indexed = 0, captioned_items = 0;
-  for (const collection_file& file : walk->files) {
-    prepared_file prepared = prepare_collection_file(file, preparation);
-    if (!prepared.skip_reason.empty()) {
-      skipped.push_back({file.relative, std::move(prepared.skip_reason)});
-      continue;
-    }
-    ++files_indexed;
-    for (pending_item& item : prepared.items) {
-      if (item.metadata.embedded_from == index::embedding_source::caption) ++captioned_items;
-      items.push_back(std::move(item));
-    }
-  }
 
-  const double preparation_seconds = seconds_since(preparation_start);
+  // Files are read and prepared on their own thread while the first batches are already embedded:
+  // the upstream's latency (or the local model) need not wait for the disk, nor the disk for them.
+  item_feed feed;
+  std::vector<skipped_file> preparation_skipped;  // the preparer's own; read after it is joined
+  std::atomic<std::size_t> preparation_skip_count{0};
+  std::size_t files_indexed = 0, captioned_items = 0;
+  double preparation_seconds = 0;
+  std::thread preparer([&] {
+    for (const collection_file& file : walk->files) {
+      if (feed.cancelled()) break;
+      prepared_file prepared = prepare_collection_file(file, preparation);
+      if (!prepared.skip_reason.empty()) {
+        preparation_skipped.push_back({file.relative, std::move(prepared.skip_reason)});
+        ++preparation_skip_count;
+        continue;
+      }
+      ++files_indexed;
+      for (const pending_item& item : prepared.items) {
+        if (item.metadata.embedded_from == index::embedding_source::caption) ++captioned_items;
+      }
+      feed.add(std::move(prepared.items));
+    }
+    preparation_seconds = seconds_since(preparation_start);
+    feed.close();
+  });
+
   const auto embedding_start = clock_type::now();
   const auto hits_before = (*setup)->cache ? (*setup)->cache->statistics().hits : 0;
   auto cache_hits = [&] {
@@ -149,9 +163,14 @@ int run_index_command(std::span<const std::string_view> arguments) {
   batch_run_settings batches;
   batches.batches_in_flight = *calls_in_flight;
   batches.dimensions = *dimensions;
-  auto embedded = embed_in_batches(provider, (*setup)->cache.get(), items, batches, [&](std::size_t done) {
-    progress.update({done, items.size(), cache_hits(), skipped.size()});
+  // The total grows while files are still being prepared.
+  auto embedded = embed_in_batches(provider, (*setup)->cache.get(), feed, batches, [&](std::size_t done) {
+    progress.update({done, feed.current().available, cache_hits(), skipped.size() + preparation_skip_count.load()});
   });
+  preparer.join();  // on a stopped run the feed is cancelled, so this is quick
+  skipped.insert(skipped.end(), std::make_move_iterator(preparation_skipped.begin()),
+                 std::make_move_iterator(preparation_skipped.end()));
+  std::vector<pending_item> items = feed.take_all();
   if (!embedded) {
     progress.finish({0, items.size(), cache_hits(), skipped.size()});
     std::fprintf(stderr, "mosaic index: embedding stopped, the site was not changed: %s\n",
