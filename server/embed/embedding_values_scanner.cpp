@@ -33,7 +33,9 @@ class scanner {
     return position_ < text_.size() ? text_[position_] : '\0';
   }
 
-  void take() noexcept { ++position_; }
+  void take() noexcept {
+    if (position_ < text_.size()) ++position_;
+  }
   [[nodiscard]] bool at_end() noexcept {
     skip_whitespace();
     return position_ == text_.size();

@@ -1,6 +1,7 @@
 #include "embed/float_array_text_memo.hpp"
 
 #include <cstring>
+#include <iterator>
 
 #include "embed/float_json.hpp"
 #include "hash/xxhash64.hpp"
