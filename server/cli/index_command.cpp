@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -119,24 +120,29 @@ int run_index_command(std::span<const std::string_view> arguments) {
     return std::chrono::duration<double>(clock_type::now() - start).count();
   };
   const auto preparation_start = clock_type::now();
-  auto walk = walk_collection(folder, site);
-  if (!walk) {
-    std::fprintf(stderr, "mosaic index: %s\n", walk.failure().message.c_str());
-    return 1;
-  }
-  std::vector<skipped_file> skipped = std::move(walk->skipped);
   item_preparation_settings preparation;
   preparation.provider_embeds_media = embeds_media;
   preparation.chunk_words = *chunk_words;
 
-  // Files are read and prepared on their own thread while the first batches are already embedded:
-  // the upstream's latency (or the local model) need not wait for the disk, nor the disk for them.
+  // The folder is walked and its files read and prepared on their own thread while the first batches
+  // are already embedded: the upstream's latency (or the local model) need not wait for the disk,
+  // nor the disk for them.
   item_feed feed;
+  std::optional<error> walk_failure;
   std::vector<skipped_file> preparation_skipped;  // the preparer's own; read after it is joined
   std::atomic<std::size_t> preparation_skip_count{0};
-  std::size_t files_indexed = 0, captioned_items = 0;
+  std::size_t files_indexed = 0, captioned_items = 0, caption_files = 0;
   double preparation_seconds = 0;
   std::thread preparer([&] {
+    auto walk = walk_collection(folder, site);
+    if (!walk) {
+      walk_failure = walk.failure();
+      feed.close();
+      return;
+    }
+    caption_files = walk->caption_files;
+    preparation_skipped = std::move(walk->skipped);
+    preparation_skip_count = preparation_skipped.size();
     for (const collection_file& file : walk->files) {
       if (feed.cancelled()) break;
       prepared_file prepared = prepare_collection_file(file, preparation);
@@ -166,11 +172,14 @@ int run_index_command(std::span<const std::string_view> arguments) {
   batches.dimensions = *dimensions;
   // The total grows while files are still being prepared.
   auto embedded = embed_in_batches(provider, (*setup)->cache.get(), feed, batches, [&](std::size_t done) {
-    progress.update({done, feed.current().available, cache_hits(), skipped.size() + preparation_skip_count.load()});
+    progress.update({done, feed.current().available, cache_hits(), preparation_skip_count.load()});
   });
   preparer.join();  // on a stopped run the feed is cancelled, so this is quick
-  skipped.insert(skipped.end(), std::make_move_iterator(preparation_skipped.begin()),
-                 std::make_move_iterator(preparation_skipped.end()));
+  if (walk_failure) {
+    std::fprintf(stderr, "mosaic index: %s\n", walk_failure->message.c_str());
+    return 1;
+  }
+  std::vector<skipped_file> skipped = std::move(preparation_skipped);
   std::vector<pending_item> items = feed.take_all();
   if (!embedded) {
     progress.finish({0, items.size(), cache_hits(), skipped.size()});
@@ -214,7 +223,7 @@ int run_index_command(std::span<const std::string_view> arguments) {
                           {"model", manifest->model_id},
                           {"dimensions", manifest->dimensions},
                           {"files_indexed", files_indexed},
-                          {"caption_files", walk->caption_files},
+                          {"caption_files", caption_files},
                           {"items", indexed.size()},
                           {"items_embedded_by_caption", captioned_items},
                           {"cache_hits", cache_hits()},
