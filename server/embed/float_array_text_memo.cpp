@@ -10,7 +10,8 @@ namespace mosaic::server {
 namespace {
 
 bool same_bits(std::span<const float> left, const std::vector<float>& right) noexcept {
-  return left.size() == right.size() && std::memcmp(left.data(), right.data(), left.size_bytes()) == 0;
+  // memcmp must not see the null pointer of an empty vector, even for zero bytes.
+  return left.size() == right.size() && (left.empty() || std::memcmp(left.data(), right.data(), left.size_bytes()) == 0);
 }
 
 }  // namespace
