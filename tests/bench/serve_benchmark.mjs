@@ -9,8 +9,8 @@
 //   embed miss  POST /api/embed of a new text every time: coalesced upstream calls to the double
 //               (the default coalescing window: a partial batch waits for a 10 ms lull)
 //   miss, no window  the same with --batch-idle-ms 0: the proxy's own cost without the window
-//   double      the same new-text requests straight to the double (embedContent): the miss's peer,
-//               so the proxy's added latency is miss minus double
+//   double      the same new-text requests straight to the double (embedContent): the miss's peer
+//               at 64 connections (miss minus double there includes waiting for batches; see below)
 //   1 MB file   GET of a 1 MB content-addressed file under /index/ (the path shards take)
 // With 64 closed-loop clients a miss waits for the batch in flight before its own batch goes (the
 // coalescer fills batches while a call is out: that is what keeps 1,000 concurrent queries to a dozen
