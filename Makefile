@@ -60,14 +60,18 @@ test: model test-packages native asan wasm
 	$(WASM_ENV) ctest --test-dir build-wasm --output-on-failure -j $(JOBS)
 
 # Benchmarks report and never fail on a missed target (they do fail when a benchmark process fails).
-# The server benchmark runs the release build's mosaic against the native build's test double.
+# The server and indexer benchmarks run the release build's mosaic against the native build's test double.
 bench: model release wasm native
 	@bash scripts/install-dependencies.sh bench
 	node tests/bench/run_benchmarks.mjs build-release/bin/mosaic_scan_benchmark \
 	  build-wasm/bin/mosaic_scan_benchmark.js --output build/bench/results.json
 	node tests/bench/run_model_benchmarks.mjs
 	node tests/bench/serve_benchmark.mjs build-release/bin/mosaic build/bin/mosaic_gemini_double
-	@bash scripts/install-bench-packages.sh && node tests/bench/browser_benchmark.mjs build-release/bin/mosaic_bench_vectors build-release/bin/mosaic build-wasm/web && node --max-old-space-size=8192 tests/bench/peers_benchmark.mjs build-release/bin/mosaic_bench_vectors build-wasm/web
+	node tests/bench/index_benchmark.mjs build-release/bin/mosaic build/bin/mosaic_gemini_double \
+	  build-release/bin/mosaic_model_benchmark
+	@bash scripts/install-bench-packages.sh
+	node tests/bench/browser_benchmark.mjs build-release/bin/mosaic_bench_vectors build-release/bin/mosaic build-wasm/web
+	node --max-old-space-size=8192 tests/bench/peers_benchmark.mjs build-release/bin/mosaic_bench_vectors build-wasm/web
 
 # The web app alone (build-wasm/site-app: web/, the wasm modules and the local model's files), without
 # the wasm unit tests and benchmarks `make wasm` also builds.

@@ -5,6 +5,8 @@
 #include <deque>
 #include <mutex>
 
+#include "cli/item_feed.hpp"
+
 namespace mosaic::server {
 namespace {
 
@@ -19,36 +21,42 @@ bool stops_the_run(const error& failure) {
   return failure.code == error_code::upstream_unavailable || failure.code == error_code::io_error;
 }
 
-embedding_batch batch_of(std::span<const pending_item> items, std::size_t first, std::size_t count,
-                         std::size_t dimensions) {
+embedding_batch batch_of(const item_feed& items, std::size_t first, std::size_t count, std::size_t dimensions) {
   embedding_batch batch;
   batch.task = embedding_task::retrieval_document;
   batch.dimensions = dimensions;
-  batch.inputs.reserve(count);
-  for (std::size_t position = first; position < first + count; ++position) batch.inputs.push_back(items[position].input);
+  batch.inputs = items.inputs(first, count);
   return batch;
 }
 
 }  // namespace
 
-result<embedded_items> embed_in_batches(embedding_provider& provider, embedding_cache* cache,
-                                        std::span<const pending_item> items, const batch_run_settings& settings,
-                                        const batch_progress& progress) {
+result<embedded_items> embed_in_batches(embedding_provider& provider, embedding_cache* cache, item_feed& items,
+                                        const batch_run_settings& settings, const batch_progress& progress) {
   embedded_items embedded;
-  embedded.vectors.resize(items.size());
   std::mutex mutex;
-  std::condition_variable answered;
+  std::condition_variable answered;  // a batch came back, or the feed grew or closed
   std::deque<finished_batch> finished;
   std::size_t next = 0, in_flight = 0, done = 0;
   std::optional<error> stopped;
   const std::size_t per_batch = std::clamp<std::size_t>(settings.batch_inputs, 1, index_batch_inputs);
   const std::size_t most_in_flight = std::max<std::size_t>(1, settings.batches_in_flight);
+  items.set_listener([&mutex, &answered] {
+    const std::lock_guard guard(mutex);
+    answered.notify_one();
+  });
 
   std::unique_lock lock(mutex);
-  while ((next < items.size() && !stopped) || in_flight > 0) {
-    while (next < items.size() && in_flight < most_in_flight && !stopped) {
+  // Keeps most_in_flight batches out, each full (100) unless the feed is closed and this is the rest.
+  // Called again as soon as a batch comes back, before its vectors are filed and the cache synced, so
+  // the upstream never waits on this thread's bookkeeping.
+  item_feed::state feed = items.current();
+  const auto top_up = [&] {
+    feed = items.current();
+    while (in_flight < most_in_flight && !stopped && next < feed.available &&
+           (feed.available - next >= per_batch || feed.closed)) {
       const std::size_t first = next;
-      const std::size_t count = std::min(per_batch, items.size() - first);
+      const std::size_t count = std::min(per_batch, feed.available - first);
       next += count;
       ++in_flight;
       lock.unlock();  // the provider may answer at once, on this thread
@@ -60,11 +68,26 @@ result<embedded_items> embed_in_batches(embedding_provider& provider, embedding_
                      });
       lock.lock();
     }
-    answered.wait(lock, [&] { return !finished.empty(); });
+  };
+  const auto more_to_send = [&] { return !stopped && (!feed.closed || next < feed.available); };
+  while (more_to_send() || in_flight > 0) {
+    top_up();
+    if (finished.empty()) {
+      // Nothing came back yet: wait for a batch, or for the feed to grow or close.
+      const item_feed::state before = feed;
+      answered.wait(lock, [&] {
+        const item_feed::state now = items.current();
+        return !finished.empty() || now.available != before.available || now.closed != before.closed;
+      });
+      if (finished.empty()) continue;
+    }
     finished_batch batch = std::move(finished.front());
     finished.pop_front();
     --in_flight;
+    // A batch that failed may stop the run: only a good one lets the next go out before it is read.
+    if (batch.outcome.ok()) top_up();
     lock.unlock();
+    if (embedded.vectors.size() < batch.first + batch.count) embedded.vectors.resize(batch.first + batch.count);
     if (batch.outcome.ok() && batch.outcome->size() == batch.count) {
       for (std::size_t offset = 0; offset < batch.count; ++offset) {
         embedded.vectors[batch.first + offset] = std::move((*batch.outcome)[offset]);
@@ -86,14 +109,22 @@ result<embedded_items> embed_in_batches(embedding_provider& provider, embedding_
         }
       }
     }
-    // What was stored is on the disk before the next batch: a crash now loses only what is in flight.
-    // A failed sync only weakens that promise (the records are still written), so the run goes on.
+    // What was stored is on the disk (fsync) before the batch after next goes out: a machine crash
+    // loses at most what is in flight and this batch (a killed process loses only what is in flight:
+    // the caching provider writes each record before it answers). A failed sync only weakens that
+    // promise (the records are still written), so the run goes on.
     if (cache != nullptr) (void)cache->sync();
     done += batch.count;
     if (progress) progress(done);
     lock.lock();
   }
-  if (stopped) return std::move(*stopped);
+  lock.unlock();
+  items.set_listener(nullptr);  // the listener refers to this frame (and takes `mutex`)
+  if (stopped) {
+    items.cancel();
+    return std::move(*stopped);
+  }
+  embedded.vectors.resize(items.current().available);
   return embedded;
 }
 

@@ -5,9 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,6 +22,7 @@
 #include "cli/index_items.hpp"
 #include "cli/index_progress.hpp"
 #include "cli/index_walk.hpp"
+#include "cli/item_feed.hpp"
 #include "cli/options.hpp"
 #include "cli/provider_setup.hpp"
 #include "site/site_writer.hpp"
@@ -141,42 +146,74 @@ int run_index_command(std::span<const std::string_view> arguments) {
   std::fprintf(stderr, "mosaic index: provider %s (%s), %s\n", (*setup)->name.c_str(), provider.model_id().c_str(),
                (*setup)->cache_note.c_str());
 
-  auto walk = walk_collection(folder, site);
-  if (!walk) {
-    std::fprintf(stderr, "mosaic index: %s\n", walk.failure().message.c_str());
-    return 1;
-  }
-  std::vector<skipped_file> skipped = std::move(walk->skipped);
-  std::vector<skipped_file> unused_captions;  // --captions entries that name no media file
-  std::size_t listed_captions = 0, applied_captions = 0;
-  if (const std::optional<std::string> captions_path = options.value("--captions")) {
-    auto captions = read_caption_list(*captions_path);
-    if (!captions) {
-      std::fprintf(stderr, "mosaic index: %s\n", captions.failure().message.c_str());
-      return 1;
-    }
-    listed_captions = captions->by_path.size();
-    apply_caption_list(captions.value(), *captions_path, walk.value(), unused_captions);
-    applied_captions = listed_captions - unused_captions.size();
-  }
+  // Phase times go into the --json report, so a benchmark can tell embedding from file work (reading
+  // and preparing overlap with embedding: "preparing" ends when the last file is prepared).
+  using clock_type = std::chrono::steady_clock;
+  const auto seconds_since = [](clock_type::time_point start) {
+    return std::chrono::duration<double>(clock_type::now() - start).count();
+  };
+  const auto preparation_start = clock_type::now();
   item_preparation_settings preparation;
   preparation.provider_embeds_media = embeds_media;
   preparation.chunk_words = *chunk_words;
-  std::vector<pending_item> items;
-  std::size_t files_indexed = 0, captioned_items = 0;
-  for (const collection_file& file : walk->files) {
-    prepared_file prepared = prepare_collection_file(file, preparation);
-    if (!prepared.skip_reason.empty()) {
-      skipped.push_back({file.relative, std::move(prepared.skip_reason)});
-      continue;
-    }
-    ++files_indexed;
-    for (pending_item& item : prepared.items) {
-      if (item.metadata.embedded_from == index::embedding_source::caption) ++captioned_items;
-      items.push_back(std::move(item));
-    }
-  }
 
+  // The caption list is read whole before anything else, so a bad line stops the run before any work.
+  std::optional<caption_list> captions;
+  std::optional<std::string> captions_path = options.value("--captions");
+  if (captions_path) {
+    auto read = read_caption_list(*captions_path);
+    if (!read) {
+      std::fprintf(stderr, "mosaic index: %s\n", read.failure().message.c_str());
+      return 1;
+    }
+    captions = std::move(read.value());
+  }
+  std::vector<skipped_file> unused_captions;  // --captions entries that name no media file
+  const std::size_t listed_captions = captions ? captions->by_path.size() : 0;
+  std::size_t applied_captions = 0;
+
+  // The folder is walked and its files read and prepared on their own thread while the first batches
+  // are already embedded: the upstream's latency (or the local model) need not wait for the disk,
+  // nor the disk for them.
+  item_feed feed;
+  std::optional<error> walk_failure;
+  std::vector<skipped_file> preparation_skipped;  // the preparer's own; read after it is joined
+  std::atomic<std::size_t> preparation_skip_count{0};
+  std::size_t files_indexed = 0, captioned_items = 0, caption_files = 0;
+  double preparation_seconds = 0;
+  std::thread preparer([&] {
+    auto walk = walk_collection(folder, site);
+    if (!walk) {
+      walk_failure = walk.failure();
+      feed.close();
+      return;
+    }
+    caption_files = walk->caption_files;
+    if (captions) {
+      apply_caption_list(*captions, *captions_path, walk.value(), unused_captions);
+      applied_captions = listed_captions - unused_captions.size();
+    }
+    preparation_skipped = std::move(walk->skipped);
+    preparation_skip_count = preparation_skipped.size();
+    for (const collection_file& file : walk->files) {
+      if (feed.cancelled()) break;
+      prepared_file prepared = prepare_collection_file(file, preparation);
+      if (!prepared.skip_reason.empty()) {
+        preparation_skipped.push_back({file.relative, std::move(prepared.skip_reason)});
+        ++preparation_skip_count;
+        continue;
+      }
+      ++files_indexed;
+      for (const pending_item& item : prepared.items) {
+        if (item.metadata.embedded_from == index::embedding_source::caption) ++captioned_items;
+      }
+      feed.add(std::move(prepared.items));
+    }
+    preparation_seconds = seconds_since(preparation_start);
+    feed.close();
+  });
+
+  const auto embedding_start = clock_type::now();
   const auto hits_before = (*setup)->cache ? (*setup)->cache->statistics().hits : 0;
   auto cache_hits = [&] {
     return static_cast<std::size_t>(((*setup)->cache ? (*setup)->cache->statistics().hits : 0) - hits_before);
@@ -185,15 +222,25 @@ int run_index_command(std::span<const std::string_view> arguments) {
   batch_run_settings batches;
   batches.batches_in_flight = *calls_in_flight;
   batches.dimensions = *dimensions;
-  auto embedded = embed_in_batches(provider, (*setup)->cache.get(), items, batches, [&](std::size_t done) {
-    progress.update({done, items.size(), cache_hits(), skipped.size()});
+  // The total grows while files are still being prepared.
+  auto embedded = embed_in_batches(provider, (*setup)->cache.get(), feed, batches, [&](std::size_t done) {
+    progress.update({done, feed.current().available, cache_hits(), preparation_skip_count.load()});
   });
+  preparer.join();  // on a stopped run the feed is cancelled, so this is quick
+  if (walk_failure) {
+    std::fprintf(stderr, "mosaic index: %s\n", walk_failure->message.c_str());
+    return 1;
+  }
+  std::vector<skipped_file> skipped = std::move(preparation_skipped);
+  std::vector<pending_item> items = feed.take_all();
   if (!embedded) {
     progress.finish({0, items.size(), cache_hits(), skipped.size()});
     std::fprintf(stderr, "mosaic index: embedding stopped, the site was not changed: %s\n",
                  embedded.failure().message.c_str());
     return 1;
   }
+  const double embedding_seconds = seconds_since(embedding_start);
+  const auto writing_start = clock_type::now();
   for (const auto& [position, reason] : embedded->failures) skipped.push_back({items[position].metadata.source, reason});
 
   std::vector<indexed_item> indexed;
@@ -221,6 +268,7 @@ int run_index_command(std::span<const std::string_view> arguments) {
     std::fprintf(stderr, "mosaic index: %s\n", manifest.failure().message.c_str());
     return 1;
   }
+  const double writing_seconds = seconds_since(writing_start);
   const std::uint64_t upstream_calls = (*setup)->gemini ? (*setup)->gemini->statistics().calls : 0;
   if (options.has("--json")) {
     nlohmann::json report{{"site", site.string()},
@@ -229,7 +277,7 @@ int run_index_command(std::span<const std::string_view> arguments) {
                           {"model", manifest->model_id},
                           {"dimensions", manifest->dimensions},
                           {"files_indexed", files_indexed},
-                          {"caption_files", walk->caption_files},
+                          {"caption_files", caption_files},
                           {"listed_captions", listed_captions},
                           {"listed_captions_applied", applied_captions},
                           {"listed_captions_unused", nlohmann::json::array()},
@@ -238,6 +286,9 @@ int run_index_command(std::span<const std::string_view> arguments) {
                           {"cache_hits", cache_hits()},
                           {"upstream_calls", upstream_calls},
                           {"shards", manifest->shards.size()},
+                          {"seconds", {{"preparing", preparation_seconds},
+                                       {"embedding", embedding_seconds},
+                                       {"writing", writing_seconds}}},
                           {"skipped", nlohmann::json::array()}};
     for (const skipped_file& file : skipped) report["skipped"].push_back({{"path", file.path}, {"reason", file.reason}});
     for (const skipped_file& entry : unused_captions) {

@@ -114,8 +114,10 @@ int run_serve_command(std::span<const std::string_view> arguments) {
   context.workers = &pool;
   if (*rate > 0) context.embed_rate_limiter = &limiter;
   context.metrics = &metrics;
+  float_array_text_memo vector_text_memo(16u * 1024 * 1024);
+  context.vector_text_memo = &vector_text_memo;
   const provider_setup& owned = *setup.value();
-  context.append_metrics = [&owned](std::string& text) {
+  context.append_metrics = [&owned, &vector_text_memo](std::string& text) {
     // Statistics the provider and the cache keep themselves, read at scrape time.
     const auto family = [&text](std::string_view name, std::string_view type, std::string_view help) {
       text += "# HELP " + std::string(name) + " " + std::string(help) + "\n# TYPE " + std::string(name) + " " +
@@ -148,6 +150,11 @@ int run_serve_command(std::span<const std::string_view> arguments) {
       sample("mosaic_cache_bytes", cache.memory_bytes, "{level=\"memory\"}");
       sample("mosaic_cache_bytes", cache.file_bytes, "{level=\"file\"}");
     }
+    const float_array_text_memo_statistics memo = vector_text_memo.statistics();
+    family("mosaic_vector_text_memo_hits_total", "counter", "Answer vectors whose JSON text was remembered, not rewritten");
+    sample("mosaic_vector_text_memo_hits_total", memo.hits);
+    family("mosaic_vector_text_memo_misses_total", "counter", "Answer vectors written as JSON text afresh");
+    sample("mosaic_vector_text_memo_misses_total", memo.misses);
   };
   server_options server;
   server.address = options.value("--address").value_or("127.0.0.1");

@@ -26,15 +26,16 @@ class pending_request {
   pending_request(std::size_t inputs, embedding_callback done) : vectors_(inputs), remaining_(inputs), done_(std::move(done)) {}
 
   // Returns the callback to run (outside every lock) once the request is complete.
+  // By value: a cache hit moves its vector in; a flight shared by several waiters copies it for each.
   std::optional<std::pair<embedding_callback, result<embedding_vectors>>> answer(std::size_t index,
-                                                                                 const result<std::vector<float>>& answer) {
+                                                                                 result<std::vector<float>> answer) {
     std::lock_guard lock(mutex_);
     if (finished_) return std::nullopt;
     if (!answer) {
       finished_ = true;
       return std::pair{std::move(done_), result<embedding_vectors>(answer.failure())};
     }
-    vectors_[index] = answer.value();
+    vectors_[index] = std::move(answer).value();
     if (--remaining_ > 0) return std::nullopt;
     finished_ = true;
     return std::pair{std::move(done_), result<embedding_vectors>(std::move(vectors_))};

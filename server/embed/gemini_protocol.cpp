@@ -1,5 +1,6 @@
 #include "embed/gemini_protocol.hpp"
 
+#include "embed/embedding_values_scanner.hpp"
 #include "embed/float_json.hpp"
 
 #include <array>
@@ -408,6 +409,8 @@ result<std::vector<std::vector<float>>> parse_gemini_batch_response(std::string_
   const auto protocol_error = [](std::string message) {
     return make_error(error_code::invalid_json, "the batchEmbedContents answer " + std::move(message));
   };
+  // The plain shape Gemini sends goes the fast way; anything else (and every error) the general way.
+  if (auto scanned = scan_embedding_values(body, expected, dimensions)) return std::move(*scanned);
   const json document = parse_quietly(body);
   if (document.is_discarded()) return protocol_error("is not JSON");
   if (!document.is_object()) return protocol_error("is not a JSON object");

@@ -175,12 +175,22 @@ void handle_api_embed(const server_context& context, shared_request request, con
     const std::size_t dimensions = batch->dimensions == 0 ? context.provider->dimensions() : batch->dimensions;
     context.provider->embed(std::move(*batch), [&context, request, dimensions, done](result<embedding_vectors> vectors) {
       if (!vectors) return done(error_response(*request, vectors.failure()));
-      // Written by hand: formatting hundreds of floats is most of a cached answer's cost.
-      std::string answer = "{\"model\":" + json(context.provider->model_id()).dump() +
-                         ",\"dimensions\":" + std::to_string(dimensions) + ",\"embeddings\":[";
+      // Written by hand: formatting hundreds of floats is most of a cached answer's cost, so the text of
+      // a vector answered before comes from the memo.
+      std::string answer;
+      answer.reserve(64 + context.provider->model_id().size() + vectors->size() * (dimensions * 12 + 2));
+      answer += "{\"model\":";
+      answer += json(context.provider->model_id()).dump();
+      answer += ",\"dimensions\":";
+      answer += std::to_string(dimensions);
+      answer += ",\"embeddings\":[";
       for (std::size_t index = 0; index < vectors->size(); ++index) {
         if (index > 0) answer += ',';
-        append_json_float_array(answer, (*vectors)[index]);
+        if (context.vector_text_memo != nullptr) {
+          context.vector_text_memo->append(answer, (*vectors)[index]);
+        } else {
+          append_json_float_array(answer, (*vectors)[index]);
+        }
       }
       answer += "]}";
       done(json_text_response(*request, http::status::ok, std::move(answer)));

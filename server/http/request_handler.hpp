@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "embed/embedding_provider.hpp"
+#include "embed/float_array_text_memo.hpp"
 #include "embed/input_preparation.hpp"
 #include "embed/worker_pool.hpp"
 #include "http/json_responses.hpp"
@@ -42,6 +43,7 @@ struct server_context {
   metrics_registry* metrics = nullptr;      // null: no /metrics
   std::function<void(std::string&)> append_metrics;  // statistics read at scrape time (upstream, cache)
   std::vector<std::string> allowed_origins;  // CORS allow-list; empty: same origin only
+  float_array_text_memo* vector_text_memo = nullptr;  // JSON text of recent answers' vectors; null: always written
 };
 
 // Declares the metric families handle_request records into (call once per registry).

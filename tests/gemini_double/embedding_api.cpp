@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "embed/float_json.hpp"
 #include "google_errors.hpp"
 #include "request_parsing.hpp"
 
@@ -68,7 +69,13 @@ std::optional<std::string> query_parameter(std::string_view query, std::string_v
   return std::nullopt;
 }
 
-json vector_json(const std::vector<float>& values) { return json{{"values", values}}; }
+// {"values":[...]}, each float as its shortest decimal ("0.0123", as Google's answers read): through
+// the JSON library a float would be widened to double and written with 17 digits, twice the bytes.
+void append_vector_json(std::string& output, const std::vector<float>& values) {
+  output += "{\"values\":";
+  mosaic::server::append_json_float_array(output, values);
+  output += '}';
+}
 
 std::optional<std::uint64_t> read_setting(const json& body, std::string_view name, std::string& problem) {
   const auto found = body.find(name);
@@ -221,7 +228,7 @@ api_response embedding_api::handle_embedding_call(const api_request& request, st
     }
   }
 
-  json embeddings = json::array();
+  std::string embeddings;
   for (std::size_t index = 0; index < requests.size(); ++index) {
     auto embedded = embedder_.embed(requests[index]);
     const std::string where = batch ? "requests[" + std::to_string(index) + "]: " : std::string{};
@@ -232,15 +239,16 @@ api_response embedding_api::handle_embedding_call(const api_request& request, st
                         ") exceeds the maximum number of tokens allowed (" + std::to_string(maximum_input_tokens) +
                         ").");
     }
-    embeddings.push_back(vector_json(embedded->values));
+    if (index > 0) embeddings += ',';
+    append_vector_json(embeddings, embedded->values);
   }
 
   if (batch) {
     statistics_.record_batch(requests.size());
-    return answer(json_response(200, json{{"embeddings", std::move(embeddings)}}.dump()));
+    return answer(json_response(200, "{\"embeddings\":[" + embeddings + "]}"));
   }
   statistics_.record_embed_content();
-  return answer(json_response(200, json{{"embedding", std::move(embeddings.front())}}.dump()));
+  return answer(json_response(200, "{\"embedding\":" + embeddings + "}"));
 }
 
 api_response embedding_api::handle_fault_settings(const api_request& request) {

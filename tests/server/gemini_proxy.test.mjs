@@ -208,6 +208,9 @@ describe('mosaic serve with the gemini provider', () => {
       const again = await embed(server, [textInput('cache me once')], { dimensions: 256 });
       assert.deepEqual(again.json.embeddings, first.json.embeddings);
       assert.equal((await doubleStats(double)).calls, 1, 'the repeat made no upstream call');
+      // The repeat's vector text came from the memo, byte for byte the first answer's.
+      assert.equal(again.text, first.text);
+      assert.match(await (await fetch(`${server.base}/metrics`)).text(), /^mosaic_vector_text_memo_hits_total [1-9]/m);
       // Another size of the same text is another question.
       assertUnitVectors(await embed(server, [textInput('cache me once')], { dimensions: 128 }), 1, 128);
       assert.equal((await doubleStats(double)).calls, 2);
