@@ -92,7 +92,7 @@ export interface OpenOptions {
   coreUrl?: string;
   /** Shards downloaded at once (default 4). */
   concurrency?: number;
-  /** Image queries are resized to this longest side before upload (default 1024). */
+  /** Image queries larger than this longest side are resized and sent as JPEG (default 1024); PNG and JPEG that fit go as they are. */
   imageMaxSide?: number;
 }
 
@@ -174,6 +174,20 @@ export interface PreparedImage {
   resized: boolean;
 }
 
+export interface PreparedAudio {
+  bytes: Uint8Array;
+  mimeType: 'audio/wav' | 'audio/mpeg';
+  /** True when the audio was decoded (Web Audio) and re-encoded as mono 16-bit PCM WAV. */
+  converted: boolean;
+  /** The length of converted audio, in seconds; undefined for WAV and MP3 passed on as they are. */
+  seconds: number | undefined;
+  /** True when converted audio was cut to maxSeconds. */
+  truncated: boolean;
+}
+
+/** The longest audio Gemini embeds (80 s); converted audio is cut to it, and the proxy refuses longer WAVs. */
+export const maximumAudioSeconds: number;
+
 export class Mosaic {
   /**
    * Fetches manifest.json (no cache) and refuses one the core does not understand
@@ -183,6 +197,16 @@ export class Mosaic {
   static open(baseUrl: string | URL, options?: OpenOptions): Promise<Mosaic>;
   /** Decodes, downsizes and re-encodes an image as JPEG, in wasm (PNG, JPEG, GIF, BMP, TGA, PNM). */
   static prepareImage(bytes: Blob | Uint8Array | ArrayBuffer, options?: { maxSide?: number; quality?: number; coreUrl?: string }): Promise<PreparedImage>;
+
+  /**
+   * Audio as the embedding proxy takes it: WAV and MP3 as they are; other audio (a MediaRecorder's
+   * WebM/Opus or MP4/AAC, Ogg, FLAC, ...) decoded with Web Audio (browsers only) to mono at
+   * sampleRate (default 16000), cut to maxSeconds (default 80) and written as 16-bit PCM WAV in wasm.
+   * `db.search({ audio })` does this itself.
+   */
+  static prepareAudio(audio: Blob | Uint8Array | ArrayBuffer, options?: { maxSeconds?: number; sampleRate?: number; coreUrl?: string }): Promise<PreparedAudio>;
+  /** A 16-bit PCM WAV of float samples in [-1, 1] (interleaved when channels > 1, default 1), written in wasm. */
+  static encodeWav(samples: Float32Array | number[], options: { sampleRate: number; channels?: number; coreUrl?: string }): Promise<Uint8Array>;
 
   readonly manifest: Manifest;
   readonly stats: Stats;

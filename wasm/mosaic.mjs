@@ -17,6 +17,11 @@ const modelModuleName = './mosaic-model.mjs';
 const defaultConcurrency = 4;
 const defaultImageMaxSide = 1024;  // as `mosaic serve --image-max-side`
 const mediaSniffBytes = 65536;     // magic numbers sit at the start; text is never sniffed here
+// Gemini embeds at most 80 s of audio (../shared/docs/gemini-api.md), and the proxy refuses longer WAVs.
+export const maximumAudioSeconds = 80;
+// Decoded audio is sent as mono 16-bit PCM at this rate: speech and most sounds keep their meaning,
+// and 80 s stay 2.5 MB.
+const defaultAudioSampleRate = 16000;
 
 export class MosaicError extends Error {
   constructor(code, message, details = {}) {
@@ -314,6 +319,44 @@ export class Mosaic {
     return unwrap(core.prepareImage(await bytesOf(bytes, 'the image'), maxSide, quality));
   }
 
+  /**
+   * Audio as the embedding proxy takes it: WAV and MP3 go as they are; anything else the browser can
+   * decode (a MediaRecorder's WebM/Opus or MP4/AAC, Ogg, FLAC, ...) is decoded with Web Audio to mono
+   * at `sampleRate`, cut to `maxSeconds`, and written as 16-bit PCM WAV by the wasm core.
+   * {bytes, mimeType, converted, seconds, truncated}; `seconds` is known for converted audio only.
+   */
+  static async prepareAudio(audio, { maxSeconds = maximumAudioSeconds, sampleRate = defaultAudioSampleRate, coreUrl } = {}) {
+    const core = await loadCore({ coreUrl });
+    const bytes = await bytesOf(audio, 'the audio');
+    const detected = core.detectMedia(bytes.subarray(0, mediaSniffBytes));
+    if (detected.kind === 'audio' && detected.acceptedByGemini) {
+      return { bytes, mimeType: detected.mimeType, converted: false, seconds: undefined, truncated: false };
+    }
+    if (detected.kind !== 'unknown' && detected.kind !== 'audio') {
+      throw new MosaicError('unsupported_media', `this is ${detected.format || detected.kind}, not audio`);
+    }
+    const decoded = await decodeAudio(bytes, sampleRate, detected);
+    const keptFrames = Math.min(decoded.length, Math.floor(maxSeconds * sampleRate));
+    const samples = keptFrames < decoded.length ? decoded.subarray(0, keptFrames) : decoded;
+    return {
+      bytes: unwrap(core.encodeWav(samples, 1, sampleRate)),
+      mimeType: 'audio/wav',
+      converted: true,
+      seconds: keptFrames / sampleRate,
+      truncated: keptFrames < decoded.length,
+    };
+  }
+
+  /** A 16-bit PCM WAV of float samples in [-1, 1] (interleaved when channels > 1), written by the wasm core. */
+  static async encodeWav(samples, { sampleRate, channels = 1, coreUrl } = {}) {
+    if (typeof sampleRate !== 'number' || typeof channels !== 'number') {
+      throw new MosaicError('invalid_argument', 'encodeWav needs { sampleRate } (and channels, when given) as numbers');
+    }
+    const core = await loadCore({ coreUrl });
+    const floats = samples instanceof Float32Array ? samples : Float32Array.from(samples ?? []);
+    return unwrap(core.encodeWav(floats, channels, sampleRate));
+  }
+
   constructor(core, opened, base, options, fetchFunction, config) {
     this.#core = core;
     this.#index = opened.index;
@@ -605,20 +648,28 @@ export class Mosaic {
       `which embeds text only: search it by text, by vector or with "more like this", not by ${kind}`);
   }
 
+  // As the proxy and the indexer do: decoding proves the pixels are whole, and only an image larger
+  // than needed, or in a format Gemini does not take (GIF, BMP, ...), is sent re-encoded as JPEG.
   async #embedImage(image) {
     this.#refuseMediaWithLocalModel('image');
-    const prepared = unwrap(this.#core.prepareImage(await bytesOf(image, 'query.image'), this.#options.imageMaxSide ?? defaultImageMaxSide, 85));
-    return this.#embedRemote([{ mime_type: prepared.mimeType, data: toBase64(prepared.bytes) }]);
+    const bytes = await bytesOf(image, 'query.image');
+    const prepared = unwrap(this.#core.prepareImage(bytes, this.#options.imageMaxSide ?? defaultImageMaxSide, 85));
+    const detected = this.#core.detectMedia(bytes.subarray(0, mediaSniffBytes));
+    const asItIs = !prepared.resized && detected.kind === 'image' && detected.acceptedByGemini;
+    const part = asItIs ? { mime_type: detected.mimeType, data: toBase64(bytes) } : { mime_type: prepared.mimeType, data: toBase64(prepared.bytes) };
+    return this.#embedRemote([part]);
   }
 
   async #embedAudio(audio) {
     this.#refuseMediaWithLocalModel('audio');
-    const bytes = await bytesOf(audio, 'query.audio');
-    const detected = this.#core.detectMedia(bytes.subarray(0, mediaSniffBytes));
-    if (detected.kind !== 'audio') {
-      throw new MosaicError('unsupported_media', `query.audio is not audio Mosaic recognizes (found ${detected.format || detected.kind}${detected.reason ? `: ${detected.reason}` : ''})`);
+    let prepared;
+    try {
+      prepared = await Mosaic.prepareAudio(await bytesOf(audio, 'query.audio'), { coreUrl: this.#options.coreUrl });
+    } catch (error) {
+      if (error instanceof MosaicError) error.message = `query.audio: ${error.message}`;
+      throw error;
     }
-    return this.#embedRemote([{ mime_type: detected.mimeType, data: toBase64(bytes) }]);
+    return this.#embedRemote([{ mime_type: prepared.mimeType, data: toBase64(prepared.bytes) }]);
   }
 
   // POST /api/embed on the proxy (README, "mosaic serve and its HTTP API"): the API key stays there.
@@ -647,6 +698,32 @@ export class Mosaic {
     this.#checkOpen();
     return unwrap(this.#index.prepareQuery(vector));
   }
+}
+
+// Decodes audio with Web Audio, resampled to `sampleRate` (decodeAudioData resamples to its context's
+// rate) and mixed down to mono by rendering through a one-channel context. Browsers only: Node has no
+// Web Audio, so there only WAV and MP3 can be queried.
+async function decodeAudio(bytes, sampleRate, detected) {
+  const OfflineContext = globalThis.OfflineAudioContext ?? globalThis.webkitOfflineAudioContext;
+  const found = detected.kind === 'audio' ? detected.format : 'an unrecognized format';
+  if (typeof OfflineContext !== 'function') {
+    throw new MosaicError('unsupported_media', `audio in ${found} must be decoded first, which needs Web Audio (a browser); WAV and MP3 are taken as they are`);
+  }
+  let decoded;
+  try {
+    // decodeAudioData detaches the buffer it is given: hand it a copy.
+    decoded = await new OfflineContext(1, 1, sampleRate).decodeAudioData(bytes.slice().buffer);
+  } catch (cause) {
+    throw new MosaicError('unsupported_media', `this browser cannot decode the audio (${found}): ${cause?.message ?? cause}`);
+  }
+  if (decoded.length === 0) throw new MosaicError('invalid_media', 'the audio holds no samples');
+  if (decoded.numberOfChannels === 1 && decoded.sampleRate === sampleRate) return decoded.getChannelData(0);
+  const mono = new OfflineContext(1, Math.ceil(decoded.length * sampleRate / decoded.sampleRate), sampleRate);
+  const source = mono.createBufferSource();
+  source.buffer = decoded;
+  source.connect(mono.destination);
+  source.start();
+  return (await mono.startRendering()).getChannelData(0);
 }
 
 function toList(value) {

@@ -19,6 +19,7 @@
 #include "js_outcome.hpp"
 #include "media/image_preparation.hpp"
 #include "media/media_kind.hpp"
+#include "media/wav_audio.hpp"
 #include "model/use_lite_model.hpp"
 #include "search/loaded_index.hpp"
 #include "vector/normalize.hpp"
@@ -346,7 +347,22 @@ val prepare_image(const val& bytes, double max_side, double quality) {
   return success(value);
 }
 
-// What bytes are, by their magic numbers: {kind, mimeType, format, reason}. Never fails.
+// A 16-bit PCM WAV of float samples (a Float32Array from Web Audio, interleaved when channels > 1):
+// {ok, value: Uint8Array}. Browsers record WebM/Opus or MP4/AAC, which Gemini does not take.
+val encode_wav(const val& samples, double channels, double sample_rate) {
+  if (!is_whole_number(channels, 1, 65535) || !is_whole_number(sample_rate, 1, 4294967295.0)) {
+    return failure(error_code::invalid_argument, "channels and sampleRate must be whole numbers from 1");
+  }
+  if (!samples.instanceof(val::global("Float32Array"))) {
+    return failure(error_code::invalid_argument, "the samples must be a Float32Array");
+  }
+  const std::vector<float> floats = floats_from(samples);
+  auto written = mosaic::media::write_pcm16_wav(floats, static_cast<std::uint16_t>(channels), static_cast<std::uint32_t>(sample_rate));
+  if (!written) return failure(written.failure());
+  return success(byte_array(written.value()));
+}
+
+// What bytes are, by their magic numbers: {kind, mimeType, format, reason, acceptedByGemini}. Never fails.
 val detect_media(const val& bytes) {
   const std::vector<std::uint8_t> input = bytes_from(bytes);
   const mosaic::media::media_detection detection = mosaic::media::detect_media_kind(input);
@@ -355,6 +371,7 @@ val detect_media(const val& bytes) {
   value.set("mimeType", std::string(detection.mime_type));
   value.set("format", std::string(detection.format));
   value.set("reason", detection.reason);
+  value.set("acceptedByGemini", detection.accepted_by_gemini);
   return value;
 }
 
@@ -377,6 +394,7 @@ EMSCRIPTEN_BINDINGS(mosaic_core) {
   emscripten::function("truncateAndNormalize", &truncate_and_normalize);
   emscripten::function("prepareImage", &prepare_image);
   emscripten::function("detectMedia", &detect_media);
+  emscripten::function("encodeWav", &encode_wav);
   emscripten::constant("manifestFormatVersion", mosaic::index::manifest_format_version);
   // Text queries of an index built with this model are embedded in the page (mosaic-model.mjs).
   emscripten::constant("localModelId", std::string(mosaic::model::use_lite_model_id));

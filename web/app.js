@@ -7,7 +7,7 @@
 //   proxyUrl      where POST /api/embed lives, for indexes built with a Gemini model
 //   modelBaseUrl  the local text model's files (default: model/ beside mosaic.mjs)
 //   labelThreshold  neighbours less similar than this do not vote on the label (default 0.3)
-import { Mosaic } from './mosaic.mjs';
+import { Mosaic, maximumAudioSeconds } from './mosaic.mjs';
 
 const resultCount = 24;
 const voteNeighbours = 5;
@@ -24,6 +24,10 @@ const view = {
   searchButton: element('search-button'),
   imagePick: element('image-pick'),
   imageInput: element('image-input'),
+  audioPick: element('audio-pick'),
+  audioInput: element('audio-input'),
+  recordButton: element('record-button'),
+  audioNote: element('audio-note'),
   progress: element('load-progress'),
   progressBar: element('progress-bar'),
   status: element('status'),
@@ -42,7 +46,8 @@ const view = {
 const state = {
   db: undefined,
   config: undefined,
-  // What is searched: {text}, {image: Blob, name} or {similarTo: id}; undefined before the first query.
+  // What is searched: {text}, {image: Blob, name}, {audio: Blob, name, seconds, truncated} or
+  // {similarTo: id}; undefined before the first query.
   query: undefined,
   kinds: new Set(),   // chosen modality chips (any of them)
   labels: new Set(),  // chosen label chips (any of them)
@@ -282,6 +287,7 @@ function renderSummary(answer) {
   let text = '';
   if (query.similarTo) text = `More like “${query.title}”`;
   else if (query.image) text = `Image: ${query.name}`;
+  else if (query.audio) text = describeAudioQuery(query);
   else text = `“${query.text}”`;
   if (answer.partial) text += ` — partial: ${answer.shardsSearched} of ${answer.shardsTotal} shards searched so far`;
   view.summary.textContent = text;
@@ -306,6 +312,7 @@ function renderLabel(classification) {
 
 function queryForApi(query) {
   if (query.image) return { image: query.image };
+  if (query.audio) return { audio: query.audio };
   return { text: query.text };
 }
 
@@ -369,6 +376,133 @@ function searchImage(file) {
   runQuery();
 }
 
+// ---- audio: a file, or a recording from the microphone ----
+
+const localModelAudioNote = () => `Audio search is not available here: this index was built with the local text model (${state.db.model}), ` +
+  'which reads text only. Search it by text or with “More like this”; audio search needs an index built with a Gemini model.';
+
+function describeAudioQuery(query) {
+  const length = query.seconds === undefined ? '' : ` (${query.seconds.toFixed(1)} s${query.truncated ? `, the first ${maximumAudioSeconds} s` : ''})`;
+  return `${query.recorded ? 'Recording' : `Audio: ${query.name}`}${length}`;
+}
+
+// Audio goes to the proxy as WAV or MP3 (all Gemini takes): anything else, a recording included, is
+// decoded by the browser and written as WAV by the wasm core (Mosaic.prepareAudio) before the search.
+async function searchAudio(audio, { name, recorded = false } = {}) {
+  if (!audio) return;
+  if (state.db?.usesLocalModel) {
+    showMessage(localModelAudioNote());
+    return;
+  }
+  const number = ++state.searchNumber;
+  view.body.dataset.state = 'searching';
+  showMessage('');
+  let prepared;
+  try {
+    prepared = await Mosaic.prepareAudio(audio);
+  } catch (error) {
+    if (number !== state.searchNumber) return;
+    view.body.dataset.state = 'ready';
+    showMessage(`${name ?? 'The audio'} cannot be searched: ${describeError(error)}`);
+    return;
+  }
+  if (number !== state.searchNumber) return;
+  state.query = {
+    audio: new Blob([prepared.bytes], { type: prepared.mimeType }),
+    name: name ?? 'audio',
+    recorded,
+    seconds: prepared.seconds,
+    truncated: prepared.truncated,
+  };
+  runQuery();
+}
+
+const recording = { recorder: undefined, started: 0, ticker: undefined, limitTimer: undefined, stoppedAtLimit: false };
+
+function showAudioNote(text) {
+  view.audioNote.textContent = text;
+  view.audioNote.hidden = !text;
+}
+
+async function startRecording() {
+  if (state.db?.usesLocalModel) {
+    showMessage(localModelAudioNote());
+    return;
+  }
+  // The microphone permission prompt can take a while: a second press meanwhile starts nothing.
+  view.recordButton.disabled = true;
+  let stream;
+  let recorder;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    recorder = new MediaRecorder(stream);
+  } catch (error) {
+    for (const track of stream?.getTracks() ?? []) track.stop();
+    showMessage(`The microphone could not be opened: ${error.message}`);
+    return;
+  } finally {
+    view.recordButton.disabled = false;
+  }
+  const chunks = [];
+  recorder.addEventListener('dataavailable', (event) => {
+    if (event.data.size > 0) chunks.push(event.data);
+  });
+  recorder.addEventListener('stop', () => {
+    for (const track of stream.getTracks()) track.stop();
+    clearInterval(recording.ticker);
+    clearTimeout(recording.limitTimer);
+    const seconds = (performance.now() - recording.started) / 1000;
+    const atLimit = recording.stoppedAtLimit;
+    recording.recorder = undefined;
+    view.recordButton.setAttribute('aria-pressed', 'false');
+    view.recordButton.textContent = 'Record';
+    showAudioNote(atLimit ? `Recording stopped at the ${maximumAudioSeconds} s limit.` : `Recorded ${seconds.toFixed(1)} s.`);
+    // The recorder's own type (audio/webm;codecs=opus in Chromium); prepareAudio decodes it either way.
+    searchAudio(new Blob(chunks, { type: recorder.mimeType }), { name: 'recording', recorded: true });
+  });
+  Object.assign(recording, { recorder, started: performance.now(), stoppedAtLimit: false });
+  recorder.start();
+  view.recordButton.setAttribute('aria-pressed', 'true');
+  view.recordButton.textContent = 'Stop';
+  const tick = () => showAudioNote(`Recording… ${Math.floor((performance.now() - recording.started) / 1000)} s ` +
+    `(stops by itself at ${maximumAudioSeconds} s). Press Stop to search with it.`);
+  tick();
+  recording.ticker = setInterval(tick, 250);
+  // Gemini embeds at most 80 s of audio: the recording ends there rather than being refused later.
+  recording.limitTimer = setTimeout(() => {
+    recording.stoppedAtLimit = true;
+    stopRecording();
+  }, maximumAudioSeconds * 1000);
+}
+
+function stopRecording() {
+  if (recording.recorder?.state === 'recording') recording.recorder.stop();
+}
+
+// Called once the index is open: audio input only where its model embeds audio.
+function configureAudioInput(db) {
+  if (db.usesLocalModel) {
+    view.audioPick.setAttribute('aria-disabled', 'true');
+    view.audioPick.title = 'This index was built with the local text model, which reads text only';
+    view.audioInput.disabled = true;
+    view.recordButton.disabled = true;
+    view.recordButton.title = view.audioPick.title;
+    showAudioNote(localModelAudioNote());
+    return;
+  }
+  const canRecord = typeof globalThis.MediaRecorder === 'function' && typeof navigator.mediaDevices?.getUserMedia === 'function';
+  view.recordButton.disabled = !canRecord;
+  if (!canRecord) view.recordButton.title = 'Recording needs MediaRecorder and a secure page (https:// or localhost)';
+}
+
+// A picked, dropped or pasted file: an image or a sound.
+function searchFile(file) {
+  if (!file) return;
+  if (file.type.startsWith('audio/')) searchAudio(file, { name: file.name || 'audio' });
+  else if (file.type.startsWith('image/')) searchImage(file);
+  else showMessage(`${file.name || 'That file'} is neither an image nor a sound.`);
+}
+
 // ---- input wiring ----
 
 function wireInput() {
@@ -399,11 +533,34 @@ function wireInput() {
     searchImage(view.imageInput.files?.[0]);
     view.imageInput.value = '';
   });
+  // A label cannot be disabled: on a local-model index it explains instead of opening the picker.
+  const audioPickDisabled = () => view.audioPick.getAttribute('aria-disabled') === 'true';
+  view.audioPick.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      if (audioPickDisabled()) showMessage(localModelAudioNote());
+      else view.audioInput.click();
+    }
+  });
+  view.audioPick.addEventListener('click', (event) => {
+    if (!audioPickDisabled()) return;
+    event.preventDefault();
+    showMessage(localModelAudioNote());
+  });
+  view.audioInput.addEventListener('change', () => {
+    const file = view.audioInput.files?.[0];
+    if (file) searchAudio(file, { name: file.name || 'audio' });
+    view.audioInput.value = '';
+  });
+  view.recordButton.addEventListener('click', () => {
+    if (recording.recorder) stopRecording();
+    else startRecording();
+  });
   document.addEventListener('paste', (event) => {
-    const file = [...(event.clipboardData?.files ?? [])].find((candidate) => candidate.type.startsWith('image/'));
+    const file = [...(event.clipboardData?.files ?? [])].find((candidate) => /^(image|audio)\//.test(candidate.type));
     if (!file) return;
     event.preventDefault();
-    searchImage(file);
+    searchFile(file);
   });
   let dragDepth = 0;
   document.addEventListener('dragenter', (event) => {
@@ -420,7 +577,7 @@ function wireInput() {
     event.preventDefault();
     dragDepth = 0;
     view.dropOverlay.hidden = true;
-    searchImage(event.dataTransfer?.files?.[0]);
+    searchFile(event.dataTransfer?.files?.[0]);
   });
 }
 
@@ -457,6 +614,7 @@ async function start() {
   view.query.disabled = false;
   view.searchButton.disabled = false;
   if (db.usesLocalModel) view.imagePick.title = 'This index was built with the local text model, which reads text only';
+  configureAudioInput(db);
   view.body.dataset.state = 'ready';
   renderFilters();
   updateStatus();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <string_view>
 
 #include "media/utf8_validation.hpp"
@@ -219,6 +220,36 @@ result<std::vector<std::uint8_t>> write_wav(const wav_format& format, std::span<
   output.insert(output.end(), sample_bytes.begin(), sample_bytes.end());
   if ((data_size & 1u) != 0) output.push_back(0);
   return output;
+}
+
+result<std::vector<std::uint8_t>> write_pcm16_wav(std::span<const float> samples, std::uint16_t channels,
+                                                  std::uint32_t sample_rate) {
+  wav_format format;
+  format.encoding = wav_sample_encoding::pcm_integer;
+  format.channels = channels;
+  format.sample_rate = sample_rate;
+  format.bits_per_sample = 16;
+  if (auto valid = validate_format(format); !valid) {
+    return make_error(error_code::invalid_argument, "cannot write this WAV format: " + valid.failure().message);
+  }
+  if (samples.size() % channels != 0) {
+    return make_error(error_code::invalid_argument, std::to_string(samples.size()) + " samples are not whole frames of " +
+                                                        std::to_string(channels) + " channels");
+  }
+  std::vector<std::uint8_t> sample_bytes;
+  sample_bytes.reserve(samples.size() * 2);
+  for (std::size_t index = 0; index < samples.size(); ++index) {
+    const float sample = samples[index];
+    if (!std::isfinite(sample)) {
+      return make_error(error_code::non_finite_value, "audio sample " + std::to_string(index) + " is not a finite number");
+    }
+    // Symmetric scaling by 32767: -1 and 1 map to -32767 and 32767, so silence stays 0 and no sign flips.
+    const auto step = static_cast<std::int16_t>(std::lround(std::clamp(sample, -1.0f, 1.0f) * 32767.0f));
+    const auto bits = static_cast<std::uint16_t>(step);
+    sample_bytes.push_back(static_cast<std::uint8_t>(bits & 0xFFu));
+    sample_bytes.push_back(static_cast<std::uint8_t>(bits >> 8));
+  }
+  return write_wav(format, sample_bytes);
 }
 
 result<std::vector<wav_segment>> split_wav(std::span<const std::uint8_t> bytes, std::uint32_t max_seconds) {

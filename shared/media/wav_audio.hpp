@@ -50,6 +50,14 @@ result<wav_info> parse_wav(std::span<const std::uint8_t> bytes);
 result<std::vector<std::uint8_t>> write_wav(const wav_format& format, std::span<const std::uint8_t> sample_bytes,
                                             const std::optional<std::string>& comment = std::nullopt);
 
+// A 16-bit PCM WAV of float samples (interleaved when channels > 1), as Web Audio decodes audio: how a
+// browser recording (WebM/Opus, MP4/AAC) becomes something Gemini and the proxy take, since they take
+// WAV and MP3 only. Samples are clipped to [-1, 1] and rounded to the nearest step. Fails with
+// invalid_argument for a format write_wav refuses or a sample count that is not whole frames, and
+// with non_finite_value for a NaN or infinite sample (decoders never produce one; a caller bug does).
+result<std::vector<std::uint8_t>> write_pcm16_wav(std::span<const float> samples, std::uint16_t channels,
+                                                  std::uint32_t sample_rate);
+
 struct wav_segment {
   std::vector<std::uint8_t> wav_bytes;  // a standalone WAV with the original's format (and its ICMT comment)
   std::uint64_t start_milliseconds = 0;

@@ -1,19 +1,158 @@
-// Headless Chromium for the browser tests: Debian's chromium package driven by playwright-core (which
-// downloads no browser), with the flags ../shared/docs/toolchain.md lists, in the profile folder the
-// caller gives (a fresh one per test, so nothing one test stored is seen by the next).
+// What the browser tests share: their environment (set by ctest in build-wasm), headless Chromium
+// (Debian's chromium package driven by playwright-core, which downloads no browser, with the flags
+// ../shared/docs/toolchain.md lists), the sample collection, the native CLI, a page per test with
+// its screenshot, and the app's query and result helpers.
+//
+// Environment: MOSAIC_SITE_APP_DIR (build-wasm/site-app), MOSAIC_NATIVE_CLI (the native build's
+// mosaic, which builds the indexes and serves them), MOSAIC_MODEL_DIR (the local model's files),
+// MOSAIC_TEST_NODE_PREFIX (where playwright-core is installed), MOSAIC_SCREENSHOT_DIR (made when
+// missing) and, for tests that need Google's API, MOSAIC_GEMINI_DOUBLE (the native test double).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 
 export const chromiumPath = '/usr/bin/chromium';
 
 const chromiumArguments = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-export async function launchBrowser(playwright, profileDirectory, { viewport } = {}) {
+// Chromium's fake microphone (a beep), granted without asking: MediaRecorder then records for real.
+export const fakeMicrophoneArguments = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+
+// The environment, checked: a test run outside ctest fails at once with what is missing.
+export function browserTestEnvironment({ geminiDouble = false } = {}) {
+  const environment = {
+    siteAppDirectory: process.env.MOSAIC_SITE_APP_DIR,
+    nativeCli: process.env.MOSAIC_NATIVE_CLI,
+    modelDirectory: process.env.MOSAIC_MODEL_DIR,
+    testPackages: process.env.MOSAIC_TEST_NODE_PREFIX,
+    screenshotDirectory: process.env.MOSAIC_SCREENSHOT_DIR,
+    geminiDouble: process.env.MOSAIC_GEMINI_DOUBLE,
+  };
+  const required = [['MOSAIC_SITE_APP_DIR', environment.siteAppDirectory], ['MOSAIC_NATIVE_CLI', environment.nativeCli],
+    ['MOSAIC_MODEL_DIR', environment.modelDirectory], ['MOSAIC_TEST_NODE_PREFIX', environment.testPackages], ['chromium', chromiumPath]];
+  if (geminiDouble) required.push(['MOSAIC_GEMINI_DOUBLE', environment.geminiDouble]);
+  const missing = required.filter(([, value]) => !value || !fs.existsSync(value)).map(([name]) => name);
+  if (!environment.screenshotDirectory) missing.push('MOSAIC_SCREENSHOT_DIR');
+  assert.deepEqual(missing, [], 'run through ctest in build-wasm after make native, make test-packages and make dependencies');
+  fs.mkdirSync(environment.screenshotDirectory, { recursive: true });
+  environment.playwright = createRequire(path.join(environment.testPackages, 'package.json'))('playwright-core');
+  return environment;
+}
+
+// Short texts in three label folders: each query below has one clear answer.
+export const sampleFiles = {
+  'animals/cheetah.txt': 'The cheetah is the fastest land animal, sprinting across the savanna after gazelles.',
+  'animals/tortoise.txt': 'A giant tortoise moves slowly and can live for more than a hundred years.',
+  'animals/falcon.txt': 'The peregrine falcon dives at enormous speed to catch other birds in flight.',
+  'food/soup.md': '# Tomato soup\nSimmer tomatoes with basil, garlic and olive oil, then blend until smooth.',
+  'food/bread.txt': 'Knead the dough, let it rise overnight and bake the loaf in a very hot oven.',
+  'finance/report.txt': 'Quarterly revenue grew by eight percent while operating costs fell.',
+};
+
+export function writeFiles(folder, files) {
+  for (const [relative, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(folder, relative)), { recursive: true });
+    fs.writeFileSync(path.join(folder, relative), content);
+  }
+}
+
+// Runs the native CLI and returns what it printed; a failure fails the test with its stderr.
+export function runMosaic(nativeCli, args, { env = process.env } = {}) {
+  const outcome = spawnSync(nativeCli, args, { encoding: 'utf8', env });
+  assert.equal(outcome.status, 0, `mosaic ${args.join(' ')}: ${outcome.stderr}`);
+  return outcome.stdout;
+}
+
+// Every item of a site's current generation, from its item metadata files.
+export function readSiteItems(site) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(site, 'manifest.json'), 'utf8'));
+  return manifest.shards.flatMap((shard) => JSON.parse(fs.readFileSync(path.join(site, shard.metadata.file), 'utf8')).items);
+}
+
+export async function launchBrowser(playwright, profileDirectory, { viewport, args = [] } = {}) {
   fs.mkdirSync(profileDirectory, { recursive: true });
   return playwright.chromium.launchPersistentContext(profileDirectory, {
     executablePath: chromiumPath,
     headless: true,
-    args: chromiumArguments,
+    args: [...chromiumArguments, ...args],
     viewport,
   });
+}
+
+// withPage(name, body, options): a fresh browser profile per test (nothing an earlier test stored,
+// shards or HTTP cache, is seen), NAME.png saved after the body (NAME-failed.png when it failed), and
+// no uncaught page error allowed.
+export function pageRunner({ playwright, root, screenshotDirectory }) {
+  return async function withPage(name, body, { viewport = { width: 1100, height: 800 }, args = [] } = {}) {
+    const browser = await launchBrowser(playwright, path.join(root, `profile-${name}`), { viewport, args });
+    const page = browser.pages()[0] ?? await browser.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    try {
+      await body(page);
+      await page.screenshot({ path: path.join(screenshotDirectory, `${name}.png`), fullPage: true });
+      assert.deepEqual(pageErrors, [], 'the page threw');
+    } catch (error) {
+      await page.screenshot({ path: path.join(screenshotDirectory, `${name}-failed.png`), fullPage: true }).catch(() => {});
+      throw error;
+    } finally {
+      await browser.close();
+    }
+  };
+}
+
+export async function openApp(page, url) {
+  await page.goto(url);
+  await page.waitForSelector('body[data-loaded="complete"]', { timeout: 30000 });
+}
+
+// Waits until the summary line names the query (`summary`) and the app is idle again; an error
+// message shown instead fails at once, with its text.
+export async function waitForAnswer(page, summary, { timeout = 60000 } = {}) {
+  await page.waitForFunction((expected) => !document.querySelector('#message').hidden
+    || (document.querySelector('#query-summary')?.textContent.includes(expected) && document.body.dataset.state === 'ready'),
+  summary, { timeout });
+  if (await page.isVisible('#message')) assert.fail(`the page says: ${await page.textContent('#message')}`);
+}
+
+export async function searchFor(page, text) {
+  await page.fill('#query', text);
+  await page.press('#query', 'Enter');
+  // The summary names the query once its answer is shown (the first text query also loads the model).
+  await waitForAnswer(page, text);
+}
+
+export const resultCards = (page) => page.$$eval('#results .result', (cards) => cards.map((card) => ({
+  id: card.dataset.itemId,
+  label: card.dataset.label,
+  title: card.querySelector('.result-title').textContent,
+  score: Number(card.querySelector('.score').textContent),
+})));
+
+// POST /api/embed bodies the page sent, as they left it, and the status of each answer.
+export function watchEmbedCalls(page) {
+  const calls = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname.endsWith('/api/embed')) {
+      calls.push({ body: request.postDataJSON(), status: undefined, request });
+    }
+  });
+  page.on('response', (response) => {
+    const call = calls.find((candidate) => candidate.request === response.request());
+    if (call) call.status = response.status();
+  });
+  return calls;
+}
+
+// Drops a file on the page as a user would (a drop event carrying it).
+export async function dropFile(page, { name, type, bytes }) {
+  const dataTransfer = await page.evaluateHandle(({ name: fileName, type: fileType, bytes: fileBytes }) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([new Uint8Array(fileBytes)], fileName, { type: fileType }));
+    return transfer;
+  }, { name, type, bytes: [...bytes] });
+  await page.dispatchEvent('body', 'drop', { dataTransfer });
 }

@@ -2,56 +2,33 @@
 // code on the server side), opened in headless Chromium: a text query of a local-model index is
 // embedded in the page and answered with no proxy and no /api call at all. Also: what the export
 // writes (config.json, model/, only the files the manifest names) and the folders it refuses.
-// Run by ctest in build-wasm, with the environment of web_app.test.mjs.
+// Run by ctest in build-wasm; environment: see browser.mjs.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 
 import { startProcess } from '../support/processes.mjs';
-import { chromiumPath, launchBrowser } from './browser.mjs';
+import {
+  browserTestEnvironment, launchBrowser, resultCards, runMosaic, sampleFiles as files, searchFor, writeFiles,
+} from './browser.mjs';
 
-const siteAppDirectory = process.env.MOSAIC_SITE_APP_DIR;
-const nativeCli = process.env.MOSAIC_NATIVE_CLI;
-const modelDirectory = process.env.MOSAIC_MODEL_DIR;
-const testPackages = process.env.MOSAIC_TEST_NODE_PREFIX;
-const screenshotDirectory = process.env.MOSAIC_SCREENSHOT_DIR;
-const required = [['MOSAIC_SITE_APP_DIR', siteAppDirectory], ['MOSAIC_NATIVE_CLI', nativeCli], ['MOSAIC_MODEL_DIR', modelDirectory],
-  ['MOSAIC_TEST_NODE_PREFIX', testPackages], ['chromium', chromiumPath]];
-const missing = required.filter(([, value]) => !value || !fs.existsSync(value)).map(([name]) => name);
-if (!screenshotDirectory) missing.push('MOSAIC_SCREENSHOT_DIR');  // made by the test when missing
-assert.deepEqual(missing, [], 'run through ctest in build-wasm after make native, make test-packages and make dependencies');
+const { siteAppDirectory, nativeCli, modelDirectory, screenshotDirectory, playwright } = browserTestEnvironment();
 
-const files = {
-  'animals/cheetah.txt': 'The cheetah is the fastest land animal, sprinting across the savanna after gazelles.',
-  'animals/tortoise.txt': 'A giant tortoise moves slowly and can live for more than a hundred years.',
-  'food/soup.md': '# Tomato soup\nSimmer tomatoes with basil, garlic and olive oil, then blend until smooth.',
-  'finance/report.txt': 'Quarterly revenue grew by eight percent while operating costs fell.',
-};
-
-let root, collection, site, playwright;
+let root, collection, site;
 
 const run = (...args) => spawnSync(nativeCli, args, { encoding: 'utf8' });
-function indexCollection() {
-  const indexed = run('index', collection, '--out', site, '--shard-items', '2', '--model-dir', modelDirectory);
-  assert.equal(indexed.status, 0, indexed.stderr);
-}
+const indexCollection = () => runMosaic(nativeCli, ['index', collection, '--out', site, '--shard-items', '2', '--model-dir', modelDirectory]);
 const listFiles = (folder) => fs.readdirSync(folder, { recursive: true }).filter((name) => fs.statSync(path.join(folder, name)).isFile()).sort();
 
 before(() => {
-  playwright = createRequire(path.join(testPackages, 'package.json'))('playwright-core');
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-export-'));
   collection = path.join(root, 'collection');
   site = path.join(root, 'site');
-  for (const [relative, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(collection, relative)), { recursive: true });
-    fs.writeFileSync(path.join(collection, relative), content);
-  }
+  writeFiles(collection, files);
   indexCollection();
-  fs.mkdirSync(screenshotDirectory, { recursive: true });
 });
 
 after(() => {
@@ -60,7 +37,7 @@ after(() => {
 
 test('the export holds the app, the model, the current generation of the index and config.json', () => {
   // A second generation leaves the first one's files in the site; the export takes only what the manifest names.
-  fs.writeFileSync(path.join(collection, 'food', 'bread.txt'), 'Knead the dough and bake the loaf in a hot oven.');
+  fs.writeFileSync(path.join(collection, 'food', 'pancakes.txt'), 'Whisk flour, eggs and milk, then fry thin pancakes in butter.');
   indexCollection();
   const out = path.join(root, 'export-contents');
   const exported = run('export', site, '--out', out, '--web', siteAppDirectory, '--proxy-url', 'https://proxy.example.org/');
@@ -74,7 +51,7 @@ test('the export holds the app, the model, the current generation of the index a
   const named = ['manifest.json', ...manifest.shards.flatMap((shard) => [shard.file, shard.metadata.file])].sort();
   assert.deepEqual(listFiles(path.join(out, 'index')), named);
   assert.ok(listFiles(site).length > named.length, 'the site still holds the previous generation (so the check above means something)');
-  fs.rmSync(path.join(collection, 'food', 'bread.txt'));
+  fs.rmSync(path.join(collection, 'food', 'pancakes.txt'));
   indexCollection();
 });
 
@@ -105,11 +82,8 @@ test('served by python3 -m http.server, a text query works in Chromium with the 
     page.on('request', (request) => { if (new URL(request.url()).pathname.startsWith('/api/')) apiCalls.push(request.url()); });
     await page.goto(`http://127.0.0.1:${server.port}/`);
     await page.waitForSelector('body[data-loaded="complete"]', { timeout: 30000 });
-    await page.fill('#query', 'which animal runs fastest');
-    await page.press('#query', 'Enter');
-    await page.waitForFunction(() => document.querySelector('#query-summary')?.textContent.includes('which animal runs fastest')
-      && document.body.dataset.state === 'ready', null, { timeout: 60000 });
-    const titles = await page.$$eval('#results .result .result-title', (nodes) => nodes.map((node) => node.textContent));
+    await searchFor(page, 'which animal runs fastest');
+    const titles = (await resultCards(page)).map((card) => card.title);
     assert.equal(titles.length, Object.keys(files).length);
     assert.match(titles[0], /cheetah/);
     assert.equal(await page.textContent('#voted-label'), 'animals');

@@ -2,64 +2,35 @@
 // `mosaic serve --web site-app/ --site SITE` on 127.0.0.1 with a small text index the native CLI builds
 // here with the local model: a text query puts the expected item first and the label panel votes,
 // "more like this", a filter chip, the progress bar during load, a reload that downloads no shard, an
-// image refused with a clear message by a local-model index, an image dropped on a Gemini-model index
-// (manifest and proxy answered by the test's routes) sent through the proxy, and the layout at 375 px.
-// Every test saves a screenshot in MOSAIC_SCREENSHOT_DIR.
-// Run by ctest in build-wasm (it needs the assembled app): MOSAIC_SITE_APP_DIR (build-wasm/site-app),
-// MOSAIC_NATIVE_CLI (the native build's mosaic, which builds the index and serves), MOSAIC_MODEL_DIR
-// (the local model's files), MOSAIC_TEST_NODE_PREFIX (where playwright-core is installed).
+// image and a sound refused with a clear message by a local-model index (whose audio controls say
+// so), and the layout at 375 px. Queries by image, sound and recording over a Gemini-model index are
+// in media_queries.test.mjs. Every test saves a screenshot in MOSAIC_SCREENSHOT_DIR.
+// Run by ctest in build-wasm (it needs the assembled app); environment: see browser.mjs.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 
-import { makePng } from '../support/media_fixtures.mjs';
+import { makePng, makeWav } from '../support/media_fixtures.mjs';
 import { startProcess } from '../support/processes.mjs';
-import { chromiumPath, launchBrowser } from './browser.mjs';
+import {
+  browserTestEnvironment, dropFile, openApp as openAppAt, pageRunner, resultCards, runMosaic, sampleFiles as files, searchFor,
+  writeFiles,
+} from './browser.mjs';
 
-const siteAppDirectory = process.env.MOSAIC_SITE_APP_DIR;
-const nativeCli = process.env.MOSAIC_NATIVE_CLI;
-const modelDirectory = process.env.MOSAIC_MODEL_DIR;
-const testPackages = process.env.MOSAIC_TEST_NODE_PREFIX;
-const screenshotDirectory = process.env.MOSAIC_SCREENSHOT_DIR;
-const required = [['MOSAIC_SITE_APP_DIR', siteAppDirectory], ['MOSAIC_NATIVE_CLI', nativeCli], ['MOSAIC_MODEL_DIR', modelDirectory],
-  ['MOSAIC_TEST_NODE_PREFIX', testPackages], ['chromium', chromiumPath]];
-const missing = required.filter(([, value]) => !value || !fs.existsSync(value)).map(([name]) => name);
-if (!screenshotDirectory) missing.push('MOSAIC_SCREENSHOT_DIR');  // made by the test when missing
-assert.deepEqual(missing, [], 'run through ctest in build-wasm after make native, make test-packages and make dependencies');
-
-const files = {
-  'animals/cheetah.txt': 'The cheetah is the fastest land animal, sprinting across the savanna after gazelles.',
-  'animals/tortoise.txt': 'A giant tortoise moves slowly and can live for more than a hundred years.',
-  'animals/falcon.txt': 'The peregrine falcon dives at enormous speed to catch other birds in flight.',
-  'food/soup.md': '# Tomato soup\nSimmer tomatoes with basil, garlic and olive oil, then blend until smooth.',
-  'food/bread.txt': 'Knead the dough, let it rise overnight and bake the loaf in a very hot oven.',
-  'finance/report.txt': 'Quarterly revenue grew by eight percent while operating costs fell.',
-};
+const { siteAppDirectory, nativeCli, modelDirectory, screenshotDirectory, playwright } = browserTestEnvironment();
 const shardItems = 2;  // several shards, so that loading has steps to see
 
-let root, site, server, playwright;
-
-function mosaic(...args) {
-  const outcome = spawnSync(nativeCli, args, { encoding: 'utf8' });
-  assert.equal(outcome.status, 0, `mosaic ${args.join(' ')}: ${outcome.stderr}`);
-  return outcome.stdout;
-}
+let root, site, server, withPage;
 
 before(async () => {
-  playwright = createRequire(path.join(testPackages, 'package.json'))('playwright-core');
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-web-app-'));
   const collection = path.join(root, 'collection');
   site = path.join(root, 'site');
-  for (const [relative, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(collection, relative)), { recursive: true });
-    fs.writeFileSync(path.join(collection, relative), content);
-  }
-  mosaic('index', collection, '--out', site, '--shard-items', String(shardItems), '--model-dir', modelDirectory);
-  fs.mkdirSync(screenshotDirectory, { recursive: true });
+  writeFiles(collection, files);
+  runMosaic(nativeCli, ['index', collection, '--out', site, '--shard-items', String(shardItems), '--model-dir', modelDirectory]);
+  withPage = pageRunner({ playwright, root, screenshotDirectory });
   server = await startProcess(nativeCli, ['serve', '--port', '0', '--site', site, '--web', siteAppDirectory,
     '--model-dir', modelDirectory, '--cache-dir', path.join(root, 'embedding-cache'), '--threads', '1', '--workers', '1'],
   { ready: /listening on http:\/\/127\.0\.0\.1:(\d+)\// });
@@ -71,44 +42,7 @@ after(async () => {
 });
 
 const appUrl = () => `http://127.0.0.1:${server.port}/`;
-
-// A fresh browser profile per test: nothing stored by an earlier test (shards, HTTP cache) is seen.
-async function withPage(name, body, { viewport = { width: 1100, height: 800 } } = {}) {
-  const browser = await launchBrowser(playwright, path.join(root, `profile-${name}`), { viewport });
-  const page = browser.pages()[0] ?? await browser.newPage();
-  const pageErrors = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  try {
-    await body(page);
-    await page.screenshot({ path: path.join(screenshotDirectory, `${name}.png`), fullPage: true });
-    assert.deepEqual(pageErrors, [], 'the page threw');
-  } catch (error) {
-    await page.screenshot({ path: path.join(screenshotDirectory, `${name}-failed.png`), fullPage: true }).catch(() => {});
-    throw error;
-  } finally {
-    await browser.close();
-  }
-}
-
-async function openApp(page) {
-  await page.goto(appUrl());
-  await page.waitForSelector('body[data-loaded="complete"]', { timeout: 30000 });
-}
-
-async function searchFor(page, text) {
-  await page.fill('#query', text);
-  await page.press('#query', 'Enter');
-  // The summary names the query once its answer is shown (the first text query also loads the model).
-  await page.waitForFunction((expected) => document.querySelector('#query-summary')?.textContent.includes(expected)
-    && document.body.dataset.state === 'ready', text, { timeout: 60000 });
-}
-
-const resultCards = (page) => page.$$eval('#results .result', (cards) => cards.map((card) => ({
-  id: card.dataset.itemId,
-  label: card.dataset.label,
-  title: card.querySelector('.result-title').textContent,
-  score: Number(card.querySelector('.score').textContent),
-})));
+const openApp = (page) => openAppAt(page, appUrl());
 
 test('a text query, embedded in the page by the local model, puts the expected item first and the label panel votes', async () => {
   await withPage('text-query', async (page) => {
@@ -224,37 +158,26 @@ test('an image dropped on a local-model index is answered with a clear message, 
   });
 });
 
-test('an image dropped on a Gemini-model index goes through the proxy once, as JPEG, and its results are shown', async () => {
-  await withPage('image-proxy', async (page) => {
-    // The index is presented as a Gemini one (its manifest's model rewritten on the way), and the
-    // proxy's answer is the native embedding of a text, as if the picture showed a cheetah.
-    const model = 'gemini-embedding-2';
-    const answerVector = JSON.parse(mosaic('embed', 'a cheetah sprinting on the savanna', '--json', '--model-dir', modelDirectory)).vector;
-    await page.route('**/index/manifest.json', async (route) => {
-      const response = await route.fetch();
-      await route.fulfill({ response, json: { ...(await response.json()), model } });
-    });
-    const embedCalls = [];
-    await page.route('**/api/embed', async (route) => {
-      const body = route.request().postDataJSON();
-      embedCalls.push(body);
-      await route.fulfill({ json: { model, dimensions: body.dimensions, embeddings: [answerVector] } });
-    });
+test('on a local-model index the audio controls say audio is not supported, and a dropped sound is refused without a call', async () => {
+  await withPage('audio-local-model', async (page) => {
+    const apiCalls = [];
+    page.on('request', (request) => { if (new URL(request.url()).pathname.startsWith('/api/')) apiCalls.push(request.url()); });
     await openApp(page);
-    const png = makePng({ width: 64, height: 48, gray: 90 });
-    const dataTransfer = await page.evaluateHandle((bytes) => {
-      const transfer = new DataTransfer();
-      transfer.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
-      return transfer;
-    }, [...png]);
-    await page.dispatchEvent('body', 'drop', { dataTransfer });
-    await page.waitForFunction(() => document.querySelector('#query-summary')?.textContent.includes('Image: dropped.png')
-      && document.body.dataset.state === 'ready');
-    assert.equal(embedCalls.length, 1, 'one embedding call serves the search and the label vote');
-    assert.equal(embedCalls[0].inputs[0].parts[0].mime_type, 'image/jpeg');
-    assert.match((await resultCards(page))[0].title, /cheetah/);
-    assert.equal(await page.textContent('#voted-label'), 'animals');
-    assert.equal(await page.isHidden('#message'), true);
+    assert.equal(await page.isVisible('#audio-note'), true);
+    assert.match(await page.textContent('#audio-note'), /Audio search is not available here: this index was built with the local text model \(use-lite-512@[^)]+\), which reads text only/);
+    assert.equal(await page.isDisabled('#record-button'), true);
+    assert.equal(await page.getAttribute('#audio-pick', 'aria-disabled'), 'true');
+    assert.equal(await page.isDisabled('#audio-input'), true);
+    // The picker explains itself instead of opening a file dialog (by keyboard: it is a focusable label).
+    await page.focus('#audio-pick');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#message:not([hidden])');
+    assert.match(await page.textContent('#message'), /local text model .* reads text only/);
+    await page.evaluate(() => { document.querySelector('#message').hidden = true; });
+    await dropFile(page, { name: 'bell.wav', type: 'audio/wav', bytes: makeWav({ comment: 'a church bell ringing' }) });
+    await page.waitForSelector('#message:not([hidden])');
+    assert.match(await page.textContent('#message'), /Audio search is not available here/);
+    assert.deepEqual(apiCalls, []);
   });
 });
 

@@ -1,6 +1,7 @@
 // Media built byte by byte for the Node tests (the test double's, the server's, the indexer's): PNGs
 // with an optional tEXt "Description" caption (the double embeds an image as its caption) and WAVs
-// with an optional LIST/INFO ICMT comment. No npm packages: node:zlib only.
+// with an optional LIST/INFO ICMT comment; and a reader of the canonical 44-byte WAV header, to
+// check what the code under test wrote. No npm packages: node:zlib only.
 import { deflateSync } from 'node:zlib';
 
 const crcTable = Array.from({ length: 256 }, (_, index) => {
@@ -71,4 +72,17 @@ export function makeWav({ comment, seed = 1, seconds } = {}) {
   }
   const body = Buffer.concat([Buffer.from('WAVE'), ...chunks]);
   return Buffer.concat([Buffer.from('RIFF'), u32le(body.length), body]);
+}
+
+// The fields of a canonical WAV (RIFF, a 16-byte fmt chunk, then data at byte 36), read by hand rather
+// than by the code under test, with the 16-bit samples.
+export function readWavHeader(bytes) {
+  const view = Buffer.from(bytes);
+  return {
+    riff: view.toString('latin1', 0, 4), riffSize: view.readUInt32LE(4), wave: view.toString('latin1', 8, 12),
+    fmt: view.toString('latin1', 12, 16), formatTag: view.readUInt16LE(20), channels: view.readUInt16LE(22),
+    sampleRate: view.readUInt32LE(24), byteRate: view.readUInt32LE(28), blockAlign: view.readUInt16LE(32),
+    bitsPerSample: view.readUInt16LE(34), data: view.toString('latin1', 36, 40), dataSize: view.readUInt32LE(40),
+    samples: Array.from({ length: Math.floor((view.length - 44) / 2) }, (_, index) => view.readInt16LE(44 + index * 2)),
+  };
 }

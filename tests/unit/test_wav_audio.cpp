@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -146,6 +147,58 @@ TEST_CASE("WAV round trip for every sample format we read", "[media][wav]") {
                 written->begin() + static_cast<std::ptrdiff_t>(info->data_offset + info->data_size)) == samples);
     CHECK_FALSE(read_wav_comment(*written).has_value());
   }
+}
+
+TEST_CASE("float samples become a 16-bit PCM WAV: scaled, rounded, clipped, parsed back", "[media][wav]") {
+  const std::vector<float> samples = {0.0f, 1.0f, -1.0f, 0.5f, -0.5f, 2.0f, -3.0f, 1.0f / 32767.0f, 0.49f / 32767.0f, -0.51f / 32767.0f};
+  const std::vector<std::int16_t> expected = {0, 32767, -32767, 16384, -16384, 32767, -32767, 1, 0, -1};
+  const auto written = write_pcm16_wav(samples, 1, 16000);
+  if (!written) FAIL(written.failure().message);
+  CHECK(detect_media_kind(*written).mime_type == "audio/wav");
+  const auto info = parse_wav(*written);
+  REQUIRE(info.ok());
+  CHECK(info->format.encoding == wav_sample_encoding::pcm_integer);
+  CHECK(info->format.channels == 1);
+  CHECK(info->format.sample_rate == 16000);
+  CHECK(info->format.bits_per_sample == 16);
+  REQUIRE(info->frame_count == samples.size());
+  for (std::size_t index = 0; index < expected.size(); ++index) {
+    const std::size_t offset = info->data_offset + index * 2;
+    const auto value = static_cast<std::int16_t>(static_cast<std::uint16_t>((*written)[offset] | ((*written)[offset + 1] << 8)));
+    CHECK(value == expected[index]);
+  }
+  CHECK_FALSE(read_wav_comment(*written).has_value());
+
+  // 80 s at 16 kHz, the longest recording a query takes, in stereo: the duration is read back exactly.
+  const std::vector<float> long_stereo(std::size_t{80} * 16000 * 2, 0.25f);
+  const auto long_written = write_pcm16_wav(long_stereo, 2, 16000);
+  REQUIRE(long_written.ok());
+  const auto long_info = parse_wav(*long_written);
+  REQUIRE(long_info.ok());
+  CHECK(long_info->format.channels == 2);
+  CHECK(long_info->duration_milliseconds == 80000);
+
+  const auto empty = write_pcm16_wav({}, 1, 16000);
+  REQUIRE(empty.ok());
+  CHECK(parse_wav(*empty)->frame_count == 0);
+}
+
+TEST_CASE("float samples that cannot make a WAV are refused with their cause", "[media][wav][hostile]") {
+  const auto refusal = [](const result<std::vector<std::uint8_t>>& outcome) {
+    REQUIRE_FALSE(outcome.ok());
+    return outcome.failure();
+  };
+  const std::vector<float> three = {0.1f, 0.2f, 0.3f};
+  CHECK(refusal(write_pcm16_wav(three, 2, 16000)).code == error_code::invalid_argument);  // not whole frames
+  CHECK(refusal(write_pcm16_wav(three, 0, 16000)).code == error_code::invalid_argument);  // no channels
+  CHECK(refusal(write_pcm16_wav(three, 9, 16000)).code == error_code::invalid_argument);  // too many
+  CHECK(refusal(write_pcm16_wav(three, 1, 999)).code == error_code::invalid_argument);    // implausible rate
+  const std::vector<float> not_finite = {0.1f, std::numeric_limits<float>::quiet_NaN()};
+  const error refused = refusal(write_pcm16_wav(not_finite, 1, 16000));
+  CHECK(refused.code == error_code::non_finite_value);
+  CHECK(refused.message.find("sample 1") != std::string::npos);
+  const std::vector<float> infinite = {std::numeric_limits<float>::infinity()};
+  CHECK(refusal(write_pcm16_wav(infinite, 1, 16000)).code == error_code::non_finite_value);
 }
 
 TEST_CASE("splitting cuts at frame boundaries with offsets and durations that add up", "[media][wav]") {

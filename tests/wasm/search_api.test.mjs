@@ -1,5 +1,5 @@
 // The JavaScript API (mosaic.mjs over the mosaic-core wasm module) against an index the native CLI
-// builds, served by a small HTTP server in this file: loading with progress, text and vector search
+// builds, served by the tests' static server (tests/support/static_server.mjs): loading with progress, text and vector search
 // with the same scores as native `mosaic query`, more like this, the label vote, filters, partial
 // results while a shard is held back, a corrupt shard refused, manifests refused, the shard store
 // (nothing downloaded twice, only new shards after a rebuild, old ones evicted), the embedding proxy
@@ -10,12 +10,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { makePng } from '../support/media_fixtures.mjs';
+import { makePng, makeWav, readWavHeader } from '../support/media_fixtures.mjs';
+import { startStaticServer } from '../support/static_server.mjs';
 
 const webDirectory = process.env.MOSAIC_WEB_DIR;
 const nativeCli = process.env.MOSAIC_NATIVE_CLI;
@@ -50,55 +50,7 @@ const readManifest = () => JSON.parse(fs.readFileSync(path.join(site, 'manifest.
 const nativeQuery = (text, k) => JSON.parse(mosaic('query', site, text, '-k', String(k), '--json', '--model-dir', modelDirectory)).results;
 const nativeEmbedding = (text) => JSON.parse(mosaic('embed', text, '--json', '--model-dir', modelDirectory)).vector;
 
-// A static file server for the site (and the model's files under /model/), with hooks the tests set:
-// `hold(path)` may return a promise the answer waits for, `transform(path, bytes)` may change what is
-// served, `embed(request body, url path)` answers POST .../api/embed. Every request is logged.
-function startServer() {
-  const state = { requests: [], hooks: {} };
-  const httpServer = http.createServer(async (request, response) => {
-    const url = new URL(request.url, 'http://localhost');
-    state.requests.push({ method: request.method, path: url.pathname, headers: request.headers });
-    const chunks = [];
-    for await (const chunk of request) chunks.push(chunk);
-    if (request.method === 'POST' && url.pathname.endsWith('/api/embed')) {
-      const answer = state.hooks.embed ? await state.hooks.embed(JSON.parse(Buffer.concat(chunks).toString('utf8')), url.pathname)
-        : { status: 404, body: { error: { code: 'not_found', message: 'no proxy here' } } };
-      response.writeHead(answer.status ?? 200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(answer.body));
-      return;
-    }
-    const relative = decodeURIComponent(url.pathname).replace(/^\/+/, '');
-    const file = relative.startsWith('model/') ? path.join(modelDirectory, relative.slice('model/'.length)) : path.join(site, relative);
-    if (relative.includes('..') || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      response.writeHead(404, { 'content-type': 'text/plain' });
-      response.end('not found');
-      return;
-    }
-    await state.hooks.hold?.(relative);
-    let bytes = fs.readFileSync(file);
-    if (state.hooks.transform) bytes = state.hooks.transform(relative, bytes);
-    response.writeHead(200, { 'content-type': relative.endsWith('.json') ? 'application/json' : 'application/octet-stream',
-      'content-length': bytes.length });
-    // In two pieces, so progress is seen within a file too.
-    const middle = Math.floor(bytes.length / 2);
-    response.write(bytes.subarray(0, middle));
-    setTimeout(() => response.end(bytes.subarray(middle)), 5);
-  });
-  return new Promise((resolve) => {
-    httpServer.listen(0, '127.0.0.1', () => {
-      resolve({
-        state,
-        url: `http://127.0.0.1:${httpServer.address().port}/`,
-        close: () => new Promise((done) => { httpServer.closeAllConnections(); httpServer.close(done); }),
-      });
-    });
-  });
-}
-
-function reset() {
-  server.state.hooks = {};
-  server.state.requests.length = 0;
-}
+const reset = () => server.reset();
 const shardRequests = () => server.state.requests.filter((request) => request.path.startsWith('/shards/'));
 const open = (options = {}) => Mosaic.open(server.url, { storage: null, modelBaseUrl: `${server.url}model/`, ...options });
 
@@ -122,7 +74,8 @@ before(async () => {
     fs.writeFileSync(path.join(collection, relative), content);
   }
   buildIndex();
-  server = await startServer();
+  // The site at the root and the model's files under /model/.
+  server = await startStaticServer([['model/', modelDirectory], ['', site]]);
 });
 
 after(async () => {
@@ -391,7 +344,7 @@ test('text, image and audio queries of a non-local index go to the proxy; a loca
   server.state.hooks.transform = (relative, bytes) =>
     (relative === 'manifest.json' ? Buffer.from(JSON.stringify({ ...JSON.parse(bytes.toString('utf8')), model })) : bytes);
   const asked = [];
-  server.state.hooks.embed = (body, urlPath) => {
+  server.state.hooks.post = (urlPath, body) => {
     asked.push({ body, urlPath });
     const part = body.inputs[0].parts[0];
     const text = part.text ?? 'a fast animal';  // media parts: the proxy here answers as if they showed one
@@ -414,11 +367,23 @@ test('text, image and audio queries of a non-local index go to the proxy; a loca
   const uploaded = Buffer.from(imagePart.data, 'base64');
   assert.deepEqual([...uploaded.subarray(0, 3)], [0xff, 0xd8, 0xff], 'the image was re-encoded as JPEG');
   assert.deepEqual(jpegSize(uploaded), { width: 1024, height: 256 }, 'resized to the default longest side');
+  // A PNG that fits goes as it is (its bytes, caption chunks included), as the proxy and the indexer send it.
+  await db.search({ image: png }, { k: 1 });
+  assert.equal(asked[2].body.inputs[0].parts[0].mime_type, 'image/png');
+  assert.deepEqual(Buffer.from(asked[2].body.inputs[0].parts[0].data, 'base64'), png);
+  // WAV goes as it is; audio that must be decoded first needs Web Audio, which Node does not have.
+  const wav = makeWav({ comment: 'a church bell ringing' });
+  await db.search({ audio: new Blob([wav], { type: 'audio/wav' }) }, { k: 1 });
+  assert.equal(asked[3].body.inputs[0].parts[0].mime_type, 'audio/wav');
+  assert.deepEqual(Buffer.from(asked[3].body.inputs[0].parts[0].data, 'base64'), wav);
+  const oggHeader = Buffer.from([0x4f, 0x67, 0x67, 0x53, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02]);
+  await assert.rejects(db.search({ audio: oggHeader }), (error) => error.code === 'unsupported_media' && /Web Audio/.test(error.message));
   await rejectsWithCode(db.search({ audio: png }), 'unsupported_media');
+  assert.equal(asked.length, 4, 'refused audio never reaches the proxy');
 
-  server.state.hooks.embed = () => ({ body: { model: 'another-model', embeddings: [nativeEmbedding('x')] } });
+  server.state.hooks.post = () => ({ body: { model: 'another-model', embeddings: [nativeEmbedding('x')] } });
   await rejectsWithCode(db.search({ text }), 'model_mismatch');
-  server.state.hooks.embed = () => ({ status: 503, body: { error: { code: 'upstream_unavailable', message: 'try again' } } });
+  server.state.hooks.post = () => ({ status: 503, body: { error: { code: 'upstream_unavailable', message: 'try again' } } });
   await rejectsWithCode(db.search({ text }), 'upstream_unavailable');
   db.close();
 
@@ -426,7 +391,7 @@ test('text, image and audio queries of a non-local index go to the proxy; a loca
   reset();
   server.state.hooks.transform = (relative, bytes) =>
     (relative === 'manifest.json' ? Buffer.from(JSON.stringify({ ...JSON.parse(bytes.toString('utf8')), model })) : bytes);
-  server.state.hooks.embed = (body, urlPath) => {
+  server.state.hooks.post = (urlPath, body) => {
     asked.push({ body, urlPath });
     return { body: { model, embeddings: [nativeEmbedding(body.inputs[0].parts[0].text)] } };
   };
@@ -474,6 +439,26 @@ test('prepareImage resizes a PNG to maxSide and returns JPEG bytes; broken image
   await assert.rejects(Mosaic.prepareImage(truncated, { maxSide: 100 }), (error) => error.code === 'invalid_media');
   await assert.rejects(Mosaic.prepareImage(Buffer.from('plain text, not an image'), { maxSide: 100 }), (error) => error.code === 'unsupported_media');
   await assert.rejects(Mosaic.prepareImage(png, { maxSide: 0 }), (error) => error.code === 'invalid_argument');
+});
+
+test('encodeWav writes 16-bit PCM WAV in wasm; prepareAudio passes WAV on as it is and refuses what is not audio', { skip }, async () => {
+  const wav = await Mosaic.encodeWav(new Float32Array([0, 0.5, -1, 2, -0.25, 1]), { sampleRate: 16000 });
+  assert.deepEqual(readWavHeader(wav), {
+    riff: 'RIFF', riffSize: wav.length - 8, wave: 'WAVE', fmt: 'fmt ', formatTag: 1, channels: 1, sampleRate: 16000,
+    byteRate: 32000, blockAlign: 2, bitsPerSample: 16, data: 'data', dataSize: 12, samples: [0, 16384, -32767, 32767, -8192, 32767],
+  });
+  const stereo = readWavHeader(await Mosaic.encodeWav([0.5, -0.5], { sampleRate: 8000, channels: 2 }));
+  assert.deepEqual([stereo.channels, stereo.sampleRate, stereo.blockAlign, stereo.samples], [2, 8000, 4, [16384, -16384]]);
+  await assert.rejects(Mosaic.encodeWav(new Float32Array([0, Number.NaN]), { sampleRate: 16000 }), (error) => error.code === 'non_finite_value');
+  await assert.rejects(Mosaic.encodeWav(new Float32Array([0, 1, 0]), { sampleRate: 16000, channels: 2 }), (error) => error.code === 'invalid_argument');
+  await assert.rejects(Mosaic.encodeWav(new Float32Array(4), {}), (error) => error.code === 'invalid_argument');
+
+  const captioned = makeWav({ comment: 'a church bell ringing' });
+  const passed = await Mosaic.prepareAudio(new Blob([captioned]));
+  assert.deepEqual({ ...passed, bytes: Buffer.from(passed.bytes) },
+    { bytes: captioned, mimeType: 'audio/wav', converted: false, seconds: undefined, truncated: false });
+  await assert.rejects(Mosaic.prepareAudio(makePng()), (error) => error.code === 'unsupported_media' && /png, not audio/.test(error.message));
+  await assert.rejects(Mosaic.prepareAudio('not bytes'), (error) => error.code === 'invalid_argument');
 });
 
 test('the shard store: a second open downloads nothing; after a rebuild only new shards, and old ones are evicted', { skip }, async () => {
