@@ -195,7 +195,9 @@ function renderMedia(item, mediaUrl, thumbnailUrl, titleText) {
   if (item.modality === 'video') {
     const video = document.createElement('video');
     video.controls = true;
-    video.preload = 'none';
+    // The index has no poster frame for a video (no decoder at index time), so the browser makes one:
+    // preloading the metadata shows the first frame, at the cost of a small ranged read per result.
+    video.preload = thumbnailUrl ? 'none' : 'metadata';
     video.src = mediaUrl;
     if (thumbnailUrl) video.poster = thumbnailUrl;
     video.className = 'result-media';

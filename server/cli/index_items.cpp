@@ -8,9 +8,7 @@
 #include "embed/unicode_normalization.hpp"
 #include "hash/sha256.hpp"
 #include "media/image_preparation.hpp"
-#include "media/iso_media_duration.hpp"
 #include "media/media_kind.hpp"
-#include "media/pdf_pages.hpp"
 #include "media/mp3_audio.hpp"
 #include "media/png_text.hpp"
 #include "media/utf8_validation.hpp"
@@ -307,31 +305,6 @@ prepared_file prepare_mp3(const collection_file& file, const std::vector<std::ui
   return outcome;
 }
 
-// Gemini takes at most 120 s of video and 6 pages of PDF, and this build cannot cut either without
-// a decoder: longer ones are skipped with their length in the reason. Checked only when the media
-// bytes are embedded; by caption, any length will do.
-prepared_file prepare_video_or_pdf(const collection_file& file, const std::vector<std::uint8_t>& bytes,
-                                   const media::media_detection& detection, const item_preparation_settings& settings) {
-  if (settings.provider_embeds_media && detection.kind == media_kind::video) {
-    auto duration = media::iso_media_duration_milliseconds(bytes);
-    if (!duration) return skipped("cannot tell how long this video is: " + duration.failure().message);
-    if (*duration > std::uint64_t{settings.max_video_seconds} * 1000) {
-      return skipped("a video of " + clock_time(*duration) + " (" + std::to_string(*duration / 1000) +
-                     " s), over the " + std::to_string(settings.max_video_seconds) +
-                     " s Gemini embeds (videos are not split)");
-    }
-  }
-  if (settings.provider_embeds_media && detection.kind == media_kind::pdf) {
-    auto pages = media::count_pdf_pages(bytes);
-    if (!pages) return skipped("cannot count this PDF's pages: " + pages.failure().message);
-    if (*pages > settings.max_pdf_pages) {
-      return skipped("a PDF of " + std::to_string(*pages) + " pages, over the " +
-                     std::to_string(settings.max_pdf_pages) + " pages Gemini embeds (PDFs are not split)");
-    }
-  }
-  return prepare_whole_media(file, bytes, detection, settings);
-}
-
 }  // namespace
 
 std::uint64_t item_id_for(const std::string& relative_path, std::uint64_t offset) {
@@ -372,8 +345,11 @@ prepared_file prepare_collection_file(const collection_file& file, const item_pr
         return skipped(megabytes(file.size) + ", over the 20 MB Gemini takes in one request (not split)");
       }
       return prepare_whole_media(file, bytes.value(), detection, settings);
+    // Gemini takes at most 120 s of video and 6 pages of PDF, and this build cannot cut either without
+    // a decoder: prepare_input (the server's own checks) measures them when their bytes are embedded,
+    // and longer ones are skipped with their length in the reason. By caption, any length will do.
     case media_kind::video:
-    case media_kind::pdf: return prepare_video_or_pdf(file, bytes.value(), detection, settings);
+    case media_kind::pdf: return prepare_whole_media(file, bytes.value(), detection, settings);
     default: return skipped(detection.reason.empty() ? "an unknown kind of file" : detection.reason);
   }
 }

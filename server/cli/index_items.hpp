@@ -32,8 +32,6 @@ struct item_preparation_settings {
   std::size_t chunk_words = 80;        // words per text chunk
   input_limits limits;                 // the server's limits (20 MB inline, 80 s of audio, ...)
   std::uintmax_t max_text_file_bytes = 16ull * 1024 * 1024;
-  std::uint32_t max_video_seconds = 120;  // longer MP4/MOV are skipped (Gemini's limit)
-  std::uint64_t max_pdf_pages = 6;         // longer PDFs are skipped (Gemini's limit)
   std::uintmax_t max_split_audio_file_bytes = 512ull * 1024 * 1024;  // WAV and MP3 are split, so may exceed 20 MB
 };
 

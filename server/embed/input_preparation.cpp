@@ -6,7 +6,10 @@
 
 #include "media/image_preparation.hpp"
 #include "media/image_structure.hpp"
+#include "media/iso_media_duration.hpp"
 #include "media/media_kind.hpp"
+#include "media/mp3_audio.hpp"
+#include "media/pdf_pages.hpp"
 #include "media/utf8_validation.hpp"
 #include "media/wav_audio.hpp"
 
@@ -18,6 +21,25 @@ std::span<const std::uint8_t> as_bytes(const std::string& text) {
 }
 
 std::string megabytes(std::size_t bytes) { return std::to_string(bytes / (1024 * 1024)) + " MB"; }
+
+result<std::uint64_t> wav_duration(std::span<const std::uint8_t> bytes) {
+  auto wav = media::parse_wav(bytes);
+  if (!wav) return wav.failure();
+  return wav->duration_milliseconds;
+}
+
+result<std::uint64_t> mp3_duration(std::span<const std::uint8_t> bytes) {
+  auto mp3 = media::parse_mp3(bytes);
+  if (!mp3) return mp3.failure();
+  return mp3->duration_milliseconds;
+}
+
+// "2:30" for 150,000 ms: how a length reads in a message.
+std::string clock_time(std::uint64_t milliseconds) {
+  const std::uint64_t seconds = milliseconds / 1000;
+  const std::uint64_t remainder = seconds % 60;
+  return std::to_string(seconds / 60) + (remainder < 10 ? ":0" : ":") + std::to_string(remainder);
+}
 
 status prepare_inline_part(embedding_part& part, const input_limits& limits, const std::string& where) {
   const std::string_view canonical = canonical_mime_type(part.mime_type);
@@ -46,13 +68,34 @@ status prepare_inline_part(embedding_part& part, const input_limits& limits, con
       part.bytes.assign(prepared->jpeg_bytes.begin(), prepared->jpeg_bytes.end());
       part.mime_type = "image/jpeg";
     }
-  } else if (canonical == "audio/wav") {
-    auto wav = media::parse_wav(as_bytes(part.bytes));
-    if (!wav) return make_error(wav.failure().code, where + ": " + wav.failure().message);
-    if (wav->duration_milliseconds > std::uint64_t{limits.max_audio_seconds} * 1000) {
+  } else if (canonical == "audio/wav" || canonical == "audio/mpeg") {
+    // Both audio formats are measured from their own headers (WAV's data size, MP3's frames), so an
+    // over-long recording is refused here instead of being cut or refused upstream.
+    auto duration = canonical == "audio/wav" ? wav_duration(as_bytes(part.bytes)) : mp3_duration(as_bytes(part.bytes));
+    if (!duration) return make_error(duration.failure().code, where + ": " + duration.failure().message);
+    if (*duration > std::uint64_t{limits.max_audio_seconds} * 1000) {
       return make_error(error_code::media_too_large,
-                        where + ": the recording lasts " + std::to_string(wav->duration_milliseconds / 1000) +
-                            " s; at most " + std::to_string(limits.max_audio_seconds) + " s can be embedded");
+                        where + ": the recording lasts " + std::to_string(*duration / 1000) + " s; at most " +
+                            std::to_string(limits.max_audio_seconds) + " s can be embedded");
+    }
+  } else if (detected.kind == media::media_kind::video) {
+    auto duration = media::iso_media_duration_milliseconds(as_bytes(part.bytes));
+    if (!duration) {
+      return make_error(duration.failure().code,
+                        where + ": cannot tell how long this video is: " + duration.failure().message);
+    }
+    if (*duration > std::uint64_t{limits.max_video_seconds} * 1000) {
+      return make_error(error_code::media_too_large,
+                        where + ": a video of " + clock_time(*duration) + " (" + std::to_string(*duration / 1000) +
+                            " s), over the " + std::to_string(limits.max_video_seconds) + " s Gemini embeds");
+    }
+  } else if (detected.kind == media::media_kind::pdf) {
+    auto pages = media::count_pdf_pages(as_bytes(part.bytes));
+    if (!pages) return make_error(pages.failure().code, where + ": cannot count this PDF's pages: " + pages.failure().message);
+    if (*pages > limits.max_pdf_pages) {
+      return make_error(error_code::media_too_large,
+                        where + ": a PDF of " + std::to_string(*pages) + " pages, over the " +
+                            std::to_string(limits.max_pdf_pages) + " pages Gemini embeds");
     }
   }
   return success{};

@@ -21,7 +21,9 @@ struct input_limits {
   std::size_t max_text_bytes = 32 * 1024;              // per text part (8,192 tokens is about this)
   std::size_t max_inline_bytes = 20ull * 1024 * 1024;  // all inline parts of one input, as received
   std::uint32_t image_max_side = 1024;                 // longer images are resized before sending
-  std::uint32_t max_audio_seconds = 80;                // WAV (MP3 length is not measured)
+  std::uint32_t max_audio_seconds = 80;                // WAV and MP3, measured from their headers
+  std::uint32_t max_video_seconds = 120;               // MP4/MOV, from the movie header (moov/mvhd)
+  std::uint64_t max_pdf_pages = 6;                     // from the page tree and the page objects
 };
 
 // The MIME types an inline part may declare, canonical spelling first; aliases (audio/x-wav,
@@ -33,7 +35,7 @@ inline constexpr std::string_view accepted_mime_types_text =
 // Prepares every part of `input` in place. `where` prefixes messages ("inputs[2]"). Errors:
 // invalid_argument (empty, too many parts or images, text too long, bytes not what they claim),
 // unsupported_media (a MIME type Gemini does not take), media_too_large (over a size or length
-// cap), invalid_media (corrupt image or WAV).
+// cap: size, audio or video length, PDF pages), invalid_media (a corrupt image, WAV, MP3, MP4/MOV or PDF).
 status prepare_input(embedding_input& input, const input_limits& limits, std::string_view where);
 
 }  // namespace mosaic::server

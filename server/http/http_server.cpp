@@ -194,6 +194,9 @@ class listener : public std::enable_shared_from_this<listener> {
   void on_accept(beast::error_code failure, tcp::socket socket) {
     if (!acceptor_.is_open()) return;  // stopped
     if (!failure) {
+      // Answers are whole messages: no Nagle wait on a message's last segment for a delayed ACK.
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       auto member = std::make_shared<session>(std::move(socket), io_, context_, options_, stopping_);
       sessions_.add(member);
       member->start();

@@ -298,6 +298,10 @@ class https_client::implementation {
       return fail(call, "connecting to " + origin_name_ + " timed out after " + milliseconds_text(options_.connect_timeout));
     }
     if (failure) return fail(call, "could not connect to " + origin_name_ + " (" + failure.message() + ")");
+    // A request and its answer are whole messages: Nagle's algorithm would hold a message's last
+    // segment until the previous one is acknowledged, which a delayed ACK can stretch to 40 ms.
+    beast::error_code ignored;
+    link->tcp().socket().set_option(tcp::no_delay(true), ignored);
     if (!link->secure) return send(call);
 
     // SNI carries a host name, never an IP address (RFC 6066); verification checks either.

@@ -190,7 +190,12 @@ class listener : public std::enable_shared_from_this<listener> {
     if (failure == asio::error::operation_aborted || !acceptor_.is_open()) return;
     // Other failures (a connection reset before accept, running out of descriptors) concern one
     // connection; keep accepting the others.
-    if (!failure) std::make_shared<session>(std::move(socket), api_, settings_)->start();
+    if (!failure) {
+      // Answers are whole messages (up to megabytes of vectors): no Nagle wait on their last segment.
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      std::make_shared<session>(std::move(socket), api_, settings_)->start();
+    }
     accept();
   }
 

@@ -15,6 +15,7 @@
 #include "embed/gemini_protocol.hpp"
 #include "embed/input_preparation.hpp"
 #include "http/request_handler.hpp"
+#include "container_fixtures.hpp"
 #include "image_fixtures.hpp"
 #include "media/wav_audio.hpp"
 
@@ -158,6 +159,12 @@ TEST_CASE("every bad media input is refused with its status before the provider 
   bad_crc[29] ^= 0xFF;  // a byte of IHDR's data: its CRC no longer matches
   const std::vector<std::uint8_t> truncated(png.begin(), png.begin() + static_cast<std::ptrdiff_t>(png.size() / 2));
   const std::vector<std::uint8_t> gif{'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0, 0, 0};
+  // Two whole frames, then garbage where the third frame's header should be.
+  auto broken_mp3 = mosaic::testing::mp3_of_frames(3);
+  broken_mp3.resize(broken_mp3.size() - 400);
+  broken_mp3.insert(broken_mp3.end(), 600, 0x55);
+  auto headless_mp4 = mosaic::testing::mp4_of_seconds(10);
+  headless_mp4.resize(24);  // ftyp only: no moov
   struct refusal {
     const char* name;
     json body;
@@ -179,6 +186,17 @@ TEST_CASE("every bad media input is refused with its status before the provider 
        "invalid_media", "inputs[0].parts[0]"},
       {"81 seconds of audio", embed_body(json::array({media_part("audio/x-wav", wav_of_seconds(81))})),
        http::status::payload_too_large, "media_too_large", "81 s; at most 80 s"},
+      // 3,101 frames of 26.1 ms: 81 s of MP3.
+      {"81 seconds of MP3", embed_body(json::array({media_part("audio/mpeg", mosaic::testing::mp3_of_frames(3101))})),
+       http::status::payload_too_large, "media_too_large", "81 s; at most 80 s"},
+      {"a cut MP3 frame stream", embed_body(json::array({media_part("audio/mpeg", broken_mp3)})), http::status::bad_request,
+       "invalid_media", "inputs[0].parts[0]"},
+      {"a video of 121 seconds", embed_body(json::array({media_part("video/mp4", mosaic::testing::mp4_of_seconds(121))})),
+       http::status::payload_too_large, "media_too_large", "2:01 (121 s), over the 120 s"},
+      {"a video with no movie header", embed_body(json::array({media_part("video/mp4", headless_mp4)})),
+       http::status::bad_request, "invalid_media", "cannot tell how long this video is"},
+      {"a PDF of 7 pages", embed_body(json::array({media_part("application/pdf", mosaic::testing::pdf_with_pages(7))})),
+       http::status::payload_too_large, "media_too_large", "a PDF of 7 pages, over the 6 pages"},
       {"empty data", embed_body(json::array({json{{"mime_type", "application/pdf"}, {"data", ""}}})), http::status::bad_request,
        "invalid_argument", "the data is empty"},
       {"not base64", embed_body(json::array({json{{"mime_type", "application/pdf"}, {"data", "%%%%"}}})),
@@ -212,12 +230,13 @@ TEST_CASE("every bad media input is refused with its status before the provider 
 
 TEST_CASE("accepted media pass with their canonical MIME types", "[server][embed][media]") {
   fixture test;
-  const std::string pdf = "%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
-  const std::vector<std::uint8_t> pdf_bytes(pdf.begin(), pdf.end());
+  // Each at its limit: 80 s of WAV, 6 pages of PDF, 80 s of MP3 (3,062 frames of 26.1 ms), 120 s of video.
   const string_response response = handle_request(
-      test.context, post("/api/embed", json{{"inputs", json::array({json{{"parts", json::array({media_part("audio/x-wav", wav_of_seconds(2))})}},
-                                                                    json{{"parts", json::array({media_part("application/pdf", pdf_bytes)})}},
-                                                                    "a shorthand text input"})},
+      test.context, post("/api/embed", json{{"inputs", json::array({json{{"parts", json::array({media_part("audio/x-wav", wav_of_seconds(80))})}},
+                                                                    json{{"parts", json::array({media_part("application/pdf", mosaic::testing::pdf_with_pages(6))})}},
+                                                                    "a shorthand text input",
+                                                                    json{{"parts", json::array({media_part("audio/mp3", mosaic::testing::mp3_of_frames(3062))})}},
+                                                                    json{{"parts", json::array({media_part("video/mp4", mosaic::testing::mp4_of_seconds(120))})}}})},
                                             {"task", "document"}}));
   REQUIRE(response.result() == http::status::ok);
   const auto batches = test.provider.batches();
@@ -226,6 +245,8 @@ TEST_CASE("accepted media pass with their canonical MIME types", "[server][embed
   CHECK(batches[0].inputs[0].parts[0].mime_type == "audio/wav");
   CHECK(batches[0].inputs[1].parts[0].mime_type == "application/pdf");
   CHECK(batches[0].inputs[2].parts[0].text == "a shorthand text input");
+  CHECK(batches[0].inputs[3].parts[0].mime_type == "audio/mpeg");
+  CHECK(batches[0].inputs[4].parts[0].mime_type == "video/mp4");
 }
 
 TEST_CASE("provider errors keep their meaning: 503 with Retry-After, 502 for a refusal", "[server][embed]") {
