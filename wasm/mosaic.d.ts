@@ -226,7 +226,7 @@ export class Mosaic {
   /** kNN label vote over labelled items; neighbours less similar than `threshold` do not vote. */
   classify(query: Query, options?: { k?: number; threshold?: number; filter?: Filter }): Promise<Classification>;
   item(id: string): ItemMetadata | undefined;
-  /** Metadata of every loaded item, in load order. */
+  /** Metadata of every loaded item, in manifest order (made from the core on the first call per shard). */
   items(): ItemMetadata[];
   /** Frees the wasm memory of every shard. */
   close(): void;

@@ -284,8 +284,7 @@ export class Mosaic {
   #proxyBase;
   #modelBaseUrl;
   #modelModuleUrl;
-  #loaded = [];          // {position, handle}, kept in manifest order
-  #items = new Map();    // id -> metadata, of loaded shards
+  #loaded = [];          // {position, handle, items}, kept in manifest order; items made on first use
   #errors = [];
   #statistics;
   #closed = false;
@@ -403,10 +402,17 @@ export class Mosaic {
   get usesLocalModel() { return this.#manifest.model === this.#core.localModelId; }
 
   /** Metadata of a loaded item (the fields of items/<hash>.json), or undefined. */
-  item(id) { return this.#items.get(id); }
+  item(id) {
+    if (this.#closed) return undefined;
+    return this.#index.itemById(String(id), this.#handles());
+  }
 
-  /** Metadata of every loaded item, in load order (for facets such as the labels an app offers as filters). */
-  items() { return [...this.#items.values()]; }
+  /** Metadata of every loaded item, in manifest order (for facets such as the labels an app offers as
+   *  filters). The core keeps the metadata; each shard's objects are made here on the first call. */
+  items() {
+    if (this.#closed) return [];
+    return this.#loaded.flatMap((shard) => (shard.items ??= unwrap(this.#index.items(shard.handle))));
+  }
 
   /** Exact top-k search. `query`: a vector, {vector}, {text}, {image} or {audio}. */
   async search(query, { k = 10, filter } = {}) {
@@ -453,7 +459,6 @@ export class Mosaic {
     this.#closed = true;
     this.#index.delete();
     this.#loaded = [];
-    this.#items.clear();
   }
 
   // ---- loading ----
@@ -579,11 +584,10 @@ export class Mosaic {
     return this.#index.addShard(position, shardBytes, metadataBytes);
   }
 
-  #register(position, { handle, items }) {
+  #register(position, { handle, itemCount }) {
     const at = this.#loaded.findIndex((shard) => shard.position > position);
-    this.#loaded.splice(at === -1 ? this.#loaded.length : at, 0, { position, handle });
-    for (const item of items) this.#items.set(item.id, item);
-    this.#statistics.items += items.length;
+    this.#loaded.splice(at === -1 ? this.#loaded.length : at, 0, { position, handle, items: undefined });
+    this.#statistics.items += itemCount;
     this.#statistics.shardsLoaded += 1;
     this.#progress();
   }
@@ -597,7 +601,7 @@ export class Mosaic {
   #handles() { return this.#loaded.map((shard) => shard.handle); }
 
   #result(hit) {
-    const item = this.#items.get(hit.id);
+    const item = this.#index.itemAt(hit.shard, hit.row);
     const result = { id: hit.id, score: hit.score, item };
     if (item?.thumbnail) result.thumbnailUrl = new URL(item.thumbnail, this.#base).href;
     if (item?.media) result.mediaUrl = new URL(item.media, this.#base).href;

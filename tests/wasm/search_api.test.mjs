@@ -179,7 +179,18 @@ test('embed returns the searched vector once, for search and classify; items lis
   assert.equal(items.length, db.stats.items);
   assert.deepEqual(items.map((item) => item.source).sort(), [...new Set(items.map((item) => item.source))].sort());
   assert.deepEqual(new Set(items.map((item) => item.source)), new Set(Object.keys(files)));
+  // The core keeps the metadata and makes objects on demand: items() follows the manifest's shard
+  // order with the files' own fields, item(id) finds each of them, and a result's item is the same metadata.
+  const fileItems = readManifest().shards.flatMap((shard) =>
+    JSON.parse(fs.readFileSync(path.join(site, shard.metadata.file), 'utf8')).items);
+  assert.deepEqual(items, fileItems);
+  for (const item of items) assert.deepEqual(db.item(item.id), item);
+  assert.equal(db.item('00000000000000ff'), undefined, 'an id no loaded shard holds');
+  assert.equal(db.item('not an id'), undefined);
+  for (const result of byText.results) assert.deepEqual(result.item, db.item(result.id));
   db.close();
+  assert.equal(db.item(items[0].id), undefined, 'a closed index has no items');
+  assert.deepEqual(db.items(), []);
 });
 
 test('similar uses the stored vector, leaves the item out and needs no embedding', { skip }, async () => {
