@@ -450,7 +450,7 @@ export class Mosaic {
     };
   }
 
-  /** Resolves when every shard has loaded or failed: {shardsLoaded, shardsFailed, errors}. Never rejects. */
+  /** Resolves when every shard has loaded or failed and loaded shards are written to the store: {shardsLoaded, shardsFailed, errors}. Never rejects. */
   get ready() { return this.#ready; }
 
   /** Frees the wasm memory of every shard. The instance cannot search afterwards. */
@@ -464,6 +464,7 @@ export class Mosaic {
   // ---- loading ----
 
   #ready;
+  #storing = [];  // store writes under way (promises that never reject)
 
   async #startLoading() {
     await this.#evictUnnamed();
@@ -479,8 +480,9 @@ export class Mosaic {
       }
     };
     const concurrency = Math.max(1, Math.min(this.#options.concurrency ?? defaultConcurrency, shards.length));
-    this.#ready = Promise.all(Array.from({ length: concurrency }, worker)).then(() => {
+    this.#ready = Promise.all(Array.from({ length: concurrency }, worker)).then(async () => {
       firstLoaded();
+      await Promise.all(this.#storing);  // #keep never rejects
       return { shardsLoaded: this.#statistics.shardsLoaded, shardsFailed: this.#statistics.shardsFailed, errors: this.errors };
     });
     if (shards.length === 0) return;
@@ -560,14 +562,9 @@ export class Mosaic {
       const accepted = this.#accept(position, shardBytes, metadataBytes);
       if (!accepted.ok) throw new MosaicError(accepted.error.code, accepted.error.message);
       this.#register(position, accepted.value);
-      if (this.#store) {
-        try {
-          await this.#store.put(entry.hash, shardBytes);
-          await this.#store.put(entry.metadata.hash, metadataBytes);
-        } catch (cause) {
-          this.#report(new MosaicError('storage_error', `the shard store could not keep ${entry.file}: ${cause.message}`));
-        }
-      }
+      // Kept in the store off the loading path: the next shard downloads while this one is written
+      // (a Cache API write of a shard took about as long as its download). `ready` waits for the writes.
+      if (this.#store) this.#storing.push(this.#keep(entry, shardBytes, metadataBytes));
     } catch (cause) {
       const error = cause instanceof MosaicError ? cause : new MosaicError('network_error', `${entry.file}: ${cause.message}`);
       error.file = entry.file;
@@ -577,6 +574,14 @@ export class Mosaic {
       this.#progress();
     } finally {
       this.#settled += 1;
+    }
+  }
+
+  async #keep(entry, shardBytes, metadataBytes) {
+    try {
+      await Promise.all([this.#store.put(entry.hash, shardBytes), this.#store.put(entry.metadata.hash, metadataBytes)]);
+    } catch (cause) {
+      this.#report(new MosaicError('storage_error', `the shard store could not keep ${entry.file}: ${cause.message}`));
     }
   }
 

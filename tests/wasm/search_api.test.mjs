@@ -472,6 +472,31 @@ test('encodeWav writes 16-bit PCM WAV in wasm; prepareAudio passes WAV on as it 
   await assert.rejects(Mosaic.prepareAudio('not bytes'), (error) => error.code === 'invalid_argument');
 });
 
+test('store writes do not hold back loading, and ready waits for them', { skip }, async () => {
+  reset();
+  const kept = memoryStore();
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  let writesStarted = 0;
+  const slowStore = { ...kept, async put(hash, bytes) { writesStarted += 1; await released; await kept.put(hash, bytes); } };
+  const db = await open({ storage: slowStore });
+  const shards = readManifest().shards.length;
+  // Every shard becomes searchable while no write has finished.
+  for (let waited = 0; db.stats.shardsLoaded < shards && waited < 200; waited++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(db.stats.shardsLoaded, shards);
+  assert.equal(writesStarted, shards * 2);
+  let readySettled = false;
+  db.ready.then(() => { readySettled = true; });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(readySettled, false, 'ready waits for the store writes');
+  assert.equal((await db.search({ text: 'which animal runs fastest' }, { k: 1 })).results[0].item.source, 'animals/cheetah.txt');
+  release();
+  const loaded = await db.ready;
+  assert.equal(loaded.shardsLoaded, shards);
+  assert.equal((await kept.keys()).length, shards * 2, 'every file was kept once ready resolved');
+  db.close();
+});
+
 test('the shard store: a second open downloads nothing; after a rebuild only new shards, and old ones are evicted', { skip }, async () => {
   reset();
   const store = memoryStore();
