@@ -215,7 +215,7 @@ export class Mosaic {
   readonly model: string;
   /** True when text queries are embedded in the page by the local model (no server needed). */
   readonly usesLocalModel: boolean;
-  /** Resolves when every shard has loaded or failed. Never rejects. */
+  /** Resolves when every shard has loaded or failed and the loaded ones are written to the store. Never rejects. */
   readonly ready: Promise<{ shardsLoaded: number; shardsFailed: number; errors: MosaicError[] }>;
 
   search(query: Query, options?: { k?: number; filter?: Filter }): Promise<SearchAnswer>;
