@@ -215,7 +215,7 @@ export class Mosaic {
   readonly model: string;
   /** True when text queries are embedded in the page by the local model (no server needed). */
   readonly usesLocalModel: boolean;
-  /** Resolves when every shard has loaded or failed. Never rejects. */
+  /** Resolves when every shard has loaded or failed and the loaded ones are written to the store. Never rejects. */
   readonly ready: Promise<{ shardsLoaded: number; shardsFailed: number; errors: MosaicError[] }>;
 
   search(query: Query, options?: { k?: number; filter?: Filter }): Promise<SearchAnswer>;
@@ -226,7 +226,7 @@ export class Mosaic {
   /** kNN label vote over labelled items; neighbours less similar than `threshold` do not vote. */
   classify(query: Query, options?: { k?: number; threshold?: number; filter?: Filter }): Promise<Classification>;
   item(id: string): ItemMetadata | undefined;
-  /** Metadata of every loaded item, in load order. */
+  /** Metadata of every loaded item, in manifest order (made from the core on the first call per shard). */
   items(): ItemMetadata[];
   /** Frees the wasm memory of every shard. */
   close(): void;

@@ -284,8 +284,7 @@ export class Mosaic {
   #proxyBase;
   #modelBaseUrl;
   #modelModuleUrl;
-  #loaded = [];          // {position, handle}, kept in manifest order
-  #items = new Map();    // id -> metadata, of loaded shards
+  #loaded = [];          // {position, handle, items}, kept in manifest order; items made on first use
   #errors = [];
   #statistics;
   #closed = false;
@@ -403,10 +402,17 @@ export class Mosaic {
   get usesLocalModel() { return this.#manifest.model === this.#core.localModelId; }
 
   /** Metadata of a loaded item (the fields of items/<hash>.json), or undefined. */
-  item(id) { return this.#items.get(id); }
+  item(id) {
+    if (this.#closed) return undefined;
+    return this.#index.itemById(String(id), this.#handles());
+  }
 
-  /** Metadata of every loaded item, in load order (for facets such as the labels an app offers as filters). */
-  items() { return [...this.#items.values()]; }
+  /** Metadata of every loaded item, in manifest order (for facets such as the labels an app offers as
+   *  filters). The core keeps the metadata; each shard's objects are made here on the first call. */
+  items() {
+    if (this.#closed) return [];
+    return this.#loaded.flatMap((shard) => (shard.items ??= unwrap(this.#index.items(shard.handle))));
+  }
 
   /** Exact top-k search. `query`: a vector, {vector}, {text}, {image} or {audio}. */
   async search(query, { k = 10, filter } = {}) {
@@ -444,7 +450,7 @@ export class Mosaic {
     };
   }
 
-  /** Resolves when every shard has loaded or failed: {shardsLoaded, shardsFailed, errors}. Never rejects. */
+  /** Resolves when every shard has loaded or failed and loaded shards are written to the store: {shardsLoaded, shardsFailed, errors}. Never rejects. */
   get ready() { return this.#ready; }
 
   /** Frees the wasm memory of every shard. The instance cannot search afterwards. */
@@ -453,12 +459,12 @@ export class Mosaic {
     this.#closed = true;
     this.#index.delete();
     this.#loaded = [];
-    this.#items.clear();
   }
 
   // ---- loading ----
 
   #ready;
+  #storing = [];  // store writes under way (promises that never reject)
 
   async #startLoading() {
     await this.#evictUnnamed();
@@ -474,8 +480,9 @@ export class Mosaic {
       }
     };
     const concurrency = Math.max(1, Math.min(this.#options.concurrency ?? defaultConcurrency, shards.length));
-    this.#ready = Promise.all(Array.from({ length: concurrency }, worker)).then(() => {
+    this.#ready = Promise.all(Array.from({ length: concurrency }, worker)).then(async () => {
       firstLoaded();
+      await Promise.all(this.#storing);  // #keep never rejects
       return { shardsLoaded: this.#statistics.shardsLoaded, shardsFailed: this.#statistics.shardsFailed, errors: this.errors };
     });
     if (shards.length === 0) return;
@@ -555,14 +562,9 @@ export class Mosaic {
       const accepted = this.#accept(position, shardBytes, metadataBytes);
       if (!accepted.ok) throw new MosaicError(accepted.error.code, accepted.error.message);
       this.#register(position, accepted.value);
-      if (this.#store) {
-        try {
-          await this.#store.put(entry.hash, shardBytes);
-          await this.#store.put(entry.metadata.hash, metadataBytes);
-        } catch (cause) {
-          this.#report(new MosaicError('storage_error', `the shard store could not keep ${entry.file}: ${cause.message}`));
-        }
-      }
+      // Kept in the store off the loading path: the next shard downloads while this one is written
+      // (a Cache API write of a shard took about as long as its download). `ready` waits for the writes.
+      if (this.#store) this.#storing.push(this.#keep(entry, shardBytes, metadataBytes));
     } catch (cause) {
       const error = cause instanceof MosaicError ? cause : new MosaicError('network_error', `${entry.file}: ${cause.message}`);
       error.file = entry.file;
@@ -575,15 +577,22 @@ export class Mosaic {
     }
   }
 
+  async #keep(entry, shardBytes, metadataBytes) {
+    try {
+      await Promise.all([this.#store.put(entry.hash, shardBytes), this.#store.put(entry.metadata.hash, metadataBytes)]);
+    } catch (cause) {
+      this.#report(new MosaicError('storage_error', `the shard store could not keep ${entry.file}: ${cause.message}`));
+    }
+  }
+
   #accept(position, shardBytes, metadataBytes) {
     return this.#index.addShard(position, shardBytes, metadataBytes);
   }
 
-  #register(position, { handle, items }) {
+  #register(position, { handle, itemCount }) {
     const at = this.#loaded.findIndex((shard) => shard.position > position);
-    this.#loaded.splice(at === -1 ? this.#loaded.length : at, 0, { position, handle });
-    for (const item of items) this.#items.set(item.id, item);
-    this.#statistics.items += items.length;
+    this.#loaded.splice(at === -1 ? this.#loaded.length : at, 0, { position, handle, items: undefined });
+    this.#statistics.items += itemCount;
     this.#statistics.shardsLoaded += 1;
     this.#progress();
   }
@@ -597,7 +606,7 @@ export class Mosaic {
   #handles() { return this.#loaded.map((shard) => shard.handle); }
 
   #result(hit) {
-    const item = this.#items.get(hit.id);
+    const item = this.#index.itemAt(hit.shard, hit.row);
     const result = { id: hit.id, score: hit.score, item };
     if (item?.thumbnail) result.thumbnailUrl = new URL(item.thumbnail, this.#base).href;
     if (item?.media) result.mediaUrl = new URL(item.media, this.#base).href;

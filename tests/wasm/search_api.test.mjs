@@ -179,7 +179,18 @@ test('embed returns the searched vector once, for search and classify; items lis
   assert.equal(items.length, db.stats.items);
   assert.deepEqual(items.map((item) => item.source).sort(), [...new Set(items.map((item) => item.source))].sort());
   assert.deepEqual(new Set(items.map((item) => item.source)), new Set(Object.keys(files)));
+  // The core keeps the metadata and makes objects on demand: items() follows the manifest's shard
+  // order with the files' own fields, item(id) finds each of them, and a result's item is the same metadata.
+  const fileItems = readManifest().shards.flatMap((shard) =>
+    JSON.parse(fs.readFileSync(path.join(site, shard.metadata.file), 'utf8')).items);
+  assert.deepEqual(items, fileItems);
+  for (const item of items) assert.deepEqual(db.item(item.id), item);
+  assert.equal(db.item('00000000000000ff'), undefined, 'an id no loaded shard holds');
+  assert.equal(db.item('not an id'), undefined);
+  for (const result of byText.results) assert.deepEqual(result.item, db.item(result.id));
   db.close();
+  assert.equal(db.item(items[0].id), undefined, 'a closed index has no items');
+  assert.deepEqual(db.items(), []);
 });
 
 test('similar uses the stored vector, leaves the item out and needs no embedding', { skip }, async () => {
@@ -459,6 +470,31 @@ test('encodeWav writes 16-bit PCM WAV in wasm; prepareAudio passes WAV on as it 
     { bytes: captioned, mimeType: 'audio/wav', converted: false, seconds: undefined, truncated: false });
   await assert.rejects(Mosaic.prepareAudio(makePng()), (error) => error.code === 'unsupported_media' && /png, not audio/.test(error.message));
   await assert.rejects(Mosaic.prepareAudio('not bytes'), (error) => error.code === 'invalid_argument');
+});
+
+test('store writes do not hold back loading, and ready waits for them', { skip }, async () => {
+  reset();
+  const kept = memoryStore();
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  let writesStarted = 0;
+  const slowStore = { ...kept, async put(hash, bytes) { writesStarted += 1; await released; await kept.put(hash, bytes); } };
+  const db = await open({ storage: slowStore });
+  const shards = readManifest().shards.length;
+  // Every shard becomes searchable while no write has finished.
+  for (let waited = 0; db.stats.shardsLoaded < shards && waited < 200; waited++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(db.stats.shardsLoaded, shards);
+  assert.equal(writesStarted, shards * 2);
+  let readySettled = false;
+  db.ready.then(() => { readySettled = true; });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(readySettled, false, 'ready waits for the store writes');
+  assert.equal((await db.search({ text: 'which animal runs fastest' }, { k: 1 })).results[0].item.source, 'animals/cheetah.txt');
+  release();
+  const loaded = await db.ready;
+  assert.equal(loaded.shardsLoaded, shards);
+  assert.equal((await kept.keys()).length, shards * 2, 'every file was kept once ready resolved');
+  db.close();
 });
 
 test('the shard store: a second open downloads nothing; after a rebuild only new shards, and old ones are evicted', { skip }, async () => {
