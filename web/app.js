@@ -181,7 +181,7 @@ function clockTime(milliseconds) {
 
 // The item's playable/openable copy (item.media): an audio player, a video player with the poster
 // (loaded only when played), or a link that opens the PDF; all reachable with the keyboard.
-function renderMedia(item, mediaUrl, thumbnailUrl, titleText) {
+function renderMedia(item, mediaUrl, titleText) {
   if (!mediaUrl) return null;
   if (item.modality === 'audio') {
     const audio = document.createElement('audio');
@@ -195,11 +195,10 @@ function renderMedia(item, mediaUrl, thumbnailUrl, titleText) {
   if (item.modality === 'video') {
     const video = document.createElement('video');
     video.controls = true;
-    // The index has no poster frame for a video (no decoder at index time), so the browser makes one:
-    // preloading the metadata shows the first frame, at the cost of a small ranged read per result.
-    video.preload = thumbnailUrl ? 'none' : 'metadata';
+    // The index holds only a kind icon for a video (no frame decoder at index time), shown above; the
+    // player shows the real first frame by preloading the metadata, a small ranged read per result.
+    video.preload = 'metadata';
     video.src = mediaUrl;
-    if (thumbnailUrl) video.poster = thumbnailUrl;
     video.className = 'result-media';
     video.setAttribute('aria-label', `Play ${titleText}`);
     return video;
@@ -258,7 +257,7 @@ function renderResult({ id, score, item, thumbnailUrl, mediaUrl }, position) {
     snippet.textContent = item.snippet;
     body.append(snippet);
   }
-  const media = item ? renderMedia(item, mediaUrl, thumbnailUrl, title.textContent) : null;
+  const media = item ? renderMedia(item, mediaUrl, title.textContent) : null;
   if (media) body.append(media);
   const similarButton = document.createElement('button');
   similarButton.type = 'button';

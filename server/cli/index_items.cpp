@@ -8,6 +8,7 @@
 #include "embed/unicode_normalization.hpp"
 #include "hash/sha256.hpp"
 #include "media/image_preparation.hpp"
+#include "media/kind_icon.hpp"
 #include "media/media_kind.hpp"
 #include "media/mp3_audio.hpp"
 #include "media/png_text.hpp"
@@ -315,7 +316,9 @@ std::uint64_t item_id_for(const std::string& relative_path, std::uint64_t offset
   return id;
 }
 
-prepared_file prepare_collection_file(const collection_file& file, const item_preparation_settings& settings) {
+namespace {
+
+prepared_file prepare_by_kind(const collection_file& file, const item_preparation_settings& settings) {
   // Sizes are checked before anything is read, so a 100 MB file costs nothing.
   const bool is_split_audio = file.kind == media_kind::audio;
   if (file.kind == media_kind::unknown) {
@@ -352,6 +355,29 @@ prepared_file prepare_collection_file(const collection_file& file, const item_pr
     case media_kind::pdf: return prepare_whole_media(file, bytes.value(), detection, settings);
     default: return skipped(detection.reason.empty() ? "an unknown kind of file" : detection.reason);
   }
+}
+
+// Audio, video and PDF items that got no picture of their own (a WAV has its waveform) get their
+// kind's icon, so every media result shows a thumbnail; one file per kind in the site.
+void add_kind_icons(prepared_file& prepared) {
+  for (pending_item& item : prepared.items) {
+    if (!item.thumbnail_jpeg.empty()) continue;
+    const index::modality kind = item.metadata.kind;
+    const media_kind icon_kind = kind == index::modality::audio ? media_kind::audio
+                                 : kind == index::modality::video ? media_kind::video
+                                 : kind == index::modality::pdf   ? media_kind::pdf
+                                                                  : media_kind::unknown;
+    if (icon_kind == media_kind::unknown) continue;
+    if (auto icon = media::render_kind_icon_jpeg(icon_kind)) item.thumbnail_jpeg = std::move(icon).value();
+  }
+}
+
+}  // namespace
+
+prepared_file prepare_collection_file(const collection_file& file, const item_preparation_settings& settings) {
+  prepared_file prepared = prepare_by_kind(file, settings);
+  add_kind_icons(prepared);
+  return prepared;
 }
 
 }  // namespace mosaic::server

@@ -272,6 +272,21 @@ result<prepared_image> make_thumbnail(std::span<const std::uint8_t> bytes) {
   return prepare_image(bytes, thumbnail_max_side, thumbnail_jpeg_quality);
 }
 
+result<std::vector<std::uint8_t>> encode_rgb_jpeg(std::span<const std::uint8_t> pixels, std::uint32_t width,
+                                                  std::uint32_t height, int jpeg_quality) {
+  if (width == 0 || height == 0 || width > 65535 || height > 65535 || pixels.size() != std::size_t{width} * height * 3) {
+    return make_error(error_code::invalid_argument, "the pixels do not make a " + std::to_string(width) + " x " +
+                                                        std::to_string(height) + " RGB picture");
+  }
+  if (jpeg_quality < 1 || jpeg_quality > 100) return make_error(error_code::invalid_argument, "JPEG quality must be 1..100");
+  std::vector<std::uint8_t> jpeg;
+  if (stbi_write_jpg_to_func(append_to_vector, &jpeg, static_cast<int>(width), static_cast<int>(height), 3,
+                             pixels.data(), jpeg_quality) == 0) {
+    return make_error(error_code::invalid_media, "the JPEG encoder refused the picture");
+  }
+  return jpeg;
+}
+
 result<std::vector<std::uint8_t>> inflate_zlib(std::span<const std::uint8_t> compressed, std::size_t max_output_bytes) {
   if (compressed.size() > static_cast<std::size_t>(INT_MAX)) return make_error(error_code::media_too_large, "a compressed stream over 2 GB");
   // The inflater doubles its buffer as it goes: a budget of twice the cap lets it reach the cap.

@@ -41,4 +41,10 @@ result<prepared_image> prepare_image(std::span<const std::uint8_t> bytes, std::u
 // prepare_image with max_side 256: the thumbnails an index stores beside its items.
 result<prepared_image> make_thumbnail(std::span<const std::uint8_t> bytes);
 
+// Encodes width x height RGB pixels (3 bytes each, row-major) as a JPEG: the one encoder the pictures
+// the core draws itself (waveforms, kind icons) share. Errors: invalid_argument (a size of zero or
+// pixels not width * height * 3 bytes), invalid_media (the encoder refused).
+result<std::vector<std::uint8_t>> encode_rgb_jpeg(std::span<const std::uint8_t> pixels, std::uint32_t width,
+                                                  std::uint32_t height, int jpeg_quality = default_jpeg_quality);
+
 }  // namespace mosaic::media

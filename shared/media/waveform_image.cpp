@@ -4,12 +4,9 @@
 #include <cmath>
 #include <cstring>
 
+#include "media/image_preparation.hpp"
 #include "media/wav_audio.hpp"
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-#include <stb_image_write.h>  // implemented in image_preparation.cpp
-#pragma GCC diagnostic pop
 
 namespace mosaic::media {
 namespace {
@@ -41,12 +38,6 @@ float sample_level(const std::uint8_t* sample, const wav_format& format) {
       return static_cast<float>(std::fabs(static_cast<double>(value)) / 2147483648.0);
     }
   }
-}
-
-void append_to_vector(void* context, void* data, int size) {
-  auto* bytes = static_cast<std::vector<std::uint8_t>*>(context);
-  const auto* first = static_cast<const std::uint8_t*>(data);
-  bytes->insert(bytes->end(), first, first + size);
 }
 
 }  // namespace
@@ -85,12 +76,7 @@ result<std::vector<std::uint8_t>> render_waveform_jpeg(std::span<const std::uint
       std::memcpy(&pixels[(std::size_t{y} * waveform_width + x) * 3], inside ? bar : background, 3);
     }
   }
-  std::vector<std::uint8_t> jpeg;
-  if (stbi_write_jpg_to_func(append_to_vector, &jpeg, static_cast<int>(waveform_width),
-                             static_cast<int>(waveform_height), 3, pixels.data(), 85) == 0) {
-    return make_error(error_code::invalid_media, "the JPEG encoder refused the waveform");
-  }
-  return jpeg;
+  return encode_rgb_jpeg(pixels, waveform_width, waveform_height, 85);
 }
 
 }  // namespace mosaic::media

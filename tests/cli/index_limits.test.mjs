@@ -113,6 +113,14 @@ test('MP3s over 80 s are cut at frame boundaries; long videos and PDFs are skipp
     assert.equal(fs.readFileSync(path.join(site, tone.media)).subarray(0, 4).toString('latin1'), 'RIFF');
     assert.match(tone.thumbnail, /^thumbnails\/[0-9a-f]{64}\.jpg$/, 'a WAV gets a waveform picture');
     assert.deepEqual([...fs.readFileSync(path.join(site, tone.thumbnail)).subarray(0, 3)], [0xff, 0xd8, 0xff]);
+    // MP3, video and PDF items have no picture of their own: each kind gets its icon, one file per kind.
+    const iconOf = (source) => bySource(source)[0].thumbnail;
+    for (const source of ['audio/short.mp3', 'video/short.mp4', 'papers/short.pdf']) {
+      assert.match(iconOf(source) ?? '', /^thumbnails\/[0-9a-f]{64}\.jpg$/, `${source} has a kind icon`);
+      assert.deepEqual([...fs.readFileSync(path.join(site, iconOf(source))).subarray(0, 3)], [0xff, 0xd8, 0xff]);
+    }
+    assert.ok(segments.every((segment) => segment.thumbnail === iconOf('audio/short.mp3')), 'every MP3 shares the audio icon');
+    assert.equal(new Set([iconOf('audio/short.mp3'), iconOf('video/short.mp4'), iconOf('papers/short.pdf'), tone.thumbnail]).size, 4);
 
     // A media copy outlives its item by one generation (a client may hold the previous manifest).
     fs.rmSync(path.join(root, 'collection', 'papers', 'short.pdf'));
