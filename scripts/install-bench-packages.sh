@@ -12,33 +12,13 @@
 # Usage: scripts/install-bench-packages.sh [--print-prefix]
 # The cache is $MOSAIC_CACHE_DIR/npm-bench, or ${XDG_CACHE_HOME:-$HOME/.cache}/mosaic/npm-bench.
 set -euo pipefail
+source "$(dirname "$0")/lib/pinned-npm-packages.sh"
 
 cache_dir="${MOSAIC_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mosaic}"
 prefix="$cache_dir/npm-bench"
 packages=("hnswlib-wasm@0.8.2" "voy-search@0.6.3" "@orama/orama@3.1.18" "usearch@2.25.3" "playwright-core@1.65.1")
 
-complete() {
-  local package name version installed
-  for package in "${packages[@]}"; do
-    name="${package%@*}"
-    version="${package##*@}"
-    installed="$prefix/node_modules/$name/package.json"
-    [ -f "$installed" ] || return 1
-    grep -q "\"version\": \"$version\"" "$installed" || return 1
-  done
-}
-
-if ! complete; then
-  if ! command -v npm >/dev/null 2>&1; then
-    echo "install-bench-packages: npm is missing; run 'make dependencies' first" >&2
-    exit 1
-  fi
-  echo "install-bench-packages: installing ${packages[*]} into $prefix" >&2
-  mkdir -p "$prefix"
-  [ -f "$prefix/package.json" ] || printf '{ "name": "mosaic-bench-packages", "private": true }\n' > "$prefix/package.json"
-  npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error "${packages[@]}" >&2
-  complete || { echo "install-bench-packages: npm finished but the packages in $prefix are incomplete" >&2; exit 1; }
-fi
+install_pinned_packages install-bench-packages "$prefix" "${packages[@]}"
 # The native addon must load: a missing prebuild for this platform would otherwise surface only as a
 # failed benchmark row.
 if ! node -e "require(process.argv[1])" "$prefix/node_modules/usearch" >/dev/null 2>&1; then

@@ -6,32 +6,20 @@
 // Run by ctest in build-wasm with the same environment as web_app.test.mjs.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 
 import { makeWav } from '../support/media_fixtures.mjs';
 import { makePdf } from '../support/container_fixtures.mjs';
 import { startProcess } from '../support/processes.mjs';
-import { chromiumPath, launchBrowser } from './browser.mjs';
+import { browserTestEnvironment, openApp, pageRunner, runMosaic, searchFor } from './browser.mjs';
 
-const siteAppDirectory = process.env.MOSAIC_SITE_APP_DIR;
-const nativeCli = process.env.MOSAIC_NATIVE_CLI;
-const modelDirectory = process.env.MOSAIC_MODEL_DIR;
-const testPackages = process.env.MOSAIC_TEST_NODE_PREFIX;
-const screenshotDirectory = process.env.MOSAIC_SCREENSHOT_DIR;
-const required = [['MOSAIC_SITE_APP_DIR', siteAppDirectory], ['MOSAIC_NATIVE_CLI', nativeCli], ['MOSAIC_MODEL_DIR', modelDirectory],
-  ['MOSAIC_TEST_NODE_PREFIX', testPackages], ['chromium', chromiumPath]];
-const missing = required.filter(([, value]) => !value || !fs.existsSync(value)).map(([name]) => name);
-if (!screenshotDirectory) missing.push('MOSAIC_SCREENSHOT_DIR');
-assert.deepEqual(missing, [], 'run through ctest in build-wasm after make native, make test-packages and make dependencies');
+const { siteAppDirectory, nativeCli, modelDirectory, screenshotDirectory, playwright } = browserTestEnvironment();
 
-let root, site, server, playwright;
+let root, site, server, withPage;
 
 before(async () => {
-  playwright = createRequire(path.join(testPackages, 'package.json'))('playwright-core');
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-media-results-'));
   const collection = path.join(root, 'collection');
   site = path.join(root, 'site');
@@ -40,10 +28,9 @@ before(async () => {
   fs.writeFileSync(path.join(collection, 'birdsong.txt'), 'a blackbird singing at dawn in the garden');
   fs.writeFileSync(path.join(collection, 'tax-form.pdf'), makePdf({ pages: 2 }));
   fs.writeFileSync(path.join(collection, 'tax-form.txt'), 'the annual income tax return form');
-  const indexed = spawnSync(nativeCli, ['index', collection, '--out', site, '--model-dir', modelDirectory,
-    '--cache-dir', path.join(root, 'cache')], { encoding: 'utf8' });
-  assert.equal(indexed.status, 0, indexed.stderr);
-  fs.mkdirSync(screenshotDirectory, { recursive: true });
+  runMosaic(nativeCli, ['index', collection, '--out', site, '--model-dir', modelDirectory,
+    '--cache-dir', path.join(root, 'cache')]);
+  withPage = pageRunner({ playwright, root, screenshotDirectory });
   server = await startProcess(nativeCli, ['serve', '--port', '0', '--site', site, '--web', siteAppDirectory,
     '--model-dir', modelDirectory, '--cache-dir', path.join(root, 'embedding-cache'), '--threads', '1', '--workers', '1'],
   { ready: /listening on http:\/\/127\.0\.0\.1:(\d+)\// });
@@ -54,34 +41,9 @@ after(async () => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
-async function withPage(name, body) {
-  const browser = await launchBrowser(playwright, path.join(root, `profile-${name}`), { viewport: { width: 1100, height: 800 } });
-  const page = browser.pages()[0] ?? await browser.newPage();
-  const pageErrors = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  try {
-    await body(page);
-    await page.screenshot({ path: path.join(screenshotDirectory, `${name}.png`), fullPage: true });
-    assert.deepEqual(pageErrors, [], 'the page threw');
-  } catch (error) {
-    await page.screenshot({ path: path.join(screenshotDirectory, `${name}-failed.png`), fullPage: true }).catch(() => {});
-    throw error;
-  } finally {
-    await browser.close();
-  }
-}
-
-async function searchFor(page, text) {
-  await page.goto(`http://127.0.0.1:${server.port}/`);
-  await page.waitForSelector('body[data-loaded="complete"]', { timeout: 30000 });
-  await page.fill('#query', text);
-  await page.press('#query', 'Enter');
-  await page.waitForFunction((expected) => document.querySelector('#query-summary')?.textContent.includes(expected)
-    && document.body.dataset.state === 'ready', text, { timeout: 60000 });
-}
-
 test('an audio result plays its media copy and a PDF result links to the PDF', async () => {
   await withPage('media-results', async (page) => {
+    await openApp(page, `http://127.0.0.1:${server.port}/`);
     await searchFor(page, 'a bird singing in the morning');
     const first = await page.$eval('#results .result:first-child', (card) => ({
       modality: card.dataset.modality,
