@@ -8,10 +8,11 @@
 // MOSAIC_TEST_NODE_PREFIX (where playwright-core is installed), MOSAIC_SCREENSHOT_DIR (made when
 // missing) and, for tests that need Google's API, MOSAIC_GEMINI_DOUBLE (the native test double).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+
+import { startProcess } from '../support/processes.mjs';
 
 export const chromiumPath = '/usr/bin/chromium';
 
@@ -42,28 +43,14 @@ export function browserTestEnvironment({ geminiDouble = false } = {}) {
   return environment;
 }
 
-// Short texts in three label folders: each query below has one clear answer.
-export const sampleFiles = {
-  'animals/cheetah.txt': 'The cheetah is the fastest land animal, sprinting across the savanna after gazelles.',
-  'animals/tortoise.txt': 'A giant tortoise moves slowly and can live for more than a hundred years.',
-  'animals/falcon.txt': 'The peregrine falcon dives at enormous speed to catch other birds in flight.',
-  'food/soup.md': '# Tomato soup\nSimmer tomatoes with basil, garlic and olive oil, then blend until smooth.',
-  'food/bread.txt': 'Knead the dough, let it rise overnight and bake the loaf in a very hot oven.',
-  'finance/report.txt': 'Quarterly revenue grew by eight percent while operating costs fell.',
-};
+export { runMosaic, sampleFiles, writeFiles } from '../support/sample_collection.mjs';
 
-export function writeFiles(folder, files) {
-  for (const [relative, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(folder, relative)), { recursive: true });
-    fs.writeFileSync(path.join(folder, relative), content);
-  }
-}
-
-// Runs the native CLI and returns what it printed; a failure fails the test with its stderr.
-export function runMosaic(nativeCli, args, { env = process.env } = {}) {
-  const outcome = spawnSync(nativeCli, args, { encoding: 'utf8', env });
-  assert.equal(outcome.status, 0, `mosaic ${args.join(' ')}: ${outcome.stderr}`);
-  return outcome.stdout;
+// mosaic serve for the web app over a local-model site: one io thread and one worker, so the tests
+// see the same ordering on any machine. `extra` adds options (a Gemini base URL, say).
+export function startAppServer({ nativeCli, site, siteAppDirectory, modelDirectory, root, extra = [], env }) {
+  return startProcess(nativeCli, ['serve', '--port', '0', '--site', site, '--web', siteAppDirectory, '--model-dir', modelDirectory,
+    '--cache-dir', path.join(root, 'embedding-cache'), '--threads', '1', '--workers', '1', ...extra],
+  { env, ready: /listening on http:\/\/127\.0\.0\.1:(\d+)\// });
 }
 
 // Every item of a site's current generation, from its item metadata files.

@@ -12,8 +12,7 @@ import path from 'node:path';
 
 import { makeWav } from '../support/media_fixtures.mjs';
 import { makePdf } from '../support/container_fixtures.mjs';
-import { startProcess } from '../support/processes.mjs';
-import { browserTestEnvironment, openApp, pageRunner, runMosaic, searchFor } from './browser.mjs';
+import { browserTestEnvironment, openApp, pageRunner, runMosaic, searchFor, startAppServer } from './browser.mjs';
 
 const { siteAppDirectory, nativeCli, modelDirectory, screenshotDirectory, playwright } = browserTestEnvironment();
 
@@ -31,9 +30,7 @@ before(async () => {
   runMosaic(nativeCli, ['index', collection, '--out', site, '--model-dir', modelDirectory,
     '--cache-dir', path.join(root, 'cache')]);
   withPage = pageRunner({ playwright, root, screenshotDirectory });
-  server = await startProcess(nativeCli, ['serve', '--port', '0', '--site', site, '--web', siteAppDirectory,
-    '--model-dir', modelDirectory, '--cache-dir', path.join(root, 'embedding-cache'), '--threads', '1', '--workers', '1'],
-  { ready: /listening on http:\/\/127\.0\.0\.1:(\d+)\// });
+  server = await startAppServer({ nativeCli, site, siteAppDirectory, modelDirectory, root });
 });
 
 after(async () => {

@@ -13,10 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { makePng, makeWav } from '../support/media_fixtures.mjs';
-import { startProcess } from '../support/processes.mjs';
 import {
   browserTestEnvironment, dropFile, openApp as openAppAt, pageRunner, resultCards, runMosaic, sampleFiles as files, searchFor,
-  writeFiles,
+  startAppServer, writeFiles,
 } from './browser.mjs';
 
 const { siteAppDirectory, nativeCli, modelDirectory, screenshotDirectory, playwright } = browserTestEnvironment();
@@ -31,9 +30,7 @@ before(async () => {
   writeFiles(collection, files);
   runMosaic(nativeCli, ['index', collection, '--out', site, '--shard-items', String(shardItems), '--model-dir', modelDirectory]);
   withPage = pageRunner({ playwright, root, screenshotDirectory });
-  server = await startProcess(nativeCli, ['serve', '--port', '0', '--site', site, '--web', siteAppDirectory,
-    '--model-dir', modelDirectory, '--cache-dir', path.join(root, 'embedding-cache'), '--threads', '1', '--workers', '1'],
-  { ready: /listening on http:\/\/127\.0\.0\.1:(\d+)\// });
+  server = await startAppServer({ nativeCli, site, siteAppDirectory, modelDirectory, root });
 });
 
 after(async () => {

@@ -8,13 +8,13 @@
 // (the native build's mosaic) and MOSAIC_MODEL_DIR (the local model's files) set.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { makePng, makeWav, readWavHeader } from '../support/media_fixtures.mjs';
+import { runMosaic, sampleFiles, writeFiles } from '../support/sample_collection.mjs';
 import { startStaticServer } from '../support/static_server.mjs';
 
 const webDirectory = process.env.MOSAIC_WEB_DIR;
@@ -27,24 +27,13 @@ const skip = missing.length > 0 ? `${missing.join(', ')} not set to existing pat
 const scoreTolerance = 1e-4;
 const shardItems = 2;  // several shards, so partial results and single-shard rebuilds can be seen
 
-const files = {
-  'animals/cheetah.txt': 'The cheetah is the fastest land animal, sprinting across the savanna after gazelles.',
-  'animals/tortoise.txt': 'A giant tortoise moves slowly and can live for more than a hundred years.',
-  'animals/falcon.txt': 'The peregrine falcon dives at enormous speed to catch other birds in flight.',
-  'food/soup.md': '# Tomato soup\nSimmer tomatoes with basil, garlic and olive oil, then blend until smooth.',
-  'food/bread.txt': 'Knead the dough, let it rise overnight and bake the loaf in a very hot oven.',
-  'finance/report.txt': 'Quarterly revenue grew by eight percent while operating costs fell.',
-  'notes.txt': 'Remember to water the plants and call the plumber about the leaking tap.',
-};
+// The shared sample collection, and one file outside the label folders.
+const files = { ...sampleFiles, 'notes.txt': 'Remember to water the plants and call the plumber about the leaking tap.' };
 
 let Mosaic, MosaicError, memoryStore;
 let root, collection, site, server;
 
-function mosaic(...args) {
-  const outcome = spawnSync(nativeCli, args, { encoding: 'utf8' });
-  assert.equal(outcome.status, 0, `mosaic ${args.join(' ')}: ${outcome.stderr}`);
-  return outcome.stdout;
-}
+const mosaic = (...args) => runMosaic(nativeCli, args);
 const buildIndex = () => mosaic('index', collection, '--out', site, '--shard-items', String(shardItems), '--model-dir', modelDirectory);
 const readManifest = () => JSON.parse(fs.readFileSync(path.join(site, 'manifest.json'), 'utf8'));
 const nativeQuery = (text, k) => JSON.parse(mosaic('query', site, text, '-k', String(k), '--json', '--model-dir', modelDirectory)).results;
@@ -69,10 +58,7 @@ before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-search-api-'));
   collection = path.join(root, 'collection');
   site = path.join(root, 'site');
-  for (const [relative, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(collection, relative)), { recursive: true });
-    fs.writeFileSync(path.join(collection, relative), content);
-  }
+  writeFiles(collection, files);
   buildIndex();
   // The site at the root and the model's files under /model/.
   server = await startStaticServer([['model/', modelDirectory], ['', site]]);
