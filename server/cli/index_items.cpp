@@ -359,6 +359,18 @@ prepared_file prepare_by_kind(const collection_file& file, const item_preparatio
 
 // Audio, video and PDF items that got no picture of their own (a WAV has its waveform) get their
 // kind's icon, so every media result shows a thumbnail; one file per kind in the site.
+// Each kind's icon is drawn once per process: the bytes depend only on the kind. Empty when the
+// encoder refused (the item then simply has no thumbnail).
+const std::vector<std::uint8_t>& kind_icon(media_kind kind) {
+  static const auto draw = [](media_kind which) {
+    auto icon = media::render_kind_icon_jpeg(which);
+    return icon ? std::move(icon).value() : std::vector<std::uint8_t>();
+  };
+  static const std::vector<std::uint8_t> audio = draw(media_kind::audio), video = draw(media_kind::video),
+                                         pdf = draw(media_kind::pdf);
+  return kind == media_kind::audio ? audio : kind == media_kind::video ? video : pdf;
+}
+
 void add_kind_icons(prepared_file& prepared) {
   for (pending_item& item : prepared.items) {
     if (!item.thumbnail_jpeg.empty()) continue;
@@ -368,7 +380,7 @@ void add_kind_icons(prepared_file& prepared) {
                                  : kind == index::modality::pdf   ? media_kind::pdf
                                                                   : media_kind::unknown;
     if (icon_kind == media_kind::unknown) continue;
-    if (auto icon = media::render_kind_icon_jpeg(icon_kind)) item.thumbnail_jpeg = std::move(icon).value();
+    if (const std::vector<std::uint8_t>& icon = kind_icon(icon_kind); !icon.empty()) item.thumbnail_jpeg = icon;
   }
 }
 
