@@ -69,6 +69,8 @@ const dataSetIdentity = { vectorsSha256: sha256Of(new Uint8Array(data.vectors.bu
 const seconds = (milliseconds) => Math.round(milliseconds / 100) / 10;
 
 // Each method: { name, kind, note, build() -> search(queryVector, queryIndex) -> (Promise of) row numbers, close() }.
+// A method with `breadth` ({ parameter, values, headline }) is measured at each value: its build()
+// returns breadth -> search instead.
 const methods = [];
 
 // ---- Mosaic: the JavaScript API over the wasm core, the site read from disk (file: URLs) ----
