@@ -179,13 +179,15 @@ export interface PreparedAudio {
   mimeType: 'audio/wav' | 'audio/mpeg';
   /** True when the audio was decoded (Web Audio) and re-encoded as mono 16-bit PCM WAV. */
   converted: boolean;
-  /** The length of converted audio, in seconds; undefined for WAV and MP3 passed on as they are. */
-  seconds: number | undefined;
-  /** True when converted audio was cut to maxSeconds. */
+  /** The length of `bytes`, in seconds. */
+  seconds: number;
+  /** The length of the whole recording, in seconds. */
+  sourceSeconds: number;
+  /** True when the recording was longer than maxSeconds and only its beginning is in `bytes`. */
   truncated: boolean;
 }
 
-/** The longest audio Gemini embeds (80 s); converted audio is cut to it, and the proxy refuses longer WAVs. */
+/** The longest audio Gemini embeds (80 s); prepareAudio cuts longer recordings to their first 80 s. */
 export const maximumAudioSeconds: number;
 
 export class Mosaic {
@@ -199,9 +201,10 @@ export class Mosaic {
   static prepareImage(bytes: Blob | Uint8Array | ArrayBuffer, options?: { maxSide?: number; quality?: number; coreUrl?: string }): Promise<PreparedImage>;
 
   /**
-   * Audio as the embedding proxy takes it: WAV and MP3 as they are; other audio (a MediaRecorder's
-   * WebM/Opus or MP4/AAC, Ogg, FLAC, ...) decoded with Web Audio (browsers only) to mono at
-   * sampleRate (default 16000), cut to maxSeconds (default 80) and written as 16-bit PCM WAV in wasm.
+   * Audio as the embedding proxy takes it: WAV and MP3 as they are, or cut to their first maxSeconds
+   * (default 80) at a frame boundary in wasm; other audio (a MediaRecorder's WebM/Opus or MP4/AAC, Ogg,
+   * FLAC, ...) and WAVs over 8 MB after cutting decoded with Web Audio (browsers only) to mono at
+   * sampleRate (default 16000), cut to maxSeconds and written as 16-bit PCM WAV in wasm.
    * `db.search({ audio })` does this itself.
    */
   static prepareAudio(audio: Blob | Uint8Array | ArrayBuffer, options?: { maxSeconds?: number; sampleRate?: number; coreUrl?: string }): Promise<PreparedAudio>;

@@ -22,6 +22,10 @@ export const maximumAudioSeconds = 80;
 // Decoded audio is sent as mono 16-bit PCM at this rate: speech and most sounds keep their meaning,
 // and 80 s stay 2.5 MB.
 const defaultAudioSampleRate = 16000;
+// A WAV or MP3 larger than this even after cutting (80 s of 48 kHz stereo 24-bit PCM is 23 MB) is
+// re-encoded as above where Web Audio can decode it: a Gemini request holds at most 20 MB, base64
+// included, and a query should not upload megabytes it does not need.
+const maximumPassThroughAudioBytes = 8 * 1024 * 1024;
 
 export class MosaicError extends Error {
   constructor(code, message, details = {}) {
@@ -319,19 +323,27 @@ export class Mosaic {
   }
 
   /**
-   * Audio as the embedding proxy takes it: WAV and MP3 go as they are; anything else the browser can
-   * decode (a MediaRecorder's WebM/Opus or MP4/AAC, Ogg, FLAC, ...) is decoded with Web Audio to mono
-   * at `sampleRate`, cut to `maxSeconds`, and written as 16-bit PCM WAV by the wasm core.
-   * {bytes, mimeType, converted, seconds, truncated}; `seconds` is known for converted audio only.
+   * Audio as the embedding proxy takes it. WAV and MP3 go as they are when they fit: a longer one is
+   * cut to its first `maxSeconds` at a frame boundary by the wasm core (no decoding, same format). Anything
+   * else the browser can decode (a MediaRecorder's WebM/Opus or MP4/AAC, Ogg, FLAC, a WAV encoding the
+   * core does not read, ...) and a WAV too large to send even when cut (hours of hi-res PCM) is decoded
+   * with Web Audio to mono at `sampleRate`, cut to `maxSeconds`, and written as 16-bit PCM WAV by the core.
+   * {bytes, mimeType, converted, seconds, sourceSeconds, truncated}.
    */
   static async prepareAudio(audio, { maxSeconds = maximumAudioSeconds, sampleRate = defaultAudioSampleRate, coreUrl } = {}) {
     const core = await loadCore({ coreUrl });
     const bytes = await bytesOf(audio, 'the audio');
     const detected = core.detectMedia(bytes.subarray(0, mediaSniffBytes));
     if (detected.kind === 'audio' && detected.acceptedByGemini) {
-      return { bytes, mimeType: detected.mimeType, converted: false, seconds: undefined, truncated: false };
-    }
-    if (detected.kind !== 'unknown' && detected.kind !== 'audio') {
+      const cut = core.audioExcerpt(bytes, maxSeconds);
+      const decodable = typeof (globalThis.OfflineAudioContext ?? globalThis.webkitOfflineAudioContext) === 'function';
+      if (cut.ok && !(cut.value.bytes.length > maximumPassThroughAudioBytes && decodable)) {
+        const { bytes: kept, mimeType, seconds, sourceSeconds, truncated } = cut.value;
+        return { bytes: truncated ? kept : bytes, mimeType, converted: false, seconds, sourceSeconds, truncated };
+      }
+      // A damaged file is reported as such; an encoding the core does not read may still decode below.
+      if (!cut.ok && (cut.error.code !== 'unsupported_media' || !decodable)) unwrap(cut);
+    } else if (detected.kind !== 'unknown' && detected.kind !== 'audio') {
       throw new MosaicError('unsupported_media', `this is ${detected.format || detected.kind}, not audio`);
     }
     const decoded = await decodeAudio(bytes, sampleRate, detected);
@@ -342,6 +354,7 @@ export class Mosaic {
       mimeType: 'audio/wav',
       converted: true,
       seconds: keptFrames / sampleRate,
+      sourceSeconds: decoded.length / sampleRate,
       truncated: keptFrames < decoded.length,
     };
   }

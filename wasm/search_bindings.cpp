@@ -17,6 +17,7 @@
 #include "index/manifest.hpp"
 #include "index/shard_codec.hpp"
 #include "js_outcome.hpp"
+#include "media/audio_excerpt.hpp"
 #include "media/image_preparation.hpp"
 #include "media/media_kind.hpp"
 #include "media/wav_audio.hpp"
@@ -399,6 +400,24 @@ val encode_wav(const val& samples, double channels, double sample_rate) {
   return success(byte_array(written.value()));
 }
 
+// The first maxSeconds of a WAV or MP3, cut at a frame boundary without decoding:
+// {bytes, mimeType, seconds, sourceSeconds, truncated}; bytes are the input's own when it fits.
+val audio_excerpt(const val& bytes, double max_seconds) {
+  if (!is_whole_number(max_seconds, 1, 4294967295.0)) {
+    return failure(error_code::invalid_argument, "maxSeconds must be a whole number from 1");
+  }
+  const std::vector<std::uint8_t> input = bytes_from(bytes);
+  auto excerpt = mosaic::media::leading_audio_excerpt(input, static_cast<std::uint32_t>(max_seconds));
+  if (!excerpt) return failure(excerpt.failure());
+  val value = val::object();
+  value.set("bytes", byte_array(excerpt->bytes));
+  value.set("mimeType", std::string(excerpt->mime_type));
+  value.set("seconds", static_cast<double>(excerpt->duration_milliseconds) / 1000.0);
+  value.set("sourceSeconds", static_cast<double>(excerpt->source_duration_milliseconds) / 1000.0);
+  value.set("truncated", excerpt->truncated);
+  return success(value);
+}
+
 // What bytes are, by their magic numbers: {kind, mimeType, format, reason, acceptedByGemini}. Never fails.
 val detect_media(const val& bytes) {
   const std::vector<std::uint8_t> input = bytes_from(bytes);
@@ -435,6 +454,7 @@ EMSCRIPTEN_BINDINGS(mosaic_core) {
   emscripten::function("prepareImage", &prepare_image);
   emscripten::function("detectMedia", &detect_media);
   emscripten::function("encodeWav", &encode_wav);
+  emscripten::function("audioExcerpt", &audio_excerpt);
   emscripten::constant("manifestFormatVersion", mosaic::index::manifest_format_version);
   // Text queries of an index built with this model are embedded in the page (mosaic-model.mjs).
   emscripten::constant("localModelId", std::string(mosaic::model::use_lite_model_id));

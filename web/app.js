@@ -46,7 +46,7 @@ const view = {
 const state = {
   db: undefined,
   config: undefined,
-  // What is searched: {text}, {image: Blob, name}, {audio: Blob, name, seconds, truncated} or
+  // What is searched: {text}, {image: Blob, name}, {audio: Blob, name, seconds, sourceSeconds, truncated} or
   // {similarTo: id}; undefined before the first query.
   query: undefined,
   kinds: new Set(),   // chosen modality chips (any of them)
@@ -383,7 +383,10 @@ const localModelAudioNote = () => `Audio search is not available here: this inde
   'which reads text only. Search it by text or with “More like this”; audio search needs an index built with a Gemini model.';
 
 function describeAudioQuery(query) {
-  const length = query.seconds === undefined ? '' : ` (${query.seconds.toFixed(1)} s${query.truncated ? `, the first ${maximumAudioSeconds} s` : ''})`;
+  // A longer recording is searched by its beginning (Gemini embeds at most 80 s): say so, with its length.
+  let length = '';
+  if (query.truncated) length = ` (its first ${maximumAudioSeconds} s of ${clockTime(query.sourceSeconds * 1000)}; Gemini embeds at most ${maximumAudioSeconds} s)`;
+  else if (query.seconds !== undefined) length = ` (${query.seconds.toFixed(1)} s)`;
   return `${query.recorded ? 'Recording' : `Audio: ${query.name}`}${length}`;
 }
 
@@ -413,6 +416,7 @@ async function searchAudio(audio, { name, recorded = false } = {}) {
     name: name ?? 'audio',
     recorded,
     seconds: prepared.seconds,
+    sourceSeconds: prepared.sourceSeconds,
     truncated: prepared.truncated,
   };
   runQuery();

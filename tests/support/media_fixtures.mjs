@@ -74,6 +74,15 @@ export function makeWav({ comment, seed = 1, seconds } = {}) {
   return Buffer.concat([Buffer.from('RIFF'), u32le(body.length), body]);
 }
 
+// MPEG 1 Layer III frames at 128 kbit/s, 44.1 kHz, mono, silent payload: 417 bytes and 1152 samples
+// (26.1 ms) each, as tests/unit/container_fixtures.hpp builds them for the C++ tests.
+export const mp3FrameBytes = 417;
+export function makeMp3({ frames }) {
+  const stream = Buffer.alloc(frames * mp3FrameBytes);
+  for (let frame = 0; frame < frames; frame += 1) stream.set([0xFF, 0xFB, 0x90, 0xC0], frame * mp3FrameBytes);
+  return stream;
+}
+
 // The fields of a canonical WAV (RIFF, a 16-byte fmt chunk, then data at byte 36), read by hand rather
 // than by the code under test, with the 16-bit samples.
 export function readWavHeader(bytes) {

@@ -511,6 +511,18 @@ TEST_CASE("int8 kernels are exact at the extremes of the int8 range", "[kernels]
       std::vector<std::int32_t> scores(row_count, 0);
       variant->scores_i8(minimum_4099.data(), minimum_rows.data(), 4099, row_count, scores.data());
       for (const std::int32_t score : scores) REQUIRE(score == 67158016);
+      // Two rows at the documented maximum length: scan kernels that keep partial sums in narrower or
+      // scaled accumulators (the wasm one empties its even-lane sums every 2,048 dimensions) must
+      // still come out exact, at 2^30 and at 65,536 * -16,256.
+      const std::vector<std::int8_t> longest_rows = [&] {
+        std::vector<std::int8_t> rows(2 * longest, std::int8_t{-128});
+        std::fill(rows.begin() + static_cast<std::ptrdiff_t>(longest), rows.end(), std::int8_t{127});
+        return rows;
+      }();
+      std::vector<std::int32_t> longest_scores(2, 0);
+      variant->scores_i8(minimum_longest.data(), longest_rows.data(), longest, 2, longest_scores.data());
+      REQUIRE(longest_scores[0] == (std::int32_t{1} << 30));
+      REQUIRE(longest_scores[1] == -65536 * 16256);
     }
   }
 

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { makePng, makeWav, readWavHeader } from '../support/media_fixtures.mjs';
+import { makeMp3, makePng, makeWav, mp3FrameBytes, readWavHeader } from '../support/media_fixtures.mjs';
 import { runMosaic, sampleFiles, writeFiles } from '../support/sample_collection.mjs';
 import { startStaticServer } from '../support/static_server.mjs';
 
@@ -453,9 +453,50 @@ test('encodeWav writes 16-bit PCM WAV in wasm; prepareAudio passes WAV on as it 
   const captioned = makeWav({ comment: 'a church bell ringing' });
   const passed = await Mosaic.prepareAudio(new Blob([captioned]));
   assert.deepEqual({ ...passed, bytes: Buffer.from(passed.bytes) },
-    { bytes: captioned, mimeType: 'audio/wav', converted: false, seconds: undefined, truncated: false });
+    { bytes: captioned, mimeType: 'audio/wav', converted: false, seconds: 0.002, sourceSeconds: 0.002, truncated: false });
   await assert.rejects(Mosaic.prepareAudio(makePng()), (error) => error.code === 'unsupported_media' && /png, not audio/.test(error.message));
   await assert.rejects(Mosaic.prepareAudio('not bytes'), (error) => error.code === 'invalid_argument');
+});
+
+test('prepareAudio cuts a WAV or MP3 longer than 80 s to its first 80 s in wasm, and reports a damaged one', { skip }, async () => {
+  // 100 s of 8 kHz mono PCM with a caption: the first 80 s are kept, format and caption unchanged.
+  const long = makeWav({ comment: 'a long voicemail', seconds: 100 });
+  const cut = await Mosaic.prepareAudio(new Blob([long]));
+  assert.deepEqual({ mimeType: cut.mimeType, converted: cut.converted, seconds: cut.seconds, sourceSeconds: cut.sourceSeconds, truncated: cut.truncated },
+    { mimeType: 'audio/wav', converted: false, seconds: 80, sourceSeconds: 100, truncated: true });
+  // The core writes the caption (LIST) before the samples, so `data` is found rather than assumed at byte 36.
+  const dataChunk = (bytes) => {
+    const buffer = Buffer.from(bytes);
+    const at = buffer.indexOf('data', 12, 'latin1');
+    return { start: at + 8, size: buffer.readUInt32LE(at + 4) };
+  };
+  const header = readWavHeader(cut.bytes);
+  assert.deepEqual([header.channels, header.sampleRate, header.bitsPerSample], [1, 8000, 16]);
+  const kept = dataChunk(cut.bytes);
+  const original = dataChunk(long);
+  assert.equal(kept.size, 80 * 8000 * 2);
+  assert.deepEqual(Buffer.from(cut.bytes.subarray(kept.start, kept.start + kept.size)), long.subarray(original.start, original.start + kept.size),
+    'the kept samples are the first ones');
+  assert.match(Buffer.from(cut.bytes).toString('latin1'), /a long voicemail/);
+  const shorter = await Mosaic.prepareAudio(long, { maxSeconds: 30 });
+  assert.equal(dataChunk(shorter.bytes).size, 30 * 8000 * 2);
+
+  // 4,000 MP3 frames (104.5 s): whole frames up to 80 s (3,062 of them), copied from the start.
+  const mp3 = makeMp3({ frames: 4000 });
+  const mp3Cut = await Mosaic.prepareAudio(mp3);
+  assert.equal(mp3Cut.mimeType, 'audio/mpeg');
+  assert.equal(mp3Cut.truncated, true);
+  assert.equal(mp3Cut.bytes.length, 3062 * mp3FrameBytes);
+  assert.deepEqual(Buffer.from(mp3Cut.bytes), mp3.subarray(0, 3062 * mp3FrameBytes));
+  assert.ok(mp3Cut.seconds <= 80 && mp3Cut.seconds > 79.9, `kept ${mp3Cut.seconds} s`);
+  assert.ok(Math.abs(mp3Cut.sourceSeconds - 4000 * 1152 / 44100) < 0.001);
+  const mp3Whole = await Mosaic.prepareAudio(makeMp3({ frames: 100 }));
+  assert.equal(mp3Whole.truncated, false);
+  assert.equal(mp3Whole.bytes.length, 100 * mp3FrameBytes);
+
+  // A WAV cut short (its data chunk claims more than the file holds) is refused, not shortened.
+  await assert.rejects(Mosaic.prepareAudio(long.subarray(0, long.length - 1000)), (error) => error.code === 'invalid_media');
+  await assert.rejects(Mosaic.prepareAudio(long, { maxSeconds: 0 }), (error) => error.code === 'invalid_argument');
 });
 
 test('store writes do not hold back loading, and ready waits for them', { skip }, async () => {
