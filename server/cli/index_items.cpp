@@ -220,6 +220,18 @@ std::string clock_time(std::uint64_t milliseconds) {
   return std::to_string(seconds / 60) + ":" + (remainder.size() < 2 ? "0" : "") + remainder;
 }
 
+// How long a WAV's segments are: Gemini's 80 s, or less when 80 s of this recording would not fit one
+// request (96 kHz stereo is 30 MB a segment): cut shorter, a hi-fi recording is indexed rather than
+// skipped. What the file holds besides its samples bounds what a segment holds besides its own.
+std::uint32_t wav_segment_seconds(const media::wav_info& wav, std::size_t file_bytes, const input_limits& limits) {
+  const std::uint64_t bytes_per_second = std::uint64_t{wav.format.bytes_per_frame()} * wav.format.sample_rate;
+  const std::size_t other_bytes = file_bytes - std::min(file_bytes, wav.data_size);
+  const std::size_t room = largest_media_bytes(limits) - std::min(largest_media_bytes(limits), other_bytes);
+  const std::uint64_t fitting_seconds = bytes_per_second == 0 ? limits.max_audio_seconds : room / bytes_per_second;
+  // Never 0: a recording of over 15 MB a second goes in 1 s segments, which prepare_input then refuses.
+  return static_cast<std::uint32_t>(std::clamp<std::uint64_t>(fitting_seconds, 1, limits.max_audio_seconds));
+}
+
 prepared_file prepare_wav(const collection_file& file, const std::vector<std::uint8_t>& bytes,
                           const media::media_detection& detection, const item_preparation_settings& settings) {
   const std::string caption = read_caption(file);
@@ -235,13 +247,14 @@ prepared_file prepare_wav(const collection_file& file, const std::vector<std::ui
     if (text.empty()) text = media::read_wav_comment(bytes).value_or(std::string());
     return prepare_by_caption(file, detection, trimmed(text), settings, std::move(item));
   }
-  auto segments = media::split_wav(bytes, settings.limits.max_audio_seconds);
+  auto parsed = media::parse_wav(bytes);
+  if (!parsed) return skipped("not a usable WAV: " + parsed.failure().message);
+  auto segments = media::split_wav(bytes, wav_segment_seconds(*parsed, bytes.size(), settings.limits));
   if (!segments) return skipped("not a usable WAV: " + segments.failure().message);
   if (segments->empty()) return skipped("a WAV without audio frames");
   prepared_file outcome;
   const bool several = segments->size() > 1;
   for (media::wav_segment& segment : segments.value()) {
-    // A segment too large for one request (a high sample rate) is refused by finish_input below.
     pending_item item;
     item.metadata = base_metadata(file, detection.mime_type, segment.start_milliseconds);
     set_caption_title(item.metadata, file, caption);

@@ -1,7 +1,7 @@
 #pragma once
 // mosaic index, step 2: turning one collection file into the items to embed. Text is chunked; an
 // image becomes one item with a thumbnail; a WAV becomes one item per segment of at most 80 s (its
-// offset in the metadata), and so does an MP3 (cut at frame boundaries); video up to 120 s and PDF
+// offset in the metadata; shorter when 80 s of it would not fit one Gemini request), and so does an MP3 (cut at frame boundaries); video up to 120 s and PDF
 // up to 6 pages go whole when they fit one Gemini request (20 MB once base64-encoded, so about 15 MB
 // of file), longer or larger ones are skipped with the reason. Every input goes
 // through prepare_input, the same checks the server makes, so the indexer never sends what the

@@ -147,6 +147,9 @@ test('a file too large for one 20 MB request is skipped with its sizes; large fi
       'papers/fits-one.pdf': paddedPdf(14_500_000, 'y'), // 19.3 MB encoded: two of them need two calls
       'papers/fits-two.pdf': paddedPdf(14_500_000, 'z'),
       'notes/small.txt': 'a note that travels with the papers',
+      // 50 s of 96 kHz stereo are 19.2 MB: within Gemini's 80 s, too large for one request, so the
+      // recording is cut into segments that fit (40 s is 15.4 MB) instead of being skipped.
+      'audio/hifi.wav': makeWav({ seconds: 50, sampleRate: 96_000, channels: 2 }),
     });
     const report = index(root, double);
     const reasons = Object.fromEntries(report.skipped.map((file) => [file.path, file.reason]));
@@ -154,11 +157,13 @@ test('a file too large for one 20 MB request is skipped with its sizes; large fi
     assert.match(reasons['papers/too-large.pdf'],
       /^papers\/too-large\.pdf: 15\.3 MB of media is 20\.4 MB once base64-encoded; one Gemini request holds at most 20 MB/);
     const sources = siteItems(path.join(root, 'site')).map((item) => item.source).sort();
-    assert.deepEqual(sources, ['notes/small.txt', 'papers/fits-one.pdf', 'papers/fits-two.pdf']);
+    assert.deepEqual(sources, ['audio/hifi.wav', 'audio/hifi.wav', 'notes/small.txt', 'papers/fits-one.pdf', 'papers/fits-two.pdf']);
+    const hifi = siteItems(path.join(root, 'site')).filter((item) => item.source === 'audio/hifi.wav');
+    assert.deepEqual(hifi.map((item) => item.source_offset ?? 0).sort((a, b) => a - b), [0, 40_000]);
     const stats = await doubleStats(double);
     assert.equal(stats.rejected_calls, 0);
     assert.ok(stats.largest_body_bytes <= 20 * 1024 * 1024, `a call of ${stats.largest_body_bytes} bytes`);
-    assert.ok(stats.batch_calls >= 2, `${stats.batch_calls} calls for two 19.3 MB inputs`);
+    assert.ok(stats.batch_calls >= 3, `${stats.batch_calls} calls for two 19.3 MB and two 15.4 and 3.8 MB inputs`);
   } finally {
     await double.stop();
   }

@@ -240,12 +240,14 @@ TEST_CASE("an input is refused when it cannot fit one 20 MB Gemini request once 
   CHECK_THAT(error_of(video).at("message").get<std::string>(),
              Contains("inputs[0]: 16.2 MB of media is 21.7 MB once base64-encoded; one Gemini request holds at most 20 MB"));
 
-  // 60 s of 96 kHz stereo WAV: within the 80 s Gemini takes, but 23 MB, so 30.7 MB in base64.
+  // 60 s of 96 kHz stereo WAV: within the 80 s Gemini takes, but 22 MiB, so 29.3 MiB in base64.
   const string_response loud = handle_request(
       test.context, post("/v1beta/models/gemini-embedding-2:embedContent",
                          json{{"content", {{"parts", json::array({json{{"inline_data", media_part("audio/wav", wav_of_seconds(60, 2, 96'000))}}})}}}}));
-  CHECK(loud.result() == http::status::payload_too_large);
-  CHECK_THAT(json::parse(loud.body()).dump(), Contains("once base64-encoded; one Gemini request holds at most 20 MB"));
+  CHECK(loud.result() == http::status::bad_request);  // /v1beta answers as Google does: 400 INVALID_ARGUMENT
+  CHECK(json::parse(loud.body()).at("error").at("status") == "INVALID_ARGUMENT");
+  CHECK_THAT(json::parse(loud.body()).at("error").at("message").get<std::string>(),
+             Contains("22.0 MB of media is 29.4 MB once base64-encoded; one Gemini request holds at most 20 MB"));
   CHECK(test.provider.batches_size() == 0);
 
   // 80 s of 48 kHz stereo (15.4 MB, 19.5 MiB once encoded) fits, and goes to the provider as it is.
