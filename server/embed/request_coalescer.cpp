@@ -139,7 +139,8 @@ class request_coalescer::implementation : public std::enable_shared_from_this<im
 
   // How many inputs from the front of the queue make the next batch: in order (never skipping one
   // that does not fit for a smaller one behind it), within the count and the byte budget, and at
-  // least one, so an input over the budget on its own still goes (its sender refuses it).
+  // least one, so an input over the budget on its own still goes, alone (the gemini provider refuses
+  // such an input before it is queued; another sender gets the call it was given).
   [[nodiscard]] std::size_t batch_count(const group_queue& queue) const {
     std::size_t count = 0;
     std::size_t bytes = 0;
