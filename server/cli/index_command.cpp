@@ -37,7 +37,8 @@ constexpr const char* index_usage = R"(usage: mosaic index FOLDER --out SITE [op
   shards, item metadata, thumbnails and manifest.json (written last, so an interrupted run keeps the
   old index). Kinds are decided by bytes, not names: text (chunked), PNG/JPEG images (GIF/BMP/TGA/PNM
   re-encoded as JPEG), WAV and MP3 (cut into segments of at most 80 s, MP3 at frame boundaries),
-  MP4/MOV up to 120 s and PDF up to 6 pages whole up to 20 MB (longer ones are skipped and reported).
+  MP4/MOV up to 120 s and PDF up to 6 pages whole when they fit one 20 MB Gemini request once
+  base64-encoded, about 15 MB of file (longer or larger ones are skipped and reported).
   Audio, video and PDF items keep a playable copy in SITE/media/ for the web app.
   NAME.txt beside NAME.png (or .wav, ...) is its caption: with gemini it is embedded together with
   the media, with the text-only local provider media are indexed by their caption (else a PNG's

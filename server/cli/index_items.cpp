@@ -116,7 +116,7 @@ void attach_media(pending_item& item, std::string_view format, std::span<const s
                   const item_preparation_settings& settings) {
   static constexpr std::string_view playable[] = {"wav", "mp3", "mp4", "mov", "pdf"};
   if (std::find(std::begin(playable), std::end(playable), format) == std::end(playable)) return;
-  if (bytes.size() > settings.limits.max_inline_bytes) return;
+  if (bytes.size() > largest_media_bytes(settings.limits)) return;
   item.media_bytes.assign(bytes.begin(), bytes.end());
   item.media_extension = std::string(format);
 }
@@ -220,6 +220,18 @@ std::string clock_time(std::uint64_t milliseconds) {
   return std::to_string(seconds / 60) + ":" + (remainder.size() < 2 ? "0" : "") + remainder;
 }
 
+// How long a WAV's segments are: Gemini's 80 s, or less when 80 s of this recording would not fit one
+// request (96 kHz stereo is 30 MB a segment): cut shorter, a hi-fi recording is indexed rather than
+// skipped. What the file holds besides its samples bounds what a segment holds besides its own.
+std::uint32_t wav_segment_seconds(const media::wav_info& wav, std::size_t file_bytes, const input_limits& limits) {
+  const std::uint64_t bytes_per_second = std::uint64_t{wav.format.bytes_per_frame()} * wav.format.sample_rate;
+  const std::size_t other_bytes = file_bytes - std::min(file_bytes, wav.data_size);
+  const std::size_t room = largest_media_bytes(limits) - std::min(largest_media_bytes(limits), other_bytes);
+  const std::uint64_t fitting_seconds = bytes_per_second == 0 ? limits.max_audio_seconds : room / bytes_per_second;
+  // Never 0: a recording of over 15 MB a second goes in 1 s segments, which prepare_input then refuses.
+  return static_cast<std::uint32_t>(std::clamp<std::uint64_t>(fitting_seconds, 1, limits.max_audio_seconds));
+}
+
 prepared_file prepare_wav(const collection_file& file, const std::vector<std::uint8_t>& bytes,
                           const media::media_detection& detection, const item_preparation_settings& settings) {
   const std::string caption = read_caption(file);
@@ -235,16 +247,14 @@ prepared_file prepare_wav(const collection_file& file, const std::vector<std::ui
     if (text.empty()) text = media::read_wav_comment(bytes).value_or(std::string());
     return prepare_by_caption(file, detection, trimmed(text), settings, std::move(item));
   }
-  auto segments = media::split_wav(bytes, settings.limits.max_audio_seconds);
+  auto parsed = media::parse_wav(bytes);
+  if (!parsed) return skipped("not a usable WAV: " + parsed.failure().message);
+  auto segments = media::split_wav(bytes, wav_segment_seconds(*parsed, bytes.size(), settings.limits));
   if (!segments) return skipped("not a usable WAV: " + segments.failure().message);
   if (segments->empty()) return skipped("a WAV without audio frames");
   prepared_file outcome;
   const bool several = segments->size() > 1;
   for (media::wav_segment& segment : segments.value()) {
-    if (segment.wav_bytes.size() > settings.limits.max_inline_bytes) {
-      return skipped("an 80 s segment is " + megabytes(segment.wav_bytes.size()) +
-                     ", over the 20 MB Gemini takes in one request");
-    }
     pending_item item;
     item.metadata = base_metadata(file, detection.mime_type, segment.start_milliseconds);
     set_caption_title(item.metadata, file, caption);
@@ -262,7 +272,7 @@ prepared_file prepare_wav(const collection_file& file, const std::vector<std::ui
   return outcome;
 }
 
-// MP3, MP4, MOV, PDF: whole, within the 20 MB limit (checked before reading).
+// MP3, MP4, MOV, PDF: whole, when they fit one Gemini request (checked by size before reading).
 prepared_file prepare_whole_media(const collection_file& file, const std::vector<std::uint8_t>& bytes,
                                   const media::media_detection& detection, const item_preparation_settings& settings) {
   const std::string caption = read_caption(file);
@@ -285,7 +295,7 @@ prepared_file prepare_mp3(const collection_file& file, const std::vector<std::ui
   auto parsed = media::parse_mp3(bytes);  // a damaged stream is reported, even when only its text is used
   if (!parsed) return skipped("not a usable MP3: " + parsed.failure().message);
   const bool fits = parsed->duration_milliseconds <= std::uint64_t{settings.limits.max_audio_seconds} * 1000 &&
-                    bytes.size() <= settings.limits.max_inline_bytes;
+                    bytes.size() <= largest_media_bytes(settings.limits);
   if (!settings.provider_embeds_media || fits) return prepare_whole_media(file, bytes, detection, settings);
   auto segments = media::split_mp3(bytes, settings.limits.max_audio_seconds);
   if (!segments) return skipped("not a usable MP3: " + segments.failure().message);
@@ -327,9 +337,16 @@ prepared_file prepare_by_kind(const collection_file& file, const item_preparatio
   if (file.kind == media_kind::text && file.size > settings.max_text_file_bytes) {
     return skipped("a " + megabytes(file.size) + " text file, over the 16 MB the indexer reads");
   }
-  if (file.kind != media_kind::text && file.size > settings.limits.max_inline_bytes &&
+  // Images are decoded and resized before they are sent, so their file may be larger than a request;
+  // audio is split; video and PDF go whole, so a file too large for one request is skipped unread.
+  if (file.kind == media_kind::image && file.size > settings.max_image_file_bytes) {
+    return skipped("a " + megabytes(file.size) + " image, over the " + megabytes(settings.max_image_file_bytes) +
+                   " the indexer decodes");
+  }
+  if (file.kind != media_kind::text && file.kind != media_kind::image && file.size > largest_media_bytes(settings.limits) &&
       !(is_split_audio && file.size <= settings.max_split_audio_file_bytes)) {
-    return skipped(megabytes(file.size) + ", over the 20 MB Gemini takes in one request (not split)");
+    return skipped(media_too_large_for_request(file.relative, static_cast<std::size_t>(file.size), settings.limits).message +
+                   " (not split)");
   }
   auto bytes = read_whole_file(file.path);
   if (!bytes) return skipped(bytes.failure().message);
@@ -344,8 +361,9 @@ prepared_file prepare_by_kind(const collection_file& file, const item_preparatio
     case media_kind::audio:
       if (detection.format == "wav") return prepare_wav(file, bytes.value(), detection, settings);
       if (detection.format == "mp3") return prepare_mp3(file, bytes.value(), detection, settings);
-      if (file.size > settings.limits.max_inline_bytes) {
-        return skipped(megabytes(file.size) + ", over the 20 MB Gemini takes in one request (not split)");
+      if (file.size > largest_media_bytes(settings.limits)) {
+        return skipped(media_too_large_for_request(file.relative, static_cast<std::size_t>(file.size), settings.limits).message +
+                       " (not split)");
       }
       return prepare_whole_media(file, bytes.value(), detection, settings);
     // Gemini takes at most 120 s of video and 6 pages of PDF, and this build cannot cut either without

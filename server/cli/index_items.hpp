@@ -1,8 +1,9 @@
 #pragma once
 // mosaic index, step 2: turning one collection file into the items to embed. Text is chunked; an
 // image becomes one item with a thumbnail; a WAV becomes one item per segment of at most 80 s (its
-// offset in the metadata), and so does an MP3 (cut at frame boundaries); video up to 120 s and PDF
-// up to 6 pages go whole when within Gemini's 20 MB, longer ones are skipped with their length. Every input goes
+// offset in the metadata; shorter when 80 s of it would not fit one Gemini request), and so does an MP3 (cut at frame boundaries); video up to 120 s and PDF
+// up to 6 pages go whole when they fit one Gemini request (20 MB once base64-encoded, so about 15 MB
+// of file), longer or larger ones are skipped with the reason. Every input goes
 // through prepare_input, the same checks the server makes, so the indexer never sends what the
 // server would refuse. With a text-only provider (local), media are indexed by their text (sidecar
 // caption, PNG Description, WAV comment, else the file name's words) and marked embedded_from
@@ -30,9 +31,10 @@ struct pending_item {
 struct item_preparation_settings {
   bool provider_embeds_media = false;  // gemini: media bytes are embedded; local: only text
   std::size_t chunk_words = 80;        // words per text chunk
-  input_limits limits;                 // the server's limits (20 MB inline, 80 s of audio, ...)
+  input_limits limits;                 // the server's limits (one 20 MB request, 80 s of audio, ...)
   std::uintmax_t max_text_file_bytes = 16ull * 1024 * 1024;
-  std::uintmax_t max_split_audio_file_bytes = 512ull * 1024 * 1024;  // WAV and MP3 are split, so may exceed 20 MB
+  std::uintmax_t max_image_file_bytes = 20ull * 1024 * 1024;         // decoded and resized, so may exceed a request
+  std::uintmax_t max_split_audio_file_bytes = 512ull * 1024 * 1024;  // WAV and MP3 are split, so may exceed a request
 };
 
 struct prepared_file {

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "embed/gemini_protocol.hpp"
+#include "embed/gemini_request_size.hpp"
 #include "embed/request_coalescer.hpp"
 #include "vector/normalize.hpp"
 
@@ -17,9 +18,12 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// gemini-api.md: at most 6 images per request, about 20 MB of inline data in all.
+// gemini-api.md: at most 6 images per request.
 constexpr std::size_t max_images_per_input = 6;
-constexpr std::size_t max_inline_bytes_per_input = 20u * 1000 * 1000;
+// The coalescer's byte budget. Each input's share is its request plus the comma after it; the last
+// request of a body has no comma, hence the one byte back: a batch of shares within this budget
+// makes a body within gemini_max_request_bytes.
+constexpr std::size_t batch_request_budget = gemini_max_request_bytes - gemini_batch_envelope_bytes + 1;
 // Gemini's outputDimensionality range starts here; smaller sizes are asked at this size and
 // truncated locally, which is the same Matryoshka prefix.
 constexpr std::size_t smallest_upstream_dimensions = 128;
@@ -97,7 +101,7 @@ class gemini_provider::implementation {
         pacer_(options_.requests_per_minute),
         client_(std::make_unique<https_client>(std::move(origin), options_.http)),
         coalescer_(coalescer_options{gemini_max_batch_requests, options_.batch_idle, options_.batch_max_wait,
-                                     options_.max_calls_in_flight},
+                                     options_.max_calls_in_flight, batch_request_budget},
                    [this](coalesced_batch batch, batch_completion completion) {
                      send_batch(std::move(batch), std::move(completion));
                    }) {
@@ -127,6 +131,19 @@ class gemini_provider::implementation {
     if (auto valid = validate(batch); !valid) return done(std::move(valid).failure());
     if (batch.inputs.empty()) return done(embedding_vectors{});
     const coalescing_group group{batch.task, batch.dimensions == 0 ? options_.full_dimensions : batch.dimensions};
+    // Each input's share of a call, measured as send_batch will write it; one that cannot fit a call
+    // even alone is refused here, before it can take a call (and other callers' inputs) down with it.
+    std::vector<std::size_t> shares(batch.inputs.size());
+    const gemini_request_settings settings = request_settings(group);
+    for (std::size_t index = 0; index < batch.inputs.size(); ++index) {
+      shares[index] = gemini_request_bytes(batch.inputs[index], settings) + 1;
+      if (shares[index] > batch_request_budget) {
+        std::size_t media_bytes = 0;
+        for (const embedding_part& part : batch.inputs[index].parts) media_bytes += part.bytes.size();
+        return done(request_too_large_error("inputs[" + std::to_string(index) + "]", media_bytes,
+                                            shares[index] - 1 + gemini_batch_envelope_bytes, gemini_max_request_bytes));
+      }
+    }
 
     // The caller hears once: with every vector in order, or with the first error among its inputs.
     struct gathering {
@@ -162,7 +179,8 @@ class gemini_provider::implementation {
                             answer = std::move(gathered->done);
                           }
                           answer(std::move(answer_value));
-                        }});
+                        },
+                        shares[index]});
     }
     coalescer_.submit(group, std::move(inputs));
   }
@@ -183,7 +201,6 @@ class gemini_provider::implementation {
       const std::string where = "inputs[" + std::to_string(input_index) + "]";
       if (input.parts.empty()) return make_error(error_code::invalid_argument, where + " has no parts");
       std::size_t images = 0;
-      std::size_t inline_bytes = 0;
       for (std::size_t part_index = 0; part_index < input.parts.size(); ++part_index) {
         const embedding_part& part = input.parts[part_index];
         const std::string part_where = where + ".parts[" + std::to_string(part_index) + "]";
@@ -198,21 +215,33 @@ class gemini_provider::implementation {
         }
         if (part.bytes.empty()) return make_error(error_code::invalid_argument, part_where + " has no bytes");
         if (part.mime_type.starts_with("image/")) ++images;
-        inline_bytes += part.bytes.size();
       }
       if (images > max_images_per_input) {
         return make_error(error_code::invalid_argument, where + " has " + std::to_string(images) +
                                                             " images; Gemini takes at most " +
                                                             std::to_string(max_images_per_input) + " in one input");
       }
-      if (inline_bytes > max_inline_bytes_per_input) {
-        return make_error(error_code::media_too_large, where + " carries " + std::to_string(inline_bytes) +
-                                                           " bytes of media; Gemini takes at most " +
-                                                           std::to_string(max_inline_bytes_per_input) +
-                                                           " bytes in one input");
-      }
     }
     return success{};
+  }
+
+  [[nodiscard]] std::size_t upstream_dimensions(const coalescing_group& group) const noexcept {
+    return std::min(std::max(group.dimensions, smallest_upstream_dimensions), options_.full_dimensions);
+  }
+
+  // What build_gemini_batch_body is given for a batch of this group: measuring and building use the
+  // same settings, so the measure is the body's.
+  [[nodiscard]] gemini_request_settings request_settings(const coalescing_group& group) const {
+    gemini_request_settings settings;
+    settings.model = options_.model;
+    settings.task = group.task;
+    settings.dimensions = upstream_dimensions(group);
+    settings.send_task_type = !prefixes_in_text_;
+    if (prefixes_in_text_) {
+      const auto found = options_.task_prefixes.find(group.task);
+      if (found != options_.task_prefixes.end()) settings.text_prefix = found->second;
+    }
+    return settings;
   }
 
   // Runs on the coalescer's dispatcher thread: build the body once, then call (and maybe retry).
@@ -220,21 +249,16 @@ class gemini_provider::implementation {
     auto pending = std::make_shared<upstream_batch>();
     pending->count = batch.inputs.size();
     pending->requested_dimensions = batch.group.dimensions;
-    pending->upstream_dimensions =
-        std::min(std::max(batch.group.dimensions, smallest_upstream_dimensions), options_.full_dimensions);
+    pending->upstream_dimensions = upstream_dimensions(batch.group);
     pending->completion = std::move(completion);
     pending->started = std::chrono::steady_clock::now();
 
     std::vector<const embedding_input*> inputs;
     inputs.reserve(batch.inputs.size());
     for (const auto& input : batch.inputs) inputs.push_back(&input);
-    std::string_view prefix;
-    if (prefixes_in_text_) {
-      const auto found = options_.task_prefixes.find(batch.group.task);
-      if (found != options_.task_prefixes.end()) prefix = found->second;
-    }
-    pending->body = build_gemini_batch_body(options_.model, inputs, batch.group.task, pending->upstream_dimensions,
-                                            prefix, !prefixes_in_text_);
+    const gemini_request_settings settings = request_settings(batch.group);
+    pending->body = build_gemini_batch_body(options_.model, inputs, batch.group.task, settings.dimensions,
+                                            settings.text_prefix, settings.send_task_type);
     inputs_ += pending->count;
     call(pending);
   }

@@ -1,8 +1,9 @@
 #pragma once
 // The gemini provider: embeds through Google's embedding API (or anything speaking it, such as the
 // test double) with the API key held here and nowhere else. Concurrent embed() calls are coalesced:
-// their inputs wait in one queue and leave in batchEmbedContents calls of at most 100 requests,
-// when a batch is full, when no new input arrived for `batch_idle` while no call is out, or when the
+// their inputs wait in one queue and leave in batchEmbedContents calls of at most 100 requests and
+// 20 MB of body (gemini_request_size.hpp; an input that cannot fit a call alone is refused with
+// media_too_large before anything is sent), when a batch is full, when no new input arrived for `batch_idle` while no call is out, or when the
 // oldest input has waited `batch_max_wait`; at most `max_calls_in_flight` calls run at once. Each call is retried per
 // retry_policy (429/500/502/503/504 and transport failures, honouring Retry-After); 400/403/404 come
 // back as upstream_rejected with Google's message (never the key); exhausted retries come back as

@@ -20,8 +20,6 @@ std::span<const std::uint8_t> as_bytes(const std::string& text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
-std::string megabytes(std::size_t bytes) { return std::to_string(bytes / (1024 * 1024)) + " MB"; }
-
 result<std::uint64_t> wav_duration(std::span<const std::uint8_t> bytes) {
   auto wav = media::parse_wav(bytes);
   if (!wav) return wav.failure();
@@ -132,21 +130,26 @@ status prepare_input(embedding_input& input, const input_limits& limits, std::st
                           std::to_string(limits.max_parts) + " are allowed");
   }
   std::size_t images = 0;
-  std::size_t inline_bytes = 0;
+  std::size_t media_bytes = 0;
+  std::size_t final_media_encoded_bytes = 0;  // of the parts preparation leaves as they are: all but images
   for (const embedding_part& part : input.parts) {
     if (part.is_text()) continue;
-    inline_bytes += part.bytes.size();
-    if (part.mime_type.starts_with("image/")) ++images;
+    media_bytes += part.bytes.size();
+    if (part.mime_type.starts_with("image/")) {
+      ++images;
+    } else {
+      final_media_encoded_bytes += base64_encoded_bytes(part.bytes.size());
+    }
   }
   if (images > limits.max_images) {
     return make_error(error_code::invalid_argument, prefix + " has " + std::to_string(images) +
                                                         " images; at most " + std::to_string(limits.max_images) +
                                                         " can be embedded together");
   }
-  if (inline_bytes > limits.max_inline_bytes) {
-    return make_error(error_code::media_too_large, prefix + " carries " + megabytes(inline_bytes) +
-                                                       " of media; at most " + megabytes(limits.max_inline_bytes) +
-                                                       " per input");
+  // Audio, video and PDF go as they are: when they alone cannot fit, nothing needs parsing to say so.
+  if (final_media_encoded_bytes + gemini_request_allowance_bytes > limits.max_request_bytes) {
+    return request_too_large_error(prefix, media_bytes, final_media_encoded_bytes + gemini_request_allowance_bytes,
+                                   limits.max_request_bytes);
   }
   for (std::size_t index = 0; index < input.parts.size(); ++index) {
     embedding_part& part = input.parts[index];
@@ -165,7 +168,27 @@ status prepare_input(embedding_input& input, const input_limits& limits, std::st
     }
     if (auto prepared = prepare_inline_part(part, limits, part_where); !prepared) return prepared;
   }
+  // The whole input as it will be sent (resized images, text, title), with room for what the
+  // provider adds; the provider checks again, exactly, with its own model, prefix and size.
+  gemini_request_settings unknown_provider;
+  unknown_provider.task = embedding_task::retrieval_document;  // the task that sends the title
+  const std::size_t request_bytes = gemini_request_bytes(input, unknown_provider) + gemini_request_allowance_bytes;
+  if (request_bytes > limits.max_request_bytes) {
+    std::size_t prepared_media_bytes = 0;
+    for (const embedding_part& part : input.parts) prepared_media_bytes += part.bytes.size();
+    return request_too_large_error(prefix, prepared_media_bytes, request_bytes, limits.max_request_bytes);
+  }
   return success{};
+}
+
+std::size_t largest_media_bytes(const input_limits& limits) noexcept {
+  if (limits.max_request_bytes <= gemini_request_allowance_bytes) return 0;
+  return (limits.max_request_bytes - gemini_request_allowance_bytes) / 4 * 3;
+}
+
+error media_too_large_for_request(std::string_view where, std::size_t media_bytes, const input_limits& limits) {
+  return request_too_large_error(where, media_bytes, base64_encoded_bytes(media_bytes) + gemini_request_allowance_bytes,
+                                 limits.max_request_bytes);
 }
 
 }  // namespace mosaic::server

@@ -12,6 +12,7 @@
 
 #include "core/result.hpp"
 #include "embed/embedding_request.hpp"
+#include "embed/gemini_request_size.hpp"
 
 namespace mosaic::server {
 
@@ -19,7 +20,10 @@ struct input_limits {
   std::size_t max_parts = 32;                          // per input
   std::size_t max_images = 6;                          // per input (Gemini's limit)
   std::size_t max_text_bytes = 32 * 1024;              // per text part (8,192 tokens is about this)
-  std::size_t max_inline_bytes = 20ull * 1024 * 1024;  // all inline parts of one input, as received
+  // One input, as it will be sent (base64 media, escaped text, its title, plus what the provider adds
+  // around it: gemini_request_allowance_bytes), must fit one Gemini request: 20 MB. Raw media hold
+  // 3 bytes in 4, so about 15 MB of media fit.
+  std::size_t max_request_bytes = gemini_max_request_bytes;
   std::uint32_t image_max_side = 1024;                 // longer images are resized before sending
   std::uint32_t max_audio_seconds = 80;                // WAV and MP3, measured from their headers
   std::uint32_t max_video_seconds = 120;               // MP4/MOV, from the movie header (moov/mvhd)
@@ -35,7 +39,18 @@ inline constexpr std::string_view accepted_mime_types_text =
 // Prepares every part of `input` in place. `where` prefixes messages ("inputs[2]"). Errors:
 // invalid_argument (empty, too many parts or images, text too long, bytes not what they claim),
 // unsupported_media (a MIME type Gemini does not take), media_too_large (over a size or length
-// cap: size, audio or video length, PDF pages), invalid_media (a corrupt image, WAV, MP3, MP4/MOV or PDF).
+// cap: the request size, audio or video length, PDF pages), invalid_media (a corrupt image, WAV,
+// MP3, MP4/MOV or PDF). Media that cannot fit a request are refused before they are parsed; images
+// are measured after resizing, at the size they will be sent.
 status prepare_input(embedding_input& input, const input_limits& limits, std::string_view where);
+
+// Raw media beyond this many bytes cannot fit a request (their base64 alone passes the cap less the
+// allowance): callers can refuse a file by its size before reading it. At or below it, prepare_input
+// still decides, counting the rest of the input.
+std::size_t largest_media_bytes(const input_limits& limits) noexcept;
+
+// The refusal of `media_bytes` of media as prepare_input words it, for a caller that refuses a
+// file by its size alone (the request is counted as its base64 plus the allowance: a lower bound).
+error media_too_large_for_request(std::string_view where, std::size_t media_bytes, const input_limits& limits);
 
 }  // namespace mosaic::server

@@ -20,6 +20,7 @@ struct queued_input {
 
 struct group_queue {
   std::deque<queued_input> inputs;
+  std::size_t bytes = 0;  // the sum of the queued inputs' request_bytes
   clock_type::time_point last_arrival;
 };
 
@@ -46,7 +47,10 @@ class request_coalescer::implementation : public std::enable_shared_from_this<im
       if (!stopping_) {
         const auto now = clock_type::now();
         group_queue& queue = groups_[group];
-        for (auto& input : inputs) queue.inputs.push_back({std::move(input), now});
+        for (auto& input : inputs) {
+          queue.bytes += input.request_bytes;
+          queue.inputs.push_back({std::move(input), now});
+        }
         queue.last_arrival = now;
         wake_.notify_one();
         return;
@@ -91,8 +95,11 @@ class request_coalescer::implementation : public std::enable_shared_from_this<im
         // it keeps growing (up to batch_max_wait), so a burst of requests fills batches instead of
         // spending the call slots on its first few arrivals.
         const bool idle_counts = in_flight_ == 0;
-        const bool ready = queue.inputs.size() >= options_.max_batch_size || now >= wait_deadline ||
-                           (idle_counts && now >= idle_deadline);
+        // Queued bytes that fill a call make a full batch as surely as the count does: waiting could
+        // not add anything to the next call.
+        const bool full = queue.inputs.size() >= options_.max_batch_size ||
+                          (options_.max_batch_bytes > 0 && queue.bytes >= options_.max_batch_bytes);
+        const bool ready = full || now >= wait_deadline || (idle_counts && now >= idle_deadline);
         if (ready) {
           if (chosen == groups_.end() || oldest < chosen->second.inputs.front().arrival) chosen = entry;
         } else {
@@ -104,10 +111,11 @@ class request_coalescer::implementation : public std::enable_shared_from_this<im
         batch.group = chosen->first;
         std::vector<input_callback> callbacks;
         group_queue& queue = chosen->second;
-        const std::size_t count = std::min(queue.inputs.size(), options_.max_batch_size);
+        const std::size_t count = batch_count(queue);
         batch.inputs.reserve(count);
         callbacks.reserve(count);
         for (std::size_t index = 0; index < count; ++index) {
+          queue.bytes -= queue.inputs.front().pending.request_bytes;
           batch.inputs.push_back(std::move(queue.inputs.front().pending.input));
           callbacks.push_back(std::move(queue.inputs.front().pending.done));
           queue.inputs.pop_front();
@@ -127,6 +135,25 @@ class request_coalescer::implementation : public std::enable_shared_from_this<im
         wake_.wait_until(lock, next_deadline);
       }
     }
+  }
+
+  // How many inputs from the front of the queue make the next batch: in order (never skipping one
+  // that does not fit for a smaller one behind it), within the count and the byte budget, and at
+  // least one, so an input over the budget on its own still goes, alone (the gemini provider refuses
+  // such an input before it is queued; another sender gets the call it was given).
+  [[nodiscard]] std::size_t batch_count(const group_queue& queue) const {
+    std::size_t count = 0;
+    std::size_t bytes = 0;
+    for (const queued_input& queued : queue.inputs) {
+      if (count >= options_.max_batch_size) break;
+      const std::size_t input_bytes = queued.pending.request_bytes;
+      const bool over_budget = options_.max_batch_bytes > 0 &&
+                               (bytes >= options_.max_batch_bytes || input_bytes > options_.max_batch_bytes - bytes);
+      if (count > 0 && over_budget) break;
+      bytes += input_bytes;
+      ++count;
+    }
+    return count;
   }
 
   void send(coalesced_batch batch, std::vector<input_callback> callbacks) {

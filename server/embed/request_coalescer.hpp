@@ -1,7 +1,8 @@
 #pragma once
 // Joins embedding inputs from many concurrent callers into few upstream calls. Inputs wait in a queue
 // per group (inputs of one group can share a call); a dispatcher thread sends a group's inputs as one
-// batch of at most max_batch_size when the group has a full batch, when no input joined it for
+// batch of at most max_batch_size inputs and max_batch_bytes (a batch always holds at least one
+// input) when the group has a full batch (by count, or queued bytes that fill a call), when no input joined it for
 // `batch_idle` and no call is out (with calls in flight a partial batch keeps filling), or when its
 // oldest input has waited `batch_max_wait`; at most max_calls_in_flight
 // batches are out at once, and the group whose oldest input waited longest goes first. The sender is
@@ -28,6 +29,9 @@ struct coalescer_options {
   std::chrono::milliseconds batch_idle{10};
   std::chrono::milliseconds batch_max_wait{200};
   std::size_t max_calls_in_flight = 4;
+  // The sum of the request_bytes of a batch's inputs stays within this (0: no byte budget). The
+  // coalescer does not know the wire format: the sender's owner measures each input when it submits.
+  std::size_t max_batch_bytes = 0;
 };
 
 struct coalescing_group {
@@ -39,7 +43,7 @@ struct coalescing_group {
 
 struct coalesced_batch {
   coalescing_group group;
-  std::vector<embedding_input> inputs;  // at most max_batch_size, in arrival order
+  std::vector<embedding_input> inputs;  // at most max_batch_size and max_batch_bytes, in arrival order
 };
 
 // One vector per input of the batch, in order, or the error that failed the whole batch.
@@ -52,6 +56,7 @@ using input_callback = std::function<void(result<std::vector<float>>)>;
 struct pending_input {
   embedding_input input;
   input_callback done;
+  std::size_t request_bytes = 0;  // this input's share of a call, counted against max_batch_bytes
 };
 
 class request_coalescer {
@@ -64,7 +69,8 @@ class request_coalescer {
   request_coalescer& operator=(const request_coalescer&) = delete;
 
   // Queues inputs of one group, together (a caller's batch is never split by other callers' inputs
-  // arriving in between). Each callback fires exactly once, on the sender's completion thread (or
+  // arriving in between; it is split across calls only where the count or the byte budget cuts a
+  // batch). Each callback fires exactly once, on the sender's completion thread (or
   // this one, when the coalescer is stopping).
   void submit(coalescing_group group, std::vector<pending_input> inputs);
 

@@ -79,7 +79,17 @@ struct connection {
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
+  std::chrono::steady_clock::time_point idle_since;  // when it last went back to the pool
 };
+
+// What a server closing a kept-alive connection looks like to the next request sent on it: the
+// write or the read ends with end of stream, a reset, a broken pipe, or (TLS) a cut stream. A timeout
+// is not one of them: the server may be slow rather than gone, and sending again would double its work.
+bool is_closed_by_peer(const beast::error_code& failure) {
+  return failure == http::error::end_of_stream || failure == asio::error::eof ||
+         failure == asio::error::connection_reset || failure == asio::error::connection_aborted ||
+         failure == asio::error::broken_pipe || failure == ssl::error::stream_truncated;
+}
 
 struct pending_call {
   http::request<http::string_body> request;
@@ -162,6 +172,8 @@ class https_client::implementation {
   }
 
   [[nodiscard]] std::uint64_t connections_opened() const noexcept { return connections_opened_.load(); }
+  [[nodiscard]] std::uint64_t stale_connection_retries() const noexcept { return stale_connection_retries_.load(); }
+  [[nodiscard]] std::uint64_t idle_connections_retired() const noexcept { return idle_connections_retired_.load(); }
 
  private:
   void configure_tls() {
@@ -219,6 +231,7 @@ class https_client::implementation {
       call->holds_slot = true;
       ++in_flight_;
       active_.insert(call);
+      retire_aged_connections();
       if (!idle_.empty()) {
         call->link = std::move(idle_.back());
         idle_.pop_back();
@@ -227,6 +240,16 @@ class https_client::implementation {
       } else {
         open_connection(call);
       }
+    }
+  }
+
+  // The pool keeps the most recently used connection at the back: the oldest go first.
+  void retire_aged_connections() {
+    const auto now = std::chrono::steady_clock::now();
+    while (!idle_.empty() && now - idle_.front()->idle_since > options_.idle_timeout) {
+      idle_.front()->close();
+      idle_.erase(idle_.begin());
+      idle_connections_retired_.fetch_add(1);
     }
   }
 
@@ -261,9 +284,12 @@ class https_client::implementation {
 
   // A pooled connection the server closed while it sat idle fails on first use before any byte of
   // the answer: the request is sent again, once, on a new connection. Embedding is idempotent, so a
-  // request the server did read but never answered is safe to repeat too.
-  bool retry_if_stale(const call_pointer& call) {
+  // request the server did read but never answered is safe to repeat too; one whose answer had
+  // begun is never sent again.
+  bool retry_if_stale(const call_pointer& call, const beast::error_code& failure) {
     if (!call->on_reused_link || call->fresh_retry_used || call->answer_started || call->finished) return false;
+    if (!is_closed_by_peer(failure)) return false;
+    stale_connection_retries_.fetch_add(1);
     call->fresh_retry_used = true;
     call->on_reused_link = false;
     call->link->close();
@@ -346,7 +372,7 @@ class https_client::implementation {
       http::async_write(stream, call->request, [this, call, link](beast::error_code failure, std::size_t) {
         if (!is_current(call, link)) return;
         if (failure) {
-          if (retry_if_stale(call)) return;
+          if (retry_if_stale(call, failure)) return;
           if (failure == beast::error::timeout) {
             return fail(call, "sending the request to " + origin_name_ + " timed out after " +
                                   milliseconds_text(options_.read_timeout));
@@ -378,7 +404,7 @@ class https_client::implementation {
     if (!is_current(call, link)) return;
     if (bytes > 0 || link->buffer.size() > 0) call->answer_started = true;
     if (failure) {
-      if (retry_if_stale(call)) return;
+      if (retry_if_stale(call, failure)) return;
       if (failure == beast::error::timeout) {
         return fail(call, "no answer from " + origin_name_ + " within the read timeout of " +
                               milliseconds_text(options_.read_timeout));
@@ -403,6 +429,7 @@ class https_client::implementation {
     call->parser.reset();
     if (reusable) {
       link->tcp().expires_never();
+      link->idle_since = std::chrono::steady_clock::now();
       idle_.push_back(link);
       // Keep at most max_in_flight idle connections: the oldest is the likeliest to be stale.
       if (idle_.size() > options_.max_in_flight) {
@@ -450,6 +477,8 @@ class https_client::implementation {
   std::mutex admission_mutex_;
   bool stopping_ = false;  // guarded by admission_mutex_: no new work once the destructor began
   std::atomic<std::uint64_t> connections_opened_{0};
+  std::atomic<std::uint64_t> stale_connection_retries_{0};
+  std::atomic<std::uint64_t> idle_connections_retired_{0};
   std::thread thread_;
 };
 
@@ -468,5 +497,11 @@ void https_client::run_after(std::chrono::milliseconds delay, std::function<void
 }
 
 std::uint64_t https_client::connections_opened() const noexcept { return implementation_->connections_opened(); }
+std::uint64_t https_client::stale_connection_retries() const noexcept {
+  return implementation_->stale_connection_retries();
+}
+std::uint64_t https_client::idle_connections_retired() const noexcept {
+  return implementation_->idle_connections_retired();
+}
 
 }  // namespace mosaic::server

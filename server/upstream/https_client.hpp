@@ -2,8 +2,11 @@
 // An HTTP/1.1 client for one upstream origin (Beast + OpenSSL), used by the Gemini provider:
 // TLS with certificate and host name verification, a pool of keep-alive connections, a cap on
 // requests in flight (the rest wait in order), and timeouts on connecting, on each read and on the
-// whole call. It runs its own io thread; callbacks come on that thread. No retries here: the caller
-// decides (retry_policy), because only it knows which answers are worth another try.
+// whole call, and pooled connections age out after `idle_timeout`. It runs its own io thread;
+// callbacks come on that thread. Retries are the caller's (retry_policy), because only it knows which
+// answers are worth another try, with one exception: a request that fails on a pooled connection
+// because the server had closed it (end of stream or a reset before any byte of the answer) is sent
+// once more on a new connection, unseen by the caller, since nothing of it was answered.
 //
 // Secrets: request headers are never logged or copied into errors; an error message names the host
 // and what failed, nothing else.
@@ -26,6 +29,10 @@ struct https_client_options {
   std::chrono::milliseconds read_timeout{60'000};    // between bytes of an answer
   std::chrono::milliseconds call_timeout{120'000};   // the whole call, connecting included
   std::size_t max_in_flight = 8;                     // concurrent requests (and pooled connections)
+  // A pooled connection idle longer than this is closed instead of reused. Servers close idle
+  // keep-alive connections after their own timeout (often 60 s or less); reusing one they closed
+  // costs a failed write or read and a reconnect, so connections are retired before that.
+  std::chrono::milliseconds idle_timeout{30'000};
   std::string ca_file;                               // empty: the system's trust store
   bool verify_peer = true;                           // only ever false in tests of the refusal itself
 };
@@ -59,6 +66,10 @@ class https_client {
 
   // Connections opened so far (TLS or plain), for tests and metrics of the keep-alive pool.
   [[nodiscard]] std::uint64_t connections_opened() const noexcept;
+  // Requests sent again because their pooled connection turned out closed by the server.
+  [[nodiscard]] std::uint64_t stale_connection_retries() const noexcept;
+  // Pooled connections closed unused because they sat idle longer than idle_timeout.
+  [[nodiscard]] std::uint64_t idle_connections_retired() const noexcept;
 
  private:
   class implementation;

@@ -134,6 +134,41 @@ test('MP3s over 80 s are cut at frame boundaries; long videos and PDFs are skipp
   }
 });
 
+test('a file too large for one 20 MB request is skipped with its sizes; large files that fit go in calls within the cap', async () => {
+  const double = await startDouble();
+  try {
+    // A PDF padded with a comment: the page count stays 1, the size is what the test needs.
+    const paddedPdf = (bytes, fill) => {
+      const pdf = makePdf({ pages: 1 });
+      return Buffer.concat([pdf, Buffer.from('%'), Buffer.alloc(bytes - pdf.length - 2, fill), Buffer.from('\n')]);
+    };
+    const root = makeFolder('request-cap', {
+      'papers/too-large.pdf': paddedPdf(16_000_000, 'x'), // 21.3 MB once base64-encoded
+      'papers/fits-one.pdf': paddedPdf(14_500_000, 'y'), // 19.3 MB encoded: two of them need two calls
+      'papers/fits-two.pdf': paddedPdf(14_500_000, 'z'),
+      'notes/small.txt': 'a note that travels with the papers',
+      // 50 s of 96 kHz stereo are 19.2 MB: within Gemini's 80 s, too large for one request, so the
+      // recording is cut into segments that fit (40 s is 15.4 MB) instead of being skipped.
+      'audio/hifi.wav': makeWav({ seconds: 50, sampleRate: 96_000, channels: 2 }),
+    });
+    const report = index(root, double);
+    const reasons = Object.fromEntries(report.skipped.map((file) => [file.path, file.reason]));
+    assert.deepEqual(Object.keys(reasons), ['papers/too-large.pdf']);
+    assert.match(reasons['papers/too-large.pdf'],
+      /^papers\/too-large\.pdf: 15\.3 MB of media is 20\.4 MB once base64-encoded; one Gemini request holds at most 20 MB/);
+    const sources = siteItems(path.join(root, 'site')).map((item) => item.source).sort();
+    assert.deepEqual(sources, ['audio/hifi.wav', 'audio/hifi.wav', 'notes/small.txt', 'papers/fits-one.pdf', 'papers/fits-two.pdf']);
+    const hifi = siteItems(path.join(root, 'site')).filter((item) => item.source === 'audio/hifi.wav');
+    assert.deepEqual(hifi.map((item) => item.source_offset ?? 0).sort((a, b) => a - b), [0, 40_000]);
+    const stats = await doubleStats(double);
+    assert.equal(stats.rejected_calls, 0);
+    assert.ok(stats.largest_body_bytes <= 20 * 1024 * 1024, `a call of ${stats.largest_body_bytes} bytes`);
+    assert.ok(stats.batch_calls >= 3, `${stats.batch_calls} calls for two 19.3 MB and two 15.4 and 3.8 MB inputs`);
+  } finally {
+    await double.stop();
+  }
+});
+
 test('a text query on a Gemini-built index is embedded through the gemini provider', async () => {
   const double = await startDouble();
   try {

@@ -11,6 +11,8 @@
 //  last_batch_sizes     request counts of the most recent successful batches, oldest first (at most 50)
 //  recent_call_times_ms when the most recent calls arrived, in milliseconds since the double started
 //                       (steady clock), oldest first (at most 200): tests check a client's rate limit
+//  largest_body_bytes   the largest body of any embedding call, whatever its answer: tests check a
+//                       client keeps every call within the 20 MB request cap
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -25,7 +27,7 @@ class call_statistics {
   static constexpr std::size_t remembered_batch_sizes = 50;
   static constexpr std::size_t remembered_call_times = 200;
 
-  void record_call();
+  void record_call(std::size_t body_bytes);
   void record_embed_content();
   void record_batch(std::size_t requests);
   void record_rejection();
@@ -43,6 +45,7 @@ class call_statistics {
   std::uint64_t embedded_inputs_ = 0;
   std::uint64_t rejected_calls_ = 0;
   std::uint64_t injected_faults_ = 0;
+  std::uint64_t largest_body_bytes_ = 0;
   std::deque<std::size_t> last_batch_sizes_;
   std::deque<std::int64_t> recent_call_times_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

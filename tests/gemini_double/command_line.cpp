@@ -16,7 +16,9 @@ const char* const usage_text =
     "  --hash-text              embed text by hash instead of the model (no model needed; no meaning)\n"
     "  --model NAME             accept another model name, multimodal (repeatable)\n"
     "  --threads N              io threads (default 2)\n"
-    "  --body-limit-bytes N     largest request body (default 67108864)\n"
+    "  --body-limit-bytes N     largest request body read at all (default 67108864; 413 above it)\n"
+    "  --request-limit-bytes N  largest embedding request served (default 20971520, gemini-api.md's\n"
+    "                           20 MB; 400 INVALID_ARGUMENT above it, as Google answers)\n"
     "  --read-timeout-seconds N per read of a request (default 30)\n"
     "fault injection (every Nth call counts calls to the two embedding endpoints):\n"
     "  --fail-429-every N       every Nth call: 429 RESOURCE_EXHAUSTED with Retry-After\n"
@@ -100,6 +102,8 @@ result<double_options> parse_command_line(const std::vector<std::string>& argume
       options.server.threads = threads == 0 ? 1 : static_cast<std::size_t>(threads);
     } else if (flag == "--body-limit-bytes") {
       outcome = set_number(options.server.body_limit_bytes, std::uint64_t{1} << 32);
+    } else if (flag == "--request-limit-bytes") {
+      outcome = set_number(options.api.max_request_bytes, std::uint64_t{1} << 32);
     } else if (flag == "--read-timeout-seconds") {
       std::uint64_t seconds = 0;
       outcome = set_number(seconds, 86400);

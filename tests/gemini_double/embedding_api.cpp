@@ -145,7 +145,7 @@ api_response embedding_api::route(const api_request& request) {
 
 api_response embedding_api::handle_embedding_call(const api_request& request, std::string_view model_name,
                                                   std::string_view method_name, std::string_view query) {
-  statistics_.record_call();
+  statistics_.record_call(request.body.size());
   const fault_decision fault = faults_.next_call(fault_injector::clock::now());
   auto answer = [&fault](api_response response) {
     response.delay = fault.latency;
@@ -183,6 +183,11 @@ api_response embedding_api::handle_embedding_call(const api_request& request, st
   }
 
   if (request.method != "POST") return reject(404, "NOT_FOUND", "Method not found.");
+  // Google's front end measures the payload before it looks at the key or the body.
+  if (request.body.size() > settings_.max_request_bytes) {
+    return reject(400, "INVALID_ARGUMENT",
+                  "Request payload size exceeds the limit: " + std::to_string(settings_.max_request_bytes) + " bytes.");
+  }
 
   // The header wins when both are sent; an empty value counts as missing.
   std::string key(request.api_key_header);

@@ -11,6 +11,7 @@
 //                                                    drop_every, latency_ms, rpm, retry_after)
 // Thread-safe: several io threads call handle() at once.
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,6 +46,10 @@ struct known_model {
 struct api_settings {
   // Empty: any non-empty key is accepted. A missing key is always refused.
   std::string accepted_api_key;
+  // gemini-api.md: a request holds about 20 MB inline, in all. A larger embedding request is refused
+  // whole with 400 INVALID_ARGUMENT, as Google refuses an oversize payload, so a client that packs
+  // calls past the cap fails here as it would there.
+  std::uint64_t max_request_bytes = 20ull * 1024 * 1024;
   std::vector<known_model> models = {
       {"gemini-embedding-2", true}, {"gemini-embedding-2-preview", true}, {"gemini-embedding-001", false}};
 };

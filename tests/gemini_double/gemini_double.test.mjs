@@ -523,7 +523,7 @@ describe('the double answers Google\'s embedding API', () => {
     await reset(fixture.double);
     assert.deepEqual(await stats(fixture.double), {
       calls: 0, embed_content_calls: 0, batch_calls: 0, embedded_inputs: 0, rejected_calls: 0, injected_faults: 0, last_batch_sizes: [],
-      recent_call_times_ms: [],
+      recent_call_times_ms: [], largest_body_bytes: 0,
     });
     await embedText(fixture.double, 'one');
     await embedText(fixture.double, 'two');
@@ -534,8 +534,10 @@ describe('the double answers Google\'s embedding API', () => {
     const counted = await stats(fixture.double);
     const times = counted.recent_call_times_ms;
     delete counted.recent_call_times_ms;
+    const largestBody = JSON.stringify({ requests: [batchItem('a'), batchItem('b'), batchItem('c')] }).length;
     assert.deepEqual(counted, {
       calls: 5, embed_content_calls: 2, batch_calls: 2, embedded_inputs: 6, rejected_calls: 1, injected_faults: 0, last_batch_sizes: [3, 1],
+      largest_body_bytes: largestBody,
     });
     assert.equal(times.length, 5, 'one arrival time per call');
     for (let index = 1; index < times.length; index++) assert.ok(times[index] >= times[index - 1], 'arrival times ascend');
@@ -657,6 +659,35 @@ describe('input size', () => {
   it('refuses a text part of more than 1 MB without tokenizing it', async () => {
     const answer = await embedContent(fixture.double, { content: textContent('x'.repeat(1_100_000)) });
     assertGoogleError(answer, 400, 'INVALID_ARGUMENT', /exceeds the maximum number of tokens/);
+  });
+
+  it('refuses a request body over 20 MB whole, as Google refuses an oversize payload, and counts its size', async () => {
+    await reset(fixture.double);
+    // Two 8 MB PDFs are 21.3 MiB once base64-encoded: each alone would be served.
+    const pdf = Buffer.alloc(8_000_000, 0x20);
+    pdf.write('%PDF-1.4\n');
+    const item = { model: `models/${model}`, content: { parts: [inlineData('application/pdf', pdf)] } };
+    const oversize = JSON.stringify({ requests: [item, item] });
+    assert.ok(oversize.length > 20 * 1024 * 1024 && oversize.length < 64 * 1024 * 1024);
+    const refused = await call(fixture.double, 'batchEmbedContents', { raw: oversize });
+    assertGoogleError(refused, 400, 'INVALID_ARGUMENT', /^Request payload size exceeds the limit: 20971520 bytes\.$/);
+    const single = JSON.stringify({ requests: [item] });
+    const served = await call(fixture.double, 'batchEmbedContents', { raw: single });
+    assert.equal(served.status, 200, served.text);
+    const counted = await stats(fixture.double);
+    assert.equal(counted.largest_body_bytes, oversize.length);
+    assert.equal(counted.rejected_calls, 1);
+    assert.deepEqual(counted.last_batch_sizes, [1]);
+  });
+});
+
+describe('--request-limit-bytes', () => {
+  const fixture = useDouble(['--request-limit-bytes', '1000']);
+
+  it('moves the request cap', async () => {
+    const answer = await embedContent(fixture.double, { content: textContent('x'.repeat(2_000)) });
+    assertGoogleError(answer, 400, 'INVALID_ARGUMENT', /exceeds the limit: 1000 bytes/);
+    assert.equal((await embedContent(fixture.double, { content: textContent('small') })).status, 200);
   });
 });
 

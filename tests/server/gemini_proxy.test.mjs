@@ -201,6 +201,33 @@ describe('mosaic serve with the gemini provider', () => {
     }
   });
 
+  it('keeps every upstream call within the 20 MB request cap when many multi-MB recordings arrive at once', async () => {
+    const double = await startDouble();
+    const server = await startServe(double);
+    try {
+      // 16 recordings of 20 to 35 s of 44.1 kHz stereo: 3.5 to 6.2 MB each, 4.7 to 8.2 MB once
+      // base64-encoded, 99 MB in all. Packed by count alone they would make one call of 99 MB, which
+      // the double (like Google) refuses whole, failing every caller in it.
+      const recordings = Array.from({ length: 16 }, (_, index) =>
+        makeWav({ seconds: 20 + index, sampleRate: 44_100, channels: 2, seed: index + 2 }));
+      const bodies = recordings.map((wav) => JSON.stringify({ inputs: [{ parts: [mediaPart('audio/wav', wav)] }], dimensions: 256 }));
+      const answers = await concurrentPosts(server.port, '/api/embed', bodies);
+      for (const answer of answers) assertUnitVectors(answer, 1, 256);
+      assert.notDeepEqual(answers[0].json.embeddings[0], answers[1].json.embeddings[0]);
+      const stats = await doubleStats(double);
+      assert.equal(stats.rejected_calls, 0, 'no call was refused');
+      assert.equal(stats.embedded_inputs, 16);
+      assert.ok(stats.largest_body_bytes <= 20 * 1024 * 1024, `a call of ${stats.largest_body_bytes} bytes`);
+      const encoded = recordings.reduce((sum, wav) => sum + Math.ceil(wav.length / 3) * 4, 0);
+      assert.ok(stats.batch_calls >= Math.ceil(encoded / (20 * 1024 * 1024)), `${stats.batch_calls} calls`);
+      console.log(`# 16 concurrent recordings (${(encoded / 1048576).toFixed(1)} MiB encoded): ${stats.batch_calls} upstream calls, ` +
+                  `largest body ${(stats.largest_body_bytes / 1048576).toFixed(2)} MiB, batch sizes ${stats.last_batch_sizes}`);
+    } finally {
+      await stopAndCheck(server);
+      await double.stop();
+    }
+  });
+
   it('answers a repeat from its cache, also after a restart, and rebuilds a damaged cache file', async () => {
     const double = await startDouble();
     const cacheDirectory = freshCacheDirectory();

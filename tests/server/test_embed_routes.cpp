@@ -94,12 +94,12 @@ json embed_body(const json& parts, const json& extra = json::object()) {
   return body;
 }
 
-std::vector<std::uint8_t> wav_of_seconds(std::uint32_t seconds) {
+std::vector<std::uint8_t> wav_of_seconds(std::uint32_t seconds, std::uint16_t channels = 1, std::uint32_t sample_rate = 8000) {
   mosaic::media::wav_format format;
-  format.channels = 1;
-  format.sample_rate = 8000;
+  format.channels = channels;
+  format.sample_rate = sample_rate;
   format.bits_per_sample = 16;
-  const std::vector<std::uint8_t> samples(std::size_t{seconds} * 8000 * 2, 0);
+  const std::vector<std::uint8_t> samples(std::size_t{seconds} * sample_rate * channels * 2, 0);
   auto wav = mosaic::media::write_wav(format, samples);
   REQUIRE(wav.ok());
   return wav.value();
@@ -219,13 +219,44 @@ TEST_CASE("every bad media input is refused with its status before the provider 
   }
   CHECK(test.provider.batches_size() == 0);
 
-  SECTION("over the inline size cap, counted before decoding anything") {
-    test.context.limits.max_inline_bytes = 1000;
+  SECTION("media that cannot fit one request are refused before anything decodes them") {
+    // 1,001 bytes are 1,336 in base64: over a cap that leaves them 1,000 (the bytes are not even a PDF).
+    test.context.limits.max_request_bytes = mosaic::server::gemini_request_allowance_bytes + 1'000;
     const string_response response =
         handle_request(test.context, post("/api/embed", embed_body(json::array({media_part("application/pdf", std::vector<std::uint8_t>(1001, '%'))}))));
     CHECK(response.result() == http::status::payload_too_large);
-    CHECK_THAT(error_of(response).at("message").get<std::string>(), Contains("per input"));
+    CHECK(error_of(response).at("code") == "media_too_large");
+    CHECK_THAT(error_of(response).at("message").get<std::string>(), Contains("inputs[0]: 0.0 MB of media is 0.1 MB once base64-encoded"));
   }
+}
+
+TEST_CASE("an input is refused when it cannot fit one 20 MB Gemini request once base64-encoded", "[server][embed][media]") {
+  fixture test;
+  // 17,000,000 bytes (16.2 MiB) are 22,666,668 once base64-encoded: over 20 MiB, refused unparsed.
+  const string_response video = handle_request(
+      test.context, post("/api/embed", embed_body(json::array({media_part("video/mp4", std::vector<std::uint8_t>(17'000'000, 1))}))));
+  CHECK(video.result() == http::status::payload_too_large);
+  CHECK(error_of(video).at("code") == "media_too_large");
+  CHECK_THAT(error_of(video).at("message").get<std::string>(),
+             Contains("inputs[0]: 16.2 MB of media is 21.7 MB once base64-encoded; one Gemini request holds at most 20 MB"));
+
+  // 60 s of 96 kHz stereo WAV: within the 80 s Gemini takes, but 22 MiB, so 29.3 MiB in base64.
+  const string_response loud = handle_request(
+      test.context, post("/v1beta/models/gemini-embedding-2:embedContent",
+                         json{{"content", {{"parts", json::array({json{{"inline_data", media_part("audio/wav", wav_of_seconds(60, 2, 96'000))}}})}}}}));
+  CHECK(loud.result() == http::status::bad_request);  // /v1beta answers as Google does: 400 INVALID_ARGUMENT
+  CHECK(json::parse(loud.body()).at("error").at("status") == "INVALID_ARGUMENT");
+  CHECK_THAT(json::parse(loud.body()).at("error").at("message").get<std::string>(),
+             Contains("22.0 MB of media is 29.4 MB once base64-encoded; one Gemini request holds at most 20 MB"));
+  CHECK(test.provider.batches_size() == 0);
+
+  // 80 s of 48 kHz stereo (15.4 MB, 19.5 MiB once encoded) fits, and goes to the provider as it is.
+  const auto fitting = wav_of_seconds(80, 2, 48'000);
+  const string_response accepted =
+      handle_request(test.context, post("/api/embed", embed_body(json::array({media_part("audio/wav", fitting)}))));
+  REQUIRE(accepted.result() == http::status::ok);
+  REQUIRE(test.provider.batches_size() == 1);
+  CHECK(test.provider.batches()[0].inputs[0].parts[0].bytes.size() == fitting.size());
 }
 
 TEST_CASE("accepted media pass with their canonical MIME types", "[server][embed][media]") {

@@ -52,17 +52,17 @@ export function riffChunk(identifier, data, { size = data.length } = {}) {
   return Buffer.concat([Buffer.from(identifier, 'latin1'), u32le(size), data, padding]);
 }
 
-// A valid 8 kHz 16-bit mono WAV (16 samples, or `seconds` of audio); `comment` adds a LIST/INFO
-// chunk with an ICMT sub-chunk.
-export function makeWav({ comment, seed = 1, seconds } = {}) {
+// A valid 16-bit WAV, 8 kHz mono unless told (16 samples, or `seconds` of audio); `comment` adds a
+// LIST/INFO chunk with an ICMT sub-chunk.
+export function makeWav({ comment, seed = 1, seconds, sampleRate = 8000, channels = 1 } = {}) {
   const format = Buffer.alloc(16);
   format.writeUInt16LE(1, 0); // PCM
-  format.writeUInt16LE(1, 2); // channels
-  format.writeUInt32LE(8000, 4); // sample rate
-  format.writeUInt32LE(16000, 8); // byte rate
-  format.writeUInt16LE(2, 12); // block align
+  format.writeUInt16LE(channels, 2);
+  format.writeUInt32LE(sampleRate, 4);
+  format.writeUInt32LE(sampleRate * channels * 2, 8); // byte rate
+  format.writeUInt16LE(channels * 2, 12); // block align
   format.writeUInt16LE(16, 14); // bits per sample
-  const sampleCount = seconds === undefined ? 16 : Math.round(seconds * 8000);
+  const sampleCount = (seconds === undefined ? 16 : Math.round(seconds * sampleRate)) * channels;
   const samples = Buffer.alloc(sampleCount * 2);
   for (let index = 0; index < sampleCount; index++) samples.writeInt16LE(((index * 977 * seed) % 2000) - 1000, index * 2);
   const chunks = [riffChunk('fmt ', format), riffChunk('data', samples)];

@@ -122,6 +122,43 @@ TEST_CASE("provider: 250 inputs go in 3 calls, answers in order, unit length at 
   CHECK(full->front().size() == 3072);
 }
 
+TEST_CASE("provider: inputs that pass 20 MB together go in several calls, each within the cap, answers in order", "[provider][budget]") {
+  gemini_double_process process({"--api-key", api_key});
+  auto provider = make_provider(options_for(process.base_url()));
+  // Five videos of 6 MB are 8 MB each once base64-encoded: two fit a 20 MiB call, three do not.
+  embedding_batch videos;
+  videos.dimensions = 256;
+  videos.task = embedding_task::retrieval_document;
+  for (char fill = 'a'; fill < 'f'; ++fill) {
+    embedding_input input;
+    input.parts.push_back({"", "video/mp4", std::string(6'000'000, fill)});
+    videos.inputs.push_back(std::move(input));
+  }
+  const embedding_batch copy = videos;
+  auto answer = embed_and_wait(*provider, std::move(videos));
+  REQUIRE(answer.ok());
+  REQUIRE(answer->size() == 5);
+  const auto stats = double_stats(process);
+  CHECK(stats["rejected_calls"] == 0);
+  CHECK(stats["batch_calls"] == 3);
+  CHECK(stats["largest_body_bytes"].get<std::size_t>() <= 20u * 1024 * 1024);
+  auto sizes = stats["last_batch_sizes"].get<std::vector<int>>();
+  std::sort(sizes.begin(), sizes.end());
+  CHECK(sizes == std::vector<int>{1, 2, 2});
+  // Each answer is its own input's: embedded alone, an input gives the same vector.
+  for (const std::size_t index : {0u, 2u, 4u}) {
+    embedding_batch alone;
+    alone.dimensions = 256;
+    alone.task = embedding_task::retrieval_document;
+    alone.inputs.push_back(copy.inputs[index]);
+    auto single = embed_and_wait(*provider, std::move(alone));
+    REQUIRE(single.ok());
+    INFO(index);
+    CHECK(dot(single->front(), (*answer)[index]) == Approx(1.0).margin(1e-5));
+  }
+  CHECK(dot((*answer)[0], (*answer)[1]) < 0.99);
+}
+
 TEST_CASE("provider: gemini-embedding-2 puts the task in the text, other models send taskType", "[provider]") {
   gemini_double_process process({"--api-key", api_key});
   auto provider = make_provider(options_for(process.base_url()));
@@ -291,9 +328,11 @@ TEST_CASE("provider: inputs it cannot embed are refused before any call", "[prov
   for (int index = 0; index < 7; ++index) seven_images.inputs[0].parts.push_back({"", "image/jpeg", "\xff\xd8\xff"});
   refused(seven_images, error_code::invalid_argument, "has 7 images");
 
-  embedding_batch too_large = text_batch({"video"}, 128);
-  too_large.inputs[0].parts.push_back({"", "video/mp4", std::string(20'000'001, 'v')});
-  refused(too_large, error_code::media_too_large, "20000001 bytes");
+  // 17,000,000 bytes are 16.2 MiB, and 22,666,668 once base64-encoded: over the 20 MiB a request holds.
+  embedding_batch too_large = text_batch({"video", "fine"}, 128);
+  too_large.inputs[1].parts.push_back({"", "video/mp4", std::string(17'000'000, 'v')});
+  refused(too_large, error_code::media_too_large,
+          "inputs[1]: 16.2 MB of media is 21.7 MB once base64-encoded; one Gemini request holds at most 20 MB");
 
   CHECK(provider->statistics().calls == 0);
   CHECK(provider->accepts_mime_type(""));

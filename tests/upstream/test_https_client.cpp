@@ -5,6 +5,7 @@
 // provider scrubs its key from whatever the upstream says.
 #include <catch2/catch.hpp>
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -13,12 +14,14 @@
 #include <future>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -35,6 +38,7 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using namespace mosaic::server;
 using mosaic::error_code;
+using std::chrono::milliseconds;
 
 struct certificate_files {
   std::filesystem::path certificate;
@@ -79,9 +83,18 @@ class tiny_server {
     std::string body = R"({"ok":true})";
     bool close_after_each_answer = false;  // without saying so: the client's pooled socket goes stale
   };
+  struct connection_behaviour {
+    // Closes a kept-alive connection that brings no request for this long, as servers do (0: never).
+    std::chrono::milliseconds idle_close_after{0};
+    // The answer to this request (counted from 1 over the server's life) is cut in half and the
+    // connection closed: the client has read part of an answer when the connection ends (0: never).
+    int cut_answer_of_request = 0;
+  };
 
-  explicit tiny_server(settings configuration)
-      : settings_(std::move(configuration)), acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+  explicit tiny_server(settings configuration) : tiny_server(std::move(configuration), connection_behaviour{}) {}
+  tiny_server(settings configuration, connection_behaviour behaviour)
+      : settings_(std::move(configuration)),
+        behaviour_(behaviour), acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
         tls_context_(ssl::context::tls_server) {
     if (settings_.tls) {
       tls_context_.use_certificate_chain_file(settings_.tls->certificate.string());
@@ -142,10 +155,21 @@ class tiny_server {
     }
   }
 
+  // Waits for the next request on a kept-alive connection: false once it sat idle for
+  // idle_close_after (nothing buffered, nothing arriving on the socket).
+  bool next_request_arrives(int socket_handle, const beast::flat_buffer& buffer) const {
+    if (behaviour_.idle_close_after.count() <= 0 || buffer.size() > 0) return true;
+    pollfd watched{socket_handle, POLLIN, 0};
+    return ::poll(&watched, 1, static_cast<int>(behaviour_.idle_close_after.count())) != 0;
+  }
+
   template <typename Stream>
   void serve(Stream& stream) {
     beast::flat_buffer buffer;
+    bool first = true;
     while (!stopping_) {
+      if (!first && !next_request_arrives(current_socket_.load(), buffer)) return;
+      first = false;
       http::request<http::string_body> request;
       beast::error_code failure;
       http::read(stream, buffer, request, failure);
@@ -161,13 +185,21 @@ class tiny_server {
       response.prepare_payload();
       // Counted before the write: the client may read the answer (and the test check the count)
       // before this thread runs again.
-      ++answered_;
+      const int number = ++answered_;
+      if (number == behaviour_.cut_answer_of_request) {
+        std::ostringstream whole;
+        whole << response;
+        const std::string text = whole.str();
+        asio::write(stream, asio::buffer(text.data(), text.size() / 2), failure);
+        return;
+      }
       http::write(stream, response, failure);
       if (failure || settings_.close_after_each_answer) return;
     }
   }
 
   settings settings_;
+  connection_behaviour behaviour_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
   ssl::context tls_context_;
@@ -285,7 +317,66 @@ TEST_CASE("client: a pooled connection the server closed is replaced without the
     CHECK(answer->body == R"({"n":1})");
   }
   CHECK(client.connections_opened() == 3);
+  CHECK(client.stale_connection_retries() == 2);
   CHECK(server.answered() == 3);
+}
+
+TEST_CASE("client: a connection the server closed for idleness is replaced once, unseen, for every request spaced past it", "[client][idle]") {
+  // The server closes a connection idle for 100 ms; the client keeps its default 30 s idle age, so
+  // every request after the first finds its pooled connection closed and is sent again on a new one.
+  tiny_server::connection_behaviour closes_idle;
+  closes_idle.idle_close_after = milliseconds{100};
+  tiny_server server({std::nullopt, 200, R"({"n":2})", false}, closes_idle);
+  https_client client(origin_of(server.origin()), quick_options());
+  for (int round = 0; round < 4; ++round) {
+    if (round > 0) std::this_thread::sleep_for(milliseconds{500});
+    auto answer = post_and_wait(client);
+    INFO(round);
+    REQUIRE(answer.ok());
+    CHECK(answer->status == 200);
+    CHECK(answer->body == R"({"n":2})");
+  }
+  CHECK(client.connections_opened() == 4);
+  CHECK(client.stale_connection_retries() == 3);
+  CHECK(client.idle_connections_retired() == 0);
+  CHECK(server.answered() == 4);  // each request was answered once: the stale sends reached no one
+}
+
+TEST_CASE("client: pooled connections idle past idle_timeout are closed, not reused, and fresh ones are reused", "[client][idle]") {
+  tiny_server::connection_behaviour closes_idle;
+  closes_idle.idle_close_after = milliseconds{5'000};
+  tiny_server server({std::nullopt, 200, R"({"n":3})", false}, closes_idle);
+  auto options = quick_options();
+  options.idle_timeout = milliseconds{400};
+  https_client client(origin_of(server.origin()), options);
+  for (int round = 0; round < 3; ++round) {
+    if (round > 0) std::this_thread::sleep_for(milliseconds{600});
+    INFO(round);
+    REQUIRE(post_and_wait(client).ok());
+  }
+  CHECK(client.connections_opened() == 3);
+  CHECK(client.idle_connections_retired() == 2);
+  // Straight after an answer the connection is young: it is reused.
+  REQUIRE(post_and_wait(client).ok());
+  CHECK(client.connections_opened() == 3);
+  CHECK(client.stale_connection_retries() == 0);
+  CHECK(server.answered() == 4);
+}
+
+TEST_CASE("client: a request whose answer had begun is never sent again, even on a pooled connection", "[client][idle]") {
+  tiny_server::connection_behaviour cuts_second_answer;
+  cuts_second_answer.cut_answer_of_request = 2;
+  tiny_server server({std::nullopt, 200, std::string(4'000, 'x'), false}, cuts_second_answer);
+  https_client client(origin_of(server.origin()), quick_options());
+  REQUIRE(post_and_wait(client).ok());
+  auto cut = post_and_wait(client);  // on the pooled connection; half its answer arrives, then the end
+  REQUIRE_FALSE(cut.ok());
+  CHECK(cut.failure().code == error_code::upstream_unavailable);
+  CHECK(cut.failure().message.find("reading the answer from") != std::string::npos);
+  CHECK(client.stale_connection_retries() == 0);
+  CHECK(server.answered() == 2);
+  REQUIRE(post_and_wait(client).ok());  // and the client goes on, on a new connection
+  CHECK(client.connections_opened() == 2);
 }
 
 TEST_CASE("client: with one slot, calls wait their turn in order on one connection", "[client]") {

@@ -11,6 +11,7 @@
 #include <latch>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -287,5 +288,150 @@ TEST_CASE("coalescer: stopping fails what is still queued, exactly once", "[coal
     CHECK(heard.calls_of(index) == 1);
     REQUIRE_FALSE(heard.result_of(index).ok());
     CHECK(heard.result_of(index).failure().code == error_code::upstream_unavailable);
+  }
+}
+
+namespace {
+
+// Records every batch in the order it is sent (the dispatcher sends one at a time) as the numbers of
+// its inputs, and answers each input with its own number, at once.
+class recording_sender {
+ public:
+  batch_sender sender() {
+    return [this](coalesced_batch batch, batch_completion completion) {
+      std::vector<std::size_t> numbers;
+      for (const auto& input : batch.inputs) numbers.push_back(std::stoul(input.parts[0].text));
+      {
+        const std::lock_guard lock(mutex_);
+        batches_.push_back(std::move(numbers));
+        wake_.notify_all();
+      }
+      completion(echo_vectors(batch));
+    };
+  }
+
+  std::vector<std::vector<std::size_t>> batches() {
+    const std::lock_guard lock(mutex_);
+    return batches_;
+  }
+
+  bool wait_for_batches(std::size_t count) {
+    std::unique_lock lock(mutex_);
+    return wake_.wait_for(lock, std::chrono::seconds(30), [&] { return batches_.size() >= count; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<std::vector<std::size_t>> batches_;
+};
+
+pending_input sized_input(std::size_t number, std::size_t request_bytes, input_callback done) {
+  return {text_input(std::to_string(number)), std::move(done), request_bytes};
+}
+
+}  // namespace
+
+TEST_CASE("coalescer: batches keep within the byte budget, in order, split only where the budget cuts", "[coalescer][budget]") {
+  recording_sender sender;
+  constexpr std::size_t budget = 1'000;
+  // No idle gap or longest wait can send anything during the test: only a full batch leaves.
+  request_coalescer coalescer({100, milliseconds{60'000}, milliseconds{60'000}, 4, budget}, sender.sender());
+  const std::vector<std::size_t> sizes{400, 400, 400, 100, 100, 900, 50};
+  answers heard(sizes.size());
+  std::vector<pending_input> inputs;
+  for (std::size_t index = 0; index < sizes.size(); ++index) inputs.push_back(sized_input(index, sizes[index], heard.for_input(index)));
+  coalescer.submit({embedding_task::retrieval_document, 768}, std::move(inputs));
+
+  // 3,300 queued bytes fill a call: the first two batches leave at once, cut where the next input
+  // would pass the budget (800 + 400, then 600 + 900). The rest (950 bytes) fills no call and waits.
+  REQUIRE(sender.wait_for_batches(2));
+  std::this_thread::sleep_for(milliseconds{50});  // room for a wrong third batch to show up
+  CHECK(sender.batches() == std::vector<std::vector<std::size_t>>{{0, 1}, {2, 3, 4}});
+  for (std::size_t index = 0; index < 5; ++index) {
+    REQUIRE(heard.result_of(index).ok());
+    CHECK(heard.result_of(index).value() == std::vector<float>{static_cast<float>(index)});
+  }
+  coalescer.stop();  // the waiting two hear the shutdown, once
+  heard.wait_for_all();
+  for (const std::size_t waiting : {5u, 6u}) {
+    CHECK(heard.calls_of(waiting) == 1);
+    REQUIRE_FALSE(heard.result_of(waiting).ok());
+    CHECK(heard.result_of(waiting).failure().code == error_code::upstream_unavailable);
+  }
+  for (std::size_t index = 0; index < 5; ++index) CHECK(heard.calls_of(index) == 1);
+}
+
+TEST_CASE("coalescer: an input over the budget on its own travels alone, and the count still caps a batch", "[coalescer][budget]") {
+  recording_sender sender;
+  request_coalescer coalescer({3, milliseconds{5}, milliseconds{50}, 1, 1'000}, sender.sender());
+  const std::vector<std::size_t> sizes{300, 5'000, 300, 10, 10, 10, 10};
+  answers heard(sizes.size());
+  std::vector<pending_input> inputs;
+  for (std::size_t index = 0; index < sizes.size(); ++index) inputs.push_back(sized_input(index, sizes[index], heard.for_input(index)));
+  coalescer.submit({embedding_task::retrieval_query, 768}, std::move(inputs));
+  heard.wait_for_all();
+  CHECK(sender.batches() == std::vector<std::vector<std::size_t>>{{0}, {1}, {2, 3, 4}, {5, 6}});
+  for (std::size_t index = 0; index < sizes.size(); ++index) {
+    CHECK(heard.calls_of(index) == 1);
+    REQUIRE(heard.result_of(index).ok());
+    CHECK(heard.result_of(index).value() == std::vector<float>{static_cast<float>(index)});
+  }
+}
+
+TEST_CASE("coalescer: many callers of random sizes never pass the budget, and each caller's inputs keep their order",
+          "[coalescer][budget]") {
+  recording_sender sender;
+  constexpr std::size_t budget = 1'000;
+  request_coalescer coalescer({100, milliseconds{2}, milliseconds{20}, 2, budget}, sender.sender());
+  constexpr std::size_t threads = 6;
+  constexpr std::size_t per_thread = 150;
+  std::vector<std::size_t> sizes(threads * per_thread);
+  std::mt19937 random(20'261'123);
+  for (auto& size : sizes) size = std::uniform_int_distribution<std::size_t>(1, 700)(random);
+  answers heard(sizes.size());
+  std::latch start(threads);
+  std::vector<std::thread> submitters;
+  for (std::size_t thread = 0; thread < threads; ++thread) {
+    submitters.emplace_back([&, thread] {
+      std::mt19937 own_random(static_cast<unsigned>(thread));
+      start.arrive_and_wait();
+      std::size_t item = 0;
+      while (item < per_thread) {
+        // A caller sends 1 to 5 inputs at once, as /api/embed and the indexer do.
+        const std::size_t together = std::min<std::size_t>(per_thread - item, std::uniform_int_distribution<std::size_t>(1, 5)(own_random));
+        std::vector<pending_input> inputs;
+        for (std::size_t index = 0; index < together; ++index, ++item) {
+          const std::size_t number = thread * per_thread + item;
+          inputs.push_back(sized_input(number, sizes[number], heard.for_input(number)));
+        }
+        coalescer.submit({embedding_task::retrieval_query, 768}, std::move(inputs));
+      }
+    });
+  }
+  for (auto& submitter : submitters) submitter.join();
+  heard.wait_for_all();
+
+  std::vector<std::size_t> next_of_thread(threads, 0);
+  std::size_t sent = 0;
+  for (const auto& batch : sender.batches()) {
+    REQUIRE_FALSE(batch.empty());
+    std::size_t bytes = 0;
+    for (const std::size_t number : batch) bytes += sizes[number];
+    INFO("a batch of " << batch.size() << " inputs and " << bytes << " bytes");
+    CHECK(bytes <= budget);  // every size is under the budget, so no batch may pass it
+    for (const std::size_t number : batch) {
+      const std::size_t thread = number / per_thread;
+      CHECK(number % per_thread == next_of_thread[thread]);  // each caller's inputs leave in its order
+      next_of_thread[thread] = number % per_thread + 1;
+      ++sent;
+    }
+  }
+  CHECK(sent == sizes.size());
+  for (std::size_t number = 0; number < sizes.size(); ++number) {
+    INFO(number);
+    CHECK(heard.calls_of(number) == 1);
+    REQUIRE(heard.result_of(number).ok());
+    CHECK(heard.result_of(number).value() == std::vector<float>{static_cast<float>(number)});
   }
 }
