@@ -169,7 +169,7 @@ string_response preflight(const string_request& request, const std::optional<std
   }
   string_response response{http::status::no_content, request.version()};
   response.set(http::field::access_control_allow_methods, "GET, HEAD, POST, OPTIONS");
-  response.set(http::field::access_control_allow_headers, "content-type, x-goog-api-key, x-goog-api-client, range");
+  response.set(http::field::access_control_allow_headers, "content-type, x-goog-api-key, x-goog-api-client, range, if-none-match");
   response.set(http::field::access_control_max_age, "600");
   response.keep_alive(request.keep_alive());
   return response;
