@@ -136,21 +136,27 @@ test('a re-indexed site is pushed to event subscribers and searched at once; a d
     assert.equal(servedManifest, fs.readFileSync(path.join(site, 'manifest.json'), 'utf8'));
     assert.match(server.log(), /now serving generation 2 \(3 items/);
 
-    // A third generation whose new shard does not match its hash: refused, generation 2 stays.
+    // A third generation whose new shard does not match its hash: refused, generation 2 stays. It is
+    // built in a copy of the site and damaged there, then its files are put in place and the manifest
+    // renamed over the served one last, as the indexer does (the server never sees it undamaged).
     fs.writeFileSync(path.join(collection, 'food', 'bread.txt'), 'Sourdough bread rises slowly overnight before baking.');
-    index(collection, site);
-    const broken = JSON.parse(fs.readFileSync(path.join(site, 'manifest.json'), 'utf8'));
+    const staging = path.join(root, 'staging');
+    fs.cpSync(site, staging, { recursive: true });
+    index(collection, staging);
+    const broken = JSON.parse(fs.readFileSync(path.join(staging, 'manifest.json'), 'utf8'));
     assert.equal(broken.generation, 3);
-    const shardPath = path.join(site, broken.shards.at(-1).file);
-    // Damaged in place after the manifest named it, then the manifest rewritten (as a new file) so the
-    // server looks again: what a half-copied or tampered site looks like.
-    const bytes = fs.readFileSync(shardPath);
+    const damagedShard = broken.shards.at(-1).file;
+    const bytes = fs.readFileSync(path.join(staging, damagedShard));
     bytes[bytes.length - 9] ^= 0xff;
-    fs.writeFileSync(shardPath, bytes);
-    fs.writeFileSync(path.join(site, 'manifest.json.tmp'), fs.readFileSync(path.join(site, 'manifest.json')));
+    fs.writeFileSync(path.join(staging, damagedShard), bytes);
+    for (const shard of broken.shards) {
+      for (const file of [shard.file, shard.metadata.file]) fs.copyFileSync(path.join(staging, file), path.join(site, file));
+    }
+    fs.copyFileSync(path.join(staging, 'manifest.json'), path.join(site, 'manifest.json.tmp'));
     fs.renameSync(path.join(site, 'manifest.json.tmp'), path.join(site, 'manifest.json'));
     await waitFor(() => /refused the new index/.test(server.log()), 'the refusal in the log');
     assert.match(server.log(), /refused the new index in .* \(still serving generation 2\): checksum_mismatch: shards\/[0-9a-f]+\.bin does not match its content hash/);
+    assert.ok(server.log().includes(`${damagedShard} does not match its content hash`));
     assert.deepEqual(await searchSources(server.base, 'eight arms under the sea'), { generation: 2, first: 'animals/octopus.txt' });
     assert.equal(await (await fetch(`${server.base}/index/manifest.json`)).text(), servedManifest);
     assert.equal((await (await fetch(`${server.base}/api/health`)).json()).index.generation, 2);
