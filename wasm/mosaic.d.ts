@@ -94,6 +94,39 @@ export interface OpenOptions {
   concurrency?: number;
   /** Image queries larger than this longest side are resized and sent as JPEG (default 1024); PNG and JPEG that fit go as they are. */
   imageMaxSide?: number;
+  /** Start `db.watch({onUpdate, onError, eventsUrl, pollInterval})` once open. */
+  watch?: boolean;
+  onUpdate?: (update: RefreshResult) => void;
+  eventsUrl?: string;
+  pollInterval?: number;
+}
+
+/** What `db.refresh()` did. `added`: shard files loaded for the new generation; `removed`: files of the old one it no longer names. */
+export interface RefreshResult {
+  changed: boolean;
+  generation: number;
+  previousGeneration: number;
+  added: string[];
+  removed: string[];
+  /** Shards both generations name, kept without loading them again. */
+  kept: number;
+  /** Bytes downloaded by this refresh. */
+  bytes: number;
+  /** New shards found in the store instead of the network. */
+  shardsFromStore: number;
+  items: number;
+  itemsBefore: number;
+}
+
+export interface WatchOptions {
+  /** Called after each refresh that changed the index. */
+  onUpdate?: (update: RefreshResult) => void;
+  /** Called for each failed refresh (the open index stays as it was). Default: open's onError. */
+  onError?: (error: MosaicError) => void;
+  /** Default: /api/events on the index's origin (mosaic serve). Without it the manifest is polled. */
+  eventsUrl?: string;
+  /** Milliseconds between polls of the manifest where there are no events (default 60000). */
+  pollInterval?: number;
 }
 
 /** {modality, label, tag} as in POST /api/search (a string or a list each), plus item ids to leave out. */
@@ -160,8 +193,10 @@ export interface Stats {
   bytesLoaded: number;
   bytesFromNetwork: number;
   bytesFromStore: number;
-  /** Stored files this manifest no longer names, removed at open. */
+  /** Stored files the manifest no longer names, removed at open and at each refresh. */
   evicted: number;
+  /** Refreshes that swapped in a new generation. */
+  refreshes?: number;
 }
 
 export interface PreparedImage {
@@ -231,7 +266,16 @@ export class Mosaic {
   item(id: string): ItemMetadata | undefined;
   /** Metadata of every loaded item, in manifest order (made from the core on the first call per shard). */
   items(): ItemMetadata[];
-  /** Frees the wasm memory of every shard. */
+  /**
+   * Fetches the manifest again; for a new generation loads only the new shards (store first, checked as
+   * at open), keeps the shards both generations name, swaps the index in at once (searches meanwhile use
+   * the old one) and evicts files no longer named. Rejects with a MosaicError, leaving the open index as
+   * it was, when the manifest or a new shard is refused or cannot be fetched.
+   */
+  refresh(): Promise<RefreshResult>;
+  /** Refreshes on each event of the server's /api/events, else polls the manifest (and on page visibility). Returns a stop function. */
+  watch(options?: WatchOptions): () => void;
+  /** Frees the wasm memory of every shard and stops watching. */
   close(): void;
 }
 

@@ -75,6 +75,20 @@ async function readBytes(fetchFunction, url, init) {
 
 const utf8 = new TextDecoder();
 
+// manifest.json, never from a cache. With the ETag of the copy in hand, an unchanged manifest costs a
+// 304 and no body: {text, etag} or {notModified: true}.
+async function fetchManifest(fetchFunction, url, etag) {
+  if (url.protocol === 'file:') return { text: utf8.decode(await readFileUrl(url)), etag: undefined };
+  // Only where it costs no CORS preflight (same origin, or Node): a host elsewhere may not allow the header.
+  const sameOrigin = !globalThis.location || globalThis.location.origin === url.origin;
+  const headers = etag && sameOrigin ? { 'if-none-match': etag } : {};
+  // 'no-store': the browser's HTTP cache neither answers nor turns our 304 into a 200.
+  const response = await fetchResponse(fetchFunction, url, { cache: 'no-store', headers });
+  if (response.status === 304 && etag) return { notModified: true, etag };
+  if (!response.ok) throw new MosaicError('network_error', `${url.href}: HTTP ${response.status}`, { status: response.status });
+  return { text: await response.text(), etag: response.headers.get('etag') ?? undefined };
+}
+
 // Reads a file with byte-level progress. A server that sends more than the manifest says is cut
 // off one byte past it: the core then refuses the bytes by their hash, and memory stays bounded.
 async function download(fetchFunction, url, expectedBytes, onBytes) {
@@ -293,26 +307,33 @@ export class Mosaic {
   #statistics;
   #closed = false;
   #settled = 0;
+  #manifestText;         // manifest.json as accepted: a refresh that fetches the same text changes nothing
+  #manifestEtag;
+  #refreshing;           // the refresh under way; a second caller shares it
+  #stopWatching;
 
   /** Resolves once the manifest is accepted and the first shard is searchable; the rest keep loading (`ready`). */
   static async open(baseUrl, options = {}) {
     const base = withTrailingSlash(resolveUrl(baseUrl, 'baseUrl'));
     const fetchFunction = options.fetch ?? globalThis.fetch?.bind(globalThis);
     if (typeof fetchFunction !== 'function') throw new MosaicError('invalid_argument', 'no fetch: pass options.fetch');
-    const [core, manifestBytes, config] = await Promise.all([
+    const [core, manifest, config] = await Promise.all([
       loadCore(options),
-      readBytes(fetchFunction, new URL('manifest.json', base), { cache: 'no-cache' }),
+      fetchManifest(fetchFunction, new URL('manifest.json', base)),
       readConfig(fetchFunction, base),
     ]);
-    const opened = core.openIndex(utf8.decode(manifestBytes));
+    const opened = core.openIndex(manifest.text);
     if (!opened.ok) throw new MosaicError(opened.error.code, `${base.href}manifest.json: ${opened.error.message}`);
     const db = new Mosaic(core, opened.value, base, options, fetchFunction, config);
+    db.#manifestText = manifest.text;
+    db.#manifestEtag = manifest.etag;
     try {
       await db.#startLoading();
     } catch (error) {
       db.close();
       throw error;
     }
+    if (options.watch) db.watch({ onUpdate: options.onUpdate, onError: options.onError, eventsUrl: options.eventsUrl, pollInterval: options.pollInterval });
     return db;
   }
 
@@ -466,12 +487,267 @@ export class Mosaic {
   /** Resolves when every shard has loaded or failed and loaded shards are written to the store: {shardsLoaded, shardsFailed, errors}. Never rejects. */
   get ready() { return this.#ready; }
 
-  /** Frees the wasm memory of every shard. The instance cannot search afterwards. */
+  /** Frees the wasm memory of every shard and stops watching. The instance cannot search afterwards. */
   close() {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopWatching?.();
     this.#index.delete();
     this.#loaded = [];
+  }
+
+  // ---- keeping up with new generations ----
+
+  /**
+   * Fetches manifest.json again (uncached; a 304 when its ETag is unchanged). For a new generation it
+   * loads only the shards whose files are new (from the store first, else the network), checks them as
+   * open does, keeps the shards both generations name without loading them again, and swaps the new
+   * index in at once when everything is in: searches meanwhile answer from the old one. Files no longer
+   * named leave the store. Resolves with
+   * {changed, generation, previousGeneration, added, removed, kept, bytes, shardsFromStore, items, itemsBefore};
+   * rejects with a MosaicError (and the open index untouched) when the manifest or a new shard is refused.
+   */
+  refresh() {
+    if (this.#closed) return Promise.reject(new MosaicError('invalid_argument', 'this index was closed'));
+    this.#refreshing ??= this.#refreshOnce().finally(() => { this.#refreshing = undefined; });
+    return this.#refreshing;
+  }
+
+  /**
+   * Keeps this index current: listens to the server's /api/events (mosaic serve) and refreshes on each
+   * event; where there is no such route (a static host) it polls the manifest every `pollInterval` ms
+   * (60 s) instead, and in a page also whenever the page becomes visible. `onUpdate` gets each refresh
+   * that changed something, `onError` each failed one. Returns a function that stops watching (close() does too).
+   */
+  watch({ onUpdate, onError, eventsUrl, pollInterval = 60000 } = {}) {
+    this.#checkOpen();
+    this.#stopWatching?.();
+    const controller = new AbortController();
+    const timers = new Set();
+    const report = onError ?? this.#options.onError;
+    // An event that arrives while a refresh is under way may name a manifest newer than the one that
+    // refresh fetched: one more refresh follows it then.
+    let running = false;
+    let again = false;
+    const update = async () => {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      try {
+        do {
+          again = false;
+          if (controller.signal.aborted || this.#closed) return;
+          try {
+            const outcome = await this.refresh();
+            if (outcome.changed && !controller.signal.aborted) onUpdate?.(outcome);
+          } catch (error) {
+            if (!controller.signal.aborted) report?.(error);
+          }
+        } while (again);
+      } finally {
+        running = false;
+      }
+    };
+    const later = (action, milliseconds) => {
+      const timer = setTimeout(() => { timers.delete(timer); action(); }, milliseconds);
+      timer.unref?.();  // under Node, watching never keeps a process alive
+      timers.add(timer);
+    };
+    const poll = () => {
+      update().finally(() => { if (!controller.signal.aborted) later(poll, pollInterval); });
+    };
+    const events = eventsUrl ? resolveUrl(eventsUrl, 'eventsUrl') : new URL('/api/events', this.#base);
+    let retryDelay = 1000;
+    const listen = async () => {
+      let response;
+      try {
+        response = await this.#fetch(events.href, { headers: { accept: 'text/event-stream' }, cache: 'no-store', signal: controller.signal });
+      } catch {
+        if (controller.signal.aborted) return;
+        // The server is away (restarting?): try again, longer each time, and look at the manifest meanwhile.
+        later(listen, retryDelay);
+        retryDelay = Math.min(retryDelay * 2, pollInterval);
+        return;
+      }
+      if (!response.ok || !(response.headers.get('content-type') ?? '').startsWith('text/event-stream') || !response.body) {
+        response.body?.cancel?.().catch(() => {});
+        later(poll, 0);  // no events here (a static host): polling it is
+        return;
+      }
+      retryDelay = 1000;
+      try {
+        // Every event (the first one on connect, then one per new generation) is a reason to look:
+        // an unchanged manifest costs a 304.
+        for await (const event of serverSentEvents(response.body)) {
+          if (event.type === 'generation') update();
+        }
+      } catch {
+        // the stream broke: reconnect below
+      }
+      if (!controller.signal.aborted) later(listen, retryDelay);
+    };
+    const onVisible = () => { if (globalThis.document?.visibilityState === 'visible') update(); };
+    globalThis.document?.addEventListener?.('visibilitychange', onVisible);
+    listen();
+    const stop = () => {
+      controller.abort();
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      globalThis.document?.removeEventListener?.('visibilitychange', onVisible);
+      if (this.#stopWatching === stop) this.#stopWatching = undefined;
+    };
+    this.#stopWatching = stop;
+    return stop;
+  }
+
+  async #refreshOnce() {
+    // The current generation's loading settles first: its shards are the ones a new one may keep.
+    await this.#ready;
+    this.#checkOpen();
+    const manifestUrl = new URL('manifest.json', this.#base);
+    const itemsBefore = this.#statistics.items;
+    const unchanged = () => ({ changed: false, generation: this.#manifest.generation, previousGeneration: this.#manifest.generation,
+      added: [], removed: [], kept: this.#loaded.length, bytes: 0, shardsFromStore: 0, items: itemsBefore, itemsBefore });
+    const fetched = await fetchManifest(this.#fetch, manifestUrl, this.#manifestEtag);
+    this.#checkOpen();
+    if (fetched.notModified) return unchanged();
+    if (fetched.text === this.#manifestText) {
+      this.#manifestEtag = fetched.etag;
+      return unchanged();
+    }
+    const opened = this.#core.openIndex(fetched.text);
+    if (!opened.ok) throw new MosaicError(opened.error.code, `${manifestUrl.href}: ${opened.error.message}`);
+    const next = opened.value;
+    let swapped = false;
+    try {
+      const outcome = await this.#loadGeneration(next);
+      this.#checkOpen();
+      this.#swapIn(next, outcome.kept, outcome.loaded);
+      swapped = true;
+      this.#manifestText = fetched.text;
+      this.#manifestEtag = fetched.etag;
+      this.#statistics.bytesFromNetwork += outcome.bytes;
+      const keeping = outcome.loaded.filter((shard) => shard.fromNetwork && this.#store).map((shard) => this.#keep(shard.entry, shard.shardBytes, shard.metadataBytes));
+      await Promise.all([...keeping, this.#evictUnnamed()]);
+      const named = new Set(next.manifest.shards.map((shard) => shard.file));
+      return {
+        changed: true,
+        generation: next.manifest.generation,
+        previousGeneration: outcome.previous.generation,
+        added: outcome.loaded.map((shard) => shard.entry.file),
+        removed: outcome.previous.shards.map((shard) => shard.file).filter((file) => !named.has(file)),
+        kept: outcome.kept.size,
+        bytes: outcome.bytes,
+        shardsFromStore: outcome.loaded.filter((shard) => !shard.fromNetwork).length,
+        items: this.#statistics.items,
+        itemsBefore,
+      };
+    } finally {
+      if (!swapped) next.index.delete();
+    }
+  }
+
+  // Loads the shards of `next` that the open index does not hold into next.index (nothing is
+  // swapped yet). Throws the first refusal or failed download.
+  async #loadGeneration(next) {
+    const previous = this.#manifest;
+    const sameShape = next.manifest.dimensions === previous.dimensions && next.manifest.quantization === previous.quantization;
+    const keyOf = (shard) => `${shard.hash} ${shard.metadata.hash} ${shard.items}`;
+    const held = new Map();
+    if (sameShape) for (const entry of this.#loaded) held.set(keyOf(previous.shards[entry.position]), entry);
+    const kept = new Map();  // position in next -> the open index's entry
+    const wanted = [];
+    next.manifest.shards.forEach((shard, position) => {
+      const entry = held.get(keyOf(shard));
+      if (entry) {
+        kept.set(position, entry);
+        held.delete(keyOf(shard));  // a file named twice is kept once, loaded the second time
+      } else {
+        wanted.push(position);
+      }
+    });
+    const loaded = [];
+    let bytes = 0;
+    let cursor = 0;
+    const worker = async () => {
+      while (cursor < wanted.length) {
+        const position = wanted[cursor++];
+        const entry = next.manifest.shards[position];
+        let shardBytes;
+        let metadataBytes;
+        let fromNetwork = false;
+        const [storedShard, storedMetadata] = await Promise.all([this.#fromStore(entry.hash), this.#fromStore(entry.metadata.hash)]);
+        if (storedShard && storedMetadata) {
+          const accepted = next.index.addShard(position, storedShard, storedMetadata);
+          if (accepted.ok) {
+            loaded.push({ position, entry, handle: accepted.value.handle, fromNetwork, itemCount: accepted.value.itemCount });
+            continue;
+          }
+          this.#report(new MosaicError('storage_error', `stored copy of ${entry.file} refused (${accepted.error.code}); fetching it again`));
+        }
+        const count = (received) => { bytes += received; };
+        try {
+          [shardBytes, metadataBytes] = await Promise.all([
+            download(this.#fetch, new URL(entry.file, this.#base), entry.bytes, count),
+            download(this.#fetch, new URL(entry.metadata.file, this.#base), entry.metadata.bytes, count),
+          ]);
+        } catch (cause) {
+          const error = cause instanceof MosaicError ? cause : new MosaicError('network_error', `${entry.file}: ${cause.message}`);
+          error.file = entry.file;
+          throw error;
+        }
+        fromNetwork = true;
+        const accepted = next.index.addShard(position, shardBytes, metadataBytes);
+        if (!accepted.ok) throw new MosaicError(accepted.error.code, accepted.error.message, { file: entry.file });
+        loaded.push({ position, entry, handle: accepted.value.handle, fromNetwork, itemCount: accepted.value.itemCount, shardBytes, metadataBytes });
+      }
+    };
+    const concurrency = Math.max(1, Math.min(this.#options.concurrency ?? defaultConcurrency, wanted.length));
+    // All workers finish (none is left writing into next.index) before a failure is thrown.
+    const settled = await Promise.allSettled(Array.from({ length: concurrency }, worker));
+    const failed = settled.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+    return { previous, kept, loaded, bytes };
+  }
+
+  // Synchronous, so no search sees half of it: the kept shards move into the new index (the core
+  // checks each is the file the new manifest names), the new index and manifest replace the old ones,
+  // and the old index is freed with the shards only it named.
+  #swapIn(next, kept, loaded) {
+    const moved = [];
+    for (const [position, entry] of kept) {
+      const adopted = next.index.adoptShard(position, this.#index, entry.handle);
+      if (!adopted.ok) {
+        // Not expected (the keys matched): put back what moved, and leave the open index as it was.
+        for (const back of moved) this.#index.adoptShard(back.entry.position, next.index, back.handle);
+        throw new MosaicError(adopted.error.code, adopted.error.message);
+      }
+      moved.push({ position, entry, handle: adopted.value.handle, itemCount: adopted.value.itemCount });
+    }
+    const previousIndex = this.#index;
+    this.#index = next.index;
+    this.#manifest = next.manifest;
+    this.#loaded = [...moved, ...loaded]
+      .map(({ position, handle }) => ({ position, handle, items: undefined }))
+      .sort((left, right) => left.position - right.position);
+    previousIndex.delete();
+    this.#errors = [];
+    const shards = next.manifest.shards;
+    const statistics = this.#statistics;
+    const items = [...moved, ...loaded].reduce((total, shard) => total + shard.itemCount, 0);
+    Object.assign(statistics, {
+      generation: next.manifest.generation,
+      items,
+      itemsTotal: next.manifest.itemCount,
+      shardsTotal: shards.length,
+      shardsLoaded: this.#loaded.length,
+      shardsFailed: 0,
+      bytesTotal: shards.reduce((total, shard) => total + shard.bytes + shard.metadata.bytes, 0),
+    });
+    statistics.bytesLoaded = statistics.bytesTotal;
+    statistics.refreshes = (statistics.refreshes ?? 0) + 1;
   }
 
   // ---- loading ----
@@ -746,6 +1022,35 @@ async function decodeAudio(bytes, sampleRate, detected) {
   source.connect(mono.destination);
   source.start();
   return (await mono.startRendering()).getChannelData(0);
+}
+
+// Server-Sent Events from a fetch body (EventSource is missing under Node, and cannot be aborted with
+// the rest): yields {type, data} for each event; comments (heartbeats) are skipped.
+async function* serverSentEvents(body) {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let pending = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      pending += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
+      let end;
+      while ((end = pending.indexOf('\n\n')) !== -1) {
+        const block = pending.slice(0, end);
+        pending = pending.slice(end + 2);
+        let type = 'message';
+        const data = [];
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event:')) type = line.slice(6).trim();
+          else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+        }
+        if (data.length > 0) yield { type, data: data.join('\n') };
+      }
+    }
+  } finally {
+    reader.releaseLock();
+  }
 }
 
 function toList(value) {

@@ -229,6 +229,22 @@ class index_binding {
     return success(value);
   }
 
+  // {handle, itemCount}: shard `handle` of `other` (an index of the previous generation) moved into
+  // this one at `position`, neither copied nor hashed again (loaded_index::adopt_shard).
+  val adopt_shard(double position, index_binding& other, double handle) {
+    if (!is_whole_number(position, 0, 4294967295.0)) {
+      return failure(error_code::invalid_argument, "the shard position must be a whole number from 0");
+    }
+    if (!is_whole_number(handle, 1, 4294967295.0)) return failure(error_code::invalid_argument, "not a shard handle");
+    auto adopted = index_.adopt_shard(static_cast<std::size_t>(position), other.index_,
+                                      static_cast<mosaic::search::shard_handle>(handle));
+    if (!adopted) return failure(adopted.failure());
+    val value = val::object();
+    value.set("handle", adopted.value());
+    value.set("itemCount", static_cast<double>(index_.items(adopted.value())->size()));
+    return success(value);
+  }
+
   // Every item of one loaded shard, in row order.
   val items(double handle) const {
     const auto* items = items_of(handle);
@@ -437,6 +453,7 @@ EMSCRIPTEN_BINDINGS(mosaic_core) {
   emscripten::class_<index_binding>("LoadedIndex")
       .smart_ptr<std::shared_ptr<index_binding>>("LoadedIndexPointer")
       .function("addShard", &index_binding::add_shard)
+      .function("adoptShard", &index_binding::adopt_shard)
       .function("releaseShard", &index_binding::release_shard)
       .function("items", &index_binding::items)
       .function("itemAt", &index_binding::item_at)

@@ -53,6 +53,7 @@ const state = {
   labels: new Set(),  // chosen label chips (any of them)
   lastSearchMilliseconds: undefined,
   searchNumber: 0,    // answers of an older search are dropped when a newer one was started
+  updateNote: undefined,  // "updated: 3 new items" after the index changed under the page
 };
 
 // ---- settings ----
@@ -106,6 +107,7 @@ function updateStatus() {
   if (settled < stats.shardsTotal) parts.push(`loading ${stats.shardsLoaded} of ${stats.shardsTotal} shards`);
   if (stats.shardsFailed > 0) parts.push(`${stats.shardsFailed} shard${stats.shardsFailed === 1 ? '' : 's'} failed`);
   if (state.lastSearchMilliseconds !== undefined) parts.push(`last search ${state.lastSearchMilliseconds.toFixed(1)} ms`);
+  if (state.updateNote) parts.push(state.updateNote);
   view.status.textContent = parts.join(' · ');
 }
 
@@ -586,6 +588,32 @@ function wireInput() {
   });
 }
 
+// ---- keeping up with the collection ----
+
+function plural(count, word) {
+  return `${count.toLocaleString()} ${word}${count === 1 ? '' : 's'}`;
+}
+
+// A new generation was swapped in (db.watch: mosaic serve's events, or polling a static host): say
+// so, rebuild the filters from the new items, and run the current query again over them.
+function onIndexUpdate(update) {
+  const difference = update.items - update.itemsBefore;
+  const what = difference > 0 ? `${plural(difference, 'new item')}` : difference < 0 ? `${plural(-difference, 'item')} removed` : 'items changed';
+  state.updateNote = `updated: ${what} (generation ${update.generation})`;
+  view.body.dataset.generation = String(update.generation);
+  renderFilters();
+  updateStatus();
+  if (!state.query) return;
+  // A vector embedded for another model or size cannot search the new index: embed it again.
+  if (state.queryShape !== indexShape(state.db)) delete state.query.vector;
+  state.queryShape = indexShape(state.db);
+  runQuery();
+}
+
+function indexShape(db) {
+  return `${db.manifest.model} ${db.manifest.dimensions}`;
+}
+
 // ---- start ----
 
 async function start() {
@@ -627,6 +655,12 @@ async function start() {
   const loaded = await db.ready;
   view.progress.hidden = true;
   view.body.dataset.loaded = 'complete';
+  view.body.dataset.generation = String(db.manifest.generation);
+  state.queryShape = indexShape(db);
+  db.watch({
+    onUpdate: onIndexUpdate,
+    onError: (error) => showMessage(`The index could not be updated (still showing generation ${db.manifest.generation}): ${describeError(error)}`),
+  });
   if (loaded.shardsFailed > 0) showMessage(`Some shards could not be loaded: ${loaded.errors.map(describeError).join('; ')}`);
   renderFilters();
   updateStatus();

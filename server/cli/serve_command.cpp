@@ -1,5 +1,6 @@
 // mosaic serve: the HTTP server (the embedding proxy, the index, the web app).
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 #include "cli/commands.hpp"
@@ -7,6 +8,7 @@
 #include "cli/provider_setup.hpp"
 #include "http/cors.hpp"
 #include "http/http_server.hpp"
+#include "sync/site_watcher.hpp"
 
 namespace mosaic::server {
 namespace {
@@ -29,13 +31,36 @@ options:
   --rate-limit N        /api/embed and /v1beta requests per second per client, default 20; 0: no limit
   --rate-burst N        requests a client may send at once before the limit applies, default 40
   --image-max-side N    images with a longer side are resized before embedding, default 1024
+  --watch-ms N          how often to look for a new generation of the site (mosaic index rewrote it);
+                        default 1000; 0: never (the site loaded at start is served until a restart)
+  --max-event-streams N open /api/events streams at most, default 1000
+  --heartbeat S         seconds between heartbeat comments on an idle /api/events stream, default 15
 )";
+
+// The server's own checks of an index, at start and on every new generation: the provider must embed
+// queries in the index's space.
+status check_site_fits_provider(const loaded_site& site, const std::string& site_directory, const std::string& provider_name,
+                                const embedding_provider& provider) {
+  if (site.manifest.model_id != provider.model_id()) {
+    return make_error(error_code::invalid_manifest,
+                      "the index in " + site_directory + " needs model '" + site.manifest.model_id + "', but the " +
+                          provider_name + " provider embeds with '" + provider.model_id() + "'" +
+                          (provider_name == "local" ? " (set GEMINI_API_KEY for a Gemini index)" : ""));
+  }
+  if (site.manifest.dimensions > provider.dimensions()) {
+    return make_error(error_code::dimension_mismatch,
+                      "the index in " + site_directory + " has " + std::to_string(site.manifest.dimensions) +
+                          " dimensions, more than the provider's " + std::to_string(provider.dimensions()));
+  }
+  return success{};
+}
 
 }  // namespace
 
 int run_serve_command(std::span<const std::string_view> arguments) {
   std::set<std::string_view> valued{"--site", "--web", "--port", "--address", "--threads", "--workers", "--read-timeout",
-                                    "--allow-origin", "--rate-limit", "--rate-burst", "--image-max-side"};
+                                    "--allow-origin", "--rate-limit", "--rate-burst", "--image-max-side", "--watch-ms",
+                                    "--max-event-streams", "--heartbeat"};
   valued.merge(provider_valued_options());
   std::set<std::string_view> flags{"--help"};
   flags.merge(provider_flag_options());
@@ -52,6 +77,9 @@ int run_serve_command(std::span<const std::string_view> arguments) {
   const auto rate = options.number("--rate-limit", 20, 0, 1'000'000);
   const auto burst = options.number("--rate-burst", 40, 1, 1'000'000);
   const auto image_max_side = options.number("--image-max-side", 1024, 16, 16384);
+  const auto watch_milliseconds = options.number("--watch-ms", 1000, 0, 3'600'000);
+  const auto max_event_streams = options.number("--max-event-streams", 1000, 1, 1'000'000);
+  const auto heartbeat = options.number("--heartbeat", 15, 1, 3600);
   std::string usage_error;
   if (options.error()) usage_error = *options.error();
   else if (!options.positional().empty()) usage_error = "unexpected argument '" + options.positional().front() + "'";
@@ -91,21 +119,23 @@ int run_serve_command(std::span<const std::string_view> arguments) {
       std::fprintf(stderr, "mosaic serve: cannot load the index in %s: %s\n", site->c_str(), loaded.failure().message.c_str());
       return 1;
     }
-    if (loaded->manifest.model_id != provider.model_id()) {
-      std::fprintf(stderr,
-                   "mosaic serve: the index in %s needs model '%s', but the %s provider embeds with '%s'%s\n",
-                   site->c_str(), loaded->manifest.model_id.c_str(), setup.value()->name.c_str(),
-                   provider.model_id().c_str(),
-                   setup.value()->name == "local" ? " (set GEMINI_API_KEY for a Gemini index)" : "");
-      return 1;
-    }
-    if (loaded->manifest.dimensions > provider.dimensions()) {
-      std::fprintf(stderr, "mosaic serve: the index in %s has %u dimensions, more than the provider's %zu\n",
-                   site->c_str(), static_cast<unsigned>(loaded->manifest.dimensions), provider.dimensions());
+    if (auto fits = check_site_fits_provider(loaded.value(), *site, setup.value()->name, provider); !fits) {
+      std::fprintf(stderr, "mosaic serve: %s\n", fits.failure().message.c_str());
       return 1;
     }
     context.site_directory = *site;
-    context.site = std::make_shared<const loaded_site>(std::move(loaded).value());
+    context.site = std::make_shared<served_site>(std::make_shared<const loaded_site>(std::move(loaded).value()));
+  }
+  // A new generation written by `mosaic index` is noticed, checked like the first one, and swapped in.
+  std::optional<site_watcher> watcher;
+  if (context.site && *watch_milliseconds > 0) {
+    site_watch_options watch;
+    watch.interval = std::chrono::milliseconds(*watch_milliseconds);
+    watch.accept = [directory = context.site_directory.string(), name = setup.value()->name, &provider](const loaded_site& site) {
+      return check_site_fits_provider(site, directory, name, provider);
+    };
+    watcher.emplace(context.site_directory, *context.site, std::move(watch));
+    watcher->start();
   }
   if (auto web = options.value("--web")) context.web_directory = *web;
   context.limits.image_max_side = static_cast<std::uint32_t>(*image_max_side);
@@ -161,6 +191,9 @@ int run_serve_command(std::span<const std::string_view> arguments) {
   server.port = static_cast<std::uint16_t>(*port);
   server.threads = static_cast<unsigned>(*threads);
   server.read_timeout_seconds = static_cast<unsigned>(*read_timeout);
+  server.events.max_streams = static_cast<std::size_t>(*max_event_streams);
+  server.events.heartbeat = std::chrono::seconds(*heartbeat);
+  server.events.write_timeout = std::chrono::seconds(*read_timeout);
   std::fflush(stdout);
   return run_http_server(context, server, [&](std::uint16_t bound) {
     std::printf("listening on http://%s:%u/\n", server.address.c_str(), static_cast<unsigned>(bound));

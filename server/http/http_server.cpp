@@ -13,8 +13,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <thread>
 #include <vector>
+
+#include "http/site_events.hpp"
 
 namespace mosaic::server {
 namespace {
@@ -63,8 +66,8 @@ struct pending_answer {
 class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket&& socket, asio::io_context& io, const server_context& context, const server_options& options,
-          const std::atomic<bool>& stopping)
-      : stream_(std::move(socket)), io_(io), context_(context), options_(options), stopping_(stopping) {
+          const std::atomic<bool>& stopping, event_hub* events)
+      : stream_(std::move(socket)), io_(io), context_(context), options_(options), stopping_(stopping), events_(events) {
     beast::error_code ignored;
     const auto remote = stream_.socket().remote_endpoint(ignored);
     client_address_ = ignored ? std::string("unknown") : remote.address().to_string();
@@ -121,16 +124,18 @@ class session : public std::enable_shared_from_this<session> {
     // provider queues, worker jobs) that may outlive the io_context, and none of them may be the
     // last owner of a socket.
     auto slot = std::make_shared<pending_answer>(shared_from_this(), io_);
-    handle_request(context_, parser_->release(), client_address_, [slot](string_response response) {
+    const bool may_stream = parser_->get().method() == http::verb::get;
+    handle_request(context_, parser_->release(), client_address_, [slot, may_stream](string_response response) {
       std::shared_ptr<session> self;
       {
         std::lock_guard lock(slot->mutex);
         self = std::move(slot->owner);
       }
       if (!self) return;  // answered twice: a bug in a route, but never a crash
-      asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+      asio::post(self->stream_.get_executor(), [self, may_stream, response = std::move(response)]() mutable {
         response.set(http::field::server, "mosaic");
         if (self->stopping_.load()) response.keep_alive(false);
+        if (may_stream && self->events_ != nullptr && is_event_stream(response)) return self->hand_over(std::move(response));
         self->write(std::move(response));
       });
       // Last, once this thread holds no session and no strand executor: from here on the
@@ -139,6 +144,20 @@ class session : public std::enable_shared_from_this<session> {
       std::lock_guard lock(slot->mutex);
       slot->guard.reset();
     });
+  }
+
+  static bool is_event_stream(const string_response& response) {
+    const auto type = response[http::field::content_type];
+    return response.result() == http::status::ok && std::string_view(type.data(), type.size()).starts_with("text/event-stream");
+  }
+
+  // GET /api/events: the head is written by the event hub, which keeps the connection from here on
+  // (its first event is the hub's latest, so no change between this answer and the hand-over is lost).
+  void hand_over(string_response response) {
+    response.body().clear();
+    std::ostringstream head;
+    head << response.base();
+    events_->open(stream_.release_socket(), head.str());
   }
 
   void write(string_response&& response) {
@@ -162,6 +181,7 @@ class session : public std::enable_shared_from_this<session> {
   const server_context& context_;
   const server_options& options_;
   const std::atomic<bool>& stopping_;
+  event_hub* events_;  // null: /api/events is answered once, not kept open
   std::string client_address_;  // the rate limit's client key
   bool busy_ = false;  // between a request head and the end of its answer; touched only on the strand
 };
@@ -169,8 +189,8 @@ class session : public std::enable_shared_from_this<session> {
 class listener : public std::enable_shared_from_this<listener> {
  public:
   listener(asio::io_context& io, tcp::endpoint endpoint, const server_context& context, const server_options& options,
-           const std::atomic<bool>& stopping, beast::error_code& failure)
-      : io_(io), acceptor_(asio::make_strand(io)), context_(context), options_(options), stopping_(stopping) {
+           const std::atomic<bool>& stopping, event_hub* events, beast::error_code& failure)
+      : io_(io), acceptor_(asio::make_strand(io)), context_(context), options_(options), stopping_(stopping), events_(events) {
     acceptor_.open(endpoint.protocol(), failure);
     if (!failure) acceptor_.set_option(asio::socket_base::reuse_address(true), failure);
     if (!failure) acceptor_.bind(endpoint, failure);
@@ -184,6 +204,7 @@ class listener : public std::enable_shared_from_this<listener> {
       beast::error_code ignored;
       self->acceptor_.close(ignored);
       for (const auto& member : self->sessions_.live()) member->stop_if_idle();
+      if (self->events_ != nullptr) self->events_->close_all();
     });
   }
 
@@ -197,7 +218,7 @@ class listener : public std::enable_shared_from_this<listener> {
       // Answers are whole messages: no Nagle wait on a message's last segment for a delayed ACK.
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      auto member = std::make_shared<session>(std::move(socket), io_, context_, options_, stopping_);
+      auto member = std::make_shared<session>(std::move(socket), io_, context_, options_, stopping_, events_);
       sessions_.add(member);
       member->start();
     }
@@ -209,6 +230,7 @@ class listener : public std::enable_shared_from_this<listener> {
   const server_context& context_;
   const server_options& options_;
   const std::atomic<bool>& stopping_;
+  event_hub* events_;
   session_registry sessions_;
 };
 
@@ -224,7 +246,16 @@ int run_http_server(const server_context& context, const server_options& options
     std::fprintf(stderr, "mosaic serve: '%s' is not an IP address\n", options.address.c_str());
     return 2;
   }
-  auto server = std::make_shared<listener>(io, tcp::endpoint(address, options.port), context, options, stopping, failure);
+  // The event streams hear of every site the watcher swaps in; the subscription ends before the
+  // io_context goes, so no event is posted to a destroyed one.
+  std::optional<event_hub> events;
+  served_site::subscription site_changes;
+  if (context.site) {
+    events.emplace(options.events, generation_event(*context.site->current()));
+    site_changes = context.site->listen([&events](const std::shared_ptr<const loaded_site>& site) { events->publish(generation_event(*site)); });
+  }
+  event_hub* hub = events ? &*events : nullptr;
+  auto server = std::make_shared<listener>(io, tcp::endpoint(address, options.port), context, options, stopping, hub, failure);
   if (failure) {
     std::fprintf(stderr, "mosaic serve: cannot listen on %s:%u: %s\n", options.address.c_str(), options.port,
                  failure.message().c_str());

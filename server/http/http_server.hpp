@@ -2,11 +2,12 @@
 // The listener and per-connection sessions (Beast's async server example, hardened): a timeout on
 // every read and write, a body limit per route decided from the request head, keep-alive, and a
 // graceful stop on SIGTERM/SIGINT: the listener closes at once, requests in flight finish, then run()
-// returns.
+// returns. Open event streams (/api/events) are closed by the stop, so they never hold it up.
 #include <cstdint>
 #include <functional>
 #include <string>
 
+#include "http/event_hub.hpp"
 #include "http/request_handler.hpp"
 
 namespace mosaic::server {
@@ -16,6 +17,7 @@ struct server_options {
   std::uint16_t port = 8080;  // 0: any free port
   unsigned threads = 2;
   unsigned read_timeout_seconds = 30;
+  event_hub_options events;  // GET /api/events (served when the context has a site)
 };
 
 // Blocks until SIGTERM or SIGINT. `on_listening` is called with the bound port once accepting.

@@ -5,6 +5,7 @@
 
 #include "http/api_routes.hpp"
 #include "http/cors.hpp"
+#include "http/site_events.hpp"
 #include "http/static_files.hpp"
 
 namespace mosaic::server {
@@ -14,14 +15,15 @@ using nlohmann::json;
 
 string_response handle_health(const server_context& context, const string_request& request) {
   json health{{"status", "ok"}};
+  const std::shared_ptr<const loaded_site> site = context.site ? context.site->current() : nullptr;
   if (context.provider != nullptr) {
     health["provider"] = {{"name", context.provider_name}, {"model", context.provider->model_id()},
                           {"dimensions", context.provider->dimensions()}};
   }
-  if (context.site) {
-    health["index"] = {{"model", context.site->manifest.model_id},
-                       {"generation", context.site->manifest.generation},
-                       {"items", context.site->manifest.item_count()}};
+  if (site) {
+    health["index"] = {{"model", site->manifest.model_id},
+                       {"generation", site->manifest.generation},
+                       {"items", site->manifest.item_count()}};
   }
   return json_response(request, http::status::ok, health);
 }
@@ -38,8 +40,7 @@ string_response handle_metrics(const server_context& context, const string_reque
   return response;
 }
 
-string_response serve_file(const std::filesystem::path& root, std::string_view relative, cache_policy policy,
-                           const string_request& request) {
+static_request file_request_of(const string_request& request, std::string_view relative, cache_policy policy) {
   static_request file_request;
   file_request.relative_path = relative;
   const auto if_none_match = request[http::field::if_none_match];
@@ -48,7 +49,10 @@ string_response serve_file(const std::filesystem::path& root, std::string_view r
   file_request.range = std::string_view(range.data(), range.size());
   file_request.head = request.method() == http::verb::head;
   file_request.policy = policy;
-  static_response file = serve_static_file(root, file_request);
+  return file_request;
+}
+
+string_response file_response(static_response file, const string_request& request) {
   string_response response{static_cast<http::status>(file.status), request.version()};
   response.keep_alive(request.keep_alive());
   if (!file.content_type.empty()) response.set(http::field::content_type, file.content_type);
@@ -62,10 +66,39 @@ string_response serve_file(const std::filesystem::path& root, std::string_view r
   return response;
 }
 
+string_response serve_file(const std::filesystem::path& root, std::string_view relative, cache_policy policy,
+                           const string_request& request) {
+  return file_response(serve_static_file(root, file_request_of(request, relative, policy)), request);
+}
+
+// manifest.json from the loaded site, not from disk: a browser always gets the manifest of the
+// generation /api/search and /api/events speak of, and never one the server refused.
+string_response serve_manifest(const loaded_site& site, const string_request& request) {
+  const std::string etag = "\"" + site.manifest_hash.substr(0, 16) + "\"";
+  return file_response(serve_static_content(site.manifest_text, "application/json", etag,
+                                            file_request_of(request, "manifest.json", cache_policy::revalidate)),
+                       request);
+}
+
+// GET /api/events without a connection to keep (handle_request called directly): the stream's head
+// and its first event. The server's sessions send the same head and then keep the stream open
+// (http/event_hub.hpp).
+string_response handle_events(const server_context& context, const string_request& request) {
+  if (!context.site) return error_response(request, http::status::not_found, "no_index", "this server serves no index (--site)");
+  string_response response{http::status::ok, request.version()};
+  response.set(http::field::content_type, "text/event-stream; charset=utf-8");
+  response.set(http::field::cache_control, "no-store");
+  response.set("X-Accel-Buffering", "no");  // proxies such as nginx would otherwise hold events back
+  response.keep_alive(false);
+  response.body() = generation_event(*context.site->current());
+  return response;
+}
 
 // The fixed name a request is counted under in /metrics: never the raw target, which a client chooses.
 std::string_view route_name(std::string_view path) {
-  if (path == "/api/embed" || path == "/api/search" || path == "/api/health" || path == "/metrics") return path;
+  if (path == "/api/embed" || path == "/api/search" || path == "/api/health" || path == "/api/events" || path == "/metrics") {
+    return path;
+  }
   if (path.starts_with("/v1beta/")) {
     if (path.ends_with(":batchEmbedContents")) return "/v1beta/batchEmbedContents";
     if (path.ends_with(":embedContent")) return "/v1beta/embedContent";
@@ -83,9 +116,10 @@ void route_request(const server_context& context, shared_request request, const 
   const std::string_view path = target.substr(0, target.find('?'));
   const http::verb method = request->method();
   if (path.starts_with("/api/") || path == "/metrics") {
-    if (path == "/api/health" || path == "/metrics") {
+    if (path == "/api/health" || path == "/api/events" || path == "/metrics") {
       if (method != http::verb::get && method != http::verb::head) return done(method_not_allowed(*request, "GET, HEAD"));
       if (path == "/api/health") return done(handle_health(context, *request));
+      if (path == "/api/events") return done(handle_events(context, *request));
       if (context.metrics == nullptr) return done(error_response(*request, http::status::not_found, "not_found", "metrics are off"));
       return done(handle_metrics(context, *request));
     }
@@ -117,8 +151,11 @@ void route_request(const server_context& context, shared_request request, const 
     if (context.site_directory.empty()) return done(error_response(*request, http::status::not_found, "no_index", "no index is served"));
     const std::string inside = relative.substr(index_prefix.size());
     // Everything but the manifest is content-addressed, so it can be cached forever.
-    const cache_policy policy = inside == "manifest.json" ? cache_policy::revalidate : cache_policy::immutable;
-    return done(serve_file(context.site_directory, inside, policy, *request));
+    if (inside == "manifest.json") {
+      if (context.site) return done(serve_manifest(*context.site->current(), *request));
+      return done(serve_file(context.site_directory, inside, cache_policy::revalidate, *request));
+    }
+    return done(serve_file(context.site_directory, inside, cache_policy::immutable, *request));
   }
   if (context.web_directory.empty()) return done(error_response(*request, http::status::not_found, "not_found", "no web app is served"));
   done(serve_file(context.web_directory, relative, cache_policy::revalidate, *request));
@@ -132,7 +169,7 @@ string_response preflight(const string_request& request, const std::optional<std
   }
   string_response response{http::status::no_content, request.version()};
   response.set(http::field::access_control_allow_methods, "GET, HEAD, POST, OPTIONS");
-  response.set(http::field::access_control_allow_headers, "content-type, x-goog-api-key, x-goog-api-client, range");
+  response.set(http::field::access_control_allow_headers, "content-type, x-goog-api-key, x-goog-api-client, range, if-none-match");
   response.set(http::field::access_control_max_age, "600");
   response.keep_alive(request.keep_alive());
   return response;

@@ -8,8 +8,10 @@
 //   POST /api/search                        {"text"|"vector", "k", "filter":{modality,label,tag}} -> results
 //   POST /v1beta/models/{m}:embedContent    Google's API, same bodies and answers (for Google's SDKs)
 //   POST /v1beta/models/{m}:batchEmbedContents
+//   GET  /api/events                        Server-Sent Events: the served generation, on connect and on
+//                                           each change (the session keeps the stream: http/event_hub.hpp)
 //   GET  /metrics                           Prometheus text format
-//   GET  /index/…                           the index site: manifest.json (no-cache), content-addressed
+//   GET  /index/…                           the index site: manifest.json (no-cache, from the loaded site), content-addressed
 //                                           files (immutable), ETag, Range
 //   GET  /…                                 the web app
 //   OPTIONS                                 CORS preflight for allowed origins
@@ -27,6 +29,7 @@
 #include "http/metrics.hpp"
 #include "http/rate_limiter.hpp"
 #include "site/site_reader.hpp"
+#include "sync/served_site.hpp"
 
 namespace mosaic::server {
 
@@ -35,7 +38,7 @@ struct server_context {
   std::filesystem::path web_directory;      // empty: no app is served
   embedding_provider* provider = nullptr;   // answers /api/embed, /v1beta and text searches; null: 503
   std::string provider_name;                // "local" or "gemini", for /api/health
-  std::shared_ptr<const loaded_site> site;  // loaded index, for /api/search
+  std::shared_ptr<served_site> site;        // the loaded index (swapped when rewritten); null: none
   input_limits limits;                      // what one input may hold
   std::size_t max_inputs = 100;             // per /api/embed call
   worker_pool* workers = nullptr;           // CPU work of API routes (null: on the calling thread)

@@ -95,7 +95,7 @@ string_response run_search(const loaded_site& site, const string_request& reques
 void handle_api_search(const server_context& context, shared_request request, response_callback done) {
   if (!context.site) return done(error_response(*request, http::status::not_found, "no_index", "this server serves no index (--site)"));
   // The site is held for the whole search, even if the served index is replaced meanwhile.
-  std::shared_ptr<const loaded_site> site = context.site;
+  std::shared_ptr<const loaded_site> site = context.site->current();
   auto body = parse_json_body(*request);
   if (!body) return done(error_response(*request, body.failure()));
   auto parsed = std::make_shared<search_request>();

@@ -195,6 +195,36 @@ etag_cache& shared_etag_cache() {
   return cache;
 }
 
+// If-None-Match and Range for a response whose etag and full_size are set. True when that is the
+// whole answer (304, 416); otherwise `first` and content_length say which bytes to send.
+bool answered_by_conditions(const static_request& request, static_response& response, std::uint64_t& first) {
+  const std::uint64_t size = response.full_size;
+  if (!request.if_none_match.empty() &&
+      (request.if_none_match == "*" || request.if_none_match.find(response.etag) != std::string_view::npos)) {
+    response.status = 304;
+    return true;
+  }
+  first = 0;
+  std::uint64_t length = size;
+  if (!request.range.empty()) {
+    byte_range range;
+    bool ignored = false;
+    if (!parse_range(request.range, size, range, ignored)) {
+      response.status = 416;
+      response.content_range = "bytes */" + std::to_string(size);
+      return true;
+    }
+    if (!ignored) {
+      response.status = 206;
+      response.content_range = "bytes " + std::to_string(range.first) + "-" + std::to_string(range.last) + "/" + std::to_string(size);
+      first = range.first;
+      length = range.last - range.first + 1;
+    }
+  }
+  response.content_length = length;
+  return false;
+}
+
 static_response not_found() {
   static_response response;
   response.status = 404;
@@ -240,29 +270,9 @@ static_response serve_static_file(const fs::path& root, const static_request& re
   std::snprintf(etag, sizeof etag, "%016llx", static_cast<unsigned long long>(*digest));
   response.etag = "\"" + std::string(etag) + "\"";
 
-  if (!request.if_none_match.empty() &&
-      (request.if_none_match == "*" || request.if_none_match.find(response.etag) != std::string_view::npos)) {
-    response.status = 304;
-    return response;
-  }
   std::uint64_t first = 0;
-  std::uint64_t length = size;
-  if (!request.range.empty()) {
-    byte_range range;
-    bool ignored = false;
-    if (!parse_range(request.range, size, range, ignored)) {
-      response.status = 416;
-      response.content_range = "bytes */" + std::to_string(size);
-      return response;
-    }
-    if (!ignored) {
-      response.status = 206;
-      response.content_range = "bytes " + std::to_string(range.first) + "-" + std::to_string(range.last) + "/" + std::to_string(size);
-      first = range.first;
-      length = range.last - range.first + 1;
-    }
-  }
-  response.content_length = length;
+  if (answered_by_conditions(request, response, first)) return response;
+  const std::uint64_t length = response.content_length;
   if (request.head) return response;
   if (content) {
     response.body = first == 0 && length == size ? std::move(*content)
@@ -270,6 +280,19 @@ static_response serve_static_file(const fs::path& root, const static_request& re
   } else if (!read_exactly(opened.descriptor(), first, static_cast<std::size_t>(length), response.body)) {
     return not_found();
   }
+  return response;
+}
+
+static_response serve_static_content(std::string_view content, std::string_view content_type, std::string etag,
+                                     const static_request& request) {
+  static_response response;
+  response.full_size = content.size();
+  response.content_type = std::string(content_type);
+  response.cache_control = request.policy == cache_policy::immutable ? "public, max-age=31536000, immutable" : "no-cache";
+  response.etag = std::move(etag);
+  std::uint64_t first = 0;
+  if (answered_by_conditions(request, response, first)) return response;
+  if (!request.head) response.body = std::string(content.substr(static_cast<std::size_t>(first), static_cast<std::size_t>(response.content_length)));
   return response;
 }
 

@@ -47,4 +47,9 @@ struct static_response {
 // is answered as missing, like a file that is not there.
 static_response serve_static_file(const std::filesystem::path& root, const static_request& request);
 
+// The same answer for content held in memory (the served manifest), with the given quoted ETag;
+// request.relative_path is not used.
+static_response serve_static_content(std::string_view content, std::string_view content_type, std::string etag,
+                                     const static_request& request);
+
 }  // namespace mosaic::server

@@ -38,6 +38,8 @@ result<loaded_site> load_site(const fs::path& site_directory) {
   if (!manifest) return std::move(manifest).failure();
   loaded_site site;
   site.manifest = std::move(manifest).value();
+  site.manifest_text.assign(reinterpret_cast<const char*>(manifest_bytes->data()), manifest_bytes->size());
+  site.manifest_hash = hash::sha256_hex(manifest_bytes.value());
   for (const index::manifest_shard& entry : site.manifest.shards) {
     auto shard = std::make_unique<loaded_shard>();
     auto bytes = read_whole_file(site_directory / entry.vectors.path);

@@ -3,6 +3,7 @@
 // core's decoder, and checked against its content hash) and the item metadata beside it.
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/result.hpp"
@@ -21,6 +22,8 @@ struct loaded_shard {
 
 struct loaded_site {
   index::manifest manifest;
+  std::string manifest_text;  // manifest.json as read: served from memory, so it always matches the loaded shards
+  std::string manifest_hash;  // SHA-256 (hex) of manifest_text: tells generations apart in events and ETags
   std::vector<std::unique_ptr<loaded_shard>> shards;  // stable addresses for the views
   index::string_dictionary labels;
   index::string_dictionary tags;

@@ -72,6 +72,47 @@ result<shard_handle> loaded_index::add_shard(std::size_t manifest_position, std:
   return handle;
 }
 
+result<shard_handle> loaded_index::adopt_shard(std::size_t manifest_position, loaded_index& other, shard_handle handle) {
+  if (&other == this) return make_error(error_code::invalid_argument, "a shard cannot be adopted from its own index");
+  if (manifest_position >= manifest_.shards.size()) {
+    return make_error(error_code::invalid_argument, "the manifest has " + std::to_string(manifest_.shards.size()) +
+                                                        " shards; there is no shard " + std::to_string(manifest_position));
+  }
+  for (const auto& [loaded_handle, shard] : shards_) {
+    if (shard->manifest_position == manifest_position) {
+      return make_error(error_code::invalid_argument, "shard " + std::to_string(manifest_position) +
+                                                          " is already loaded (handle " + std::to_string(loaded_handle) + ")");
+    }
+  }
+  if (next_handle_ == 0) return make_error(error_code::invalid_argument, "no shard handles left");
+  const auto found = other.shards_.find(handle);
+  if (found == other.shards_.end()) {
+    return make_error(error_code::invalid_argument, "no loaded shard has handle " + std::to_string(handle));
+  }
+  const index::manifest_shard& entry = manifest_.shards[manifest_position];
+  const index::manifest_shard& source = other.manifest_.shards[found->second->manifest_position];
+  // The other index checked these bytes against `source`'s hashes: equal hashes mean the same files.
+  if (source.vectors.hash != entry.vectors.hash || source.metadata.hash != entry.metadata.hash) {
+    return make_error(error_code::checksum_mismatch,
+                      source.vectors.path + " is not " + entry.vectors.path + ", which this manifest names at shard " +
+                          std::to_string(manifest_position));
+  }
+  const index::shard_view& vectors = found->second->vectors;
+  if (vectors.dimensions != manifest_.dimensions || vectors.kind != manifest_.vector_quantization ||
+      vectors.item_count != entry.item_count) {
+    return make_error(error_code::invalid_manifest, entry.vectors.path + " disagrees with manifest.json");
+  }
+  std::unique_ptr<loaded_shard> shard = std::move(found->second);
+  other.shards_.erase(found);
+  shard->manifest_position = manifest_position;
+  // Label and tag ids are this index's own: interned again here (the views into `bytes` stay valid,
+  // since the shard moves by pointer).
+  shard->attributes = index::build_attributes(shard->items, labels_, tags_);
+  const shard_handle adopted = next_handle_++;
+  shards_.emplace(adopted, std::move(shard));
+  return adopted;
+}
+
 status loaded_index::release_shard(shard_handle handle) {
   if (shards_.erase(handle) == 0) {
     return make_error(error_code::invalid_argument, "no loaded shard has handle " + std::to_string(handle));

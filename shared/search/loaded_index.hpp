@@ -64,6 +64,14 @@ class loaded_index {
                                  std::span<const std::uint8_t> metadata_bytes);
   status release_shard(shard_handle handle);
 
+  // Moves an accepted shard of `other` (another generation of the same site) into this index at
+  // manifest_position, without copying or hashing its bytes again: a client refreshing to a new
+  // manifest keeps the shards both generations name. The shard must be the file this manifest names
+  // there (the same content hashes, so the same bytes) and agree with this manifest's dimensions,
+  // quantization and item count (invalid_manifest otherwise). Nothing moves on failure; on success
+  // `handle` is no longer in `other`.
+  result<shard_handle> adopt_shard(std::size_t manifest_position, loaded_index& other, shard_handle handle);
+
   [[nodiscard]] const std::vector<index::item_metadata>* items(shard_handle handle) const;
   [[nodiscard]] std::size_t loaded_shard_count() const noexcept { return shards_.size(); }
   [[nodiscard]] std::size_t loaded_item_count() const noexcept;

@@ -222,11 +222,11 @@ struct served_tree {
     context.site = load(site_directory);
   }
 
-  static std::shared_ptr<const mosaic::server::loaded_site> load(const fs::path& directory) {
+  static std::shared_ptr<mosaic::server::served_site> load(const fs::path& directory) {
     auto loaded = mosaic::server::load_site(directory);
     INFO((loaded.ok() ? std::string() : loaded.failure().message));
     REQUIRE(loaded.ok());
-    return std::make_shared<const mosaic::server::loaded_site>(std::move(loaded).value());
+    return std::make_shared<mosaic::server::served_site>(std::make_shared<const mosaic::server::loaded_site>(std::move(loaded).value()));
   }
 };
 
@@ -420,6 +420,52 @@ TEST_CASE("the index is served: manifest no-cache, content-addressed files immut
     check_file_headers(items, "application/json", immutable_policy, shard.metadata.bytes);
     CHECK(items.body() == read_text_file(tree.site_directory / shard.metadata.path));
   }
+}
+
+TEST_CASE("the manifest comes from the served site: a rewrite on disk shows only once it is swapped in", "[server][handler][sync]") {
+  served_tree tree;
+  const string_response before = handle_request(tree.context, get_request("/index/manifest.json"));
+  REQUIRE(before.result() == http::status::ok);
+  const std::string etag = header(before, http::field::etag);
+  mosaic::server::site_layout layout;
+  layout.model_id = std::string(model_id);
+  layout.dimensions = 512;
+  layout.full_dimensions = 512;
+  auto items = indexed_items();
+  items.resize(3);
+  REQUIRE(mosaic::server::write_site(tree.site_directory, layout, items).ok());
+  // Not swapped in yet (the watcher has not looked, or refused it): the old generation, still 304.
+  CHECK(handle_request(tree.context, get_request("/index/manifest.json")).body() == before.body());
+  string_request conditional = get_request("/index/manifest.json");
+  conditional.set(http::field::if_none_match, etag);
+  CHECK(handle_request(tree.context, conditional).result() == http::status::not_modified);
+  tree.context.site->replace(served_tree::load(tree.site_directory)->current());
+  const string_response after = handle_request(tree.context, get_request("/index/manifest.json"));
+  CHECK(after.body() == read_text_file(tree.site_directory / "manifest.json"));
+  CHECK(header(after, http::field::etag) != etag);
+  CHECK(handle_request(tree.context, conditional).result() == http::status::ok);
+  CHECK(json_body(handle_request(tree.context, get_request("/api/health"))).at("index").at("generation") == 2);
+}
+
+TEST_CASE("GET /api/events answers the served generation as a server-sent event", "[server][handler][sync]") {
+  served_tree tree;
+  const string_response events = handle_request(tree.context, get_request("/api/events"));
+  CHECK(events.result() == http::status::ok);
+  CHECK(header(events, http::field::content_type) == "text/event-stream; charset=utf-8");
+  CHECK(header(events, http::field::cache_control) == "no-store");
+  const std::string& body = events.body();
+  REQUIRE(body.find("event: generation\ndata: ") != std::string::npos);
+  CHECK(body.ends_with("\n\n"));
+  const std::size_t data_at = body.find("data: ") + 6;
+  const json data = json::parse(body.substr(data_at, body.find('\n', data_at) - data_at));
+  const auto site = tree.context.site->current();
+  CHECK(data == json{{"generation", 1}, {"manifest", site->manifest_hash}, {"items", 6}, {"shards", 2}});
+  CHECK(site->manifest_hash.size() == 64);
+
+  check_error(handle_request(tree.context, make_request(http::verb::post, "/api/events")), http::status::method_not_allowed,
+              "method_not_allowed", "");
+  server_context proxy_only;
+  check_error(handle_request(proxy_only, get_request("/api/events")), http::status::not_found, "no_index", "no index");
 }
 
 TEST_CASE("If-None-Match with the current ETag answers 304 with an empty body", "[server][handler][static]") {

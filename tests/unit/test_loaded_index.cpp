@@ -243,6 +243,66 @@ TEST_CASE("searching a loaded index gives what top_k gives on the same shards", 
   }
 }
 
+TEST_CASE("a new generation adopts the shards both manifests name, without their bytes again", "[loaded_index]") {
+  fixture old_generation = fixture::make(index::quantization::i8);
+  std::mt19937 generator{99};
+  // Generation 2 drops shard 0, keeps shards 1 and 2 (at new positions) and adds one.
+  std::vector<shard_files> next_files{make_shard(900, 6, {"fish"}, index::quantization::i8, generator),
+                                      old_generation.files[1], old_generation.files[2]};
+  index::manifest next_manifest = make_manifest(next_files, index::quantization::i8);
+  next_manifest.generation = 2;
+  auto created = loaded_index::create(next_manifest);
+  REQUIRE(outcome_name(created) == "ok");
+  loaded_index& next = created.value();
+
+  SECTION("a kept shard moves, keeps its rows and answers by the new index's label names") {
+    auto added = next.add_shard(0, next_files[0].vectors, next_files[0].metadata);
+    REQUIRE(outcome_name(added) == "ok");
+    auto kept = next.adopt_shard(1, old_generation.index, old_generation.handles[1]);
+    REQUIRE(outcome_name(kept) == "ok");
+    auto small = next.adopt_shard(2, old_generation.index, old_generation.handles[2]);
+    REQUIRE(outcome_name(small) == "ok");
+    CHECK(next.loaded_item_count() == 6 + 33 + 7);
+    CHECK(old_generation.index.loaded_shard_count() == 1);  // only the dropped shard is left there
+    CHECK(old_generation.index.items(old_generation.handles[1]) == nullptr);
+    const std::vector<shard_handle> handles{added.value(), kept.value(), small.value()};
+    // Shard 1's rows carry "dogs" and "birds": the label filter finds them in the new index too.
+    named_filter birds;
+    birds.labels = {"birds"};
+    auto found = next.search(old_generation.query(), handles, 100, birds);
+    REQUIRE(outcome_name(found) == "ok");
+    CHECK(found->size() == 16);  // the odd rows of 33
+    for (const auto& hit : found.value()) CHECK(hit.shard == kept.value());
+    // The stored vector survives the move: "more like this" of an adopted item finds it first.
+    auto stored = next.stored_vector(217);
+    REQUIRE(outcome_name(stored) == "ok");
+    auto again = next.search(stored.value(), handles, 1, {});
+    REQUIRE(outcome_name(again) == "ok");
+    CHECK(again->front().item_id == 217);
+  }
+  SECTION("a shard at a position naming other files is refused and stays where it was") {
+    auto refused = next.adopt_shard(0, old_generation.index, old_generation.handles[1]);
+    CHECK(outcome_name(refused) == "checksum_mismatch");
+    CHECK(old_generation.index.items(old_generation.handles[1]) != nullptr);
+    CHECK(next.loaded_shard_count() == 0);
+  }
+  SECTION("unknown handles, positions outside the manifest and a taken position are invalid arguments") {
+    CHECK(outcome_name(next.adopt_shard(1, old_generation.index, 12345)) == "invalid_argument");
+    CHECK(outcome_name(next.adopt_shard(3, old_generation.index, old_generation.handles[1])) == "invalid_argument");
+    REQUIRE(outcome_name(next.adopt_shard(1, old_generation.index, old_generation.handles[1])) == "ok");
+    CHECK(outcome_name(next.adopt_shard(1, old_generation.index, old_generation.handles[2])) == "invalid_argument");
+    CHECK(outcome_name(next.adopt_shard(2, next, 1)) == "invalid_argument");
+  }
+  SECTION("a manifest that gives the same files another item count is refused") {
+    index::manifest disagreeing = next_manifest;
+    disagreeing.shards[1].item_count = 34;
+    auto other = loaded_index::create(disagreeing);
+    REQUIRE(outcome_name(other) == "ok");
+    CHECK(outcome_name(other.value().adopt_shard(1, old_generation.index, old_generation.handles[1])) == "invalid_manifest");
+    CHECK(old_generation.index.loaded_shard_count() == 3);
+  }
+}
+
 TEST_CASE("filters by name: modality, label, tag, exclusion; unknown names match nothing", "[loaded_index]") {
   fixture state = fixture::make(index::quantization::i8);
   const std::vector<float> query = state.query();
