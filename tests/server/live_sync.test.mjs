@@ -4,32 +4,18 @@
 // a stop with an event stream open finishes promptly. Run by ctest with MOSAIC_CLI set.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { startProcess } from '../support/processes.mjs';
+import { makeIndexedSite, runMosaic } from '../support/sample_collection.mjs';
 
 const cli = process.env.MOSAIC_CLI;
 assert.ok(cli && fs.existsSync(cli), 'MOSAIC_CLI must point at the built mosaic binary (run through ctest)');
 
-function index(collection, site) {
-  const indexed = spawnSync(cli, ['index', collection, '--out', site], { encoding: 'utf8' });
-  assert.equal(indexed.status, 0, indexed.stderr);
-}
-
-function makeSite() {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-live-'));
-  const collection = path.join(root, 'collection');
-  fs.mkdirSync(path.join(collection, 'animals'), { recursive: true });
-  fs.mkdirSync(path.join(collection, 'food'), { recursive: true });
-  fs.writeFileSync(path.join(collection, 'animals', 'cheetah.txt'), 'The cheetah is the fastest land animal on the savanna.');
-  fs.writeFileSync(path.join(collection, 'food', 'soup.txt'), 'Tomato soup with basil, simmered slowly and blended.');
-  const site = path.join(root, 'site');
-  index(collection, site);
-  return { root, collection, site };
-}
+const index = (collection, site) => runMosaic(cli, ['index', collection, '--out', site]);
+const makeSite = () => makeIndexedSite(cli, 'mosaic-live-');
 
 async function startServer(site, extra = []) {
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-live-cache-'));

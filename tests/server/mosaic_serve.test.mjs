@@ -9,21 +9,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
+import { makeIndexedSite } from '../support/sample_collection.mjs';
+
 const cli = process.env.MOSAIC_CLI;
 assert.ok(cli && fs.existsSync(cli), 'MOSAIC_CLI must point at the built mosaic binary (run through ctest)');
 
-function makeSite() {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-serve-'));
-  const collection = path.join(root, 'collection');
-  fs.mkdirSync(path.join(collection, 'animals'), { recursive: true });
-  fs.mkdirSync(path.join(collection, 'food'), { recursive: true });
-  fs.writeFileSync(path.join(collection, 'animals', 'cheetah.txt'), 'The cheetah is the fastest land animal on the savanna.');
-  fs.writeFileSync(path.join(collection, 'food', 'soup.txt'), 'Tomato soup with basil, simmered slowly and blended.');
-  const site = path.join(root, 'site');
-  const indexed = spawnSync(cli, ['index', collection, '--out', site], { encoding: 'utf8' });
-  assert.equal(indexed.status, 0, indexed.stderr);
-  return { root, site };
-}
+const makeSite = () => makeIndexedSite(cli, 'mosaic-serve-');
 
 // Starts the server and resolves once it prints its port; collects the whole log.
 function startServer(args) {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 // Short texts in three label folders: each query the tests make has one clear answer.
@@ -27,4 +28,21 @@ export function runMosaic(nativeCli, args, { env = process.env } = {}) {
   const outcome = spawnSync(nativeCli, args, { encoding: 'utf8', env });
   assert.equal(outcome.status, 0, `mosaic ${args.join(' ')}: ${outcome.stderr}`);
   return outcome.stdout;
+}
+
+// Two texts in two label folders, written to a fresh temporary folder and indexed by the native CLI
+// (local model): the site the `mosaic serve` tests start from. {root, collection, site}; the caller
+// removes root.
+export const servedFiles = {
+  'animals/cheetah.txt': 'The cheetah is the fastest land animal on the savanna.',
+  'food/soup.txt': 'Tomato soup with basil, simmered slowly and blended.',
+};
+
+export function makeIndexedSite(nativeCli, prefix) {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const collection = path.join(root, 'collection');
+  const site = path.join(root, 'site');
+  writeFiles(collection, servedFiles);
+  runMosaic(nativeCli, ['index', collection, '--out', site]);
+  return { root, collection, site };
 }

@@ -13,13 +13,10 @@ import { pathToFileURL } from 'node:url';
 
 import { runMosaic, sampleFiles, writeFiles } from '../support/sample_collection.mjs';
 import { startStaticServer } from '../support/static_server.mjs';
+import { requiredPaths } from '../support/test_environment.mjs';
 
-const webDirectory = process.env.MOSAIC_WEB_DIR;
-const nativeCli = process.env.MOSAIC_NATIVE_CLI;
-const modelDirectory = process.env.MOSAIC_MODEL_DIR;
-const missing = [['MOSAIC_WEB_DIR', webDirectory], ['MOSAIC_NATIVE_CLI', nativeCli], ['MOSAIC_MODEL_DIR', modelDirectory]]
-  .filter(([, value]) => !value || !fs.existsSync(value)).map(([name]) => name);
-const skip = missing.length > 0 ? `${missing.join(', ')} not set to existing paths (run through ctest after make native)` : false;
+const { MOSAIC_WEB_DIR: webDirectory, MOSAIC_NATIVE_CLI: nativeCli, MOSAIC_MODEL_DIR: modelDirectory, skip } =
+  requiredPaths(['MOSAIC_WEB_DIR', 'MOSAIC_NATIVE_CLI', 'MOSAIC_MODEL_DIR'], 'run through ctest after make native');
 
 let Mosaic, MosaicError, memoryStore;
 let root, server;
