@@ -222,6 +222,18 @@ struct served_tree {
     context.site = load(site_directory);
   }
 
+  // What a re-run of the indexer leaves on disk: the site rewritten as a new generation of the first
+  // three items only (one shard). The server sees it once it is loaded and swapped in.
+  void rewrite_site_with_three_items() const {
+    mosaic::server::site_layout layout;
+    layout.model_id = std::string(model_id);
+    layout.dimensions = 512;
+    layout.full_dimensions = 512;
+    auto items = indexed_items();
+    items.resize(3);
+    REQUIRE(mosaic::server::write_site(site_directory, layout, items).ok());
+  }
+
   static std::shared_ptr<mosaic::server::served_site> load(const fs::path& directory) {
     auto loaded = mosaic::server::load_site(directory);
     INFO((loaded.ok() ? std::string() : loaded.failure().message));
@@ -427,13 +439,7 @@ TEST_CASE("the manifest comes from the served site: a rewrite on disk shows only
   const string_response before = handle_request(tree.context, get_request("/index/manifest.json"));
   REQUIRE(before.result() == http::status::ok);
   const std::string etag = header(before, http::field::etag);
-  mosaic::server::site_layout layout;
-  layout.model_id = std::string(model_id);
-  layout.dimensions = 512;
-  layout.full_dimensions = 512;
-  auto items = indexed_items();
-  items.resize(3);
-  REQUIRE(mosaic::server::write_site(tree.site_directory, layout, items).ok());
+  tree.rewrite_site_with_three_items();
   // Not swapped in yet (the watcher has not looked, or refused it): the old generation, still 304.
   CHECK(handle_request(tree.context, get_request("/index/manifest.json")).body() == before.body());
   string_request conditional = get_request("/index/manifest.json");
@@ -715,13 +721,7 @@ TEST_CASE("/api/health names the provider and the index", "[server][handler][hea
   CHECK(header(response, http::field::content_length) == std::to_string(response.body().size()));
 
   SECTION("a rebuilt index reports its new generation and size") {
-    mosaic::server::site_layout layout;
-    layout.model_id = std::string(model_id);
-    layout.dimensions = 512;
-    layout.full_dimensions = 512;
-    auto items = indexed_items();
-    items.resize(3);
-    REQUIRE(mosaic::server::write_site(tree.site_directory, layout, items).ok());
+    tree.rewrite_site_with_three_items();
     server_context rebuilt = tree.context;
     rebuilt.site = served_tree::load(tree.site_directory);
     const json health = json_body(handle_request(rebuilt, get_request("/api/health")));

@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 
 import { runMosaic, sampleFiles, writeFiles } from '../support/sample_collection.mjs';
 import { startStaticServer } from '../support/static_server.mjs';
+import { rejectsWithMosaicError } from '../support/mosaic_errors.mjs';
 import { requiredPaths } from '../support/test_environment.mjs';
 
 const { MOSAIC_WEB_DIR: webDirectory, MOSAIC_NATIVE_CLI: nativeCli, MOSAIC_MODEL_DIR: modelDirectory, skip } =
@@ -56,14 +57,8 @@ const namedHashes = (manifest) => manifest.shards.flatMap((shard) => [shard.hash
 const octopus = 'The octopus has eight arms and changes colour to hide on the coral reef.';
 const firstSource = async (db, text) => (await db.search({ text }, { k: 1 })).results[0]?.item.source;
 
-async function rejectsWithCode(promise, code) {
-  await assert.rejects(promise, (error) => {
-    assert.ok(error instanceof MosaicError, `a MosaicError, not ${error}`);
-    assert.equal(error.code, code, error.message);
-    assert.ok(error.message.length > 0);
-    return true;
-  });
-}
+// MosaicError is the class of the build under test, loaded in before().
+const rejectsWithCode = (promise, code) => rejectsWithMosaicError(promise, code, MosaicError);
 
 test('refresh fetches only the new shards, keeps the others, evicts the old files and finds the new item', { skip }, async () => {
   const sample = await makeSite('refresh');

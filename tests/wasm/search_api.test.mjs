@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { makeMp3, makePng, makeWav, mp3FrameBytes, readWavHeader } from '../support/media_fixtures.mjs';
 import { runMosaic, sampleFiles, writeFiles } from '../support/sample_collection.mjs';
 import { startStaticServer } from '../support/static_server.mjs';
+import { rejectsWithMosaicError } from '../support/mosaic_errors.mjs';
 import { requiredPaths } from '../support/test_environment.mjs';
 
 const { MOSAIC_WEB_DIR: webDirectory, MOSAIC_NATIVE_CLI: nativeCli, MOSAIC_MODEL_DIR: modelDirectory, skip } =
@@ -40,14 +41,8 @@ const reset = () => server.reset();
 const shardRequests = () => server.state.requests.filter((request) => request.path.startsWith('/shards/'));
 const open = (options = {}) => Mosaic.open(server.url, { storage: null, modelBaseUrl: `${server.url}model/`, ...options });
 
-async function rejectsWithCode(promise, code) {
-  await assert.rejects(promise, (error) => {
-    assert.ok(error instanceof MosaicError, `a MosaicError, not ${error}`);
-    assert.equal(error.code, code, error.message);
-    assert.ok(error.message.length > 0);
-    return true;
-  });
-}
+// MosaicError is the class of the build under test, loaded in before().
+const rejectsWithCode = (promise, code) => rejectsWithMosaicError(promise, code, MosaicError);
 
 before(async () => {
   if (skip) return;
