@@ -675,33 +675,13 @@ export class Mosaic {
       while (cursor < wanted.length) {
         const position = wanted[cursor++];
         const entry = next.manifest.shards[position];
-        let shardBytes;
-        let metadataBytes;
-        let fromNetwork = false;
-        const [storedShard, storedMetadata] = await Promise.all([this.#fromStore(entry.hash), this.#fromStore(entry.metadata.hash)]);
-        if (storedShard && storedMetadata) {
-          const accepted = next.index.addShard(position, storedShard, storedMetadata);
-          if (accepted.ok) {
-            loaded.push({ position, entry, handle: accepted.value.handle, fromNetwork, itemCount: accepted.value.itemCount });
-            continue;
-          }
-          this.#report(new MosaicError('storage_error', `stored copy of ${entry.file} refused (${accepted.error.code}); fetching it again`));
-        }
         const count = (received) => { bytes += received; };
-        try {
-          [shardBytes, metadataBytes] = await Promise.all([
-            download(this.#fetch, new URL(entry.file, this.#base), entry.bytes, count),
-            download(this.#fetch, new URL(entry.metadata.file, this.#base), entry.metadata.bytes, count),
-          ]);
-        } catch (cause) {
-          const error = cause instanceof MosaicError ? cause : new MosaicError('network_error', `${entry.file}: ${cause.message}`);
-          error.file = entry.file;
-          throw error;
-        }
-        fromNetwork = true;
-        const accepted = next.index.addShard(position, shardBytes, metadataBytes);
-        if (!accepted.ok) throw new MosaicError(accepted.error.code, accepted.error.message, { file: entry.file });
-        loaded.push({ position, entry, handle: accepted.value.handle, fromNetwork, itemCount: accepted.value.itemCount, shardBytes, metadataBytes });
+        const read = await this.#readShard(entry, (shard, metadata) => next.index.addShard(position, shard, metadata), count);
+        if (!read.accepted.ok) throw new MosaicError(read.accepted.error.code, read.accepted.error.message, { file: entry.file });
+        const { handle, itemCount } = read.accepted.value;
+        loaded.push(read.fromStore
+          ? { position, entry, handle, fromNetwork: false, itemCount }
+          : { position, entry, handle, fromNetwork: true, itemCount, shardBytes: read.shardBytes, metadataBytes: read.metadataBytes });
       }
     };
     const concurrency = Math.max(1, Math.min(this.#options.concurrency ?? defaultConcurrency, wanted.length));
@@ -826,29 +806,18 @@ export class Mosaic {
       this.#progress();
     };
     try {
-      // The store first; bytes from it are checked by the core like any others, and a damaged copy
-      // is dropped and fetched again.
-      const [storedShard, storedMetadata] = await Promise.all([this.#fromStore(entry.hash), this.#fromStore(entry.metadata.hash)]);
-      if (this.#closed) return;
-      if (storedShard && storedMetadata) {
-        const accepted = this.#accept(position, storedShard, storedMetadata);
-        if (accepted.ok) {
-          this.#statistics.shardsFromStore += 1;
-          this.#statistics.bytesFromStore += storedShard.length + storedMetadata.length;
-          this.#statistics.bytesLoaded += storedShard.length + storedMetadata.length;
-          this.#register(position, accepted.value);
-          return;
-        }
-        this.#report(new MosaicError('storage_error', `stored copy of ${entry.file} refused (${accepted.error.code}); fetching it again`));
-        await Promise.allSettled([this.#store.delete(entry.hash), this.#store.delete(entry.metadata.hash)]);
+      const read = await this.#readShard(entry, (shard, metadata) => this.#accept(position, shard, metadata), onBytes,
+        () => this.#closed);
+      if (!read) return;
+      const { accepted, shardBytes, metadataBytes } = read;
+      if (read.fromStore) {
+        this.#statistics.shardsFromStore += 1;
+        this.#statistics.bytesFromStore += shardBytes.length + metadataBytes.length;
+        this.#statistics.bytesLoaded += shardBytes.length + metadataBytes.length;
+        this.#register(position, accepted.value);
+        return;
       }
-      const [shardBytes, metadataBytes] = await Promise.all([
-        download(this.#fetch, new URL(entry.file, this.#base), entry.bytes, onBytes),
-        download(this.#fetch, new URL(entry.metadata.file, this.#base), entry.metadata.bytes, onBytes),
-      ]);
-      if (this.#closed) return;
       this.#statistics.shardsFromNetwork += 1;
-      const accepted = this.#accept(position, shardBytes, metadataBytes);
       if (!accepted.ok) throw new MosaicError(accepted.error.code, accepted.error.message);
       this.#register(position, accepted.value);
       // Kept in the store off the loading path: the next shard downloads while this one is written
@@ -864,6 +833,36 @@ export class Mosaic {
     } finally {
       this.#settled += 1;
     }
+  }
+
+  // A shard and its metadata given to `addShard` (the core's checks and insert, into the open index or
+  // a next generation's): from the store when it holds both and the core accepts them (a damaged stored
+  // copy is reported, dropped and fetched again), else downloaded. {accepted (the core's outcome),
+  // fromStore, shardBytes, metadataBytes}; a failed download throws (network_error unless it is a
+  // MosaicError already); undefined once `isClosed()` is true, with nothing added.
+  async #readShard(entry, addShard, onBytes, isClosed = () => false) {
+    const [storedShard, storedMetadata] = await Promise.all([this.#fromStore(entry.hash), this.#fromStore(entry.metadata.hash)]);
+    if (isClosed()) return undefined;
+    if (storedShard && storedMetadata) {
+      const accepted = addShard(storedShard, storedMetadata);
+      if (accepted.ok) return { accepted, fromStore: true, shardBytes: storedShard, metadataBytes: storedMetadata };
+      this.#report(new MosaicError('storage_error', `stored copy of ${entry.file} refused (${accepted.error.code}); fetching it again`));
+      await Promise.allSettled([this.#store.delete(entry.hash), this.#store.delete(entry.metadata.hash)]);
+    }
+    let shardBytes;
+    let metadataBytes;
+    try {
+      [shardBytes, metadataBytes] = await Promise.all([
+        download(this.#fetch, new URL(entry.file, this.#base), entry.bytes, onBytes),
+        download(this.#fetch, new URL(entry.metadata.file, this.#base), entry.metadata.bytes, onBytes),
+      ]);
+    } catch (cause) {
+      const error = cause instanceof MosaicError ? cause : new MosaicError('network_error', `${entry.file}: ${cause.message}`);
+      error.file = entry.file;
+      throw error;
+    }
+    if (isClosed()) return undefined;
+    return { accepted: addShard(shardBytes, metadataBytes), fromStore: false, shardBytes, metadataBytes };
   }
 
   async #keep(entry, shardBytes, metadataBytes) {
