@@ -6,6 +6,8 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -23,6 +25,7 @@
 #include "media/wav_audio.hpp"
 #include "model/use_lite_model.hpp"
 #include "search/loaded_index.hpp"
+#include "search/result_json.hpp"
 #include "vector/normalize.hpp"
 
 namespace {
@@ -62,47 +65,18 @@ bool is_whole_number(double value, double smallest, double largest) {
   return std::isfinite(value) && std::floor(value) == value && value >= smallest && value <= largest;
 }
 
-// "name" or ["name", ...] under `key` of a filter object.
-mosaic::result<std::vector<std::string>> strings_from(const val& filter, const char* key) {
-  std::vector<std::string> names;
-  const val field = filter[key];
-  if (field.isUndefined() || field.isNull()) return names;
-  if (field.isString()) return std::vector<std::string>{field.as<std::string>()};
-  const std::string problem = std::string("filter.") + key + " must be a string or an array of strings";
-  if (!field.isArray()) return mosaic::make_error(error_code::invalid_argument, problem);
-  const auto length = field["length"].as<std::size_t>();
-  for (std::size_t i = 0; i < length; ++i) {
-    const val name = field[i];
-    if (!name.isString()) return mosaic::make_error(error_code::invalid_argument, problem);
-    names.push_back(name.as<std::string>());
-  }
-  return names;
+// A JavaScript value as JSON text for the core's readers (undefined and null: an empty object).
+// JSON.stringify drops undefined fields, as the core's readers expect of absent ones.
+nlohmann::json json_from(const val& value) {
+  if (value.isUndefined() || value.isNull()) return nlohmann::json::object();
+  const val text = val::global("JSON").call<val>("stringify", value);
+  if (!text.isString()) return nlohmann::json();  // a function or a symbol: refused by the reader
+  return nlohmann::json::parse(text.as<std::string>(), nullptr, false);
 }
 
-// {modality, label, tag, exclude}: the same keys as POST /api/search, plus item ids to leave out.
-mosaic::result<mosaic::search::named_filter> filter_from(const val& filter) {
-  mosaic::search::named_filter conditions;
-  if (filter.isUndefined() || filter.isNull()) return conditions;
-  if (filter.typeOf().as<std::string>() != "object") {
-    return mosaic::make_error(error_code::invalid_argument, "the filter must be an object");
-  }
-  auto modalities = strings_from(filter, "modality");
-  if (!modalities) return std::move(modalities).failure();
-  auto labels = strings_from(filter, "label");
-  if (!labels) return std::move(labels).failure();
-  auto tags = strings_from(filter, "tag");
-  if (!tags) return std::move(tags).failure();
-  auto excluded = strings_from(filter, "exclude");
-  if (!excluded) return std::move(excluded).failure();
-  conditions.modalities = std::move(modalities).value();
-  conditions.labels = std::move(labels).value();
-  conditions.tags = std::move(tags).value();
-  for (const std::string& text : excluded.value()) {
-    auto id = mosaic::index::parse_item_id(text);
-    if (!id) return std::move(id).failure();
-    conditions.excluded_item_ids.push_back(id.value());
-  }
-  return conditions;
+// The core's JSON handed to JavaScript whole: one JSON.parse instead of one crossing per field.
+val value_from(const nlohmann::json& value) {
+  return val::global("JSON").call<val>("parse", value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 mosaic::result<std::vector<mosaic::search::shard_handle>> handles_from(const val& handles) {
@@ -164,49 +138,6 @@ val manifest_object(const mosaic::index::manifest& manifest) {
   return object;
 }
 
-// Item metadata with exactly the field names of items/<hash>.json (and of POST /api/search results).
-val item_object(const mosaic::index::item_metadata& item) {
-  val object = val::object();
-  object.set("id", mosaic::index::format_item_id(item.id));
-  object.set("title", item.title);
-  object.set("source", item.source);
-  object.set("modality", std::string(mosaic::index::modality_name(item.kind)));
-  object.set("mime_type", item.mime_type);
-  if (!item.label.empty()) object.set("label", item.label);
-  if (!item.tags.empty()) {
-    val tags = val::array();
-    for (const std::string& tag : item.tags) tags.call<void>("push", tag);
-    object.set("tags", tags);
-  }
-  if (!item.thumbnail.empty()) object.set("thumbnail", item.thumbnail);
-  if (!item.media.empty()) object.set("media", item.media);
-  if (!item.snippet.empty()) object.set("snippet", item.snippet);
-  if (item.source_offset) object.set("source_offset", static_cast<double>(*item.source_offset));
-  if (item.embedded_from == mosaic::index::embedding_source::caption) object.set("embedded_from", std::string("caption"));
-  return object;
-}
-
-val items_array(const std::vector<mosaic::index::item_metadata>& items) {
-  val array = val::array();
-  for (const auto& item : items) array.call<void>("push", item_object(item));
-  return array;
-}
-
-val hit_object(const mosaic::search::index_hit& hit) {
-  val object = val::object();
-  object.set("id", mosaic::index::format_item_id(hit.item_id));
-  object.set("score", hit.score);
-  object.set("shard", hit.shard);
-  object.set("row", hit.row);
-  return object;
-}
-
-val hits_array(const std::vector<mosaic::search::index_hit>& hits) {
-  val array = val::array();
-  for (const auto& hit : hits) array.call<void>("push", hit_object(hit));
-  return array;
-}
-
 // ---- The bindings ----
 
 class index_binding {
@@ -249,14 +180,9 @@ class index_binding {
   val items(double handle) const {
     const auto* items = items_of(handle);
     if (items == nullptr) return failure(error_code::invalid_argument, "no loaded shard has this handle");
-    return success(items_array(*items));
-  }
-
-  // The item of one row of a loaded shard (a hit's shard and row), or undefined.
-  val item_at(double handle, double row) const {
-    const auto* items = items_of(handle);
-    if (items == nullptr || !is_whole_number(row, 0, static_cast<double>(items->size()) - 1)) return val::undefined();
-    return item_object((*items)[static_cast<std::size_t>(row)]);
+    nlohmann::json array = nlohmann::json::array();
+    for (const auto& item : *items) array.push_back(mosaic::index::item_metadata_json(item));
+    return success(value_from(array));
   }
 
   // The item with this id in one of `handles`, or undefined (also for text that is not an item id).
@@ -265,14 +191,8 @@ class index_binding {
     if (!id) return val::undefined();
     auto shards = handles_from(handles);
     if (!shards) return val::undefined();
-    for (const mosaic::search::shard_handle handle : shards.value()) {
-      const auto* items = index_.items(handle);
-      if (items == nullptr) continue;
-      for (const auto& item : *items) {
-        if (item.id == id.value()) return item_object(item);
-      }
-    }
-    return val::undefined();
+    const auto* item = index_.item_by_id(id.value(), shards.value());
+    return item == nullptr ? val::undefined() : value_from(mosaic::index::item_metadata_json(*item));
   }
 
   val release_shard(double handle) {
@@ -282,37 +202,17 @@ class index_binding {
     return success(val::null());
   }
 
-  val search(const val& query, const val& handles, double k, const val& filter) const {
-    if (!is_whole_number(k, 1, 4294967295.0)) return failure(error_code::invalid_argument, "k must be a whole number from 1");
+  // One query, one crossing each way: the options ({k, filter, classify}) are read by the core
+  // (search/result_json.hpp), and the answer comes back as one object: {results: [{id, score, item}],
+  // classification?}, items with exactly the fields of items/<hash>.json.
+  val query(const val& vector, const val& handles, const val& options) const {
     auto shards = handles_from(handles);
     if (!shards) return failure(shards.failure());
-    auto conditions = filter_from(filter);
-    if (!conditions) return failure(conditions.failure());
-    auto hits = index_.search(floats_from(query), shards.value(), static_cast<std::size_t>(k), conditions.value());
-    if (!hits) return failure(hits.failure());
-    return success(hits_array(hits.value()));
-  }
-
-  val classify(const val& query, const val& handles, double k, float threshold, const val& filter) const {
-    if (!is_whole_number(k, 1, 4294967295.0)) return failure(error_code::invalid_argument, "k must be a whole number from 1");
-    auto shards = handles_from(handles);
-    if (!shards) return failure(shards.failure());
-    auto conditions = filter_from(filter);
-    if (!conditions) return failure(conditions.failure());
-    mosaic::search::vote_options options;
-    options.k = static_cast<std::size_t>(k);
-    options.unknown_below = threshold;
-    auto vote = index_.classify(floats_from(query), shards.value(), options, conditions.value());
-    if (!vote) return failure(vote.failure());
-    val value = val::object();
-    value.set("known", vote->known);
-    value.set("label", vote->known ? val(vote->label) : val::null());
-    value.set("confidence", vote->confidence);
-    value.set("votes", static_cast<double>(vote->votes));
-    value.set("considered", static_cast<double>(vote->considered));
-    value.set("bestScore", vote->best_score);
-    value.set("neighbours", hits_array(vote->neighbours));
-    return success(value);
+    auto asked = mosaic::search::query_options_from_json(json_from(options));
+    if (!asked) return failure(asked.failure());
+    auto outcome = index_.query(floats_from(vector), shards.value(), asked.value());
+    if (!outcome) return failure(outcome.failure());
+    return success(value_from(mosaic::search::query_outcome_json(index_, outcome.value())));
   }
 
   val stored_vector(const std::string& item_id) const {
@@ -366,7 +266,9 @@ val parse_item_metadata(const std::string& metadata_json, double expected_items)
   }
   auto items = mosaic::index::parse_item_metadata(metadata_json, static_cast<std::size_t>(expected_items));
   if (!items) return failure(items.failure());
-  return success(items_array(items.value()));
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& item : items.value()) array.push_back(mosaic::index::item_metadata_json(item));
+  return success(value_from(array));
 }
 
 // Matryoshka truncation to `dimensions` and L2 normalization (dimensions = length: normalization only).
@@ -456,10 +358,8 @@ EMSCRIPTEN_BINDINGS(mosaic_core) {
       .function("adoptShard", &index_binding::adopt_shard)
       .function("releaseShard", &index_binding::release_shard)
       .function("items", &index_binding::items)
-      .function("itemAt", &index_binding::item_at)
       .function("itemById", &index_binding::item_by_id)
-      .function("search", &index_binding::search)
-      .function("classify", &index_binding::classify)
+      .function("query", &index_binding::query)
       .function("storedVector", &index_binding::stored_vector)
       .function("prepareQuery", &index_binding::prepare_query)
       .function("loadedItemCount", &index_binding::loaded_item_count)

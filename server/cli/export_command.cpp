@@ -108,7 +108,7 @@ int run_export_command(std::span<const std::string_view> arguments) {
     std::fprintf(stderr, "mosaic export: %s exists and is not empty; give a new folder\n", out.string().c_str());
     return 1;
   }
-  const bool local_model = loaded->manifest.model_id == model::use_lite_model_id;
+  const bool local_model = loaded->manifest().model_id == model::use_lite_model_id;
   if (local_model && !fs::is_regular_file(app / "model" / "model.json")) {
     std::fprintf(stderr, "mosaic export: the index needs the local model, but %s has no model/model.json "
                  "(run scripts/install-model.sh, then rebuild the wasm tree)\n", app.string().c_str());
@@ -119,12 +119,12 @@ int run_export_command(std::span<const std::string_view> arguments) {
   // The index: manifest.json and the files it names (shards, item metadata, thumbnails, media), nothing of
   // earlier generations.
   std::set<std::string> index_files{"manifest.json"};
-  for (const auto& shard : loaded->manifest.shards) {
+  for (const auto& shard : loaded->manifest().shards) {
     index_files.insert(shard.vectors.path);
     index_files.insert(shard.metadata.path);
   }
-  for (const auto& shard : loaded->shards) {
-    for (const auto& item : shard->items) {
+  for (const search::shard_handle shard : loaded->shards) {
+    for (const auto& item : *loaded->index.items(shard)) {
       if (!item.thumbnail.empty()) index_files.insert(item.thumbnail);
       if (!item.media.empty()) index_files.insert(item.media);
     }
@@ -141,7 +141,7 @@ int run_export_command(std::span<const std::string_view> arguments) {
     return 1;
   }
   std::printf("mosaic export: wrote %s (%zu index files, model %s%s)\n", out.string().c_str(), index_files.size(),
-              loaded->manifest.model_id.c_str(), local_model ? ", embedded in the browser" : "");
+              loaded->manifest().model_id.c_str(), local_model ? ", embedded in the browser" : "");
   if (!local_model && !options.value("--proxy-url")) {
     std::printf("mosaic export: note: queries of this index are embedded by a proxy; without --proxy-url the page "
                 "asks its own origin for /api/embed, which a plain static host does not have\n");

@@ -13,7 +13,8 @@ usage:
   mosaic index FOLDER --out SITE [options]   embed a folder into an index site (shards + manifest.json)
   mosaic query SITE "text" [options]         search an index site from the command line
                                              (--image FILE, --audio FILE: by a picture or a recording)
-  mosaic classify SITE --image FILE          the label an image's nearest neighbours vote for, or unknown
+  mosaic classify SITE "text" [options]      the label a query's nearest labelled items vote for, or unknown
+                                             (--image FILE: by a picture)
   mosaic serve [--site SITE] [--port 8080]   serve the index, the embedding API and the web app
   mosaic embed "text" [--json]               print the local model's embedding of a text
   mosaic export SITE --out DIR               the web app and the index as a folder for any static host

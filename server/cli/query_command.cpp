@@ -7,11 +7,9 @@
 #include "cli/options.hpp"
 #include "cli/provider_setup.hpp"
 #include "cli/query_embedding.hpp"
-#include "embed/local_model_loader.hpp"
-#include "embed/unicode_normalization.hpp"
 #include "index/item_metadata.hpp"
+#include "search/result_json.hpp"
 #include "site/site_reader.hpp"
-#include "vector/normalize.hpp"
 
 namespace mosaic::server {
 namespace {
@@ -29,49 +27,16 @@ options:
   --json                  one JSON object with the results
 )";
 
-// Applies one --filter to `conditions`; false (with `why`) when it cannot.
-bool add_filter(const std::string& text, const loaded_site& site, search::filter& conditions, std::string& why) {
+// Adds one --filter KEY=VALUE to `conditions` (the core's filter reader: search/named_filter.hpp).
+status add_filter(const std::string& text, search::named_filter& conditions) {
   const auto equals = text.find('=');
-  if (equals == std::string::npos) {
-    why = "--filter needs KEY=VALUE, got '" + text + "'";
-    return false;
-  }
-  const std::string key = text.substr(0, equals), value = text.substr(equals + 1);
-  if (key == "modality") {
-    auto kind = index::parse_modality(value);
-    if (!kind) {
-      why = kind.failure().message;
-      return false;
-    }
-    if (conditions.modality_mask == index::all_modalities_mask) conditions.modality_mask = 0;
-    conditions.modality_mask |= index::modality_bit(kind.value());
-    return true;
-  }
-  if (key == "label" || key == "tag") {
-    const auto& dictionary = key == "label" ? site.labels : site.tags;
-    // A name the index has never seen matches nothing: an id no row carries.
-    const std::uint32_t id = dictionary.find(value).value_or(0xFFFFFFFFu);
-    (key == "label" ? conditions.any_of_labels : conditions.all_of_tags).push_back(id);
-    return true;
-  }
-  why = "unknown filter key '" + key + "' (use modality, label or tag)";
-  return false;
+  if (equals == std::string::npos) return make_error(error_code::invalid_argument, "--filter needs KEY=VALUE, got '" + text + "'");
+  return search::add_condition(conditions, std::string_view(text).substr(0, equals), std::string_view(text).substr(equals + 1));
 }
 
 std::set<std::string_view> with_json_and_help(std::set<std::string_view> flags) {
   flags.insert({"--json", "--help"});
   return flags;
-}
-
-// A text query with the local model, for an index it built.
-result<std::vector<float>> embed_query_text(const parsed_options& options, const std::string& text, std::size_t dimensions) {
-  auto model = load_local_model(options.value("--model-dir").value_or(default_model_directory().string()));
-  if (!model) return std::move(model).failure();
-  auto normalized = normalize_nfkc(text);
-  if (!normalized) return std::move(normalized).failure();
-  auto embedding = model->embed(normalized.value());
-  if (!embedding) return std::move(embedding).failure();
-  return vector::truncate_and_normalize(embedding->vector, dimensions);
 }
 
 }  // namespace
@@ -105,49 +70,36 @@ int run_query_command(std::span<const std::string_view> arguments) {
     std::fprintf(stderr, "mosaic query: %s\n", site.failure().message.c_str());
     return 1;
   }
-  search::search_options search;
-  search.k = *k;
+  search::query_options query_options;
+  query_options.k = *k;
   for (const std::string& filter : filters) {
-    std::string why;
-    if (!add_filter(filter, site.value(), search.filter, why)) {
-      std::fprintf(stderr, "mosaic query: %s\n", why.c_str());
+    if (auto added = add_filter(filter, query_options.filter); !added) {
+      std::fprintf(stderr, "mosaic query: %s\n", added.failure().message.c_str());
       return 2;
     }
   }
-  // A text query on the built-in local model's index is embedded here; on another model's (Gemini)
-  // index, through the provider the options choose, which must embed with that model.
   const std::string query_text = media_file ? std::string() : std::string(options.positional()[1]);
-  auto query = media_file ? embed_query_file(options, site->manifest, *media_file)
-               : site->manifest.model_id == model::use_lite_model_id
-                   ? embed_query_text(options, query_text, site->manifest.dimensions)
-                   : embed_query_text_with_provider(options, site->manifest, query_text);
+  auto query = media_file ? embed_query_file(options, site->manifest(), *media_file)
+                          : embed_query_text(options, site->manifest(), query_text);
   if (!query) {
     std::fprintf(stderr, "mosaic query: %s\n", query.failure().message.c_str());
     return 1;
   }
-  const auto shards = site->searchable();
-  auto hits = search::top_k(query.value(), shards, search);
-  if (!hits) {
-    std::fprintf(stderr, "mosaic query: %s\n", hits.failure().message.c_str());
+  auto outcome = site->index.query(query.value(), site->shards, query_options);
+  if (!outcome) {
+    std::fprintf(stderr, "mosaic query: %s\n", outcome.failure().message.c_str());
     return 1;
   }
   if (options.has("--json")) {
-    nlohmann::json output{{"query", media_file ? *media_file : options.positional()[1]}, {"model", site->manifest.model_id}, {"results", nlohmann::json::array()}};
-    for (const search::search_hit& hit : hits.value()) {
-      const index::item_metadata& item = site->item(hit);
-      nlohmann::json result{{"id", index::format_item_id(item.id)}, {"score", hit.score},  {"title", item.title},
-                            {"source", item.source}, {"modality", index::modality_name(item.kind)}};
-      if (!item.label.empty()) result["label"] = item.label;
-      if (!item.snippet.empty()) result["snippet"] = item.snippet;
-      if (item.source_offset) result["source_offset"] = *item.source_offset;
-      output["results"].push_back(std::move(result));
-    }
+    nlohmann::json output = search::query_outcome_json(site->index, outcome.value());
+    output["query"] = media_file ? *media_file : std::string(options.positional()[1]);
+    output["model"] = site->manifest().model_id;
     std::printf("%s\n", output.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
   }
   std::size_t rank = 0;
-  for (const search::search_hit& hit : hits.value()) {
-    const index::item_metadata& item = site->item(hit);
+  for (const search::index_hit& hit : outcome->hits) {
+    const index::item_metadata& item = *site->index.item(hit.shard, hit.row);
     std::printf("%2zu. %.4f  %s  [%s]%s%s\n", ++rank, static_cast<double>(hit.score), item.title.c_str(), item.source.c_str(),
                 item.label.empty() ? "" : "  label: ", item.label.c_str());
   }

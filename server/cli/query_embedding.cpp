@@ -4,8 +4,10 @@
 
 #include "cli/provider_setup.hpp"
 #include "embed/input_preparation.hpp"
+#include "embed/local_model_loader.hpp"
 #include "embed/unicode_normalization.hpp"
 #include "media/media_kind.hpp"
+#include "model/use_lite_model.hpp"
 #include "site/site_reader.hpp"
 
 namespace mosaic::server {
@@ -55,10 +57,16 @@ result<std::vector<float>> embed_query_file(parsed_options& options, const index
   return embed_query_input(provider, manifest, std::move(input), file.string());
 }
 
-result<std::vector<float>> embed_query_text_with_provider(parsed_options& options, const index::manifest& manifest,
-                                                          const std::string& text) {
+result<std::vector<float>> embed_query_text(parsed_options& options, const index::manifest& manifest, const std::string& text) {
   auto normalized = normalize_nfkc(text);
   if (!normalized) return std::move(normalized).failure();
+  if (manifest.model_id == model::use_lite_model_id) {
+    auto model = load_local_model(options.value("--model-dir").value_or(default_model_directory().string()));
+    if (!model) return std::move(model).failure();
+    auto embedding = model->embed(normalized.value());
+    if (!embedding) return std::move(embedding).failure();
+    return std::move(embedding->vector);
+  }
   auto setup = set_up_provider(options, 1, std::chrono::seconds(20));
   if (!setup) return std::move(setup).failure();
   embedding_provider& provider = (*setup)->provider();

@@ -17,9 +17,10 @@ namespace mosaic::server {
 result<std::vector<float>> embed_query_file(parsed_options& options, const index::manifest& manifest,
                                             const std::filesystem::path& file);
 
-// A text query through the provider the options choose (`mosaic query SITE "text" --provider gemini`
-// on a Gemini-built index), NFKC-normalized as the indexer normalizes documents. Same errors.
-result<std::vector<float>> embed_query_text_with_provider(parsed_options& options, const index::manifest& manifest,
-                                                          const std::string& text);
+// A text query, NFKC-normalized as the indexer normalizes documents: with the built-in local model
+// for an index it built (--model-dir), else through the provider the options choose (`--provider
+// gemini` on a Gemini-built index), which must embed with the index's model. Same errors. The vector
+// is the model's output: the index prepares it (truncation, normalization) once, when it searches.
+result<std::vector<float>> embed_query_text(parsed_options& options, const index::manifest& manifest, const std::string& text);
 
 }  // namespace mosaic::server

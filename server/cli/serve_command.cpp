@@ -41,15 +41,15 @@ options:
 // queries in the index's space.
 status check_site_fits_provider(const loaded_site& site, const std::string& site_directory, const std::string& provider_name,
                                 const embedding_provider& provider) {
-  if (site.manifest.model_id != provider.model_id()) {
+  if (site.manifest().model_id != provider.model_id()) {
     return make_error(error_code::invalid_manifest,
-                      "the index in " + site_directory + " needs model '" + site.manifest.model_id + "', but the " +
+                      "the index in " + site_directory + " needs model '" + site.manifest().model_id + "', but the " +
                           provider_name + " provider embeds with '" + provider.model_id() + "'" +
                           (provider_name == "local" ? " (set GEMINI_API_KEY for a Gemini index)" : ""));
   }
-  if (site.manifest.dimensions > provider.dimensions()) {
+  if (site.manifest().dimensions > provider.dimensions()) {
     return make_error(error_code::dimension_mismatch,
-                      "the index in " + site_directory + " has " + std::to_string(site.manifest.dimensions) +
+                      "the index in " + site_directory + " has " + std::to_string(site.manifest().dimensions) +
                           " dimensions, more than the provider's " + std::to_string(provider.dimensions()));
   }
   return success{};

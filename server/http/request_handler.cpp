@@ -21,9 +21,9 @@ string_response handle_health(const server_context& context, const string_reques
                           {"dimensions", context.provider->dimensions()}};
   }
   if (site) {
-    health["index"] = {{"model", site->manifest.model_id},
-                       {"generation", site->manifest.generation},
-                       {"items", site->manifest.item_count()}};
+    health["index"] = {{"model", site->manifest().model_id},
+                       {"generation", site->manifest().generation},
+                       {"items", site->manifest().item_count()}};
   }
   return json_response(request, http::status::ok, health);
 }

@@ -1,37 +1,23 @@
 #pragma once
-// Loads an index site from disk into memory for searching: the manifest, every shard (validated by the
-// core's decoder, and checked against its content hash) and the item metadata beside it.
+// Loads an index site from disk for searching: reads manifest.json and every shard and item metadata
+// file it names, and hands their bytes to the core's index (search::loaded_index), which makes every
+// check, exactly as the browser's loader does. The server and the CLI search through that one index.
 #include <filesystem>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/result.hpp"
-#include "index/item_metadata.hpp"
-#include "index/manifest.hpp"
-#include "search/top_k.hpp"
+#include "search/loaded_index.hpp"
 
 namespace mosaic::server {
 
-struct loaded_shard {
-  std::vector<std::uint8_t> bytes;  // owns what `vectors` views; 8-byte aligned (std::vector)
-  index::shard_view vectors;
-  std::vector<index::item_metadata> items;
-  search::shard_attributes attributes;
-};
-
 struct loaded_site {
-  index::manifest manifest;
   std::string manifest_text;  // manifest.json as read: served from memory, so it always matches the loaded shards
   std::string manifest_hash;  // SHA-256 (hex) of manifest_text: tells generations apart in events and ETags
-  std::vector<std::unique_ptr<loaded_shard>> shards;  // stable addresses for the views
-  index::string_dictionary labels;
-  index::string_dictionary tags;
+  search::loaded_index index;
+  std::vector<search::shard_handle> shards;  // every shard of the manifest, in manifest order
 
-  [[nodiscard]] std::vector<search::searchable_shard> searchable() const;
-  [[nodiscard]] const index::item_metadata& item(const search::search_hit& hit) const {
-    return shards[hit.shard]->items[hit.row];
-  }
+  [[nodiscard]] const index::manifest& manifest() const noexcept { return index.manifest(); }
 };
 
 result<loaded_site> load_site(const std::filesystem::path& site_directory);

@@ -54,7 +54,7 @@ site_check_outcome site_watcher::check() {
   const std::shared_ptr<const loaded_site> serving = site_.current();
   const auto refuse = [&](const std::string& why) {
     write_log("mosaic serve: refused the new index in " + site_directory_.string() + " (still serving generation " +
-              std::to_string(serving->manifest.generation) + "): " + why);
+              std::to_string(serving->manifest().generation) + "): " + why);
     return site_check_outcome::refused;
   };
   auto loaded = load_site(site_directory_);
@@ -66,8 +66,8 @@ site_check_outcome site_watcher::check() {
     }
   }
   auto next = std::make_shared<const loaded_site>(std::move(loaded).value());
-  write_log("mosaic serve: now serving generation " + std::to_string(next->manifest.generation) + " (" +
-            std::to_string(next->manifest.item_count()) + " items, " + std::to_string(next->manifest.shards.size()) +
+  write_log("mosaic serve: now serving generation " + std::to_string(next->manifest().generation) + " (" +
+            std::to_string(next->manifest().item_count()) + " items, " + std::to_string(next->manifest().shards.size()) +
             " shards) from " + site_directory_.string());
   site_.replace(std::move(next));
   return site_check_outcome::replaced;

@@ -156,6 +156,19 @@ result<std::vector<item_metadata>> parse_item_metadata(std::string_view json_tex
   return parsed_items;
 }
 
+json item_metadata_json(const item_metadata& item) {
+  json entry{{"id", format_item_id(item.id)}, {"title", item.title},   {"source", item.source},
+             {"modality", modality_name(item.kind)}, {"mime_type", item.mime_type}};
+  if (!item.label.empty()) entry["label"] = item.label;
+  if (!item.tags.empty()) entry["tags"] = item.tags;
+  if (!item.thumbnail.empty()) entry["thumbnail"] = item.thumbnail;
+  if (!item.media.empty()) entry["media"] = item.media;
+  if (!item.snippet.empty()) entry["snippet"] = item.snippet;
+  if (item.source_offset) entry["source_offset"] = *item.source_offset;
+  if (item.embedded_from == embedding_source::caption) entry["embedded_from"] = "caption";
+  return entry;
+}
+
 result<std::string> serialize_item_metadata(std::span<const item_metadata> items) {
   json entries = json::array();
   for (const item_metadata& item : items) {
@@ -165,16 +178,7 @@ result<std::string> serialize_item_metadata(std::span<const item_metadata> items
     if (!item.media.empty() && !is_safe_relative_path(item.media)) {
       return make_error(error_code::invalid_metadata, "media path '" + item.media + "' leaves the index");
     }
-    json entry{{"id", format_item_id(item.id)}, {"title", item.title},   {"source", item.source},
-               {"modality", modality_name(item.kind)}, {"mime_type", item.mime_type}};
-    if (!item.label.empty()) entry["label"] = item.label;
-    if (!item.tags.empty()) entry["tags"] = item.tags;
-    if (!item.thumbnail.empty()) entry["thumbnail"] = item.thumbnail;
-    if (!item.media.empty()) entry["media"] = item.media;
-    if (!item.snippet.empty()) entry["snippet"] = item.snippet;
-    if (item.source_offset) entry["source_offset"] = *item.source_offset;
-    if (item.embedded_from == embedding_source::caption) entry["embedded_from"] = "caption";
-    entries.push_back(std::move(entry));
+    entries.push_back(item_metadata_json(item));
   }
   const json root{{"format", metadata_format_name}, {"format_version", item_metadata_format_version},
                   {"items", std::move(entries)}};
@@ -194,44 +198,6 @@ status check_metadata_matches_shard(const shard_view& shard, std::span<const ite
     }
   }
   return success{};
-}
-
-std::uint32_t string_dictionary::intern(const std::string& name) {
-  if (name.empty()) return 0;
-  const auto [position, inserted] = ids_.try_emplace(name, static_cast<std::uint32_t>(names_.size()));
-  if (inserted) names_.push_back(name);
-  return position->second;
-}
-
-std::optional<std::uint32_t> string_dictionary::find(const std::string& name) const {
-  if (name.empty()) return 0u;
-  const auto found = ids_.find(name);
-  if (found == ids_.end()) return std::nullopt;
-  return found->second;
-}
-
-const std::string& string_dictionary::name(std::uint32_t id) const {
-  return id < names_.size() ? names_[id] : names_.front();
-}
-
-search::shard_attributes build_attributes(std::span<const item_metadata> items, string_dictionary& labels,
-                                          string_dictionary& tags) {
-  search::shard_attributes attributes;
-  attributes.modalities.reserve(items.size());
-  attributes.labels.reserve(items.size());
-  attributes.tag_offsets.reserve(items.size() + 1);
-  attributes.tag_offsets.push_back(0);
-  for (const item_metadata& item : items) {
-    attributes.modalities.push_back(item.kind);
-    attributes.labels.push_back(labels.intern(item.label));
-    const std::size_t row_start = attributes.tags.size();
-    for (const std::string& tag : item.tags) attributes.tags.push_back(tags.intern(tag));
-    const auto row_first = attributes.tags.begin() + static_cast<std::ptrdiff_t>(row_start);
-    std::sort(row_first, attributes.tags.end());
-    attributes.tags.erase(std::unique(row_first, attributes.tags.end()), attributes.tags.end());
-    attributes.tag_offsets.push_back(static_cast<std::uint32_t>(attributes.tags.size()));
-  }
-  return attributes;
 }
 
 }  // namespace mosaic::index

@@ -1,19 +1,19 @@
 #pragma once
 // Item metadata travels beside each shard as items/<hash>.json: one entry per shard row, in row
 // order, with what a result needs to be shown (title, source, thumbnail, snippet) and filtered
-// (modality, label, tags). build_attributes turns it into the compact per-row arrays the scan reads.
+// (modality, label, tags). search/shard_attributes.hpp turns it into the compact per-row arrays the scan reads.
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "core/result.hpp"
 #include "index/modality.hpp"
 #include "index/shard_codec.hpp"
-#include "search/filter.hpp"
 
 namespace mosaic::index {
 
@@ -46,27 +46,15 @@ struct item_metadata {
 result<std::vector<item_metadata>> parse_item_metadata(std::string_view json_text, std::size_t expected_items);
 result<std::string> serialize_item_metadata(std::span<const item_metadata> items);
 
+// One item as JSON, with exactly the field names of an items/<hash>.json entry (empty fields left
+// out). The one place an item becomes JSON: the metadata file, search results in the browser, the
+// HTTP API and the CLI all use it.
+nlohmann::json item_metadata_json(const item_metadata& item);
+
 // The metadata must describe the shard row for row: same count, same ids in the same order.
 status check_metadata_matches_shard(const shard_view& shard, std::span<const item_metadata> items);
 
 std::string format_item_id(std::uint64_t id);            // 16 lower-case hex digits
 result<std::uint64_t> parse_item_id(std::string_view text);
-
-// Collection-wide string -> id dictionary for labels and tags. Id 0 is reserved for "none".
-class string_dictionary {
- public:
-  string_dictionary() { names_.emplace_back(); }
-  std::uint32_t intern(const std::string& name);
-  [[nodiscard]] std::optional<std::uint32_t> find(const std::string& name) const;
-  [[nodiscard]] const std::string& name(std::uint32_t id) const;  // "" for unknown ids
-  [[nodiscard]] std::size_t size() const noexcept { return names_.size(); }
-
- private:
-  std::vector<std::string> names_;
-  std::unordered_map<std::string, std::uint32_t> ids_;
-};
-
-search::shard_attributes build_attributes(std::span<const item_metadata> items, string_dictionary& labels,
-                                          string_dictionary& tags);
 
 }  // namespace mosaic::index

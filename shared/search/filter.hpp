@@ -6,17 +6,9 @@
 #include <vector>
 
 #include "index/modality.hpp"
+#include "search/shard_attributes.hpp"
 
 namespace mosaic::search {
-
-// Per-row attributes of one shard. Labels and tags are ids from collection-wide dictionaries
-// (index/item_metadata.hpp builds them); label 0 means "no label".
-struct shard_attributes {
-  std::vector<index::modality> modalities;  // one per row
-  std::vector<std::uint32_t> labels;        // one per row
-  std::vector<std::uint32_t> tag_offsets;   // row r's tags are tags[tag_offsets[r] .. tag_offsets[r+1])
-  std::vector<std::uint32_t> tags;          // sorted ascending within each row
-};
 
 struct filter {
   std::uint32_t modality_mask = index::all_modalities_mask;

@@ -24,6 +24,9 @@ result<label_vote> vote_label(std::span<const vote_neighbour> neighbours_best_fi
   if (!std::isfinite(options.unknown_below)) {
     return make_error(error_code::invalid_argument, "the unknown threshold must be a finite similarity");
   }
+  if (!(options.min_confidence >= 0.0f && options.min_confidence <= 1.0f)) {
+    return make_error(error_code::invalid_argument, "the least confidence must be a number from 0 to 1");
+  }
   label_vote outcome;
   std::vector<tally> tallies;
   double total_weight = 0.0;
@@ -52,11 +55,11 @@ result<label_vote> vote_label(std::span<const vote_neighbour> neighbours_best_fi
     return left.label < right.label;
   });
   if (winner->weight <= 0.0) return outcome;
-  outcome.known = true;
-  outcome.label = winner->label;
   outcome.votes = winner->votes;
   outcome.best_score = winner->best_score;
   outcome.confidence = static_cast<float>(winner->weight / total_weight);
+  outcome.known = outcome.confidence >= options.min_confidence;
+  if (outcome.known) outcome.label = winner->label;
   return outcome;
 }
 

@@ -18,6 +18,7 @@ struct vote_options {
   std::size_t k = 5;                 // how many labelled neighbours take part
   vote_method method = vote_method::score_weighted;
   float unknown_below = 0.0f;        // neighbours less similar than this do not vote
+  float min_confidence = 0.0f;       // a winner with less confidence than this (0..1) is "unknown"
 };
 
 struct vote_neighbour {
@@ -26,8 +27,9 @@ struct vote_neighbour {
 };
 
 struct label_vote {
-  bool known = false;         // false: "unknown" (nobody close enough, or no labelled neighbour)
-  std::uint32_t label = 0;    // the winner when known
+  bool known = false;         // false: "unknown" (nobody close enough, no labelled neighbour, or the
+                              // winner's confidence below min_confidence: its figures are kept then)
+  std::uint32_t label = 0;    // the winner when known, else 0
   float confidence = 0.0f;    // winner's weight / total weight of the k labelled neighbours, in [0, 1]
   std::size_t votes = 0;      // neighbours that voted for the winner
   std::size_t considered = 0; // labelled neighbours looked at (<= k)

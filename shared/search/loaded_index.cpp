@@ -4,7 +4,7 @@
 
 #include "hash/sha256.hpp"
 #include "model/use_lite_model.hpp"
-#include "vector/normalize.hpp"
+#include "search/prepared_query.hpp"
 
 namespace mosaic::search {
 namespace {
@@ -66,7 +66,7 @@ result<shard_handle> loaded_index::add_shard(std::size_t manifest_position, std:
     return make_error(matches.failure().code, entry.metadata.path + ": " + matches.failure().message);
   }
   // Interned only now that the shard is accepted, so a rejected shard leaves the dictionaries as they were.
-  shard->attributes = index::build_attributes(shard->items, labels_, tags_);
+  shard->attributes = build_attributes(shard->items, labels_, tags_);
   const shard_handle handle = next_handle_++;
   shards_.emplace(handle, std::move(shard));
   return handle;
@@ -107,7 +107,7 @@ result<shard_handle> loaded_index::adopt_shard(std::size_t manifest_position, lo
   shard->manifest_position = manifest_position;
   // Label and tag ids are this index's own: interned again here (the views into `bytes` stay valid,
   // since the shard moves by pointer).
-  shard->attributes = index::build_attributes(shard->items, labels_, tags_);
+  shard->attributes = build_attributes(shard->items, labels_, tags_);
   const shard_handle adopted = next_handle_++;
   shards_.emplace(adopted, std::move(shard));
   return adopted;
@@ -160,26 +160,84 @@ result<std::vector<searchable_shard>> loaded_index::searchable(std::span<const s
   return views;
 }
 
-result<std::vector<index_hit>> loaded_index::search(std::span<const float> query, std::span<const shard_handle> shards,
-                                                    std::size_t k, const named_filter& conditions) const {
+result<query_outcome> loaded_index::query(std::span<const float> vector, std::span<const shard_handle> shards,
+                                          const query_options& options) const {
   auto views = searchable(shards);
   if (!views) return std::move(views).failure();
-  auto resolved = resolve_filter(conditions);
+  auto resolved = resolve_filter(options.filter);
   if (!resolved) return std::move(resolved).failure();
-  if (query.size() != manifest_.dimensions) {
-    return make_error(error_code::dimension_mismatch, "the query has " + std::to_string(query.size()) +
-                                                          " dimensions; this index stores " +
-                                                          std::to_string(manifest_.dimensions));
+  if (options.vote && options.vote->k == 0) return make_error(error_code::invalid_argument, "the label vote needs k >= 1");
+  auto prepared = search::prepare_query(vector, manifest_.dimensions);
+  if (!prepared) return std::move(prepared).failure();
+  search_options scan_options;
+  scan_options.k = options.k;
+  scan_options.filter = std::move(resolved).value();
+  scan_options.labelled_k = options.vote ? options.vote->k : 0;
+  auto scanned = scan(prepared.value(), views.value(), scan_options);
+  if (!scanned) return std::move(scanned).failure();
+  auto to_index_hits = [&](const std::vector<search_hit>& hits) {
+    std::vector<index_hit> converted;
+    converted.reserve(hits.size());
+    for (const search_hit& hit : hits) converted.push_back({hit.item_id, hit.score, shards[hit.shard], hit.row});
+    return converted;
+  };
+  query_outcome outcome;
+  outcome.hits = to_index_hits(scanned->best);
+  if (!options.vote) return outcome;
+  std::vector<vote_neighbour> neighbours;
+  neighbours.reserve(scanned->best_labelled.size());
+  for (const search_hit& hit : scanned->best_labelled) {
+    neighbours.push_back({(*views)[hit.shard].attributes->labels[hit.row], hit.score});
   }
-  search_options options;
+  auto vote = vote_label(neighbours, *options.vote);
+  if (!vote) return std::move(vote).failure();
+  classification& voted = outcome.vote.emplace();
+  voted.known = vote->known;
+  if (vote->known) voted.label = labels_.name(vote->label);
+  voted.confidence = vote->confidence;
+  voted.votes = vote->votes;
+  voted.considered = vote->considered;
+  voted.best_score = vote->best_score;
+  voted.neighbours = to_index_hits(scanned->best_labelled);
+  return outcome;
+}
+
+result<std::vector<index_hit>> loaded_index::search(std::span<const float> vector, std::span<const shard_handle> shards,
+                                                    std::size_t k, const named_filter& conditions) const {
+  query_options options;
   options.k = k;
-  options.filter = std::move(resolved).value();
-  auto hits = top_k(query, views.value(), options);
-  if (!hits) return std::move(hits).failure();
-  std::vector<index_hit> found;
-  found.reserve(hits->size());
-  for (const search_hit& hit : hits.value()) found.push_back({hit.item_id, hit.score, shards[hit.shard], hit.row});
-  return found;
+  options.filter = conditions;
+  auto outcome = query(vector, shards, options);
+  if (!outcome) return std::move(outcome).failure();
+  return std::move(outcome->hits);
+}
+
+result<classification> loaded_index::classify(std::span<const float> vector, std::span<const shard_handle> shards,
+                                              const vote_options& options, const named_filter& conditions) const {
+  query_options asked;
+  asked.k = 0;
+  asked.filter = conditions;
+  asked.vote = options;
+  auto outcome = query(vector, shards, asked);
+  if (!outcome) return std::move(outcome).failure();
+  return std::move(*outcome->vote);
+}
+
+const index::item_metadata* loaded_index::item(shard_handle handle, std::uint32_t row) const {
+  const auto found = shards_.find(handle);
+  if (found == shards_.end() || row >= found->second->items.size()) return nullptr;
+  return &found->second->items[row];
+}
+
+const index::item_metadata* loaded_index::item_by_id(std::uint64_t item_id, std::span<const shard_handle> shards) const {
+  for (const shard_handle handle : shards) {
+    const auto found = shards_.find(handle);
+    if (found == shards_.end()) continue;
+    for (const index::item_metadata& candidate : found->second->items) {
+      if (candidate.id == item_id) return &candidate;
+    }
+  }
+  return nullptr;
 }
 
 result<std::vector<float>> loaded_index::stored_vector(std::uint64_t item_id) const {
@@ -195,50 +253,10 @@ result<std::vector<float>> loaded_index::stored_vector(std::uint64_t item_id) co
   return make_error(error_code::invalid_argument, "no loaded shard holds item " + index::format_item_id(item_id));
 }
 
-result<classification> loaded_index::classify(std::span<const float> query, std::span<const shard_handle> shards,
-                                              const vote_options& options, const named_filter& conditions) const {
-  if (options.k == 0) return make_error(error_code::invalid_argument, "classify needs k >= 1");
-  classification outcome;
-  // Only labelled rows can vote: the neighbours are the k best of them, found in the scan, so
-  // unlabelled items close to the query cannot crowd the voters out.
-  named_filter labelled = conditions;
-  if (labelled.labels.empty()) {
-    for (std::uint32_t id = 1; id < labels_.size(); ++id) labelled.labels.push_back(labels_.name(id));
-    if (labelled.labels.empty()) {
-      // No loaded item has a label: nobody can vote. The query is still checked, as search would.
-      auto checked = search(query, shards, 0, conditions);
-      if (!checked) return std::move(checked).failure();
-      return outcome;
-    }
-  }
-  auto hits = search(query, shards, options.k, labelled);
-  if (!hits) return std::move(hits).failure();
-  std::vector<vote_neighbour> neighbours;
-  neighbours.reserve(hits->size());
-  for (const index_hit& hit : hits.value()) {
-    // search() returned only handles it found, so the lookup cannot miss.
-    const loaded_shard& shard = *shards_.find(hit.shard)->second;
-    neighbours.push_back({shard.attributes.labels[hit.row], hit.score});
-  }
-  auto vote = vote_label(neighbours, options);
-  if (!vote) return std::move(vote).failure();
-  outcome.known = vote->known;
-  if (vote->known) outcome.label = labels_.name(vote->label);
-  outcome.confidence = vote->confidence;
-  outcome.votes = vote->votes;
-  outcome.considered = vote->considered;
-  outcome.best_score = vote->best_score;
-  outcome.neighbours = std::move(hits).value();
-  return outcome;
-}
-
 result<std::vector<float>> loaded_index::prepare_query(std::span<const float> model_output) const {
-  if (model_output.size() < manifest_.dimensions) {
-    return make_error(error_code::dimension_mismatch, "the query vector has " + std::to_string(model_output.size()) +
-                                                          " dimensions; this index needs at least " +
-                                                          std::to_string(manifest_.dimensions));
-  }
-  return vector::truncate_and_normalize(model_output, manifest_.dimensions);
+  auto prepared = search::prepare_query(model_output, manifest_.dimensions);
+  if (!prepared) return std::move(prepared).failure();
+  return std::move(prepared->unit);
 }
 
 }  // namespace mosaic::search

@@ -1,13 +1,15 @@
 #pragma once
 // A client's index in memory: the shards of one manifest that have arrived so far, each checked
 // against the manifest entry that names it, with collection-wide label and tag dictionaries so that
-// filters and the label vote speak names. The browser adds shards one by one as they download and can
-// search whatever is loaded; it makes the same checks as the native site reader
-// (server/site/site_reader.cpp): content hashes, the shard decoder's validation, agreement with the
-// manifest, and item metadata that describes the shard row for row.
+// filters and the label vote speak names. It is the one index of every target: the browser adds
+// shards one by one as they download and can search whatever is loaded; the server and the CLI read a
+// site's files (server/site/site_reader.cpp) and hand their bytes here, so every check (content
+// hashes, the shard decoder's validation, agreement with the manifest, item metadata that describes
+// the shard row for row) is made in this one place.
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,19 +19,13 @@
 #include "index/item_metadata.hpp"
 #include "index/manifest.hpp"
 #include "search/label_vote.hpp"
+#include "search/named_filter.hpp"
+#include "search/shard_attributes.hpp"
 #include "search/top_k.hpp"
 
 namespace mosaic::search {
 
 using shard_handle = std::uint32_t;
-
-// A filter as a client states it: by names. Names the index has never seen match nothing.
-struct named_filter {
-  std::vector<std::string> modalities;  // any of these ("text", "image", ...); empty: every modality
-  std::vector<std::string> labels;      // any of these; empty: any label, including none
-  std::vector<std::string> tags;        // all of these
-  std::vector<std::uint64_t> excluded_item_ids;
-};
 
 struct index_hit {
   std::uint64_t item_id = 0;
@@ -46,6 +42,19 @@ struct classification {
   std::size_t considered = 0;
   float best_score = 0.0f;
   std::vector<index_hit> neighbours;  // the labelled neighbours looked at, best first
+};
+
+// What one query asks: the k best items passing the filter and, when `vote` is set, the label vote
+// of its nearest labelled items (among the same filtered rows), both from one scan.
+struct query_options {
+  std::size_t k = 10;  // 0: only the vote
+  named_filter filter;
+  std::optional<vote_options> vote;
+};
+
+struct query_outcome {
+  std::vector<index_hit> hits;                // best first
+  std::optional<classification> vote;        // when asked
 };
 
 class loaded_index {
@@ -79,21 +88,33 @@ class loaded_index {
   // Names to the ids the scan compares (unknown modality names are an error, unknown labels/tags match nothing).
   [[nodiscard]] result<filter> resolve_filter(const named_filter& conditions) const;
 
-  // Exact top-k over the given shards; their order ranks ties (pass them in manifest order). `query`
-  // has the manifest's stored dimensions (prepare_query makes one from a model's output).
-  [[nodiscard]] result<std::vector<index_hit>> search(std::span<const float> query, std::span<const shard_handle> shards,
+  // The one query path: `vector` (a model's output, a stored vector, a caller's numbers) is prepared
+  // once (search/prepared_query.hpp: cut to the manifest's stored dimensions, normalized, quantized),
+  // then one exact scan over the given shards (their order ranks ties: pass them in manifest order)
+  // finds the hits and, when asked, the voters.
+  [[nodiscard]] result<query_outcome> query(std::span<const float> vector, std::span<const shard_handle> shards,
+                                            const query_options& options) const;
+
+  // query() for the hits only.
+  [[nodiscard]] result<std::vector<index_hit>> search(std::span<const float> vector, std::span<const shard_handle> shards,
                                                       std::size_t k, const named_filter& conditions) const;
+
+  // The item of one row of a loaded shard (a hit's shard and row); nullptr when there is none.
+  [[nodiscard]] const index::item_metadata* item(shard_handle handle, std::uint32_t row) const;
+  // The item with this id in one of `shards`; nullptr when none holds it.
+  [[nodiscard]] const index::item_metadata* item_by_id(std::uint64_t item_id, std::span<const shard_handle> shards) const;
 
   // The stored vector of an item (dequantized for int8), from whichever loaded shard holds it: the
   // query of "more like this", with no embedding call. invalid_argument when no loaded shard has it.
   [[nodiscard]] result<std::vector<float>> stored_vector(std::uint64_t item_id) const;
 
-  // The k nearest labelled items vote (search/label_vote.hpp); neighbours below `options.unknown_below` do not.
-  [[nodiscard]] result<classification> classify(std::span<const float> query, std::span<const shard_handle> shards,
+  // query() for the vote only: the options.k nearest labelled items passing the filter vote.
+  [[nodiscard]] result<classification> classify(std::span<const float> vector, std::span<const shard_handle> shards,
                                                 const vote_options& options, const named_filter& conditions) const;
 
-  // A model's output vector for this index: Matryoshka-truncated to the stored dimensions and
-  // L2-normalized. dimension_mismatch when it is shorter than the stored dimensions.
+  // A model's output vector as this index searches it: Matryoshka-truncated to the stored dimensions
+  // and L2-normalized (for a page that embeds once and keeps the vector). dimension_mismatch when it
+  // is shorter than the stored dimensions.
   [[nodiscard]] result<std::vector<float>> prepare_query(std::span<const float> model_output) const;
 
  private:
@@ -111,8 +132,8 @@ class loaded_index {
   index::manifest manifest_;
   std::map<shard_handle, std::unique_ptr<loaded_shard>> shards_;  // unique_ptr: views stay valid on insert
   shard_handle next_handle_ = 1;                                   // 0 is never a handle
-  index::string_dictionary labels_;
-  index::string_dictionary tags_;
+  string_dictionary labels_;
+  string_dictionary tags_;
 };
 
 }  // namespace mosaic::search

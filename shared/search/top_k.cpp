@@ -7,8 +7,6 @@
 #include <string>
 
 #include "vector/kernels.hpp"
-#include "vector/normalize.hpp"
-#include "vector/quantize.hpp"
 
 namespace mosaic::search {
 namespace {
@@ -50,12 +48,6 @@ class bounded_heap {
   std::vector<search_hit> hits_;
 };
 
-struct prepared_query {
-  std::vector<float> unit;                   // normalized float query
-  std::vector<std::int8_t> codes;            // quantized query, for quantized_query mode
-  float scale = 0.0f;
-};
-
 // Scores rows [first, first + count) of one shard into `scores` (float cosine estimates).
 void score_run(const prepared_query& query, const index::shard_view& shard, i8_query_mode mode, std::size_t first,
                std::size_t count, std::span<float> scores, std::span<std::int32_t> integer_scores) {
@@ -83,20 +75,22 @@ bool is_excluded(const filter& conditions, std::uint64_t item_id) noexcept {
          conditions.excluded_item_ids.end();
 }
 
-status validate(std::span<const float> query, std::span<const searchable_shard> shards, const search_options& options) {
+status validate(std::size_t query_dimensions, std::span<const searchable_shard> shards, const search_options& options) {
+  const bool needs_attributes = options.filter.needs_attributes() || options.labelled_k > 0;
   for (std::size_t position = 0; position < shards.size(); ++position) {
     const searchable_shard& shard = shards[position];
-    if (shard.vectors.dimensions != query.size()) {
-      return make_error(error_code::dimension_mismatch, "query has " + std::to_string(query.size()) +
+    if (shard.vectors.dimensions != query_dimensions) {
+      return make_error(error_code::dimension_mismatch, "query has " + std::to_string(query_dimensions) +
                                                             " dimensions but shard " + std::to_string(position) +
                                                             " stores " + std::to_string(shard.vectors.dimensions));
     }
-    if (options.filter.needs_attributes()) {
+    if (needs_attributes) {
       const shard_attributes* attributes = shard.attributes;
       if (attributes == nullptr) {
         return make_error(error_code::invalid_argument,
-                          "the filter uses modality, label or tags but shard " + std::to_string(position) +
-                              " has no item attributes");
+                          std::string(options.filter.needs_attributes() ? "the filter uses modality, label or tags"
+                                                                        : "the label vote reads labels") +
+                              " but shard " + std::to_string(position) + " has no item attributes");
       }
       const std::size_t rows = shard.vectors.item_count;
       if (attributes->modalities.size() != rows || attributes->labels.size() != rows ||
@@ -112,34 +106,33 @@ status validate(std::span<const float> query, std::span<const searchable_shard> 
 
 }  // namespace
 
-result<std::vector<search_hit>> top_k(std::span<const float> query, std::span<const searchable_shard> shards,
-                                      const search_options& options) {
-  if (auto valid = validate(query, shards, options); !valid) return std::move(valid).failure();
-  prepared_query prepared;
-  prepared.unit.assign(query.begin(), query.end());
-  if (auto normalized = vector::l2_normalize(prepared.unit); !normalized) return std::move(normalized).failure();
-  if (options.i8_mode == i8_query_mode::quantized_query) {
-    prepared.codes.resize(prepared.unit.size());
-    auto scale = vector::quantize_i8(prepared.unit, prepared.codes);
-    if (!scale) return std::move(scale).failure();
-    prepared.scale = scale.value();
-  }
-  if (options.k == 0) return std::vector<search_hit>{};
-
-  // k is caller input: the heap never holds more than every row, so a huge k cannot size an
+result<scan_outcome> scan(const prepared_query& query, std::span<const searchable_shard> shards,
+                          const search_options& options) {
+  if (auto valid = validate(query.dimensions(), shards, options); !valid) return std::move(valid).failure();
+  scan_outcome outcome;
+  // k is caller input: a heap never holds more than every row, so a huge k cannot size an
   // allocation (reserve(k) threw std::length_error natively and aborted in wasm).
   std::size_t total_rows = 0;
   for (const searchable_shard& shard : shards) total_rows += shard.vectors.item_count;
-  if (total_rows == 0) return std::vector<search_hit>{};
-  bounded_heap heap(std::min(options.k, total_rows));
+  const std::size_t best_capacity = std::min(options.k, total_rows);
+  const std::size_t labelled_capacity = std::min(options.labelled_k, total_rows);
+  if (best_capacity == 0 && labelled_capacity == 0) return outcome;
+  bounded_heap best(best_capacity);
+  bounded_heap labelled(labelled_capacity);
   const filter& conditions = options.filter;
   const bool unrestricted = conditions.is_unrestricted();
   std::array<float, block_rows> scores{};
   std::array<std::int32_t, block_rows> integer_scores{};
 
-  float threshold = heap.entry_threshold();
+  // A row must beat this to enter either heap (an empty heap admits everything: -infinity).
+  auto entry_threshold = [&] {
+    if (labelled_capacity == 0) return best.entry_threshold();
+    if (best_capacity == 0) return labelled.entry_threshold();
+    return std::min(best.entry_threshold(), labelled.entry_threshold());
+  };
+  float threshold = entry_threshold();
   // Offers rows [run_start, run_start + run_length) whose scores are in `scores`.
-  auto offer_run = [&](std::uint32_t shard_index, const index::shard_view& vectors, std::size_t run_start,
+  auto offer_run = [&](std::uint32_t shard_index, const searchable_shard& shard, std::size_t run_start,
                        std::size_t run_length) {
     for (std::size_t i = 0; i < run_length; ++i) {
       // `!(score < threshold)` is also true for NaN, so NaN takes this rare path and is ranked last.
@@ -149,8 +142,10 @@ result<std::vector<search_hit>> top_k(std::span<const float> query, std::span<co
         // as -infinity.
         const float score = std::isnan(scores[i]) ? -std::numeric_limits<float>::infinity() : scores[i];
         const auto row = static_cast<std::uint32_t>(run_start + i);
-        heap.offer(search_hit{vectors.item_id(row), score, shard_index, row});
-        threshold = heap.entry_threshold();
+        const search_hit hit{shard.vectors.item_id(row), score, shard_index, row};
+        if (best_capacity > 0) best.offer(hit);
+        if (labelled_capacity > 0 && shard.attributes->labels[row] != 0) labelled.offer(hit);
+        threshold = entry_threshold();
       }
     }
   };
@@ -166,9 +161,9 @@ result<std::vector<search_hit>> top_k(std::span<const float> query, std::span<co
     for (std::size_t block_start = 0; block_start < row_count; block_start += block_rows) {
       const std::size_t block_end = std::min(row_count, block_start + block_rows);
       if (unrestricted) {
-        score_run(prepared, shard.vectors, options.i8_mode, block_start, block_end - block_start, scores,
+        score_run(query, shard.vectors, options.i8_mode, block_start, block_end - block_start, scores,
                   integer_scores);
-        offer_run(shard_number, shard.vectors, block_start, block_end - block_start);
+        offer_run(shard_number, shard, block_start, block_end - block_start);
         continue;
       }
       // Score each maximal run of accepted rows with one kernel call; rejected rows cost no arithmetic.
@@ -178,12 +173,25 @@ result<std::vector<search_hit>> top_k(std::span<const float> query, std::span<co
         const std::size_t run_start = row;
         while (row < block_end && accept(row)) ++row;
         if (row == run_start) continue;
-        score_run(prepared, shard.vectors, options.i8_mode, run_start, row - run_start, scores, integer_scores);
-        offer_run(shard_number, shard.vectors, run_start, row - run_start);
+        score_run(query, shard.vectors, options.i8_mode, run_start, row - run_start, scores, integer_scores);
+        offer_run(shard_number, shard, run_start, row - run_start);
       }
     }
   }
-  return std::move(heap).take_sorted();
+  outcome.best = std::move(best).take_sorted();
+  outcome.best_labelled = std::move(labelled).take_sorted();
+  return outcome;
+}
+
+result<std::vector<search_hit>> top_k(std::span<const float> query, std::span<const searchable_shard> shards,
+                                      const search_options& options) {
+  // Shapes first, so a query of the wrong size is a dimension_mismatch whatever its values.
+  if (auto valid = validate(query.size(), shards, options); !valid) return std::move(valid).failure();
+  auto prepared = prepare_query(query, query.size());
+  if (!prepared) return std::move(prepared).failure();
+  auto outcome = scan(prepared.value(), shards, options);
+  if (!outcome) return std::move(outcome).failure();
+  return std::move(outcome->best);
 }
 
 }  // namespace mosaic::search

@@ -9,6 +9,7 @@
 #include "core/result.hpp"
 #include "index/shard_codec.hpp"
 #include "search/filter.hpp"
+#include "search/prepared_query.hpp"
 
 namespace mosaic::search {
 
@@ -26,6 +27,10 @@ struct search_options {
   std::size_t k = 10;
   search::filter filter;
   i8_query_mode i8_mode = i8_query_mode::quantized_query;
+  // Also keep the `labelled_k` best rows that pass the filter and carry a label, from the same scan:
+  // the voters of the label vote (label_vote.hpp), found without scanning the index a second time,
+  // and without unlabelled rows crowding them out. 0: none. Needs every shard's attributes.
+  std::size_t labelled_k = 0;
 };
 
 struct search_hit {
@@ -35,8 +40,17 @@ struct search_hit {
   std::uint32_t row = 0;
 };
 
-// `query` need not be normalized (it is, internally), but it must be finite, non-zero and have the
-// shards' dimensions; all shards must share one dimension count.
+struct scan_outcome {
+  std::vector<search_hit> best;           // the k best rows passing the filter, in result order
+  std::vector<search_hit> best_labelled;  // the labelled_k best of those that carry a label
+};
+
+// One pass over the shards. The query has the shards' dimensions; all shards share one dimension count.
+result<scan_outcome> scan(const prepared_query& query, std::span<const searchable_shard> shards,
+                          const search_options& options);
+
+// The k best rows: scan(...).best. `query` need not be normalized (it is prepared here, once), but it
+// must be finite, non-zero and have the shards' dimensions.
 result<std::vector<search_hit>> top_k(std::span<const float> query, std::span<const searchable_shard> shards,
                                       const search_options& options);
 

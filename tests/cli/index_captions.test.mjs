@@ -42,7 +42,7 @@ function query(root, text) {
   const outcome = spawnSync(cli, ['query', path.join(root, 'site'), text, '-k', '1', '--model-dir', modelDirectory, '--json'],
     { encoding: 'utf8' });
   assert.equal(outcome.status, 0, outcome.stderr);
-  return JSON.parse(outcome.stdout).results[0];
+  return JSON.parse(outcome.stdout).results[0].item;
 }
 
 // Two images with no text of their own (no Description, names that say nothing), a text note, and a

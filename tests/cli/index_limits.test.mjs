@@ -187,7 +187,7 @@ test('a text query on a Gemini-built index is embedded through the gemini provid
       { encoding: 'utf8', env: { ...process.env, GEMINI_API_KEY: apiKey } });
     assert.equal(query.status, 0, query.stderr);
     const answer = JSON.parse(query.stdout);
-    assert.equal(answer.results[0].source, 'sounds/bell.wav');
+    assert.equal(answer.results[0].item.source, 'sounds/bell.wav');
     assert.ok(answer.results[0].score > 0.6 && answer.results[1].score < 0.3, query.stdout);
     const afterQuery = await doubleStats(double);
     assert.equal(afterQuery.calls - before.calls, 1, 'the query text went to the Gemini API once');

@@ -232,9 +232,9 @@ test('the local provider indexes images and audio by their text and marks them m
   assert.equal(items.find((item) => item.source === 'notes/recipe.txt').embedded_from ?? 'content', 'content');
   const query = spawnSync(cli, ['query', site, 'boats at sea', '-k', '1', '--model-dir', modelDirectory, '--json'], { encoding: 'utf8' });
   assert.equal(query.status, 0, query.stderr);
-  assert.equal(JSON.parse(query.stdout).results[0].source, 'photos/harbour.png');
+  assert.equal(JSON.parse(query.stdout).results[0].item.source, 'photos/harbour.png');
   const storm = spawnSync(cli, ['query', site, 'a thunderstorm', '-k', '1', '--model-dir', modelDirectory, '--json'], { encoding: 'utf8' });
-  assert.equal(JSON.parse(storm.stdout).results[0].source, 'sounds/thunder.wav');
+  assert.equal(JSON.parse(storm.stdout).results[0].item.source, 'sounds/thunder.wav');
 });
 
 test('query by image and audio, and classify an image by its labelled neighbours', async () => {
@@ -261,11 +261,11 @@ test('query by image and audio, and classify an image by its labelled neighbours
       return JSON.parse(outcome.stdout);
     };
     const byImage = run('query', site, '--image', path.join(root, 'alice-query.png'), '-k', '2');
-    assert.equal(byImage.results[0].source, 'people/alice/two.png');
+    assert.equal(byImage.results[0].item.source, 'people/alice/two.png');
     // Not 1: the query and the documents carry different task prefixes (fused in as text parts).
     assert.ok(byImage.results[0].score > byImage.results[1].score + 0.3, JSON.stringify(byImage.results));
     const byAudio = run('query', site, '--audio', path.join(root, 'bell-query.wav'), '-k', '1');
-    assert.equal(byAudio.results[0].source, 'sounds/bell.wav');
+    assert.equal(byAudio.results[0].item.source, 'sounds/bell.wav');
 
     const alice = run('classify', site, '--image', path.join(root, 'alice-query.png'), '-k', '3');
     assert.equal(alice.label, 'alice');

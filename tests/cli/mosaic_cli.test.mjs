@@ -49,20 +49,20 @@ test('index then query finds the right document, with labels from folders and fi
     const query = mosaic('query', site, 'which animal runs fastest', '-k', '3', '--json');
     assert.equal(query.status, 0, query.stderr);
     const results = JSON.parse(query.stdout).results;
-    assert.equal(results[0].source, 'animals/cheetah.txt');
-    assert.equal(results[0].label, 'animals');
+    assert.equal(results[0].item.source, 'animals/cheetah.txt');
+    assert.equal(results[0].item.label, 'animals');
     assert.ok(results[0].score > results[1].score);
 
     const soup = JSON.parse(mosaic('query', site, 'how do I cook dinner', '--json').stdout).results;
-    assert.equal(soup[0].source, 'food/soup.md');
+    assert.equal(soup[0].item.source, 'food/soup.md');
 
     const filtered = JSON.parse(mosaic('query', site, 'which animal runs fastest', '--filter', 'label=finance', '--json').stdout);
     assert.ok(filtered.results.length >= 1);
-    assert.ok(filtered.results.every((result) => result.label === 'finance'), 'filters apply during the search');
+    assert.ok(filtered.results.every((result) => result.item.label === 'finance'), 'filters apply during the search');
     const none = JSON.parse(mosaic('query', site, 'anything', '--filter', 'label=nobody', '--json').stdout);
     assert.equal(none.results.length, 0);
 
-    const volcano = JSON.parse(mosaic('query', site, 'lava from a volcano', '-k', '1', '--json').stdout).results[0];
+    const volcano = JSON.parse(mosaic('query', site, 'lava from a volcano', '-k', '1', '--json').stdout).results[0].item;
     assert.equal(volcano.source, 'notes/long.txt');
     assert.equal(typeof volcano.source_offset, 'number');
   } finally {

@@ -145,7 +145,7 @@ test('good SVGs become PNGs in label folders with captions; broken ones are skip
   for (const [text, expected] of [['bicycle', 'transportation/bicycle_someone_01.png'], ['amphibian in a pond', 'animals/frog_someone_01.png']]) {
     const found = spawnSync(cli, ['query', site, text, '-k', '1', '--model-dir', modelDirectory, '--json'], { encoding: 'utf8' });
     assert.equal(found.status, 0, found.stderr);
-    const [best] = JSON.parse(found.stdout).results;
+    const [best] = JSON.parse(found.stdout).results.map((result) => result.item);
     assert.equal(best.source, expected, `"${text}"`);
     assert.equal(best.modality, 'image');
     assert.equal(best.label, expected.split('/')[0]);

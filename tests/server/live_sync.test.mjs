@@ -81,7 +81,7 @@ async function subscribe(url) {
 
 async function searchSources(base, text) {
   const answer = await (await fetch(`${base}/api/search`, { method: 'POST', body: JSON.stringify({ text, k: 1 }) })).json();
-  return { generation: answer.generation, first: answer.results[0]?.source };
+  return { generation: answer.generation, first: answer.results[0]?.item.source };
 }
 
 async function waitFor(condition, what, timeout = 20000) {

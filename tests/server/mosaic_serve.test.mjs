@@ -70,7 +70,7 @@ test('serves health, search, embed and the index, with the provider named on the
       assert.equal(health.status, 'ok');
       assert.equal(health.index.items, 2);
       const search = await (await fetch(`${base}/api/search`, { method: 'POST', body: JSON.stringify({ text: 'fastest animal', k: 1 }) })).json();
-      assert.equal(search.results[0].source, 'animals/cheetah.txt');
+      assert.equal(search.results[0].item.source, 'animals/cheetah.txt');
       const embed = await (await fetch(`${base}/api/embed`, {
         method: 'POST', body: JSON.stringify({ inputs: [{ parts: [{ text: 'hello' }] }], dimensions: 128 }),
       })).json();

@@ -168,14 +168,16 @@ std::vector<mosaic::server::indexed_item> indexed_items() {
   return items;
 }
 
-// The JSON /api/search answers for an entry, less its score.
+// The JSON /api/search answers for an entry, less its score: {id, item}, the item exactly as in
+// items/<hash>.json (paths relative to the index, which is served under index/).
 json expected_result(const catalogue_entry& entry) {
-  json result{{"id", mosaic::index::format_item_id(entry.id)}, {"title", entry.title}, {"source", entry.source},
-              {"modality", std::string(mosaic::index::modality_name(entry.kind))}, {"mime_type", entry.mime_type},
-              {"snippet", entry.text}};
-  if (!entry.label.empty()) result["label"] = entry.label;
-  if (!entry.thumbnail.empty()) result["thumbnail"] = "index/" + entry.thumbnail;
-  return result;
+  json item{{"id", mosaic::index::format_item_id(entry.id)}, {"title", entry.title}, {"source", entry.source},
+            {"modality", std::string(mosaic::index::modality_name(entry.kind))}, {"mime_type", entry.mime_type},
+            {"snippet", entry.text}};
+  if (!entry.label.empty()) item["label"] = entry.label;
+  if (!entry.tags.empty()) item["tags"] = entry.tags;
+  if (!entry.thumbnail.empty()) item["thumbnail"] = entry.thumbnail;
+  return json{{"id", item["id"]}, {"item", item}};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -942,13 +944,15 @@ TEST_CASE("/api/search finds the item a text query means", "[server][handler][se
     CHECK(found[0] == id_of(expected.title));
   }
 
-  // The thumbnail is given as a path under /index/.
-  const json car = json_body(search(tree.context, json{{"text", "a red racing car"}, {"k", 1}})).at("results");
+  // The thumbnail is a path inside the index, which the answer says is served under index/.
+  const json car_answer = json_body(search(tree.context, json{{"text", "a red racing car"}, {"k", 1}}));
+  const json& car = car_answer.at("results");
   REQUIRE(car.size() == 1);
   json car_result = car.at(0);
   car_result.erase("score");
   CHECK(car_result == expected_result(entry_titled("Race car")));
-  CHECK(car_result.at("thumbnail") == "index/thumbnails/race-car.jpg");
+  CHECK(car_answer.at("index_path").get<std::string>() + car_result.at("item").at("thumbnail").get<std::string>() ==
+        "index/thumbnails/race-car.jpg");
 }
 
 TEST_CASE("/api/search returns at most k results", "[server][handler][search]") {
@@ -958,6 +962,29 @@ TEST_CASE("/api/search returns at most k results", "[server][handler][search]") 
     const auto ids = result_ids(search(tree.context, json{{"text", "animals"}, {"k", k}}));
     CHECK(ids.size() == std::min<std::size_t>(k, 6));
   }
+}
+
+TEST_CASE("/api/search votes on a label from the same scan when classify is asked", "[server][handler][search]") {
+  const served_tree tree;
+  const json answer = json_body(search(tree.context, json{{"text", "recipe for tomato soup"}, {"k", 0},
+                                                          {"classify", {{"k", 1}}}}));
+  CHECK(answer.at("results").empty());
+  const json& vote = answer.at("classification");
+  CHECK(vote.at("known") == true);
+  CHECK(vote.at("label") == "cooking");
+  CHECK(vote.at("votes") == 1);
+  REQUIRE(vote.at("neighbours").size() == 1);
+  CHECK(vote.at("neighbours").at(0).at("id") == id_of("Tomato soup"));
+
+  // The vote counts only labelled items: the unlabelled manual is nearest, the voter is the next one.
+  const json bicycle = json_body(search(tree.context, json{{"text", "fix a flat bicycle tire"}, {"k", 1},
+                                                           {"classify", {{"k", 1}}}}));
+  CHECK(bicycle.at("results").at(0).at("id") == id_of("Bicycle repair"));
+  CHECK(bicycle.at("classification").at("neighbours").at(0).at("id") != id_of("Bicycle repair"));
+  CHECK_FALSE(bicycle.at("classification").at("neighbours").at(0).at("item").at("label").get<std::string>().empty());
+
+  check_error(search(tree.context, json{{"text", "x"}, {"classify", {{"k", 0}}}}), http::status::bad_request,
+              "invalid_argument", "classify.k");
 }
 
 TEST_CASE("/api/search takes a query vector of the index's dimensions", "[server][handler][search]") {
@@ -1046,15 +1073,17 @@ TEST_CASE("/api/search filters by label, modality and tag", "[server][handler][s
   check_error(search(tree.context, json{{"text", "x"}, {"filter", {{"label", 3}}}}), http::status::bad_request,
               "invalid_argument", "filter.label must be a string or an array of strings");
   check_error(search(tree.context, json{{"text", "x"}, {"filter", {{"tag", json::array({"fast", 3})}}}}),
-              http::status::bad_request, "invalid_argument", "filter.tag must hold strings");
+              http::status::bad_request, "invalid_argument", "filter.tag must be a string or an array of strings");
+  check_error(search(tree.context, json{{"text", "x"}, {"filter", {{"lable", "animals"}}}}), http::status::bad_request,
+              "invalid_argument", "unknown filter key 'lable'");
   check_error(search(tree.context, json{{"text", "x"}, {"filter", {{"modality", "banana"}}}}),
               http::status::bad_request, "invalid_argument", "banana");
 }
 
 TEST_CASE("/api/search refuses bad requests", "[server][handler][search]") {
   const served_tree tree;
-  const std::string k_message = "\"k\" must be a whole number from 1 to 1000";
-  for (const json& k : {json(0), json(5000), json(1001), json(-1), json("3"), json(2.5), json(nullptr)}) {
+  const std::string k_message = "\"k\" must be a whole number from 1 to 10000";
+  for (const json& k : {json(0), json(10001), json(-1), json("3"), json(2.5), json(nullptr)}) {
     INFO("k " << k.dump());
     check_error(search(tree.context, json{{"text", "cheetah"}, {"k", k}}), http::status::bad_request,
                 "invalid_argument", k_message);

@@ -80,7 +80,7 @@ struct live_site {
     write_generation(site, 3);
     served = std::make_shared<served_site>(load(site));
     subscription = served->listen([this](const std::shared_ptr<const mosaic::server::loaded_site>& next) {
-      heard.push_back(next->manifest.generation);
+      heard.push_back(next->manifest().generation);
     });
   }
 
@@ -105,14 +105,14 @@ TEST_CASE("a new generation on disk is checked and swapped in, and listeners hea
   CHECK(written.generation == 2);
   CHECK(watcher.check() == site_check_outcome::replaced);
   const auto after = state.served->current();
-  CHECK(after->manifest.generation == 2);
-  CHECK(after->manifest.item_count() == 5);
+  CHECK(after->manifest().generation == 2);
+  CHECK(after->manifest().item_count() == 5);
   CHECK(after->manifest_hash != before->manifest_hash);
   CHECK(state.heard == std::vector<std::uint64_t>{2});
   REQUIRE(state.log.size() == 1);
   CHECK(contains(state.log[0], "now serving generation 2 (5 items, 3 shards)"));
   // The old site stays whole for whoever still holds it (a search in flight).
-  CHECK(before->manifest.generation == 1);
+  CHECK(before->manifest().generation == 1);
   CHECK(before->shards.size() == 2);
   CHECK(watcher.check() == site_check_outcome::unchanged);
 
@@ -157,7 +157,7 @@ TEST_CASE("a new site that fails a check is refused, logged once, and the old on
     // Mended by the next run of the indexer: taken then.
     write_generation(state.site, 7);
     CHECK(watcher.check() == site_check_outcome::replaced);
-    CHECK(state.served->current()->manifest.item_count() == 7);
+    CHECK(state.served->current()->manifest().item_count() == 7);
   }
   SECTION("a manifest that is not JSON") {
     mosaic::server::testing::write_text_file(state.site / "manifest.json", "{\"format\": ");
@@ -169,7 +169,7 @@ TEST_CASE("a new site that fails a check is refused, logged once, and the old on
   SECTION("a site the server's own check refuses (another model)") {
     auto options = state.options();
     options.accept = [](const mosaic::server::loaded_site& site) -> mosaic::status {
-      return mosaic::make_error(mosaic::error_code::invalid_manifest, "needs model '" + site.manifest.model_id + "'");
+      return mosaic::make_error(mosaic::error_code::invalid_manifest, "needs model '" + site.manifest().model_id + "'");
     };
     site_watcher strict(state.site, *state.served, options);
     write_generation(state.site, 4);
@@ -191,10 +191,10 @@ TEST_CASE("the watcher's own thread notices a rewrite within its interval", "[se
     watcher.start();
     write_generation(state.site, 4);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (state.served->current()->manifest.generation == 1 && std::chrono::steady_clock::now() < deadline) {
+    while (state.served->current()->manifest().generation == 1 && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }  // stops and joins the thread
-  CHECK(state.served->current()->manifest.generation == 2);
+  CHECK(state.served->current()->manifest().generation == 2);
   CHECK(state.heard == std::vector<std::uint64_t>{2});
 }

@@ -138,21 +138,3 @@ TEST_CASE("metadata must describe the shard row for row", "[metadata]") {
   CHECK_FALSE(check_metadata_matches_shard(shard, std::span(items).first(1)).ok());
 }
 
-TEST_CASE("attributes give the scan ids for labels and sorted, unique tags", "[metadata]") {
-  string_dictionary labels, tags;
-  const auto attributes = build_attributes(sample_items(), labels, tags);
-  REQUIRE(attributes.modalities == std::vector<modality>{modality::image, modality::text});
-  CHECK(attributes.labels[0] == labels.find("alice").value());
-  CHECK(attributes.labels[1] == 0);
-  CHECK(labels.name(attributes.labels[0]) == "alice");
-  REQUIRE(attributes.tag_offsets == std::vector<std::uint32_t>{0, 2, 2});
-  CHECK(attributes.tags[0] < attributes.tags[1]);
-  CHECK(tags.find("summer").has_value());
-  CHECK(tags.find("beach").has_value());
-  CHECK_FALSE(tags.find("winter").has_value());
-  // A second shard reuses the same dictionary ids.
-  const auto again = build_attributes(sample_items(), labels, tags);
-  CHECK(again.labels == attributes.labels);
-  CHECK(again.tags == attributes.tags);
-  CHECK(labels.size() == 2);
-}

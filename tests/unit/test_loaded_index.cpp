@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "hand_built_index.hpp"
 #include "hash/sha256.hpp"
 #include "index/item_metadata.hpp"
 #include "index/manifest.hpp"
@@ -409,6 +410,83 @@ TEST_CASE("classify: labelled neighbours vote by name; a high threshold gives un
   CHECK(vote->neighbours.empty());
   options.k = 0;
   CHECK(outcome_name(state.index.classify(query.value(), state.handles, options, {})) == "invalid_argument");
+}
+
+// The worked example behind the choice of one label vote. The query is (1, 0, 0); four unlabelled
+// items lie nearer to it than any labelled one:
+//   items 1-4: no label, similarity 0.99, 0.98, 0.97, 0.96
+//   item 5: alice 0.90      item 6: bob 0.50      item 7: bob 0.45
+// The voters are the k nearest LABELLED items, found in the scan. With k = 1, alice votes alone:
+// alice, confidence 1. (The CLI's old vote took the 4·k nearest items and dropped the unlabelled
+// ones: here all four candidates were unlabelled, nobody voted, and it said "unknown" while the
+// browser said alice.) With k = 3, weighted by similarity: alice 0.90 against bob 0.50 + 0.45 = 0.95,
+// so bob wins with confidence 0.95 / 1.85 = 0.5135; with min_confidence 0.6 that is "unknown".
+TEST_CASE("the label vote: the k nearest labelled items vote, however many unlabelled ones are nearer", "[loaded_index][vote]") {
+  using mosaic::test::at_similarity;
+  auto built = mosaic::test::build_index({{at_similarity(0.99f), ""}, {at_similarity(0.98f), ""}, {at_similarity(0.97f), ""},
+                                          {at_similarity(0.96f), ""}, {at_similarity(0.90f), "alice"},
+                                          {at_similarity(0.50f), "bob"}, {at_similarity(0.45f), "bob"}});
+  const std::vector<float> query{1.0f, 0.0f, 0.0f};
+  search::vote_options options;
+  options.k = 1;
+  auto vote = built.index.classify(query, built.shards, options, {});
+  REQUIRE(outcome_name(vote) == "ok");
+  CHECK(vote->known);
+  CHECK(vote->label == "alice");
+  CHECK(vote->confidence == 1.0f);
+  REQUIRE(vote->neighbours.size() == 1);
+  CHECK(vote->neighbours[0].item_id == 5);
+
+  options.k = 3;
+  vote = built.index.classify(query, built.shards, options, {});
+  REQUIRE(outcome_name(vote) == "ok");
+  CHECK(vote->label == "bob");
+  CHECK(vote->votes == 2);
+  CHECK(vote->considered == 3);
+  CHECK(vote->confidence == Approx(0.95 / 1.85).epsilon(1e-5));
+  CHECK(vote->best_score == Approx(0.50f).epsilon(1e-5));
+
+  options.min_confidence = 0.6f;
+  vote = built.index.classify(query, built.shards, options, {});
+  REQUIRE(outcome_name(vote) == "ok");
+  CHECK_FALSE(vote->known);
+  CHECK(vote->label.empty());
+  CHECK(vote->confidence == Approx(0.95 / 1.85).epsilon(1e-5));  // the figures of the refused winner stay
+}
+
+TEST_CASE("query answers the hits and the vote from one scan, as search and classify do apart", "[loaded_index][vote]") {
+  fixture state = fixture::make(index::quantization::i8);
+  const std::vector<float> query = state.query();
+  for (const bool filtered : {false, true}) {
+    INFO("filtered " << filtered);
+    named_filter conditions;
+    if (filtered) conditions.modalities = {"text"};
+    search::query_options options;
+    options.k = 9;
+    options.filter = conditions;
+    options.vote.emplace();
+    options.vote->k = 5;
+    auto both = state.index.query(query, state.handles, options);
+    REQUIRE(outcome_name(both) == "ok");
+    auto hits = state.index.search(query, state.handles, 9, conditions);
+    auto vote = state.index.classify(query, state.handles, *options.vote, conditions);
+    REQUIRE(outcome_name(hits) == "ok");
+    REQUIRE(outcome_name(vote) == "ok");
+    REQUIRE(both->hits.size() == hits->size());
+    for (std::size_t i = 0; i < hits->size(); ++i) {
+      CHECK(both->hits[i].item_id == (*hits)[i].item_id);
+      CHECK(both->hits[i].score == (*hits)[i].score);
+    }
+    REQUIRE(both->vote.has_value());
+    CHECK(both->vote->label == vote->label);
+    CHECK(both->vote->confidence == vote->confidence);
+    REQUIRE(both->vote->neighbours.size() == vote->neighbours.size());
+    for (std::size_t i = 0; i < vote->neighbours.size(); ++i) {
+      CHECK(both->vote->neighbours[i].item_id == vote->neighbours[i].item_id);
+      CHECK_FALSE(state.item_of(both->vote->neighbours[i]).label.empty());
+      if (filtered) CHECK(state.item_of(both->vote->neighbours[i]).kind == index::modality::text);
+    }
+  }
 }
 
 TEST_CASE("prepare_query truncates a model's output to the stored dimensions and normalizes it", "[loaded_index]") {

@@ -1,0 +1,28 @@
+#pragma once
+// Query options and answers as JSON: the one shape of a search, used by the browser (the wasm
+// bindings hand it to JavaScript whole, one crossing per query), POST /api/search and
+// `mosaic query --json`. A result is {"id", "score", "item"} where "item" has exactly the fields of
+// an items/<hash>.json entry (index::item_metadata_json), its paths relative to the index root.
+#include <nlohmann/json.hpp>
+
+#include "core/result.hpp"
+#include "search/loaded_index.hpp"
+
+namespace mosaic::search {
+
+inline constexpr std::size_t max_query_k = 10000;
+
+// {"k": 1..10000 (default 10; 0 allowed with "classify"), "filter": {...} (named_filter_from_json),
+//  "classify": {"k": voters 1..1000 (default 5), "min_similarity": -1..1 (default 0),
+//               "min_confidence": 0..1 (default 0)}}. Other keys are the caller's (a query's text or
+// vector) and are left alone. Every error names the field.
+result<query_options> query_options_from_json(const nlohmann::json& request);
+
+// {"id", "score", "item"}.
+nlohmann::json hit_json(const loaded_index& index, const index_hit& hit);
+
+// {"results": [hit_json...], "classification": {"known", "label" (null when unknown), "confidence",
+//  "votes", "considered", "best_score", "neighbours": [hit_json...]}} (classification when asked).
+nlohmann::json query_outcome_json(const loaded_index& index, const query_outcome& outcome);
+
+}  // namespace mosaic::search
