@@ -18,14 +18,15 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "index/known_models.hpp"
 #include "model/sentencepiece_tokenizer.hpp"
 #include "model/tfjs_weights.hpp"
 
 namespace mosaic::model {
 
-inline constexpr std::string_view use_lite_model_id = "use-lite-512@energetic-ai-0.2.0";
+inline constexpr std::string_view use_lite_model_id = index::local_text_model.id;
 // Its output width: an index that names this model must store at most this many dimensions of it.
-inline constexpr std::uint32_t use_lite_model_dimensions = 512;
+inline constexpr std::uint32_t use_lite_model_dimensions = index::local_text_model.output_dimensions;
 
 struct text_embedding {
   std::vector<float> vector;     // unit length, use_lite_model::dimensions() components

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "hash/sha256.hpp"
-#include "model/use_lite_model.hpp"
+#include "index/known_models.hpp"
 #include "search/prepared_query.hpp"
 
 namespace mosaic::search {
@@ -19,11 +19,12 @@ std::string_view as_text(std::span<const std::uint8_t> bytes) {
 }  // namespace
 
 result<loaded_index> loaded_index::create(index::manifest manifest) {
-  if (manifest.model_id == model::use_lite_model_id && manifest.full_dimensions != model::use_lite_model_dimensions) {
+  const auto model_dimensions = index::known_output_dimensions(manifest.model_id);
+  if (model_dimensions && manifest.full_dimensions != *model_dimensions) {
     return make_error(error_code::invalid_manifest,
-                      "manifest.json names the local model " + manifest.model_id + " with full_dimensions " +
+                      "manifest.json names the model " + manifest.model_id + " with full_dimensions " +
                           std::to_string(manifest.full_dimensions) + ", but that model produces " +
-                          std::to_string(model::use_lite_model_dimensions));
+                          std::to_string(*model_dimensions));
   }
   return loaded_index(std::move(manifest));
 }

@@ -59,8 +59,8 @@ struct query_outcome {
 
 class loaded_index {
  public:
-  // Fails with invalid_manifest when the manifest names the local model with a shape that model does
-  // not have (its query vectors could never match the stored ones).
+  // Fails with invalid_manifest when the manifest names a model Mosaic knows (index/known_models.hpp)
+  // with another output size than that model's (its query vectors could never match the stored ones).
   static result<loaded_index> create(index::manifest manifest);
 
   [[nodiscard]] const index::manifest& manifest() const noexcept { return manifest_; }
