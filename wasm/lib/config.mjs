@@ -15,24 +15,7 @@ const defaultModelBaseUrl = () => new URL('model/', apiFolder);
 /** Shards downloaded at once. */
 export const defaultConcurrency = 4;
 
-/**
- * The options of Mosaic.open (mosaic.d.ts, OpenOptions) this layer reads.
- * @typedef {object} OpenOptions
- * @property {(progress: import('../mosaic').Progress) => void} [onProgress]
- * @property {(error: MosaicError) => void} [onError]
- * @property {FetchFunction} [fetch]
- * @property {import('./stores.mjs').ShardStore | null} [storage]
- * @property {string} [proxyUrl]
- * @property {string} [modelBaseUrl]
- * @property {string} [modelModuleUrl]
- * @property {string} [coreUrl]
- * @property {number} [concurrency]
- * @property {number} [imageMaxSide]
- * @property {boolean} [watch]
- * @property {(update: import('../mosaic').RefreshResult) => void} [onUpdate]
- * @property {string} [eventsUrl]
- * @property {number} [pollInterval]
- */
+/** @typedef {import('../mosaic').OpenOptions} OpenOptions  the options of Mosaic.open */
 
 /**
  * config.json, its addresses resolved: {proxyUrl, modelBaseUrl}, each when set. Optional: no file

@@ -6,6 +6,9 @@
 //   model_mismatch   the embedding proxy answered with another model than the index was built with
 
 export class MosaicError extends Error {
+  /** @type {'MosaicError'} */
+  name = 'MosaicError';
+
   /**
    * @param {string} code
    * @param {string} message
@@ -13,8 +16,6 @@ export class MosaicError extends Error {
    */
   constructor(code, message, details = {}) {
     super(message);
-    /** @type {'MosaicError'} */
-    this.name = 'MosaicError';
     this.code = code;
     // Declared for type checkers only (no property is made): the details given become own properties.
     /** @type {string | undefined} for shard failures: the file that was refused or could not be fetched */

@@ -43,7 +43,9 @@ export function cacheStore(name) {
       return response ? new Uint8Array(await response.arrayBuffer()) : undefined;
     },
     async put(hash, bytes) {
-      await (await cache()).put(keyOf(hash), new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } }));
+      // The bytes are the core's or a download's, never a SharedArrayBuffer's: what Response takes.
+      const body = /** @type {Uint8Array<ArrayBuffer>} */ (bytes);
+      await (await cache()).put(keyOf(hash), new Response(body, { headers: { 'content-type': 'application/octet-stream' } }));
     },
     async delete(hash) { await (await cache()).delete(keyOf(hash)); },
     async keys() {
