@@ -18,6 +18,8 @@ export type MosaicErrorCode =
   | (string & {});
 
 export class MosaicError extends Error {
+  /** `details` become properties of the error (file, status). */
+  constructor(code: MosaicErrorCode, message: string, details?: { file?: string; status?: number });
   readonly name: 'MosaicError';
   readonly code: MosaicErrorCode;
   /** For shard failures: the file (shards/<hash>.bin) that was refused or could not be fetched. */
@@ -226,6 +228,8 @@ export interface PreparedAudio {
 export const maximumAudioSeconds: number;
 
 export class Mosaic {
+  /** Not for callers: Mosaic.open makes the instance (the constructor takes its internal state). */
+  private constructor();
   /**
    * Fetches manifest.json (no cache) and refuses one the core does not understand
    * (unsupported_manifest_version, invalid_manifest, ...), then loads the shards in parallel.

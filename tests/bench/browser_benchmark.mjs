@@ -53,6 +53,7 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-browser-bench-'));
 const web = path.join(scratch, 'web');
 fs.mkdirSync(web);
 for (const file of ['mosaic.mjs', 'mosaic-core.mjs', 'mosaic-core.wasm']) fs.copyFileSync(path.join(webDirectory, file), path.join(web, file));
+fs.cpSync(path.join(webDirectory, 'lib'), path.join(web, 'lib'), { recursive: true });  // the modules mosaic.mjs imports
 fs.writeFileSync(path.join(web, 'index.html'), `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Mosaic browser benchmark</title>
 <script type="module" src="bench.mjs"></script></head><body data-state="loading"></body></html>

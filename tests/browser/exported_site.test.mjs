@@ -47,6 +47,10 @@ test('the export holds the app, the model, the current generation of the index a
   for (const file of ['index.html', 'app.js', 'style.css', 'mosaic.mjs', 'mosaic-core.wasm', 'mosaic-model.wasm', 'model/model.json', 'model/vocab.json']) {
     assert.ok(fs.existsSync(path.join(out, file)), `${file} is exported`);
   }
+  // The modules mosaic.mjs imports, every one of them.
+  const libraryFiles = fs.readdirSync(path.join(siteAppDirectory, 'lib'));
+  assert.ok(libraryFiles.includes('loaded_generation.mjs'), libraryFiles.join());
+  for (const file of libraryFiles) assert.ok(fs.existsSync(path.join(out, 'lib', file)), `lib/${file} is exported`);
   const manifest = JSON.parse(fs.readFileSync(path.join(site, 'manifest.json'), 'utf8'));
   const named = ['manifest.json', ...manifest.shards.flatMap((shard) => [shard.file, shard.metadata.file])].sort();
   assert.deepEqual(listFiles(path.join(out, 'index')), named);

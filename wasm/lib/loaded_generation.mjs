@@ -1,0 +1,183 @@
+// One generation of an index as the wasm core holds it: the core's LoadedIndex for one manifest and
+// the shards loaded into it so far. This is the only file that calls the LoadedIndex (openIndex,
+// addShard, adoptShard, search, classify, itemAt, itemById, items, storedVector, prepareQuery,
+// delete), so a change of the binding's API touches this file alone.
+import { MosaicError, unwrap } from './errors.mjs';
+
+/**
+ * manifest.json as accepted by the core, camel-cased (mosaic.d.ts, Manifest).
+ * @typedef {import('../mosaic').Manifest} Manifest
+ * @typedef {import('../mosaic').ManifestShard} ManifestShard
+ * @typedef {import('../mosaic').Filter} Filter
+ * @typedef {import('../mosaic').SearchResult} SearchResult
+ * @typedef {import('../mosaic').ItemMetadata} ItemMetadata
+ * @typedef {{ handle: number, itemCount: number }} AddedShard  a shard the core accepted
+ * @typedef {{ ok: true, value: AddedShard } | { ok: false, error: { code: string, message: string } }} AddOutcome
+ */
+
+/**
+ * A generation for a manifest's text, with no shard loaded yet; refused with the core's code
+ * (invalid_json, unsupported_manifest_version, ...) and the manifest's URL.
+ * @param {any} core  the loaded mosaic-core module
+ * @param {string} manifestText
+ * @param {URL} manifestUrl
+ * @param {URL} base  the index's folder: thumbnails and media are resolved against it
+ */
+export function openGeneration(core, manifestText, manifestUrl, base) {
+  const opened = core.openIndex(manifestText);
+  if (!opened.ok) throw new MosaicError(opened.error.code, `${manifestUrl.href}: ${opened.error.message}`);
+  return new LoadedGeneration(opened.value.index, opened.value.manifest, base);
+}
+
+export class LoadedGeneration {
+  #index;
+  #base;
+  /** @type {{ position: number, handle: number, itemCount: number, items: ItemMetadata[] | undefined }[]} in manifest order; items made on first use */
+  #loaded = [];
+  #itemCount = 0;
+
+  /**
+   * @param {any} index  the core's LoadedIndex
+   * @param {Manifest} manifest
+   * @param {URL} base
+   */
+  constructor(index, manifest, base) {
+    this.#index = index;
+    this.#base = base;
+    this.manifest = manifest;
+  }
+
+  /** Shards searchable in this generation. */
+  get shardCount() { return this.#loaded.length; }
+  /** Items in those shards. */
+  get itemCount() { return this.#itemCount; }
+  /** The loaded shards' positions in the manifest and their handles, in manifest order. */
+  get loadedShards() { return this.#loaded.map(({ position, handle }) => ({ position, handle })); }
+
+  /**
+   * Hands a shard and its metadata to the core, which checks them against the manifest's entry at
+   * `position` (hashes, sizes, shape) and keeps them. The shard is not searched until `register`.
+   * @param {number} position
+   * @param {Uint8Array} shardBytes
+   * @param {Uint8Array} metadataBytes
+   * @returns {AddOutcome}
+   */
+  add(position, shardBytes, metadataBytes) {
+    return this.#index.addShard(position, shardBytes, metadataBytes);
+  }
+
+  /**
+   * Makes an added shard searchable.
+   * @param {number} position
+   * @param {AddedShard} added
+   */
+  register(position, { handle, itemCount }) {
+    const at = this.#loaded.findIndex((shard) => shard.position > position);
+    this.#loaded.splice(at === -1 ? this.#loaded.length : at, 0, { position, handle, itemCount, items: undefined });
+    this.#itemCount += itemCount;
+  }
+
+  /**
+   * Moves shards of `previous` into this generation without loading them again (the core checks each
+   * is the file this manifest names at its new position) and registers them. All or nothing: when
+   * one is refused (not expected: the caller matched them by hash), the moved ones go back and the
+   * refusal is thrown, so `previous` still searches as it did.
+   * @param {LoadedGeneration} previous
+   * @param {Map<number, { position: number, handle: number }>} kept  position here -> previous's shard
+   */
+  adoptFrom(previous, kept) {
+    /** @type {{ position: number, from: { position: number, handle: number }, added: AddedShard }[]} */
+    const moved = [];
+    for (const [position, from] of kept) {
+      const adopted = this.#index.adoptShard(position, previous.#index, from.handle);
+      if (!adopted.ok) {
+        for (const back of moved) previous.#index.adoptShard(back.from.position, this.#index, back.added.handle);
+        throw new MosaicError(adopted.error.code, adopted.error.message);
+      }
+      moved.push({ position, from, added: adopted.value });
+    }
+    for (const { position, added } of moved) this.register(position, added);
+  }
+
+  /**
+   * A query vector as this index searches it (truncated to its dimensions, normalized), checked.
+   * @param {ArrayLike<number>} vector
+   * @returns {Float32Array}
+   */
+  prepareQuery(vector) {
+    return unwrap(this.#index.prepareQuery(vector));
+  }
+
+  /**
+   * An item's stored vector ("more like this"); unknown_item when it is not loaded.
+   * @param {string} itemId
+   * @returns {Float32Array}
+   */
+  storedVector(itemId) {
+    return unwrap(this.#index.storedVector(itemId));
+  }
+
+  /**
+   * Exact top-k over the loaded shards.
+   * @param {Float32Array} vector  prepared
+   * @param {number} k
+   * @param {Filter | undefined} filter
+   * @returns {SearchResult[]}
+   */
+  search(vector, k, filter) {
+    const hits = unwrap(this.#index.search(vector, this.#handles(), k, filter ?? null));
+    return hits.map((/** @type {Hit} */ hit) => this.#result(hit));
+  }
+
+  /**
+   * The kNN label vote over the loaded shards' labelled items, its neighbours as results.
+   * @param {Float32Array} vector  prepared
+   * @param {number} k
+   * @param {number} threshold
+   * @param {Filter | undefined} filter
+   * @returns {{ known: boolean, label: string, confidence: number, votes: number, considered: number, neighbours: SearchResult[] }}
+   */
+  classify(vector, k, threshold, filter) {
+    const vote = unwrap(this.#index.classify(vector, this.#handles(), k, threshold, filter ?? null));
+    return { ...vote, neighbours: vote.neighbours.map((/** @type {Hit} */ hit) => this.#result(hit)) };
+  }
+
+  /**
+   * @param {string} id
+   * @returns {ItemMetadata | undefined}
+   */
+  item(id) {
+    return this.#index.itemById(id, this.#handles());
+  }
+
+  /**
+   * Every loaded item, in manifest order. The core keeps the metadata; each shard's objects are made
+   * here on the first call.
+   * @returns {ItemMetadata[]}
+   */
+  items() {
+    return this.#loaded.flatMap((shard) => (shard.items ??= unwrap(this.#index.items(shard.handle))));
+  }
+
+  /** Frees the wasm memory of the index and of the shards it holds (not of those adopted away). */
+  close() {
+    this.#index.delete();
+    this.#loaded = [];
+    this.#itemCount = 0;
+  }
+
+  /** @typedef {{ id: string, score: number, shard: number, row: number }} Hit  a result as the core gives it */
+
+  #handles() { return this.#loaded.map((shard) => shard.handle); }
+
+  /** @param {Hit} hit */
+  #result(hit) {
+    /** @type {ItemMetadata} */
+    const item = this.#index.itemAt(hit.shard, hit.row);
+    /** @type {SearchResult} */
+    const result = { id: hit.id, score: hit.score, item };
+    if (item?.thumbnail) result.thumbnailUrl = new URL(item.thumbnail, this.#base).href;
+    if (item?.media) result.mediaUrl = new URL(item.media, this.#base).href;
+    return result;
+  }
+}

@@ -1,0 +1,117 @@
+// Where a shard's bytes come from: the shard store when it holds them and the core accepts them,
+// else the network; and the store kept in step with the manifest (accepted downloads put, files no
+// manifest names any more evicted). A store that fails is reported (storage_error) and worked around,
+// never fatal: the network still has every file.
+import { MosaicError, messageOf, shardError } from './errors.mjs';
+import { download } from './fetching.mjs';
+
+/**
+ * @typedef {import('./fetching.mjs').FetchFunction} FetchFunction
+ * @typedef {import('./stores.mjs').ShardStore} ShardStore
+ * @typedef {import('./loaded_generation.mjs').ManifestShard} ManifestShard
+ * @typedef {import('./loaded_generation.mjs').Manifest} Manifest
+ * @typedef {import('./loaded_generation.mjs').AddOutcome} AddOutcome
+ * @typedef {{ accepted: AddOutcome, fromStore: boolean, shardBytes: Uint8Array, metadataBytes: Uint8Array }} ShardRead
+ */
+
+export class ShardSource {
+  #store;
+  #fetch;
+  #base;
+  #report;
+
+  /**
+   * @param {{ store: ShardStore | null, fetchFunction: FetchFunction, base: URL, report: (error: MosaicError) => void }} settings
+   */
+  constructor({ store, fetchFunction, base, report }) {
+    this.#store = store;
+    this.#fetch = fetchFunction;
+    this.#base = base;
+    this.#report = report;
+  }
+
+  /** True when downloads are kept (there is a store). */
+  get keeps() { return Boolean(this.#store); }
+
+  /**
+   * A shard and its metadata given to `addShard` (the core's checks and insert, into the open index or
+   * a next generation's): from the store when it holds both and the core accepts them (a damaged
+   * stored copy is reported, dropped and fetched again), else downloaded. Resolves with the core's
+   * outcome and the bytes; a failed download throws (network_error unless it is a MosaicError
+   * already, with `file`); undefined once `isClosed()` is true, with nothing added.
+   * @param {ManifestShard} entry
+   * @param {(shardBytes: Uint8Array, metadataBytes: Uint8Array) => AddOutcome} addShard
+   * @param {(count: number) => void} onBytes  told of each downloaded chunk
+   * @param {() => boolean} [isClosed]
+   * @returns {Promise<ShardRead | undefined>}
+   */
+  async read(entry, addShard, onBytes, isClosed = () => false) {
+    const [storedShard, storedMetadata] = await Promise.all([this.#fromStore(entry.hash), this.#fromStore(entry.metadata.hash)]);
+    if (isClosed()) return undefined;
+    if (this.#store && storedShard && storedMetadata) {
+      const accepted = addShard(storedShard, storedMetadata);
+      if (accepted.ok) return { accepted, fromStore: true, shardBytes: storedShard, metadataBytes: storedMetadata };
+      this.#report(new MosaicError('storage_error', `stored copy of ${entry.file} refused (${accepted.error.code}); fetching it again`));
+      await Promise.allSettled([this.#store.delete(entry.hash), this.#store.delete(entry.metadata.hash)]);
+    }
+    let shardBytes;
+    let metadataBytes;
+    try {
+      [shardBytes, metadataBytes] = await Promise.all([
+        download(this.#fetch, new URL(entry.file, this.#base), entry.bytes, onBytes),
+        download(this.#fetch, new URL(entry.metadata.file, this.#base), entry.metadata.bytes, onBytes),
+      ]);
+    } catch (cause) {
+      throw shardError(cause, entry.file);
+    }
+    if (isClosed()) return undefined;
+    return { accepted: addShard(shardBytes, metadataBytes), fromStore: false, shardBytes, metadataBytes };
+  }
+
+  /**
+   * Puts a downloaded shard the core accepted into the store. Never rejects: a failure is reported.
+   * @param {ManifestShard} entry
+   * @param {Uint8Array} shardBytes
+   * @param {Uint8Array} metadataBytes
+   */
+  async keep(entry, shardBytes, metadataBytes) {
+    if (!this.#store) return;
+    try {
+      await Promise.all([this.#store.put(entry.hash, shardBytes), this.#store.put(entry.metadata.hash, metadataBytes)]);
+    } catch (cause) {
+      this.#report(new MosaicError('storage_error', `the shard store could not keep ${entry.file}: ${messageOf(cause)}`));
+    }
+  }
+
+  /**
+   * Deletes the stored files `manifest` does not name. Never rejects: a failure is reported.
+   * @param {Manifest} manifest
+   * @returns {Promise<number>} the files deleted (up to a failure)
+   */
+  async evictUnnamed(manifest) {
+    if (!this.#store) return 0;
+    const named = new Set(manifest.shards.flatMap((shard) => [shard.hash, shard.metadata.hash]));
+    let evicted = 0;
+    try {
+      for (const hash of await this.#store.keys()) {
+        if (named.has(hash)) continue;
+        await this.#store.delete(hash);
+        evicted += 1;
+      }
+    } catch (cause) {
+      this.#report(new MosaicError('storage_error', `the shard store could not be cleaned: ${messageOf(cause)}`));
+    }
+    return evicted;
+  }
+
+  /** @param {string} hash */
+  async #fromStore(hash) {
+    if (!this.#store) return undefined;
+    try {
+      return await this.#store.get(hash);
+    } catch (cause) {
+      this.#report(new MosaicError('storage_error', `the shard store could not read ${hash}: ${messageOf(cause)}`));
+      return undefined;
+    }
+  }
+}
