@@ -161,6 +161,8 @@ export interface SearchResult {
 
 export interface SearchAnswer {
   results: SearchResult[];
+  /** The label vote, when the search was asked to `classify` (from the same scan). */
+  classification?: Classification;
   /** True while some shards are not searchable yet (still loading, or refused: see db.errors). */
   partial: boolean;
   shardsSearched: number;
@@ -168,14 +170,26 @@ export interface SearchAnswer {
   milliseconds: number;
 }
 
+/** The label vote: the k nearest labelled items (passing the filter) vote, weighted by similarity. */
+export interface ClassifyOptions {
+  /** Voters, default 5. */
+  k?: number;
+  /** Neighbours less similar than this do not vote (default 0). */
+  threshold?: number;
+  /** A winner with a smaller share of the votes than this (0..1) is 'unknown' (default 0). */
+  minConfidence?: number;
+}
+
 export interface Classification {
-  /** The winning label, or 'unknown' when no labelled neighbour reaches the threshold. */
+  /** The winning label, or 'unknown' when no labelled neighbour reaches the threshold or the winner's confidence is below minConfidence. */
   label: string;
   known: boolean;
-  /** The winner's share of the neighbours' similarity, 0..1. */
+  /** The winner's share of the neighbours' similarity, 0..1 (kept when it is below minConfidence). */
   confidence: number;
   votes: number;
   considered: number;
+  /** The highest similarity among the winner's voters. */
+  bestScore: number;
   neighbours: SearchResult[];
   partial: boolean;
 }
@@ -260,13 +274,14 @@ export class Mosaic {
   /** Resolves when every shard has loaded or failed and the loaded ones are written to the store. Never rejects. */
   readonly ready: Promise<{ shardsLoaded: number; shardsFailed: number; errors: MosaicError[] }>;
 
-  search(query: Query, options?: { k?: number; filter?: Filter }): Promise<SearchAnswer>;
-  /** The query's vector as this index searches it (embedded, truncated, normalized), to search and classify with one embedding. */
+  /** With `classify`, the answer also holds the label vote, from the same scan. */
+  search(query: Query, options?: { k?: number; filter?: Filter; classify?: ClassifyOptions }): Promise<SearchAnswer>;
+  /** The query's vector as this index searches it (embedded, truncated, normalized), to search it again without embedding it again. */
   embed(query: Query): Promise<Float32Array>;
   /** "More like this": the item's stored vector, no embedding call; the item itself is left out. */
-  similar(itemId: string, options?: { k?: number; filter?: Filter }): Promise<SearchAnswer>;
-  /** kNN label vote over labelled items; neighbours less similar than `threshold` do not vote. */
-  classify(query: Query, options?: { k?: number; threshold?: number; filter?: Filter }): Promise<Classification>;
+  similar(itemId: string, options?: { k?: number; filter?: Filter; classify?: ClassifyOptions }): Promise<SearchAnswer>;
+  /** The kNN label vote alone (search with `classify` gives it with the results, from one scan). */
+  classify(query: Query, options?: ClassifyOptions & { filter?: Filter }): Promise<Classification>;
   item(id: string): ItemMetadata | undefined;
   /** Metadata of every loaded item, in manifest order (made from the core on the first call per shard). */
   items(): ItemMetadata[];

@@ -52,6 +52,9 @@ const now = () => (globalThis.performance ? globalThis.performance.now() : Date.
  * @typedef {import('./mosaic').Query} Query
  * @typedef {import('./mosaic').Filter} Filter
  * @typedef {import('./mosaic').SearchResult} SearchResult
+ * @typedef {import('./mosaic').SearchAnswer} SearchAnswer
+ * @typedef {import('./mosaic').ClassifyOptions} ClassifyOptions
+ * @typedef {import('./mosaic').Classification} Classification
  */
 
 /**
@@ -174,54 +177,52 @@ export class Mosaic {
   }
 
   /**
-   * Exact top-k search. `query`: a vector, {vector}, {text}, {image} or {audio}.
+   * Exact top-k search. `query`: a vector, {vector}, {text}, {image} or {audio}. With `classify`, the
+   * answer also holds the label vote of the query's nearest labelled items passing the filter, from
+   * the same scan (`classification`).
    * @param {Query} query
-   * @param {{ k?: number, filter?: Filter }} [options]
+   * @param {{ k?: number, filter?: Filter, classify?: ClassifyOptions }} [options]
    */
-  async search(query, { k = 10, filter } = {}) {
+  async search(query, { k = 10, filter, classify } = {}) {
     const vector = await queryVector(this.#state, query);
-    return this.#searchVector(vector, k, filter);
+    return this.#query(vector, k, filter, classify);
   }
 
   /**
-   * The query's vector as this index searches it (embedded, truncated, normalized): a page that both
-   * searches and classifies one query embeds it once and passes the vector to each.
+   * The query's vector as this index searches it (embedded, truncated, normalized): a page that
+   * searches one query several times (another filter, more results) embeds it once and passes the
+   * vector each time.
    * @param {Query} query
    */
   async embed(query) {
-    return queryVector(this.#state, query);
+    const vector = await queryVector(this.#state, query);
+    this.#state.checkOpen();
+    return this.#state.generation.prepareQuery(vector);
   }
 
   /**
    * "More like this": the item's stored vector as the query (no embedding call); the item itself is left out.
    * @param {string} itemId
-   * @param {{ k?: number, filter?: Filter }} [options]
+   * @param {{ k?: number, filter?: Filter, classify?: ClassifyOptions }} [options]
    */
-  async similar(itemId, { k = 10, filter } = {}) {
+  async similar(itemId, { k = 10, filter, classify } = {}) {
     this.#state.checkOpen();
     const vector = this.#state.generation.storedVector(String(itemId));
     const exclude = /** @type {string[]} */ ([...toList(filter?.exclude), String(itemId)]);
-    return this.#searchVector(vector, k, { ...(filter ?? {}), exclude });
+    return this.#query(vector, k, { ...(filter ?? {}), exclude }, classify);
   }
 
   /**
-   * The kNN label vote: {label, known, confidence, votes, considered, neighbours, partial}; label 'unknown' when no neighbour is close enough.
+   * The kNN label vote: {label, known, confidence, votes, considered, bestScore, neighbours, partial};
+   * label 'unknown' when no labelled neighbour is at least `threshold` similar, or the winner's
+   * confidence is below `minConfidence`. The same vote as `mosaic classify` and POST /api/search.
    * @param {Query} query
-   * @param {{ k?: number, threshold?: number, filter?: Filter }} [options]
+   * @param {ClassifyOptions & { filter?: Filter }} [options]
    */
-  async classify(query, { k = 5, threshold = 0, filter } = {}) {
+  async classify(query, { k = 5, threshold = 0, minConfidence = 0, filter } = {}) {
     const vector = await queryVector(this.#state, query);
-    this.#state.checkOpen();
-    const vote = this.#state.generation.classify(vector, k, threshold, filter);
-    return {
-      label: vote.known ? vote.label : 'unknown',
-      known: vote.known,
-      confidence: vote.confidence,
-      votes: vote.votes,
-      considered: vote.considered,
-      neighbours: vote.neighbours,
-      partial: !this.complete,
-    };
+    const answer = this.#query(vector, 0, filter, { k, threshold, minConfidence });
+    return /** @type {Classification} */ (answer.classification);
   }
 
   /** Frees the wasm memory of every shard and stops watching. The instance cannot search afterwards. */
@@ -258,22 +259,28 @@ export class Mosaic {
   }
 
   /**
-   * @param {Float32Array} vector  prepared
+   * @param {Float32Array | Float64Array | number[]} vector  as embedded; the core prepares it
    * @param {number} k
    * @param {Filter | undefined} filter
+   * @param {ClassifyOptions | undefined} classify
+   * @returns {SearchAnswer}
    */
-  #searchVector(vector, k, filter) {
+  #query(vector, k, filter, classify) {
     const state = this.#state;
     state.checkOpen();
     const started = now();
-    const results = state.generation.search(vector, k, filter);
-    return {
+    const { results, classification } = state.generation.query(vector, { k, filter, classify });
+    const partial = !this.complete;
+    /** @type {SearchAnswer} */
+    const answer = {
       results,
-      partial: !this.complete,
+      partial,
       shardsSearched: state.generation.shardCount,
       shardsTotal: state.statistics.shardsTotal,
       milliseconds: now() - started,
     };
+    if (classification) answer.classification = { ...classification, partial };
+    return answer;
   }
 }
 

@@ -338,9 +338,12 @@ async function runQuery() {
       // searches the same vector again.
       query.vector ??= await db.embed(queryForApi(query));
       const vector = query.vector;
-      answer = await db.search(vector, { k: resultCount, filter });
-      // The vote looks at the whole index, not the filtered view: it answers "what is this query?".
-      classification = await db.classify(vector, { k: voteNeighbours, threshold: state.config.labelThreshold ?? defaultLabelThreshold });
+      const vote = { k: voteNeighbours, threshold: state.config.labelThreshold ?? defaultLabelThreshold };
+      // The vote answers "what is this query?" over the whole index, not the filtered view: without a
+      // filter it comes from the search's own scan, with one it takes a scan of its own.
+      const filtered = Object.keys(filter).length > 0;
+      answer = await db.search(vector, { k: resultCount, filter, classify: filtered ? undefined : vote });
+      classification = filtered ? await db.classify(vector, vote) : answer.classification;
     }
     if (number !== state.searchNumber) return;
     state.lastSearchMilliseconds = performance.now() - started;

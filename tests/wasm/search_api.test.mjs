@@ -112,7 +112,7 @@ test('text search finds the expected item first, with the scores native mosaic q
       largestDifference = Math.max(largestDifference, Math.abs(answer.results[rank].score - expected.score));
       assert.ok(Math.abs(answer.results[rank].score - expected.score) <= scoreTolerance,
         `'${text}' rank ${rank}: wasm ${answer.results[rank].score}, native ${expected.score}`);
-      assert.equal(answer.results[rank].item.title, expected.title);
+      assert.deepEqual(answer.results[rank].item, expected.item, "the same item object as mosaic query --json");
     });
   }
   console.log(`wasm versus native scores: ${expectations.length} queries x ${k} results, largest difference ${largestDifference}`);

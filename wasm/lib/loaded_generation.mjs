@@ -1,7 +1,7 @@
 // One generation of an index as the wasm core holds it: the core's LoadedIndex for one manifest and
 // the shards loaded into it so far. This is the only file that calls the LoadedIndex (openIndex,
-// addShard, adoptShard, search, classify, itemAt, itemById, items, storedVector, prepareQuery,
-// delete), so a change of the binding's API touches this file alone.
+// addShard, adoptShard, query, itemById, items, storedVector, prepareQuery, delete), so a change of
+// the binding's API touches this file alone.
 import { MosaicError, unwrap } from './errors.mjs';
 
 /**
@@ -118,28 +118,34 @@ export class LoadedGeneration {
   }
 
   /**
-   * Exact top-k over the loaded shards.
-   * @param {Float32Array} vector  prepared
-   * @param {number} k
-   * @param {Filter | undefined} filter
-   * @returns {SearchResult[]}
+   * One query of the core over the loaded shards: the vector crosses into wasm once, is prepared
+   * there once, one scan finds the k best items passing the filter and, when `classify` is given, the
+   * voters of the label vote among them; the answer comes back in one piece, items included.
+   * @param {Float32Array | Float64Array | number[]} vector  as the model gave it
+   * @param {{ k: number, filter?: Filter, classify?: { k?: number, threshold?: number, minConfidence?: number } }} options
+   * @returns {{ results: SearchResult[], classification?: CoreClassification }}
    */
-  search(vector, k, filter) {
-    const hits = unwrap(this.#index.search(vector, this.#handles(), k, filter ?? null));
-    return hits.map((/** @type {Hit} */ hit) => this.#result(hit));
-  }
-
-  /**
-   * The kNN label vote over the loaded shards' labelled items, its neighbours as results.
-   * @param {Float32Array} vector  prepared
-   * @param {number} k
-   * @param {number} threshold
-   * @param {Filter | undefined} filter
-   * @returns {{ known: boolean, label: string, confidence: number, votes: number, considered: number, neighbours: SearchResult[] }}
-   */
-  classify(vector, k, threshold, filter) {
-    const vote = unwrap(this.#index.classify(vector, this.#handles(), k, threshold, filter ?? null));
-    return { ...vote, neighbours: vote.neighbours.map((/** @type {Hit} */ hit) => this.#result(hit)) };
+  query(vector, { k, filter, classify }) {
+    /** @type {Record<string, unknown>} */
+    const options = { k, filter: filter ?? null };
+    if (classify) options.classify = { k: classify.k, min_similarity: classify.threshold, min_confidence: classify.minConfidence };
+    /** @type {{ results: CoreHit[], classification?: { known: boolean, label: string | null, confidence: number, votes: number, considered: number, best_score: number, neighbours: CoreHit[] } }} */
+    const answer = unwrap(this.#index.query(vector, this.#handles(), options));
+    const results = answer.results.map((hit) => this.#result(hit));
+    if (!answer.classification) return { results };
+    const vote = answer.classification;
+    return {
+      results,
+      classification: {
+        label: vote.known && vote.label !== null ? vote.label : 'unknown',
+        known: vote.known,
+        confidence: vote.confidence,
+        votes: vote.votes,
+        considered: vote.considered,
+        bestScore: vote.best_score,
+        neighbours: vote.neighbours.map((hit) => this.#result(hit)),
+      },
+    };
   }
 
   /**
@@ -166,18 +172,19 @@ export class LoadedGeneration {
     this.#itemCount = 0;
   }
 
-  /** @typedef {{ id: string, score: number, shard: number, row: number }} Hit  a result as the core gives it */
+  /**
+   * @typedef {{ id: string, score: number, item: ItemMetadata }} CoreHit  a result as the core gives it
+   * @typedef {{ label: string, known: boolean, confidence: number, votes: number, considered: number, bestScore: number, neighbours: SearchResult[] }} CoreClassification
+   */
 
   #handles() { return this.#loaded.map((shard) => shard.handle); }
 
-  /** @param {Hit} hit */
-  #result(hit) {
-    /** @type {ItemMetadata} */
-    const item = this.#index.itemAt(hit.shard, hit.row);
+  /** @param {CoreHit} hit */
+  #result({ id, score, item }) {
     /** @type {SearchResult} */
-    const result = { id: hit.id, score: hit.score, item };
-    if (item?.thumbnail) result.thumbnailUrl = new URL(item.thumbnail, this.#base).href;
-    if (item?.media) result.mediaUrl = new URL(item.media, this.#base).href;
+    const result = { id, score, item };
+    if (item.thumbnail) result.thumbnailUrl = new URL(item.thumbnail, this.#base).href;
+    if (item.media) result.mediaUrl = new URL(item.media, this.#base).href;
     return result;
   }
 }

@@ -22,17 +22,17 @@ export function usesLocalModel(state) {
 }
 
 /**
+ * The query's vector as its model gave it (or as the caller did): the core prepares it (truncation
+ * to the index's dimensions, normalization, quantization) once, in the search itself.
  * @param {IndexState} state
  * @param {Query} query  a vector (Float32Array or array), {vector}, {text}, {image} or {audio}
- * @returns {Promise<Float32Array>}
+ * @returns {Promise<Float32Array | Float64Array | number[]>}
  */
 export async function queryVector(state, query) {
   state.checkOpen();
-  if (Array.isArray(query) || query instanceof Float32Array || query instanceof Float64Array) {
-    return state.generation.prepareQuery(query);
-  }
+  if (Array.isArray(query) || query instanceof Float32Array || query instanceof Float64Array) return query;
   if (query && typeof query === 'object') {
-    if ('vector' in query && query.vector !== undefined) return state.generation.prepareQuery(query.vector);
+    if ('vector' in query && query.vector !== undefined) return query.vector;
     if ('text' in query && query.text !== undefined) return embedText(state, query.text);
     if ('image' in query && query.image !== undefined) return embedImage(state, query.image);
     if ('audio' in query && query.audio !== undefined) return embedAudio(state, query.audio);
@@ -53,7 +53,7 @@ async function embedText(state, text) {
   // The model reads NFKC text, as its reference does (the native side normalizes with ICU).
   const embedded = model.embed(text.normalize('NFKC'));
   if (!embedded.ok) throw refusal(embedded);
-  return state.generation.prepareQuery(embedded.vector);
+  return embedded.vector;
 }
 
 /**
@@ -129,6 +129,5 @@ async function embedRemote(state, parts) {
   const vector = answer.embeddings?.[0];
   if (!Array.isArray(vector)) throw new MosaicError('network_error', `${url.href}: the answer has no embedding`);
   state.checkOpen();
-  // The generation of now: a refresh may have swapped one in while the proxy answered.
-  return state.generation.prepareQuery(vector);
+  return vector;
 }

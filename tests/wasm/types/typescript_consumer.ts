@@ -53,7 +53,7 @@ function describeAnswer(answer: SearchAnswer): string {
 }
 
 function describeVote(vote: Classification): string {
-  return `${vote.label} ${vote.known} ${vote.confidence} ${vote.votes}/${vote.considered} ${vote.partial} ` +
+  return `${vote.label} ${vote.known} ${vote.confidence} ${vote.votes}/${vote.considered} ${vote.bestScore} ${vote.partial} ` +
     vote.neighbours.map(describeResult).join();
 }
 
@@ -117,7 +117,9 @@ export async function useEveryMember(page: string, photo: Blob, recording: Array
   const vector: Float32Array = await db.embed({ text: 'a cat on a sofa' });
   lines.push(describeAnswer(await db.search(vector)));
   lines.push(describeAnswer(await db.similar('0123456789abcdef', { k: 3, filter: { modality: 'text' } })));
-  lines.push(describeVote(await db.classify(vector, { k: 5, threshold: 0.2, filter })));
+  lines.push(describeVote(await db.classify(vector, { k: 5, threshold: 0.2, minConfidence: 0.6, filter })));
+  const both: SearchAnswer = await db.search(vector, { k: 3, classify: { k: 5, threshold: 0.1 } });
+  if (both.classification) lines.push(describeVote(both.classification));
   lines.push(describeVote(await db.classify({ text: 'a dog' })));
   const item: ItemMetadata | undefined = db.item('0123456789abcdef');
   const items: ItemMetadata[] = db.items();
