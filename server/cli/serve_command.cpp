@@ -166,6 +166,8 @@ int run_serve_command(std::span<const std::string_view> arguments) {
       sample("mosaic_upstream_inputs_total", calls.inputs);
       family("mosaic_upstream_failures_total", "counter", "Gemini batches that ended in an error");
       sample("mosaic_upstream_failures_total", calls.failures);
+      family("mosaic_upstream_queued_inputs", "gauge", "Inputs waiting in the coalescer for a Gemini call");
+      sample("mosaic_upstream_queued_inputs", calls.queued_inputs);
     }
     if (owned.cache) {
       const embedding_cache_statistics cache = owned.cache->statistics();

@@ -186,7 +186,7 @@ class gemini_provider::implementation {
   }
 
   [[nodiscard]] gemini_call_statistics statistics() const {
-    return {calls_.load(), retries_.load(), inputs_.load(), failures_.load()};
+    return {calls_.load(), retries_.load(), inputs_.load(), failures_.load(), coalescer_.queued_inputs()};
   }
 
  private:

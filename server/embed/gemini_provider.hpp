@@ -48,6 +48,7 @@ struct gemini_call_statistics {
   std::uint64_t retries = 0;   // of which were retries
   std::uint64_t inputs = 0;    // inputs sent
   std::uint64_t failures = 0;  // batches that ended in an error
+  std::uint64_t queued_inputs = 0;  // inputs waiting in the coalescer for a call, now
 };
 
 class gemini_provider final : public embedding_provider {

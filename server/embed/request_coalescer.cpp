@@ -11,17 +11,30 @@
 namespace mosaic::server {
 namespace {
 
-using clock_type = std::chrono::steady_clock;
+using time_point = coalescer_clock::time_point;
+
+class steady_clock_source final : public coalescer_clock {
+ public:
+  [[nodiscard]] time_point now() const override { return std::chrono::steady_clock::now(); }
+
+  void wait_until(std::unique_lock<std::mutex>& lock, std::condition_variable& wake, time_point deadline) override {
+    if (deadline == time_point::max()) {
+      wake.wait(lock);
+    } else {
+      wake.wait_until(lock, deadline);
+    }
+  }
+};
 
 struct queued_input {
   pending_input pending;
-  clock_type::time_point arrival;
+  time_point arrival;
 };
 
 struct group_queue {
   std::deque<queued_input> inputs;
   std::size_t bytes = 0;  // the sum of the queued inputs' request_bytes
-  clock_type::time_point last_arrival;
+  time_point last_arrival;
 };
 
 void fail_all(std::vector<pending_input>& inputs, const error& failure) {
@@ -30,9 +43,15 @@ void fail_all(std::vector<pending_input>& inputs, const error& failure) {
 
 }  // namespace
 
+std::shared_ptr<coalescer_clock> steady_coalescer_clock() {
+  static const auto shared = std::make_shared<steady_clock_source>();
+  return shared;
+}
+
 class request_coalescer::implementation : public std::enable_shared_from_this<implementation> {
  public:
-  implementation(coalescer_options options, batch_sender sender) : options_(options), sender_(std::move(sender)) {
+  implementation(coalescer_options options, batch_sender sender, std::shared_ptr<coalescer_clock> clock)
+      : options_(options), sender_(std::move(sender)), clock_(clock ? std::move(clock) : steady_coalescer_clock()) {
     options_.max_batch_size = std::max<std::size_t>(options_.max_batch_size, 1);
     options_.max_calls_in_flight = std::max<std::size_t>(options_.max_calls_in_flight, 1);
   }
@@ -45,8 +64,9 @@ class request_coalescer::implementation : public std::enable_shared_from_this<im
     {
       const std::lock_guard lock(mutex_);
       if (!stopping_) {
-        const auto now = clock_type::now();
+        const auto now = clock_->now();
         group_queue& queue = groups_[group];
+        queued_ += inputs.size();
         for (auto& input : inputs) {
           queue.bytes += input.request_bytes;
           queue.inputs.push_back({std::move(input), now});
@@ -69,10 +89,16 @@ class request_coalescer::implementation : public std::enable_shared_from_this<im
         for (auto& queued : queue.inputs) abandoned.push_back(std::move(queued.pending));
       }
       groups_.clear();
+      queued_ = 0;
       wake_.notify_all();
     }
     if (dispatcher_.joinable()) dispatcher_.join();
     fail_all(abandoned, shutting_down_error());
+  }
+
+  [[nodiscard]] std::size_t queued_inputs() const {
+    const std::lock_guard lock(mutex_);
+    return queued_;
   }
 
  private:
@@ -83,9 +109,9 @@ class request_coalescer::implementation : public std::enable_shared_from_this<im
   void dispatch() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-      const auto now = clock_type::now();
+      const auto now = clock_->now();
       auto chosen = groups_.end();
-      auto next_deadline = clock_type::time_point::max();
+      auto next_deadline = time_point::max();
       for (auto entry = groups_.begin(); entry != groups_.end(); ++entry) {
         const group_queue& queue = entry->second;
         const auto oldest = queue.inputs.front().arrival;
@@ -120,6 +146,7 @@ class request_coalescer::implementation : public std::enable_shared_from_this<im
           callbacks.push_back(std::move(queue.inputs.front().pending.done));
           queue.inputs.pop_front();
         }
+        queued_ -= count;
         if (queue.inputs.empty()) groups_.erase(chosen);
         ++in_flight_;
         lock.unlock();
@@ -129,11 +156,7 @@ class request_coalescer::implementation : public std::enable_shared_from_this<im
       }
       // Ready but every call slot is taken: a completion wakes us. Otherwise sleep until the first
       // group's deadline, or until an input arrives.
-      if (chosen != groups_.end() || next_deadline == clock_type::time_point::max()) {
-        wake_.wait(lock);
-      } else {
-        wake_.wait_until(lock, next_deadline);
-      }
+      clock_->wait_until(lock, wake_, chosen != groups_.end() ? time_point::max() : next_deadline);
     }
   }
 
@@ -183,16 +206,19 @@ class request_coalescer::implementation : public std::enable_shared_from_this<im
 
   coalescer_options options_;
   batch_sender sender_;
-  std::mutex mutex_;
+  std::shared_ptr<coalescer_clock> clock_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::map<coalescing_group, group_queue> groups_;  // only non-empty queues
+  std::size_t queued_ = 0;  // inputs in groups_
   std::size_t in_flight_ = 0;
   bool stopping_ = false;
   std::thread dispatcher_;
 };
 
-request_coalescer::request_coalescer(coalescer_options options, batch_sender sender)
-    : implementation_(std::make_shared<implementation>(options, std::move(sender))) {
+request_coalescer::request_coalescer(coalescer_options options, batch_sender sender,
+                                     std::shared_ptr<coalescer_clock> clock)
+    : implementation_(std::make_shared<implementation>(options, std::move(sender), std::move(clock))) {
   implementation_->start();
 }
 
@@ -203,5 +229,7 @@ void request_coalescer::submit(coalescing_group group, std::vector<pending_input
 }
 
 void request_coalescer::stop() { implementation_->stop(); }
+
+std::size_t request_coalescer::queued_inputs() const { return implementation_->queued_inputs(); }
 
 }  // namespace mosaic::server

@@ -13,10 +13,15 @@
 // its own taskType and outputDimensionality), but with one task and size per call the body, the task
 // prefix and the check of the answer's sizes stay uniform, and real traffic is nearly all one group
 // (queries of one size), so separate groups cost almost no extra calls.
+//
+// Time comes from a coalescer_clock: the steady clock in production, a clock moved by hand in tests,
+// so a test decides what has waited how long and no outcome depends on how fast a machine runs.
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "core/result.hpp"
@@ -53,6 +58,26 @@ using batch_sender = std::function<void(coalesced_batch batch, batch_completion 
 // What one input's caller hears: its own vector, or the error of the batch it travelled in.
 using input_callback = std::function<void(result<std::vector<float>>)>;
 
+// Time as the coalescer sees it: when an input arrived, and how long the dispatcher sleeps.
+class coalescer_clock {
+ public:
+  using time_point = std::chrono::steady_clock::time_point;
+
+  coalescer_clock() = default;
+  coalescer_clock(const coalescer_clock&) = delete;
+  coalescer_clock& operator=(const coalescer_clock&) = delete;
+  virtual ~coalescer_clock() = default;
+
+  [[nodiscard]] virtual time_point now() const = 0;
+  // Sleeps on `wake` (whose mutex `lock` holds, as for condition_variable::wait) until it is notified
+  // or, by this clock, `deadline` has come; time_point::max() is no deadline. May return early: the
+  // dispatcher looks at the time again after every return.
+  virtual void wait_until(std::unique_lock<std::mutex>& lock, std::condition_variable& wake, time_point deadline) = 0;
+};
+
+// The production clock: std::chrono::steady_clock, shared by every coalescer that uses it.
+std::shared_ptr<coalescer_clock> steady_coalescer_clock();
+
 struct pending_input {
   embedding_input input;
   input_callback done;
@@ -61,7 +86,8 @@ struct pending_input {
 
 class request_coalescer {
  public:
-  request_coalescer(coalescer_options options, batch_sender sender);
+  request_coalescer(coalescer_options options, batch_sender sender,
+                    std::shared_ptr<coalescer_clock> clock = steady_coalescer_clock());
   // Stops the dispatcher; inputs still queued are failed with upstream_unavailable. Batches already
   // sent complete normally whenever their sender answers.
   ~request_coalescer();
@@ -76,6 +102,9 @@ class request_coalescer {
 
   // Stops taking and sending; fails what is queued (also done by the destructor).
   void stop();
+
+  // Inputs queued and not yet handed to the sender, over all groups (for a queue-depth gauge).
+  [[nodiscard]] std::size_t queued_inputs() const;
 
  private:
   class implementation;

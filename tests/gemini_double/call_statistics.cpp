@@ -47,7 +47,7 @@ void call_statistics::reset() {
   recent_call_times_.clear();
 }
 
-std::string call_statistics::to_json() const {
+std::string call_statistics::to_json(std::size_t held_calls) const {
   const std::lock_guard lock(mutex_);
   nlohmann::ordered_json statistics = {{"calls", calls_},
                                {"embed_content_calls", embed_content_calls_},
@@ -57,7 +57,8 @@ std::string call_statistics::to_json() const {
                                {"injected_faults", injected_faults_},
                                {"last_batch_sizes", last_batch_sizes_},
                                {"recent_call_times_ms", recent_call_times_},
-                               {"largest_body_bytes", largest_body_bytes_}};
+                               {"largest_body_bytes", largest_body_bytes_},
+                               {"held_calls", held_calls}};
   return statistics.dump();
 }
 

@@ -13,6 +13,7 @@
 //                       (steady clock), oldest first (at most 200): tests check a client's rate limit
 //  largest_body_bytes   the largest body of any embedding call, whatever its answer: tests check a
 //                       client keeps every call within the 20 MB request cap
+//  held_calls           answers waiting at the call gate now (call_gate.hpp; not reset by a reset)
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -34,8 +35,8 @@ class call_statistics {
   void record_fault();
   void reset();
 
-  // The JSON object above.
-  [[nodiscard]] std::string to_json() const;
+  // The JSON object above; the gate's count comes from the gate.
+  [[nodiscard]] std::string to_json(std::size_t held_calls) const;
 
  private:
   mutable std::mutex mutex_;

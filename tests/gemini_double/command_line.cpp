@@ -27,7 +27,10 @@ const char* const usage_text =
     "  --drop-every N           every Nth call: close the connection without a response\n"
     "  --latency-ms MS          delay every call by MS milliseconds\n"
     "  --rpm N                  at most N calls per sliding minute, then 429 with Retry-After\n"
-    "test endpoints: GET /_double/stats, POST /_double/reset, GET|POST /_double/faults\n";
+    "  --hold-calls             start with the call gate closed: each embedding call's answer waits\n"
+    "                           until POST /_double/release, which sends them all and opens the gate\n"
+    "test endpoints: GET /_double/stats, POST /_double/reset, GET|POST /_double/faults,\n"
+    "                POST /_double/hold, POST /_double/release\n";
 
 namespace {
 
@@ -63,6 +66,10 @@ result<double_options> parse_command_line(const std::vector<std::string>& argume
     }
     if (flag == "--hash-text") {
       options.hash_text = true;
+      continue;
+    }
+    if (flag == "--hold-calls") {
+      options.api.hold_calls = true;
       continue;
     }
     std::string value;

@@ -1,6 +1,7 @@
 #include "double_server.hpp"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -87,6 +88,17 @@ class session : public std::enable_shared_from_this<session> {
                            to_std(request["x-goog-api-key"]), request.body()};
     pending_ = api_.handle(call);
     parser_.reset();  // frees the body, which may be tens of megabytes, before waiting
+    // The gate keeps this session (and its connection) alive until it is released; then the answer
+    // goes on from here, back on the session's strand.
+    if (pending_.gated && api_.gate().hold([self = shared_from_this()] {
+          asio::post(self->stream_.get_executor(), beast::bind_front_handler(&session::after_gate, self));
+        })) {
+      return;
+    }
+    after_gate();
+  }
+
+  void after_gate() {
     if (pending_.delay.count() > 0) {
       delay_timer_.expires_after(pending_.delay);
       delay_timer_.async_wait(beast::bind_front_handler(&session::on_delay, shared_from_this()));
@@ -231,6 +243,7 @@ status run_double_server(const server_settings& settings, embedding_api& api,
   server->accept();
 
   // Stop accepting, then stop the loop: sessions in flight are abandoned, as a test double may.
+  // Sessions held at the call gate go before the io context their sockets belong to.
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&io, server](beast::error_code, int) {
     server->stop();
@@ -244,6 +257,7 @@ status run_double_server(const server_settings& settings, embedding_api& api,
   for (std::size_t index = 1; index < thread_count; ++index) workers.emplace_back([&io] { io.run(); });
   io.run();
   for (std::thread& worker : workers) worker.join();
+  api.gate().abandon();
   return success{};
 }
 

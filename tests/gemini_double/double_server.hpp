@@ -2,7 +2,8 @@
 // The double's HTTP/1.1 server (Boost.Beast, plain HTTP on loopback: the client under test is pointed
 // at it with a base URL). The only translation unit that includes Beast. It reads requests with a
 // body limit and read timeouts, answers `Expect: 100-continue`, keeps connections alive, applies the
-// delay and the dropped connections embedding_api asks for with timers (never sleeping a thread), and
+// delay and the dropped connections embedding_api asks for with timers (never sleeping a thread), holds
+// gated answers at the call gate while it is closed (a held connection costs no thread either), and
 // stops on SIGINT or SIGTERM.
 #include <chrono>
 #include <cstddef>

@@ -96,7 +96,7 @@ json fault_settings_json(const fault_settings& settings) {
 }  // namespace
 
 embedding_api::embedding_api(const double_embedder& embedder, api_settings settings, fault_settings faults)
-    : embedder_(embedder), settings_(std::move(settings)), faults_(faults) {}
+    : embedder_(embedder), settings_(std::move(settings)), faults_(faults), gate_(settings_.hold_calls) {}
 
 api_response embedding_api::handle(const api_request& request) noexcept {
   try {
@@ -120,13 +120,23 @@ api_response embedding_api::route(const api_request& request) {
 
   if (path == "/_double/stats") {
     if (request.method != "GET") return error_response(405, "INVALID_ARGUMENT", "Use GET for /_double/stats.");
-    return json_response(200, statistics_.to_json());
+    return json_response(200, statistics_.to_json(gate_.held()));
   }
   if (path == "/_double/reset") {
     if (request.method != "POST") return error_response(405, "INVALID_ARGUMENT", "Use POST for /_double/reset.");
     statistics_.reset();
     faults_.reset();
-    return json_response(200, statistics_.to_json());
+    return json_response(200, statistics_.to_json(gate_.held()));
+  }
+  if (path == "/_double/hold") {
+    if (request.method != "POST") return error_response(405, "INVALID_ARGUMENT", "Use POST for /_double/hold.");
+    gate_.close();
+    return json_response(200, json{{"holding", true}, {"held_calls", gate_.held()}}.dump());
+  }
+  if (path == "/_double/release") {
+    if (request.method != "POST") return error_response(405, "INVALID_ARGUMENT", "Use POST for /_double/release.");
+    const std::size_t released = gate_.release();
+    return json_response(200, json{{"holding", false}, {"released_calls", released}}.dump());
   }
   if (path == "/_double/faults") return handle_fault_settings(request);
 
@@ -149,6 +159,7 @@ api_response embedding_api::handle_embedding_call(const api_request& request, st
   const fault_decision fault = faults_.next_call(fault_injector::clock::now());
   auto answer = [&fault](api_response response) {
     response.delay = fault.latency;
+    response.gated = true;
     return response;
   };
   auto reject = [&](unsigned status, std::string_view status_name, std::string_view message) {

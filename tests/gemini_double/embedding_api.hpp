@@ -9,6 +9,9 @@
 //   GET  /_double/faults, POST /_double/faults       read or change fault_settings (fields as in
 //                                                    the flags: fail_429_every, fail_500_every,
 //                                                    drop_every, latency_ms, rpm, retry_after)
+//   POST /_double/hold                               close the call gate: answers to embedding calls
+//                                                    wait (call_gate.hpp)
+//   POST /_double/release                            send every waiting answer and open the gate
 // Thread-safe: several io threads call handle() at once.
 #include <chrono>
 #include <cstdint>
@@ -17,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "call_gate.hpp"
 #include "call_statistics.hpp"
 #include "double_embedder.hpp"
 #include "fault_injection.hpp"
@@ -36,6 +40,7 @@ struct api_response {
   std::vector<std::pair<std::string, std::string>> headers;
   std::chrono::milliseconds delay{0};  // wait this long before answering (--latency-ms)
   bool drop_connection = false;        // close without answering (--drop-every)
+  bool gated = false;                  // an embedding call's answer: it waits while the gate is closed
 };
 
 struct known_model {
@@ -52,6 +57,7 @@ struct api_settings {
   std::uint64_t max_request_bytes = 20ull * 1024 * 1024;
   std::vector<known_model> models = {
       {"gemini-embedding-2", true}, {"gemini-embedding-2-preview", true}, {"gemini-embedding-001", false}};
+  bool hold_calls = false;  // --hold-calls: the call gate starts closed
 };
 
 class embedding_api {
@@ -60,6 +66,9 @@ class embedding_api {
 
   // Never throws: an unexpected exception (say, memory running out on a huge body) becomes a 500.
   api_response handle(const api_request& request) noexcept;
+
+  // The gate the server holds gated answers at (the routes above open and close it).
+  call_gate& gate() noexcept { return gate_; }
 
  private:
   api_response route(const api_request& request);
@@ -71,6 +80,7 @@ class embedding_api {
   api_settings settings_;
   fault_injector faults_;
   call_statistics statistics_;
+  call_gate gate_;
 };
 
 }  // namespace mosaic::gemini_double

@@ -523,7 +523,7 @@ describe('the double answers Google\'s embedding API', () => {
     await reset(fixture.double);
     assert.deepEqual(await stats(fixture.double), {
       calls: 0, embed_content_calls: 0, batch_calls: 0, embedded_inputs: 0, rejected_calls: 0, injected_faults: 0, last_batch_sizes: [],
-      recent_call_times_ms: [], largest_body_bytes: 0,
+      recent_call_times_ms: [], largest_body_bytes: 0, held_calls: 0,
     });
     await embedText(fixture.double, 'one');
     await embedText(fixture.double, 'two');
@@ -537,7 +537,7 @@ describe('the double answers Google\'s embedding API', () => {
     const largestBody = JSON.stringify({ requests: [batchItem('a'), batchItem('b'), batchItem('c')] }).length;
     assert.deepEqual(counted, {
       calls: 5, embed_content_calls: 2, batch_calls: 2, embedded_inputs: 6, rejected_calls: 1, injected_faults: 0, last_batch_sizes: [3, 1],
-      largest_body_bytes: largestBody,
+      largest_body_bytes: largestBody, held_calls: 0,
     });
     assert.equal(times.length, 5, 'one arrival time per call');
     for (let index = 1; index < times.length; index++) assert.ok(times[index] >= times[index - 1], 'arrival times ascend');
@@ -806,6 +806,61 @@ describe('fault injection', () => {
       assert.equal((await embedContent(fixture.double, { content: textContent('x') })).status, 200);
       assert.equal((await getJson(fixture.double, '/_double/faults')).fail_500_every, 0);
     });
+  });
+});
+
+describe('the call gate (--hold-calls, POST /_double/hold, POST /_double/release)', () => {
+  const fixture = useDouble(['--hold-calls']);
+
+  // Polls /_double/stats until `held_calls` is `count`; the limit only turns a hang into a failure.
+  async function untilHeld(double, count) {
+    const started = Date.now();
+    while ((await stats(double)).held_calls !== count) {
+      assert.ok(Date.now() - started < 60_000, `never saw ${count} held calls`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  it('holds every embedding answer until released, then answers them all and lets later calls through', async () => {
+    let answered = 0;
+    const held = [
+      embedContent(fixture.double, { content: textContent('held one') }),
+      batchEmbedContents(fixture.double, { requests: [batchItem('held two'), batchItem('held three')] }),
+    ].map((promise) => promise.then((answer) => {
+      answered += 1;
+      return answer;
+    }));
+    await untilHeld(fixture.double, 2);
+    // Counted when they arrived, answered only at the release.
+    const before = await stats(fixture.double);
+    assert.equal(before.calls, 2);
+    assert.equal(answered, 0);
+    const released = await getJson(fixture.double, '/_double/release', { method: 'POST' });
+    assert.deepEqual(released, { holding: false, released_calls: 2 });
+    const [single, batch] = await Promise.all(held);
+    assert.equal(single.status, 200, single.text);
+    assertUnit(single.json.embedding.values, 3072);
+    assert.equal(batch.status, 200, batch.text);
+    assert.equal(batch.json.embeddings.length, 2);
+    // The gate is open now: a call is answered at once.
+    assert.equal((await embedContent(fixture.double, { content: textContent('open gate') })).status, 200);
+    assert.equal((await stats(fixture.double)).held_calls, 0);
+
+    // Closed again, and errors wait too; the test endpoints never do.
+    assert.deepEqual(await getJson(fixture.double, '/_double/hold', { method: 'POST' }), { holding: true, held_calls: 0 });
+    const refused = embedContent(fixture.double, { content: textContent('wrong key') }, { key: 'not-the-key' });
+    await untilHeld(fixture.double, 1);
+    assert.deepEqual(await getJson(fixture.double, '/_double/release', { method: 'POST' }), { holding: false, released_calls: 1 });
+    assertGoogleError(await refused, 400, 'INVALID_ARGUMENT', /API key/);
+    assert.equal((await fetch(`${fixture.double.base}/_double/release`)).status, 405);
+  });
+
+  it('stops cleanly with calls still held', async () => {
+    const double = await startDouble(['--hold-calls']);
+    const held = embedContent(double, { content: textContent('never answered') }).then(() => 'answered', () => 'connection closed');
+    await untilHeld(double, 1);
+    assert.deepEqual(await double.stop(), { code: 0, signal: null });
+    assert.equal(await held, 'connection closed');
   });
 });
 

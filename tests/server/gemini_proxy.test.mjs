@@ -118,6 +118,22 @@ const embed = (server, inputs, extra = {}) => call(server, '/api/embed', { body:
 const textInput = (text) => ({ parts: [{ text }] });
 const mediaPart = (mimeType, bytes) => ({ mime_type: mimeType, data: Buffer.from(bytes).toString('base64') });
 const doubleStats = async (double) => (await fetch(`http://127.0.0.1:${double.port}/_double/stats`)).json();
+const metricsText = async (server) => (await fetch(`${server.base}/metrics`)).text();
+// The coalescer's queue depth from /metrics (undefined when the gauge is missing).
+const queuedInputs = (metrics) => {
+  const found = /^mosaic_upstream_queued_inputs (\d+)$/m.exec(metrics);
+  return found ? Number(found[1]) : undefined;
+};
+
+// Polls until `check` holds. The limit only turns a hang into a failure with a message; no outcome
+// depends on how quickly the condition comes true.
+async function waitFor(check, what, limitMs = 120_000) {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > limitMs) throw new Error(`gave up waiting for ${what} after ${limitMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 const dot = (a, b) => a.reduce((sum, value, index) => sum + value * b[index], 0);
 
 function assertUnitVectors(answer, count, dimensions) {
@@ -173,28 +189,48 @@ describe('mosaic serve with the gemini provider', () => {
     }
   });
 
-  it('coalesces 1,000 concurrent single-text requests into at most 12 upstream calls', async () => {
-    const double = await startDouble();
-    // The idle window is wall-clock time. A sanitizer build handles each request several times more
-    // slowly and shares the cores with other tests, so arrivals of the same burst can pause for more
-    // than the default 10 ms; its window is scaled to match. Native builds test the default.
-    const window = process.env.MOSAIC_SANITIZED === '1' ? ['--batch-idle-ms', '50'] : [];
-    const server = await startServe(double, window);
+  it('sends 1,000 concurrent single-text requests queued behind full call slots in exactly 10 upstream calls of 100', async () => {
+    // No timing decides the count. The double holds every answer (--hold-calls) until the test
+    // releases them. First, four requests of 100 inputs each (each a full batch, which leaves at
+    // once) take all four call slots of the coalescer and stay out. Then 1,000 single-text requests
+    // are sent at once; with no slot free none can leave, whatever the coalescing windows say, and
+    // /metrics shows them queued. Only when all 1,000 are in the queue are the answers released:
+    // each freed slot then takes a full batch of 100, so the 1,000 leave in exactly 10 calls.
+    // Defaults throughout (10 ms idle gap, 200 ms longest wait, 4 calls in flight), sanitizer or not.
+    const double = await startDouble(['--hold-calls']);
+    const server = await startServe(double);
     try {
+      const fillers = Array.from({ length: 4 }, (_, filler) =>
+        embed(server, Array.from({ length: 100 }, (_, index) => textInput(`filler ${filler} input ${index}`)), { dimensions: 128 }));
+      await waitFor(async () => (await doubleStats(double)).held_calls === 4, 'the four filler calls held at the double');
       const bodies = Array.from({ length: 1000 }, (_, index) =>
         JSON.stringify({ inputs: [textInput(`concurrent request number ${index}`)], dimensions: 128 }));
-      const answers = await concurrentPosts(server.port, '/api/embed', bodies);
+      const answersPromise = concurrentPosts(server.port, '/api/embed', bodies);
+      await waitFor(async () => queuedInputs(await metricsText(server)) === 1000, 'all 1,000 requests queued in the coalescer');
+      let stats = await doubleStats(double);
+      assert.equal(stats.calls, 4, 'nothing left while every call slot was taken');
+      assert.equal(stats.held_calls, 4);
+
+      const released = await fetch(`http://127.0.0.1:${double.port}/_double/release`, { method: 'POST' }).then((answer) => answer.json());
+      assert.equal(released.released_calls, 4);
+      for (const filler of await Promise.all(fillers)) assertUnitVectors(filler, 100, 128);
+      const answers = await answersPromise;
       for (const answer of answers) assertUnitVectors(answer, 1, 128);
       // Different texts got different vectors, each its own.
       assert.notDeepEqual(answers[0].json.embeddings[0], answers[1].json.embeddings[0]);
-      const stats = await doubleStats(double);
-      assert.equal(stats.embedded_inputs, 1000);
-      assert.ok(stats.calls <= 12, `1,000 requests took ${stats.calls} upstream calls: ${stats.last_batch_sizes}`);
-      console.log(`# 1,000 concurrent requests: ${stats.calls} upstream calls (batch sizes ${stats.last_batch_sizes})`);
-      const metrics = await (await fetch(`${server.base}/metrics`)).text();
-      assert.match(metrics, new RegExp(`^mosaic_upstream_calls_total ${stats.calls}$`, 'm'));
-      assert.match(metrics, /^mosaic_http_requests_total\{route="\/api\/embed",status="200"\} 1000$/m);
-      assert.match(metrics, /^mosaic_http_request_duration_seconds_bucket\{route="\/api\/embed",le="\+Inf"\} 1000$/m);
+
+      stats = await doubleStats(double);
+      console.log(`# 1,000 concurrent requests behind 4 held calls: ${stats.calls - 4} upstream calls (batch sizes ${stats.last_batch_sizes.slice(4)})`);
+      assert.equal(stats.calls, 14, `the 1,000 took ${stats.calls - 4} calls: ${stats.last_batch_sizes}`);
+      assert.deepEqual(stats.last_batch_sizes, Array(14).fill(100));
+      assert.equal(stats.embedded_inputs, 1400);
+      assert.equal(stats.held_calls, 0);
+      const metrics = await metricsText(server);
+      assert.match(metrics, /^mosaic_upstream_calls_total 14$/m);
+      assert.match(metrics, /^mosaic_upstream_inputs_total 1400$/m);
+      assert.equal(queuedInputs(metrics), 0);
+      assert.match(metrics, /^mosaic_http_requests_total\{route="\/api\/embed",status="200"\} 1004$/m);
+      assert.match(metrics, /^mosaic_http_request_duration_seconds_bucket\{route="\/api\/embed",le="\+Inf"\} 1004$/m);
     } finally {
       await stopAndCheck(server);
       await double.stop();
