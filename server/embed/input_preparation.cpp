@@ -10,8 +10,8 @@
 #include "media/media_kind.hpp"
 #include "media/mp3_audio.hpp"
 #include "media/pdf_pages.hpp"
-#include "media/utf8_validation.hpp"
 #include "media/wav_audio.hpp"
+#include "text/utf8.hpp"
 
 namespace mosaic::server {
 namespace {
@@ -160,9 +160,9 @@ status prepare_input(embedding_input& input, const input_limits& limits, std::st
         return make_error(error_code::invalid_argument, part_where + ": the text is longer than " +
                                                             std::to_string(limits.max_text_bytes) + " bytes");
       }
-      if (auto invalid = media::find_utf8_error(as_bytes(part.text))) {
+      if (auto invalid = text::find_utf8_error(part.text)) {
         return make_error(error_code::invalid_utf8, part_where + ": the text is not UTF-8 (byte " +
-                                                        std::to_string(invalid->offset) + ": " + std::string(invalid->reason) + ")");
+                                                        std::to_string(invalid->offset) + ": " + invalid->description() + ")");
       }
       continue;
     }
