@@ -13,6 +13,25 @@ utf8_error failure(std::size_t offset, std::size_t sequence_offset, utf8_problem
   return utf8_error{offset, sequence_offset, problem, lead, byte, static_cast<std::uint8_t>(length)};
 }
 
+// The range the byte after a lead byte must fall in. Four lead bytes narrow it, so that overlong
+// forms, surrogates and values above U+10FFFF are found at the byte that makes them one; a
+// continuation byte outside the range is `outside`.
+struct second_byte_range {
+  std::uint8_t minimum;
+  std::uint8_t maximum;
+  utf8_problem outside;
+};
+
+constexpr second_byte_range second_byte_range_after(std::uint8_t lead) noexcept {
+  switch (lead) {
+    case 0xE0U: return {0xA0U, 0xBFU, utf8_problem::overlong};        // below U+0800
+    case 0xEDU: return {0x80U, 0x9FU, utf8_problem::surrogate};       // U+D800..U+DFFF
+    case 0xF0U: return {0x90U, 0xBFU, utf8_problem::overlong};        // below U+10000
+    case 0xF4U: return {0x80U, 0x8FU, utf8_problem::beyond_maximum};  // above U+10FFFF
+    default: return {0x80U, 0xBFU, utf8_problem::not_a_continuation};
+  }
+}
+
 }  // namespace
 
 std::string utf8_error::description() const {
@@ -44,51 +63,28 @@ std::optional<utf8_error> decode_utf8(std::span<const std::uint8_t> bytes, std::
       continue;
     }
     std::size_t length = 0;
-    char32_t value = 0;
-    // The range the second byte must fall in excludes overlong forms, surrogates and values above
-    // U+10FFFF, so every rejection is found at the byte that makes it one.
-    std::uint8_t second_minimum = 0x80U;
-    std::uint8_t second_maximum = 0xBFU;
-    utf8_problem out_of_range = utf8_problem::not_a_continuation;  // a continuation byte outside that range
     if (lead >= 0xC2U && lead <= 0xDFU) {
       length = 2;
-      value = lead & 0x1FU;
     } else if (lead >= 0xE0U && lead <= 0xEFU) {
       length = 3;
-      value = lead & 0x0FU;
-      if (lead == 0xE0U) {
-        second_minimum = 0xA0U;
-        out_of_range = utf8_problem::overlong;
-      }
-      if (lead == 0xEDU) {
-        second_maximum = 0x9FU;
-        out_of_range = utf8_problem::surrogate;
-      }
     } else if (lead >= 0xF0U && lead <= 0xF4U) {
       length = 4;
-      value = lead & 0x07U;
-      if (lead == 0xF0U) {
-        second_minimum = 0x90U;
-        out_of_range = utf8_problem::overlong;
-      }
-      if (lead == 0xF4U) {
-        second_maximum = 0x8FU;
-        out_of_range = utf8_problem::beyond_maximum;
-      }
     } else if (lead <= 0xBFU) {
       return failure(offset, offset, utf8_problem::unexpected_continuation, lead, lead, 1);
     } else {
       return failure(offset, offset, utf8_problem::invalid_lead_byte, lead, lead, 1);
     }
+    char32_t value = lead & (0x7FU >> length);  // the lead byte's payload bits
+    const second_byte_range second = second_byte_range_after(lead);
     for (std::size_t index = 1; index < length; ++index) {
       if (offset + index == bytes.size()) return failure(offset, offset, utf8_problem::truncated, lead, lead, length);
       const std::uint8_t byte = bytes[offset + index];
-      const std::uint8_t minimum = index == 1 ? second_minimum : std::uint8_t{0x80U};
-      const std::uint8_t maximum = index == 1 ? second_maximum : std::uint8_t{0xBFU};
+      const std::uint8_t minimum = index == 1 ? second.minimum : std::uint8_t{0x80U};
+      const std::uint8_t maximum = index == 1 ? second.maximum : std::uint8_t{0xBFU};
       if (byte < minimum || byte > maximum) {
         const bool is_continuation = byte >= 0x80U && byte <= 0xBFU;
-        return failure(offset + index, offset, is_continuation ? out_of_range : utf8_problem::not_a_continuation, lead,
-                       byte, length);
+        return failure(offset + index, offset, is_continuation ? second.outside : utf8_problem::not_a_continuation,
+                       lead, byte, length);
       }
       value = (value << 6U) | (byte & 0x3FU);
     }
