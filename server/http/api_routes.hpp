@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "http/request_handler.hpp"
-#include "http/run_on_workers.hpp"
+#include "http/run_on_workers.hpp"  // run_on_workers, which the embed and search routes share
 
 namespace mosaic::server {
 
@@ -23,7 +23,5 @@ void handle_gemini_pass_through(const server_context& context, shared_request re
 
 // POST /api/search.
 void handle_api_search(const server_context& context, shared_request request, response_callback done);
-
-// run_on_workers (http/run_on_workers.hpp), which the embed and search routes share.
 
 }  // namespace mosaic::server
