@@ -12,10 +12,10 @@
 #include "media/media_kind.hpp"
 #include "media/mp3_audio.hpp"
 #include "media/png_text.hpp"
-#include "media/utf8_validation.hpp"
 #include "media/wav_audio.hpp"
 #include "media/waveform_image.hpp"
 #include "site/site_reader.hpp"
+#include "text/utf8.hpp"
 
 namespace mosaic::server {
 namespace {
@@ -85,7 +85,7 @@ std::string read_caption(const collection_file& file) {
   if (file.listed_caption) return *file.listed_caption;
   if (!file.caption_file) return {};
   auto bytes = read_whole_file(*file.caption_file);
-  if (!bytes || bytes->size() > 32 * 1024 || !media::is_valid_utf8(bytes.value())) return {};
+  if (!bytes || bytes->size() > 32 * 1024 || !text::is_valid_utf8(bytes.value())) return {};
   return trimmed(as_text(bytes.value()));
 }
 

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <map>
 
-#include "media/utf8_validation.hpp"
+#include "text/utf8.hpp"
 
 namespace mosaic::server {
 namespace {
@@ -56,8 +56,7 @@ result<collection_walk> walk_collection(const fs::path& folder, const fs::path& 
       walk.skipped.push_back({relative, entry_failure ? "cannot read: " + entry_failure.message() : "not a regular file"});
       continue;
     }
-    const std::string_view name_bytes = relative;
-    if (!media::is_valid_utf8({reinterpret_cast<const std::uint8_t*>(name_bytes.data()), name_bytes.size()})) {
+    if (!text::is_valid_utf8(std::string_view(relative))) {
       walk.skipped.push_back({relative, "the file name is not valid UTF-8 (an index stores names as UTF-8)"});
       continue;
     }

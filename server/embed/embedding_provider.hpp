@@ -22,8 +22,9 @@ class embedding_provider {
 
   // Embeds every input of `batch`. `done` is called exactly once, possibly on another thread and
   // possibly before embed returns, with one L2-normalized vector per input or with the error that
-  // stopped the batch. The provider validates what it cannot embed (invalid_argument,
-  // unsupported_media) before any upstream call.
+  // stopped the batch. Inputs come checked by prepare_input (embed/input_preparation.hpp), the one
+  // check of what is embedded; a provider refuses only what is its own (the gemini provider: a size
+  // beyond its model's, an input over one call's byte budget) before any upstream call.
   virtual void embed(embedding_batch batch, embedding_callback done) = 0;
 };
 

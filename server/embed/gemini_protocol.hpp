@@ -53,10 +53,4 @@ std::string gemini_embed_response(const std::vector<float>& vector);            
 std::string gemini_batch_response(const std::vector<std::vector<float>>& vectors);          // batchEmbedContents
 std::string gemini_error_body(unsigned http_status, std::string_view message);              // with "status"
 
-// Base64 (RFC 4648, no line breaks). Decoding reads what proto3 JSON readers, Google's included,
-// read: the standard or the URL-safe alphabet, '=' padding optional but complete when present;
-// invalid_argument names the first bad offset. Encoding writes the standard alphabet, padded.
-result<std::string> decode_base64(std::string_view text);
-std::string encode_base64(std::string_view bytes);
-
 }  // namespace mosaic::server

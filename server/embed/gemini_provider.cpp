@@ -2,7 +2,6 @@
 #include "upstream/request_pacer.hpp"
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cmath>
 #include <mutex>
@@ -11,6 +10,7 @@
 #include "embed/gemini_protocol.hpp"
 #include "embed/gemini_request_size.hpp"
 #include "embed/request_coalescer.hpp"
+#include "media/gemini_media_rules.hpp"
 #include "vector/normalize.hpp"
 
 namespace mosaic::server {
@@ -18,8 +18,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// gemini-api.md: at most 6 images per request.
-constexpr std::size_t max_images_per_input = 6;
 // The coalescer's byte budget. Each input's share is its request plus the comma after it; the last
 // request of a body has no comma, hence the one byte back: a batch of shares within this budget
 // makes a body within gemini_max_request_bytes.
@@ -27,10 +25,6 @@ constexpr std::size_t batch_request_budget = gemini_max_request_bytes - gemini_b
 // Gemini's outputDimensionality range starts here; smaller sizes are asked at this size and
 // truncated locally, which is the same Matryoshka prefix.
 constexpr std::size_t smallest_upstream_dimensions = 128;
-
-constexpr std::array<std::string_view, 9> accepted_mime_types = {
-    "image/png", "image/jpeg", "audio/wav", "audio/x-wav", "audio/mpeg", "audio/mp3",
-    "video/mp4", "video/quicktime", "application/pdf"};
 
 std::string replace_all(std::string text, std::string_view secret, std::string_view replacement) {
   if (secret.empty()) return text;
@@ -123,12 +117,17 @@ class gemini_provider::implementation {
   [[nodiscard]] std::size_t dimensions() const noexcept { return options_.full_dimensions; }
 
   [[nodiscard]] static bool accepts(std::string_view mime_type) noexcept {
-    if (mime_type.empty()) return true;
-    return std::find(accepted_mime_types.begin(), accepted_mime_types.end(), mime_type) != accepted_mime_types.end();
+    return mime_type.empty() || media::find_gemini_media_rule(mime_type) != nullptr;
   }
 
+  // Inputs come checked and prepared (prepare_input: parts, MIME types, media limits); what is the
+  // provider's own is the output size of its model and the byte budget of one call.
   void embed(embedding_batch batch, embedding_callback done) {
-    if (auto valid = validate(batch); !valid) return done(std::move(valid).failure());
+    if (batch.dimensions > options_.full_dimensions) {
+      return done(make_error(error_code::invalid_argument, "dimensions must be from 1 to " +
+                                                               std::to_string(options_.full_dimensions) + " for " +
+                                                               options_.model + ", got " + std::to_string(batch.dimensions)));
+    }
     if (batch.inputs.empty()) return done(embedding_vectors{});
     const coalescing_group group{batch.task, batch.dimensions == 0 ? options_.full_dimensions : batch.dimensions};
     // Each input's share of a call, measured as send_batch will write it; one that cannot fit a call
@@ -190,41 +189,6 @@ class gemini_provider::implementation {
   }
 
  private:
-  [[nodiscard]] status validate(const embedding_batch& batch) const {
-    if (batch.dimensions > options_.full_dimensions) {
-      return make_error(error_code::invalid_argument, "dimensions must be from 1 to " +
-                                                          std::to_string(options_.full_dimensions) + " for " +
-                                                          options_.model + ", got " + std::to_string(batch.dimensions));
-    }
-    for (std::size_t input_index = 0; input_index < batch.inputs.size(); ++input_index) {
-      const embedding_input& input = batch.inputs[input_index];
-      const std::string where = "inputs[" + std::to_string(input_index) + "]";
-      if (input.parts.empty()) return make_error(error_code::invalid_argument, where + " has no parts");
-      std::size_t images = 0;
-      for (std::size_t part_index = 0; part_index < input.parts.size(); ++part_index) {
-        const embedding_part& part = input.parts[part_index];
-        const std::string part_where = where + ".parts[" + std::to_string(part_index) + "]";
-        if (part.is_text()) {
-          if (part.text.empty()) return make_error(error_code::invalid_argument, part_where + " is an empty text");
-          continue;
-        }
-        if (!accepts(part.mime_type)) {
-          return make_error(error_code::unsupported_media,
-                            part_where + ": " + options_.model + " does not embed " + part.mime_type +
-                                " (it takes text, PNG, JPEG, WAV, MP3, MP4, QuickTime and PDF)");
-        }
-        if (part.bytes.empty()) return make_error(error_code::invalid_argument, part_where + " has no bytes");
-        if (part.mime_type.starts_with("image/")) ++images;
-      }
-      if (images > max_images_per_input) {
-        return make_error(error_code::invalid_argument, where + " has " + std::to_string(images) +
-                                                            " images; Gemini takes at most " +
-                                                            std::to_string(max_images_per_input) + " in one input");
-      }
-    }
-    return success{};
-  }
-
   [[nodiscard]] std::size_t upstream_dimensions(const coalescing_group& group) const noexcept {
     return std::min(std::max(group.dimensions, smallest_upstream_dimensions), options_.full_dimensions);
   }

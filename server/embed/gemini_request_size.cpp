@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "media/utf8_validation.hpp"
+#include "text/utf8.hpp"
 
 namespace mosaic::server {
 namespace {
@@ -32,7 +32,7 @@ constexpr std::string_view inline_part_closing = "}}";
 // checked before they get here) is measured by serializing it, so the count stays exact.
 std::size_t json_string_bytes(std::string_view text) {
   const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
-  if (!media::is_valid_utf8(bytes)) {
+  if (!text::is_valid_utf8(bytes)) {
     return nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
   }
   std::size_t size = 2;

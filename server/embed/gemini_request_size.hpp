@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "core/result.hpp"
+#include "embed/base64.hpp"
 #include "embed/embedding_request.hpp"
 
 namespace mosaic::server {
@@ -41,8 +42,6 @@ struct gemini_request_settings {
 // separates it from the next one. A body of inputs i is envelope + sum(request bytes) + (count - 1).
 std::size_t gemini_request_bytes(const embedding_input& input, const gemini_request_settings& settings);
 
-// 4 * ceil(bytes / 3): base64 with padding, as encode_base64 writes it.
-constexpr std::size_t base64_encoded_bytes(std::size_t bytes) noexcept { return (bytes + 2) / 3 * 4; }
 
 // The refusal of an input that cannot fit one request, naming the sizes and the cap:
 // "inputs[0]: 16.2 MB of media is 21.6 MB once base64-encoded; one Gemini request holds at most 20 MB".

@@ -10,8 +10,8 @@
 #include "media/media_kind.hpp"
 #include "media/mp3_audio.hpp"
 #include "media/pdf_pages.hpp"
-#include "media/utf8_validation.hpp"
 #include "media/wav_audio.hpp"
+#include "text/utf8.hpp"
 
 namespace mosaic::server {
 namespace {
@@ -40,12 +40,13 @@ std::string clock_time(std::uint64_t milliseconds) {
 }
 
 status prepare_inline_part(embedding_part& part, const input_limits& limits, const std::string& where) {
-  const std::string_view canonical = canonical_mime_type(part.mime_type);
-  if (canonical.empty()) {
+  const media::gemini_media_rule* rule = media::find_gemini_media_rule(part.mime_type);
+  if (rule == nullptr) {
     return make_error(error_code::unsupported_media, where + ": MIME type '" + part.mime_type +
                                                          "' cannot be embedded; use one of " +
-                                                         std::string(accepted_mime_types_text));
+                                                         media::gemini_mime_types_text());
   }
+  const std::string_view canonical = rule->mime_type;
   if (part.bytes.empty()) return make_error(error_code::invalid_argument, where + ": the data is empty");
   const media::media_detection detected = media::detect_media_kind(as_bytes(part.bytes));
   if (detected.mime_type != canonical) {
@@ -55,7 +56,7 @@ status prepare_inline_part(embedding_part& part, const input_limits& limits, con
                       where + ": declared " + std::string(canonical) + " but the data is " + actual);
   }
   part.mime_type = canonical;
-  if (detected.kind == media::media_kind::image) {
+  if (rule->kind == media::media_kind::image) {
     const status structure = canonical == "image/png" ? media::check_png_structure(as_bytes(part.bytes))
                                                       : media::check_jpeg_structure(as_bytes(part.bytes));
     if (!structure) return make_error(structure.failure().code, where + ": " + structure.failure().message);
@@ -66,7 +67,7 @@ status prepare_inline_part(embedding_part& part, const input_limits& limits, con
       part.bytes.assign(prepared->jpeg_bytes.begin(), prepared->jpeg_bytes.end());
       part.mime_type = "image/jpeg";
     }
-  } else if (canonical == "audio/wav" || canonical == "audio/mpeg") {
+  } else if (rule->kind == media::media_kind::audio) {
     // Both audio formats are measured from their own headers (WAV's data size, MP3's frames), so an
     // over-long recording is refused here instead of being cut or refused upstream.
     auto duration = canonical == "audio/wav" ? wav_duration(as_bytes(part.bytes)) : mp3_duration(as_bytes(part.bytes));
@@ -76,7 +77,7 @@ status prepare_inline_part(embedding_part& part, const input_limits& limits, con
                         where + ": the recording lasts " + std::to_string(*duration / 1000) + " s; at most " +
                             std::to_string(limits.max_audio_seconds) + " s can be embedded");
     }
-  } else if (detected.kind == media::media_kind::video) {
+  } else if (rule->kind == media::media_kind::video) {
     auto duration = media::iso_media_duration_milliseconds(as_bytes(part.bytes));
     if (!duration) {
       return make_error(duration.failure().code,
@@ -87,7 +88,7 @@ status prepare_inline_part(embedding_part& part, const input_limits& limits, con
                         where + ": a video of " + clock_time(*duration) + " (" + std::to_string(*duration / 1000) +
                             " s), over the " + std::to_string(limits.max_video_seconds) + " s Gemini embeds");
     }
-  } else if (detected.kind == media::media_kind::pdf) {
+  } else if (rule->kind == media::media_kind::pdf) {
     auto pages = media::count_pdf_pages(as_bytes(part.bytes));
     if (!pages) return make_error(pages.failure().code, where + ": cannot count this PDF's pages: " + pages.failure().message);
     if (*pages > limits.max_pdf_pages) {
@@ -99,29 +100,23 @@ status prepare_inline_part(embedding_part& part, const input_limits& limits, con
   return success{};
 }
 
-}  // namespace
-
-std::string_view canonical_mime_type(std::string_view declared) noexcept {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 11> accepted{{
-      {"image/png", "image/png"},
-      {"image/jpeg", "image/jpeg"},
-      {"image/jpg", "image/jpeg"},
-      {"audio/wav", "audio/wav"},
-      {"audio/x-wav", "audio/wav"},
-      {"audio/wave", "audio/wav"},
-      {"audio/mpeg", "audio/mpeg"},
-      {"audio/mp3", "audio/mpeg"},
-      {"video/mp4", "video/mp4"},
-      {"video/quicktime", "video/quicktime"},
-      {"application/pdf", "application/pdf"},
-  }};
-  for (const auto& [alias, canonical] : accepted) {
-    if (alias == declared) return canonical;
-  }
-  return {};
+// A provider that takes no media of this type (the local model embeds text only) refuses it before
+// anything is parsed: the caller learns which provider would take it.
+status check_provider_takes(const embedding_provider& provider, const embedding_part& part, const std::string& where) {
+  const media::gemini_media_rule* rule = media::find_gemini_media_rule(part.mime_type);
+  if (rule == nullptr || provider.accepts_mime_type(rule->mime_type)) return success{};
+  return make_error(error_code::unsupported_media, where + ": the " + provider.model_id() + " model embeds text only; " +
+                                                       part.mime_type + " needs the gemini provider");
 }
 
-status prepare_input(embedding_input& input, const input_limits& limits, std::string_view where) {
+std::string part_where(const std::string& prefix, std::size_t index) {
+  return prefix + ".parts[" + std::to_string(index) + "]";
+}
+
+}  // namespace
+
+status prepare_input(embedding_input& input, const input_limits& limits, std::string_view where,
+                     const embedding_provider* provider) {
   const std::string prefix(where);
   if (input.parts.empty()) return make_error(error_code::invalid_argument, prefix + " has no parts");
   if (input.parts.size() > limits.max_parts) {
@@ -132,8 +127,12 @@ status prepare_input(embedding_input& input, const input_limits& limits, std::st
   std::size_t images = 0;
   std::size_t media_bytes = 0;
   std::size_t final_media_encoded_bytes = 0;  // of the parts preparation leaves as they are: all but images
-  for (const embedding_part& part : input.parts) {
+  for (std::size_t index = 0; index < input.parts.size(); ++index) {
+    const embedding_part& part = input.parts[index];
     if (part.is_text()) continue;
+    if (provider != nullptr) {
+      if (auto taken = check_provider_takes(*provider, part, part_where(prefix, index)); !taken) return taken;
+    }
     media_bytes += part.bytes.size();
     if (part.mime_type.starts_with("image/")) {
       ++images;
@@ -153,20 +152,20 @@ status prepare_input(embedding_input& input, const input_limits& limits, std::st
   }
   for (std::size_t index = 0; index < input.parts.size(); ++index) {
     embedding_part& part = input.parts[index];
-    const std::string part_where = prefix + ".parts[" + std::to_string(index) + "]";
+    const std::string here = part_where(prefix, index);
     if (part.is_text()) {
-      if (part.text.empty()) return make_error(error_code::invalid_argument, part_where + ": empty text (nothing to embed)");
+      if (part.text.empty()) return make_error(error_code::invalid_argument, here + ": empty text (nothing to embed)");
       if (part.text.size() > limits.max_text_bytes) {
-        return make_error(error_code::invalid_argument, part_where + ": the text is longer than " +
+        return make_error(error_code::invalid_argument, here + ": the text is longer than " +
                                                             std::to_string(limits.max_text_bytes) + " bytes");
       }
-      if (auto invalid = media::find_utf8_error(as_bytes(part.text))) {
-        return make_error(error_code::invalid_utf8, part_where + ": the text is not UTF-8 (byte " +
-                                                        std::to_string(invalid->offset) + ": " + std::string(invalid->reason) + ")");
+      if (auto invalid = text::find_utf8_error(part.text)) {
+        return make_error(error_code::invalid_utf8, here + ": the text is not UTF-8 (byte " +
+                                                        std::to_string(invalid->offset) + ": " + invalid->description() + ")");
       }
       continue;
     }
-    if (auto prepared = prepare_inline_part(part, limits, part_where); !prepared) return prepared;
+    if (auto prepared = prepare_inline_part(part, limits, here); !prepared) return prepared;
   }
   // The whole input as it will be sent (resized images, text, title), with room for what the
   // provider adds; the provider checks again, exactly, with its own model, prefix and size.

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "http/request_handler.hpp"
+#include "http/run_on_workers.hpp"  // run_on_workers, which the embed and search routes share
 
 namespace mosaic::server {
 
@@ -22,9 +23,5 @@ void handle_gemini_pass_through(const server_context& context, shared_request re
 
 // POST /api/search.
 void handle_api_search(const server_context& context, shared_request request, response_callback done);
-
-// Runs `job` on the context's workers (inline without them). When the queue is full, `busy` is
-// called instead, on the calling thread.
-void run_on_workers(const server_context& context, std::function<void()> job, const std::function<void()>& busy);
 
 }  // namespace mosaic::server

@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "embed/base64.hpp"
 #include "embed/float_json.hpp"
 #include "embed/gemini_protocol.hpp"
 #include "http/api_routes.hpp"
@@ -110,32 +111,16 @@ result<embedding_batch> parse_embed_body(const server_context& context, const js
   return batch;
 }
 
-// Checks every input against the limits and what the provider can embed, and prepares the media.
-status prepare_batch(const server_context& context, std::vector<embedding_input*> inputs) {
+// Every input through the one check (input_preparation), against this provider.
+status prepare_batch(const server_context& context, const std::vector<embedding_input*>& inputs) {
   for (std::size_t position = 0; position < inputs.size(); ++position) {
     const std::string where = "inputs[" + std::to_string(position) + "]";
-    for (std::size_t index = 0; index < inputs[position]->parts.size(); ++index) {
-      const embedding_part& part = inputs[position]->parts[index];
-      if (!part.is_text() && !canonical_mime_type(part.mime_type).empty() &&
-          !context.provider->accepts_mime_type(canonical_mime_type(part.mime_type))) {
-        return make_error(error_code::unsupported_media,
-                          where + ".parts[" + std::to_string(index) + "]: the " + context.provider->model_id() +
-                              " model embeds text only; " + part.mime_type + " needs the gemini provider");
-      }
+    if (auto prepared = prepare_input(*inputs[position], context.limits, where, context.provider); !prepared) {
+      return prepared;
     }
-    if (auto prepared = prepare_input(*inputs[position], context.limits, where); !prepared) return prepared;
   }
   return success{};
 }
-
-}  // namespace
-
-void run_on_workers(const server_context& context, std::function<void()> job, const std::function<void()>& busy) {
-  if (context.workers == nullptr) return job();
-  if (!context.workers->post(std::move(job))) busy();
-}
-
-namespace {
 
 // Only media need the workers: checking text is cheap enough for the io thread, and skipping the
 // hop keeps a cached text query on one thread from request to answer.

@@ -1,5 +1,6 @@
 #include "http/request_handler.hpp"
 
+#include <array>
 #include <chrono>
 #include <future>
 
@@ -94,71 +95,104 @@ string_response handle_events(const server_context& context, const string_reques
   return response;
 }
 
-// The fixed name a request is counted under in /metrics: never the raw target, which a client chooses.
-std::string_view route_name(std::string_view path) {
-  if (path == "/api/embed" || path == "/api/search" || path == "/api/health" || path == "/api/events" || path == "/metrics") {
-    return path;
+// Every route once: how a path finds it (first match wins), the methods it takes and the fixed name
+// a request is counted under in /metrics (never the raw target, which a client chooses).
+enum class route_kind : std::uint8_t { health, events, metrics, embed, search, gemini, unknown_api, files };
+
+struct route {
+  std::string_view path;     // the whole path, or its beginning when `prefix`
+  bool prefix;
+  route_kind kind;
+  std::string_view methods;  // "GET, HEAD" or "POST" (the Allow header of a 405); empty: none (an unknown route)
+  std::string_view name;     // in /metrics
+};
+
+constexpr std::string_view get_or_head = "GET, HEAD";
+constexpr std::string_view gemini_prefix = "/v1beta/models/";
+
+constexpr std::array<route, 9> routes = {{
+    {"/api/health", false, route_kind::health, get_or_head, "/api/health"},
+    {"/api/events", false, route_kind::events, get_or_head, "/api/events"},
+    {"/metrics", false, route_kind::metrics, get_or_head, "/metrics"},
+    {"/api/embed", false, route_kind::embed, "POST", "/api/embed"},
+    {"/api/search", false, route_kind::search, "POST", "/api/search"},
+    {gemini_prefix, true, route_kind::gemini, "POST", "/v1beta/other"},  // named by method: gemini_route_name
+    // An unknown API route is missing whatever the method: 405 would claim the resource exists.
+    {"/api/", true, route_kind::unknown_api, "", "/api/other"},
+    {"/index/", true, route_kind::files, get_or_head, "/index"},
+    {"/", true, route_kind::files, get_or_head, "/app"},
+}};
+
+const route& find_route(std::string_view path) {
+  for (const route& candidate : routes) {
+    if (candidate.prefix ? path.starts_with(candidate.path) : path == candidate.path) return candidate;
   }
-  if (path.starts_with("/v1beta/")) {
-    if (path.ends_with(":batchEmbedContents")) return "/v1beta/batchEmbedContents";
-    if (path.ends_with(":embedContent")) return "/v1beta/embedContent";
-    return "/v1beta/other";
-  }
-  if (path.starts_with("/api/")) return "/api/other";
-  if (path.starts_with("/index/")) return "/index";
-  return "/app";
+  return routes.back();  // a target that does not start with '/' is the app's (and decode_url_path refuses it)
 }
 
-// Routes a request; API routes that embed or search answer later, through `done`.
-void route_request(const server_context& context, shared_request request, const std::string& client_address,
-                   response_callback done) {
-  const std::string_view target(request->target().data(), request->target().size());
-  const std::string_view path = target.substr(0, target.find('?'));
-  const http::verb method = request->method();
-  if (path.starts_with("/api/") || path == "/metrics") {
-    if (path == "/api/health" || path == "/api/events" || path == "/metrics") {
-      if (method != http::verb::get && method != http::verb::head) return done(method_not_allowed(*request, "GET, HEAD"));
-      if (path == "/api/health") return done(handle_health(context, *request));
-      if (path == "/api/events") return done(handle_events(context, *request));
-      if (context.metrics == nullptr) return done(error_response(*request, http::status::not_found, "not_found", "metrics are off"));
-      return done(handle_metrics(context, *request));
-    }
-    // An unknown route is missing whatever the method: 405 would claim the resource exists.
-    if (path != "/api/embed" && path != "/api/search") {
-      return done(error_response(*request, http::status::not_found, "not_found", "no such API route"));
-    }
-    if (method != http::verb::post) return done(method_not_allowed(*request, "POST"));
-    if (path == "/api/embed") return handle_api_embed(context, std::move(request), client_address, std::move(done));
-    return handle_api_search(context, std::move(request), std::move(done));
-  }
-  constexpr std::string_view models_prefix = "/v1beta/models/";
-  if (path.starts_with(models_prefix)) {
-    const std::string_view name_and_method = path.substr(models_prefix.size());
-    const std::size_t colon = name_and_method.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) {
-      return done(error_response(*request, http::status::not_found, "not_found", "use /v1beta/models/{model}:embedContent"));
-    }
-    if (method != http::verb::post) return done(method_not_allowed(*request, "POST"));
-    return handle_gemini_pass_through(context, std::move(request), std::string(name_and_method.substr(0, colon)),
-                                      std::string(name_and_method.substr(colon + 1)), client_address, std::move(done));
-  }
-  if (method != http::verb::get && method != http::verb::head) return done(method_not_allowed(*request, "GET, HEAD"));
+std::string_view route_name(const route& matched, std::string_view path) {
+  if (matched.kind != route_kind::gemini) return matched.name;
+  if (path.ends_with(":batchEmbedContents")) return "/v1beta/batchEmbedContents";
+  if (path.ends_with(":embedContent")) return "/v1beta/embedContent";
+  return matched.name;
+}
+
+bool takes_method(const route& matched, http::verb method) {
+  if (matched.methods == "POST") return method == http::verb::post;
+  return method == http::verb::get || method == http::verb::head;
+}
+
+// /index/… from the site (the manifest from the loaded site), anything else from the web app.
+void serve_files(const server_context& context, const string_request& request, const response_callback& done) {
+  const std::string_view target(request.target().data(), request.target().size());
   auto decoded = decode_url_path(target);
-  if (!decoded) return done(error_response(*request, http::status::bad_request, "bad_path", decoded.failure().message));
+  if (!decoded) return done(error_response(request, http::status::bad_request, "bad_path", decoded.failure().message));
   const std::string& relative = decoded.value();
   constexpr std::string_view index_prefix = "index/";
   if (relative.starts_with(index_prefix)) {
-    if (context.site_directory.empty()) return done(error_response(*request, http::status::not_found, "no_index", "no index is served"));
+    if (context.site_directory.empty()) return done(error_response(request, http::status::not_found, "no_index", "no index is served"));
     const std::string inside = relative.substr(index_prefix.size());
     // Everything but the manifest is content-addressed, so it can be cached forever.
     if (inside == "manifest.json") {
-      if (context.site) return done(serve_manifest(*context.site->current(), *request));
-      return done(serve_file(context.site_directory, inside, cache_policy::revalidate, *request));
+      if (context.site) return done(serve_manifest(*context.site->current(), request));
+      return done(serve_file(context.site_directory, inside, cache_policy::revalidate, request));
     }
-    return done(serve_file(context.site_directory, inside, cache_policy::immutable, *request));
+    return done(serve_file(context.site_directory, inside, cache_policy::immutable, request));
   }
-  if (context.web_directory.empty()) return done(error_response(*request, http::status::not_found, "not_found", "no web app is served"));
-  done(serve_file(context.web_directory, relative, cache_policy::revalidate, *request));
+  if (context.web_directory.empty()) return done(error_response(request, http::status::not_found, "not_found", "no web app is served"));
+  done(serve_file(context.web_directory, relative, cache_policy::revalidate, request));
+}
+
+// Routes a request; API routes that embed or search answer later, through `done`.
+void route_request(const server_context& context, const route& matched, shared_request request,
+                   const std::string& client_address, response_callback done) {
+  const std::string_view target(request->target().data(), request->target().size());
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (matched.kind == route_kind::unknown_api) {
+    return done(error_response(*request, http::status::not_found, "not_found", "no such API route"));
+  }
+  if (!takes_method(matched, request->method())) return done(method_not_allowed(*request, matched.methods));
+  switch (matched.kind) {
+    case route_kind::health: return done(handle_health(context, *request));
+    case route_kind::events: return done(handle_events(context, *request));
+    case route_kind::metrics:
+      if (context.metrics == nullptr) return done(error_response(*request, http::status::not_found, "not_found", "metrics are off"));
+      return done(handle_metrics(context, *request));
+    case route_kind::embed: return handle_api_embed(context, std::move(request), client_address, std::move(done));
+    case route_kind::search: return handle_api_search(context, std::move(request), std::move(done));
+    case route_kind::gemini: {
+      const std::string_view name_and_method = path.substr(gemini_prefix.size());
+      const std::size_t colon = name_and_method.rfind(':');
+      if (colon == std::string_view::npos || colon == 0) {
+        return done(error_response(*request, http::status::not_found, "not_found", "use /v1beta/models/{model}:embedContent"));
+      }
+      return handle_gemini_pass_through(context, std::move(request), std::string(name_and_method.substr(0, colon)),
+                                        std::string(name_and_method.substr(colon + 1)), client_address, std::move(done));
+    }
+    case route_kind::unknown_api:
+    case route_kind::files: break;
+  }
+  serve_files(context, *request, done);
 }
 
 // A CORS preflight: allowed origins learn which methods and headers they may use; others get 403.
@@ -195,7 +229,9 @@ void handle_request(const server_context& context, string_request request, std::
   const auto started = std::chrono::steady_clock::now();
   auto shared = std::make_shared<const string_request>(std::move(request));
   const std::string_view target(shared->target().data(), shared->target().size());
-  const std::string route(route_name(target.substr(0, target.find('?'))));
+  const std::string_view path = target.substr(0, target.find('?'));
+  const route& matched = find_route(path);
+  const std::string route(route_name(matched, path));
   const auto origin_header = (*shared)[http::field::origin];
   std::optional<std::string> allowed = allowed_cors_origin(context.allowed_origins, std::string_view(origin_header.data(), origin_header.size()));
   // Every answer passes here: CORS headers, HEAD without a body, and the request counted.
@@ -218,7 +254,7 @@ void handle_request(const server_context& context, string_request request, std::
   };
   // Only a request with an Origin is a CORS preflight; any other OPTIONS is routed (and gets 405 + Allow).
   if (shared->method() == http::verb::options && !origin_header.empty()) return finish(preflight(*shared, allowed));
-  route_request(context, std::move(shared), client_address, std::move(finish));
+  route_request(context, matched, std::move(shared), client_address, std::move(finish));
 }
 
 string_response handle_request(const server_context& context, const string_request& request, std::string client_address) {

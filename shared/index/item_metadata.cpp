@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "index/json_fields.hpp"
+#include "core/json_fields.hpp"
 #include "index/manifest.hpp"
 
 namespace mosaic::index {

@@ -2,7 +2,7 @@
 
 #include <limits>
 
-#include "index/json_fields.hpp"
+#include "core/json_fields.hpp"
 #include "index/shard_codec.hpp"
 
 namespace mosaic::index {

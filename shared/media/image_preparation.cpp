@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "core/byte_reader.hpp"
 #include "media/image_structure.hpp"
 #include "media/media_kind.hpp"
 
@@ -91,8 +92,6 @@ void* budgeted_realloc(void* pointer, std::size_t new_size) noexcept {
 
 namespace mosaic::media {
 namespace {
-
-using byte_span = std::span<const std::uint8_t>;
 
 std::string stb_reason() {
   const char* reason = stbi_failure_reason();
@@ -190,11 +189,7 @@ result<prepared_image> prepare_image(std::span<const std::uint8_t> bytes, std::u
   if (detection.format == "png") {
     // stb's PNG header reader refuses sizes over 2^30 bytes of pixels by itself, and stbi_info then
     // reports the last format it probed ("unknown image type"): read IHDR (validated above) here.
-    const auto big_endian_32 = [&](std::size_t offset) {
-      return (std::uint32_t{bytes[offset]} << 24) | (std::uint32_t{bytes[offset + 1]} << 16) |
-             (std::uint32_t{bytes[offset + 2]} << 8) | std::uint32_t{bytes[offset + 3]};
-    };
-    if (auto within_budget = check_dimensions(big_endian_32(16), big_endian_32(20)); !within_budget) {
+    if (auto within_budget = check_dimensions(read_big_endian_32(bytes, 16), read_big_endian_32(bytes, 20)); !within_budget) {
       return std::move(within_budget).failure();
     }
   }

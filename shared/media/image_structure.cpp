@@ -5,10 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include "core/byte_reader.hpp"
+
 namespace mosaic::media {
 namespace {
-
-using byte_span = std::span<const std::uint8_t>;
 
 constexpr std::array<std::uint32_t, 256> make_crc32_table() noexcept {
   std::array<std::uint32_t, 256> table{};
@@ -20,19 +20,6 @@ constexpr std::array<std::uint32_t, 256> make_crc32_table() noexcept {
   return table;
 }
 constexpr std::array<std::uint32_t, 256> crc32_table = make_crc32_table();
-
-std::uint32_t read_big_endian_16(byte_span bytes, std::size_t offset) noexcept {
-  return (std::uint32_t{bytes[offset]} << 8) | std::uint32_t{bytes[offset + 1]};
-}
-
-std::uint32_t read_big_endian_32(byte_span bytes, std::size_t offset) noexcept {
-  return (read_big_endian_16(bytes, offset) << 16) | read_big_endian_16(bytes, offset + 2);
-}
-
-std::uint32_t read_little_endian_32(byte_span bytes, std::size_t offset) noexcept {
-  return std::uint32_t{bytes[offset]} | (std::uint32_t{bytes[offset + 1]} << 8) |
-         (std::uint32_t{bytes[offset + 2]} << 16) | (std::uint32_t{bytes[offset + 3]} << 24);
-}
 
 error invalid(std::string message) { return make_error(error_code::invalid_media, std::move(message)); }
 
@@ -149,9 +136,9 @@ status check_bmp_structure(std::span<const std::uint8_t> bytes) {
   std::uint32_t bits_per_pixel = 0;
   std::uint32_t compression = 0;
   if (dib_header_size == 12) {  // OS/2 core header: 16-bit unsigned sizes
-    width = std::uint32_t{bytes[18]} | (std::uint32_t{bytes[19]} << 8);
-    height = std::uint32_t{bytes[20]} | (std::uint32_t{bytes[21]} << 8);
-    bits_per_pixel = std::uint32_t{bytes[24]} | (std::uint32_t{bytes[25]} << 8);
+    width = read_little_endian_16(bytes, 18);
+    height = read_little_endian_16(bytes, 20);
+    bits_per_pixel = read_little_endian_16(bytes, 24);
   } else {
     if (dib_header_size < 20) return invalid("corrupt BMP: info header of " + std::to_string(dib_header_size) + " bytes");
     // Signed 32-bit sizes: a negative height means top-down rows.
@@ -159,7 +146,7 @@ status check_bmp_structure(std::span<const std::uint8_t> bytes) {
     const auto signed_height = static_cast<std::int32_t>(read_little_endian_32(bytes, 22));
     width = signed_width < 0 ? 0 : static_cast<std::uint64_t>(signed_width);
     height = static_cast<std::uint64_t>(signed_height < 0 ? -std::int64_t{signed_height} : std::int64_t{signed_height});
-    bits_per_pixel = std::uint32_t{bytes[28]} | (std::uint32_t{bytes[29]} << 8);
+    bits_per_pixel = read_little_endian_16(bytes, 28);
     compression = read_little_endian_32(bytes, 30);
   }
   if (width == 0 || height == 0) return invalid("corrupt BMP: zero or negative width or height");

@@ -4,18 +4,11 @@
 #include <string>
 #include <string_view>
 
+#include "core/byte_reader.hpp"
 namespace mosaic::media {
 namespace {
 
-using byte_span = std::span<const std::uint8_t>;
-
 error invalid(std::string message) { return make_error(error_code::invalid_media, std::move(message)); }
-
-std::uint64_t read_big_endian(byte_span bytes, std::size_t offset, std::size_t width) noexcept {
-  std::uint64_t value = 0;
-  for (std::size_t index = 0; index < width; ++index) value = value << 8 | bytes[offset + index];
-  return value;
-}
 
 struct box {
   std::string_view type;

@@ -4,40 +4,19 @@
 #include <array>
 #include <optional>
 
-#include "media/utf8_validation.hpp"
+#include "core/byte_reader.hpp"
+#include "media/gemini_media_rules.hpp"
+#include "text/utf8.hpp"
 
 namespace mosaic::media {
 namespace {
 
-using byte_span = std::span<const std::uint8_t>;
-
-bool has_tag(byte_span bytes, std::size_t offset, std::string_view tag) noexcept {
-  if (offset > bytes.size() || bytes.size() - offset < tag.size()) return false;
-  for (std::size_t index = 0; index < tag.size(); ++index) {
-    if (bytes[offset + index] != static_cast<unsigned char>(tag[index])) return false;
-  }
-  return true;
-}
-
-std::uint32_t read_little_endian_16(byte_span bytes, std::size_t offset) noexcept {
-  return std::uint32_t{bytes[offset]} | (std::uint32_t{bytes[offset + 1]} << 8);
-}
-
-std::uint32_t read_little_endian_32(byte_span bytes, std::size_t offset) noexcept {
-  return read_little_endian_16(bytes, offset) | (read_little_endian_16(bytes, offset + 2) << 16);
-}
-
-std::uint32_t read_big_endian_32(byte_span bytes, std::size_t offset) noexcept {
-  return (std::uint32_t{bytes[offset]} << 24) | (std::uint32_t{bytes[offset + 1]} << 16) |
-         (std::uint32_t{bytes[offset + 2]} << 8) | std::uint32_t{bytes[offset + 3]};
-}
-
-media_detection detected(media_kind kind, std::string_view mime_type, std::string_view format, bool accepted) {
+media_detection detected(media_kind kind, std::string_view mime_type, std::string_view format) {
   media_detection detection;
   detection.kind = kind;
   detection.mime_type = mime_type;
   detection.format = format;
-  detection.accepted_by_gemini = accepted;
+  detection.accepted_by_gemini = kind == media_kind::text || find_gemini_media_rule(mime_type) != nullptr;
   return detection;
 }
 
@@ -125,18 +104,18 @@ media_detection iso_media_detection(byte_span bytes) {
   const std::uint32_t box_size = read_big_endian_32(bytes, 0);
   if (box_size < 16 && box_size != 1) return not_detected("an ISO media file whose ftyp box is too small");
   const std::string_view brand(reinterpret_cast<const char*>(bytes.data() + 8), 4);
-  if (brand == "qt  ") return detected(media_kind::video, "video/quicktime", "mov", true);
+  if (brand == "qt  ") return detected(media_kind::video, "video/quicktime", "mov");
   if (brand == "M4A " || brand == "M4B " || brand == "M4P " || brand == "F4A ") {
-    return detected(media_kind::audio, "audio/mp4", "m4a", false);
+    return detected(media_kind::audio, "audio/mp4", "m4a");
   }
   if (brand == "heic" || brand == "heix" || brand == "hevc" || brand == "mif1" || brand == "msf1" || brand == "heim" ||
       brand == "heis") {
-    return detected(media_kind::image, "image/heic", "heic", false);
+    return detected(media_kind::image, "image/heic", "heic");
   }
-  if (brand == "avif" || brand == "avis") return detected(media_kind::image, "image/avif", "avif", false);
-  if (brand.starts_with("3gp") || brand.starts_with("3g2")) return detected(media_kind::video, "video/3gpp", "3gp", false);
+  if (brand == "avif" || brand == "avis") return detected(media_kind::image, "image/avif", "avif");
+  if (brand.starts_with("3gp") || brand.starts_with("3g2")) return detected(media_kind::video, "video/3gpp", "3gp");
   // isom, iso2..iso9, mp41, mp42, avc1, dash, M4V, MSNV and other video brands.
-  return detected(media_kind::video, "video/mp4", "mp4", true);
+  return detected(media_kind::video, "video/mp4", "mp4");
 }
 
 // TGA has no magic number: accept it only when every header field holds a legal value and the file
@@ -201,22 +180,22 @@ media_detection detect_media_kind(std::span<const std::uint8_t> bytes) {
 
   constexpr std::array<std::uint8_t, 8> png_signature = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
   if (bytes.size() >= png_signature.size() && std::equal(png_signature.begin(), png_signature.end(), bytes.begin())) {
-    return detected(media_kind::image, "image/png", "png", true);
+    return detected(media_kind::image, "image/png", "png");
   }
   // Start-of-image marker, then the 0xFF of the next marker.
   if (bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF) {
-    return detected(media_kind::image, "image/jpeg", "jpeg", true);
+    return detected(media_kind::image, "image/jpeg", "jpeg");
   }
-  if (has_tag(bytes, 0, "GIF87a") || has_tag(bytes, 0, "GIF89a")) return detected(media_kind::image, "image/gif", "gif", false);
-  if (looks_like_bmp(bytes)) return detected(media_kind::image, "image/bmp", "bmp", false);
+  if (has_tag(bytes, 0, "GIF87a") || has_tag(bytes, 0, "GIF89a")) return detected(media_kind::image, "image/gif", "gif");
+  if (looks_like_bmp(bytes)) return detected(media_kind::image, "image/bmp", "bmp");
   if (bytes.size() >= 12 && has_tag(bytes, 0, "RIFF")) {
-    if (has_tag(bytes, 8, "WAVE")) return detected(media_kind::audio, "audio/wav", "wav", true);
-    if (has_tag(bytes, 8, "WEBP")) return detected(media_kind::image, "image/webp", "webp", false);
-    if (has_tag(bytes, 8, "AVI ")) return detected(media_kind::video, "video/x-msvideo", "avi", false);
+    if (has_tag(bytes, 8, "WAVE")) return detected(media_kind::audio, "audio/wav", "wav");
+    if (has_tag(bytes, 8, "WEBP")) return detected(media_kind::image, "image/webp", "webp");
+    if (has_tag(bytes, 8, "AVI ")) return detected(media_kind::video, "video/x-msvideo", "avi");
   }
-  if (has_tag(bytes, 0, "%PDF-")) return detected(media_kind::pdf, "application/pdf", "pdf", true);
+  if (has_tag(bytes, 0, "%PDF-")) return detected(media_kind::pdf, "application/pdf", "pdf");
   if (bytes.size() >= 12 && has_tag(bytes, 4, "ftyp")) return iso_media_detection(bytes);
-  if (has_id3v2_tag(bytes) || starts_with_mp3_frames(bytes)) return detected(media_kind::audio, "audio/mpeg", "mp3", true);
+  if (has_id3v2_tag(bytes) || starts_with_mp3_frames(bytes)) return detected(media_kind::audio, "audio/mpeg", "mp3");
   if (const auto variant = pnm_variant(bytes)) {
     // Only the binary variants P5 (greymap) and P6 (pixmap) are decodable by stb_image.
     constexpr std::array<std::string_view, 6> mime_types = {"image/x-portable-bitmap", "image/x-portable-graymap",
@@ -225,7 +204,7 @@ media_detection detect_media_kind(std::span<const std::uint8_t> bytes) {
     constexpr std::array<std::string_view, 6> formats = {"pbm (ascii)", "pgm (ascii)", "ppm (ascii)",
                                                          "pbm",         "pgm",         "ppm"};
     const std::size_t index = std::size_t{*variant} - 1;
-    return detected(media_kind::image, mime_types[index], formats[index], false);
+    return detected(media_kind::image, mime_types[index], formats[index]);
   }
 
   if (bytes.size() >= 2 && ((bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF))) {
@@ -234,14 +213,14 @@ media_detection detect_media_kind(std::span<const std::uint8_t> bytes) {
   const byte_span scanned = bytes.first(std::min(bytes.size(), text_nul_scan_bytes));
   const auto nul = std::find(scanned.begin(), scanned.end(), std::uint8_t{0});
   if (nul == scanned.end()) {
-    const auto error = find_utf8_error(bytes);
-    if (!error) return detected(media_kind::text, "text/plain", "utf-8 text", true);
+    const auto error = text::find_utf8_error(bytes);
+    if (!error) return detected(media_kind::text, "text/plain", "utf-8 text");
     if (!looks_like_tga(bytes)) {
       return not_detected("not a known media format, and not text: invalid UTF-8 at byte " +
-                          std::to_string(error->offset) + " (" + std::string(error->reason) + ")");
+                          std::to_string(error->offset) + " (" + error->description() + ")");
     }
   }
-  if (looks_like_tga(bytes)) return detected(media_kind::image, "image/x-tga", "tga", false);
+  if (looks_like_tga(bytes)) return detected(media_kind::image, "image/x-tga", "tga");
   return not_detected("not a known media format, and not text: NUL byte at offset " +
                       std::to_string(nul - scanned.begin()));
 }

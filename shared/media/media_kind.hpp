@@ -17,11 +17,11 @@ struct media_detection {
   media_kind kind = media_kind::unknown;
   std::string_view mime_type;  // "image/png", "text/plain", ...; empty when unknown
   std::string_view format;     // short format name: "png", "jpeg", "wav", "mp3", "utf-8 text", ...
-  // True when Gemini Embedding 2 takes the bytes as they are (PNG, JPEG, WAV, MP3, MP4, MOV, PDF,
-  // text). Other images (GIF, BMP, TGA, PNM) must go through prepare_image first; WebP, HEIC and AVIF
+  // True when Gemini Embedding 2 takes the bytes as they are: text, or a type in gemini_media_rules
+  // (media/gemini_media_rules.hpp: PNG, JPEG, WAV, MP3, MP4, MOV, PDF). Other images (GIF, BMP, TGA, PNM) must go through prepare_image first; WebP, HEIC and AVIF
   // are recognised but stb cannot decode them, so they cannot be re-encoded here.
   bool accepted_by_gemini = false;
-  std::string reason;  // why the kind is unknown ("empty input", "invalid UTF-8 at byte 12: ..."); empty otherwise
+  std::string reason;  // why the kind is unknown ("empty input", "... invalid UTF-8 at byte 12 (...)"); empty otherwise
 };
 
 media_detection detect_media_kind(std::span<const std::uint8_t> bytes);

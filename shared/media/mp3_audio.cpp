@@ -4,26 +4,13 @@
 #include <array>
 #include <string>
 
+#include "core/byte_reader.hpp"
+
 namespace mosaic::media {
 namespace {
 
-using byte_span = std::span<const std::uint8_t>;
-
 error invalid(std::string message) { return make_error(error_code::invalid_media, std::move(message)); }
 error unsupported(std::string message) { return make_error(error_code::unsupported_media, std::move(message)); }
-
-std::uint32_t read_big_endian_32(byte_span bytes, std::size_t offset) noexcept {
-  return std::uint32_t{bytes[offset]} << 24 | std::uint32_t{bytes[offset + 1]} << 16 |
-         std::uint32_t{bytes[offset + 2]} << 8 | std::uint32_t{bytes[offset + 3]};
-}
-
-bool has_tag(byte_span bytes, std::size_t offset, std::string_view tag) noexcept {
-  if (offset > bytes.size() || bytes.size() - offset < tag.size()) return false;
-  for (std::size_t index = 0; index < tag.size(); ++index) {
-    if (bytes[offset + index] != static_cast<std::uint8_t>(tag[index])) return false;
-  }
-  return true;
-}
 
 std::string at(std::size_t offset) { return " at byte " + std::to_string(offset); }
 

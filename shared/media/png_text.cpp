@@ -5,30 +5,16 @@
 #include <cstddef>
 #include <string_view>
 
-#include "media/utf8_validation.hpp"
+#include "core/byte_reader.hpp"
+#include "text/utf8.hpp"
 
 namespace mosaic::media {
 namespace {
-
-using byte_span = std::span<const std::uint8_t>;
 
 constexpr std::array<std::uint8_t, 8> png_signature = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
 constexpr std::string_view description_keyword = "Description";
 // PNG limits a chunk's length to 2^31 - 1 so that readers can use signed 32-bit arithmetic.
 constexpr std::uint32_t maximum_png_chunk_length = 0x7FFFFFFFu;
-
-std::uint32_t read_big_endian_32(byte_span bytes, std::size_t offset) noexcept {
-  return (std::uint32_t{bytes[offset]} << 24) | (std::uint32_t{bytes[offset + 1]} << 16) |
-         (std::uint32_t{bytes[offset + 2]} << 8) | std::uint32_t{bytes[offset + 3]};
-}
-
-bool has_tag(byte_span bytes, std::size_t offset, std::string_view tag) noexcept {
-  if (offset > bytes.size() || bytes.size() - offset < tag.size()) return false;
-  for (std::size_t index = 0; index < tag.size(); ++index) {
-    if (bytes[offset + index] != static_cast<unsigned char>(tag[index])) return false;
-  }
-  return true;
-}
 
 std::string_view as_text(byte_span bytes) noexcept {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
@@ -45,7 +31,7 @@ std::optional<std::string> text_chunk_description(byte_span data) {
   if (separator == data.end()) return std::nullopt;
   const auto keyword_length = static_cast<std::size_t>(separator - data.begin());
   if (as_text(data.first(keyword_length)) != description_keyword) return std::nullopt;
-  return non_empty(latin1_to_utf8(data.subspan(keyword_length + 1)));
+  return non_empty(text::latin1_to_utf8(data.subspan(keyword_length + 1)));
 }
 
 // iTXt: keyword, NUL, compression flag, compression method, language tag, NUL, translated keyword,
@@ -63,7 +49,7 @@ std::optional<std::string> international_text_chunk_description(byte_span data) 
     if (field_end == rest.end()) return std::nullopt;
     rest = rest.subspan(static_cast<std::size_t>(field_end - rest.begin()) + 1);
   }
-  if (!is_valid_utf8(rest)) return std::nullopt;
+  if (!text::is_valid_utf8(rest)) return std::nullopt;
   return non_empty(std::string(as_text(rest)));
 }
 

@@ -5,34 +5,17 @@
 #include <cmath>
 #include <string_view>
 
-#include "media/utf8_validation.hpp"
+#include "core/byte_reader.hpp"
+#include "text/utf8.hpp"
 
 namespace mosaic::media {
 namespace {
-
-using byte_span = std::span<const std::uint8_t>;
 
 constexpr std::size_t riff_header_size = 12;  // "RIFF", size, "WAVE"
 constexpr std::size_t chunk_header_size = 8;  // identifier, little-endian size
 constexpr std::uint16_t format_tag_pcm = 1;
 constexpr std::uint16_t format_tag_ieee_float = 3;
 constexpr std::uint16_t format_tag_extensible = 0xFFFE;
-
-bool has_tag(byte_span bytes, std::size_t offset, std::string_view tag) noexcept {
-  if (offset > bytes.size() || bytes.size() - offset < tag.size()) return false;
-  for (std::size_t index = 0; index < tag.size(); ++index) {
-    if (bytes[offset + index] != static_cast<unsigned char>(tag[index])) return false;
-  }
-  return true;
-}
-
-std::uint16_t read_little_endian_16(byte_span bytes, std::size_t offset) noexcept {
-  return static_cast<std::uint16_t>(bytes[offset] | (bytes[offset + 1] << 8));
-}
-
-std::uint32_t read_little_endian_32(byte_span bytes, std::size_t offset) noexcept {
-  return std::uint32_t{read_little_endian_16(bytes, offset)} | (std::uint32_t{read_little_endian_16(bytes, offset + 2)} << 16);
-}
 
 error invalid(std::string message) { return make_error(error_code::invalid_media, std::move(message)); }
 error unsupported(std::string message) { return make_error(error_code::unsupported_media, std::move(message)); }
@@ -296,7 +279,7 @@ std::optional<std::string> read_wav_comment(std::span<const std::uint8_t> bytes)
           byte_span comment = chunk.subspan(inner + chunk_header_size, inner_size);
           while (!comment.empty() && comment.back() == 0) comment = comment.first(comment.size() - 1);
           if (!comment.empty()) {
-            return is_valid_utf8(comment) ? std::string(comment.begin(), comment.end()) : latin1_to_utf8(comment);
+            return text::is_valid_utf8(comment) ? std::string(comment.begin(), comment.end()) : text::latin1_to_utf8(comment);
           }
         }
         inner += chunk_header_size + inner_size;

@@ -4,7 +4,8 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
-#include "index/json_fields.hpp"
+#include "core/json_fields.hpp"
+#include "text/utf8.hpp"
 
 namespace mosaic::model {
 namespace {
@@ -12,82 +13,6 @@ namespace {
 using nlohmann::json;
 
 constexpr char32_t word_start_marker = U'\u2581';  // "▁"
-
-std::string hex_byte(std::uint8_t byte) {
-  constexpr std::string_view digits = "0123456789ABCDEF";
-  return std::string("0x") + digits[static_cast<std::size_t>(byte >> 4U)] + digits[static_cast<std::size_t>(byte & 0x0FU)];
-}
-
-// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF. On failure the
-// message says which byte and why; `what` names the text ("input text", "vocab.json entry 12").
-status decode_utf8(std::string_view text, std::string_view what, std::vector<char32_t>& code_points) {
-  const auto fail = [&](std::size_t offset, const std::string& why) {
-    return make_error(error_code::invalid_utf8,
-                      std::string(what) + " is not valid UTF-8 at byte " + std::to_string(offset) + ": " + why);
-  };
-  std::size_t offset = 0;
-  while (offset < text.size()) {
-    const auto lead = static_cast<std::uint8_t>(text[offset]);
-    if (lead < 0x80U) {
-      code_points.push_back(lead);
-      ++offset;
-      continue;
-    }
-    std::size_t length = 0;
-    char32_t value = 0;
-    // The range the second byte must fall in excludes overlong forms, surrogates and values above U+10FFFF.
-    std::uint8_t second_minimum = 0x80U;
-    std::uint8_t second_maximum = 0xBFU;
-    std::string_view excluded;  // what a continuation byte outside that range would encode
-    if (lead >= 0xC2U && lead <= 0xDFU) {
-      length = 2;
-      value = lead & 0x1FU;
-    } else if (lead >= 0xE0U && lead <= 0xEFU) {
-      length = 3;
-      value = lead & 0x0FU;
-      if (lead == 0xE0U) {
-        second_minimum = 0xA0U;
-        excluded = " (an overlong form)";
-      }
-      if (lead == 0xEDU) {
-        second_maximum = 0x9FU;
-        excluded = " (a UTF-16 surrogate)";
-      }
-    } else if (lead >= 0xF0U && lead <= 0xF4U) {
-      length = 4;
-      value = lead & 0x07U;
-      if (lead == 0xF0U) {
-        second_minimum = 0x90U;
-        excluded = " (an overlong form)";
-      }
-      if (lead == 0xF4U) {
-        second_maximum = 0x8FU;
-        excluded = " (beyond U+10FFFF)";
-      }
-    } else if (lead >= 0x80U && lead <= 0xBFU) {
-      return fail(offset, "unexpected continuation byte " + hex_byte(lead));
-    } else {
-      return fail(offset, "byte " + hex_byte(lead) + " never starts a character (overlong or beyond U+10FFFF)");
-    }
-    for (std::size_t index = 1; index < length; ++index) {
-      if (offset + index == text.size()) {
-        return fail(offset, "the " + std::to_string(length) + "-byte sequence is cut off by the end of the text");
-      }
-      const auto byte = static_cast<std::uint8_t>(text[offset + index]);
-      const std::uint8_t minimum = index == 1 ? second_minimum : std::uint8_t{0x80U};
-      const std::uint8_t maximum = index == 1 ? second_maximum : std::uint8_t{0xBFU};
-      if (byte < minimum || byte > maximum) {
-        const bool is_continuation = byte >= 0x80U && byte <= 0xBFU;
-        return fail(offset + index, "byte " + hex_byte(byte) + " cannot continue the sequence that starts with " +
-                                        hex_byte(lead) + std::string(is_continuation ? excluded : std::string_view()));
-      }
-      value = (value << 6U) | (byte & 0x3FU);
-    }
-    code_points.push_back(value);
-    offset += length;
-  }
-  return success{};
-}
 
 std::uint32_t utf16_length(const std::vector<char32_t>& code_points) {
   std::uint32_t length = 0;
@@ -98,7 +23,7 @@ std::uint32_t utf16_length(const std::vector<char32_t>& code_points) {
 }  // namespace
 
 result<sentencepiece_tokenizer> sentencepiece_tokenizer::from_vocabulary_json(std::string_view vocabulary_json) {
-  auto parsed = index::json_fields::parse_json(vocabulary_json, "vocab.json");
+  auto parsed = json_fields::parse_json(vocabulary_json, "vocab.json");
   if (!parsed) return std::move(parsed).failure();
   const json& root = parsed.value();
   if (!root.is_array()) return make_error(error_code::invalid_model, "vocab.json must be a JSON array of [piece, score] pairs");
@@ -131,7 +56,7 @@ result<sentencepiece_tokenizer> sentencepiece_tokenizer::from_vocabulary_json(st
       return make_error(error_code::invalid_model, context + ": the score must be a number or null");
     }
     code_points.clear();
-    if (auto decoded = decode_utf8(piece, context, code_points); !decoded) return std::move(decoded).failure();
+    if (auto decoded = text::decode_utf8(piece, context, code_points); !decoded) return std::move(decoded).failure();
     if (position == static_cast<std::size_t>(unknown_id) && code_points.empty()) {
       return make_error(error_code::invalid_model, context + ": the unknown piece (id 0) must not be empty");
     }
@@ -164,7 +89,7 @@ result<std::vector<std::int32_t>> sentencepiece_tokenizer::tokenize(std::string_
   std::vector<char32_t> symbols;
   symbols.reserve(normalized_text.size() + 1);
   symbols.push_back(word_start_marker);
-  if (auto decoded = decode_utf8(normalized_text, "the text to tokenize", symbols); !decoded) {
+  if (auto decoded = text::decode_utf8(normalized_text, "the text to tokenize", symbols); !decoded) {
     return std::move(decoded).failure();
   }
   std::replace(symbols.begin(), symbols.end(), U' ', word_start_marker);

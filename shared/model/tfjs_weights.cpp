@@ -5,13 +5,13 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
-#include "index/json_fields.hpp"
+#include "core/json_fields.hpp"
 #include "index/manifest.hpp"
 
 namespace mosaic::model {
 namespace {
 
-using index::json_fields::object_reader;
+using json_fields::object_reader;
 using nlohmann::json;
 
 // Tensors are read in place; a big-endian host would need a byte swap that nothing here does.

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "embed/gemini_protocol.hpp"
+#include "embed/base64.hpp"
 #include "media_captions.hpp"
 
 namespace mosaic::gemini_double {

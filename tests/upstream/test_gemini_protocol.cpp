@@ -205,45 +205,6 @@ TEST_CASE("protocol: invalid UTF-8 in a text does not throw while building the b
   CHECK(json::parse(body)["requests"][0]["content"]["parts"][0]["text"] == "caf\xef\xbf\xbd");
 }
 
-TEST_CASE("protocol: base64 per RFC 4648, both alphabets, optional padding, offsets in errors", "[protocol][base64]") {
-  const std::pair<std::string, std::string> vectors[] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
-                                                         {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
-                                                         {"foobar", "Zm9vYmFy"}};
-  for (const auto& [bytes, text] : vectors) {
-    CHECK(encode_base64(bytes) == text);
-    auto decoded = decode_base64(text);
-    REQUIRE(decoded.ok());
-    CHECK(*decoded == bytes);
-  }
-  CHECK(decode_base64("Zg").value() == "f");
-  CHECK(decode_base64("Zm8").value() == "fo");
-  CHECK(decode_base64("-__-aGk").value() == "\xfb\xff\xfe\x68\x69");
-  CHECK(decode_base64("+//+aGk=").value() == "\xfb\xff\xfe\x68\x69");
-
-  std::string every_byte;
-  for (int value = 0; value < 256; ++value) every_byte += static_cast<char>(value);
-  for (std::size_t length = 0; length <= every_byte.size(); length += 37) {
-    const std::string bytes = every_byte.substr(0, length);
-    CHECK(decode_base64(encode_base64(bytes)).value() == bytes);
-  }
-
-  struct refused_case {
-    std::string text;
-    std::string offset;
-  };
-  const refused_case refused[] = {{"A", "offset 0"},        {"AAAAA", "offset 4"},      {"AAA=A", "offset 3"},
-                                  {"AA AA", "offset 2"},    {"AA==AA==", "offset 2"},   {"Zg=", "offset 2"},
-                                  {"Zg===", "offset"},      {"not base64!", "offset 3"}, {"AAAA\n", "offset 4"},
-                                  {std::string("Zm9v\0Zm9v", 9), "offset 4"}};
-  for (const auto& [text, offset] : refused) {
-    INFO(text);
-    auto decoded = decode_base64(text);
-    REQUIRE_FALSE(decoded.ok());
-    CHECK(decoded.failure().code == error_code::invalid_argument);
-    CHECK(decoded.failure().message.find(offset) != std::string::npos);
-  }
-}
-
 TEST_CASE("protocol: batch answers are checked for count, size and finite values", "[protocol]") {
   const std::string two = "{\"embeddings\":[" + vector_json(4) + "," + vector_json(4, -0.25) + "]}";
   auto parsed = parse_gemini_batch_response(two, 2, 4);
