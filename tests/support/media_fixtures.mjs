@@ -75,7 +75,7 @@ export function makeWav({ comment, seed = 1, seconds, sampleRate = 8000, channel
 }
 
 // MPEG 1 Layer III frames at 128 kbit/s, 44.1 kHz, mono, silent payload: 417 bytes and 1152 samples
-// (26.1 ms) each, as tests/unit/container_fixtures.hpp builds them for the C++ tests.
+// (26.1 ms) each, as tests/support/container_fixtures.hpp builds them for the C++ tests.
 export const mp3FrameBytes = 417;
 export function makeMp3({ frames }) {
   const stream = Buffer.alloc(frames * mp3FrameBytes);

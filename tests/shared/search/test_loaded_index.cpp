@@ -18,7 +18,9 @@
 #include "search/loaded_index.hpp"
 #include "search/top_k.hpp"
 #include "vector/normalize.hpp"
+#include "outcome_name.hpp"
 
+using mosaic::test::outcome_name;
 using namespace mosaic;
 using mosaic::search::loaded_index;
 using mosaic::search::named_filter;
@@ -27,11 +29,6 @@ using mosaic::search::shard_handle;
 namespace {
 
 constexpr std::uint32_t test_dimensions = 19;  // odd, so every SIMD kernel runs its scalar tail
-
-template <typename Value>
-std::string outcome_name(const result<Value>& outcome) {
-  return outcome.ok() ? std::string("ok") : std::string(error_code_name(outcome.failure().code));
-}
 
 struct shard_files {
   std::vector<std::uint8_t> vectors;

@@ -11,9 +11,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { startProcess } from '../support/processes.mjs';
-import { makeWav } from '../support/media_fixtures.mjs';
-import { makeMp3, makeMp4, makePdf, mp3FrameBytes, mp3FrameSamples, mp3SampleRate } from '../support/container_fixtures.mjs';
+import { startProcess } from '../../support/processes.mjs';
+import { makeWav } from '../../support/media_fixtures.mjs';
+import { makeMp3, makeMp4, makePdf, mp3FrameBytes, mp3FrameSamples, mp3SampleRate } from '../../support/container_fixtures.mjs';
 
 const cli = process.env.MOSAIC_CLI;
 const doubleBinary = process.env.MOSAIC_GEMINI_DOUBLE;

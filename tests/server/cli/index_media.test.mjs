@@ -11,8 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { startProcess } from '../support/processes.mjs';
-import { makePng, makeWav } from '../support/media_fixtures.mjs';
+import { startProcess } from '../../support/processes.mjs';
+import { makePng, makeWav } from '../../support/media_fixtures.mjs';
 
 const cli = process.env.MOSAIC_CLI;
 const doubleBinary = process.env.MOSAIC_GEMINI_DOUBLE;

@@ -17,18 +17,14 @@
 #include "index/shard_header.hpp"
 #include "vector/normalize.hpp"
 #include "vector/quantize.hpp"
+#include "outcome_name.hpp"
 
+using mosaic::test::outcome_name;
 using mosaic::error_code;
 using mosaic::error_code_name;
 using mosaic::index::quantization;
 
 namespace {
-
-// "ok" or the error code's name, so a failed comparison prints which code came back.
-template <typename Value>
-std::string outcome_name(const mosaic::result<Value>& outcome) {
-  return outcome.ok() ? std::string("ok") : std::string(error_code_name(outcome.failure().code));
-}
 
 template <typename Value>
 Value read_little_endian(const std::vector<std::uint8_t>& bytes, std::size_t offset) {

@@ -6,21 +6,14 @@
 #include <vector>
 
 #include "search/named_filter.hpp"
+#include "outcome_name.hpp"
 
+using mosaic::test::outcome_name;
 using namespace mosaic;
 using mosaic::search::add_condition;
 using mosaic::search::named_filter;
 using mosaic::search::named_filter_from_json;
 using nlohmann::json;
-
-namespace {
-
-template <typename Value>
-std::string outcome_name(const result<Value>& outcome) {
-  return outcome.ok() ? std::string("ok") : std::string(error_code_name(outcome.failure().code));
-}
-
-}  // namespace
 
 TEST_CASE("add_condition adds one condition per key and refuses what it cannot read", "[named_filter]") {
   named_filter conditions;

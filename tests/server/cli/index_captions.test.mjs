@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { makePng } from '../support/media_fixtures.mjs';
+import { makePng } from '../../support/media_fixtures.mjs';
 
 const cli = process.env.MOSAIC_CLI;
 const modelDirectory = process.env.MOSAIC_MODEL_DIR;

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { startProcess } from '../support/processes.mjs';
+import { startProcess } from '../../support/processes.mjs';
 
 const cli = process.env.MOSAIC_CLI;
 const doubleBinary = process.env.MOSAIC_GEMINI_DOUBLE;

@@ -23,7 +23,9 @@
 #include "vector/kernels.hpp"
 #include "vector/normalize.hpp"
 #include "vector/quantize.hpp"
+#include "outcome_name.hpp"
 
+using mosaic::test::outcome_name;
 using mosaic::error_code_name;
 using mosaic::index::modality;
 using mosaic::index::quantization;
@@ -38,11 +40,6 @@ namespace {
 
 constexpr std::uint32_t test_dimensions = 67;  // 64 + 3: every SIMD kernel also runs its scalar tail
 constexpr double score_tolerance = 1e-5;
-
-template <typename Value>
-std::string outcome_name(const mosaic::result<Value>& outcome) {
-  return outcome.ok() ? std::string("ok") : std::string(error_code_name(outcome.failure().code));
-}
 
 std::vector<float> random_unit_vectors(std::size_t count, std::uint32_t dimensions, std::mt19937& generator) {
   std::normal_distribution<float> component(0.0f, 1.0f);

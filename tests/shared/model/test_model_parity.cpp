@@ -46,7 +46,7 @@ TEST_CASE("the C++ local model matches the JavaScript reference on every referen
   REQUIRE(model.ok());
 
   std::ifstream reference(reference_path);
-  INFO("reference file " << reference_path << " (written by tests/model/make_reference_embeddings.mjs)");
+  INFO("reference file " << reference_path << " (written by tests/shared/model/make_reference_embeddings.mjs)");
   REQUIRE(reference.good());
   std::size_t compared = 0, refused = 0, truncated = 0;
   double lowest_cosine = 1.0;

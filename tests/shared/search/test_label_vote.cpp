@@ -9,7 +9,9 @@
 
 #include "core/result.hpp"
 #include "search/label_vote.hpp"
+#include "outcome_name.hpp"
 
+using mosaic::test::outcome_name;
 using mosaic::search::label_vote;
 using mosaic::search::vote_label;
 using mosaic::search::vote_method;
@@ -17,11 +19,6 @@ using mosaic::search::vote_neighbour;
 using mosaic::search::vote_options;
 
 namespace {
-
-template <typename Value>
-std::string outcome_name(const mosaic::result<Value>& outcome) {
-  return outcome.ok() ? std::string("ok") : std::string(mosaic::error_code_name(outcome.failure().code));
-}
 
 vote_options options_with(std::size_t k, vote_method method, float unknown_below = 0.0f) {
   vote_options options;
