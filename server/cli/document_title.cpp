@@ -1,6 +1,7 @@
 #include "cli/document_title.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "cli/text_chunks.hpp"
 
@@ -114,7 +115,11 @@ document_title find_document_title(std::string_view text, std::string_view file_
     const bool set_apart = second_content.empty() || first_content.size() * 2 <= second_content.size();
     const char last = first_content.back();
     const bool ends_like_a_title = last != ',' && last != ';' && last != '.' && last != ':';
-    if (more_text && set_apart && ends_like_a_title && first_content.size() <= first_line_title_bytes &&
+    const bool has_words = std::any_of(first_content.begin(), first_content.end(), [](char c) {
+      const auto byte = static_cast<unsigned char>(c);
+      return byte >= 0x80 || std::isalnum(byte) != 0;
+    });
+    if (more_text && set_apart && ends_like_a_title && has_words && first_content.size() <= first_line_title_bytes &&
         count_words(first_content) <= first_line_title_words) {
       return {std::string(first_content), title_origin::first_line, first.next};
     }
