@@ -32,7 +32,7 @@ struct pending_item {
 struct item_preparation_settings {
   bool provider_embeds_media = false;  // gemini: media bytes are embedded; local: only text
   // Text chunks (cli/text_chunks.hpp). The local model reads 128 SentencePiece tokens, about 1.66 per
-  // word on English prose (measured on beir-msmarco-5k, 90th percentile 2.06): 64 words fit 94% of
+  // word on English prose (measured on beir-msmarco-5k, 90th percentile 2.06): 64 words fit 91% of
   // windows whole, with room for a short title; the README's Performance section has the measurements.
   chunking_settings chunking;
   input_limits limits;                 // the server's limits (one 20 MB request, 80 s of audio, ...)
