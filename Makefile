@@ -66,6 +66,7 @@ bench: model release wasm native
 	node tests/bench/run_benchmarks.mjs build-release/bin/mosaic_scan_benchmark \
 	  build-wasm/bin/mosaic_scan_benchmark.js --output build/bench/results.json
 	node tests/bench/run_model_benchmarks.mjs
+	node tests/bench/retrieval_benchmark.mjs build-release/bin/mosaic build-release/bin/mosaic_model_benchmark
 	node tests/bench/serve_benchmark.mjs build-release/bin/mosaic build/bin/mosaic_gemini_double
 	node tests/bench/index_benchmark.mjs build-release/bin/mosaic build/bin/mosaic_gemini_double \
 	  build-release/bin/mosaic_model_benchmark

@@ -153,6 +153,8 @@ export interface SearchResult {
   /** Cosine similarity (an estimate from int8 codes for i8 indexes), the same number `mosaic query` prints. */
   score: number;
   item: ItemMetadata;
+  /** With one result per document (the default): how many of its chunks or segments matched, when more than one. */
+  matchedItems?: number;
   /** item.thumbnail resolved against the index's URL. */
   thumbnailUrl?: string;
   /** item.media resolved against the index's URL. */
@@ -275,11 +277,11 @@ export class Mosaic {
   readonly ready: Promise<{ shardsLoaded: number; shardsFailed: number; errors: MosaicError[] }>;
 
   /** With `classify`, the answer also holds the label vote, from the same scan. */
-  search(query: Query, options?: { k?: number; filter?: Filter; classify?: ClassifyOptions }): Promise<SearchAnswer>;
+  search(query: Query, options?: { k?: number; filter?: Filter; classify?: ClassifyOptions; onePerDocument?: boolean }): Promise<SearchAnswer>;
   /** The query's vector as this index searches it (embedded, truncated, normalized), to search it again without embedding it again. */
   embed(query: Query): Promise<Float32Array>;
   /** "More like this": the item's stored vector, no embedding call; the item itself is left out. */
-  similar(itemId: string, options?: { k?: number; filter?: Filter; classify?: ClassifyOptions }): Promise<SearchAnswer>;
+  similar(itemId: string, options?: { k?: number; filter?: Filter; classify?: ClassifyOptions; onePerDocument?: boolean }): Promise<SearchAnswer>;
   /** The kNN label vote alone (search with `classify` gives it with the results, from one scan). */
   classify(query: Query, options?: ClassifyOptions & { filter?: Filter }): Promise<Classification>;
   item(id: string): ItemMetadata | undefined;

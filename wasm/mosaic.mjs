@@ -181,11 +181,11 @@ export class Mosaic {
    * answer also holds the label vote of the query's nearest labelled items passing the filter, from
    * the same scan (`classification`).
    * @param {Query} query
-   * @param {{ k?: number, filter?: Filter, classify?: ClassifyOptions }} [options]
+   * @param {{ k?: number, filter?: Filter, classify?: ClassifyOptions, onePerDocument?: boolean }} [options]
    */
-  async search(query, { k = 10, filter, classify } = {}) {
+  async search(query, { k = 10, filter, classify, onePerDocument = true } = {}) {
     const vector = await queryVector(this.#state, query);
-    return this.#query(vector, k, filter, classify);
+    return this.#query(vector, { k, filter, classify, onePerDocument });
   }
 
   /**
@@ -203,13 +203,13 @@ export class Mosaic {
   /**
    * "More like this": the item's stored vector as the query (no embedding call); the item itself is left out.
    * @param {string} itemId
-   * @param {{ k?: number, filter?: Filter, classify?: ClassifyOptions }} [options]
+   * @param {{ k?: number, filter?: Filter, classify?: ClassifyOptions, onePerDocument?: boolean }} [options]
    */
-  async similar(itemId, { k = 10, filter, classify } = {}) {
+  async similar(itemId, { k = 10, filter, classify, onePerDocument = true } = {}) {
     this.#state.checkOpen();
     const vector = this.#state.generation.storedVector(String(itemId));
     const exclude = /** @type {string[]} */ ([...toList(filter?.exclude), String(itemId)]);
-    return this.#query(vector, k, { ...(filter ?? {}), exclude }, classify);
+    return this.#query(vector, { k, filter: { ...(filter ?? {}), exclude }, classify, onePerDocument });
   }
 
   /**
@@ -221,7 +221,7 @@ export class Mosaic {
    */
   async classify(query, { k = 5, threshold = 0, minConfidence = 0, filter } = {}) {
     const vector = await queryVector(this.#state, query);
-    const answer = this.#query(vector, 0, filter, { k, threshold, minConfidence });
+    const answer = this.#query(vector, { k: 0, filter, classify: { k, threshold, minConfidence } });
     return /** @type {Classification} */ (answer.classification);
   }
 
@@ -260,16 +260,14 @@ export class Mosaic {
 
   /**
    * @param {Float32Array | Float64Array | number[]} vector  as embedded; the core prepares it
-   * @param {number} k
-   * @param {Filter | undefined} filter
-   * @param {ClassifyOptions | undefined} classify
+   * @param {{ k: number, filter?: Filter, classify?: ClassifyOptions, onePerDocument?: boolean }} options
    * @returns {SearchAnswer}
    */
-  #query(vector, k, filter, classify) {
+  #query(vector, options) {
     const state = this.#state;
     state.checkOpen();
     const started = now();
-    const { results, classification } = state.generation.query(vector, { k, filter, classify });
+    const { results, classification } = state.generation.query(vector, options);
     const partial = !this.complete;
     /** @type {SearchAnswer} */
     const answer = {

@@ -6,8 +6,6 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -66,18 +64,17 @@ bool is_whole_number(double value, double smallest, double largest) {
 }
 
 // A JavaScript value as JSON text for the core's readers (undefined and null: an empty object).
-// JSON.stringify drops undefined fields, as the core's readers expect of absent ones.
-nlohmann::json json_from(const val& value) {
-  if (value.isUndefined() || value.isNull()) return nlohmann::json::object();
+// JSON.stringify drops undefined fields, as the core's readers expect of absent ones; a function or a
+// symbol gives no text, which the reader refuses.
+std::string json_text_from(const val& value) {
+  if (value.isUndefined() || value.isNull()) return "{}";
   const val text = val::global("JSON").call<val>("stringify", value);
-  if (!text.isString()) return nlohmann::json();  // a function or a symbol: refused by the reader
-  return nlohmann::json::parse(text.as<std::string>(), nullptr, false);
+  return text.isString() ? text.as<std::string>() : std::string();
 }
 
-// The core's JSON handed to JavaScript whole: one JSON.parse instead of one crossing per field.
-val value_from(const nlohmann::json& value) {
-  return val::global("JSON").call<val>("parse", value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-}
+// The core's JSON text handed to JavaScript whole: one JSON.parse instead of one crossing per field.
+// The JSON library is used in the core's files only (compiled for size), not in these bindings.
+val value_from_json_text(const std::string& text) { return val::global("JSON").call<val>("parse", text); }
 
 mosaic::result<std::vector<mosaic::search::shard_handle>> handles_from(const val& handles) {
   if (!handles.isArray()) return mosaic::make_error(error_code::invalid_argument, "shard handles must be an array");
@@ -180,9 +177,7 @@ class index_binding {
   val items(double handle) const {
     const auto* items = items_of(handle);
     if (items == nullptr) return failure(error_code::invalid_argument, "no loaded shard has this handle");
-    nlohmann::json array = nlohmann::json::array();
-    for (const auto& item : *items) array.push_back(mosaic::index::item_metadata_json(item));
-    return success(value_from(array));
+    return success(value_from_json_text(mosaic::index::items_json_text(*items)));
   }
 
   // The item with this id in one of `handles`, or undefined (also for text that is not an item id).
@@ -192,7 +187,7 @@ class index_binding {
     auto shards = handles_from(handles);
     if (!shards) return val::undefined();
     const auto* item = index_.item_by_id(id.value(), shards.value());
-    return item == nullptr ? val::undefined() : value_from(mosaic::index::item_metadata_json(*item));
+    return item == nullptr ? val::undefined() : value_from_json_text(mosaic::index::items_json_text({item, 1}))[0];
   }
 
   val release_shard(double handle) {
@@ -208,11 +203,11 @@ class index_binding {
   val query(const val& vector, const val& handles, const val& options) const {
     auto shards = handles_from(handles);
     if (!shards) return failure(shards.failure());
-    auto asked = mosaic::search::query_options_from_json(json_from(options));
+    auto asked = mosaic::search::query_options_from_json_text(json_text_from(options));
     if (!asked) return failure(asked.failure());
     auto outcome = index_.query(floats_from(vector), shards.value(), asked.value());
     if (!outcome) return failure(outcome.failure());
-    return success(value_from(mosaic::search::query_outcome_json(index_, outcome.value())));
+    return success(value_from_json_text(mosaic::search::query_outcome_json_text(index_, outcome.value())));
   }
 
   val stored_vector(const std::string& item_id) const {
@@ -266,9 +261,7 @@ val parse_item_metadata(const std::string& metadata_json, double expected_items)
   }
   auto items = mosaic::index::parse_item_metadata(metadata_json, static_cast<std::size_t>(expected_items));
   if (!items) return failure(items.failure());
-  nlohmann::json array = nlohmann::json::array();
-  for (const auto& item : items.value()) array.push_back(mosaic::index::item_metadata_json(item));
-  return success(value_from(array));
+  return success(value_from_json_text(mosaic::index::items_json_text(items.value())));
 }
 
 // Matryoshka truncation to `dimensions` and L2 normalization (dimensions = length: normalization only).

@@ -56,7 +56,14 @@ options:
                       the model's size up to 768
   --quant int8|f32    vector storage: int8 with a per-vector scale (default, 4x smaller) or float32
   --shard-items N     items per shard, default 10000
-  --chunk-words N     words per text chunk, default 80 with local (128 tokens), 1000 with gemini
+  --chunk-words N     words per text chunk at most (a document's title included with local),
+                      default 64 with local (its window is 128 tokens, about 77 words), 1000 with
+                      gemini; a text of at most N words is one chunk, whole. Chunks end at sentence
+                      ends where one is near, and the last is never a short tail: it overlaps the
+                      one before instead
+  --chunk-overlap N   words a chunk repeats of the one before, default 0 (at most N/2)
+  --chunk-at sentences|words   end chunks at sentence ends where one is near (default) or
+                      strictly every N words
   --concurrency N     upstream calls (batches of up to 100 inputs) in flight, default 4
                       (sets --max-upstream-calls)
   --json              print a machine-readable report (counts, cache hits, every skipped file)
@@ -68,7 +75,7 @@ std::set<std::string_view> with(std::set<std::string_view> options, std::initial
 }
 
 std::set<std::string_view> valued_options() {
-  return with(provider_valued_options(), {"--out", "--captions", "--dims", "--quant", "--shard-items", "--chunk-words", "--concurrency"});
+  return with(provider_valued_options(), {"--out", "--captions", "--dims", "--quant", "--shard-items", "--chunk-words", "--chunk-overlap", "--chunk-at", "--concurrency"});
 }
 
 std::set<std::string_view> flag_options() { return with(provider_flag_options(), {"--json", "--help"}); }
@@ -142,8 +149,11 @@ int run_index_command(std::span<const std::string_view> arguments) {
   const bool embeds_media = provider.accepts_mime_type("image/jpeg");
   const std::size_t full_dimensions = provider.dimensions();
   const auto dimensions = options.number("--dims", std::min<std::size_t>(full_dimensions, 768), 1, full_dimensions);
-  const auto chunk_words = options.number("--chunk-words", embeds_media ? 1000 : 80, 1, 10000);
-  if (!dimensions || !chunk_words) return usage_failure(*options.error());
+  const auto chunk_words = options.number("--chunk-words", embeds_media ? 1000 : 64, 1, 10000);
+  const auto chunk_overlap = options.number("--chunk-overlap", 0, 0, 5000);
+  const std::string chunk_at = options.value("--chunk-at").value_or("sentences");
+  if (!dimensions || !chunk_words || !chunk_overlap) return usage_failure(*options.error());
+  if (chunk_at != "sentences" && chunk_at != "words") return usage_failure("--chunk-at must be sentences or words");
   std::fprintf(stderr, "mosaic index: provider %s (%s), %s\n", (*setup)->name.c_str(), provider.model_id().c_str(),
                (*setup)->cache_note.c_str());
 
@@ -156,7 +166,9 @@ int run_index_command(std::span<const std::string_view> arguments) {
   const auto preparation_start = clock_type::now();
   item_preparation_settings preparation;
   preparation.provider_embeds_media = embeds_media;
-  preparation.chunk_words = *chunk_words;
+  preparation.chunking.max_words = *chunk_words;
+  preparation.chunking.overlap_words = *chunk_overlap;
+  preparation.chunking.sentence_boundaries = chunk_at == "sentences";
 
   // The caption list is read whole before anything else, so a bad line stops the run before any work.
   std::optional<caption_list> captions;

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <filesystem>
 
+#include "cli/document_title.hpp"
 #include "cli/text_chunks.hpp"
 #include "embed/unicode_normalization.hpp"
 #include "hash/sha256.hpp"
@@ -143,17 +144,51 @@ status finish_input(pending_item& item, const item_preparation_settings& setting
 prepared_file prepare_text(const collection_file& file, std::string_view raw, const item_preparation_settings& settings) {
   auto normalized = normalize_nfkc(raw);
   if (!normalized) return skipped(normalized.failure().message);
-  const auto chunks = split_into_chunks(normalized.value(), settings.chunk_words);
+  // Offsets are into the NFKC-normalized text, which equals the file for already-normalized text.
+  const std::string_view text = normalized.value();
+  std::string name_words = file_name_words(file.path);
+  if (name_words.empty()) name_words = fs::path(file.relative).filename().string();
+  const document_title found = find_document_title(text, name_words);
+  // A title is embedded with every chunk, unless it is only a file name that says nothing (an id).
+  const bool embed_title =
+      !found.title.empty() && (found.origin != title_origin::file_name || file_name_title_is_meaningful(found.title));
+  chunking_settings chunking = settings.chunking;
+  if (embed_title && !settings.provider_embeds_media) {
+    // The title shares the local model's window with the chunk: it takes its words from the chunk's
+    // budget, at most half of it.
+    const std::size_t title_words = count_words(found.title);
+    chunking.max_words -= std::min(title_words, chunking.max_words / 2);
+  }
+  std::size_t body_offset = found.body_offset;
+  auto chunks = split_into_chunks(text.substr(body_offset), chunking);
+  if (chunks.empty() && body_offset > 0) {
+    // Nothing but a title (a lone heading): the title is the text.
+    body_offset = 0;
+    chunks = split_into_chunks(text, chunking);
+  }
   if (chunks.empty()) return skipped("no text (empty or whitespace only)");
+  const std::string title = shortened(found.title, title_limit);
   prepared_file outcome;
   for (std::size_t part = 0; part < chunks.size(); ++part) {
+    const std::size_t offset = body_offset + chunks[part].offset;
     pending_item item;
-    // Offsets are into the NFKC-normalized text, which equals the file for already-normalized text.
-    item.metadata = base_metadata(file, text_mime_type(file.path), chunks[part].offset);
-    if (chunks.size() > 1) item.metadata.title += " (part " + std::to_string(part + 1) + ")";
+    item.metadata = base_metadata(file, text_mime_type(file.path), offset);
+    item.metadata.title = title;
+    if (chunks.size() > 1) {
+      item.metadata.title += " (part " + std::to_string(part + 1) + " of " + std::to_string(chunks.size()) + ")";
+    }
     item.metadata.snippet = shortened(chunks[part].text, snippet_limit);
-    item.metadata.source_offset = chunks[part].offset;
-    item.input.parts.push_back({std::string(chunks[part].text), {}, {}});
+    item.metadata.source_offset = offset;
+    if (settings.provider_embeds_media) {
+      // Gemini takes a document's title in its own field.
+      item.input.parts.push_back({std::string(chunks[part].text), {}, {}});
+      if (embed_title) item.input.title = found.title;
+    } else {
+      item.input.parts.push_back({titled_chunk_text(embed_title ? std::string_view(found.title) : std::string_view(),
+                                                    chunks[part].text),
+                                  {},
+                                  {}});
+    }
     if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
     outcome.items.push_back(std::move(item));
   }

@@ -24,6 +24,8 @@ options:
   --filter KEY=VALUE      modality=text|image|audio|video|pdf, label=NAME or tag=NAME; repeatable
                           filters of one key are alternatives, different keys must all match
   --model-dir DIR         where the local model's files are
+  --all-chunks            every matching chunk or segment; by default one result per document
+                          (its best chunk, with how many of its chunks matched)
   --json                  one JSON object with the results
 )";
 
@@ -34,8 +36,8 @@ status add_filter(const std::string& text, search::named_filter& conditions) {
   return search::add_condition(conditions, std::string_view(text).substr(0, equals), std::string_view(text).substr(equals + 1));
 }
 
-std::set<std::string_view> with_json_and_help(std::set<std::string_view> flags) {
-  flags.insert({"--json", "--help"});
+std::set<std::string_view> query_flags(std::set<std::string_view> flags) {
+  flags.insert({"--json", "--help", "--all-chunks"});
   return flags;
 }
 
@@ -51,7 +53,7 @@ int run_query_command(std::span<const std::string_view> arguments) {
   }
   std::set<std::string_view> valued = provider_valued_options();
   valued.insert({"-k", "--image", "--audio"});
-  parsed_options options(remaining, valued, with_json_and_help(provider_flag_options()));
+  parsed_options options(remaining, valued, query_flags(provider_flag_options()));
   if (options.has("--help")) {
     std::fputs(query_usage, stdout);
     return 0;
@@ -72,6 +74,7 @@ int run_query_command(std::span<const std::string_view> arguments) {
   }
   search::query_options query_options;
   query_options.k = *k;
+  query_options.one_per_document = !options.has("--all-chunks");
   for (const std::string& filter : filters) {
     if (auto added = add_filter(filter, query_options.filter); !added) {
       std::fprintf(stderr, "mosaic query: %s\n", added.failure().message.c_str());
@@ -100,8 +103,10 @@ int run_query_command(std::span<const std::string_view> arguments) {
   std::size_t rank = 0;
   for (const search::index_hit& hit : outcome->hits) {
     const index::item_metadata& item = *site->index.item(hit.shard, hit.row);
-    std::printf("%2zu. %.4f  %s  [%s]%s%s\n", ++rank, static_cast<double>(hit.score), item.title.c_str(), item.source.c_str(),
+    std::printf("%2zu. %.4f  %s  [%s]%s%s", ++rank, static_cast<double>(hit.score), item.title.c_str(), item.source.c_str(),
                 item.label.empty() ? "" : "  label: ", item.label.c_str());
+    if (hit.matched_items > 1) std::printf("  (%zu parts matched)", hit.matched_items);
+    std::putchar('\n');
   }
   if (rank == 0) std::puts("no results");
   return 0;

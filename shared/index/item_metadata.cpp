@@ -169,6 +169,12 @@ json item_metadata_json(const item_metadata& item) {
   return entry;
 }
 
+std::string items_json_text(std::span<const item_metadata> items) {
+  json entries = json::array();
+  for (const item_metadata& item : items) entries.push_back(item_metadata_json(item));
+  return entries.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 result<std::string> serialize_item_metadata(std::span<const item_metadata> items) {
   json entries = json::array();
   for (const item_metadata& item : items) {

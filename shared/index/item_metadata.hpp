@@ -50,6 +50,8 @@ result<std::string> serialize_item_metadata(std::span<const item_metadata> items
 // out). The one place an item becomes JSON: the metadata file, search results in the browser, the
 // HTTP API and the CLI all use it.
 nlohmann::json item_metadata_json(const item_metadata& item);
+// Items as a JSON array text, each as item_metadata_json writes it (the wasm bindings hand it to JavaScript).
+std::string items_json_text(std::span<const item_metadata> items);
 
 // The metadata must describe the shard row for row: same count, same ids in the same order.
 status check_metadata_matches_shard(const shard_view& shard, std::span<const item_metadata> items);

@@ -4,6 +4,7 @@
 
 #include "hash/sha256.hpp"
 #include "index/known_models.hpp"
+#include "search/document_grouping.hpp"
 #include "search/prepared_query.hpp"
 
 namespace mosaic::search {
@@ -170,20 +171,48 @@ result<query_outcome> loaded_index::query(std::span<const float> vector, std::sp
   if (options.vote && options.vote->k == 0) return make_error(error_code::invalid_argument, "the label vote needs k >= 1");
   auto prepared = search::prepare_query(vector, manifest_.dimensions);
   if (!prepared) return std::move(prepared).failure();
+  std::size_t total_items = 0;
+  for (const searchable_shard& view : views.value()) total_items += view.vectors.item_count;
   search_options scan_options;
-  scan_options.k = options.k;
+  scan_options.k = options.one_per_document ? first_hits_to_ask(options.k, total_items) : options.k;
   scan_options.filter = std::move(resolved).value();
   scan_options.labelled_k = options.vote ? options.vote->k : 0;
   auto scanned = scan(prepared.value(), views.value(), scan_options);
   if (!scanned) return std::move(scanned).failure();
+  auto to_index_hit = [&](const search_hit& hit, std::size_t matched_items) {
+    return index_hit{hit.item_id, hit.score, shards[hit.shard], hit.row, matched_items};
+  };
   auto to_index_hits = [&](const std::vector<search_hit>& hits) {
     std::vector<index_hit> converted;
     converted.reserve(hits.size());
-    for (const search_hit& hit : hits) converted.push_back({hit.item_id, hit.score, shards[hit.shard], hit.row});
+    for (const search_hit& hit : hits) converted.push_back(to_index_hit(hit, 1));
     return converted;
   };
   query_outcome outcome;
-  outcome.hits = to_index_hits(scanned->best);
+  if (options.one_per_document && options.k > 0) {
+    // The first scan asked for enough hits to hold k documents in most collections; a longer prefix
+    // is scanned again (without the voters, already found) only when it did not.
+    const std::size_t first_asked = scan_options.k;
+    auto documents = search_documents<search_hit>(
+        options.k, total_items,
+        [&](std::size_t asked) -> result<std::vector<search_hit>> {
+          if (asked == first_asked) return scanned->best;
+          search_options longer = scan_options;
+          longer.k = asked;
+          longer.labelled_k = 0;
+          auto again = scan(prepared.value(), views.value(), longer);
+          if (!again) return std::move(again).failure();
+          return std::move(again->best);
+        },
+        [&](const search_hit& hit) -> std::string_view {
+          return shards_.find(shards[hit.shard])->second->items[hit.row].source;
+        });
+    if (!documents) return std::move(documents).failure();
+    outcome.hits.reserve(documents->size());
+    for (const auto& [hit, matched_items] : documents.value()) outcome.hits.push_back(to_index_hit(hit, matched_items));
+  } else {
+    outcome.hits = to_index_hits(scanned->best);
+  }
   if (!options.vote) return outcome;
   std::vector<vote_neighbour> neighbours;
   neighbours.reserve(scanned->best_labelled.size());

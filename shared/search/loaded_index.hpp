@@ -32,6 +32,9 @@ struct index_hit {
   float score = 0.0f;
   shard_handle shard = 0;
   std::uint32_t row = 0;
+  // With one result per document: how many of the hits looked at belong to this hit's document (its
+  // chunks or segments); 1 otherwise.
+  std::size_t matched_items = 1;
 };
 
 struct classification {
@@ -50,6 +53,10 @@ struct query_options {
   std::size_t k = 10;  // 0: only the vote
   named_filter filter;
   std::optional<vote_options> vote;
+  // One result per document (items sharing a `source`: a text's chunks, a recording's segments), its
+  // best item, so that one long document cannot fill the k places (search/document_grouping.hpp).
+  // The vote is not grouped: every labelled item votes.
+  bool one_per_document = true;
 };
 
 struct query_outcome {

@@ -60,6 +60,11 @@ result<query_options> query_options_from_json(const json& request) {
     vote.min_confidence = confidence.value();
     options.vote = vote;
   }
+  if (request.contains("one_per_document")) {
+    const json& grouping = request["one_per_document"];
+    if (!grouping.is_boolean()) return make_error(error_code::invalid_argument, "\"one_per_document\" must be true or false");
+    options.one_per_document = grouping.get<bool>();
+  }
   auto k = whole_number(request, "k", "k", options.k, options.vote ? 0 : 1, max_query_k);
   if (!k) return std::move(k).failure();
   options.k = k.value();
@@ -71,12 +76,24 @@ result<query_options> query_options_from_json(const json& request) {
   return options;
 }
 
+result<query_options> query_options_from_json_text(std::string_view text) {
+  json parsed = json::parse(text, nullptr, false);
+  if (parsed.is_discarded()) return make_error(error_code::invalid_json, "the query options are not valid JSON");
+  return query_options_from_json(parsed);
+}
+
+std::string query_outcome_json_text(const loaded_index& index, const query_outcome& outcome) {
+  return query_outcome_json(index, outcome).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 json hit_json(const loaded_index& index, const index_hit& hit) {
   const index::item_metadata* item = index.item(hit.shard, hit.row);
   // Hits come from this index's own scan, so the item is always there; null keeps a bug visible.
-  return json{{"id", index::format_item_id(hit.item_id)},
+  json answer{{"id", index::format_item_id(hit.item_id)},
               {"score", hit.score},
               {"item", item != nullptr ? index::item_metadata_json(*item) : json(nullptr)}};
+  if (hit.matched_items > 1) answer["matched_items"] = hit.matched_items;
+  return answer;
 }
 
 json query_outcome_json(const loaded_index& index, const query_outcome& outcome) {

@@ -13,12 +13,19 @@ namespace mosaic::search {
 inline constexpr std::size_t max_query_k = 10000;
 
 // {"k": 1..10000 (default 10; 0 allowed with "classify"), "filter": {...} (named_filter_from_json),
+//  "one_per_document": true (default) | false,
 //  "classify": {"k": voters 1..1000 (default 5), "min_similarity": -1..1 (default 0),
 //               "min_confidence": 0..1 (default 0)}}. Other keys are the caller's (a query's text or
 // vector) and are left alone. Every error names the field.
 result<query_options> query_options_from_json(const nlohmann::json& request);
 
-// {"id", "score", "item"}.
+// The same from and to JSON text, for callers that should not instantiate the JSON library's parser
+// and writer themselves (the wasm bindings: this file is compiled for size there). Text that is not
+// JSON is invalid_json.
+result<query_options> query_options_from_json_text(std::string_view text);
+std::string query_outcome_json_text(const loaded_index& index, const query_outcome& outcome);
+
+// {"id", "score", "item"}, and "matched_items" when more than one item of the hit's document matched.
 nlohmann::json hit_json(const loaded_index& index, const index_hit& hit);
 
 // {"results": [hit_json...], "classification": {"known", "label" (null when unknown), "confidence",

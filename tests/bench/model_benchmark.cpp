@@ -3,7 +3,10 @@
 // peak memory, and retrieval quality (nDCG@10 with graded gains, Recall@100) against the judgments.
 // Given the reference's vectors (model_reference_benchmark.mjs writes them), it scores those with the
 // same search and the same metric code, so the two nDCG@10 figures are comparable.
-// Usage: mosaic_model_benchmark DATA_DIR [--model-dir DIR] [--reference-vectors FILE] [--json]
+// Given rankings made elsewhere (--rankings FILE, from retrieval_benchmark.mjs), it scores them with the
+// same metric code too; --rankings-only skips the model (no embedding, no speed, no model figures).
+// Usage: mosaic_model_benchmark DATA_DIR [--model-dir DIR] [--reference-vectors FILE] [--rankings FILE
+//        [--rankings-only]] [--json]
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -59,7 +62,44 @@ struct quality {
 };
 
 // nDCG@10 with linear graded gains (trec_eval's ndcg_cut_10, as BEIR reports) and Recall@100, averaged
-// over the queries that have judgments.
+// over the queries that have judgments. `rankings` maps a query id to its passage ids, best first;
+// a judged query with no ranking scores 0.
+quality score_rankings(const std::map<std::string, std::vector<std::string>>& rankings,
+                       const std::map<std::string, std::map<std::string, int>>& judgments) {
+  quality total;
+  std::size_t judged = 0;
+  for (const auto& [query, grades] : judgments) {
+    std::vector<int> ideal;
+    for (const auto& [passage, grade] : grades) {
+      if (grade > 0) ideal.push_back(grade);
+    }
+    if (ideal.empty()) continue;
+    std::sort(ideal.rbegin(), ideal.rend());
+    double ideal_dcg = 0.0;
+    for (std::size_t rank = 0; rank < std::min<std::size_t>(10, ideal.size()); ++rank) {
+      ideal_dcg += ideal[rank] / std::log2(static_cast<double>(rank) + 2.0);
+    }
+    ++judged;
+    const auto ranking = rankings.find(query);
+    if (ranking == rankings.end()) continue;
+    double dcg = 0.0;
+    std::size_t relevant_found = 0;
+    for (std::size_t rank = 0; rank < std::min<std::size_t>(ranking->second.size(), 100); ++rank) {
+      const auto grade = grades.find(ranking->second[rank]);
+      if (grade == grades.end() || grade->second <= 0) continue;
+      if (rank < 10) dcg += grade->second / std::log2(static_cast<double>(rank) + 2.0);
+      ++relevant_found;
+    }
+    total.ndcg_at_10 += dcg / ideal_dcg;
+    total.recall_at_100 += static_cast<double>(relevant_found) / static_cast<double>(ideal.size());
+  }
+  total.ndcg_at_10 /= static_cast<double>(std::max<std::size_t>(judged, 1));
+  total.recall_at_100 /= static_cast<double>(std::max<std::size_t>(judged, 1));
+  return total;
+}
+
+// The passages' vectors searched with the core's exact top-k (float32, as the model gives them) for
+// each query's vector, then scored.
 quality evaluate(const std::vector<document>& passages, const std::vector<float>& passage_vectors,
                  const std::vector<document>& queries, const std::vector<float>& query_vectors, std::size_t dimensions,
                  const std::map<std::string, std::map<std::string, int>>& judgments) {
@@ -72,38 +112,28 @@ quality evaluate(const std::vector<document>& passages, const std::vector<float>
   const std::vector<mosaic::search::searchable_shard> shards = {{shard, nullptr}};
   mosaic::search::search_options options;
   options.k = 100;
-  quality total;
-  std::size_t judged = 0;
+  std::map<std::string, std::vector<std::string>> rankings;
   for (std::size_t q = 0; q < queries.size(); ++q) {
-    const auto found = judgments.find(queries[q].id);
-    if (found == judgments.end()) continue;
-    const auto& grades = found->second;
+    if (!judgments.contains(queries[q].id)) continue;
     auto hits = mosaic::search::top_k(std::span(query_vectors).subspan(q * dimensions, dimensions), shards, options).value();
-    double dcg = 0.0;
-    std::size_t relevant_found = 0;
-    for (std::size_t rank = 0; rank < hits.size(); ++rank) {
-      const auto grade = grades.find(passages[hits[rank].item_id].id);
-      if (grade == grades.end() || grade->second <= 0) continue;
-      if (rank < 10) dcg += grade->second / std::log2(static_cast<double>(rank) + 2.0);
-      ++relevant_found;
-    }
-    std::vector<int> ideal;
-    for (const auto& [passage, grade] : grades) {
-      if (grade > 0) ideal.push_back(grade);
-    }
-    std::sort(ideal.rbegin(), ideal.rend());
-    double ideal_dcg = 0.0;
-    for (std::size_t rank = 0; rank < std::min<std::size_t>(10, ideal.size()); ++rank) {
-      ideal_dcg += ideal[rank] / std::log2(static_cast<double>(rank) + 2.0);
-    }
-    if (ideal.empty()) continue;
-    total.ndcg_at_10 += dcg / ideal_dcg;
-    total.recall_at_100 += static_cast<double>(relevant_found) / static_cast<double>(ideal.size());
-    ++judged;
+    auto& ranking = rankings[queries[q].id];
+    for (const auto& hit : hits) ranking.push_back(passages[hit.item_id].id);
   }
-  total.ndcg_at_10 /= static_cast<double>(std::max<std::size_t>(judged, 1));
-  total.recall_at_100 /= static_cast<double>(std::max<std::size_t>(judged, 1));
-  return total;
+  return score_rankings(rankings, judgments);
+}
+
+// {"query": id, "passages": [id, ...]} lines, best first: rankings made elsewhere (the end-to-end
+// benchmark's `mosaic query` runs), scored here with the same code as the model's own vectors.
+std::map<std::string, std::vector<std::string>> read_rankings(const std::string& path) {
+  std::map<std::string, std::vector<std::string>> rankings;
+  std::ifstream stream(path);
+  std::string line;
+  while (std::getline(stream, line)) {
+    if (line.empty()) continue;
+    const nlohmann::json record = nlohmann::json::parse(line);
+    rankings[record.at("query").get<std::string>()] = record.at("passages").get<std::vector<std::string>>();
+  }
+  return rankings;
 }
 
 // {"_id": ..., "embedding": [...]} lines, as the reference benchmark writes them.
@@ -123,17 +153,20 @@ std::map<std::string, std::vector<float>> read_reference_vectors(const std::stri
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: mosaic_model_benchmark DATA_DIR [--model-dir DIR] [--reference-vectors FILE] [--json]\n");
+    std::fprintf(stderr, "usage: mosaic_model_benchmark DATA_DIR [--model-dir DIR] [--reference-vectors FILE] "
+                         "[--rankings FILE [--rankings-only]] [--json]\n");
     return 2;
   }
   const std::string data_directory = argv[1];
   std::filesystem::path model_directory = mosaic::server::default_model_directory();
-  std::string reference_path;
-  bool json_output = false;
+  std::string reference_path, rankings_path;
+  bool json_output = false, rankings_only = false;
   for (int i = 2; i < argc; ++i) {
     const std::string argument = argv[i];
     if (argument == "--model-dir" && i + 1 < argc) model_directory = argv[++i];
     else if (argument == "--reference-vectors" && i + 1 < argc) reference_path = argv[++i];
+    else if (argument == "--rankings" && i + 1 < argc) rankings_path = argv[++i];
+    else if (argument == "--rankings-only") rankings_only = true;
     else if (argument == "--json") json_output = true;
   }
   const auto passages = read_documents(data_directory + "/corpus.jsonl");
@@ -142,6 +175,16 @@ int main(int argc, char** argv) {
   if (passages.empty() || queries.empty()) {
     std::fprintf(stderr, "model benchmark: no data in %s\n", data_directory.c_str());
     return 1;
+  }
+
+  nlohmann::json rankings_report;
+  if (!rankings_path.empty()) {
+    const quality scored = score_rankings(read_rankings(rankings_path), judgments);
+    rankings_report = {{"rankings_ndcg_at_10", scored.ndcg_at_10}, {"rankings_recall_at_100", scored.recall_at_100}};
+    if (rankings_only) {
+      std::printf("%s\n", rankings_report.dump().c_str());
+      return 0;
+    }
   }
 
   const auto load_start = std::chrono::steady_clock::now();
@@ -178,6 +221,7 @@ int main(int argc, char** argv) {
                         {"native_texts_per_second", static_cast<double>(passages.size()) / embed_seconds},
                         {"native_ndcg_at_10", native.ndcg_at_10},
                         {"native_recall_at_100", native.recall_at_100}};
+  report.update(rankings_report);
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   report["native_peak_memory_megabytes"] = static_cast<double>(usage.ru_maxrss) / 1024.0;

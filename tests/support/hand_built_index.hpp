@@ -19,6 +19,7 @@ namespace mosaic::test {
 struct hand_built_item {
   std::vector<float> vector;  // unit length
   std::string label;          // "" for none
+  std::string source;         // "" for collection/<id>.txt: a document of its own
 };
 
 // The unit vector at cosine `similarity` to (1, 0, 0), in the x-y plane.
@@ -43,7 +44,7 @@ inline hand_built_index build_index(const std::vector<hand_built_item>& entries)
     index::item_metadata item;
     item.id = row + 1;
     item.title = "item " + std::to_string(row + 1);
-    item.source = "collection/" + std::to_string(row + 1) + ".txt";
+    item.source = entries[row].source.empty() ? "collection/" + std::to_string(row + 1) + ".txt" : entries[row].source;
     item.mime_type = "text/plain";
     item.label = entries[row].label;
     ids.push_back(item.id);

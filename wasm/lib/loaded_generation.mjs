@@ -122,12 +122,12 @@ export class LoadedGeneration {
    * there once, one scan finds the k best items passing the filter and, when `classify` is given, the
    * voters of the label vote among them; the answer comes back in one piece, items included.
    * @param {Float32Array | Float64Array | number[]} vector  as the model gave it
-   * @param {{ k: number, filter?: Filter, classify?: { k?: number, threshold?: number, minConfidence?: number } }} options
+   * @param {{ k: number, filter?: Filter, classify?: { k?: number, threshold?: number, minConfidence?: number }, onePerDocument?: boolean }} options
    * @returns {{ results: SearchResult[], classification?: CoreClassification }}
    */
-  query(vector, { k, filter, classify }) {
+  query(vector, { k, filter, classify, onePerDocument = true }) {
     /** @type {Record<string, unknown>} */
-    const options = { k, filter: filter ?? null };
+    const options = { k, filter: filter ?? null, one_per_document: onePerDocument };
     if (classify) options.classify = { k: classify.k, min_similarity: classify.threshold, min_confidence: classify.minConfidence };
     /** @type {{ results: CoreHit[], classification?: { known: boolean, label: string | null, confidence: number, votes: number, considered: number, best_score: number, neighbours: CoreHit[] } }} */
     const answer = unwrap(this.#index.query(vector, this.#handles(), options));
@@ -173,16 +173,17 @@ export class LoadedGeneration {
   }
 
   /**
-   * @typedef {{ id: string, score: number, item: ItemMetadata }} CoreHit  a result as the core gives it
+   * @typedef {{ id: string, score: number, item: ItemMetadata, matched_items?: number }} CoreHit  a result as the core gives it
    * @typedef {{ label: string, known: boolean, confidence: number, votes: number, considered: number, bestScore: number, neighbours: SearchResult[] }} CoreClassification
    */
 
   #handles() { return this.#loaded.map((shard) => shard.handle); }
 
   /** @param {CoreHit} hit */
-  #result({ id, score, item }) {
+  #result({ id, score, item, matched_items: matchedItems }) {
     /** @type {SearchResult} */
     const result = { id, score, item };
+    if (matchedItems !== undefined) result.matchedItems = matchedItems;
     if (item.thumbnail) result.thumbnailUrl = new URL(item.thumbnail, this.#base).href;
     if (item.media) result.mediaUrl = new URL(item.media, this.#base).href;
     return result;

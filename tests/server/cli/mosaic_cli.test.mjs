@@ -65,6 +65,19 @@ test('index then query finds the right document, with labels from folders and fi
     const volcano = JSON.parse(mosaic('query', site, 'lava from a volcano', '-k', '1', '--json').stdout).results[0].item;
     assert.equal(volcano.source, 'notes/long.txt');
     assert.equal(typeof volcano.source_offset, 'number');
+
+    // One result per document by default: the long note's chunks count as one result, with how many
+    // of them matched; --all-chunks lists every chunk.
+    const k = '50';
+    const grouped = JSON.parse(mosaic('query', site, 'lava from a volcano', '-k', k, '--json').stdout).results;
+    const sources = grouped.map((result) => result.item.source);
+    assert.equal(new Set(sources).size, sources.length, 'each document once');
+    const note = grouped.find((result) => result.item.source === 'notes/long.txt');
+    const every = JSON.parse(mosaic('query', site, 'lava from a volcano', '-k', k, '--all-chunks', '--json').stdout).results;
+    const noteChunks = every.filter((result) => result.item.source === 'notes/long.txt');
+    assert.ok(noteChunks.length > 1, 'the long note has several chunks');
+    assert.equal(note.matched_items, noteChunks.length);
+    assert.equal(note.id, noteChunks[0].id, 'the best chunk stands for its document');
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

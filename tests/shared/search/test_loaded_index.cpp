@@ -420,9 +420,9 @@ TEST_CASE("classify: labelled neighbours vote by name; a high threshold gives un
 // so bob wins with confidence 0.95 / 1.85 = 0.5135; with min_confidence 0.6 that is "unknown".
 TEST_CASE("the label vote: the k nearest labelled items vote, however many unlabelled ones are nearer", "[loaded_index][vote]") {
   using mosaic::test::at_similarity;
-  auto built = mosaic::test::build_index({{at_similarity(0.99f), ""}, {at_similarity(0.98f), ""}, {at_similarity(0.97f), ""},
-                                          {at_similarity(0.96f), ""}, {at_similarity(0.90f), "alice"},
-                                          {at_similarity(0.50f), "bob"}, {at_similarity(0.45f), "bob"}});
+  auto built = mosaic::test::build_index({{at_similarity(0.99f), "", ""}, {at_similarity(0.98f), "", ""}, {at_similarity(0.97f), "", ""},
+                                          {at_similarity(0.96f), "", ""}, {at_similarity(0.90f), "alice", ""},
+                                          {at_similarity(0.50f), "bob", ""}, {at_similarity(0.45f), "bob", ""}});
   const std::vector<float> query{1.0f, 0.0f, 0.0f};
   search::vote_options options;
   options.k = 1;
@@ -484,6 +484,39 @@ TEST_CASE("query answers the hits and the vote from one scan, as search and clas
       if (filtered) CHECK(state.item_of(both->vote->neighbours[i]).kind == index::modality::text);
     }
   }
+}
+
+TEST_CASE("one result per document: a document's best chunk, with how many of its chunks matched", "[loaded_index][documents]") {
+  using mosaic::test::at_similarity;
+  // Three chunks of the manual are nearest; the guide and the note come next.
+  auto built = mosaic::test::build_index({{at_similarity(0.95f), "", "manual.md"}, {at_similarity(0.94f), "", "manual.md"},
+                                          {at_similarity(0.93f), "", "manual.md"}, {at_similarity(0.80f), "", "guide.md"},
+                                          {at_similarity(0.70f), "", "note.txt"}, {at_similarity(0.60f), "", "guide.md"}});
+  const std::vector<float> query{1.0f, 0.0f, 0.0f};
+  search::query_options options;
+  options.k = 2;
+  auto grouped = built.index.query(query, built.shards, options);
+  REQUIRE(outcome_name(grouped) == "ok");
+  REQUIRE(grouped->hits.size() == 2);
+  CHECK(grouped->hits[0].item_id == 1);
+  CHECK(grouped->hits[0].matched_items == 3);
+  CHECK(grouped->hits[1].item_id == 4);
+  CHECK(grouped->hits[1].matched_items == 2);  // both guide chunks were among the hits looked at
+
+  options.k = 10;  // more than there are documents: every document once
+  grouped = built.index.query(query, built.shards, options);
+  REQUIRE(outcome_name(grouped) == "ok");
+  REQUIRE(grouped->hits.size() == 3);
+  CHECK(grouped->hits[2].item_id == 5);
+
+  options.k = 2;
+  options.one_per_document = false;
+  auto every = built.index.query(query, built.shards, options);
+  REQUIRE(outcome_name(every) == "ok");
+  REQUIRE(every->hits.size() == 2);
+  CHECK(every->hits[0].item_id == 1);
+  CHECK(every->hits[1].item_id == 2);
+  CHECK(every->hits[1].matched_items == 1);
 }
 
 TEST_CASE("prepare_query truncates a model's output to the stored dimensions and normalizes it", "[loaded_index]") {

@@ -62,7 +62,7 @@ TEST_CASE("query options refuse what they cannot read, naming the field", "[quer
 }
 
 TEST_CASE("a query's answer: results with their items, and the vote with null for unknown", "[query_json]") {
-  auto built = build_index({{at_similarity(0.9f), "alice"}, {at_similarity(0.5f), ""}, {at_similarity(0.2f), "bob"}});
+  auto built = build_index({{at_similarity(0.9f), "alice", ""}, {at_similarity(0.5f), "", ""}, {at_similarity(0.2f), "bob", ""}});
   search::query_options options;
   options.k = 2;
   options.vote.emplace();

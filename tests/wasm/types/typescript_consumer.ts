@@ -118,7 +118,8 @@ export async function useEveryMember(page: string, photo: Blob, recording: Array
   lines.push(describeAnswer(await db.search(vector)));
   lines.push(describeAnswer(await db.similar('0123456789abcdef', { k: 3, filter: { modality: 'text' } })));
   lines.push(describeVote(await db.classify(vector, { k: 5, threshold: 0.2, minConfidence: 0.6, filter })));
-  const both: SearchAnswer = await db.search(vector, { k: 3, classify: { k: 5, threshold: 0.1 } });
+  const both: SearchAnswer = await db.search(vector, { k: 3, classify: { k: 5, threshold: 0.1 }, onePerDocument: false });
+  lines.push(String(both.results[0]?.matchedItems ?? 1));
   if (both.classification) lines.push(describeVote(both.classification));
   lines.push(describeVote(await db.classify({ text: 'a dog' })));
   const item: ItemMetadata | undefined = db.item('0123456789abcdef');
