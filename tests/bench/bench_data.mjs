@@ -6,15 +6,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 // Generates the data set with the release build's generator unless dataset.json (written last) is there.
-export function ensureDataSet(generator, directory, { count = 100000, dimensions = 768, queries = 200 } = {}) {
+// labels > 0 gives item r the label "label-<r mod labels>" (a dataset.json without "labels" has none).
+export function ensureDataSet(generator, directory, { count = 100000, dimensions = 768, queries = 200, labels = 0 } = {}) {
   const description = path.join(directory, 'dataset.json');
   if (fs.existsSync(description)) {
     const existing = JSON.parse(fs.readFileSync(description, 'utf8'));
-    if (existing.count === count && existing.dimensions === dimensions && existing.queries === queries) return existing;
+    if (existing.count === count && existing.dimensions === dimensions && existing.queries === queries &&
+        (existing.labels ?? 0) === labels) return existing;
   }
-  console.error(`bench data: generating ${count} x ${dimensions} vectors into ${directory}…`);
+  console.error(`bench data: generating ${count} x ${dimensions} vectors${labels ? ` with ${labels} labels` : ''} into ${directory}…`);
+  const labelArguments = labels > 0 ? ['--labels', String(labels)] : [];
   const outcome = spawnSync(generator, ['--out', directory, '--count', String(count), '--dimensions', String(dimensions),
-    '--queries', String(queries)], { stdio: ['ignore', 'inherit', 'inherit'] });
+    '--queries', String(queries), ...labelArguments], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (outcome.status !== 0) throw new Error(`${generator} failed (${outcome.error?.message ?? `status ${outcome.status}`})`);
   return JSON.parse(fs.readFileSync(description, 'utf8'));
 }

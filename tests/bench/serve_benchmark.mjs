@@ -12,6 +12,13 @@
 //   double      the same new-text requests straight to the double (embedContent): the miss's peer
 //               at 64 connections (miss minus double there includes waiting for batches; see below)
 //   1 MB file   GET of a 1 MB content-addressed file under /index/ (the path shards take)
+//   search      POST /api/search by vector, k = 10, over a site of 20,000 x 768 int8 vectors in two
+//               shards (mosaic_bench_vectors with 10 labels, in build/bench/vectors-20000x768-labels10):
+//               the body's JSON numbers parsed, the query prepared, the exact scan, the answer's items
+//               as JSON; the 200 held-out queries in turn
+//   search, label filter  the same with {"filter": {"label": "label-<query mod 10>"}}: a tenth of the
+//               rows match, the rest are skipped during the scan
+//   and both searches with one connection (the latency of one search with the server otherwise idle)
 // With 64 closed-loop clients a miss waits for the batch in flight before its own batch goes (the
 // coalescer fills batches while a call is out: that is what keeps 1,000 concurrent queries to a dozen
 // upstream calls), so "miss minus double" at 64 connections measures batching, not the proxy's own
@@ -25,21 +32,47 @@
 // Both the load generator and the servers share the machine's cores; figures are what one machine
 // does with everything on it. Results: build/bench/serve-results.json and a table on stdout.
 // Usage: node tests/bench/serve_benchmark.mjs MOSAIC_BINARY DOUBLE_BINARY [--seconds N]
+//          [--generator MOSAIC_BENCH_VECTORS] [--output FILE]
+//   --generator  the search site's generator; default: mosaic_bench_vectors beside MOSAIC_BINARY (the
+//                same build folder). The site is generated once and kept, so another server binary
+//                (an older build, for a before/after comparison) searches the same files.
+//   --output     default build/bench/serve-results.json
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startProcess } from '../support/processes.mjs';
+import { ensureDataSet, loadDataSet, query } from './bench_data.mjs';
 
 const [mosaicBinary, doubleBinary] = process.argv.slice(2);
-const secondsIndex = process.argv.indexOf('--seconds');
-const seconds = secondsIndex > 0 ? Number(process.argv[secondsIndex + 1]) : 10;
-if (!mosaicBinary || !doubleBinary) throw new Error('usage: serve_benchmark.mjs MOSAIC_BINARY DOUBLE_BINARY [--seconds N]');
+const option = (name) => {
+  const index = process.argv.indexOf(name);
+  return index > 0 ? process.argv[index + 1] : undefined;
+};
+const seconds = Number(option('--seconds') ?? 10);
+if (!mosaicBinary || !doubleBinary) {
+  throw new Error('usage: serve_benchmark.mjs MOSAIC_BINARY DOUBLE_BINARY [--seconds N] [--generator MOSAIC_BENCH_VECTORS] [--output FILE]');
+}
 const repositoryRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const benchDirectory = path.join(repositoryRoot, 'build', 'bench');
 fs.mkdirSync(benchDirectory, { recursive: true });
+const outputFile = path.resolve(option('--output') ?? path.join(benchDirectory, 'serve-results.json'));
+const generator = option('--generator') ?? path.join(path.dirname(mosaicBinary), 'mosaic_bench_vectors');
 if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is missing: scripts/install-dependencies.sh bench installs it');
+
+// The search site: 20,000 x 768 int8 vectors (two shards of 10,000), item r labelled label-<r mod 10>.
+const searchLabels = 10;
+const searchDirectory = path.join(benchDirectory, `vectors-20000x768-labels${searchLabels}`);
+ensureDataSet(generator, searchDirectory, { count: 20000, dimensions: 768, queries: 200, labels: searchLabels });
+const searchData = loadDataSet(searchDirectory);
+// A search body per held-out query, its numbers with 9 significant digits (a float32 exactly).
+const searchBody = (index, filter) => JSON.stringify({
+  vector: Array.from(query(searchData, index), (value) => Number(value.toPrecision(9))),
+  k: 10,
+  ...(filter ? { filter: { label: `label-${index % searchLabels}` } } : {}),
+});
+const searchQueries = searchData.description.queries;
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-serve-bench-'));
 const apiKey = `bench-${randomBytes(8).toString('hex')}`;
@@ -55,7 +88,7 @@ function luaString(text) {
 }
 
 // A wrk script: a fixed request, or (unique) a new text per request from a per-thread counter.
-function writeScript(name, { method = 'GET', body, unique, cycle, headers = {} }) {
+function writeScript(name, { method = 'GET', body, unique, cycle, bodies, headers = {} }) {
   const headerLines = Object.entries({ 'Content-Type': 'application/json', ...headers })
     .map(([key, value]) => `wrk.headers[${luaString(key)}] = ${luaString(value)}`).join('\n');
   let script = `wrk.method = ${luaString(method)}\n${headerLines}\n`;
@@ -81,6 +114,16 @@ end
 function request()
   counter = (counter + 1) % ${cycle.count}
   return wrk.format(nil, nil, nil, string.format(${luaString(cycle.format)}, counter))
+end
+`;
+  }
+  if (bodies) {
+    // These whole bodies in turn, over and over.
+    script += `local bodies = {\n${bodies.map((text) => `  ${luaString(text)},`).join('\n')}\n}
+local counter = math.random(0, #bodies - 1)
+function request()
+  counter = (counter + 1) % #bodies
+  return wrk.format(nil, nil, nil, bodies[counter + 1])
 end
 `;
   }
@@ -129,8 +172,28 @@ const eager = await startProcess(mosaicBinary, ['serve', '--port', '0', '--rate-
   env: { ...process.env, GEMINI_API_KEY: apiKey },
   ready: /listening on http:\/\/127\.0\.0\.1:(\d+)\//,
 });
+const searcher = await startProcess(mosaicBinary, ['serve', '--port', '0', '--rate-limit', '0', '--site', searchData.siteI8,
+  '--gemini-base-url', `http://127.0.0.1:${double.port}/v1beta`, '--no-cache'], {
+  env: { ...process.env, GEMINI_API_KEY: apiKey },
+  ready: /listening on http:\/\/127\.0\.0\.1:(\d+)\//,
+});
+const searchUrl = `http://127.0.0.1:${searcher.port}/api/search`;
 const results = [];
 try {
+  // Each search body is answered with 10 results (with the filter: of that label) before it is timed.
+  for (const filter of [false, true]) {
+    for (const index of [0, 1, 7]) {
+      const answer = await fetch(searchUrl, { method: 'POST', body: searchBody(index, filter) });
+      if (answer.status !== 200) throw new Error(`search failed: ${answer.status} ${await answer.text()}`);
+      const found = (await answer.json()).results;
+      // {id, score, item} since the one-index change; {id, score, ...item fields} before it.
+      const labelOf = (result) => result.item?.label ?? result.label;
+      if (found.length !== 10 || (filter && !found.every((result) => labelOf(result) === `label-${index % searchLabels}`))) {
+        throw new Error(`search answered unexpected results: ${JSON.stringify(found).slice(0, 300)}`);
+      }
+    }
+  }
+
   const hitBody = JSON.stringify({ inputs: ['a red bicycle leaning against a brick wall'], dimensions: 768 });
   const warm = await fetch(`${base}/api/embed`, { method: 'POST', body: hitBody });
   if (warm.status !== 200) throw new Error(`warming the cache failed: ${warm.status} ${await warm.text()}`);
@@ -161,7 +224,14 @@ try {
   results.push(runWrk('double, 1 connection', `http://127.0.0.1:${double.port}/v1beta/models/gemini-embedding-2:embedContent`,
     writeScript('double-single', { method: 'POST', headers: { 'x-goog-api-key': apiKey },
       unique: '{"content":{"parts":[{"text":"a lone unseen query %s"}]},"outputDimensionality":768}' }), 1));
+  const searchScript = (name, filter) => writeScript(name, { method: 'POST',
+    bodies: Array.from({ length: searchQueries }, (_, index) => searchBody(index, filter)) });
+  results.push(runWrk('search', searchUrl, searchScript('search', false)));
+  results.push(runWrk('search, label filter', searchUrl, searchScript('search-label', true)));
+  results.push(runWrk('search, 1 connection', searchUrl, searchScript('search-single', false), 1));
+  results.push(runWrk('search, label filter, 1 conn', searchUrl, searchScript('search-label-single', true), 1));
 } finally {
+  await searcher.stop();
   await server.stop();
   await eager.stop();
   await double.stop();
@@ -170,8 +240,12 @@ try {
 
 const find = (label) => results.find((result) => result.label === label);
 const summary = {
-  benchmark: 'mosaic serve (gemini provider, test double at zero latency), wrk -t2 -c64',
-  machine: { cpu: (os.cpus()[0] || {}).model, cores: os.cpus().length, date: new Date().toISOString(), seconds_per_run: seconds },
+  benchmark: 'mosaic serve (gemini provider, test double at zero latency; search over 20,000 x 768 int8), wrk -t2 -c64',
+  machine: { cpu: (os.cpus()[0] || {}).model, cores: os.cpus().length, date: new Date().toISOString(), seconds_per_run: seconds,
+             load_average: os.loadavg() },
+  binaries: { mosaic: path.resolve(mosaicBinary), double: path.resolve(doubleBinary) },
+  search_site: { count: searchData.description.count, dimensions: searchData.description.dimensions, quantization: 'i8',
+                 labels: searchLabels, k: 10, queries: searchQueries },
   results,
   ratios: {
     hit_to_health_throughput: find('embed hit').requests_per_second / find('health').requests_per_second,
@@ -184,7 +258,7 @@ const summary = {
     window_added_p50_ms: find('miss, 1 conn, default window').p50_ms - find('miss, 1 connection').p50_ms,
   },
 };
-fs.writeFileSync(path.join(benchDirectory, 'serve-results.json'), `${JSON.stringify(summary, null, 2)}\n`);
+fs.writeFileSync(outputFile, `${JSON.stringify(summary, null, 2)}\n`);
 const verdict = (met) => (met ? 'met' : 'MISSED');
 console.log(`mosaic serve under wrk (${connections} connections, ${seconds} s each) on ${summary.machine.cores} cores`);
 for (const result of results) {
@@ -200,4 +274,4 @@ console.log(`  proxy overhead on a miss, one connection, no window: p50 +${summa
 console.log(`  at 64 connections (batching included): miss p50 +${summary.ratios.miss_added_p50_ms.toFixed(2)} ms, p99 +${summary.ratios.miss_added_p99_ms.toFixed(2)} ms ` +
             `over the double alone; with --batch-idle-ms 0: p50 +${summary.ratios.miss_no_window_added_p50_ms.toFixed(2)} ms, ` +
             `p99 +${summary.ratios.miss_no_window_added_p99_ms.toFixed(2)} ms`);
-console.log('results written to build/bench/serve-results.json');
+console.log(`results written to ${path.relative(process.cwd(), outputFile)}`);

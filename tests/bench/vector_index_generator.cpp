@@ -18,8 +18,12 @@
 //   truth.u32             query_count x k row numbers of the exact top-k by float32 dot product, best first
 //   dataset.json          the parameters and file names, written last (its presence means complete)
 //
+// With --labels L (L > 0) item r carries the label "label-<r mod L>" (L equal shares; with rows
+// round-robin over the clusters, a label is a set of whole clusters), for benchmarks of a label filter
+// (serve_benchmark.mjs). Without it the items have no label and the vectors and sites are the same bytes.
+//
 // Usage: mosaic_bench_vectors --out DIR [--count N] [--dimensions D] [--queries Q] [--clusters C]
-//                             [--seed S] [--k K]
+//                             [--seed S] [--k K] [--labels L]
 #include <algorithm>
 #include <bit>
 #include <charconv>
@@ -52,6 +56,7 @@ struct parameters {
   std::size_t queries = 200;
   std::size_t clusters = 1000;
   std::size_t k = 10;
+  std::size_t labels = 0;  // 0: no labels
   std::uint64_t seed = 20261122;
   // Noise norm relative to the (unit) centre: 1.0 puts a member at cosine ~0.7 from its centre and
   // ~0.5 from another member, far above the ~0 between clusters, yet ranks within a cluster vary.
@@ -109,6 +114,7 @@ bool parse_arguments(int argc, char** argv, parameters& result) {
     else if (name == "--clusters") result.clusters = number;
     else if (name == "--k") result.k = number;
     else if (name == "--seed") result.seed = number;
+    else if (name == "--labels") result.labels = number;
     else return false;
   }
   return !result.output.empty() && result.dimensions <= 3072 && result.k <= result.count &&
@@ -156,7 +162,7 @@ int main(int argc, char** argv) {
   if (!parse_arguments(argc, argv, options)) {
     std::fprintf(stderr,
                  "usage: mosaic_bench_vectors --out DIR [--count N] [--dimensions D] [--queries Q] [--clusters C] "
-                 "[--seed S] [--k K]\n");
+                 "[--seed S] [--k K] [--labels L]\n");
     return 2;
   }
   const std::size_t dimensions = options.dimensions;
@@ -226,6 +232,7 @@ int main(int argc, char** argv) {
     item.metadata.source = "synthetic/" + std::to_string(row);
     item.metadata.kind = index::modality::text;
     item.metadata.mime_type = "text/plain";
+    if (options.labels > 0) item.metadata.label = "label-" + std::to_string(row % options.labels);
     item.vector.assign(points.begin() + static_cast<std::ptrdiff_t>(row * dimensions),
                        points.begin() + static_cast<std::ptrdiff_t>((row + 1) * dimensions));
   }
@@ -247,10 +254,10 @@ int main(int argc, char** argv) {
   char description[1024];
   std::snprintf(description, sizeof description,
                 "{\n  \"count\": %zu,\n  \"dimensions\": %zu,\n  \"queries\": %zu,\n  \"clusters\": %zu,\n"
-                "  \"k\": %zu,\n  \"seed\": %llu,\n  \"noise\": %.3f,\n  \"firstItemId\": 1,\n"
+                "  \"k\": %zu,\n  \"labels\": %zu,\n  \"seed\": %llu,\n  \"noise\": %.3f,\n  \"firstItemId\": 1,\n"
                 "  \"files\": {\"vectors\": \"vectors.f32\", \"codes\": \"vectors.i8\", \"scales\": \"vector-scales.f32\", "
                 "\"queries\": \"queries.f32\", \"queryCodes\": \"queries.i8\", \"truth\": \"truth.u32\", \"siteI8\": \"site-i8\", \"siteF32\": \"site-f32\"}\n}\n",
-                options.count, dimensions, options.queries, options.clusters, options.k,
+                options.count, dimensions, options.queries, options.clusters, options.k, options.labels,
                 static_cast<unsigned long long>(options.seed), options.noise);
   if (!write_binary(options.output / "dataset.json", description, std::string_view(description).size())) {
     return fail("cannot write dataset.json");
