@@ -121,97 +121,98 @@ class tokenizer_run {
     return part;
   }
 
-  // A word, a number, or a compound of them; positions from position_.
-  void word_run() {
-    const std::uint32_t first_position = position_;
-    const std::size_t first_token = result_.tokens.size();
-    std::string whole;
-    std::string joined;
-    std::uint32_t begin = byte_;
-    std::uint32_t end = byte_;
-    std::size_t parts = 0;
-    piece first;
-    while (true) {
-      piece part = scan_part();
-      end = part.end;
-      if (parts == 0) begin = part.begin;
-      const bool ends_with_digit = part.ends_with_digit;
-      if (!too_long(whole)) whole += part.text;
-      if (!too_long(joined)) joined += part.text;
-      ++parts;
-      // A joiner continues the run when a word character follows it at once.
-      bool between_digits = false;
-      const char joiner = joiner_of(at(index_), between_digits);
-      const character_kind next = kind_of(at(index_ + 1));
-      const bool continues = joiner != 0 && index_ + 1 < code_points_.size() && is_word_character(next) &&
-                             (!between_digits || (ends_with_digit && next == character_kind::digit));
-      if (parts == 1 && !continues) {
-        first = std::move(part);
-        break;
-      }
-      emit(std::move(part.text), part.begin, part.end, position_++,
-           part.digits_only ? token_kind::number : token_kind::word, true);
-      if (!continues) break;
-      if (!too_long(whole)) whole.push_back(joiner);
-      advance();  // the joiner
-    }
-    if (parts == 1) {
-      emit(std::move(first.text), first.begin, first.end, position_++,
-           first.digits_only ? token_kind::number : token_kind::word, false);
-      return;
-    }
-    // The whole and joined forms go before the parts, at the first part's position.
-    std::vector<token> forms;
-    for (auto [text, kind] : {std::pair{&whole, token_kind::compound}, std::pair{&joined, token_kind::joined_compound}}) {
-      if (too_long(*text)) {
-        ++result_.dropped_long_tokens;
-      } else {
-        forms.push_back(token{std::move(*text), begin, end - begin, first_position, kind, false});
-      }
-    }
-    result_.tokens.insert(result_.tokens.begin() + static_cast<std::ptrdiff_t>(first_token),
-                          std::make_move_iterator(forms.begin()), std::make_move_iterator(forms.end()));
+  // The joiner that continues a word run after `part` (a word character must follow it at once), or 0.
+  [[nodiscard]] char joiner_after(const piece& part) const noexcept {
+    bool between_digits = false;
+    const char joiner = joiner_of(at(index_), between_digits);
+    if (joiner == 0 || index_ + 1 >= code_points_.size()) return 0;
+    const character_kind next = kind_of(code_points_[index_ + 1]);
+    if (!is_word_character(next)) return 0;
+    if (between_digits && !(part.ends_with_digit && next == character_kind::digit)) return 0;
+    return joiner;
   }
 
-  // Overlapping bigrams of a run of letters of scripts written without spaces.
+  static token_kind kind_of_part(const piece& part) noexcept {
+    return part.digits_only ? token_kind::number : token_kind::word;
+  }
+
+  // A word, a number, or a compound of them.
+  void word_run() {
+    piece part = scan_part();
+    char joiner = joiner_after(part);
+    if (joiner == 0) {
+      emit(std::move(part.text), part.begin, part.end, position_++, kind_of_part(part), false);
+      return;
+    }
+    // A compound: its parts now, its whole and joined forms put before them once the run ends.
+    const std::uint32_t first_position = position_;
+    const std::size_t first_token = result_.tokens.size();
+    const std::uint32_t begin = part.begin;
+    std::string whole;
+    std::string joined;
+    while (true) {
+      if (!too_long(whole)) whole += part.text;
+      if (!too_long(joined)) joined += part.text;
+      const std::uint32_t end = part.end;
+      emit(std::move(part.text), part.begin, part.end, position_++, kind_of_part(part), true);
+      if (joiner == 0) {
+        std::vector<token> forms;
+        for (auto [text, kind] : {std::pair{&whole, token_kind::compound}, std::pair{&joined, token_kind::joined_compound}}) {
+          if (too_long(*text)) {
+            ++result_.dropped_long_tokens;
+          } else {
+            forms.push_back(token{std::move(*text), begin, end - begin, first_position, kind, false});
+          }
+        }
+        result_.tokens.insert(result_.tokens.begin() + static_cast<std::ptrdiff_t>(first_token),
+                              std::make_move_iterator(forms.begin()), std::make_move_iterator(forms.end()));
+        return;
+      }
+      if (!too_long(whole)) whole.push_back(joiner);
+      advance();  // over the joiner
+      part = scan_part();
+      joiner = joiner_after(part);
+    }
+  }
+
+  // Overlapping bigrams of a run of letters of scripts written without spaces; a character is a letter
+  // with the marks after it. A run of one character gives that character.
   void bigram_run() {
     piece previous;
-    bool have_previous = false;
-    bool emitted = false;
+    piece current;
+    std::size_t characters = 0;
+    const auto complete = [&] {  // `current` has all its marks
+      if (characters >= 2) {
+        std::string text = previous.text;
+        if (!too_long(text)) text += current.text;
+        emit(std::move(text), previous.begin, current.end, position_++, token_kind::bigram, false);
+      }
+      previous = std::move(current);
+    };
     while (index_ < code_points_.size()) {
-      const char32_t code_point = code_points_[index_];
-      const character_kind kind = kind_of(code_point);
+      const character_kind kind = kind_of(code_points_[index_]);
       if (kind == character_kind::ignorable) {
         advance();
         continue;
       }
-      if (kind != character_kind::bigram_letter) break;
-      piece current;
-      current.begin = byte_;
-      append(code_point, current.text);
+      if (kind == character_kind::mark) {
+        append(code_points_[index_], current.text);
+      } else if (kind == character_kind::bigram_letter) {
+        if (characters > 0) complete();
+        current = piece{};
+        current.begin = byte_;
+        append(code_points_[index_], current.text);
+        ++characters;
+      } else {
+        break;
+      }
       advance();
       current.end = byte_;
-      while (index_ < code_points_.size() && (kind_of(code_points_[index_]) == character_kind::mark ||
-                                              kind_of(code_points_[index_]) == character_kind::ignorable)) {
-        if (kind_of(code_points_[index_]) == character_kind::mark) {
-          append(code_points_[index_], current.text);
-          advance();
-          current.end = byte_;
-        } else {
-          advance();
-        }
-      }
-      if (have_previous) {
-        std::string text = previous.text;
-        if (!too_long(text)) text += current.text;
-        emit(std::move(text), previous.begin, current.end, position_++, token_kind::bigram, false);
-        emitted = true;
-      }
-      previous = std::move(current);
-      have_previous = true;
     }
-    if (have_previous && !emitted) {
-      emit(std::move(previous.text), previous.begin, previous.end, position_++, token_kind::single_character, false);
+    if (characters == 1) {
+      emit(std::move(current.text), current.begin, current.end, position_++, token_kind::single_character, false);
+    } else {
+      complete();
     }
   }
 
