@@ -66,7 +66,8 @@ struct token {
 
 struct tokenizer_options {
   // Refused beyond this (invalid_argument), so hostile text cannot take unbounded time or memory:
-  // a 1 MiB text gives at most about 350,000 tokens. Callers tokenize an item's text, not a corpus.
+  // there is at most one token per byte of text ("a-b c-d ..." comes closest), about 50 MB of tokens
+  // for 1 MiB, and ordinary English makes one per 6 bytes. Callers tokenize an item's text, not a corpus.
   std::size_t max_input_bytes = std::size_t{1} << 20U;
   std::size_t max_token_bytes = 128;  // folded UTF-8 bytes
 };
