@@ -13,7 +13,8 @@ namespace {
 #define MOSAIC_KERNEL_TABLE(variant, implementation_value)                                                 \
   kernel_table {                                                                                          \
     implementation_value, &variant::dot_f32, &variant::dot_i8, &variant::dot_f32_i8, &variant::scores_f32, \
-        &variant::scores_i8, &variant::scores_f32_i8, &variant::matrix_multiply_packed_f32                       \
+        &variant::scores_i8, &variant::scores_f32_i8, &variant::hamming_distances,                        \
+        &variant::matrix_multiply_packed_f32                                                               \
   }
 
 constexpr kernel_table serial_table = MOSAIC_KERNEL_TABLE(serial, kernel_implementation::serial);

@@ -11,6 +11,9 @@
 //   2 * gamma(n) * sum(|a_i * b_i|), gamma(n) = n*u / (1 - n*u), u = 2^-24 (the classic bound for
 //   recursive summation, applied to both).
 // - scores_* compute one dot per row of a row-major block: scores[r] = dot(query, rows + r*dims).
+// - hamming_distances is exact in every variant: distances[r] = number of bits that differ between
+//   query_code and the code of row r (codes + r*code_bytes). code_bytes is a multiple of 8 and at most
+//   max_hamming_code_bytes, so a distance fits u32 with room to spare.
 
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +26,8 @@
 namespace mosaic::vector {
 
 inline constexpr std::size_t max_kernel_dimensions = 65536;
+// One sign bit per dimension, rounded up to whole u64 words: the longest binary code a kernel scans.
+inline constexpr std::size_t max_hamming_code_bytes = max_kernel_dimensions / 8;
 
 enum class kernel_implementation : std::uint8_t { serial, avx2, wasm128 };
 
@@ -40,6 +45,10 @@ struct kernel_table {
                     std::size_t row_count, std::int32_t* scores);
   void (*scores_f32_i8)(const float* query, const std::int8_t* rows, std::size_t dimensions,
                         std::size_t row_count, float* scores);
+  // Binary codes (one bit per dimension, as partitions store them): the Hamming distance between one
+  // query code and each of row_count row-major codes of code_bytes bytes (a multiple of 8).
+  void (*hamming_distances)(const std::uint8_t* query_code, const std::uint8_t* codes, std::size_t code_bytes,
+                            std::size_t row_count, std::uint32_t* distances);
   // Dense matrix product for the local model: output[rows x columns] = left[rows x inner] * right,
   // where right[inner x columns] is given packed by pack_matrix_panels (below). Overwrites output.
   void (*matrix_multiply_packed_f32)(const float* left, const float* packed_right, std::size_t rows,

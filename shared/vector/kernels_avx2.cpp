@@ -179,6 +179,65 @@ void scores_f32_i8(const float* query, const std::int8_t* rows, std::size_t dime
   }
 }
 
+// Hamming distances by nibble lookup (Mula's method): vpshufb maps each 4-bit half of the exclusive
+// or to its bit count, and vpsadbw sums the byte counts into four u64 lanes. A byte count is at most 8,
+// so byte lanes could absorb 31 blocks before overflowing; they are folded into the u64 lanes after
+// every block, which keeps the loop simple and costs one vpsadbw per 32 bytes. A code's last 8 or 16
+// bytes (code_bytes is a multiple of 8, not of 32) go through the same lookup on 128-bit registers.
+// The query code is reloaded for every row: it stays in L1.
+namespace {
+
+inline __m256i popcount_bytes(__m256i value) {
+  const __m256i nibble_counts = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+                                                 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+  const __m256i low_nibbles = _mm256_set1_epi8(0x0F);
+  const __m256i low = _mm256_and_si256(value, low_nibbles);
+  const __m256i high = _mm256_and_si256(_mm256_srli_epi16(value, 4), low_nibbles);
+  return _mm256_add_epi8(_mm256_shuffle_epi8(nibble_counts, low), _mm256_shuffle_epi8(nibble_counts, high));
+}
+
+inline __m128i popcount_bytes(__m128i value) {
+  const __m128i nibble_counts = _mm_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+  const __m128i low_nibbles = _mm_set1_epi8(0x0F);
+  const __m128i low = _mm_and_si128(value, low_nibbles);
+  const __m128i high = _mm_and_si128(_mm_srli_epi16(value, 4), low_nibbles);
+  return _mm_add_epi8(_mm_shuffle_epi8(nibble_counts, low), _mm_shuffle_epi8(nibble_counts, high));
+}
+
+inline std::uint32_t hamming_distance(const std::uint8_t* query_code, const std::uint8_t* code,
+                                      std::size_t code_bytes) {
+  __m256i sums = _mm256_setzero_si256();
+  std::size_t i = 0;
+  for (; i + 32 <= code_bytes; i += 32) {
+    const __m256i differing = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(query_code + i)),
+                                               _mm256_loadu_si256(reinterpret_cast<const __m256i*>(code + i)));
+    sums = _mm256_add_epi64(sums, _mm256_sad_epu8(popcount_bytes(differing), _mm256_setzero_si256()));
+  }
+  __m128i tail_sums = _mm_setzero_si128();
+  for (; i + 16 <= code_bytes; i += 16) {
+    const __m128i differing = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(query_code + i)),
+                                            _mm_loadu_si128(reinterpret_cast<const __m128i*>(code + i)));
+    tail_sums = _mm_add_epi64(tail_sums, _mm_sad_epu8(popcount_bytes(differing), _mm_setzero_si128()));
+  }
+  if (i < code_bytes) {  // exactly 8 bytes are left; the upper half of the load is zero
+    const __m128i differing = _mm_xor_si128(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(query_code + i)),
+                                            _mm_loadl_epi64(reinterpret_cast<const __m128i*>(code + i)));
+    tail_sums = _mm_add_epi64(tail_sums, _mm_sad_epu8(popcount_bytes(differing), _mm_setzero_si128()));
+  }
+  const __m128i folded = _mm_add_epi64(_mm_add_epi64(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1)),
+                                       tail_sums);
+  return static_cast<std::uint32_t>(_mm_cvtsi128_si64(_mm_add_epi64(folded, _mm_unpackhi_epi64(folded, folded))));
+}
+
+}  // namespace
+
+void hamming_distances(const std::uint8_t* query_code, const std::uint8_t* codes, std::size_t code_bytes,
+                       std::size_t row_count, std::uint32_t* distances) {
+  for (std::size_t row = 0; row < row_count; ++row) {
+    distances[row] = hamming_distance(query_code, codes + row * code_bytes, code_bytes);
+  }
+}
+
 // Matrix product with a register tile of up to six left rows by one 16-column panel (twelve
 // accumulators, the classic 6x16 FMA micro-kernel): per step of the inner dimension it loads one
 // 16-float row of the packed panel and broadcasts six left values, so it is bound by FMA throughput.

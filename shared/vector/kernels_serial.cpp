@@ -1,6 +1,8 @@
 // The serial reference kernels: the definition every SIMD variant is tested against, and the end of
 // the dispatch chain on targets without SIMD. Float sums are accumulated in double so the reference
 // is at least as accurate as any variant (the tolerance in kernels.hpp then holds with room to spare).
+#include <bit>
+
 #include "vector/kernels_variants.hpp"
 
 namespace mosaic::vector::serial {
@@ -37,6 +39,19 @@ void scores_f32_i8(const float* query, const std::int8_t* rows, std::size_t dime
                    float* scores) {
   for (std::size_t row = 0; row < row_count; ++row) {
     scores[row] = dot_f32_i8(query, rows + row * dimensions, dimensions);
+  }
+}
+
+// One byte at a time, the definition itself: bits that differ are the set bits of the exclusive or.
+void hamming_distances(const std::uint8_t* query_code, const std::uint8_t* codes, std::size_t code_bytes,
+                       std::size_t row_count, std::uint32_t* distances) {
+  for (std::size_t row = 0; row < row_count; ++row) {
+    const std::uint8_t* code = codes + row * code_bytes;
+    std::uint32_t distance = 0;
+    for (std::size_t i = 0; i < code_bytes; ++i) {
+      distance += static_cast<std::uint32_t>(std::popcount(static_cast<std::uint8_t>(query_code[i] ^ code[i])));
+    }
+    distances[row] = distance;
   }
 }
 

@@ -15,6 +15,8 @@
                  std::size_t row_count, std::int32_t* scores);                                             \
   void scores_f32_i8(const float* query, const std::int8_t* rows, std::size_t dimensions,                  \
                      std::size_t row_count, float* scores);                                                \
+  void hamming_distances(const std::uint8_t* query_code, const std::uint8_t* codes, std::size_t code_bytes, \
+                         std::size_t row_count, std::uint32_t* distances);                                 \
   void matrix_multiply_packed_f32(const float* left, const float* packed_right, std::size_t rows,          \
                                   std::size_t inner, std::size_t columns, float* output);                  \
   }

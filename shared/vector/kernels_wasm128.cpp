@@ -176,6 +176,46 @@ void scores_f32_i8(const float* query, const std::int8_t* rows, std::size_t dime
   }
 }
 
+// Hamming distances with i8x16.popcnt: byte counts (at most 8 each) are added in u8 lanes for up to
+// 31 blocks of 16 bytes (31 * 8 = 248 < 256), then widened pairwise to u16 and u32 and added into the
+// total. A code's last 8 bytes (code_bytes is a multiple of 8) are loaded into a zeroed register.
+namespace {
+
+constexpr std::size_t popcount_blocks_per_flush = 31;
+
+inline std::uint32_t widen_and_sum_u8(v128_t byte_counts) {
+  const v128_t u32_counts = wasm_u32x4_extadd_pairwise_u16x8(wasm_u16x8_extadd_pairwise_u8x16(byte_counts));
+  return static_cast<std::uint32_t>(horizontal_sum_i32(u32_counts));
+}
+
+inline std::uint32_t hamming_distance(const std::uint8_t* query_code, const std::uint8_t* code,
+                                      std::size_t code_bytes) {
+  std::uint32_t distance = 0;
+  std::size_t i = 0;
+  while (i + 16 <= code_bytes) {
+    v128_t byte_counts = wasm_i8x16_splat(0);
+    for (std::size_t block = 0; block < popcount_blocks_per_flush && i + 16 <= code_bytes; ++block, i += 16) {
+      const v128_t differing = wasm_v128_xor(wasm_v128_load(query_code + i), wasm_v128_load(code + i));
+      byte_counts = wasm_i8x16_add(byte_counts, wasm_i8x16_popcnt(differing));
+    }
+    distance += widen_and_sum_u8(byte_counts);
+  }
+  if (i < code_bytes) {  // exactly 8 bytes are left
+    const v128_t differing = wasm_v128_xor(wasm_v128_load64_zero(query_code + i), wasm_v128_load64_zero(code + i));
+    distance += widen_and_sum_u8(wasm_i8x16_popcnt(differing));
+  }
+  return distance;
+}
+
+}  // namespace
+
+void hamming_distances(const std::uint8_t* query_code, const std::uint8_t* codes, std::size_t code_bytes,
+                       std::size_t row_count, std::uint32_t* distances) {
+  for (std::size_t row = 0; row < row_count; ++row) {
+    distances[row] = hamming_distance(query_code, codes + row * code_bytes, code_bytes);
+  }
+}
+
 // Matrix product over the same packed 16-column panels as the AVX2 kernel: a register tile of up to
 // four left rows by eight columns (half a panel; eight accumulators, which the 16 SIMD registers of
 // the x86-64 engines running wasm can hold), mul + add per step of k. Each output is a sum over k in

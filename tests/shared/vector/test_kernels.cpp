@@ -247,6 +247,7 @@ TEST_CASE("kernel tables are found by implementation and name themselves", "[ker
     REQUIRE(variant->scores_f32 != nullptr);
     REQUIRE(variant->scores_i8 != nullptr);
     REQUIRE(variant->scores_f32_i8 != nullptr);
+    REQUIRE(variant->hamming_distances != nullptr);
   }
   if (const kernel_table* avx2 = mosaic::vector::avx2_kernels()) REQUIRE(avx2->implementation == kernel_implementation::avx2);
   if (const kernel_table* wasm128 = mosaic::vector::wasm128_kernels()) {
@@ -949,6 +950,96 @@ TEST_CASE("matrix_multiply equals the textbook triple loop", "[kernels][matrix]"
         INFO(mosaic::vector::kernel_implementation_name(implementation) << " (" << row << ", " << column << ")");
         REQUIRE(output[row * columns + column] == expected);
       }
+    }
+  }
+}
+
+// ---- Hamming distances over binary codes ----------------------------------------------------------------
+
+namespace {
+
+std::vector<std::uint8_t> random_code_bytes(std::mt19937& generator, std::size_t count) {
+  std::uniform_int_distribution<int> distribution(0, 255);
+  std::vector<std::uint8_t> values(count);
+  for (std::uint8_t& value : values) value = static_cast<std::uint8_t>(distribution(generator));
+  return values;
+}
+
+// Bit by bit, independently of the serial kernel's byte-wise popcount.
+std::uint32_t differing_bits(const std::uint8_t* left, const std::uint8_t* right, std::size_t length) {
+  std::uint32_t count = 0;
+  for (std::size_t i = 0; i < length; ++i) {
+    for (int bit = 0; bit < 8; ++bit) count += ((left[i] >> bit) & 1U) != ((right[i] >> bit) & 1U) ? 1U : 0U;
+  }
+  return count;
+}
+
+void check_hamming(const kernel_table& variant, const std::uint8_t* query, const std::uint8_t* codes,
+                   std::size_t code_bytes, std::size_t row_count) {
+  INFO(label(variant, "hamming_distances") << ", " << row_count << " codes of " << code_bytes << " bytes");
+  const std::uint32_t sentinel = 0xDEADBEEF;
+  std::vector<std::uint32_t> serial_distances(row_count + 1, sentinel);
+  std::vector<std::uint32_t> variant_distances(row_count + 1, sentinel);
+  serial().hamming_distances(query, codes, code_bytes, row_count, serial_distances.data());
+  variant.hamming_distances(query, codes, code_bytes, row_count, variant_distances.data());
+  REQUIRE(serial_distances[row_count] == sentinel);
+  REQUIRE(variant_distances[row_count] == sentinel);
+  for (std::size_t row = 0; row < row_count; ++row) {
+    INFO("row " << row);
+    REQUIRE(serial_distances[row] == differing_bits(query, codes + row * code_bytes, code_bytes));
+    REQUIRE(variant_distances[row] == serial_distances[row]);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Hamming distance kernels match serial on random codes of every multiple of 8 bytes up to 520",
+          "[kernels][variants][hamming]") {
+  std::mt19937 generator(20261207);
+  std::vector<const kernel_table*> variants = simd_variants();
+  variants.push_back(&serial());  // the serial kernel against the bit-by-bit count
+  for (const kernel_table* variant : variants) {
+    for (std::size_t code_bytes = 8; code_bytes <= 520; code_bytes += 8) {
+      // An odd offset makes every load unaligned, as codes inside a partition may be.
+      const std::size_t row_count = 1 + code_bytes % 7;
+      const std::vector<std::uint8_t> query = random_code_bytes(generator, code_bytes + 1);
+      const std::vector<std::uint8_t> codes = random_code_bytes(generator, row_count * code_bytes + 3);
+      check_hamming(*variant, query.data() + 1, codes.data() + 3, code_bytes, row_count);
+    }
+  }
+}
+
+TEST_CASE("Hamming distance kernels reach the extremes: equal codes, complements, the longest code",
+          "[kernels][variants][hamming]") {
+  std::mt19937 generator(7);
+  std::vector<const kernel_table*> variants = simd_variants();
+  variants.push_back(&serial());
+  for (const std::size_t code_bytes : {std::size_t{8}, std::size_t{96}, std::size_t{384},
+                                       mosaic::vector::max_hamming_code_bytes}) {
+    const std::vector<std::uint8_t> query = random_code_bytes(generator, code_bytes);
+    // Row 0 equals the query, row 1 is its complement, row 2 is all ones against row 3's all zeros.
+    std::vector<std::uint8_t> codes(4 * code_bytes);
+    for (std::size_t i = 0; i < code_bytes; ++i) {
+      codes[i] = query[i];
+      codes[code_bytes + i] = static_cast<std::uint8_t>(~query[i]);
+      codes[2 * code_bytes + i] = 0xFF;
+      codes[3 * code_bytes + i] = 0x00;
+    }
+    for (const kernel_table* variant : variants) {
+      INFO(label(*variant, "hamming_distances") << ", " << code_bytes << " bytes");
+      std::vector<std::uint32_t> distances(4);
+      variant->hamming_distances(query.data(), codes.data(), code_bytes, 4, distances.data());
+      REQUIRE(distances[0] == 0);
+      REQUIRE(distances[1] == 8 * code_bytes);
+      REQUIRE(distances[2] + distances[3] == 8 * code_bytes);
+      // All ones against all zeros: every bit differs, with the longest code as well.
+      variant->hamming_distances(codes.data() + 2 * code_bytes, codes.data() + 3 * code_bytes, code_bytes, 1,
+                                 distances.data());
+      REQUIRE(distances[0] == 8 * code_bytes);
+      // No rows: nothing is written.
+      distances[0] = 12345;
+      variant->hamming_distances(query.data(), codes.data(), code_bytes, 0, distances.data());
+      REQUIRE(distances[0] == 12345);
     }
   }
 }
