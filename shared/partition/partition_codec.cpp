@@ -8,6 +8,7 @@
 
 #include "hash/xxhash64.hpp"
 #include "index/shard_header.hpp"
+#include "partition/quantized_rows.hpp"
 
 namespace mosaic::partition {
 namespace {
@@ -278,6 +279,26 @@ result<std::vector<std::uint8_t>> encode_partition(const partition_contents& con
   write_le(bytes, head_checksum_offset, head_checksum);
   write_le(bytes, rows_checksum_offset, compute_rows_checksum(bytes, layout->rows_offset, head_checksum));
   return bytes;
+}
+
+result<std::vector<std::uint8_t>> encode_partition_from_f32(std::uint32_t dimensions, std::uint32_t partition,
+                                                           std::span<const float> centre,
+                                                           std::span<const float> vectors,
+                                                           std::span<const std::uint64_t> item_ids) {
+  auto rows = quantize_rows(vectors, dimensions);
+  if (!rows) return std::move(rows).failure();
+  if (rows->row_count() != item_ids.size()) {
+    return make_error(error_code::dimension_mismatch, describe(rows->row_count()) + " vectors but " +
+                                                          describe(item_ids.size()) + " item ids");
+  }
+  partition_contents contents;
+  contents.dimensions = dimensions;
+  contents.partition = partition;
+  contents.centre = centre;
+  contents.codes = rows->codes;
+  contents.scales = rows->scales;
+  contents.item_ids = item_ids;
+  return encode_partition(contents);
 }
 
 result<partition_view> decode_partition(std::span<const std::uint8_t> bytes) { return decode(bytes, decoded_part::whole); }

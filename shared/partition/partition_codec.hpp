@@ -41,6 +41,12 @@ struct partition_contents {
 // Computes each row's sign code from its dequantized values and the centre, and lays the file out.
 result<std::vector<std::uint8_t>> encode_partition(const partition_contents& contents);
 
+// Quantizes unit vectors (vector/quantize.hpp, as shards do) and encodes them around `centre`.
+result<std::vector<std::uint8_t>> encode_partition_from_f32(std::uint32_t dimensions, std::uint32_t partition,
+                                                           std::span<const float> centre,
+                                                           std::span<const float> vectors,
+                                                           std::span<const std::uint64_t> item_ids);
+
 // One row of the rows block: its scale and its int8 codes (a view into the file's or the row's bytes).
 struct partition_row {
   float scale = 0.0f;

@@ -22,6 +22,8 @@ inline constexpr std::size_t default_cap_over_mean = 2;
 // 0 for no rows; else ceil(sqrt(row_count)) capped at max_partition_count (and never above row_count).
 inline std::size_t partition_count_for_rows(std::uint64_t row_count) noexcept {
   if (row_count == 0) return 0;
+  // Past 65,536^2 rows the limit applies anyway; below it every square here fits in 64 bits.
+  if (row_count >= std::uint64_t{max_partition_count} * max_partition_count) return max_partition_count;
   // Integer square root rounded up, corrected after the floating estimate so it is exact for all u64.
   auto root = static_cast<std::uint64_t>(std::sqrt(static_cast<double>(row_count)));
   while (root > 0 && root * root > row_count) --root;
