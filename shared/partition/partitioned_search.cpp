@@ -143,10 +143,17 @@ result<candidate_scan> candidate_rows(const quantized_query& query, std::span<co
 
 result<std::vector<rerank_row>> rows_of_candidates(std::span<const candidate> candidates,
                                                    std::span<const partition_view> loaded) {
+  // Partition number -> view, sorted for binary search: a query may hold hundreds of partitions.
+  std::vector<std::pair<std::uint32_t, const partition_view*>> by_number;
+  by_number.reserve(loaded.size());
+  for (const partition_view& view : loaded) by_number.emplace_back(view.partition, &view);
+  std::sort(by_number.begin(), by_number.end());
   std::vector<rerank_row> rows;
   rows.reserve(candidates.size());
   for (const candidate& wanted : candidates) {
-    const partition_view* view = find_partition(loaded, wanted.partition);
+    const auto found = std::lower_bound(by_number.begin(), by_number.end(),
+                                        std::pair<std::uint32_t, const partition_view*>{wanted.partition, nullptr});
+    const partition_view* view = (found != by_number.end() && found->first == wanted.partition) ? found->second : nullptr;
     if (view == nullptr || !view->has_rows) {
       return make_error(error_code::invalid_argument,
                         "the rows of partition " + describe(wanted.partition) + " are not loaded");
