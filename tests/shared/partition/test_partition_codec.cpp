@@ -62,7 +62,7 @@ struct sample_partition {
   std::vector<float> vectors;
   std::vector<std::uint64_t> ids;
   std::vector<std::uint8_t> bytes;
-  std::uint64_t rows_offset = 0;
+  std::size_t rows_offset = 0;
 };
 
 // Five dimensions, so codes have padding bits and rows padding bytes.
@@ -74,7 +74,7 @@ sample_partition make_partition(std::uint32_t dimensions = 5, std::size_t rows =
   auto encoded = partition::encode_partition_from_f32(dimensions, 9, made.centre, made.vectors, made.ids);
   REQUIRE(encoded.ok());
   made.bytes = std::move(encoded).value();
-  made.rows_offset = read_little_endian<std::uint64_t>(made.bytes, 40);
+  made.rows_offset = static_cast<std::size_t>(read_little_endian<std::uint64_t>(made.bytes, 40));
   return made;
 }
 
@@ -150,7 +150,7 @@ TEST_CASE("a partition round-trips: header fields, centre, codes, ids and rows",
       REQUIRE(range.ok());
       REQUIRE(range->length == head->row_stride);
       auto alone = partition::decode_partition_row(
-          head.value(), std::span<const std::uint8_t>(made.bytes).subspan(range->offset, range->length));
+          head.value(), std::span<const std::uint8_t>(made.bytes).subspan(static_cast<std::size_t>(range->offset), static_cast<std::size_t>(range->length)));
       REQUIRE(alone.ok());
       REQUIRE(alone->scale == view->row(row).scale);
       REQUIRE(std::equal(alone->codes.begin(), alone->codes.end(), view->row(row).codes.begin()));
@@ -358,7 +358,7 @@ TEST_CASE("hostile partition: a centre that is not finite or beyond 2 (bad_paylo
 
 TEST_CASE("hostile partition: code bits set past the dimensions (bad_payload_value)", "[partition][codec][hostile]") {
   sample_partition made = make_partition();  // 5 dimensions: bits 5..63 of every code are padding
-  const auto codes_offset = read_little_endian<std::uint64_t>(made.bytes, 32);
+  const auto codes_offset = static_cast<std::size_t>(read_little_endian<std::uint64_t>(made.bytes, 32));
   made.bytes[codes_offset + 8 + 0] |= 0x20;  // bit 5 of row 1
   reseal(made.bytes, made.rows_offset);
   REQUIRE(whole_outcome(made.bytes) == "bad_payload_value");

@@ -109,7 +109,7 @@ TEST_CASE("a client with heads and single rows finds what the whole-file search 
       const std::uint32_t number = (*ranked)[i].partition;
       REQUIRE(number == whole->probed_partitions[i]);
       const auto& bytes = built.partition_bytes[number];
-      auto head = partition::decode_partition_head(std::span<const std::uint8_t>(bytes).first(built.partitions[number].rows_offset));
+      auto head = partition::decode_partition_head(std::span<const std::uint8_t>(bytes).first(static_cast<std::size_t>(built.partitions[number].rows_offset)));
       REQUIRE(head.ok());
       heads.push_back(head.value());
     }
@@ -129,7 +129,7 @@ TEST_CASE("a client with heads and single rows finds what the whole-file search 
       auto range = partition::partition_row_range(*head, wanted.row);
       REQUIRE(range.ok());
       const auto& bytes = built.partition_bytes[wanted.partition];
-      auto row = partition::decode_partition_row(*head, std::span<const std::uint8_t>(bytes).subspan(range->offset, range->length));
+      auto row = partition::decode_partition_row(*head, std::span<const std::uint8_t>(bytes).subspan(static_cast<std::size_t>(range->offset), static_cast<std::size_t>(range->length)));
       REQUIRE(row.ok());
       rows.push_back({wanted.partition, wanted.row, head->item_id(wanted.row), row.value()});
     }
@@ -235,7 +235,7 @@ TEST_CASE("partitioned search refuses what it cannot answer", "[partition][searc
   REQUIRE(partition::candidate_rows(quantized.value(), twice, 10).failure().code == error_code::invalid_argument);
   // Heads have no rows to re-rank.
   auto head = partition::decode_partition_head(
-      std::span<const std::uint8_t>(built.partition_bytes[0]).first(built.partitions[0].rows_offset));
+      std::span<const std::uint8_t>(built.partition_bytes[0]).first(static_cast<std::size_t>(built.partitions[0].rows_offset)));
   REQUIRE(head.ok());
   const std::vector<partition::candidate> wanted = {{0, 0, 0}};
   const std::vector<partition::partition_view> heads = {head.value()};
