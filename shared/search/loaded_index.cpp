@@ -6,6 +6,7 @@
 #include "index/known_models.hpp"
 #include "search/document_grouping.hpp"
 #include "search/prepared_query.hpp"
+#include "text/text_analysis.hpp"
 
 namespace mosaic::search {
 namespace {
@@ -17,7 +18,25 @@ std::string_view as_text(std::span<const std::uint8_t> bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
+constexpr std::uint32_t not_searched = 0xFFFFFFFFu;
+
 }  // namespace
+
+std::string_view search_mode_name(search_mode mode) noexcept {
+  switch (mode) {
+    case search_mode::vector: return "vector";
+    case search_mode::keyword: return "keyword";
+    case search_mode::hybrid: return "hybrid";
+  }
+  return "vector";
+}
+
+std::optional<search_mode> parse_search_mode(std::string_view name) noexcept {
+  for (const search_mode mode : {search_mode::vector, search_mode::keyword, search_mode::hybrid}) {
+    if (search_mode_name(mode) == name) return mode;
+  }
+  return std::nullopt;
+}
 
 result<loaded_index> loaded_index::create(index::manifest manifest) {
   const auto model_dimensions = index::known_output_dimensions(manifest.model_id);
@@ -162,8 +181,175 @@ result<std::vector<searchable_shard>> loaded_index::searchable(std::span<const s
   return views;
 }
 
+status loaded_index::set_keyword_directory(std::span<const std::uint8_t> directory_bytes) {
+  auto loaded = loaded_keywords::create(manifest_, directory_bytes);
+  if (!loaded) return std::move(loaded).failure();
+  keywords_.emplace(std::move(loaded).value());
+  return success{};
+}
+
+result<keywords::keyword_query> loaded_index::analyze_query(std::string_view normalized_text) {
+  // An analyzer per query: it is not thread-safe (the stemmer's buffer), and queries run concurrently.
+  auto analyzer = text::text_analyzer::create();
+  if (!analyzer) return std::move(analyzer).failure();
+  return keywords::parse_keyword_query(normalized_text, analyzer.value());
+}
+
+search_mode loaded_index::effective_mode(std::span<const float> vector, const query_options& options) const noexcept {
+  if (options.mode) return *options.mode;
+  const bool has_text = options.text.find_first_not_of(" \t\r\n") != std::string::npos;
+  return has_text && manifest_.keywords && !vector.empty() ? search_mode::hybrid : search_mode::vector;
+}
+
+result<query_outcome> loaded_index::keyword_or_hybrid_query(std::span<const float> vector,
+                                                            std::span<const shard_handle> shards, search_mode mode,
+                                                            const query_options& options) const {
+  if (!keywords_) {
+    return make_error(error_code::invalid_argument,
+                      manifest_.keywords ? "the keyword index is not loaded yet"
+                                         : "this index has no keyword index (it was built without one): search it in "
+                                           "vector mode, or rebuild it with mosaic index");
+  }
+  if (mode == search_mode::hybrid && vector.empty()) {
+    return make_error(error_code::invalid_argument, "a hybrid search needs the query's vector as well as its text");
+  }
+  if (options.vote && vector.empty()) return make_error(error_code::invalid_argument, "the label vote needs a query vector");
+  auto analyzed = analyze_query(options.text);
+  if (!analyzed) return std::move(analyzed).failure();
+  auto views = searchable(shards);
+  if (!views) return std::move(views).failure();
+  auto resolved = resolve_filter(options.filter);
+  if (!resolved) return std::move(resolved).failure();
+  const filter& conditions = resolved.value();
+
+  // Keyword hits name items by (manifest position, row); the slot is the shard's place in `shards`.
+  std::vector<std::uint32_t> slot_of_position(manifest_.shards.size(), not_searched);
+  std::size_t total_items = 0;
+  for (std::size_t slot = 0; slot < shards.size(); ++slot) {
+    slot_of_position[shards_.find(shards[slot])->second->manifest_position] = static_cast<std::uint32_t>(slot);
+    total_items += (*views)[slot].vectors.item_count;
+  }
+  const auto slot_of = [&](keywords::item_reference reference) -> std::uint32_t {
+    const std::uint32_t position = keywords::reference_vector_file(reference);
+    if (position >= slot_of_position.size()) return not_searched;
+    const std::uint32_t slot = slot_of_position[position];
+    if (slot == not_searched || keywords::reference_row(reference) >= (*views)[slot].vectors.item_count) return not_searched;
+    return slot;
+  };
+  // The filter applies to keyword hits as it does in the scan: rows that fail are never ranked.
+  const std::function<bool(keywords::item_reference)> accept = [&](keywords::item_reference reference) {
+    const std::uint32_t slot = slot_of(reference);
+    if (slot == not_searched) return false;
+    const std::uint32_t row = keywords::reference_row(reference);
+    const searchable_shard& view = (*views)[slot];
+    if (conditions.needs_attributes() && !row_passes(conditions, *view.attributes, row)) return false;
+    if (!conditions.excluded_item_ids.empty()) {
+      const std::uint64_t id = view.vectors.item_id(row);
+      if (std::find(conditions.excluded_item_ids.begin(), conditions.excluded_item_ids.end(), id) !=
+          conditions.excluded_item_ids.end()) {
+        return false;
+      }
+    }
+    return true;
+  };
+  const auto source_of = [&](std::uint32_t slot, std::uint32_t row) -> std::string_view {
+    return shards_.find(shards[slot])->second->items[row].source;
+  };
+
+  query_outcome outcome;
+  outcome.mode = mode;
+  if (mode == search_mode::keyword) {
+    const auto document_of = [&](const keywords::keyword_hit& hit) {
+      return source_of(slot_of(hit.reference), keywords::reference_row(hit.reference));
+    };
+    const auto to_index_hit = [&](const keywords::keyword_hit& hit, std::size_t matched_items) {
+      const std::uint32_t slot = slot_of(hit.reference);
+      const std::uint32_t row = keywords::reference_row(hit.reference);
+      return index_hit{(*views)[slot].vectors.item_id(row), hit.score, shards[slot], row, matched_items, hit.matched_terms};
+    };
+    if (options.k > 0 && options.one_per_document) {
+      auto documents = search_documents<keywords::keyword_hit>(
+          options.k, total_items,
+          [&](std::size_t asked) { return keywords_->search(analyzed.value(), asked, accept, options.bm25); }, document_of);
+      if (!documents) return std::move(documents).failure();
+      for (const auto& [hit, matched_items] : documents.value()) outcome.hits.push_back(to_index_hit(hit, matched_items));
+    } else if (options.k > 0) {
+      auto hits = keywords_->search(analyzed.value(), options.k, accept, options.bm25);
+      if (!hits) return std::move(hits).failure();
+      for (const keywords::keyword_hit& hit : hits.value()) outcome.hits.push_back(to_index_hit(hit, 1));
+    }
+    if (options.vote) {
+      query_options voting = options;
+      voting.mode = search_mode::vector;
+      voting.k = 0;
+      auto voted = query(vector, shards, voting);
+      if (!voted) return std::move(voted).failure();
+      outcome.vote = std::move(voted->vote);
+    }
+    outcome.keyword_query = std::move(analyzed).value();
+    return outcome;
+  }
+
+  // Hybrid: the best `depth` of each side, fused, then one result per document among the fused.
+  const std::size_t depth = std::max(options.fusion_depth, first_hits_to_ask(options.k, total_items));
+  query_options vector_options = options;
+  vector_options.mode = search_mode::vector;
+  vector_options.k = std::min(depth, total_items);
+  vector_options.one_per_document = false;
+  auto vector_side = query(vector, shards, vector_options);
+  if (!vector_side) return std::move(vector_side).failure();
+  auto keyword_side = keywords_->search(analyzed.value(), depth, accept, options.bm25);
+  if (!keyword_side) return std::move(keyword_side).failure();
+
+  std::vector<keywords::scored_reference> vector_scores;
+  vector_scores.reserve(vector_side->hits.size());
+  for (const index_hit& hit : vector_side->hits) {
+    const std::size_t position = shards_.find(hit.shard)->second->manifest_position;
+    vector_scores.push_back({keywords::make_item_reference(static_cast<std::uint32_t>(position), hit.row), hit.score});
+  }
+  std::vector<keywords::scored_reference> keyword_scores;
+  keyword_scores.reserve(keyword_side->size());
+  std::map<keywords::item_reference, const std::vector<std::string>*> terms_of;
+  for (const keywords::keyword_hit& hit : keyword_side.value()) {
+    keyword_scores.push_back({hit.reference, hit.score});
+    terms_of.emplace(hit.reference, &hit.matched_terms);
+  }
+  const std::vector<keywords::scored_reference> fused = keywords::fuse_scores(vector_scores, keyword_scores, options.fusion);
+
+  std::vector<index_hit> ranked;
+  ranked.reserve(fused.size());
+  for (const keywords::scored_reference& entry : fused) {
+    const std::uint32_t slot = slot_of(entry.reference);
+    if (slot == not_searched) continue;
+    const std::uint32_t row = keywords::reference_row(entry.reference);
+    index_hit hit{(*views)[slot].vectors.item_id(row), entry.score, shards[slot], row, 1, {}};
+    if (const auto terms = terms_of.find(entry.reference); terms != terms_of.end()) hit.matched_terms = *terms->second;
+    ranked.push_back(std::move(hit));
+  }
+  if (options.one_per_document) {
+    const auto groups = best_hit_per_document(
+        ranked.size(),
+        [&](std::size_t position) -> std::string_view {
+          return shards_.find(ranked[position].shard)->second->items[ranked[position].row].source;
+        },
+        options.k);
+    for (const grouped_hit& group : groups) {
+      outcome.hits.push_back(ranked[group.position]);
+      outcome.hits.back().matched_items = group.matched_items;
+    }
+  } else {
+    if (ranked.size() > options.k) ranked.resize(options.k);
+    outcome.hits = std::move(ranked);
+  }
+  outcome.vote = std::move(vector_side->vote);
+  outcome.keyword_query = std::move(analyzed).value();
+  return outcome;
+}
+
 result<query_outcome> loaded_index::query(std::span<const float> vector, std::span<const shard_handle> shards,
                                           const query_options& options) const {
+  const search_mode mode = effective_mode(vector, options);
+  if (mode != search_mode::vector) return keyword_or_hybrid_query(vector, shards, mode, options);
   auto views = searchable(shards);
   if (!views) return std::move(views).failure();
   auto resolved = resolve_filter(options.filter);

@@ -563,3 +563,43 @@ test('the shard store: a second open downloads nothing; after a rebuild only new
   assert.match(changed.results[0].item.snippet, /auditors/);
   third.close();
 });
+
+test('keyword and hybrid search: the keyword files are fetched once, as queries need them, and match native mosaic query', { skip }, async () => {
+  reset();
+  const manifest = readManifest();
+  assert.ok(manifest.keywords, 'mosaic index wrote a keyword index');
+  const db = await open();
+  await db.ready;
+  assert.equal(server.state.requests.filter((request) => /^\/(keywords|terms)\//.test(request.path)).length, 0,
+    'opening fetches no keyword file');
+
+  // Keyword mode embeds nothing: no model file is fetched.
+  const keyword = await db.search({ text: 'tomatoes simmering' }, { mode: 'keyword', k: 3 });
+  assert.equal(keyword.mode, 'keyword');
+  assert.equal(keyword.results[0].item.source, 'food/soup.md');
+  assert.ok(keyword.results[0].matchedTerms.includes('tomato'));
+  const [start, end] = keyword.results[0].highlights.snippet[0];
+  assert.match(keyword.results[0].item.snippet.slice(start, end), /^(Simmer|tomatoes)$/);
+  assert.equal(server.state.requests.filter((request) => request.path.startsWith('/model/')).length, 0, 'no model for a keyword search');
+  const keywordRequests = server.state.requests.filter((request) => /^\/(keywords|terms)\//.test(request.path)).length;
+  assert.ok(keywordRequests >= 2, 'the directory and a term file');
+  assert.ok(db.stats.keywordBytesLoaded > 0);
+
+  // The same query again fetches nothing more; the scores equal native mosaic query's.
+  const again = await db.search({ text: 'tomatoes simmering' }, { mode: 'keyword', k: 3 });
+  assert.equal(server.state.requests.filter((request) => /^\/(keywords|terms)\//.test(request.path)).length, keywordRequests);
+  const native = JSON.parse(mosaic('query', site, 'tomatoes simmering', '--mode', 'keyword', '-k', '3', '--json')).results;
+  assert.deepEqual(again.results.map((result) => result.id), native.map((result) => result.id));
+  for (let i = 0; i < native.length; i++) assert.ok(Math.abs(again.results[i].score - native[i].score) < scoreTolerance);
+
+  // A text query is hybrid by default, with the same order as native.
+  const hybrid = await db.search({ text: 'which animal runs fastest' }, { k: 3 });
+  assert.equal(hybrid.mode, 'hybrid');
+  const nativeHybrid = JSON.parse(mosaic('query', site, 'which animal runs fastest', '-k', '3', '--json', '--model-dir', modelDirectory));
+  assert.equal(nativeHybrid.mode, 'hybrid');
+  assert.deepEqual(hybrid.results.map((result) => result.id), nativeHybrid.results.map((result) => result.id));
+  assert.equal((await db.search({ text: 'which animal runs fastest' }, { mode: 'vector', k: 3 })).mode, 'vector');
+  await assert.rejects(db.search([1, 2, 3], { mode: 'keyword' }), /needs a text query/);
+  await assert.rejects(db.search({ text: 'x' }, { mode: 'fuzzy' }), /mode must be/);
+  db.close();
+});
