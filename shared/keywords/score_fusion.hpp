@@ -1,0 +1,37 @@
+#pragma once
+// Hybrid ranking: one list from vector search, one from keyword search, fused into one. Generic: the
+// caller maps its hits to item references (or any u64 key) and back.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "keywords/item_reference.hpp"
+
+namespace mosaic::keywords {
+
+struct scored_reference {
+  item_reference reference = 0;
+  float score = 0;
+  friend bool operator==(const scored_reference&, const scored_reference&) = default;
+};
+
+enum class fusion_method : std::uint8_t {
+  convex,           // w·v + (1 − w)·k over min-max normalized scores
+  reciprocal_rank,  // Σ 1 / (rank_constant + rank), rank from 1 in each list
+};
+
+struct fusion_options {
+  fusion_method method = fusion_method::convex;
+  float vector_weight = 0.35f;   // w, convex only
+  float rank_constant = 60.0f;   // reciprocal_rank only
+};
+
+// convex: each list min-max normalized over itself (a single-element or all-equal list normalizes to 1),
+// missing = 0, fused = w·v + (1−w)·k. reciprocal_rank: Σ 1/(rank_constant + rank), each list ranked by
+// score desc, ties by reference asc. Returns all references of both lists, best first, ties by
+// reference asc. A reference listed twice in one list counts once, with its best score; NaN scores
+// count as the list's lowest.
+std::vector<scored_reference> fuse_scores(std::span<const scored_reference> vector_hits,
+                                          std::span<const scored_reference> keyword_hits, const fusion_options& options);
+
+}  // namespace mosaic::keywords
