@@ -67,7 +67,7 @@ void handle_api_search(const server_context& context, shared_request request, re
   const bool has_text = body->contains("text");
   if (has_text) {
     if (!(*body)["text"].is_string()) {
-      return done(error_response(*request, http::status::bad_request, "invalid_argument", "\"text\" must be a string"));
+      return done(error_response(*request, http::status::bad_request, "invalid_argument", "\"text\" must be a string: give \"text\" or \"vector\""));
     }
     // The keyword index reads NFKC text, as the indexer wrote it.
     auto normalized = normalize_nfkc((*body)["text"].get<std::string>());

@@ -54,7 +54,7 @@ result<loaded_site> load_site(const fs::path& site_directory) {
       if (!entry) return std::move(entry).failure();
       auto term_bytes = read_whole_file(site_directory / entry->path);
       if (!term_bytes) return std::move(term_bytes).failure();
-      if (auto added = loaded.add_term_file(file_index, std::move(term_bytes).value()); !added) return std::move(added).failure();
+      if (auto added = loaded.add_term_file(file_index, term_bytes.value()); !added) return std::move(added).failure();
     }
   }
   return site;

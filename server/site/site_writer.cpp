@@ -80,8 +80,9 @@ void collect_keyword_files(const fs::path& site_directory, const index::manifest
   for (const keywords::term_file_entry& entry : directory->term_files) named.insert(index::term_file_path_for(entry.hash));
 }
 
-// Postings for every item with words, by (shard ordinal, row), as the manifest's shards hold them.
-result<index::content_file> write_keyword_index(const fs::path& site_directory, std::span<const indexed_item> items,
+// Postings for every item with words, by (shard ordinal, row), as the manifest's shards hold them;
+// none (no keyword index) when no item has a word.
+result<std::optional<index::content_file>> write_keyword_index(const fs::path& site_directory, std::span<const indexed_item> items,
                                                 std::size_t per_shard, std::set<std::string>& written) {
   std::vector<keywords::keyword_document> documents;
   documents.reserve(items.size());
@@ -92,6 +93,7 @@ result<index::content_file> write_keyword_index(const fs::path& site_directory, 
                                                        static_cast<std::uint32_t>(position % per_shard)),
                          item.keyword_title, item.keyword_body});
   }
+  if (documents.empty()) return std::optional<index::content_file>();
   auto built = keywords::build_keyword_index(documents);
   if (!built) return std::move(built).failure();
   for (const keywords::built_keyword_file& term_file : built->term_files) {
@@ -103,7 +105,7 @@ result<index::content_file> write_keyword_index(const fs::path& site_directory, 
   auto directory = write_content_file(site_directory, built->directory.bytes, &index::keyword_directory_path_for);
   if (!directory) return std::move(directory).failure();
   written.insert(directory->path);
-  return directory;
+  return std::optional<index::content_file>(std::move(directory).value());
 }
 
 }  // namespace
@@ -217,7 +219,7 @@ result<index::manifest> write_site(const fs::path& site_directory, const site_la
   if (layout.keyword_index) {
     auto directory = write_keyword_index(site_directory, items, per_shard, new_thumbnails);
     if (!directory) return std::move(directory).failure();
-    manifest.keywords = std::move(directory).value();
+    manifest.keywords = std::move(directory).value();  // none when no item has a word
   }
 
   auto manifest_text = index::serialize_manifest(manifest);

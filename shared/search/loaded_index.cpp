@@ -366,7 +366,7 @@ result<query_outcome> loaded_index::query(std::span<const float> vector, std::sp
   auto scanned = scan(prepared.value(), views.value(), scan_options);
   if (!scanned) return std::move(scanned).failure();
   auto to_index_hit = [&](const search_hit& hit, std::size_t matched_items) {
-    return index_hit{hit.item_id, hit.score, shards[hit.shard], hit.row, matched_items};
+    return index_hit{hit.item_id, hit.score, shards[hit.shard], hit.row, matched_items, {}};
   };
   auto to_index_hits = [&](const std::vector<search_hit>& hits) {
     std::vector<index_hit> converted;

@@ -37,7 +37,15 @@ struct index_hit {
   // With one result per document: how many of the hits looked at belong to this hit's document (its
   // chunks or segments); 1 otherwise.
   std::size_t matched_items = 1;
+  // Keyword and hybrid searches: the query's terms (as analyzed) that the item holds.
+  std::vector<std::string> matched_terms;
 };
+
+// What ranks the hits: the vector scan, the keyword index (BM25F), or both fused
+// (keywords/score_fusion.hpp). Hybrid is what a text query on a site with a keyword index should use.
+enum class search_mode : std::uint8_t { vector, keyword, hybrid };
+[[nodiscard]] std::string_view search_mode_name(search_mode mode) noexcept;  // "vector", "keyword", "hybrid"
+[[nodiscard]] std::optional<search_mode> parse_search_mode(std::string_view name) noexcept;
 
 struct classification {
   bool known = false;       // false: "unknown" (no labelled neighbour close enough)

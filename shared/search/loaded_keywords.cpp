@@ -39,19 +39,14 @@ result<index::content_file> loaded_keywords::term_file_entry(std::size_t file_in
   return index::content_file{entry.hash, index::term_file_path_for(entry.hash), entry.bytes};
 }
 
-status loaded_keywords::add_term_file(std::size_t file_index, std::vector<std::uint8_t> bytes) {
+status loaded_keywords::add_term_file(std::size_t file_index, std::span<const std::uint8_t> bytes) {
   auto entry = term_file_entry(file_index);
   if (!entry) return std::move(entry).failure();
   if (files_.contains(file_index)) return success{};
-  if (hash::sha256_hex(bytes) != entry->hash) {
-    return make_error(error_code::checksum_mismatch, entry->path + " does not match its content hash");
-  }
-  auto loaded = std::make_unique<loaded_term_file>();
-  loaded->bytes = std::move(bytes);
-  auto decoded = keywords::term_file::decode(loaded->bytes, directory_, file_index);
+  // The decoder checks the size and SHA-256 the directory names before anything else.
+  auto decoded = keywords::term_file::decode(bytes, directory_, file_index);
   if (!decoded) return make_error(decoded.failure().code, entry->path + ": " + decoded.failure().message);
-  loaded->file.emplace(std::move(decoded).value());
-  files_.emplace(file_index, std::move(loaded));
+  files_.emplace(file_index, std::move(decoded).value());
   return success{};
 }
 
@@ -67,7 +62,7 @@ result<std::vector<keywords::keyword_hit>> loaded_keywords::search(
     const keywords::bm25_parameters& parameters) const {
   std::vector<const keywords::term_file*> files;
   files.reserve(files_.size());
-  for (const auto& [position, loaded] : files_) files.push_back(&*loaded->file);
+  for (const auto& [position, file] : files_) files.push_back(&file);
   return keywords::search_keywords(query, directory_, files, k, accept, parameters);
 }
 

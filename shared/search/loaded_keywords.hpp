@@ -7,7 +7,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -36,7 +35,7 @@ class loaded_keywords {
 
   // Checks and keeps a term file (its SHA-256 and every check of its decoder). Loading a file twice is
   // harmless (the second copy is dropped).
-  status add_term_file(std::size_t file_index, std::vector<std::uint8_t> bytes);
+  status add_term_file(std::size_t file_index, std::span<const std::uint8_t> bytes);
   status release_term_file(std::size_t file_index);
   [[nodiscard]] std::size_t loaded_term_file_count() const noexcept { return files_.size(); }
 
@@ -46,14 +45,10 @@ class loaded_keywords {
                                                                   const keywords::bm25_parameters& parameters = {}) const;
 
  private:
-  struct loaded_term_file {
-    std::vector<std::uint8_t> bytes;  // what `file` may view
-    std::optional<keywords::term_file> file;
-  };
   explicit loaded_keywords(keywords::keyword_directory directory) : directory_(std::move(directory)) {}
 
   keywords::keyword_directory directory_;
-  std::map<std::size_t, std::unique_ptr<loaded_term_file>> files_;  // by directory position; unique_ptr: bytes stay put
+  std::map<std::size_t, keywords::term_file> files_;  // by directory position
 };
 
 }  // namespace mosaic::search

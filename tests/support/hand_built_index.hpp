@@ -19,6 +19,10 @@
 namespace mosaic::test {
 
 struct hand_built_item {
+  // A constructor rather than an aggregate, so that callers name only what they need.
+  hand_built_item(std::vector<float> unit_vector, std::string item_label = "", std::string item_source = "",
+                  std::string item_text = "")
+      : vector(std::move(unit_vector)), label(std::move(item_label)), source(std::move(item_source)), text(std::move(item_text)) {}
   std::vector<float> vector;  // unit length
   std::string label;          // "" for none
   std::string source;         // "" for collection/<id>.txt: a document of its own
