@@ -30,7 +30,7 @@ std::vector<std::string> pieces(std::string_view text, const std::vector<highlig
 
 }  // namespace
 
-TEST_CASE("highlights: stemmed matches at their byte offsets", "[keywords][highlight]") {
+TEST_CASE("keywords highlights: stemmed matches at their byte offsets", "[keywords][highlight]") {
   const std::string_view text = "She runs daily; Running is fun. A runner ran.";
   const auto spans = highlights(text, "running");
   CHECK(spans == std::vector<highlight_span>{{4, 4, "run"}, {16, 7, "run"}});
@@ -39,7 +39,7 @@ TEST_CASE("highlights: stemmed matches at their byte offsets", "[keywords][highl
   CHECK(highlights(text, "").empty());
 }
 
-TEST_CASE("highlights: offsets count bytes of multi-byte text", "[keywords][highlight]") {
+TEST_CASE("keywords highlights: offsets count bytes of multi-byte text", "[keywords][highlight]") {
   const std::string_view text = "Café crème: CAFÉ";
   const auto spans = highlights(text, "cafe");
   CHECK(pieces(text, spans) == std::vector<std::string>{"Café", "CAFÉ"});
@@ -48,7 +48,7 @@ TEST_CASE("highlights: offsets count bytes of multi-byte text", "[keywords][high
   CHECK(spans[1].byte_length == 5);
 }
 
-TEST_CASE("highlights: CJK bigrams, merged where they overlap", "[keywords][highlight]") {
+TEST_CASE("keywords highlights: CJK bigrams, merged where they overlap", "[keywords][highlight]") {
   const std::string_view text = "我在東京大学学习";  // 3 bytes per character
   CHECK(highlights(text, "東京") == std::vector<highlight_span>{{6, 6, "東京"}});
   // 東京, 京大, 大学 overlap one character each: one span for the three.
@@ -57,7 +57,7 @@ TEST_CASE("highlights: CJK bigrams, merged where they overlap", "[keywords][high
   CHECK(pieces(text, spans) == std::vector<std::string>{"東京大学"});
 }
 
-TEST_CASE("highlights: compounds whole or by a part", "[keywords][highlight]") {
+TEST_CASE("keywords highlights: compounds whole or by a part", "[keywords][highlight]") {
   const std::string_view text = "see AB-1234 now";
   CHECK(pieces(text, highlights(text, "1234")) == std::vector<std::string>{"1234"});
   CHECK(highlights(text, "1234")[0].byte_offset == 7);
@@ -68,6 +68,6 @@ TEST_CASE("highlights: compounds whole or by a part", "[keywords][highlight]") {
   CHECK(pieces(text, highlights(text, "\"see ab\"")) == std::vector<std::string>{"see", "AB"});
 }
 
-TEST_CASE("highlights: the analyzer's errors come back", "[keywords][highlight]") {
+TEST_CASE("keywords highlights: the analyzer's errors come back", "[keywords][highlight]") {
   CHECK(outcome_name(find_highlights("bad \xC3", parse("bad"), shared_analyzer())) == "invalid_utf8");
 }

@@ -155,7 +155,7 @@ std::string decode_directory(const bytes& file, std::string* message = nullptr) 
 
 }  // namespace
 
-TEST_CASE("hostile term files: the crafted baseline is valid", "[keywords][hostile]") {
+TEST_CASE("keywords hostile term files: the crafted baseline is valid", "[keywords][hostile]") {
   const crafted_term_file crafted = craft({cat_term(), term_with("dog", 2, {0x01, 0x00, 0x01, 0x02, 0x05, 0x01, 0x01, 0x01, 0x04}, {0x01, 0x00, 0x03})});
   REQUIRE(decode_term(crafted) == "ok");
   auto decoded = term_file::decode(crafted.file, crafted.directory, 0);
@@ -171,7 +171,7 @@ TEST_CASE("hostile term files: the crafted baseline is valid", "[keywords][hosti
   CHECK(outcome_name(term_file::decode(crafted.file, crafted.directory, 1)) == "invalid_argument");
 }
 
-TEST_CASE("hostile term files: truncated anywhere, or with bytes after the end", "[keywords][hostile]") {
+TEST_CASE("keywords hostile term files: truncated anywhere, or with bytes after the end", "[keywords][hostile]") {
   const crafted_term_file crafted = craft({cat_term()});
   for (std::size_t length = 0; length < keyword_header_bytes; ++length) {
     INFO("cut to " << length);
@@ -186,7 +186,7 @@ TEST_CASE("hostile term files: truncated anywhere, or with bytes after the end",
   CHECK(decode_term(longer, crafted.directory) == "trailing_bytes");
 }
 
-TEST_CASE("hostile term files: header fields", "[keywords][hostile]") {
+TEST_CASE("keywords hostile term files: header fields", "[keywords][hostile]") {
   const crafted_term_file crafted = craft({cat_term()});
   const bytes& file = crafted.file;
   for (std::size_t at = 0; at < 8; ++at) {
@@ -213,7 +213,7 @@ TEST_CASE("hostile term files: header fields", "[keywords][hostile]") {
   CHECK(decode_term(with_header_field(file, 40, std::uint64_t{0}), crafted.directory) == "trailing_bytes");
 }
 
-TEST_CASE("hostile term files: checksum and the directory's SHA-256", "[keywords][hostile]") {
+TEST_CASE("keywords hostile term files: checksum and the directory's SHA-256", "[keywords][hostile]") {
   const crafted_term_file crafted = craft({cat_term()});
   for (std::size_t at = 0; at < crafted.file.size(); ++at) {
     bytes changed = crafted.file;
@@ -234,7 +234,7 @@ TEST_CASE("hostile term files: checksum and the directory's SHA-256", "[keywords
   CHECK(decode_term(crafted.file, crafted.directory, true) == "ok");
 }
 
-TEST_CASE("hostile term files: varints overlong or past their block", "[keywords][hostile]") {
+TEST_CASE("keywords hostile term files: varints overlong or past their block", "[keywords][hostile]") {
   std::string message;
   // Reference delta 5 written as 85 00.
   CHECK(decode_term(craft({term_with("cat", 1, {0x85, 0x00, 0x01, 0x00, 0x03}, {0x02})}), &message) == "bad_payload_value");
@@ -273,7 +273,7 @@ TEST_CASE("hostile term files: varints overlong or past their block", "[keywords
   CHECK(message.find("past the end of its block") != std::string::npos);
 }
 
-TEST_CASE("hostile term files: term order, range, length and UTF-8", "[keywords][hostile]") {
+TEST_CASE("keywords hostile term files: term order, range, length and UTF-8", "[keywords][hostile]") {
   std::string message;
   const encoded_term dog = term_with("dog", 1, {0x01, 0x01, 0x00, 0x01}, {0x00});
   CHECK(decode_term(craft({dog, cat_term()}, "cat"), &message) == "bad_payload_value");  // unsorted
@@ -299,7 +299,7 @@ TEST_CASE("hostile term files: term order, range, length and UTF-8", "[keywords]
   CHECK(decode_term(craft({term_with(std::string(128, 'x'), 1, {0x01, 0x01, 0x00, 0x01}, {0x00})}, "x")) == "ok");
 }
 
-TEST_CASE("hostile term files: postings", "[keywords][hostile]") {
+TEST_CASE("keywords hostile term files: postings", "[keywords][hostile]") {
   std::string message;
   // df says 2, the block holds 1 (and could not hold 2; then with a long first reference, it could).
   CHECK(decode_term(craft({term_with("cat", 2, {0x05, 0x01, 0x00, 0x03}, {0x02})}), &message) == "bad_payload_value");
@@ -344,7 +344,7 @@ TEST_CASE("hostile term files: postings", "[keywords][hostile]") {
   CHECK(message.find("belong to no term") != std::string::npos);
 }
 
-TEST_CASE("hostile term files: positions", "[keywords][hostile]") {
+TEST_CASE("keywords hostile term files: positions", "[keywords][hostile]") {
   std::string message;
   // A position equal to the field's length (3), and beyond it.
   CHECK(decode_term(craft({term_with("cat", 1, {0x05, 0x01, 0x00, 0x03}, {0x03})}), &message) == "bad_payload_value");
@@ -364,7 +364,7 @@ TEST_CASE("hostile term files: positions", "[keywords][hostile]") {
   CHECK(message.find("after the last position") != std::string::npos);
 }
 
-TEST_CASE("hostile term files: random corruption never crashes", "[keywords][hostile]") {
+TEST_CASE("keywords hostile term files: random corruption never crashes", "[keywords][hostile]") {
   // Every single-byte change of a real term file, re-sealed and re-named: rejected or still valid,
   // never a crash or an out-of-bounds read.
   const auto built = build({{make_item_reference(0, 1), "Quick brown fox", "lazy dog AB-1234"},
@@ -388,7 +388,7 @@ TEST_CASE("hostile term files: random corruption never crashes", "[keywords][hos
   CHECK(rejected > 0);
 }
 
-TEST_CASE("hostile directories: the builder's directory is the baseline", "[keywords][hostile]") {
+TEST_CASE("keywords hostile directories: the builder's directory is the baseline", "[keywords][hostile]") {
   const auto built = build({{make_item_reference(0, 1), "Fox", "red fox"}});
   REQUIRE(decode_directory(built.directory.bytes) == "ok");
   const bytes& file = built.directory.bytes;
@@ -408,7 +408,7 @@ TEST_CASE("hostile directories: the builder's directory is the baseline", "[keyw
   }
 }
 
-TEST_CASE("hostile directories: header fields", "[keywords][hostile]") {
+TEST_CASE("keywords hostile directories: header fields", "[keywords][hostile]") {
   const bytes file = build({{make_item_reference(0, 1), "Fox", "red fox"}}).directory.bytes;
   for (std::size_t at = 0; at < 8; ++at) {
     bytes changed = file;
@@ -435,7 +435,7 @@ TEST_CASE("hostile directories: header fields", "[keywords][hostile]") {
   CHECK(decode_directory(with_header_field(file, 32, std::uint64_t{1} << 40U)) == "truncated_payload");
 }
 
-TEST_CASE("hostile directories: payload", "[keywords][hostile]") {
+TEST_CASE("keywords hostile directories: payload", "[keywords][hostile]") {
   const bytes entry = term_entry("cat");
   REQUIRE(decode_directory(raw_directory(concatenated({body_field(), entry}), 1, 1)) == "ok");
   std::string message;
@@ -494,7 +494,7 @@ TEST_CASE("hostile directories: payload", "[keywords][hostile]") {
   CHECK(decode_directory(raw_directory(concatenated({body_field(), entry}), 1, 0)) == "trailing_bytes");
 }
 
-TEST_CASE("hostile directories: encode refuses what decode would", "[keywords][hostile]") {
+TEST_CASE("keywords hostile directories: encode refuses what decode would", "[keywords][hostile]") {
   keyword_directory directory = two_field_directory();
   CHECK(encode_keyword_directory(directory).ok());
   directory.term_files.push_back({"dog", 1, 100, std::string(64, 'a')});

@@ -32,14 +32,14 @@ std::vector<keyword_document> sample_documents() {
 
 }  // namespace
 
-TEST_CASE("item references pack the vector file and the row", "[keywords][builder]") {
+TEST_CASE("keywords item references pack the vector file and the row", "[keywords][builder]") {
   STATIC_REQUIRE(make_item_reference(3, 5) == (std::uint64_t{3} << 32U) + 5);
   STATIC_REQUIRE(reference_vector_file(make_item_reference(0xFFFFFFFFU, 1)) == 0xFFFFFFFFU);
   STATIC_REQUIRE(reference_row(make_item_reference(7, 0xFFFFFFFFU)) == 0xFFFFFFFFU);
   STATIC_REQUIRE(make_item_reference(1, 0) > make_item_reference(0, 0xFFFFFFFFU));
 }
 
-TEST_CASE("builder: round trip through the decoders", "[keywords][builder]") {
+TEST_CASE("keywords builder: round trip through the decoders", "[keywords][builder]") {
   const auto built = build(sample_documents());
   CHECK(built.item_count == 5);
   CHECK(built.directory.hash == hex(mosaic::hash::sha256(built.directory.bytes)));
@@ -92,7 +92,7 @@ TEST_CASE("builder: round trip through the decoders", "[keywords][builder]") {
   CHECK(index.files[*index.directory.term_file_for("東京")].find_term("東京").has_value());
 }
 
-TEST_CASE("builder: the same documents give the same bytes, in any order", "[keywords][builder]") {
+TEST_CASE("keywords builder: the same documents give the same bytes, in any order", "[keywords][builder]") {
   const auto documents = sample_documents();
   const auto first = build(documents);
   const auto again = build(documents);
@@ -116,7 +116,7 @@ TEST_CASE("builder: the same documents give the same bytes, in any order", "[key
   CHECK(build(changed).directory.hash != first.directory.hash);
 }
 
-TEST_CASE("builder: duplicate references and text the tokenizer refuses are errors", "[keywords][builder]") {
+TEST_CASE("keywords builder: duplicate references and text the tokenizer refuses are errors", "[keywords][builder]") {
   auto documents = sample_documents();
   documents.push_back({make_item_reference(1, 0), "again", "same reference"});
   const auto duplicate = build_keyword_index(documents);
@@ -131,7 +131,7 @@ TEST_CASE("builder: duplicate references and text the tokenizer refuses are erro
   CHECK(refused.failure().message.find("row 4) body") != std::string::npos);
 }
 
-TEST_CASE("builder: no documents, or none with terms, give an empty but valid index", "[keywords][builder]") {
+TEST_CASE("keywords builder: no documents, or none with terms, give an empty but valid index", "[keywords][builder]") {
   for (const auto& documents : {std::vector<keyword_document>{},
                                 std::vector<keyword_document>{{make_item_reference(0, 0), "!!", "..."}}}) {
     const auto built = build(documents);
@@ -145,7 +145,7 @@ TEST_CASE("builder: no documents, or none with terms, give an empty but valid in
   }
 }
 
-TEST_CASE("builder: a term counts once per position (stemmed compounds)", "[keywords][builder]") {
+TEST_CASE("keywords builder: a term counts once per position (stemmed compounds)", "[keywords][builder]") {
   // "run-ning" gives run-ning@0, running@0 → "run"@0, run@0 and ning@1: "run" twice at position 0.
   const auto built = build({{make_item_reference(0, 0), "", "run-ning run"}});
   const loaded_index index = load(built);
@@ -160,7 +160,7 @@ TEST_CASE("builder: a term counts once per position (stemmed compounds)", "[keyw
         std::vector<std::uint32_t>{0, 2});
 }
 
-TEST_CASE("builder: terms are split into files by size, in byte order, covering every term", "[keywords][builder]") {
+TEST_CASE("keywords builder: terms are split into files by size, in byte order, covering every term", "[keywords][builder]") {
   std::vector<keyword_document> documents;
   for (std::uint32_t row = 0; row < 300; ++row) {
     std::string body;
@@ -196,7 +196,7 @@ TEST_CASE("builder: terms are split into files by size, in byte order, covering 
 }
 
 // docs/format.md, "Term files", "Worked example": these documents give exactly these bytes.
-TEST_CASE("builder: docs/format.md's worked example, byte for byte", "[keywords][builder][format]") {
+TEST_CASE("keywords builder: docs/format.md's worked example, byte for byte", "[keywords][builder][format]") {
   const std::vector<keyword_document> documents = {
       {make_item_reference(0, 7), "", "red red"},
       {make_item_reference(0, 5), "Red fox", "fox den"},

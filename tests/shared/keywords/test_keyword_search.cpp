@@ -41,7 +41,7 @@ const keyword_hit& hit_for(const std::vector<keyword_hit>& hits, item_reference 
 
 }  // namespace
 
-TEST_CASE("search: BM25F scores match a hand computation", "[keywords][search][bm25]") {
+TEST_CASE("keywords search: BM25F scores match a hand computation", "[keywords][search][bm25]") {
   const loaded_index index = small_index();
   REQUIRE(index.directory.fields[1].average_length == Approx(8.0 / 3.0));
   // k1 = 0.9, b = 0.4, w_title = 2, w_body = 1.
@@ -70,7 +70,7 @@ TEST_CASE("search: BM25F scores match a hand computation", "[keywords][search][b
   CHECK(cat_red[2].matched_terms == strings{"red"});
 }
 
-TEST_CASE("search: field weights put a title match over two body matches", "[keywords][search][bm25]") {
+TEST_CASE("keywords search: field weights put a title match over two body matches", "[keywords][search][bm25]") {
   const loaded_index index = small_index();
   CHECK(references_of(search(index, "cat")) == references{item_a, item_b});
   // With equal weights A's title match is tf' = 1: score = idf · 1 · 1.9 / 1.9 = idf, below B's 0.5798746.
@@ -89,7 +89,7 @@ TEST_CASE("search: field weights put a title match over two body matches", "[key
   CHECK(references_of(flat) == references{item_b, item_c});  // equal scores: by reference
 }
 
-TEST_CASE("search: a rarer term weighs more (idf from df)", "[keywords][search][bm25]") {
+TEST_CASE("keywords search: a rarer term weighs more (idf from df)", "[keywords][search][bm25]") {
   const loaded_index index = small_index();
   // C holds "red" (df 2) and "fish" (df 3) once each in the same body: the scores differ only by idf.
   // idf(fish) = ln(1 + 0.5 / 3.5) = 0.1335314; idf(red) = ln 1.6 = 0.4700036.
@@ -101,7 +101,7 @@ TEST_CASE("search: a rarer term weighs more (idf from df)", "[keywords][search][
   CHECK(search(index, "fish").size() == 3);
 }
 
-TEST_CASE("search: k, the accept filter and terms that are nowhere", "[keywords][search]") {
+TEST_CASE("keywords search: k, the accept filter and terms that are nowhere", "[keywords][search]") {
   const loaded_index index = small_index();
   CHECK(references_of(search(index, "fish cat red", 2)) == references{item_b, item_a});
   CHECK(search(index, "fish", 0).empty());
@@ -115,7 +115,7 @@ TEST_CASE("search: k, the accept filter and terms that are nowhere", "[keywords]
   CHECK(references_of(search(index, "zebra cat")) == references{item_a, item_b});
 }
 
-TEST_CASE("search: phrases need consecutive positions in one field", "[keywords][search][phrase]") {
+TEST_CASE("keywords search: phrases need consecutive positions in one field", "[keywords][search][phrase]") {
   const std::string long_word(200, 'x');  // over 128 bytes: dropped by the tokenizer, its position kept
   const loaded_index index = load(build({
       {make_item_reference(0, 0), "Quick brown fox", "lazy dog sleeps"},
@@ -143,7 +143,7 @@ TEST_CASE("search: phrases need consecutive positions in one field", "[keywords]
   CHECK(references_of(search(index, "“brown fox”")).size() == 2);
 }
 
-TEST_CASE("search: a query's terms and phrases as parsed", "[keywords][search][query]") {
+TEST_CASE("keywords search: a query's terms and phrases as parsed", "[keywords][search][query]") {
   const keyword_query query = parse("Running \"AB-1234 manual\" running 東京大学");
   CHECK(query.terms == strings{"run", "ab-1234", "ab1234", "ab", "1234", "manual", "東京", "京大", "大学"});
   REQUIRE(query.phrases.size() == 1);
@@ -158,7 +158,7 @@ TEST_CASE("search: a query's terms and phrases as parsed", "[keywords][search][q
   CHECK(outcome_name(invalid) == "invalid_utf8");
 }
 
-TEST_CASE("search: compounds are found whole, run together and by their parts", "[keywords][search][compound]") {
+TEST_CASE("keywords search: compounds are found whole, run together and by their parts", "[keywords][search][compound]") {
   const loaded_index index = load(build({
       {make_item_reference(0, 0), "Manual", "Replace part AB-1234 before use"},
       {make_item_reference(0, 1), "", "part AB 9999"},
@@ -178,7 +178,7 @@ TEST_CASE("search: compounds are found whole, run together and by their parts", 
   CHECK(references_of(search(index, "\"ab 1234\"")) == references{make_item_reference(0, 0)});
 }
 
-TEST_CASE("search: the files a query needs must be given; unknown analysis and bad parameters are refused",
+TEST_CASE("keywords search: the files a query needs must be given; unknown analysis and bad parameters are refused",
           "[keywords][search]") {
   std::vector<keyword_document> documents;
   for (std::uint32_t row = 0; row < 60; ++row) {
@@ -220,7 +220,7 @@ TEST_CASE("search: the files a query needs must be given; unknown analysis and b
   CHECK(outcome_name(search_keywords(query, index.directory, index.pointers, 10, {}, bad)) == "invalid_argument");
 }
 
-TEST_CASE("search: ties are broken by reference, and many items rank consistently", "[keywords][search]") {
+TEST_CASE("keywords search: ties are broken by reference, and many items rank consistently", "[keywords][search]") {
   std::vector<keyword_document> documents;
   for (std::uint32_t row = 0; row < 2000; ++row) {
     std::string body = "common";

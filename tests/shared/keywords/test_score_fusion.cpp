@@ -19,7 +19,7 @@ std::vector<item_reference> references_of(const list& fused) {
 
 }  // namespace
 
-TEST_CASE("fusion: convex combination of min-max normalized lists", "[keywords][fusion]") {
+TEST_CASE("keywords fusion: convex combination of min-max normalized lists", "[keywords][fusion]") {
   // Vector: 1 → 0.9, 2 → 0.5, 3 → 0.1, normalized over 0.1 ... 0.9 to 1, 0.5, 0.
   // Keyword (in no particular order): 4 → 4, 2 → 10, normalized over 4 ... 10 to 0 and 1.
   // w = 0.35: 1 = 0.35 · 1 = 0.35; 2 = 0.35 · 0.5 + 0.65 · 1 = 0.825; 3 = 0; 4 = 0.65 · 0 = 0.
@@ -40,7 +40,7 @@ TEST_CASE("fusion: convex combination of min-max normalized lists", "[keywords][
   CHECK(references_of(fuse_scores(vector_hits, keyword_hits, vector_only)) == std::vector<item_reference>{1, 2, 3, 4});
 }
 
-TEST_CASE("fusion: a single-element or all-equal list normalizes to 1; a list may be empty", "[keywords][fusion]") {
+TEST_CASE("keywords fusion: a single-element or all-equal list normalizes to 1; a list may be empty", "[keywords][fusion]") {
   // Keyword list of one: 7 → 1. Vector list all equal: 5, 6 → 1. 5 = 6 = 0.35, 7 = 0.65.
   const list fused = fuse_scores(list{{5, 0.3f}, {6, 0.3f}}, list{{7, 12.0f}}, {});
   REQUIRE(references_of(fused) == std::vector<item_reference>{7, 5, 6});
@@ -58,7 +58,7 @@ TEST_CASE("fusion: a single-element or all-equal list normalizes to 1; a list ma
   CHECK(duplicated[0].score == Approx(0.35));
 }
 
-TEST_CASE("fusion: reciprocal rank fusion", "[keywords][fusion]") {
+TEST_CASE("keywords fusion: reciprocal rank fusion", "[keywords][fusion]") {
   // Ranks from 1. Vector: 1, 2, 3. Keyword: 2, 4 (by score).
   // 1 = 1/61 = 0.0163934; 2 = 1/62 + 1/61 = 0.0325223; 3 = 1/63 = 0.0158730; 4 = 1/62 = 0.0161290.
   fusion_options options;
@@ -77,7 +77,7 @@ TEST_CASE("fusion: reciprocal rank fusion", "[keywords][fusion]") {
   CHECK(tied[1].score == Approx(0.5));
 }
 
-TEST_CASE("fusion: NaN scores count as the lowest", "[keywords][fusion]") {
+TEST_CASE("keywords fusion: NaN scores count as the lowest", "[keywords][fusion]") {
   const list fused = fuse_scores(list{{1, std::nanf("")}, {2, 0.5f}, {3, 0.1f}}, {}, {});
   REQUIRE(references_of(fused) == std::vector<item_reference>{2, 1, 3});
   for (const scored_reference& entry : fused) CHECK(std::isfinite(entry.score));

@@ -29,7 +29,7 @@ varint_outcome outcome_of(const bytes& input) {
 
 }  // namespace
 
-TEST_CASE("varint: known encodings", "[keywords][varint]") {
+TEST_CASE("keywords varint: known encodings", "[keywords][varint]") {
   CHECK(encoded(0) == bytes{0x00});
   CHECK(encoded(1) == bytes{0x01});
   CHECK(encoded(127) == bytes{0x7F});
@@ -44,7 +44,7 @@ TEST_CASE("varint: known encodings", "[keywords][varint]") {
   CHECK(mosaic::varint_size(std::numeric_limits<std::uint64_t>::max()) == 10);
 }
 
-TEST_CASE("varint: every length round trips and advances the offset", "[keywords][varint]") {
+TEST_CASE("keywords varint: every length round trips and advances the offset", "[keywords][varint]") {
   std::vector<std::uint64_t> values = {0, 1, 127, 128, 255, 256, 16383, 16384, 0xFFFFFFFFULL, 0x100000000ULL,
                                        std::uint64_t{1} << 63U, std::numeric_limits<std::uint64_t>::max()};
   for (unsigned shift = 0; shift < 64; ++shift) values.push_back((std::uint64_t{1} << shift) - 1);
@@ -59,7 +59,7 @@ TEST_CASE("varint: every length round trips and advances the offset", "[keywords
   CHECK(offset == stream.size());
 }
 
-TEST_CASE("varint: redundant, too long and too large encodings are overlong", "[keywords][varint]") {
+TEST_CASE("keywords varint: redundant, too long and too large encodings are overlong", "[keywords][varint]") {
   CHECK(outcome_of({0x80, 0x00}) == varint_outcome::overlong);        // 0 in two bytes
   CHECK(outcome_of({0x81, 0x80, 0x00}) == varint_outcome::overlong);  // 1 in three bytes
   CHECK(outcome_of({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02}) == varint_outcome::overlong);  // 2^64
@@ -68,7 +68,7 @@ TEST_CASE("varint: redundant, too long and too large encodings are overlong", "[
   CHECK(outcome_of({0x00}) == varint_outcome::ok);
 }
 
-TEST_CASE("varint: a varint cut by the end of its bytes is past_end, and nothing moves", "[keywords][varint]") {
+TEST_CASE("keywords varint: a varint cut by the end of its bytes is past_end, and nothing moves", "[keywords][varint]") {
   CHECK(outcome_of({}) == varint_outcome::past_end);
   CHECK(outcome_of({0x80}) == varint_outcome::past_end);
   CHECK(outcome_of({0xFF, 0xFF}) == varint_outcome::past_end);
