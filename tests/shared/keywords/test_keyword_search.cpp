@@ -209,6 +209,11 @@ TEST_CASE("keywords search: the files a query needs must be given; unknown analy
   other.term_files[zulu_file].hash = std::string(64, '0');
   CHECK(outcome_name(search_keywords(query, other, index.pointers, 10, {})) == "invalid_argument");
 
+  // Nor does a file decoded against a directory of another shape.
+  keyword_directory more_fields = index.directory;
+  more_fields.fields.push_back({"extra", 1.0f, 1});
+  CHECK(outcome_name(search_keywords(query, more_fields, index.pointers, 10, {})) == "invalid_argument");
+
   keyword_directory newer = index.directory;
   newer.analysis = 2;
   CHECK(outcome_name(search_keywords(query, newer, index.pointers, 10, {})) == "unsupported_version");
