@@ -130,7 +130,10 @@ result<std::vector<keyword_hit>> search_keywords(const keyword_query& query, con
     if (!file_index) continue;
     const std::string& wanted_hash = directory.term_files[*file_index].hash;
     const auto loaded = std::find_if(files.begin(), files.end(), [&](const term_file* file) {
-      return file != nullptr && file->file_index() == *file_index && file->hash() == wanted_hash;
+      // The field count check keeps a file decoded against another directory from being read with
+      // this one's fields (its postings have that directory's shape).
+      return file != nullptr && file->file_index() == *file_index && file->hash() == wanted_hash &&
+             file->field_count() == directory.fields.size();
     });
     if (loaded == files.end()) {
       return make_error(error_code::invalid_argument, "the term '" + text + "' lies in term file " +
