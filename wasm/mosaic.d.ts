@@ -179,7 +179,7 @@ export interface SearchOptions {
   onePerDocument?: boolean;
   /** Default: 'hybrid' for a {text} query on an index with a keyword index, else 'vector'. 'keyword' embeds nothing. "Quoted phrases" match as phrases. */
   mode?: SearchMode;
-  /** Hybrid: the vector side's weight in the fusion, 0..1 (default 0.35). */
+  /** Hybrid: the vector side's weight in the fusion, 0..1 (default 0.2). */
   vectorWeight?: number;
 }
 

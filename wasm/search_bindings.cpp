@@ -210,7 +210,7 @@ class index_binding {
   val term_files_needed(const std::string& normalized_text) const {
     const auto* keywords = index_.keywords();
     if (keywords == nullptr) return failure(error_code::invalid_argument, "the keyword directory is not loaded");
-    auto query = mosaic::search::loaded_index::analyze_query(normalized_text);
+    auto query = index_.analyze_query(normalized_text);
     if (!query) return failure(query.failure());
     val files = val::array();
     for (const std::size_t file_index : keywords->term_files_needed(query.value())) {

@@ -32,7 +32,7 @@ options:
   --mode hybrid|vector|keyword   how results are ranked: hybrid (default for a text query on an
                           index with a keyword index) fuses the vector search with the keyword
                           index's BM25; keyword needs no model; "quoted phrases" match as phrases
-  --vector-weight W       hybrid: the vector side's weight in the fusion, 0..1 (default 0.35)
+  --vector-weight W       hybrid: the vector side's weight in the fusion, 0..1 (default 0.2)
   --json                  one JSON object with the results
 )";
 

@@ -35,8 +35,6 @@ inline constexpr std::uint16_t keyword_format_version = 1;
 inline constexpr std::size_t keyword_header_bytes = 64;
 inline constexpr std::size_t keyword_checksum_offset = 56;
 
-// The one text analysis defined so far: tokenizer version 1, Snowball English stems, no stop words.
-inline constexpr std::uint16_t keyword_analysis_version = 1;
 inline constexpr std::size_t max_keyword_fields = 8;
 inline constexpr std::size_t max_field_name_bytes = 32;
 inline constexpr std::uint32_t max_term_files = std::uint32_t{1} << 20U;

@@ -71,7 +71,7 @@ result<built_keyword_index> build_keyword_index(std::span<const keyword_document
                                                           reference_name(documents[order[index]].reference));
     }
   }
-  auto analyzer = text::text_analyzer::create();
+  auto analyzer = analyzer_for(options.analysis);
   if (!analyzer) return std::move(analyzer).failure();
 
   std::unordered_map<std::string, term_accumulator, string_hash, std::equal_to<>> terms;
@@ -157,7 +157,7 @@ result<built_keyword_index> build_keyword_index(std::span<const keyword_document
   built_keyword_index built;
   built.item_count = item_count;
   keyword_directory directory;
-  directory.analysis = keyword_analysis_version;
+  directory.analysis = options.analysis;
   directory.item_count = item_count;
   const std::array<const char*, field_count> field_names = {title_field_name, body_field_name};
   for (std::size_t field = 0; field < field_count; ++field) {

@@ -10,6 +10,7 @@
 
 #include "core/result.hpp"
 #include "keywords/item_reference.hpp"
+#include "keywords/keyword_analysis.hpp"
 
 namespace mosaic::keywords {
 
@@ -26,6 +27,8 @@ struct keyword_document {
 struct keyword_build_options {
   // A new term file starts once the current one reaches this size (a single huge term can exceed it).
   std::size_t target_term_file_bytes = 64 * 1024;
+  // The text analysis every field is made with (keywords/keyword_analysis.hpp), recorded in the directory.
+  std::uint16_t analysis = default_analysis;
 };
 
 struct built_keyword_file {
@@ -40,7 +43,7 @@ struct built_keyword_index {
 };
 
 // Documents in any order; references must be unique (invalid_argument). Every field is analyzed with
-// text::text_analyzer's defaults (analysis 1); a text the tokenizer refuses (invalid UTF-8, over
+// options.analysis (an unknown one is unsupported_version); a text the tokenizer refuses (invalid UTF-8, over
 // 1 MiB) fails the build with its error, naming the item. Items without any term are not counted.
 result<built_keyword_index> build_keyword_index(std::span<const keyword_document> documents,
                                                 const keyword_build_options& options = {});

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <optional>
 
+#include "keywords/keyword_analysis.hpp"
 #include "keywords/keyword_file_headers.hpp"
 
 namespace mosaic::keywords {
@@ -107,7 +108,7 @@ result<std::vector<keyword_hit>> search_keywords(const keyword_query& query, con
                                                  std::span<const term_file* const> files, std::size_t k,
                                                  const std::function<bool(item_reference)>& accept,
                                                  const bm25_parameters& parameters) {
-  if (directory.analysis != keyword_analysis_version) {
+  if (!is_known_analysis(directory.analysis)) {
     return make_error(error_code::unsupported_version,
                       "the keyword index was made with text analysis " + std::to_string(directory.analysis) +
                           ", which this version of Mosaic does not know; update Mosaic to search it by keyword");

@@ -22,7 +22,10 @@ enum class fusion_method : std::uint8_t {
 
 struct fusion_options {
   fusion_method method = fusion_method::convex;
-  float vector_weight = 0.35f;   // w, convex only
+  // w, convex only. 0.2: measured on beir-msmarco-5k with the local model (nDCG@10 0.7494 at 0.2, 0.7504 at
+  // 0.25, 0.7489 at 0.3, 0.7296 at 0.4), and with a vector side of noise (a model that knows nothing of the
+  // language) it costs 0.005 against keyword alone where 0.3 costs 0.025 (README, "Keyword and hybrid search").
+  float vector_weight = 0.2f;
   float rank_constant = 60.0f;   // reciprocal_rank only
 };
 

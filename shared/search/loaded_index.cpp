@@ -1,12 +1,13 @@
 #include "search/loaded_index.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "hash/sha256.hpp"
 #include "index/known_models.hpp"
 #include "search/document_grouping.hpp"
 #include "search/prepared_query.hpp"
-#include "text/text_analysis.hpp"
+#include "keywords/keyword_analysis.hpp"
 
 namespace mosaic::search {
 namespace {
@@ -188,9 +189,10 @@ status loaded_index::set_keyword_directory(std::span<const std::uint8_t> directo
   return success{};
 }
 
-result<keywords::keyword_query> loaded_index::analyze_query(std::string_view normalized_text) {
+result<keywords::keyword_query> loaded_index::analyze_query(std::string_view normalized_text) const {
+  if (!keywords_) return make_error(error_code::invalid_argument, "the keyword directory is not loaded");
   // An analyzer per query: it is not thread-safe (the stemmer's buffer), and queries run concurrently.
-  auto analyzer = text::text_analyzer::create();
+  auto analyzer = keywords::analyzer_for(keywords_->directory().analysis);
   if (!analyzer) return std::move(analyzer).failure();
   return keywords::parse_keyword_query(normalized_text, analyzer.value());
 }
@@ -301,6 +303,16 @@ result<query_outcome> loaded_index::keyword_or_hybrid_query(std::span<const floa
   auto keyword_side = keywords_->search(analyzed.value(), depth, accept, options.bm25);
   if (!keyword_side) return std::move(keyword_side).failure();
 
+  std::map<keywords::item_reference, const std::vector<std::string>*> terms_of;
+  for (const keywords::keyword_hit& hit : keyword_side.value()) terms_of.emplace(hit.reference, &hit.matched_terms);
+  const auto hit_for = [&](keywords::item_reference reference, float score) -> std::optional<index_hit> {
+    const std::uint32_t slot = slot_of(reference);
+    if (slot == not_searched) return std::nullopt;
+    const std::uint32_t row = keywords::reference_row(reference);
+    index_hit hit{(*views)[slot].vectors.item_id(row), score, shards[slot], row, 1, {}};
+    if (const auto terms = terms_of.find(reference); terms != terms_of.end()) hit.matched_terms = *terms->second;
+    return hit;
+  };
   std::vector<keywords::scored_reference> vector_scores;
   vector_scores.reserve(vector_side->hits.size());
   for (const index_hit& hit : vector_side->hits) {
@@ -309,37 +321,69 @@ result<query_outcome> loaded_index::keyword_or_hybrid_query(std::span<const floa
   }
   std::vector<keywords::scored_reference> keyword_scores;
   keyword_scores.reserve(keyword_side->size());
-  std::map<keywords::item_reference, const std::vector<std::string>*> terms_of;
-  for (const keywords::keyword_hit& hit : keyword_side.value()) {
-    keyword_scores.push_back({hit.reference, hit.score});
-    terms_of.emplace(hit.reference, &hit.matched_terms);
-  }
-  const std::vector<keywords::scored_reference> fused = keywords::fuse_scores(vector_scores, keyword_scores, options.fusion);
+  for (const keywords::keyword_hit& hit : keyword_side.value()) keyword_scores.push_back({hit.reference, hit.score});
 
-  std::vector<index_hit> ranked;
-  ranked.reserve(fused.size());
-  for (const keywords::scored_reference& entry : fused) {
-    const std::uint32_t slot = slot_of(entry.reference);
-    if (slot == not_searched) continue;
-    const std::uint32_t row = keywords::reference_row(entry.reference);
-    index_hit hit{(*views)[slot].vectors.item_id(row), entry.score, shards[slot], row, 1, {}};
-    if (const auto terms = terms_of.find(entry.reference); terms != terms_of.end()) hit.matched_terms = *terms->second;
-    ranked.push_back(std::move(hit));
-  }
-  if (options.one_per_document) {
-    const auto groups = best_hit_per_document(
-        ranked.size(),
-        [&](std::size_t position) -> std::string_view {
-          return shards_.find(ranked[position].shard)->second->items[ranked[position].row].source;
-        },
-        options.k);
-    for (const grouped_hit& group : groups) {
-      outcome.hits.push_back(ranked[group.position]);
-      outcome.hits.back().matched_items = group.matched_items;
+  if (!options.one_per_document) {
+    for (const keywords::scored_reference& entry : keywords::fuse_scores(vector_scores, keyword_scores, options.fusion)) {
+      if (outcome.hits.size() == options.k) break;
+      if (auto hit = hit_for(entry.reference, entry.score)) outcome.hits.push_back(std::move(*hit));
     }
   } else {
-    if (ranked.size() > options.k) ranked.resize(options.k);
-    outcome.hits = std::move(ranked);
+    // Documents are fused, not chunks: each side is first cut to its best item per document, so a
+    // document's vector evidence and its keyword evidence meet even when they come from different
+    // chunks (measured on beir-msmarco-5k: nDCG@10 0.7494 against 0.7462 fusing chunks, README).
+    // A document stands under the reference of the first of its items seen (its canonical one), and
+    // is shown by its best chunk as the chunks fused one by one rank them (so it is the chunk that
+    // leads the document's chunks in an every-chunk search).
+    struct document_sides {
+      keywords::item_reference canonical = 0;
+      std::optional<keywords::item_reference> best_keyword_item;
+      std::optional<keywords::item_reference> best_chunk;
+      std::set<keywords::item_reference> items;  // of the document, on either side
+    };
+    std::map<std::string, document_sides> documents;
+    std::map<keywords::item_reference, document_sides*> document_of_canonical;
+    const auto document_for = [&](keywords::item_reference reference) -> document_sides* {
+      const std::uint32_t slot = slot_of(reference);
+      if (slot == not_searched) return nullptr;
+      const std::string_view source = source_of(slot, keywords::reference_row(reference));
+      // An item with no source is a document of its own.
+      const std::string key = source.empty() ? "\n" + std::to_string(reference) : std::string(source);
+      auto [found, added] = documents.try_emplace(key);
+      if (added) {
+        found->second.canonical = reference;
+        document_of_canonical.emplace(reference, &found->second);
+      }
+      found->second.items.insert(reference);
+      return &found->second;
+    };
+    std::vector<keywords::scored_reference> vector_documents, keyword_documents;
+    for (const keywords::scored_reference& entry : vector_scores) {
+      document_sides* document = document_for(entry.reference);
+      if (document == nullptr) continue;
+      // Best first: only a document's first item on this side stands for it.
+      const bool first_here = std::none_of(vector_documents.begin(), vector_documents.end(),
+                                           [&](const auto& kept) { return kept.reference == document->canonical; });
+      if (first_here) vector_documents.push_back({document->canonical, entry.score});
+    }
+    for (const keywords::scored_reference& entry : keyword_scores) {
+      document_sides* document = document_for(entry.reference);
+      if (document == nullptr || document->best_keyword_item) continue;
+      document->best_keyword_item = entry.reference;
+      keyword_documents.push_back({document->canonical, entry.score});
+    }
+    for (const keywords::scored_reference& entry : keywords::fuse_scores(vector_scores, keyword_scores, options.fusion)) {
+      document_sides* document = document_for(entry.reference);
+      if (document != nullptr && !document->best_chunk) document->best_chunk = entry.reference;
+    }
+    for (const keywords::scored_reference& entry : keywords::fuse_scores(vector_documents, keyword_documents, options.fusion)) {
+      if (outcome.hits.size() == options.k) break;
+      const document_sides& document = *document_of_canonical.at(entry.reference);
+      auto hit = hit_for(document.best_chunk.value_or(document.canonical), entry.score);
+      if (!hit) continue;
+      hit->matched_items = document.items.size();
+      outcome.hits.push_back(std::move(*hit));
+    }
   }
   outcome.vote = std::move(vector_side->vote);
   outcome.keyword_query = std::move(analyzed).value();

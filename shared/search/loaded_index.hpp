@@ -130,9 +130,9 @@ class loaded_index {
   status set_keyword_directory(std::span<const std::uint8_t> directory_bytes);
   [[nodiscard]] loaded_keywords* keywords() noexcept { return keywords_ ? &*keywords_ : nullptr; }
   [[nodiscard]] const loaded_keywords* keywords() const noexcept { return keywords_ ? &*keywords_ : nullptr; }
-  // A query's text as the keyword index reads it (quoted phrases, analyzed terms), so a client can
-  // ask which term files to fetch before searching.
-  [[nodiscard]] static result<keywords::keyword_query> analyze_query(std::string_view normalized_text);
+  // A query's text as the keyword index reads it (quoted phrases, terms made by the text analysis its
+  // directory names), so a client can ask which term files to fetch before searching. Needs the directory.
+  [[nodiscard]] result<keywords::keyword_query> analyze_query(std::string_view normalized_text) const;
 
   // query() for the hits only.
   [[nodiscard]] result<std::vector<index_hit>> search(std::span<const float> vector, std::span<const shard_handle> shards,

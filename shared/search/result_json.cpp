@@ -5,7 +5,7 @@
 
 #include "index/item_metadata.hpp"
 #include "keywords/highlight.hpp"
-#include "text/text_analysis.hpp"
+#include "keywords/keyword_analysis.hpp"
 
 namespace mosaic::search {
 namespace {
@@ -153,7 +153,9 @@ json hit_json(const loaded_index& index, const index_hit& hit, const keywords::k
   if (highlighted != nullptr) {
     answer["matched_terms"] = hit.matched_terms;
     if (item != nullptr) {
-      auto analyzer = text::text_analyzer::create();
+      // Analyzed as the index's documents were (a query is only highlighted when the index has keywords).
+      const loaded_keywords* keywords = index.keywords();
+      auto analyzer = keywords::analyzer_for(keywords != nullptr ? keywords->directory().analysis : keywords::default_analysis);
       if (analyzer) {
         answer["highlights"] = json{{"title", highlights_in(item->title, *highlighted, analyzer.value())},
                                     {"snippet", highlights_in(item->snippet, *highlighted, analyzer.value())}};

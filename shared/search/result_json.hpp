@@ -16,7 +16,7 @@ inline constexpr std::size_t max_query_k = 10000;
 //  "one_per_document": true (default) | false,
 //  "mode": "vector" | "keyword" | "hybrid" (default: hybrid for a text query on an index with a keyword
 //          index, else vector), "fusion": {"method": "convex" (default) | "reciprocal_rank",
-//          "vector_weight": 0..1 (convex; default 0.35)},
+//          "vector_weight": 0..1 (convex; default 0.2)},
 //  "classify": {"k": voters 1..1000 (default 5), "min_similarity": -1..1 (default 0),
 //               "min_confidence": 0..1 (default 0)}}. Other keys are the caller's (a query's text or
 // vector) and are left alone. Every error names the field.

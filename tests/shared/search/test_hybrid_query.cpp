@@ -37,7 +37,7 @@ search::query_options options_for(std::optional<search::search_mode> mode, std::
 TEST_CASE("the convex fusion on a worked example: a keyword-only match rises above vector neighbours", "[hybrid]") {
   // Vector scores against (1, 0, 0): item 1 0.9, item 2 0.5, item 3 0.1. Only item 3 holds "zebra".
   // Min-max over each side: vector 1.0, 0.5, 0.0; keyword (one hit) item 3 1.0.
-  // Fused with vector weight 0.35: item 1 0.35, item 2 0.175, item 3 0.65 → 3, 1, 2.
+  // Fused with the default vector weight 0.2: item 1 0.2, item 2 0.1, item 3 0.8 → 3, 1, 2.
   auto built = build_index({{at_similarity(0.9f), "", "", "a striped horse of the plains"},
                             {at_similarity(0.5f), "", "", "a grey donkey"},
                             {at_similarity(0.1f), "", "", "zebra"}},
@@ -56,12 +56,19 @@ TEST_CASE("the convex fusion on a worked example: a keyword-only match rises abo
   REQUIRE(hybrid.ok());
   CHECK(hybrid->mode == search::search_mode::hybrid);
   REQUIRE(ids_of(hybrid.value()) == std::vector<std::uint64_t>{3, 1, 2});
-  CHECK(hybrid->hits[0].score == Approx(0.65f));
-  CHECK(hybrid->hits[1].score == Approx(0.35f));
-  CHECK(hybrid->hits[2].score == Approx(0.175f));
+  CHECK(hybrid->hits[0].score == Approx(0.8f));
+  CHECK(hybrid->hits[1].score == Approx(0.2f));
+  CHECK(hybrid->hits[2].score == Approx(0.1f));
   CHECK(hybrid->hits[0].matched_terms == std::vector<std::string>{"zebra"});
   CHECK(hybrid->hits[1].matched_terms.empty());
 
+  SECTION("every chunk fused on its own gives the same order here (each item is its own document)") {
+    search::query_options options = options_for(search::search_mode::hybrid, "zebra");
+    options.one_per_document = false;
+    auto chunks = built.index.query(query_vector, built.shards, options);
+    REQUIRE(chunks.ok());
+    CHECK(ids_of(chunks.value()) == std::vector<std::uint64_t>{3, 1, 2});
+  }
   SECTION("a vector weight of 1 is the vector order") {
     search::query_options options = options_for(search::search_mode::hybrid, "zebra");
     options.fusion.vector_weight = 1.0f;
@@ -69,6 +76,25 @@ TEST_CASE("the convex fusion on a worked example: a keyword-only match rises abo
     REQUIRE(weighted.ok());
     CHECK(ids_of(weighted.value()) == std::vector<std::uint64_t>{1, 2, 3});
   }
+}
+
+TEST_CASE("hybrid fuses documents: a document's vector and keyword evidence meet across its chunks", "[hybrid]") {
+  // Document A has two chunks: chunk 1 is the best vector match (0.9) without the word, chunk 2 holds
+  // "zebra" with a weak vector (0.1). Document B (one chunk, 0.5) holds nothing. Per document: vector
+  // A 0.9 → 1, B 0.5 → 0; keyword A 1. Fused (w 0.2): A 0.2 + 0.8 = 1.0, B 0. Fusing chunks instead
+  // gives chunk 2 0.8, chunk 1 0.2 (vector 1, 0 over the three chunks... chunk 1 1.0·0.2): A is shown by
+  // chunk 2, the chunk that leads A's chunks when they are fused one by one, and counts both.
+  auto built = build_index({{at_similarity(0.9f), "", "docs/a.txt", "a striped horse"},
+                            {at_similarity(0.1f), "", "docs/a.txt", "zebra"},
+                            {at_similarity(0.5f), "", "docs/b.txt", "a grey donkey"}},
+                           true);
+  auto hybrid = built.index.query(query_vector, built.shards, options_for(search::search_mode::hybrid, "zebra"));
+  REQUIRE(hybrid.ok());
+  REQUIRE(ids_of(hybrid.value()) == std::vector<std::uint64_t>{2, 3});
+  CHECK(hybrid->hits[0].score == Approx(1.0f));
+  CHECK(hybrid->hits[0].matched_items == 2);
+  CHECK(hybrid->hits[0].matched_terms == std::vector<std::string>{"zebra"});
+  CHECK(hybrid->hits[1].score == Approx(0.0f).margin(1e-6));
 }
 
 TEST_CASE("the default mode is hybrid for a text query on an index with keywords, else vector", "[hybrid]") {
