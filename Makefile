@@ -67,10 +67,11 @@ bench: model release wasm native
 	  build-wasm/bin/mosaic_scan_benchmark.js --output build/bench/results.json
 	node tests/bench/run_model_benchmarks.mjs
 	node tests/bench/retrieval_benchmark.mjs build-release/bin/mosaic build-release/bin/mosaic_model_benchmark
+	@bash scripts/install-bench-packages.sh
+	node tests/bench/keyword_peers_benchmark.mjs build-release/bin/mosaic build-release/bin/mosaic_model_benchmark build-wasm/web
 	node tests/bench/serve_benchmark.mjs build-release/bin/mosaic build/bin/mosaic_gemini_double
 	node tests/bench/index_benchmark.mjs build-release/bin/mosaic build/bin/mosaic_gemini_double \
 	  build-release/bin/mosaic_model_benchmark
-	@bash scripts/install-bench-packages.sh
 	node tests/bench/browser_benchmark.mjs build-release/bin/mosaic_bench_vectors build-release/bin/mosaic build-wasm/web
 	node --max-old-space-size=8192 tests/bench/peers_benchmark.mjs build-release/bin/mosaic_bench_vectors build-wasm/web
 
