@@ -22,6 +22,11 @@ enum class varint_outcome : std::uint8_t {
 // `offset` past it. On failure `offset` and `value` are left unchanged.
 constexpr varint_outcome read_varint(std::span<const std::uint8_t> bytes, std::size_t& offset,
                                      std::uint64_t& value) noexcept {
+  if (offset < bytes.size() && bytes[offset] < 0x80U) {  // most varints in an index are one byte
+    value = bytes[offset];
+    ++offset;
+    return varint_outcome::ok;
+  }
   std::uint64_t result = 0;
   std::size_t at = offset;
   for (std::size_t index = 0; index < max_varint_bytes; ++index, ++at) {

@@ -78,28 +78,19 @@ bool phrase_occurs(std::vector<query_term>& terms, const std::vector<std::size_t
   return false;
 }
 
-// The references (increasing) of the items where `phrase` occurs.
-std::vector<item_reference> phrase_matches(std::vector<query_term>& terms, const std::vector<std::size_t>& phrase,
-                                           std::size_t field_count) {
-  std::vector<item_reference> matches;
-  for (std::size_t term : phrase) {
-    if (!terms[term].index_in_file) return matches;  // a term no item holds: the phrase occurs nowhere
-  }
-  // Candidates are the rarest term's postings; each is looked up in the others.
-  const std::size_t rarest = *std::min_element(phrase.begin(), phrase.end(), [&](std::size_t left, std::size_t right) {
-    return terms[left].postings.size() < terms[right].postings.size();
-  });
-  std::vector<std::size_t> posting_of(phrase.size());
-  for (item_reference reference : terms[rarest].postings.references) {
-    bool everywhere = true;
-    for (std::size_t at = 0; at < phrase.size() && everywhere; ++at) {
+// Whether every phrase occurs in the item `reference` (phrases are indexes into `terms`).
+bool phrases_occur(std::vector<query_term>& terms, const std::vector<std::vector<std::size_t>>& phrases,
+                   item_reference reference, std::size_t field_count, std::vector<std::size_t>& posting_of) {
+  for (const std::vector<std::size_t>& phrase : phrases) {
+    posting_of.resize(phrase.size());
+    for (std::size_t at = 0; at < phrase.size(); ++at) {
       const auto posting = find_posting(terms[phrase[at]].postings, reference);
-      everywhere = posting.has_value();
-      if (posting) posting_of[at] = *posting;
+      if (!posting) return false;
+      posting_of[at] = *posting;
     }
-    if (everywhere && phrase_occurs(terms, phrase, posting_of, field_count)) matches.push_back(reference);
+    if (!phrase_occurs(terms, phrase, posting_of, field_count)) return false;
   }
-  return matches;
+  return true;
 }
 
 }  // namespace
@@ -151,6 +142,14 @@ result<std::vector<keyword_hit>> search_keywords(const keyword_query& query, con
   const std::size_t field_count = directory.fields.size();
   const auto k1 = static_cast<double>(parameters.k1), b = static_cast<double>(parameters.b);
   const auto item_count = static_cast<double>(directory.item_count);
+  // Per field: its weight and b / avglen, so a posting's length normalization is one multiply-add.
+  std::vector<double> weights(field_count, 1.0), length_factors(field_count, 0.0);
+  for (std::size_t field = 0; field < field_count; ++field) {
+    if (field < parameters.field_weights.size()) weights[field] = static_cast<double>(parameters.field_weights[field]);
+    const auto average = static_cast<double>(directory.fields[field].average_length);
+    length_factors[field] = average > 0 ? b / average : 0.0;  // no average (a hostile directory): no normalization
+  }
+  const double fixed_part = 1.0 - b;
   std::vector<scored_item> sums, term_scores, scratch;
   for (const query_term& term : terms) {
     if (term.postings.size() == 0) continue;
@@ -163,52 +162,63 @@ result<std::vector<keyword_hit>> search_keywords(const keyword_query& query, con
       for (std::size_t field = 0; field < field_count; ++field) {
         const std::uint32_t field_frequency = term.postings.term_frequency(posting, field);
         if (field_frequency == 0) continue;
-        const double weight = field < parameters.field_weights.size() ? static_cast<double>(parameters.field_weights[field]) : 1.0;
-        const auto average = static_cast<double>(directory.fields[field].average_length);
-        const double relative_length = average > 0 ? term.postings.field_length(posting, field) / average : 1.0;
-        weighted_frequency += weight * field_frequency / (1.0 - b + b * relative_length);
+        const double normalization =
+            length_factors[field] > 0 ? fixed_part + length_factors[field] * term.postings.field_length(posting, field) : 1.0;
+        weighted_frequency += weights[field] * field_frequency / normalization;
       }
       const double saturated = weighted_frequency > 0 ? weighted_frequency * (k1 + 1) / (weighted_frequency + k1) : 0;
       term_scores[posting] = {term.postings.references[posting], idf * saturated};
     }
-    merge_scores(sums, term_scores, scratch);
+    if (sums.empty()) {
+      sums.swap(term_scores);
+    } else {
+      merge_scores(sums, term_scores, scratch);
+    }
   }
 
-  std::vector<std::vector<item_reference>> phrase_sets;
+  std::vector<std::vector<std::size_t>> phrases;
   for (const auto& phrase : query.phrases) {
+    if (phrase.empty()) continue;
     std::vector<std::size_t> phrase_terms;
     for (const std::string& text : phrase) {
       phrase_terms.push_back(
           static_cast<std::size_t>(std::find(term_texts.begin(), term_texts.end(), text) - term_texts.begin()));
     }
-    if (phrase_terms.empty()) continue;
-    phrase_sets.push_back(phrase_matches(terms, phrase_terms, field_count));
+    phrases.push_back(std::move(phrase_terms));
   }
 
-  std::vector<scored_item> candidates;
-  for (const scored_item& item : sums) {
-    bool in_phrases = true;
-    for (const auto& set : phrase_sets) {
-      if (!std::binary_search(set.begin(), set.end(), item.reference)) {
-        in_phrases = false;
-        break;
-      }
-    }
-    if (in_phrases && (!accept || accept(item.reference))) candidates.push_back(item);
+  if (accept) {
+    sums.erase(std::remove_if(sums.begin(), sums.end(), [&](const scored_item& item) { return !accept(item.reference); }),
+               sums.end());
   }
   const auto better = [](const scored_item& left, const scored_item& right) {
     if (left.score != right.score) return left.score > right.score;
     return left.reference < right.reference;
   };
-  const std::size_t kept = std::min(k, candidates.size());
-  std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(kept), candidates.end(), better);
+  std::vector<scored_item> best;
+  if (phrases.empty()) {
+    const std::size_t kept = std::min(k, sums.size());
+    std::partial_sort(sums.begin(), sums.begin() + static_cast<std::ptrdiff_t>(kept), sums.end(), better);
+    best.assign(sums.begin(), sums.begin() + static_cast<std::ptrdiff_t>(kept));
+  } else {
+    // Phrases are checked best-first until k items pass: a phrase of common words is checked on a few
+    // items rather than on every item holding its words (positions are decoded only when first needed).
+    const auto worse = [&](const scored_item& left, const scored_item& right) { return better(right, left); };
+    std::make_heap(sums.begin(), sums.end(), worse);
+    std::vector<std::size_t> posting_of;
+    for (auto end = sums.end(); end != sums.begin() && best.size() < k; --end) {
+      std::pop_heap(sums.begin(), end, worse);
+      const scored_item& candidate = *(end - 1);
+      if (phrases_occur(terms, phrases, candidate.reference, field_count, posting_of)) best.push_back(candidate);
+    }
+  }
 
   std::vector<keyword_hit> hits;
-  hits.reserve(kept);
-  for (std::size_t rank = 0; rank < kept; ++rank) {
+  hits.reserve(best.size());
+  for (const scored_item& item : best) {
     keyword_hit hit;
-    hit.reference = candidates[rank].reference;
-    hit.score = static_cast<float>(candidates[rank].score);
+    hit.reference = item.reference;
+    hit.score = static_cast<float>(item.score);
     for (std::size_t index = 0; index < terms.size(); ++index) {
       if (find_posting(terms[index].postings, hit.reference)) hit.matched_terms.push_back(term_texts[index]);
     }

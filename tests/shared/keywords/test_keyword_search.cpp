@@ -137,6 +137,15 @@ TEST_CASE("keywords search: phrases need consecutive positions in one field", "[
   CHECK(references_of(search(index, "\"brown fox\" hunting")) ==
         references{make_item_reference(0, 0), make_item_reference(0, 4)});
   CHECK(references_of(search(index, "\"brown fox\" \"lazy dog\"")) == references{make_item_reference(0, 0)});
+  // Phrases are checked best-first: (0,1) holds all three words and fails the phrase, so k = 1 must
+  // look past it; the accept filter applies before phrases.
+  const auto best_by_words = search(index, "brown fox hunting", 1);
+  REQUIRE(best_by_words.size() == 1);
+  CHECK(best_by_words[0].reference == make_item_reference(0, 1));
+  CHECK(references_of(search(index, "\"brown fox\" hunting", 1)) == references{make_item_reference(0, 0)});
+  CHECK(references_of(search(index, "\"brown fox\"", 10, {}, [](item_reference reference) {
+          return reference != make_item_reference(0, 0);
+        })) == references{make_item_reference(0, 4)});
   CHECK(search(index, "\"brown fox\" \"unknown words\"").empty());
   // An unclosed quote runs to the end; typographic quotes work too.
   CHECK(references_of(search(index, "hunting \"brown fox")).size() == 2);
