@@ -25,7 +25,9 @@ TEST_CASE("keywords fusion: convex combination of min-max normalized lists", "[k
   // w = 0.35: 1 = 0.35 · 1 = 0.35; 2 = 0.35 · 0.5 + 0.65 · 1 = 0.825; 3 = 0; 4 = 0.65 · 0 = 0.
   const list vector_hits = {{1, 0.9f}, {2, 0.5f}, {3, 0.1f}};
   const list keyword_hits = {{4, 4.0f}, {2, 10.0f}};
-  const list fused = fuse_scores(vector_hits, keyword_hits, {});
+  fusion_options weighted;
+  weighted.vector_weight = 0.35f;
+  const list fused = fuse_scores(vector_hits, keyword_hits, weighted);
   REQUIRE(references_of(fused) == std::vector<item_reference>{2, 1, 3, 4});  // 3 and 4 tie at 0: by reference
   CHECK(fused[0].score == Approx(0.825));
   CHECK(fused[1].score == Approx(0.35));
@@ -41,21 +43,23 @@ TEST_CASE("keywords fusion: convex combination of min-max normalized lists", "[k
 }
 
 TEST_CASE("keywords fusion: a single-element or all-equal list normalizes to 1; a list may be empty", "[keywords][fusion]") {
-  // Keyword list of one: 7 → 1. Vector list all equal: 5, 6 → 1. 5 = 6 = 0.35, 7 = 0.65.
+  // Keyword list of one: 7 → 1. Vector list all equal: 5, 6 → 1. With the default w = 0.2:
+  // 5 = 6 = 0.2, 7 = 0.8.
+  CHECK(fusion_options{}.vector_weight == 0.2f);
   const list fused = fuse_scores(list{{5, 0.3f}, {6, 0.3f}}, list{{7, 12.0f}}, {});
   REQUIRE(references_of(fused) == std::vector<item_reference>{7, 5, 6});
-  CHECK(fused[0].score == Approx(0.65));
-  CHECK(fused[1].score == Approx(0.35));
-  CHECK(fused[2].score == Approx(0.35));
+  CHECK(fused[0].score == Approx(0.8));
+  CHECK(fused[1].score == Approx(0.2));
+  CHECK(fused[2].score == Approx(0.2));
   const list only_keywords = fuse_scores({}, list{{9, 2.0f}, {8, 1.0f}}, {});
   REQUIRE(references_of(only_keywords) == std::vector<item_reference>{9, 8});
-  CHECK(only_keywords[0].score == Approx(0.65));
+  CHECK(only_keywords[0].score == Approx(0.8));  // (1 − 0.2) · 1
   CHECK(only_keywords[1].score == Approx(0.0).margin(1e-7));
   CHECK(fuse_scores({}, {}, {}).empty());
   // A reference listed twice counts once, with its best score.
   const list duplicated = fuse_scores(list{{1, 0.2f}, {1, 0.8f}, {2, 0.5f}}, {}, {});
   REQUIRE(references_of(duplicated) == std::vector<item_reference>{1, 2});
-  CHECK(duplicated[0].score == Approx(0.35));
+  CHECK(duplicated[0].score == Approx(0.2));  // 0.2 · 1
 }
 
 TEST_CASE("keywords fusion: reciprocal rank fusion", "[keywords][fusion]") {
