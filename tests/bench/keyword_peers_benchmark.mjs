@@ -49,6 +49,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { findRetrievalDataDirectory } from './retrieval_data.mjs';
 
 const ownArguments = process.argv.slice(2);
 const retrievalAt = ownArguments.indexOf('--retrieval-dir');
@@ -58,12 +59,7 @@ if (!mosaicBinary || !modelBenchmarkBinary) {
   throw new Error('usage: keyword_peers_benchmark.mjs MOSAIC_BINARY MODEL_BENCHMARK_BINARY [WEB_DIR] [--retrieval-dir DIR]');
 }
 const repositoryRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-// Found as retrieval_benchmark.mjs finds it: ../shared beside the checkout (or beside the folder of
-// worktrees holding it), or MOSAIC_SHARED_DATA_DIR.
-const dataDirectory = [process.env.MOSAIC_SHARED_DATA_DIR, path.resolve(repositoryRoot, '..', 'shared', 'data'),
-  path.resolve(repositoryRoot, '..', '..', 'shared', 'data')].filter(Boolean)
-  .map((folder) => path.join(folder, 'beir-msmarco-5k'))
-  .find((folder) => fs.existsSync(path.join(folder, 'corpus.jsonl'))) ?? path.resolve(repositoryRoot, '..', 'shared', 'data', 'beir-msmarco-5k');
+const dataDirectory = findRetrievalDataDirectory(repositoryRoot);
 const cacheDirectory = process.env.MOSAIC_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'mosaic');
 const modelDirectory = path.join(cacheDirectory, 'npm', 'node_modules', '@energetic-ai', 'model-embeddings-en', 'dist');
 const benchDirectory = path.join(repositoryRoot, 'build', 'bench');

@@ -27,6 +27,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { findRetrievalDataDirectory } from './retrieval_data.mjs';
 
 const separator = process.argv.indexOf('--');
 const ownArguments = process.argv.slice(2, separator < 0 ? undefined : separator);
@@ -40,11 +41,7 @@ if (!mosaicBinary || !modelBenchmarkBinary) {
   throw new Error('usage: retrieval_benchmark.mjs MOSAIC_BINARY MODEL_BENCHMARK_BINARY [--rankings-only] [-- index options]');
 }
 const repositoryRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-// ../shared beside the checkout (or beside the folder of worktrees holding it), or MOSAIC_SHARED_DATA_DIR.
-const dataDirectory = [process.env.MOSAIC_SHARED_DATA_DIR, path.resolve(repositoryRoot, '..', 'shared', 'data'),
-  path.resolve(repositoryRoot, '..', '..', 'shared', 'data')].filter(Boolean)
-  .map((folder) => path.join(folder, 'beir-msmarco-5k'))
-  .find((folder) => fs.existsSync(path.join(folder, 'corpus.jsonl'))) ?? path.resolve(repositoryRoot, '..', 'shared', 'data', 'beir-msmarco-5k');
+const dataDirectory = findRetrievalDataDirectory(repositoryRoot);
 const cachePrefix = path.join(process.env.MOSAIC_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'mosaic'), 'npm');
 const modelDirectory = path.join(cachePrefix, 'node_modules', '@energetic-ai', 'model-embeddings-en', 'dist');
 const benchDirectory = path.join(repositoryRoot, 'build', 'bench');
