@@ -31,11 +31,14 @@ std::vector<scored_reference> ranked(std::span<const scored_reference> hits) {
   return list;
 }
 
-// Each score's share of the list's range: the best 1, the worst 0; a list without a range is all 1.
-// Infinite scores (and NaN, made -inf by ranked()) are outside the range: +inf is 1, -inf is 0.
-void normalize_min_max(std::vector<scored_reference>& list) {
+// Each score's share of the range of the list's best `window` entries (all when 0): the best 1, the
+// window's worst 0, anything lower clamped to 0; a window without a range is all 1. Infinite scores (and
+// NaN, made -inf by ranked()) are outside the range: +inf is 1, -inf is 0. `list` is best first.
+void normalize_min_max(std::vector<scored_reference>& list, std::size_t window) {
   double highest = -std::numeric_limits<double>::infinity(), lowest = std::numeric_limits<double>::infinity();
-  for (const scored_reference& hit : list) {
+  const std::size_t counted = window == 0 ? list.size() : std::min(window, list.size());
+  for (std::size_t position = 0; position < counted; ++position) {
+    const scored_reference& hit = list[position];
     if (!std::isfinite(hit.score)) continue;
     highest = std::max(highest, static_cast<double>(hit.score));
     lowest = std::min(lowest, static_cast<double>(hit.score));
@@ -45,7 +48,8 @@ void normalize_min_max(std::vector<scored_reference>& list) {
     if (std::isinf(hit.score)) {
       hit.score = hit.score > 0 ? 1.0f : 0.0f;
     } else {
-      hit.score = range > 0 ? static_cast<float>((static_cast<double>(hit.score) - lowest) / range) : 1.0f;
+      const double share = range > 0 ? (static_cast<double>(hit.score) - lowest) / range : 1.0;
+      hit.score = static_cast<float>(std::clamp(share, 0.0, 1.0));
     }
   }
 }
@@ -57,8 +61,8 @@ std::vector<scored_reference> fuse_scores(std::span<const scored_reference> vect
   std::vector<scored_reference> vector_list = ranked(vector_hits), keyword_list = ranked(keyword_hits);
   double vector_weight = 1.0, keyword_weight = 1.0;
   if (options.method == fusion_method::convex) {
-    normalize_min_max(vector_list);
-    normalize_min_max(keyword_list);
+    normalize_min_max(vector_list, options.normalization_window);
+    normalize_min_max(keyword_list, options.normalization_window);
     vector_weight = static_cast<double>(options.vector_weight);
     keyword_weight = 1.0 - vector_weight;
   } else {

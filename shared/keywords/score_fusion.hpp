@@ -27,9 +27,14 @@ struct fusion_options {
   // language) it costs 0.005 against keyword alone where 0.3 costs 0.025 (README, "Keyword and hybrid search").
   float vector_weight = 0.2f;
   float rank_constant = 60.0f;   // reciprocal_rank only
+  // convex: each list's minimum and maximum are taken over its best `normalization_window` entries (0: the
+  // whole list), and scores below that minimum count as 0. A caller that asks for more hits (a larger k,
+  // "load more") then fuses longer lists without moving the scores of the first ones.
+  std::size_t normalization_window = 0;
 };
 
-// convex: each list min-max normalized over itself (a single-element or all-equal list normalizes to 1),
+// convex: each list min-max normalized over itself, or over its best normalization_window entries (a
+// single-element or all-equal window normalizes to 1),
 // missing = 0, fused = w·v + (1−w)·k. reciprocal_rank: Σ 1/(rank_constant + rank), each list ranked by
 // score desc, ties by reference asc. Returns all references of both lists, best first, ties by
 // reference asc. A reference listed twice in one list counts once, with its best score; NaN scores

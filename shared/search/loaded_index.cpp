@@ -292,8 +292,12 @@ result<query_outcome> loaded_index::keyword_or_hybrid_query(std::span<const floa
     return outcome;
   }
 
-  // Hybrid: the best `depth` of each side, fused, then one result per document among the fused.
+  // Hybrid: the best `depth` of each side, fused, then one result per document among the fused. Each
+  // side is normalized over its best fusion_depth entries whatever the depth, so asking for more
+  // results (a larger k) does not reorder the first ones.
   const std::size_t depth = std::max(options.fusion_depth, first_hits_to_ask(options.k, total_items));
+  keywords::fusion_options fusion = options.fusion;
+  fusion.normalization_window = options.fusion_depth;
   query_options vector_options = options;
   vector_options.mode = search_mode::vector;
   vector_options.k = std::min(depth, total_items);
@@ -324,7 +328,7 @@ result<query_outcome> loaded_index::keyword_or_hybrid_query(std::span<const floa
   for (const keywords::keyword_hit& hit : keyword_side.value()) keyword_scores.push_back({hit.reference, hit.score});
 
   if (!options.one_per_document) {
-    for (const keywords::scored_reference& entry : keywords::fuse_scores(vector_scores, keyword_scores, options.fusion)) {
+    for (const keywords::scored_reference& entry : keywords::fuse_scores(vector_scores, keyword_scores, fusion)) {
       if (outcome.hits.size() == options.k) break;
       if (auto hit = hit_for(entry.reference, entry.score)) outcome.hits.push_back(std::move(*hit));
     }
@@ -372,11 +376,11 @@ result<query_outcome> loaded_index::keyword_or_hybrid_query(std::span<const floa
       document->best_keyword_item = entry.reference;
       keyword_documents.push_back({document->canonical, entry.score});
     }
-    for (const keywords::scored_reference& entry : keywords::fuse_scores(vector_scores, keyword_scores, options.fusion)) {
+    for (const keywords::scored_reference& entry : keywords::fuse_scores(vector_scores, keyword_scores, fusion)) {
       document_sides* document = document_for(entry.reference);
       if (document != nullptr && !document->best_chunk) document->best_chunk = entry.reference;
     }
-    for (const keywords::scored_reference& entry : keywords::fuse_scores(vector_documents, keyword_documents, options.fusion)) {
+    for (const keywords::scored_reference& entry : keywords::fuse_scores(vector_documents, keyword_documents, fusion)) {
       if (outcome.hits.size() == options.k) break;
       const document_sides& document = *document_of_canonical.at(entry.reference);
       auto hit = hit_for(document.best_chunk.value_or(document.canonical), entry.score);

@@ -86,3 +86,24 @@ TEST_CASE("keywords fusion: NaN scores count as the lowest", "[keywords][fusion]
   REQUIRE(references_of(fused) == std::vector<item_reference>{2, 1, 3});
   for (const scored_reference& entry : fused) CHECK(std::isfinite(entry.score));
 }
+
+TEST_CASE("keywords fusion: a normalization window keeps the first scores when the lists grow", "[keywords][fusion]") {
+  // Window 2: vector min and max over its best two (0.9, 0.5): 1 → 1, 2 → 0, 3 (0.1, below) → 0 (clamped).
+  // Keyword over its best two (10, 4): 2 → 1, 4 → 0, 5 (1, below) → 0. w = 0.5: 1 = 0.5, 2 = 0.5, others 0.
+  fusion_options windowed;
+  windowed.vector_weight = 0.5f;
+  windowed.normalization_window = 2;
+  const list short_vector = {{1, 0.9f}, {2, 0.5f}}, short_keyword = {{2, 10.0f}, {4, 4.0f}};
+  const list long_vector = {{1, 0.9f}, {2, 0.5f}, {3, 0.1f}}, long_keyword = {{2, 10.0f}, {4, 4.0f}, {5, 1.0f}};
+  const list short_fused = fuse_scores(short_vector, short_keyword, windowed);
+  const list long_fused = fuse_scores(long_vector, long_keyword, windowed);
+  REQUIRE(references_of(short_fused) == std::vector<item_reference>{1, 2, 4});
+  REQUIRE(references_of(long_fused) == std::vector<item_reference>{1, 2, 3, 4, 5});
+  for (std::size_t position = 0; position < 2; ++position) CHECK(long_fused[position].score == short_fused[position].score);
+  CHECK(long_fused[2].score == Approx(0.0).margin(1e-7));
+  // Without a window the longer lists stretch: 2's vector share becomes 0.5, and 1 and 2 no longer tie.
+  windowed.normalization_window = 0;
+  const list stretched = fuse_scores(long_vector, long_keyword, windowed);
+  CHECK(stretched[0].reference == 2);
+  CHECK(stretched[0].score == Approx(0.75));
+}
