@@ -1,6 +1,7 @@
 #include "search/result_json.hpp"
 
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include "index/item_metadata.hpp"
@@ -143,7 +144,11 @@ std::string query_outcome_json_text(const loaded_index& index, const query_outco
   return query_outcome_json(index, outcome).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-json hit_json(const loaded_index& index, const index_hit& hit, const keywords::keyword_query* highlighted) {
+namespace {
+
+// hit_json with the analyzer the highlights use made once per answer, not once per hit.
+json hit_json_with(const loaded_index& index, const index_hit& hit, const keywords::keyword_query* highlighted,
+                   text::text_analyzer* analyzer) {
   const index::item_metadata* item = index.item(hit.shard, hit.row);
   // Hits come from this index's own scan, so the item is always there; null keeps a bug visible.
   json answer{{"id", index::format_item_id(hit.item_id)},
@@ -152,28 +157,42 @@ json hit_json(const loaded_index& index, const index_hit& hit, const keywords::k
   if (hit.matched_items > 1) answer["matched_items"] = hit.matched_items;
   if (highlighted != nullptr) {
     answer["matched_terms"] = hit.matched_terms;
-    if (item != nullptr) {
-      // Analyzed as the index's documents were (a query is only highlighted when the index has keywords).
-      const loaded_keywords* keywords = index.keywords();
-      auto analyzer = keywords::analyzer_for(keywords != nullptr ? keywords->directory().analysis : keywords::default_analysis);
-      if (analyzer) {
-        answer["highlights"] = json{{"title", highlights_in(item->title, *highlighted, analyzer.value())},
-                                    {"snippet", highlights_in(item->snippet, *highlighted, analyzer.value())}};
-      }
+    if (item != nullptr && analyzer != nullptr) {
+      answer["highlights"] = json{{"title", highlights_in(item->title, *highlighted, *analyzer)},
+                                  {"snippet", highlights_in(item->snippet, *highlighted, *analyzer)}};
     }
   }
   return answer;
 }
 
+// Analyzed as the index's documents were (a query is only highlighted when the index has keywords).
+std::optional<text::text_analyzer> highlight_analyzer(const loaded_index& index, const keywords::keyword_query* highlighted) {
+  if (highlighted == nullptr) return std::nullopt;
+  const loaded_keywords* keywords = index.keywords();
+  auto analyzer = keywords::analyzer_for(keywords != nullptr ? keywords->directory().analysis : keywords::default_analysis);
+  if (!analyzer) return std::nullopt;
+  return std::move(analyzer).value();
+}
+
+}  // namespace
+
+json hit_json(const loaded_index& index, const index_hit& hit, const keywords::keyword_query* highlighted) {
+  std::optional<text::text_analyzer> analyzer = highlight_analyzer(index, highlighted);
+  return hit_json_with(index, hit, highlighted, analyzer ? &*analyzer : nullptr);
+}
+
 json query_outcome_json(const loaded_index& index, const query_outcome& outcome) {
   json results = json::array();
   const keywords::keyword_query* highlighted = outcome.keyword_query ? &*outcome.keyword_query : nullptr;
-  for (const index_hit& hit : outcome.hits) results.push_back(hit_json(index, hit, highlighted));
+  std::optional<text::text_analyzer> analyzer = highlight_analyzer(index, highlighted);
+  for (const index_hit& hit : outcome.hits) {
+    results.push_back(hit_json_with(index, hit, highlighted, analyzer ? &*analyzer : nullptr));
+  }
   json answer{{"mode", search_mode_name(outcome.mode)}, {"results", std::move(results)}};
   if (outcome.vote) {
     const classification& vote = *outcome.vote;
     json neighbours = json::array();
-    for (const index_hit& hit : vote.neighbours) neighbours.push_back(hit_json(index, hit));
+    for (const index_hit& hit : vote.neighbours) neighbours.push_back(hit_json_with(index, hit, nullptr, nullptr));
     answer["classification"] = json{{"known", vote.known},
                                     {"label", vote.known ? json(vote.label) : json(nullptr)},
                                     {"confidence", vote.confidence},
