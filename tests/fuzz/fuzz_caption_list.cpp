@@ -18,8 +18,10 @@
 
 namespace {
 
-std::filesystem::path scratch_file() {
-  static const std::filesystem::path path = [] {
+// The file's name lives on the heap and is never freed: the atexit handler that removes the file runs
+// after function-local statics are destroyed.
+const std::filesystem::path& scratch_file() {
+  static const std::filesystem::path* const path = [] {
     std::string pattern = (std::filesystem::temp_directory_path() / "mosaic-fuzz-captions-XXXXXX").string();
     const int descriptor = mkstemp(pattern.data());
     if (descriptor < 0) {
@@ -28,10 +30,13 @@ std::filesystem::path scratch_file() {
     }
     close(descriptor);
     // Removed when the fuzzer exits normally; a crash leaves one small file in the temporary folder.
-    std::atexit([] { std::filesystem::remove(scratch_file()); });
-    return std::filesystem::path(pattern);
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove(scratch_file(), ignored);
+    });
+    return new std::filesystem::path(pattern);
   }();
-  return path;
+  return *path;
 }
 
 // What the reader promises of a path: relative, no NUL, no empty, "." or ".." part (backslashes

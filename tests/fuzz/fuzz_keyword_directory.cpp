@@ -4,6 +4,7 @@
 // term_file_for for terms around its ranges.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "fuzz_support.hpp"
@@ -32,6 +33,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)directory.term_file_for("");
   auto encoded = encode_keyword_directory(directory);
   MOSAIC_FUZZ_CHECK(encoded.ok(), encoded.ok() ? "" : encoded.failure().message);
-  MOSAIC_FUZZ_CHECK(encoded.value() == bytes, "an accepted directory re-encodes to other bytes");
+  if (encoded.value() != bytes) {
+    std::size_t offset = 0;
+    while (offset < bytes.size() && offset < encoded->size() && bytes[offset] == (*encoded)[offset]) ++offset;
+    MOSAIC_FUZZ_CHECK(false, "an accepted directory re-encodes to other bytes: " + std::to_string(bytes.size()) +
+                                 " bytes in, " + std::to_string(encoded->size()) + " out, first difference at byte " +
+                                 std::to_string(offset));
+  }
   return 0;
 }

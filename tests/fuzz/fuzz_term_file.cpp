@@ -26,7 +26,7 @@ namespace {
 
 struct fuzz_setup {
   keyword_directory directory;
-  text::text_analyzer analyzer;
+  mosaic::text::text_analyzer analyzer;
   keyword_query query;
 };
 
