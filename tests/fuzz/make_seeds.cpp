@@ -324,6 +324,12 @@ void image_seeds() {
 
 // ---- the server's inputs ---------------------------------------------------------------------
 
+// A POST request whose Content-Length is its body's.
+std::string post(std::string_view target, std::string_view headers, std::string_view body) {
+  return "POST " + std::string(target) + " HTTP/1.1\r\nHost: localhost\r\n" + std::string(headers) +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
+}
+
 void server_seeds() {
   write_seed("gemini_answer_scanner", "two_by_three.json",
              R"({"embeddings":[{"values":[0.1,-0.25,3e-2]},{"values":[1,-0,0.333333343267]}]})");
@@ -350,19 +356,21 @@ void server_seeds() {
   write_seed("http_request", "range_wasm",
              "GET /mosaic.wasm HTTP/1.1\r\nHost: localhost\r\nRange: bytes=2-5\r\nIf-None-Match: \"x\"\r\n\r\n");
   write_seed("http_request", "traversal", "GET /%2e%2e/secret.txt HTTP/1.0\r\n\r\n");
-  write_seed("http_request", "embed",
-             "POST /api/embed HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 45\r\n\r\n"
-             "{\"inputs\":[{\"parts\":[{\"text\":\"a frog\"}]}]}");
-  write_seed("http_request", "search",
-             "POST /api/search HTTP/1.1\r\nHost: localhost\r\nOrigin: https://example.org\r\nContent-Length: 27\r\n\r\n"
-             "{\"text\":\"frog\",\"k\":3,\"x\":1}");
+  write_seed("http_request", "embed", post("/api/embed", "Content-Type: application/json\r\n",
+                                           R"({"inputs":[{"parts":[{"text":"a frog"}]}]})"));
+  write_seed("http_request", "search", post("/api/search", "Origin: https://example.org\r\n", R"({"text":"frog","k":3,"x":1})"));
   write_seed("http_request", "preflight",
              "OPTIONS /api/embed HTTP/1.1\r\nHost: localhost\r\nOrigin: https://example.org\r\n"
              "Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type\r\n\r\n");
+  write_seed("http_request", "manifest", "GET /index/manifest.json HTTP/1.1\r\nHost: h\r\nIf-None-Match: \"x\"\r\n\r\n");
+  write_seed("http_request", "search_keyword", post("/api/search", "Content-Type: application/json\r\n",
+                                                    R"({"text":"green \"frog pond\" error","mode":"keyword","k":3,"filter":{"tag":"even"}})"));
+  write_seed("http_request", "search_vector",
+             post("/api/search", "", R"({"vector":[1,0,0,0,0,0,0,0],"k":2,"filter":{"label":"animals"},"classify":{"k":3}})"));
   write_seed("http_request", "health_metrics", "GET /api/health HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
   write_seed("http_request", "gemini_batch",
-             "POST /v1beta/models/gemini-embedding-001:batchEmbedContents HTTP/1.1\r\nHost: h\r\nx-goog-api-key: k\r\n"
-             "Content-Length: 74\r\n\r\n{\"requests\":[{\"model\":\"models/m\",\"content\":{\"parts\":[{\"text\":\"hi\"}]}}]}");
+             post("/v1beta/models/gemini-embedding-001:batchEmbedContents", "x-goog-api-key: k\r\n",
+                  R"({"requests":[{"model":"models/m","content":{"parts":[{"text":"hi"}]}}]})"));
 
   // fuzz_gemini_request_size reads its input through FuzzedDataProvider: any bytes are a case.
   for (int seed = 0; seed < 4; ++seed) {

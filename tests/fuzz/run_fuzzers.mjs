@@ -10,6 +10,7 @@
 //   --short       the ctest run: a fresh scratch corpus, --runs random inputs after the seeds (make test)
 //   --binaries D  where fuzz_<target> executables are (build-fuzz/bin)
 //   --scratch D   where corpora, crash artifacts and logs go (build-fuzz/fuzz-scratch)
+//   --jobs N      run N targets at once (default 1; each target is one process on one core)
 //   --results F   also write the table as JSON
 //   targets...    names without fuzz_ (default: every fuzz_* in --binaries)
 // Exits 1 when any target crashed, leaked, timed out or broke an invariant.
@@ -21,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 const fuzzFolder = path.dirname(fileURLToPath(import.meta.url));
 
 function parseArguments(argv) {
-  const options = { seconds: 0, short: false, runs: 2000, binaries: '', scratch: '', results: '', targets: [] };
+  const options = { seconds: 0, short: false, runs: 2000, jobs: 1, binaries: '', scratch: '', results: '', targets: [] };
   for (let index = 0; index < argv.length; ++index) {
     const argument = argv[index];
     const next = () => {
@@ -34,6 +35,7 @@ function parseArguments(argv) {
     else if (argument === '--binaries') options.binaries = next();
     else if (argument === '--scratch') options.scratch = next();
     else if (argument === '--results') options.results = next();
+    else if (argument === '--jobs') options.jobs = Math.max(1, Number(next()));
     else if (argument.startsWith('--')) throw new Error(`unknown option ${argument}`);
     else options.targets.push(argument);
   }
@@ -130,10 +132,7 @@ function runTarget(options, target) {
 
 const options = parseArguments(process.argv.slice(2));
 const targets = options.targets.length > 0 ? options.targets : listTargets(options.binaries);
-const results = [];
-for (const target of targets) {
-  const result = await runTarget(options, target);
-  results.push(result);
+function report(result) {
   const line = `${result.target.padEnd(24)} ${String(result.executions).padStart(10)} execs ` +
     `${String(result.executions_per_second).padStart(7)}/s  cov ${String(result.coverage).padStart(5)}  ` +
     `ft ${String(result.features).padStart(6)}  corpus ${String(result.corpus_inputs).padStart(5)}  ` +
@@ -144,6 +143,18 @@ for (const target of targets) {
     if (options.short) console.log(fs.readFileSync(result.log, 'utf8').split('\n').slice(-60).join('\n'));
   }
 }
+
+// A pool of --jobs workers taking targets in order; the table keeps the targets' order.
+const results = new Array(targets.length);
+let nextTarget = 0;
+async function worker() {
+  while (nextTarget < targets.length) {
+    const index = nextTarget++;
+    results[index] = await runTarget(options, targets[index]);
+    report(results[index]);
+  }
+}
+await Promise.all(Array.from({ length: Math.min(options.jobs, targets.length) }, worker));
 if (options.results) {
   fs.mkdirSync(path.dirname(options.results), { recursive: true });
   fs.writeFileSync(options.results, JSON.stringify({
