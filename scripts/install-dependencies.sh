@@ -7,6 +7,7 @@ set -euo pipefail
 
 packages=(
   cmake g++ make ninja-build pkg-config   # native toolchain
+  clang-14 libclang-rt-14-dev             # libFuzzer and the sanitizers' runtime for tests/fuzz (build-fuzz/)
   emscripten nodejs                       # wasm toolchain; node also runs the wasm tests
   nlohmann-json3-dev libstb-dev catch2    # header-only libraries used by the core and its tests
   libboost-dev libssl-dev                 # Boost.Beast and OpenSSL for the server
