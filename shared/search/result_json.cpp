@@ -146,7 +146,8 @@ std::string query_outcome_json_text(const loaded_index& index, const query_outco
 
 namespace {
 
-// hit_json with the analyzer the highlights use made once per answer, not once per hit.
+// One result's JSON (result_json.hpp), with the analyzer the highlights use made once per answer, not
+// once per hit.
 json hit_json_with(const loaded_index& index, const index_hit& hit, const keywords::keyword_query* highlighted,
                    text::text_analyzer* analyzer) {
   const index::item_metadata* item = index.item(hit.shard, hit.row);
@@ -175,11 +176,6 @@ std::optional<text::text_analyzer> highlight_analyzer(const loaded_index& index,
 }
 
 }  // namespace
-
-json hit_json(const loaded_index& index, const index_hit& hit, const keywords::keyword_query* highlighted) {
-  std::optional<text::text_analyzer> analyzer = highlight_analyzer(index, highlighted);
-  return hit_json_with(index, hit, highlighted, analyzer ? &*analyzer : nullptr);
-}
 
 json query_outcome_json(const loaded_index& index, const query_outcome& outcome) {
   json results = json::array();

@@ -28,15 +28,14 @@ result<query_options> query_options_from_json(const nlohmann::json& request);
 result<query_options> query_options_from_json_text(std::string_view text);
 std::string query_outcome_json_text(const loaded_index& index, const query_outcome& outcome);
 
-// {"id", "score", "item"}, and "matched_items" when more than one item of the hit's document matched;
-// keyword and hybrid hits add "matched_terms" (the query's terms, as analyzed, that the item holds) and
-// "highlights": {"title": [[start, end], ...], "snippet": [...]}, where the query's terms occur in the
-// item's title and snippet, as offsets in UTF-16 code units (JavaScript string indexes), end excluded.
-nlohmann::json hit_json(const loaded_index& index, const index_hit& hit,
-                        const keywords::keyword_query* highlighted = nullptr);
+// A result is {"id", "score", "item"}, and "matched_items" when more than one item of the hit's
+// document matched; keyword and hybrid hits add "matched_terms" (the query's terms, as analyzed, that
+// the item holds) and "highlights": {"title": [[start, end], ...], "snippet": [...]}, where the query's
+// terms occur in the item's title and snippet, as offsets in UTF-16 code units (JavaScript string
+// indexes), end excluded.
 
-// {"mode": "vector" | "keyword" | "hybrid", "results": [hit_json...], "classification": {"known", "label" (null when unknown), "confidence",
-//  "votes", "considered", "best_score", "neighbours": [hit_json...]}} (classification when asked).
+// {"mode": "vector" | "keyword" | "hybrid", "results": [result...], "classification": {"known", "label" (null when unknown), "confidence",
+//  "votes", "considered", "best_score", "neighbours": [result...]}} (classification when asked).
 nlohmann::json query_outcome_json(const loaded_index& index, const query_outcome& outcome);
 
 }  // namespace mosaic::search

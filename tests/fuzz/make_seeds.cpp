@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "stored_zlib.hpp"
+
 #include "hash/sha256.hpp"
 #include "index/item_metadata.hpp"
 #include "index/manifest.hpp"
@@ -262,22 +264,6 @@ void iso_media_seeds() {
   write_seed("iso_media_duration", "largesize.mp4", joined({file_type, large, box("moov", movie_header(0, 600, 1200))}));
 }
 
-bytes stored_zlib(const std::string& data) {
-  bytes out = {0x78, 0x01, 0x01};
-  const auto length = static_cast<std::uint16_t>(data.size());
-  out.push_back(static_cast<std::uint8_t>(length));
-  out.push_back(static_cast<std::uint8_t>(length >> 8));
-  out.push_back(static_cast<std::uint8_t>(~length));
-  out.push_back(static_cast<std::uint8_t>(~length >> 8));
-  out.insert(out.end(), data.begin(), data.end());
-  std::uint32_t a = 1, b = 0;
-  for (const char character : data) {
-    a = (a + static_cast<std::uint8_t>(character)) % 65521;
-    b = (b + a) % 65521;
-  }
-  put_big_endian(out, (b << 16) | a, 4);
-  return out;
-}
 
 void pdf_seeds() {
   std::string pdf = "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>\nendobj\n";
@@ -287,7 +273,7 @@ void pdf_seeds() {
   pdf += "trailer\n<< /Root 1 0 R >>\n%%EOF\n";
   write_seed("pdf_pages", "two_pages.pdf", pdf);
   const std::string objects = "3 0 4 60 <</Type/Page/Parent 2 0 R>> <</Type/Page/Parent 2 0 R>> <</Type/Pages/Count 2>>";
-  const bytes stream = stored_zlib(objects);
+  const bytes stream = mosaic::test::stored_zlib(objects);
   std::string head = "%PDF-1.5\n5 0 obj\n<< /Type /ObjStm /N 2 /First 8 /Filter /FlateDecode /Length " +
                      std::to_string(stream.size()) + " >>\nstream\n";
   bytes object_stream_pdf(head.begin(), head.end());
