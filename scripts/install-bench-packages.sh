@@ -11,6 +11,8 @@
 #   playwright-core@1.65.1 drives Debian's Chromium (/usr/bin/chromium); downloads no browser
 #   fake-indexeddb@6.2.8   an in-memory IndexedDB for Node: hnswlib-wasm saves and loads its graphs only
 #                          through emscripten's IDBFS, so the peers benchmark caches them through it
+#   minisearch@7.2.0       a JavaScript full-text engine (BM25+), a keyword peer of the keyword peers benchmark
+#   lunr@2.3.9             a JavaScript full-text engine (BM25, English stemmer), a keyword peer likewise
 # Usage: scripts/install-bench-packages.sh [--print-prefix]
 # The cache is $MOSAIC_CACHE_DIR/npm-bench, or ${XDG_CACHE_HOME:-$HOME/.cache}/mosaic/npm-bench.
 set -euo pipefail
@@ -18,7 +20,8 @@ source "$(dirname "$0")/lib/pinned-npm-packages.sh"
 
 cache_dir="${MOSAIC_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mosaic}"
 prefix="$cache_dir/npm-bench"
-packages=("hnswlib-wasm@0.8.2" "voy-search@0.6.3" "@orama/orama@3.1.18" "usearch@2.25.3" "playwright-core@1.65.1" "fake-indexeddb@6.2.8")
+packages=("hnswlib-wasm@0.8.2" "voy-search@0.6.3" "@orama/orama@3.1.18" "usearch@2.25.3" "playwright-core@1.65.1" "fake-indexeddb@6.2.8"
+  "minisearch@7.2.0" "lunr@2.3.9")
 
 install_pinned_packages install-bench-packages "$prefix" "${packages[@]}"
 # The native addon must load: a missing prebuild for this platform would otherwise surface only as a

@@ -2,11 +2,12 @@
 # Installs the Debian packages Mosaic needs, only those that are missing (`apt-get update` first, and
 # only when something must be installed). Everything comes from Debian's archive; nothing is
 # downloaded from anywhere else. Usage: scripts/install-dependencies.sh [bench|demo]
-# (bench: also the load generator the benchmarks use; demo: also the clip art `make demo` indexes)
+# (bench: also the load generator and the keyword peer the benchmarks use; demo: also the clip art `make demo` indexes)
 set -euo pipefail
 
 packages=(
   cmake g++ make ninja-build pkg-config   # native toolchain
+  clang-14 libclang-rt-14-dev             # libFuzzer and the sanitizers' runtime for tests/fuzz (build-fuzz/)
   emscripten nodejs                       # wasm toolchain; node also runs the wasm tests
   nlohmann-json3-dev libstb-dev catch2    # header-only libraries used by the core and its tests
   libboost-dev libssl-dev                 # Boost.Beast and OpenSSL for the server
@@ -21,6 +22,7 @@ packages=(
 )
 if [ "${1:-}" = bench ]; then
   packages+=(wrk)                         # HTTP load generator for the server benchmark
+  packages+=(python3-xapian)              # Xapian's BM25, a keyword peer of the keyword peers benchmark
 fi
 if [ "${1:-}" = demo ]; then
   packages+=(openclipart-svg)             # ~7,500 public-domain SVGs in category folders (180 MB)

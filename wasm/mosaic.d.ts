@@ -60,6 +60,8 @@ export interface Manifest {
   metric: 'cosine';
   itemCount: number;
   shards: ManifestShard[];
+  /** The keyword index's directory (format version 2), when the site has one. */
+  keywords?: { hash: string; file: string; bytes: number };
 }
 
 /** Content-addressed file storage; every method is async. Only bytes the core accepted are put. */
@@ -145,6 +147,8 @@ export type Query =
   | Float32Array | Float64Array | number[]
   | { vector: Float32Array | number[] }
   | { text: string }
+  /** A text whose vector the page already has (db.embed): the vector is searched as it is, the text by the keyword index. */
+  | { text: string; vector: Float32Array | number[] }
   | { image: Blob | Uint8Array | ArrayBuffer }
   | { audio: Blob | Uint8Array | ArrayBuffer };
 
@@ -155,13 +159,33 @@ export interface SearchResult {
   item: ItemMetadata;
   /** With one result per document (the default): how many of its chunks or segments matched, when more than one. */
   matchedItems?: number;
+  /** Keyword and hybrid searches: the query's terms (as analyzed: folded, stemmed) that the item holds. */
+  matchedTerms?: string[];
+  /** Keyword and hybrid searches: where the query's terms occur in item.title and item.snippet, as [start, end) string indexes. */
+  highlights?: { title: [number, number][]; snippet: [number, number][] };
   /** item.thumbnail resolved against the index's URL. */
   thumbnailUrl?: string;
   /** item.media resolved against the index's URL. */
   mediaUrl?: string;
 }
 
+/** How results are ranked: by the vector search, the keyword index (BM25F), or both fused (the default for a text query on an index with keywords). */
+export type SearchMode = 'hybrid' | 'vector' | 'keyword';
+
+export interface SearchOptions {
+  k?: number;
+  filter?: Filter;
+  classify?: ClassifyOptions;
+  onePerDocument?: boolean;
+  /** Default: 'hybrid' for a {text} query on an index with a keyword index, else 'vector'. 'keyword' embeds nothing. "Quoted phrases" match as phrases. */
+  mode?: SearchMode;
+  /** Hybrid: the vector side's weight in the fusion, 0..1 (default 0.2). */
+  vectorWeight?: number;
+}
+
 export interface SearchAnswer {
+  /** The mode that ranked the results. */
+  mode: SearchMode;
   results: SearchResult[];
   /** The label vote, when the search was asked to `classify` (from the same scan). */
   classification?: Classification;
@@ -213,6 +237,8 @@ export interface Stats {
   bytesFromStore: number;
   /** Stored files the manifest no longer names, removed at open and at each refresh. */
   evicted: number;
+  /** Bytes of the keyword index (directory and term files) fetched for queries so far. */
+  keywordBytesLoaded: number;
   /** Refreshes that swapped in a new generation. */
   refreshes?: number;
 }
@@ -277,7 +303,7 @@ export class Mosaic {
   readonly ready: Promise<{ shardsLoaded: number; shardsFailed: number; errors: MosaicError[] }>;
 
   /** With `classify`, the answer also holds the label vote, from the same scan. */
-  search(query: Query, options?: { k?: number; filter?: Filter; classify?: ClassifyOptions; onePerDocument?: boolean }): Promise<SearchAnswer>;
+  search(query: Query, options?: SearchOptions): Promise<SearchAnswer>;
   /** The query's vector as this index searches it (embedded, truncated, normalized), to search it again without embedding it again. */
   embed(query: Query): Promise<Float32Array>;
   /** "More like this": the item's stored vector, no embedding call; the item itself is left out. */

@@ -20,6 +20,7 @@
 //   lib/stores.mjs             memory, Cache API and IndexedDB shard stores
 //   lib/loaded_generation.mjs  one generation of the index in the core (the only caller of its index)
 //   lib/shard_source.mjs       one shard from the store or the network; the store kept in step
+//   lib/keyword_files.mjs      the keyword index's directory and term files, fetched as queries need them
 //   lib/worker_pool.mjs        the one bounded pool that loads shards
 //   lib/index_state.mjs        what an open index knows, shared by the modules below
 //   lib/initial_load.mjs       loading the generation an index opens with
@@ -40,6 +41,7 @@ import { openGeneration } from './lib/loaded_generation.mjs';
 import { encodeWav, maximumAudioSeconds, prepareAudio, prepareImage } from './lib/media_preparation.mjs';
 import { queryVector, usesLocalModel } from './lib/query_embedding.mjs';
 import { ShardSource } from './lib/shard_source.mjs';
+import { loadKeywordFiles } from './lib/keyword_files.mjs';
 import { cacheStore, defaultStore, indexedDbStore, memoryStore } from './lib/stores.mjs';
 import { resolveUrl, withTrailingSlash } from './lib/urls.mjs';
 
@@ -55,6 +57,8 @@ const now = () => (globalThis.performance ? globalThis.performance.now() : Date.
  * @typedef {import('./mosaic').SearchAnswer} SearchAnswer
  * @typedef {import('./mosaic').ClassifyOptions} ClassifyOptions
  * @typedef {import('./mosaic').Classification} Classification
+ * @typedef {import('./mosaic').SearchMode} SearchMode
+ * @typedef {import('./mosaic').SearchOptions} SearchOptions
  */
 
 /**
@@ -177,15 +181,37 @@ export class Mosaic {
   }
 
   /**
-   * Exact top-k search. `query`: a vector, {vector}, {text}, {image} or {audio}. With `classify`, the
-   * answer also holds the label vote of the query's nearest labelled items passing the filter, from
-   * the same scan (`classification`).
+   * Top-k search. `query`: a vector, {vector}, {text}, {image} or {audio}. A text query on an index
+   * with a keyword index is hybrid by default: the vector search and the keyword index's BM25, fused
+   * (`mode: 'vector'` or `'keyword'` for one side; a keyword search embeds nothing, so it needs no
+   * model). The keyword files a query needs are fetched on the way (lib/keyword_files.mjs). With
+   * `classify`, the answer also holds the label vote of the query's nearest labelled items passing
+   * the filter, from the same scan (`classification`).
    * @param {Query} query
-   * @param {{ k?: number, filter?: Filter, classify?: ClassifyOptions, onePerDocument?: boolean }} [options]
+   * @param {SearchOptions} [options]
    */
-  async search(query, { k = 10, filter, classify, onePerDocument = true } = {}) {
-    const vector = await queryVector(this.#state, query);
-    return this.#query(vector, { k, filter, classify, onePerDocument });
+  async search(query, { k = 10, filter, classify, onePerDocument = true, mode, vectorWeight } = {}) {
+    const state = this.#state;
+    state.checkOpen();
+    if (mode !== undefined && mode !== 'vector' && mode !== 'keyword' && mode !== 'hybrid') {
+      throw new MosaicError('invalid_argument', "mode must be 'hybrid', 'vector' or 'keyword'");
+    }
+    const text = query && typeof query === 'object' && 'text' in query && typeof query.text === 'string' ? query.text : undefined;
+    if (text === undefined && (mode === 'keyword' || mode === 'hybrid')) {
+      throw new MosaicError('invalid_argument', `a ${mode} search needs a text query ({text})`);
+    }
+    const normalized = text?.normalize('NFKC') ?? '';
+    const readsKeywords = text !== undefined && mode !== 'vector' && Boolean(state.generation.manifest.keywords);
+    const needsVector = mode !== 'keyword' || classify !== undefined;
+    // The keyword files and the query's vector are fetched side by side.
+    const [vector] = await Promise.all([
+      needsVector ? queryVector(state, query) : Promise.resolve([]),
+      readsKeywords ? loadKeywordFiles(state, state.generation, normalized) : Promise.resolve(false),
+    ]);
+    // Again for the generation searched now (a refresh may have swapped it meanwhile; nothing to fetch
+    // otherwise), with no await between this and the search.
+    if (readsKeywords) await loadKeywordFiles(state, state.generation, normalized);
+    return this.#query(vector, { k, filter, classify, onePerDocument, mode, vectorWeight, text: normalized });
   }
 
   /**
@@ -260,17 +286,18 @@ export class Mosaic {
 
   /**
    * @param {Float32Array | Float64Array | number[]} vector  as embedded; the core prepares it
-   * @param {{ k: number, filter?: Filter, classify?: ClassifyOptions, onePerDocument?: boolean }} options
+   * @param {{ k: number, filter?: Filter, classify?: ClassifyOptions, onePerDocument?: boolean, mode?: SearchMode, vectorWeight?: number, text?: string }} options
    * @returns {SearchAnswer}
    */
   #query(vector, options) {
     const state = this.#state;
     state.checkOpen();
     const started = now();
-    const { results, classification } = state.generation.query(vector, options);
+    const { mode, results, classification } = state.generation.query(vector, options);
     const partial = !this.complete;
     /** @type {SearchAnswer} */
     const answer = {
+      mode,
       results,
       partial,
       shardsSearched: state.generation.shardCount,

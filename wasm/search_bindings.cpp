@@ -132,6 +132,7 @@ val manifest_object(const mosaic::index::manifest& manifest) {
     shards.call<void>("push", entry);
   }
   object.set("shards", shards);
+  if (manifest.keywords) object.set("keywords", content_file_object(*manifest.keywords));
   return object;
 }
 
@@ -197,14 +198,50 @@ class index_binding {
     return success(val::null());
   }
 
-  // One query, one crossing each way: the options ({k, filter, classify}) are read by the core
-  // (search/result_json.hpp), and the answer comes back as one object: {results: [{id, score, item}],
-  // classification?}, items with exactly the fields of items/<hash>.json.
-  val query(const val& vector, const val& handles, const val& options) const {
+  // The keyword directory's bytes, checked against the manifest's entry (the site's keyword index).
+  val set_keyword_directory(const val& bytes) {
+    auto set = index_.set_keyword_directory(bytes_from(bytes));
+    if (!set) return failure(set.failure());
+    return success(val::null());
+  }
+
+  // [{index, hash, file, bytes}]: the term files the query text (NFKC-normalized) needs that are not
+  // loaded yet, for the caller to fetch and hand to addTermFile.
+  val term_files_needed(const std::string& normalized_text) const {
+    const auto* keywords = index_.keywords();
+    if (keywords == nullptr) return failure(error_code::invalid_argument, "the keyword directory is not loaded");
+    auto query = index_.analyze_query(normalized_text);
+    if (!query) return failure(query.failure());
+    val files = val::array();
+    for (const std::size_t file_index : keywords->term_files_needed(query.value())) {
+      auto entry = keywords->term_file_entry(file_index);
+      if (!entry) return failure(entry.failure());
+      val file = content_file_object(entry.value());
+      file.set("index", static_cast<double>(file_index));
+      files.call<void>("push", file);
+    }
+    return success(files);
+  }
+
+  val add_term_file(double file_index, const val& bytes) {
+    auto* keywords = index_.keywords();
+    if (keywords == nullptr) return failure(error_code::invalid_argument, "the keyword directory is not loaded");
+    if (!is_whole_number(file_index, 0, 4294967295.0)) return failure(error_code::invalid_argument, "not a term file index");
+    auto added = keywords->add_term_file(static_cast<std::size_t>(file_index), bytes_from(bytes));
+    if (!added) return failure(added.failure());
+    return success(val::null());
+  }
+
+  // One query, one crossing each way: the options ({k, filter, classify, mode, fusion}) are read by
+  // the core (search/result_json.hpp), and the answer comes back as one object: {mode, results: [{id,
+  // score, item, matched_terms?, highlights?}], classification?}, items with exactly the fields of
+  // items/<hash>.json. `text` is the query's text, NFKC-normalized, for the keyword index ('' for none).
+  val query(const val& vector, const val& handles, const val& options, const std::string& text) const {
     auto shards = handles_from(handles);
     if (!shards) return failure(shards.failure());
     auto asked = mosaic::search::query_options_from_json_text(json_text_from(options));
     if (!asked) return failure(asked.failure());
+    asked->text = text;
     auto outcome = index_.query(floats_from(vector), shards.value(), asked.value());
     if (!outcome) return failure(outcome.failure());
     return success(value_from_json_text(mosaic::search::query_outcome_json_text(index_, outcome.value())));
@@ -353,6 +390,9 @@ EMSCRIPTEN_BINDINGS(mosaic_core) {
       .function("items", &index_binding::items)
       .function("itemById", &index_binding::item_by_id)
       .function("query", &index_binding::query)
+      .function("setKeywordDirectory", &index_binding::set_keyword_directory)
+      .function("termFilesNeeded", &index_binding::term_files_needed)
+      .function("addTermFile", &index_binding::add_term_file)
       .function("storedVector", &index_binding::stored_vector)
       .function("prepareQuery", &index_binding::prepare_query)
       .function("loadedItemCount", &index_binding::loaded_item_count)

@@ -22,6 +22,7 @@ const view = {
   form: element('search-form'),
   query: element('query'),
   searchButton: element('search-button'),
+  searchMode: element('search-mode'),
   imagePick: element('image-pick'),
   imageInput: element('image-input'),
   audioPick: element('audio-pick'),
@@ -54,7 +55,10 @@ const state = {
   lastSearchMilliseconds: undefined,
   searchNumber: 0,    // answers of an older search are dropped when a newer one was started
   updateNote: undefined,  // "updated: 3 new items" after the index changed under the page
+  lastMode: undefined,    // the mode that ranked the last results: hybrid, vector or keyword
 };
+
+const modeNames = { hybrid: 'hybrid search', vector: 'meaning search', keyword: 'word search' };
 
 // ---- settings ----
 
@@ -106,7 +110,9 @@ function updateStatus() {
   const settled = stats.shardsLoaded + stats.shardsFailed;
   if (settled < stats.shardsTotal) parts.push(`loading ${stats.shardsLoaded} of ${stats.shardsTotal} shards`);
   if (stats.shardsFailed > 0) parts.push(`${stats.shardsFailed} shard${stats.shardsFailed === 1 ? '' : 's'} failed`);
-  if (state.lastSearchMilliseconds !== undefined) parts.push(`last search ${state.lastSearchMilliseconds.toFixed(1)} ms`);
+  if (state.lastSearchMilliseconds !== undefined) {
+    parts.push(`last ${modeNames[state.lastMode] ?? 'search'} ${state.lastSearchMilliseconds.toFixed(1)} ms`);
+  }
   if (state.updateNote) parts.push(state.updateNote);
   view.status.textContent = parts.join(' · ');
 }
@@ -219,7 +225,21 @@ function renderMedia(item, mediaUrl, titleText) {
   return null;
 }
 
-function renderResult({ id, score, item, thumbnailUrl, mediaUrl }, position) {
+// `text` with the [start, end) ranges marked (<mark>), as text nodes: never parsed as HTML.
+function markedText(element, text, ranges) {
+  let at = 0;
+  for (const [start, end] of [...(ranges ?? [])].sort((a, b) => a[0] - b[0])) {
+    if (start < at || end > text.length || start >= end) continue;
+    element.append(text.slice(at, start));
+    const mark = document.createElement('mark');
+    mark.textContent = text.slice(start, end);
+    element.append(mark);
+    at = end;
+  }
+  element.append(text.slice(at));
+}
+
+function renderResult({ id, score, item, thumbnailUrl, mediaUrl, highlights }, position) {
   const card = document.createElement('li');
   card.className = 'result';
   card.dataset.itemId = id;
@@ -242,12 +262,14 @@ function renderResult({ id, score, item, thumbnailUrl, mediaUrl }, position) {
   body.className = 'result-body';
   const title = document.createElement('h3');
   title.className = 'result-title';
-  title.textContent = item?.title || item?.source || id;
+  if (item?.title) markedText(title, item.title, highlights?.title);
+  else title.textContent = item?.source || id;
   const meta = document.createElement('p');
   meta.className = 'result-meta';
   const scoreText = document.createElement('span');
   scoreText.className = 'score';
-  scoreText.title = 'cosine similarity';
+  scoreText.title = state.lastMode === 'vector' || !state.lastMode ? 'cosine similarity'
+    : state.lastMode === 'keyword' ? 'BM25 score' : 'fused score (0 to 1)';
   scoreText.textContent = score.toFixed(3);
   meta.append(scoreText, ` · ${item?.modality ?? 'unknown'}`);
   if (item?.label) meta.append(` · ${item.label}`);
@@ -256,7 +278,7 @@ function renderResult({ id, score, item, thumbnailUrl, mediaUrl }, position) {
   if (item?.snippet) {
     const snippet = document.createElement('p');
     snippet.className = 'snippet';
-    snippet.textContent = item.snippet;
+    markedText(snippet, item.snippet, highlights?.snippet);
     body.append(snippet);
   }
   const media = item ? renderMedia(item, mediaUrl, title.textContent) : null;
@@ -334,19 +356,28 @@ async function runQuery() {
     if (query.similarTo) {
       answer = await db.similar(query.similarTo, { k: resultCount, filter });
     } else {
-      // Embedded once (in the page or by the proxy), then searched and voted on; a filter change
-      // searches the same vector again.
-      query.vector ??= await db.embed(queryForApi(query));
-      const vector = query.vector;
-      const vote = { k: voteNeighbours, threshold: state.config.labelThreshold ?? defaultLabelThreshold };
-      // The vote answers "what is this query?" over the whole index, not the filtered view: without a
-      // filter it comes from the search's own scan, with one it takes a scan of its own.
-      const filtered = Object.keys(filter).length > 0;
-      answer = await db.search(vector, { k: resultCount, filter, classify: filtered ? undefined : vote });
-      classification = filtered ? await db.classify(vector, vote) : answer.classification;
+      const mode = query.text !== undefined && db.manifest.keywords ? view.searchMode.value : undefined;
+      if (mode === 'keyword') {
+        // Words alone: nothing to embed (no model to load), and no label vote, which needs a vector.
+        answer = await db.search({ text: query.text }, { k: resultCount, filter, mode });
+      } else {
+        // Embedded once (in the page or by the proxy), then searched and voted on; a filter change
+        // searches the same vector again.
+        query.vector ??= await db.embed(queryForApi(query));
+        const vector = query.vector;
+        const vote = { k: voteNeighbours, threshold: state.config.labelThreshold ?? defaultLabelThreshold };
+        // The vote answers "what is this query?" over the whole index, not the filtered view: without a
+        // filter it comes from the search's own scan, with one it takes a scan of its own.
+        const filtered = Object.keys(filter).length > 0;
+        // A text query also goes to the keyword index (hybrid by default), with the same vector.
+        const textQuery = query.text !== undefined ? { text: query.text, vector } : vector;
+        answer = await db.search(textQuery, { k: resultCount, filter, classify: filtered ? undefined : vote, mode });
+        classification = filtered ? await db.classify(vector, vote) : answer.classification;
+      }
     }
     if (number !== state.searchNumber) return;
     state.lastSearchMilliseconds = performance.now() - started;
+    state.lastMode = answer.mode;
     renderSummary(answer);
     renderResults(answer);
     renderLabel(classification);
@@ -522,6 +553,9 @@ function wireInput() {
     clearTimeout(typingTimer);
     searchText();
   });
+  view.searchMode.addEventListener('change', () => {
+    if (state.query?.text !== undefined) runQuery();
+  });
   view.query.addEventListener('input', () => {
     clearTimeout(typingTimer);
     typingTimer = setTimeout(searchText, typingPause);
@@ -649,6 +683,8 @@ async function start() {
   state.db = db;
   view.query.disabled = false;
   view.searchButton.disabled = false;
+  // The mode choice only where there is a keyword index to choose.
+  view.searchMode.hidden = !db.manifest.keywords;
   if (db.usesLocalModel) view.imagePick.title = 'This index was built with the local text model, which reads text only';
   configureAudioInput(db);
   view.body.dataset.state = 'ready';

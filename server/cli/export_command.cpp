@@ -116,12 +116,18 @@ int run_export_command(std::span<const std::string_view> arguments) {
   }
   std::string why;
   bool copied = copy_app(app, out, local_model, why);
-  // The index: manifest.json and the files it names (shards, item metadata, thumbnails, media), nothing of
-  // earlier generations.
+  // The index: manifest.json and the files it names (shards, item metadata, keyword files, thumbnails,
+  // media), nothing of earlier generations.
   std::set<std::string> index_files{"manifest.json"};
   for (const auto& shard : loaded->manifest().shards) {
     index_files.insert(shard.vectors.path);
     index_files.insert(shard.metadata.path);
+  }
+  if (const search::loaded_keywords* keywords = loaded->index.keywords()) {
+    index_files.insert(loaded->manifest().keywords->path);
+    for (std::size_t file = 0; file < keywords->directory().term_files.size(); ++file) {
+      index_files.insert(keywords->term_file_entry(file)->path);
+    }
   }
   for (const search::shard_handle shard : loaded->shards) {
     for (const auto& item : *loaded->index.items(shard)) {

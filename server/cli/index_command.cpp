@@ -266,6 +266,8 @@ int run_index_command(std::span<const std::string_view> arguments) {
     item.thumbnail_jpeg = std::move(items[position].thumbnail_jpeg);
     item.media_bytes = std::move(items[position].media_bytes);
     item.media_extension = std::move(items[position].media_extension);
+    item.keyword_title = std::move(items[position].keyword_title);
+    item.keyword_body = std::move(items[position].keyword_body);
     indexed.push_back(std::move(item));
   }
   progress.finish({items.size(), items.size(), cache_hits(), skipped.size()});

@@ -179,6 +179,8 @@ prepared_file prepare_text(const collection_file& file, std::string_view raw, co
     }
     item.metadata.snippet = shortened(chunks[part].text, snippet_limit);
     item.metadata.source_offset = offset;
+    item.keyword_title = found.title == name_words ? found.title : found.title + "\n" + name_words;
+    item.keyword_body = std::string(chunks[part].text);
     if (settings.provider_embeds_media) {
       // Gemini takes a document's title in its own field.
       item.input.parts.push_back({std::string(chunks[part].text), {}, {}});
@@ -439,9 +441,30 @@ void add_kind_icons(prepared_file& prepared) {
 
 }  // namespace
 
+// Media items: the keyword index reads their title and file name's words, and the text they were
+// embedded with or by (a caption, a PNG's description, a WAV's comment).
+void set_media_keyword_text(const collection_file& file, prepared_file& prepared) {
+  const std::string name_words = file_name_words(file.path);
+  for (pending_item& item : prepared.items) {
+    if (!item.keyword_title.empty() || !item.keyword_body.empty()) continue;
+    item.keyword_title = item.metadata.title == name_words ? name_words : item.metadata.title + "\n" + name_words;
+    for (const embedding_part& part : item.input.parts) {
+      if (!part.is_text() || part.text.empty()) continue;
+      if (!item.keyword_body.empty()) item.keyword_body += "\n";
+      item.keyword_body += part.text;
+    }
+    // The keyword index reads NFKC text, as the query's is (prepare_text's is already).
+    auto title = normalize_nfkc(item.keyword_title);
+    auto body = normalize_nfkc(item.keyword_body);
+    item.keyword_title = title ? std::move(title).value() : std::string();
+    item.keyword_body = body ? std::move(body).value() : std::string();
+  }
+}
+
 prepared_file prepare_collection_file(const collection_file& file, const item_preparation_settings& settings) {
   prepared_file prepared = prepare_by_kind(file, settings);
   add_kind_icons(prepared);
+  set_media_keyword_text(file, prepared);
   return prepared;
 }
 

@@ -27,6 +27,11 @@ struct pending_item {
   std::vector<std::uint8_t> thumbnail_jpeg;  // images: the ≤256 px JPEG the site stores; others: a poster or icon
   std::vector<std::uint8_t> media_bytes;     // audio, video, PDF: the bytes the web app plays or opens
   std::string media_extension;               // of that copy: "wav", "mp3", "mp4", "mov", "pdf"
+  // What the keyword index reads (docs/format.md, "Keyword index"): the title field (the document's
+  // title and its file name's words) and the body field (a text chunk's words, a medium's caption or
+  // description). Not part of the metadata: the site stores them only as postings.
+  std::string keyword_title;
+  std::string keyword_body;
 };
 
 struct item_preparation_settings {

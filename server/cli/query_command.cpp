@@ -1,5 +1,7 @@
-// mosaic query SITE "text": embeds the query with the index's model and prints ranked results.
+// mosaic query SITE "text": embeds the query with the index's model, searches (hybrid, vector or
+// keyword) and prints ranked results.
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -7,6 +9,7 @@
 #include "cli/options.hpp"
 #include "cli/provider_setup.hpp"
 #include "cli/query_embedding.hpp"
+#include "embed/unicode_normalization.hpp"
 #include "index/item_metadata.hpp"
 #include "search/result_json.hpp"
 #include "site/site_reader.hpp"
@@ -26,6 +29,10 @@ options:
   --model-dir DIR         where the local model's files are
   --all-chunks            every matching chunk or segment; by default one result per document
                           (its best chunk, with how many of its chunks matched)
+  --mode hybrid|vector|keyword   how results are ranked: hybrid (default for a text query on an
+                          index with a keyword index) fuses the vector search with the keyword
+                          index's BM25; keyword needs no model; "quoted phrases" match as phrases
+  --vector-weight W       hybrid: the vector side's weight in the fusion, 0..1 (default 0.2)
   --json                  one JSON object with the results
 )";
 
@@ -52,13 +59,29 @@ int run_query_command(std::span<const std::string_view> arguments) {
     else remaining.push_back(arguments[i]);
   }
   std::set<std::string_view> valued = provider_valued_options();
-  valued.insert({"-k", "--image", "--audio"});
+  valued.insert({"-k", "--image", "--audio", "--mode", "--vector-weight"});
   parsed_options options(remaining, valued, query_flags(provider_flag_options()));
   if (options.has("--help")) {
     std::fputs(query_usage, stdout);
     return 0;
   }
   const auto k = options.number("-k", 10, 1, 10000);
+  const std::optional<std::string> mode_name = options.value("--mode");
+  const std::optional<search::search_mode> mode = mode_name ? search::parse_search_mode(*mode_name) : std::nullopt;
+  if (mode_name && !mode) {
+    std::fprintf(stderr, "mosaic query: --mode must be hybrid, vector or keyword\n\n%s", query_usage);
+    return 2;
+  }
+  std::optional<float> vector_weight;
+  if (const std::optional<std::string> weight = options.value("--vector-weight")) {
+    char* end = nullptr;
+    const float parsed = std::strtof(weight->c_str(), &end);
+    if (weight->empty() || *end != '\0' || !(parsed >= 0.0f && parsed <= 1.0f)) {
+      std::fprintf(stderr, "mosaic query: --vector-weight must be a number from 0 to 1\n\n%s", query_usage);
+      return 2;
+    }
+    vector_weight = parsed;
+  }
   const std::optional<std::string> media_file = options.value("--image") ? options.value("--image") : options.value("--audio");
   const std::size_t positional_wanted = media_file ? 1 : 2;
   if (options.error() || options.positional().size() != positional_wanted) {
@@ -75,6 +98,12 @@ int run_query_command(std::span<const std::string_view> arguments) {
   search::query_options query_options;
   query_options.k = *k;
   query_options.one_per_document = !options.has("--all-chunks");
+  query_options.mode = mode;
+  if (vector_weight) query_options.fusion.vector_weight = *vector_weight;
+  if (media_file && mode && *mode != search::search_mode::vector) {
+    std::fprintf(stderr, "mosaic query: an image or recording is searched by its vector only (--mode vector)\n");
+    return 2;
+  }
   for (const std::string& filter : filters) {
     if (auto added = add_filter(filter, query_options.filter); !added) {
       std::fprintf(stderr, "mosaic query: %s\n", added.failure().message.c_str());
@@ -82,8 +111,20 @@ int run_query_command(std::span<const std::string_view> arguments) {
     }
   }
   const std::string query_text = media_file ? std::string() : std::string(options.positional()[1]);
-  auto query = media_file ? embed_query_file(options, site->manifest(), *media_file)
-                          : embed_query_text(options, site->manifest(), query_text);
+  if (!media_file) {
+    // The keyword index reads NFKC text, as the indexer wrote it.
+    auto normalized = normalize_nfkc(query_text);
+    if (!normalized) {
+      std::fprintf(stderr, "mosaic query: %s\n", normalized.failure().message.c_str());
+      return 2;
+    }
+    query_options.text = std::move(normalized).value();
+  }
+  // A keyword search needs no vector, so no model: it works where the model is not installed.
+  const bool keyword_only = mode == search::search_mode::keyword;
+  auto query = keyword_only ? result<std::vector<float>>(std::vector<float>())
+               : media_file ? embed_query_file(options, site->manifest(), *media_file)
+                            : embed_query_text(options, site->manifest(), query_text);
   if (!query) {
     std::fprintf(stderr, "mosaic query: %s\n", query.failure().message.c_str());
     return 1;
@@ -106,6 +147,11 @@ int run_query_command(std::span<const std::string_view> arguments) {
     std::printf("%2zu. %.4f  %s  [%s]%s%s", ++rank, static_cast<double>(hit.score), item.title.c_str(), item.source.c_str(),
                 item.label.empty() ? "" : "  label: ", item.label.c_str());
     if (hit.matched_items > 1) std::printf("  (%zu parts matched)", hit.matched_items);
+    if (!hit.matched_terms.empty()) {
+      std::string terms;
+      for (const std::string& term : hit.matched_terms) terms += (terms.empty() ? "" : " ") + term;
+      std::printf("  terms: %s", terms.c_str());
+    }
     std::putchar('\n');
   }
   if (rank == 0) std::puts("no results");

@@ -1,9 +1,11 @@
-// POST /api/search: a query text (embedded by the provider, which must be the index's model) or a
-// query vector, with the core's query options (k, filter, classify: search/result_json.hpp), answered
-// with ranked items and, when asked, the label vote. The scan runs on the workers.
+// POST /api/search: a query text (embedded by the provider, which must be the index's model, and read
+// by the keyword index) or a query vector (with an optional text for the keyword side), with the core's
+// query options (k, filter, classify, mode: search/result_json.hpp), answered with ranked items and,
+// when asked, the label vote. A keyword search embeds nothing. The search runs on the workers.
 #include <cmath>
 #include <limits>
 
+#include "embed/unicode_normalization.hpp"
 #include "http/api_routes.hpp"
 #include "search/result_json.hpp"
 
@@ -62,13 +64,28 @@ void handle_api_search(const server_context& context, shared_request request, re
   auto busy = [request, done] {
     done(error_response(*request, make_error(error_code::upstream_unavailable, "the server is busy; try again shortly", 1)));
   };
+  const bool has_text = body->contains("text");
+  if (has_text) {
+    if (!(*body)["text"].is_string()) {
+      return done(error_response(*request, http::status::bad_request, "invalid_argument", "\"text\" must be a string: give \"text\" or \"vector\""));
+    }
+    // The keyword index reads NFKC text, as the indexer wrote it.
+    auto normalized = normalize_nfkc((*body)["text"].get<std::string>());
+    if (!normalized) return done(error_response(*request, normalized.failure()));
+    parsed->options.text = std::move(normalized).value();
+  }
+  const bool keyword_only = parsed->options.mode == search::search_mode::keyword;
+  if (keyword_only && !parsed->options.vote) {
+    if (!has_text) return done(error_response(*request, http::status::bad_request, "invalid_argument", "a keyword search needs \"text\""));
+    return run_on_workers(context, [site, request, parsed, done] { done(run_search(*site, *request, *parsed)); }, busy);
+  }
   if (body->contains("vector")) {
     auto query = parse_query_vector((*body)["vector"], site->manifest().dimensions);
     if (!query) return done(error_response(*request, query.failure()));
     parsed->query = std::move(query).value();
     return run_on_workers(context, [site, request, parsed, done] { done(run_search(*site, *request, *parsed)); }, busy);
   }
-  if (!body->contains("text") || !(*body)["text"].is_string()) {
+  if (!has_text) {
     return done(error_response(*request, http::status::bad_request, "invalid_argument", "give \"text\" or \"vector\""));
   }
   if (context.provider == nullptr || context.provider->model_id() != site->manifest().model_id) {

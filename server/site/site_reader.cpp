@@ -43,6 +43,20 @@ result<loaded_site> load_site(const fs::path& site_directory) {
     if (!handle) return std::move(handle).failure();
     site.shards.push_back(handle.value());
   }
+  // The keyword index whole: on disk every term file is at hand, so none waits for a query.
+  if (const auto& keywords = site.index.manifest().keywords) {
+    auto directory_bytes = read_whole_file(site_directory / keywords->path);
+    if (!directory_bytes) return std::move(directory_bytes).failure();
+    if (auto set = site.index.set_keyword_directory(directory_bytes.value()); !set) return std::move(set).failure();
+    search::loaded_keywords& loaded = *site.index.keywords();
+    for (std::size_t file_index = 0; file_index < loaded.directory().term_files.size(); ++file_index) {
+      auto entry = loaded.term_file_entry(file_index);
+      if (!entry) return std::move(entry).failure();
+      auto term_bytes = read_whole_file(site_directory / entry->path);
+      if (!term_bytes) return std::move(term_bytes).failure();
+      if (auto added = loaded.add_term_file(file_index, term_bytes.value()); !added) return std::move(added).failure();
+    }
+  }
   return site;
 }
 

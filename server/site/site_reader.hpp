@@ -1,6 +1,6 @@
 #pragma once
-// Loads an index site from disk for searching: reads manifest.json and every shard and item metadata
-// file it names, and hands their bytes to the core's index (search::loaded_index), which makes every
+// Loads an index site from disk for searching: reads manifest.json and every shard, item metadata and
+// keyword file it names, and hands their bytes to the core's index (search::loaded_index), which makes every
 // check, exactly as the browser's loader does. The server and the CLI search through that one index.
 #include <filesystem>
 #include <string>

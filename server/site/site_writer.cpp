@@ -11,6 +11,8 @@
 
 #include "hash/sha256.hpp"
 #include "index/shard_codec.hpp"
+#include "keywords/keyword_directory.hpp"
+#include "keywords/keyword_index_builder.hpp"
 #include "site/site_reader.hpp"
 
 namespace mosaic::server {
@@ -67,6 +69,45 @@ void collect_thumbnails(const fs::path& site_directory, const index::manifest& m
   }
 }
 
+// The keyword files a generation names: its directory and every term file the directory lists.
+void collect_keyword_files(const fs::path& site_directory, const index::manifest& manifest, std::set<std::string>& named) {
+  if (!manifest.keywords) return;
+  named.insert(manifest.keywords->path);
+  auto bytes = read_whole_file(site_directory / manifest.keywords->path);
+  if (!bytes) return;
+  auto directory = keywords::decode_keyword_directory(bytes.value());
+  if (!directory) return;
+  for (const keywords::term_file_entry& entry : directory->term_files) named.insert(index::term_file_path_for(entry.hash));
+}
+
+// Postings for every item with words, by (shard ordinal, row), as the manifest's shards hold them;
+// none (no keyword index) when no item has a word.
+result<std::optional<index::content_file>> write_keyword_index(const fs::path& site_directory, std::span<const indexed_item> items,
+                                                std::size_t per_shard, std::set<std::string>& written) {
+  std::vector<keywords::keyword_document> documents;
+  documents.reserve(items.size());
+  for (std::size_t position = 0; position < items.size(); ++position) {
+    const indexed_item& item = items[position];
+    if (item.keyword_title.empty() && item.keyword_body.empty()) continue;
+    documents.push_back({keywords::make_item_reference(static_cast<std::uint32_t>(position / per_shard),
+                                                       static_cast<std::uint32_t>(position % per_shard)),
+                         item.keyword_title, item.keyword_body});
+  }
+  if (documents.empty()) return std::optional<index::content_file>();
+  auto built = keywords::build_keyword_index(documents);
+  if (!built) return std::move(built).failure();
+  for (const keywords::built_keyword_file& term_file : built->term_files) {
+    auto file = write_content_file(site_directory, term_file.bytes, &index::term_file_path_for);
+    if (!file) return std::move(file).failure();
+    written.insert(file->path);
+  }
+  // The directory last: it names the term files, which are in place by now.
+  auto directory = write_content_file(site_directory, built->directory.bytes, &index::keyword_directory_path_for);
+  if (!directory) return std::move(directory).failure();
+  written.insert(directory->path);
+  return std::optional<index::content_file>(std::move(directory).value());
+}
+
 }  // namespace
 
 status write_file_atomically(const fs::path& path, std::span<const std::uint8_t> bytes) {
@@ -119,11 +160,12 @@ result<index::manifest> write_site(const fs::path& site_directory, const site_la
       previous_files.insert(shard.metadata.path);
     }
     collect_thumbnails(site_directory, previous.value(), previous_files);
+    collect_keyword_files(site_directory, previous.value(), previous_files);
   } else {
     manifest.generation = 1;
   }
 
-  std::set<std::string> new_thumbnails;  // and media copies
+  std::set<std::string> new_thumbnails;  // and media copies and keyword files
   const std::size_t per_shard = std::max<std::size_t>(1, layout.items_per_shard);
   for (std::size_t first = 0; first < items.size(); first += per_shard) {
     const auto batch = items.subspan(first, std::min(per_shard, items.size() - first));
@@ -174,6 +216,12 @@ result<index::manifest> write_site(const fs::path& site_directory, const site_la
     manifest.shards.push_back(std::move(shard));
   }
 
+  if (layout.keyword_index) {
+    auto directory = write_keyword_index(site_directory, items, per_shard, new_thumbnails);
+    if (!directory) return std::move(directory).failure();
+    manifest.keywords = std::move(directory).value();  // none when no item has a word
+  }
+
   auto manifest_text = index::serialize_manifest(manifest);
   if (!manifest_text) return std::move(manifest_text).failure();
   if (auto written = write_file_atomically(site_directory / "manifest.json", as_bytes(manifest_text.value())); !written) {
@@ -188,7 +236,7 @@ result<index::manifest> write_site(const fs::path& site_directory, const site_la
     named.insert(shard.metadata.path);
   }
   named.insert(new_thumbnails.begin(), new_thumbnails.end());
-  for (const char* folder : {"shards", "items", "thumbnails", "media"}) {
+  for (const char* folder : {"shards", "items", "thumbnails", "media", "keywords", "terms"}) {
     std::error_code failure;
     for (const auto& entry : fs::directory_iterator(site_directory / folder, failure)) {
       const std::string relative = std::string(folder) + "/" + entry.path().filename().string();

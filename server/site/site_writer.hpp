@@ -25,6 +25,10 @@ struct indexed_item {
   // app can play or open them. Empty: none (metadata.media is kept as given).
   std::vector<std::uint8_t> media_bytes;
   std::string media_extension;  // "wav", "mp3", "mp4", "mov", "pdf": lower-case letters and digits
+  // The keyword index's fields (NFKC-normalized text): the title and the body. Both empty: the item
+  // has no words to find (it is found by its vector only).
+  std::string keyword_title;
+  std::string keyword_body;
 };
 
 struct site_layout {
@@ -33,10 +37,12 @@ struct site_layout {
   std::uint32_t full_dimensions = 0;  // what the model produces
   index::quantization vector_quantization = index::quantization::i8;
   std::size_t items_per_shard = 10000;
+  // Write the keyword index (keywords/ and terms/, named in the manifest) beside the vectors.
+  bool keyword_index = true;
 };
 
 // Writes `items` as a new generation of the site in `site_directory` (created if needed) and returns
-// the manifest written. Files of earlier generations (shards, item metadata, thumbnails, media) that neither
+// the manifest written. Files of earlier generations (shards, item metadata, keyword files, thumbnails, media) that neither
 // the new manifest nor the previous one names are removed after the new manifest is in place.
 result<index::manifest> write_site(const std::filesystem::path& site_directory, const site_layout& layout,
                                    std::span<const indexed_item> items);

@@ -76,6 +76,8 @@ bool is_safe_relative_path(std::string_view path) noexcept {
 
 std::string shard_path_for(std::string_view hash) { return "shards/" + std::string(hash) + ".bin"; }
 std::string metadata_path_for(std::string_view hash) { return "items/" + std::string(hash) + ".json"; }
+std::string keyword_directory_path_for(std::string_view hash) { return "keywords/" + std::string(hash) + ".bin"; }
+std::string term_file_path_for(std::string_view hash) { return "terms/" + std::string(hash) + ".bin"; }
 
 result<manifest> parse_manifest(std::string_view json_text) {
   auto parsed = json_fields::parse_json(json_text, "manifest.json");
@@ -171,6 +173,13 @@ result<manifest> parse_manifest(std::string_view json_text) {
     value.shards.push_back(std::move(shard));
   }
 
+  if (const json* keywords = reader.find("keywords"); keywords != nullptr) {
+    if (value.format_version < 2) return reader.invalid("keywords", "needs format_version 2");
+    auto directory = parse_content_file(*keywords, "manifest.json keywords", &keyword_directory_path_for);
+    if (!directory) return std::move(directory).failure();
+    value.keywords = std::move(directory).value();
+  }
+
   if (const json* declared = reader.find("item_count"); declared != nullptr) {
     if (!declared->is_number_unsigned() || declared->get<std::uint64_t>() != value.item_count()) {
       return reader.invalid("item_count", "must equal the sum of the shards' items (" +
@@ -197,8 +206,13 @@ result<std::string> serialize_manifest(const manifest& value) {
     entry["metadata"] = content_file_json(shard.metadata);
     shards.push_back(std::move(entry));
   }
-  const json root{{"format", manifest_format_name},
-                  {"format_version", value.format_version},
+  if (value.keywords && !is_sha256_hex(value.keywords->hash)) {
+    return make_error(error_code::invalid_manifest, "the keyword directory's hash must be SHA-256 hex");
+  }
+  // Version 1 unless a version 2 field is written, so a site without them stays readable by older clients.
+  const std::uint32_t version = value.keywords ? 2 : 1;
+  json root{{"format", manifest_format_name},
+                  {"format_version", version},
                   {"generation", value.generation},
                   {"model", value.model_id},
                   {"dimensions", value.dimensions},
@@ -207,6 +221,7 @@ result<std::string> serialize_manifest(const manifest& value) {
                   {"metric", "cosine"},
                   {"item_count", value.item_count()},
                   {"shards", std::move(shards)}};
+  if (value.keywords) root["keywords"] = content_file_json(*value.keywords);
   // Replace invalid UTF-8 instead of throwing: names come from file systems that allow any bytes.
   return root.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }

@@ -3,6 +3,7 @@
 // dimensions, the quantization and metric, and every shard by content hash, with a generation number
 // that grows with each rebuild so clients can tell a new index from the one they hold.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,7 +13,9 @@
 
 namespace mosaic::index {
 
-inline constexpr std::uint32_t manifest_format_version = 1;
+// The newest version this reader understands and the version a writer uses for a manifest with version
+// 2 fields (docs/format.md); a manifest without them is written as version 1, which older readers read.
+inline constexpr std::uint32_t manifest_format_version = 2;
 inline constexpr std::string_view manifest_format_name = "mosaic-index";
 
 struct content_file {
@@ -35,6 +38,8 @@ struct manifest {
   std::uint32_t full_dimensions = 0; // what the model produces
   quantization vector_quantization = quantization::i8;
   std::vector<manifest_shard> shards;
+  // Version 2: the keyword index's directory ("keywords/<hash>.bin"), when the site has one.
+  std::optional<content_file> keywords;
 
   [[nodiscard]] std::uint64_t item_count() const noexcept;
 };
@@ -52,5 +57,7 @@ bool is_safe_relative_path(std::string_view path) noexcept;
 bool is_sha256_hex(std::string_view text) noexcept;
 std::string shard_path_for(std::string_view hash);     // "shards/<hash>.bin"
 std::string metadata_path_for(std::string_view hash);  // "items/<hash>.json"
+std::string keyword_directory_path_for(std::string_view hash);  // "keywords/<hash>.bin"
+std::string term_file_path_for(std::string_view hash);          // "terms/<hash>.bin"
 
 }  // namespace mosaic::index

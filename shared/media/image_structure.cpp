@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,35 @@ std::string chunk_name(byte_span bytes, std::size_t offset) {
     name.push_back((letter >= 0x20 && letter < 0x7F) ? static_cast<char>(letter) : '?');
   }
   return name;
+}
+
+// A DHT segment's body (after its length): one or more tables, each a class/destination byte, 16
+// code counts and that many symbols. A baseline Huffman table has at most 256 symbols; stb (1.x as
+// Debian ships it) builds its size list into a 257-byte array without checking the sum, so a table
+// claiming more writes past that array: this check is what keeps such a file away from stb.
+std::optional<std::string> huffman_tables_problem(byte_span body, std::size_t segment_offset) {
+  std::size_t offset = 0;
+  while (offset < body.size()) {
+    const std::uint8_t table = body[offset];
+    if ((table >> 4U) > 1 || (table & 0x0FU) > 3) {
+      return "corrupt JPEG: Huffman table at byte " + std::to_string(segment_offset + offset) + " has class/destination " +
+             std::to_string(table);
+    }
+    if (body.size() - offset < 17) return "corrupt JPEG: Huffman table at byte " + std::to_string(segment_offset + offset) + " is cut short";
+    std::size_t symbols = 0;
+    for (std::size_t length = 1; length <= 16; ++length) symbols += body[offset + length];
+    if (symbols > 256) {
+      return "corrupt JPEG: Huffman table at byte " + std::to_string(segment_offset + offset) + " declares " +
+             std::to_string(symbols) + " codes (at most 256)";
+    }
+    offset += 17;
+    if (body.size() - offset < symbols) {
+      return "corrupt JPEG: Huffman table at byte " + std::to_string(segment_offset + offset - 17) +
+             " has fewer symbols than its counts declare";
+    }
+    offset += symbols;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -101,6 +131,9 @@ status check_jpeg_structure(std::span<const std::uint8_t> bytes) {
     const std::size_t length = read_big_endian_16(bytes, offset);  // includes its own two bytes
     if (length < 2) return invalid("corrupt JPEG: segment at byte " + std::to_string(offset) + " has length < 2");
     if (bytes.size() - offset < length) return truncated("inside a marker segment");
+    if (code == 0xC4) {
+      if (auto problem = huffman_tables_problem(bytes.subspan(offset + 2, length - 2), offset + 2)) return invalid(*problem);
+    }
     offset += length;
     if (code != 0xDA) continue;
     // After SOS comes entropy-coded data, where 0xFF is stuffed as FF 00 and restart markers are

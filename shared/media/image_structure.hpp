@@ -13,7 +13,8 @@ namespace mosaic::media {
 // up to IEND. Bytes after IEND are ignored.
 status check_png_structure(std::span<const std::uint8_t> bytes);
 
-// SOI, then marker segments that each fit in the bytes, entropy-coded data after each SOS, up to EOI.
+// SOI, then marker segments that each fit in the bytes (Huffman tables of at most 256 codes: stb trusts
+// that), entropy-coded data after each SOS, up to EOI.
 // Bytes after EOI are ignored.
 status check_jpeg_structure(std::span<const std::uint8_t> bytes);
 

@@ -154,14 +154,18 @@ result<mp3_info> parse_mp3(std::span<const std::uint8_t> bytes) {
       info.dropped_truncated_frame = true;
       break;
     }
-    if (info.frames.empty() && !info.has_vbr_header) {
-      const vbr_header header = find_vbr_header(bytes, offset, frame.value());
-      if (header.present) {
+    // An encoder's description frame carries no audio, wherever it is: files joined end to end
+    // (`cat a.mp3 b.mp3`) have one in the middle, and a segment that split_mp3 cuts starting at such a
+    // frame would otherwise read as a file whose first frame is its header. Only the first one describes
+    // the file.
+    const vbr_header header = find_vbr_header(bytes, offset, frame.value());
+    if (header.present) {
+      if (info.frames.empty() && !info.has_vbr_header) {
         info.has_vbr_header = true;
         info.vbr_header_frame_count = header.frame_count;
-        offset += frame->length;
-        continue;
       }
+      offset += frame->length;
+      continue;
     }
     info.frames.push_back({offset, frame->length});
     offset += frame->length;
@@ -189,7 +193,8 @@ result<std::vector<mp3_segment>> split_mp3(std::span<const std::uint8_t> bytes, 
     const std::size_t end = static_cast<std::size_t>(
         std::min<std::uint64_t>(info.frames.size(), std::uint64_t{first} + frames_per_segment));
     mp3_segment segment;
-    // Audio frames are contiguous (anything between them was refused), so a segment is one range.
+    // A segment is one range of the file: between audio frames there is nothing (anything else was
+    // refused) but an encoder's description frame, which parse_mp3 skips again in the segment.
     const std::size_t from = info.frames[first].offset;
     const std::size_t to = info.frames[end - 1].offset + info.frames[end - 1].length;
     segment.mp3_bytes.assign(bytes.begin() + static_cast<std::ptrdiff_t>(from), bytes.begin() + static_cast<std::ptrdiff_t>(to));

@@ -38,7 +38,7 @@ struct mp3_info {
   std::uint32_t sample_rate = 0;       // Hz, the same for every frame
   std::uint8_t channels = 0;           // 1 (mono) or 2
   std::uint32_t samples_per_frame = 0; // 1152 (MPEG 1) or 576 (MPEG 2/2.5)
-  std::vector<mp3_frame> frames;       // audio frames only (no Xing/Info/VBRI header frame)
+  std::vector<mp3_frame> frames;       // audio frames only (no Xing/Info/VBRI description frame, wherever one is)
   std::uint64_t sample_count = 0;      // frames.size() * samples_per_frame
   std::uint64_t duration_milliseconds = 0;  // sample_count * 1000 / sample_rate, rounded down
   std::size_t id3v2_bytes = 0;         // skipped at the start

@@ -18,7 +18,9 @@
 #include "core/result.hpp"
 #include "index/item_metadata.hpp"
 #include "index/manifest.hpp"
+#include "keywords/score_fusion.hpp"
 #include "search/label_vote.hpp"
+#include "search/loaded_keywords.hpp"
 #include "search/named_filter.hpp"
 #include "search/shard_attributes.hpp"
 #include "search/top_k.hpp"
@@ -35,7 +37,15 @@ struct index_hit {
   // With one result per document: how many of the hits looked at belong to this hit's document (its
   // chunks or segments); 1 otherwise.
   std::size_t matched_items = 1;
+  // Keyword and hybrid searches: the query's terms (as analyzed) that the item holds.
+  std::vector<std::string> matched_terms;
 };
+
+// What ranks the hits: the vector scan, the keyword index (BM25F), or both fused
+// (keywords/score_fusion.hpp). Hybrid is what a text query on a site with a keyword index should use.
+enum class search_mode : std::uint8_t { vector, keyword, hybrid };
+[[nodiscard]] std::string_view search_mode_name(search_mode mode) noexcept;  // "vector", "keyword", "hybrid"
+[[nodiscard]] std::optional<search_mode> parse_search_mode(std::string_view name) noexcept;
 
 struct classification {
   bool known = false;       // false: "unknown" (no labelled neighbour close enough)
@@ -57,11 +67,23 @@ struct query_options {
   // best item, so that one long document cannot fill the k places (search/document_grouping.hpp).
   // The vote is not grouped: every labelled item votes.
   bool one_per_document = true;
+  // None: hybrid when `text` is given and the index has a keyword index (and a vector is given),
+  // else vector; the outcome says which ran.
+  std::optional<search_mode> mode;
+  // Keyword and hybrid: the query's text, NFKC-normalized by the caller (ICU natively,
+  // String.prototype.normalize in the browser), as the indexer normalized the items' text.
+  std::string text;
+  keywords::bm25_parameters bm25;
+  keywords::fusion_options fusion;
+  // Hybrid: how many of the best hits of each side are fused (at least the hits k documents need).
+  std::size_t fusion_depth = 100;
 };
 
 struct query_outcome {
   std::vector<index_hit> hits;                // best first
   std::optional<classification> vote;        // when asked
+  search_mode mode = search_mode::vector;
+  std::optional<keywords::keyword_query> keyword_query;  // keyword and hybrid: the query as analyzed
 };
 
 class loaded_index {
@@ -95,12 +117,22 @@ class loaded_index {
   // Names to the ids the scan compares (unknown modality names are an error, unknown labels/tags match nothing).
   [[nodiscard]] result<filter> resolve_filter(const named_filter& conditions) const;
 
-  // The one query path: `vector` (a model's output, a stored vector, a caller's numbers) is prepared
+  // The one query path. Vector mode: `vector` (a model's output, a stored vector, a caller's numbers) is prepared
   // once (search/prepared_query.hpp: cut to the manifest's stored dimensions, normalized, quantized),
   // then one exact scan over the given shards (their order ranks ties: pass them in manifest order)
-  // finds the hits and, when asked, the voters.
+  // finds the hits and, when asked, the voters. Keyword mode: `options.text` through the keyword index
+  // (`vector` may be empty; a vote needs it). Hybrid: both, fused; the vote comes from the vector scan.
   [[nodiscard]] result<query_outcome> query(std::span<const float> vector, std::span<const shard_handle> shards,
                                             const query_options& options) const;
+
+  // The keyword index: its directory (checked against manifest().keywords), then term files as a
+  // query needs them (keywords()->term_files_needed). nullptr until the directory is set.
+  status set_keyword_directory(std::span<const std::uint8_t> directory_bytes);
+  [[nodiscard]] loaded_keywords* keywords() noexcept { return keywords_ ? &*keywords_ : nullptr; }
+  [[nodiscard]] const loaded_keywords* keywords() const noexcept { return keywords_ ? &*keywords_ : nullptr; }
+  // A query's text as the keyword index reads it (quoted phrases, terms made by the text analysis its
+  // directory names), so a client can ask which term files to fetch before searching. Needs the directory.
+  [[nodiscard]] result<keywords::keyword_query> analyze_query(std::string_view normalized_text) const;
 
   // query() for the hits only.
   [[nodiscard]] result<std::vector<index_hit>> search(std::span<const float> vector, std::span<const shard_handle> shards,
@@ -135,12 +167,17 @@ class loaded_index {
 
   explicit loaded_index(index::manifest manifest) : manifest_(std::move(manifest)) {}
   [[nodiscard]] result<std::vector<searchable_shard>> searchable(std::span<const shard_handle> shards) const;
+  [[nodiscard]] search_mode effective_mode(std::span<const float> vector, const query_options& options) const noexcept;
+  [[nodiscard]] result<query_outcome> keyword_or_hybrid_query(std::span<const float> vector,
+                                                              std::span<const shard_handle> shards,
+                                                              search_mode mode, const query_options& options) const;
 
   index::manifest manifest_;
   std::map<shard_handle, std::unique_ptr<loaded_shard>> shards_;  // unique_ptr: views stay valid on insert
   shard_handle next_handle_ = 1;                                   // 0 is never a handle
   string_dictionary labels_;
   string_dictionary tags_;
+  std::optional<loaded_keywords> keywords_;
 };
 
 }  // namespace mosaic::search

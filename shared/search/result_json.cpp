@@ -1,9 +1,12 @@
 #include "search/result_json.hpp"
 
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include "index/item_metadata.hpp"
+#include "keywords/highlight.hpp"
+#include "keywords/keyword_analysis.hpp"
 
 namespace mosaic::search {
 namespace {
@@ -40,6 +43,31 @@ result<float> bounded_fraction(const json& object, const char* key, const std::s
   return static_cast<float>(number);
 }
 
+// UTF-16 code units of the UTF-8 text before `byte_offset` (a character of 4 bytes is 2 units; the
+// text is valid UTF-8, since it passed the tokenizer).
+std::size_t utf16_units_before(std::string_view text, std::size_t byte_offset) {
+  std::size_t units = 0;
+  for (std::size_t position = 0; position < byte_offset && position < text.size(); ++position) {
+    const auto byte = static_cast<unsigned char>(text[position]);
+    if ((byte & 0xC0U) == 0x80U) continue;  // a continuation byte
+    units += byte >= 0xF0U ? 2 : 1;
+  }
+  return units;
+}
+
+// [[start, end], ...] of the query's terms in `text`, in UTF-16 code units; empty when the text
+// cannot be analyzed (the highlight is a courtesy, never a reason to fail a search).
+json highlights_in(std::string_view text, const keywords::keyword_query& query, text::text_analyzer& analyzer) {
+  json spans = json::array();
+  auto found = keywords::find_highlights(text, query, analyzer);
+  if (!found) return spans;
+  for (const keywords::highlight_span& span : found.value()) {
+    spans.push_back(json::array({utf16_units_before(text, span.byte_offset),
+                                 utf16_units_before(text, std::size_t{span.byte_offset} + span.byte_length)}));
+  }
+  return spans;
+}
+
 }  // namespace
 
 result<query_options> query_options_from_json(const json& request) {
@@ -65,6 +93,36 @@ result<query_options> query_options_from_json(const json& request) {
     if (!grouping.is_boolean()) return make_error(error_code::invalid_argument, "\"one_per_document\" must be true or false");
     options.one_per_document = grouping.get<bool>();
   }
+  if (request.contains("mode") && !request["mode"].is_null()) {
+    const json& mode = request["mode"];
+    const std::optional<search_mode> parsed = mode.is_string() ? parse_search_mode(mode.get<std::string>()) : std::nullopt;
+    if (!parsed) return make_error(error_code::invalid_argument, "\"mode\" must be \"vector\", \"keyword\" or \"hybrid\"");
+    options.mode = parsed;
+  }
+  if (request.contains("fusion")) {
+    const json& fusion = request["fusion"];
+    if (!fusion.is_object()) return make_error(error_code::invalid_argument, "\"fusion\" must be an object");
+    for (const auto& [key, value] : fusion.items()) {
+      if (key != "method" && key != "vector_weight") {
+        return make_error(error_code::invalid_argument, "\"fusion\" has no option \"" + key + "\" (method, vector_weight)");
+      }
+    }
+    if (fusion.contains("method")) {
+      const json& method = fusion["method"];
+      if (method == "convex") {
+        options.fusion.method = keywords::fusion_method::convex;
+      } else if (method == "reciprocal_rank") {
+        options.fusion.method = keywords::fusion_method::reciprocal_rank;
+      } else {
+        return make_error(error_code::invalid_argument, "\"fusion.method\" must be \"convex\" or \"reciprocal_rank\"");
+      }
+    }
+    if (fusion.contains("vector_weight")) {
+      auto weight = bounded_fraction(fusion, "vector_weight", "fusion.vector_weight", 0.0f, 1.0f);
+      if (!weight) return std::move(weight).failure();
+      options.fusion.vector_weight = weight.value();
+    }
+  }
   auto k = whole_number(request, "k", "k", options.k, options.vote ? 0 : 1, max_query_k);
   if (!k) return std::move(k).failure();
   options.k = k.value();
@@ -86,24 +144,51 @@ std::string query_outcome_json_text(const loaded_index& index, const query_outco
   return query_outcome_json(index, outcome).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-json hit_json(const loaded_index& index, const index_hit& hit) {
+namespace {
+
+// One result's JSON (result_json.hpp), with the analyzer the highlights use made once per answer, not
+// once per hit.
+json hit_json_with(const loaded_index& index, const index_hit& hit, const keywords::keyword_query* highlighted,
+                   text::text_analyzer* analyzer) {
   const index::item_metadata* item = index.item(hit.shard, hit.row);
   // Hits come from this index's own scan, so the item is always there; null keeps a bug visible.
   json answer{{"id", index::format_item_id(hit.item_id)},
               {"score", hit.score},
               {"item", item != nullptr ? index::item_metadata_json(*item) : json(nullptr)}};
   if (hit.matched_items > 1) answer["matched_items"] = hit.matched_items;
+  if (highlighted != nullptr) {
+    answer["matched_terms"] = hit.matched_terms;
+    if (item != nullptr && analyzer != nullptr) {
+      answer["highlights"] = json{{"title", highlights_in(item->title, *highlighted, *analyzer)},
+                                  {"snippet", highlights_in(item->snippet, *highlighted, *analyzer)}};
+    }
+  }
   return answer;
 }
 
+// Analyzed as the index's documents were (a query is only highlighted when the index has keywords).
+std::optional<text::text_analyzer> highlight_analyzer(const loaded_index& index, const keywords::keyword_query* highlighted) {
+  if (highlighted == nullptr) return std::nullopt;
+  const loaded_keywords* keywords = index.keywords();
+  auto analyzer = keywords::analyzer_for(keywords != nullptr ? keywords->directory().analysis : keywords::default_analysis);
+  if (!analyzer) return std::nullopt;
+  return std::move(analyzer).value();
+}
+
+}  // namespace
+
 json query_outcome_json(const loaded_index& index, const query_outcome& outcome) {
   json results = json::array();
-  for (const index_hit& hit : outcome.hits) results.push_back(hit_json(index, hit));
-  json answer{{"results", std::move(results)}};
+  const keywords::keyword_query* highlighted = outcome.keyword_query ? &*outcome.keyword_query : nullptr;
+  std::optional<text::text_analyzer> analyzer = highlight_analyzer(index, highlighted);
+  for (const index_hit& hit : outcome.hits) {
+    results.push_back(hit_json_with(index, hit, highlighted, analyzer ? &*analyzer : nullptr));
+  }
+  json answer{{"mode", search_mode_name(outcome.mode)}, {"results", std::move(results)}};
   if (outcome.vote) {
     const classification& vote = *outcome.vote;
     json neighbours = json::array();
-    for (const index_hit& hit : vote.neighbours) neighbours.push_back(hit_json(index, hit));
+    for (const index_hit& hit : vote.neighbours) neighbours.push_back(hit_json_with(index, hit, nullptr, nullptr));
     answer["classification"] = json{{"known", vote.known},
                                     {"label", vote.known ? json(vote.label) : json(nullptr)},
                                     {"confidence", vote.confidence},

@@ -14,6 +14,9 @@ inline constexpr std::size_t max_query_k = 10000;
 
 // {"k": 1..10000 (default 10; 0 allowed with "classify"), "filter": {...} (named_filter_from_json),
 //  "one_per_document": true (default) | false,
+//  "mode": "vector" | "keyword" | "hybrid" (default: hybrid for a text query on an index with a keyword
+//          index, else vector), "fusion": {"method": "convex" (default) | "reciprocal_rank",
+//          "vector_weight": 0..1 (convex; default 0.2)},
 //  "classify": {"k": voters 1..1000 (default 5), "min_similarity": -1..1 (default 0),
 //               "min_confidence": 0..1 (default 0)}}. Other keys are the caller's (a query's text or
 // vector) and are left alone. Every error names the field.
@@ -25,11 +28,14 @@ result<query_options> query_options_from_json(const nlohmann::json& request);
 result<query_options> query_options_from_json_text(std::string_view text);
 std::string query_outcome_json_text(const loaded_index& index, const query_outcome& outcome);
 
-// {"id", "score", "item"}, and "matched_items" when more than one item of the hit's document matched.
-nlohmann::json hit_json(const loaded_index& index, const index_hit& hit);
+// A result is {"id", "score", "item"}, and "matched_items" when more than one item of the hit's
+// document matched; keyword and hybrid hits add "matched_terms" (the query's terms, as analyzed, that
+// the item holds) and "highlights": {"title": [[start, end], ...], "snippet": [...]}, where the query's
+// terms occur in the item's title and snippet, as offsets in UTF-16 code units (JavaScript string
+// indexes), end excluded.
 
-// {"results": [hit_json...], "classification": {"known", "label" (null when unknown), "confidence",
-//  "votes", "considered", "best_score", "neighbours": [hit_json...]}} (classification when asked).
+// {"mode": "vector" | "keyword" | "hybrid", "results": [result...], "classification": {"known", "label" (null when unknown), "confidence",
+//  "votes", "considered", "best_score", "neighbours": [result...]}} (classification when asked).
 nlohmann::json query_outcome_json(const loaded_index& index, const query_outcome& outcome);
 
 }  // namespace mosaic::search

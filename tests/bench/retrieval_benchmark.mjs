@@ -13,31 +13,35 @@
 //   4. mosaic_model_benchmark scores those rankings with the same nDCG@10 / Recall@100 code it uses
 //      for the model's own vectors (every passage embedded whole, searched exactly in float32), and
 //      computes that figure in the same process, so the two are from the same run and the same code.
-// Target: end to end within 0.005 of the model's own nDCG@10. Writes build/bench/retrieval-results.json
-// and prints a table. Benchmarks report; a missed target does not fail the run, a failed process does.
+//   5. the same queries in each search mode (`--mode vector`, `keyword`, `hybrid`), and hybrid at
+//      several vector weights (`--vector-weight`), each scored the same way.
+// Targets: vector mode end to end within 0.005 of the model's own nDCG@10; hybrid at least 0.03 above
+// the better of vector and keyword. Writes build/bench/retrieval-results.json and prints a table.
+// Benchmarks report; a missed target does not fail the run, a failed process does.
 // Usage: node tests/bench/retrieval_benchmark.mjs MOSAIC_BINARY MODEL_BENCHMARK_BINARY
-//        [--rankings-only] [-- extra mosaic index options]
+//        [--rankings-only] [--weights 0.2,0.35,0.5] [-- extra mosaic index options]
 //   --rankings-only   skip the model's own figure (quick comparisons of index options)
+//   --weights LIST    the hybrid vector weights measured (default 0.2,0.3,0.35,0.4,0.5)
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { findRetrievalDataDirectory } from './retrieval_data.mjs';
 
 const separator = process.argv.indexOf('--');
 const ownArguments = process.argv.slice(2, separator < 0 ? undefined : separator);
 const indexOptions = separator < 0 ? [] : process.argv.slice(separator + 1);
 const rankingsOnly = ownArguments.includes('--rankings-only');
-const [mosaicBinary, modelBenchmarkBinary] = ownArguments.filter((argument) => !argument.startsWith('--'));
+const weightsAt = ownArguments.indexOf('--weights');
+const hybridWeights = (weightsAt >= 0 ? ownArguments[weightsAt + 1] : '0.2,0.3,0.35,0.4,0.5').split(',').map(Number);
+const [mosaicBinary, modelBenchmarkBinary] = ownArguments.filter((argument, position) =>
+  !argument.startsWith('--') && ownArguments[position - 1] !== '--weights');
 if (!mosaicBinary || !modelBenchmarkBinary) {
   throw new Error('usage: retrieval_benchmark.mjs MOSAIC_BINARY MODEL_BENCHMARK_BINARY [--rankings-only] [-- index options]');
 }
 const repositoryRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-// ../shared beside the checkout (or beside the folder of worktrees holding it), or MOSAIC_SHARED_DATA_DIR.
-const dataDirectory = [process.env.MOSAIC_SHARED_DATA_DIR, path.resolve(repositoryRoot, '..', 'shared', 'data'),
-  path.resolve(repositoryRoot, '..', '..', 'shared', 'data')].filter(Boolean)
-  .map((folder) => path.join(folder, 'beir-msmarco-5k'))
-  .find((folder) => fs.existsSync(path.join(folder, 'corpus.jsonl'))) ?? path.resolve(repositoryRoot, '..', 'shared', 'data', 'beir-msmarco-5k');
+const dataDirectory = findRetrievalDataDirectory(repositoryRoot);
 const cachePrefix = path.join(process.env.MOSAIC_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'mosaic'), 'npm');
 const modelDirectory = path.join(cachePrefix, 'node_modules', '@energetic-ai', 'model-embeddings-en', 'dist');
 const benchDirectory = path.join(repositoryRoot, 'build', 'bench');
@@ -82,9 +86,9 @@ const indexReport = JSON.parse(indexed.stdout);
 const indexSeconds = Number(process.hrtime.bigint() - indexStart) / 1e9;
 
 // 3. One `mosaic query` per query, two at a time.
-function runQuery(text, k) {
+function runQuery(text, k, modeArguments) {
   return new Promise((resolve, reject) => {
-    const child = spawn(mosaicBinary, ['query', site, text, '-k', String(k), '--json', '--model-dir', modelDirectory]);
+    const child = spawn(mosaicBinary, ['query', site, text, '-k', String(k), '--json', '--model-dir', modelDirectory, ...modeArguments]);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (data) => { stdout += data; });
@@ -103,9 +107,9 @@ const passageOf = (result) => path.basename(result.item?.source ?? result.source
 
 // Asks for more results until `queryDocuments` distinct documents are in (or the index is exhausted):
 // while the CLI lists every matching chunk, several results may be one document.
-async function rankDocuments(text) {
+async function rankDocuments(text, modeArguments) {
   for (let k = queryDocuments * 2; ; k *= 2) {
-    const results = await runQuery(text, k);
+    const results = await runQuery(text, k, modeArguments);
     const ranking = [];
     for (const result of results) {
       const passage = passageOf(result);
@@ -116,27 +120,51 @@ async function rankDocuments(text) {
 }
 
 const queries = readLines('queries.jsonl');
-console.error(`retrieval benchmark: ${queries.length} queries through mosaic query…`);
-const queryStart = process.hrtime.bigint();
-const rankings = new Array(queries.length);
-let nextQuery = 0;
-await Promise.all(Array.from({ length: queryConcurrency }, async () => {
-  while (nextQuery < queries.length) {
-    const position = nextQuery++;
-    rankings[position] = { query: queries[position]._id, ...(await rankDocuments(queries[position].text)) };
-  }
-}));
-const querySeconds = Number(process.hrtime.bigint() - queryStart) / 1e9;
-const rankingsPath = path.join(workDirectory, 'rankings.jsonl');
-fs.writeFileSync(rankingsPath, rankings.map(({ query, ranking }) => JSON.stringify({ query, passages: ranking })).join('\n') + '\n');
+
+// Every query through `mosaic query` with these arguments, two at a time; the rankings file's path.
+async function rankAll(name, modeArguments) {
+  console.error(`retrieval benchmark: ${queries.length} queries through mosaic query ${modeArguments.join(' ')}…`);
+  const started = process.hrtime.bigint();
+  const rankings = new Array(queries.length);
+  let nextQuery = 0;
+  await Promise.all(Array.from({ length: queryConcurrency }, async () => {
+    while (nextQuery < queries.length) {
+      const position = nextQuery++;
+      rankings[position] = { query: queries[position]._id, ...(await rankDocuments(queries[position].text, modeArguments)) };
+    }
+  }));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const rankingsPath = path.join(workDirectory, `rankings-${name}.jsonl`);
+  fs.writeFileSync(rankingsPath, rankings.map(({ query, ranking }) => JSON.stringify({ query, passages: ranking })).join('\n') + '\n');
+  return { rankingsPath, seconds };
+}
 
 // 4. Scored with the model benchmark's code, which also measures the model's own vectors (unless
-// --rankings-only).
+// only rankings are asked for).
+function score(rankingsPath, onlyRankings) {
+  const scored = spawnSync(modelBenchmarkBinary, [dataDirectory, '--model-dir', modelDirectory, '--rankings', rankingsPath,
+    ...(onlyRankings ? ['--rankings-only'] : []), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (scored.status !== 0) throw new Error(`mosaic_model_benchmark failed with ${scored.status}: ${scored.stderr}`);
+  return JSON.parse(scored.stdout.trim().split('\n').pop());
+}
+
+const vectorRun = await rankAll('vector', ['--mode', 'vector']);
+const querySeconds = vectorRun.seconds;
 console.error(`retrieval benchmark: scoring${rankingsOnly ? '' : ' and the model\'s own vectors (about a minute)'}…`);
-const scored = spawnSync(modelBenchmarkBinary, [dataDirectory, '--model-dir', modelDirectory, '--rankings', rankingsPath,
-  ...(rankingsOnly ? ['--rankings-only'] : []), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
-if (scored.status !== 0) throw new Error(`mosaic_model_benchmark failed with ${scored.status}: ${scored.stderr}`);
-const figures = JSON.parse(scored.stdout.trim().split('\n').pop());
+const figures = score(vectorRun.rankingsPath, rankingsOnly);
+const modes = { vector: { ndcg_at_10: figures.rankings_ndcg_at_10, recall_at_100: figures.rankings_recall_at_100, query_seconds: vectorRun.seconds } };
+const keywordRun = await rankAll('keyword', ['--mode', 'keyword']);
+const keywordFigures = score(keywordRun.rankingsPath, true);
+modes.keyword = { ndcg_at_10: keywordFigures.rankings_ndcg_at_10, recall_at_100: keywordFigures.rankings_recall_at_100, query_seconds: keywordRun.seconds };
+const hybridByWeight = {};
+for (const weight of hybridWeights) {
+  const run = await rankAll(`hybrid-${weight}`, ['--mode', 'hybrid', '--vector-weight', String(weight)]);
+  const weighted = score(run.rankingsPath, true);
+  hybridByWeight[weight] = { ndcg_at_10: weighted.rankings_ndcg_at_10, recall_at_100: weighted.rankings_recall_at_100, query_seconds: run.seconds };
+}
+const defaultRun = await rankAll('hybrid-default', ['--mode', 'hybrid']);
+const defaultFigures = score(defaultRun.rankingsPath, true);
+modes.hybrid = { ndcg_at_10: defaultFigures.rankings_ndcg_at_10, recall_at_100: defaultFigures.rankings_recall_at_100, query_seconds: defaultRun.seconds };
 
 const results = {
   benchmark: 'end-to-end retrieval: mosaic index (defaults) + mosaic query, local model, beir-msmarco-5k',
@@ -149,6 +177,9 @@ const results = {
   queries: queries.length,
   query_seconds: querySeconds,
   end_to_end: { ndcg_at_10: figures.rankings_ndcg_at_10, recall_at_100: figures.rankings_recall_at_100 },
+  modes,
+  hybrid_by_vector_weight: hybridByWeight,
+  hybrid_gain_over_better_single_mode: modes.hybrid.ndcg_at_10 - Math.max(modes.vector.ndcg_at_10, modes.keyword.ndcg_at_10),
 };
 if (!rankingsOnly) {
   results.model_own = { ndcg_at_10: figures.native_ndcg_at_10, recall_at_100: figures.native_recall_at_100 };
@@ -165,4 +196,12 @@ if (!rankingsOnly) {
   const met = results.ndcg_at_10_difference <= 0.005;
   console.log(`  difference ${fixed(results.ndcg_at_10_difference)} (target: end to end within 0.005 of the model's own: ${met ? 'met' : 'MISSED'})`);
 }
+for (const [mode, value] of Object.entries(modes)) {
+  console.log(`  ${mode.padEnd(8)} mode                nDCG@10 ${fixed(value.ndcg_at_10)}  Recall@100 ${fixed(value.recall_at_100)}  (${fixed(value.query_seconds, 1)} s for ${queries.length} queries)`);
+}
+for (const [weight, value] of Object.entries(hybridByWeight)) {
+  console.log(`    hybrid, vector weight ${weight.padEnd(5)}   nDCG@10 ${fixed(value.ndcg_at_10)}  Recall@100 ${fixed(value.recall_at_100)}`);
+}
+const gain = results.hybrid_gain_over_better_single_mode;
+console.log(`  hybrid over the better single mode: ${gain >= 0 ? '+' : ''}${fixed(gain)} (target: +0.03: ${gain >= 0.03 ? 'met' : 'MISSED'})`);
 console.log(`  index ${fixed(indexSeconds, 1)} s (${results.index_cache_hits} cache hits), queries ${fixed(querySeconds, 1)} s; results written to build/bench/retrieval-results.json`);

@@ -52,7 +52,13 @@ test('the export holds the app, the model, the current generation of the index a
   assert.ok(libraryFiles.includes('loaded_generation.mjs'), libraryFiles.join());
   for (const file of libraryFiles) assert.ok(fs.existsSync(path.join(out, 'lib', file)), `lib/${file} is exported`);
   const manifest = JSON.parse(fs.readFileSync(path.join(site, 'manifest.json'), 'utf8'));
-  const named = ['manifest.json', ...manifest.shards.flatMap((shard) => [shard.file, shard.metadata.file])].sort();
+  // The keyword directory and the term files it lists: those the served test below searches through
+  // (a hybrid query fetches them), each one of the site's current files.
+  const exportedTerms = listFiles(path.join(out, 'index')).filter((file) => file.startsWith('terms/'));
+  assert.ok(exportedTerms.length >= 1, 'term files are exported');
+  for (const file of exportedTerms) assert.ok(fs.existsSync(path.join(site, file)), `${file} is one of the site's`);
+  const named = ['manifest.json', manifest.keywords.file, ...exportedTerms,
+    ...manifest.shards.flatMap((shard) => [shard.file, shard.metadata.file])].sort();
   assert.deepEqual(listFiles(path.join(out, 'index')), named);
   assert.ok(listFiles(site).length > named.length, 'the site still holds the previous generation (so the check above means something)');
   fs.rmSync(path.join(collection, 'food', 'pancakes.txt'));

@@ -63,7 +63,7 @@ test('a re-indexed collection reaches an open page without a reload: status, fil
     assert.equal(afterwards.generation, 2);
 
     await page.waitForFunction(() => document.body.dataset.generation === '2', null, { timeout: 30000 });
-    assert.match(await page.textContent('#status'), /^7 items · [\d.]+ MB · last search [\d.]+ ms · updated: 1 new item \(generation 2\)$/);
+    assert.match(await page.textContent('#status'), /^7 items · [\d.]+ MB · last hybrid search [\d.]+ ms · updated: 1 new item \(generation 2\)$/);
     // The current query ran again over the new collection: the new item first, no reload.
     await page.waitForFunction(() => /octopus/i.test(document.querySelector('#results .result .result-title')?.textContent ?? ''),
       null, { timeout: 30000 });

@@ -53,7 +53,7 @@ test('a text query, embedded in the page by the local model, puts the expected i
     for (let index = 1; index < results.length; index++) assert.ok(results[index - 1].score >= results[index].score, 'scores descend');
     assert.equal(await page.textContent('#voted-label'), 'animals');
     assert.match(await page.textContent('#voted-confidence'), /^\d+%$/);
-    assert.match(await page.textContent('#status'), /last search [\d.]+ ms$/);
+    assert.match(await page.textContent('#status'), /last hybrid search [\d.]+ ms$/);
     // A model file was fetched by the page: the query was embedded there, not by the server.
     assert.ok(await page.evaluate(() => performance.getEntriesByType('resource').some((entry) => entry.name.includes('/model/model.json'))));
   });

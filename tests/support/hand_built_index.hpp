@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,14 +13,20 @@
 #include "index/item_metadata.hpp"
 #include "index/manifest.hpp"
 #include "index/shard_codec.hpp"
+#include "keywords/keyword_index_builder.hpp"
 #include "search/loaded_index.hpp"
 
 namespace mosaic::test {
 
 struct hand_built_item {
+  // A constructor rather than an aggregate, so that callers name only what they need.
+  hand_built_item(std::vector<float> unit_vector, std::string item_label = "", std::string item_source = "",
+                  std::string item_text = "")
+      : vector(std::move(unit_vector)), label(std::move(item_label)), source(std::move(item_source)), text(std::move(item_text)) {}
   std::vector<float> vector;  // unit length
   std::string label;          // "" for none
   std::string source;         // "" for collection/<id>.txt: a document of its own
+  std::string text;           // the keyword index's body field and the item's snippet ("" for none)
 };
 
 // The unit vector at cosine `similarity` to (1, 0, 0), in the x-y plane.
@@ -32,8 +39,9 @@ struct hand_built_index {
   std::vector<search::shard_handle> shards;
 };
 
-// Item ids are 1, 2, 3... in the order given; titles "item N".
-inline hand_built_index build_index(const std::vector<hand_built_item>& entries) {
+// Item ids are 1, 2, 3... in the order given; titles "item N". With `keyword_index`, the items' titles
+// and texts are also written as a keyword index (one shard: references are (0, row)), loaded whole.
+inline hand_built_index build_index(const std::vector<hand_built_item>& entries, bool keyword_index = false) {
   REQUIRE_FALSE(entries.empty());
   const auto dimensions = static_cast<std::uint32_t>(entries.front().vector.size());
   std::vector<float> vectors;
@@ -47,6 +55,7 @@ inline hand_built_index build_index(const std::vector<hand_built_item>& entries)
     item.source = entries[row].source.empty() ? "collection/" + std::to_string(row + 1) + ".txt" : entries[row].source;
     item.mime_type = "text/plain";
     item.label = entries[row].label;
+    item.snippet = entries[row].text;
     ids.push_back(item.id);
     items.push_back(item);
   }
@@ -68,12 +77,31 @@ inline hand_built_index build_index(const std::vector<hand_built_item>& entries)
   entry.metadata.bytes = metadata.size();
   entry.item_count = items.size();
   manifest.shards.push_back(entry);
+  std::optional<keywords::built_keyword_index> keyword_files;
+  if (keyword_index) {
+    std::vector<keywords::keyword_document> documents;
+    for (std::size_t row = 0; row < items.size(); ++row) {
+      documents.push_back({keywords::make_item_reference(0, static_cast<std::uint32_t>(row)), items[row].title, entries[row].text});
+    }
+    auto built_keywords = keywords::build_keyword_index(documents);
+    REQUIRE(built_keywords.ok());
+    keyword_files = std::move(built_keywords).value();
+    manifest.keywords = index::content_file{keyword_files->directory.hash,
+                                            index::keyword_directory_path_for(keyword_files->directory.hash),
+                                            keyword_files->directory.bytes.size()};
+  }
   auto created = search::loaded_index::create(manifest);
   REQUIRE(created.ok());
   hand_built_index built{std::move(created).value(), {}};
   auto handle = built.index.add_shard(0, shard, metadata);
   REQUIRE(handle.ok());
   built.shards.push_back(handle.value());
+  if (keyword_files) {
+    REQUIRE(built.index.set_keyword_directory(keyword_files->directory.bytes).ok());
+    for (std::size_t file = 0; file < keyword_files->term_files.size(); ++file) {
+      REQUIRE(built.index.keywords()->add_term_file(file, keyword_files->term_files[file].bytes).ok());
+    }
+  }
   return built;
 }
 

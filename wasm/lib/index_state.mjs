@@ -34,6 +34,7 @@ export function statisticsOf(manifest) {
     bytesFromNetwork: 0,
     bytesFromStore: 0,
     evicted: 0,            // stored files this manifest no longer names, removed at open
+    keywordBytesLoaded: 0, // keyword directory and term files fetched for queries (lib/keyword_files.mjs)
   };
 }
 

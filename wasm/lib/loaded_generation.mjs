@@ -1,6 +1,7 @@
 // One generation of an index as the wasm core holds it: the core's LoadedIndex for one manifest and
 // the shards loaded into it so far. This is the only file that calls the LoadedIndex (openIndex,
-// addShard, adoptShard, query, itemById, items, storedVector, prepareQuery, delete), so a change of
+// addShard, adoptShard, query, itemById, items, storedVector, prepareQuery, setKeywordDirectory,
+// termFilesNeeded, addTermFile, delete), so a change of
 // the binding's API touches this file alone.
 import { MosaicError, unwrap } from './errors.mjs';
 
@@ -11,6 +12,7 @@ import { MosaicError, unwrap } from './errors.mjs';
  * @typedef {import('../mosaic').Filter} Filter
  * @typedef {import('../mosaic').SearchResult} SearchResult
  * @typedef {import('../mosaic').ItemMetadata} ItemMetadata
+ * @typedef {import('../mosaic').SearchMode} SearchMode
  * @typedef {{ handle: number, itemCount: number }} AddedShard  a shard the core accepted
  * @typedef {{ ok: true, value: AddedShard } | { ok: false, error: { code: string, message: string } }} AddOutcome
  */
@@ -118,23 +120,53 @@ export class LoadedGeneration {
   }
 
   /**
-   * One query of the core over the loaded shards: the vector crosses into wasm once, is prepared
-   * there once, one scan finds the k best items passing the filter and, when `classify` is given, the
-   * voters of the label vote among them; the answer comes back in one piece, items included.
-   * @param {Float32Array | Float64Array | number[]} vector  as the model gave it
-   * @param {{ k: number, filter?: Filter, classify?: { k?: number, threshold?: number, minConfidence?: number }, onePerDocument?: boolean }} options
-   * @returns {{ results: SearchResult[], classification?: CoreClassification }}
+   * The keyword directory's bytes, checked by the core against the manifest's entry.
+   * @param {Uint8Array} bytes
    */
-  query(vector, { k, filter, classify, onePerDocument = true }) {
+  setKeywordDirectory(bytes) {
+    unwrap(this.#index.setKeywordDirectory(bytes));
+  }
+
+  /**
+   * The term files a query's text needs that are not loaded yet.
+   * @param {string} normalizedText  NFKC
+   * @returns {{ index: number, file: string, hash: string, bytes: number }[]}
+   */
+  termFilesNeeded(normalizedText) {
+    return unwrap(this.#index.termFilesNeeded(normalizedText));
+  }
+
+  /**
+   * @param {number} index  the term file's place in the directory
+   * @param {Uint8Array} bytes
+   */
+  addTermFile(index, bytes) {
+    unwrap(this.#index.addTermFile(index, bytes));
+  }
+
+  /**
+   * One query of the core over the loaded shards (and the keyword index, for keyword and hybrid
+   * modes): the vector crosses into wasm once, is prepared there once, one scan finds the k best items
+   * passing the filter and, when `classify` is given, the voters of the label vote among them; the
+   * answer comes back in one piece, items included.
+   * @param {Float32Array | Float64Array | number[]} vector  as the model gave it (empty for a keyword search)
+   * @param {{ k: number, filter?: Filter, classify?: { k?: number, threshold?: number, minConfidence?: number }, onePerDocument?: boolean, mode?: SearchMode, vectorWeight?: number, text?: string }} options
+   *   text: the query's text, NFKC-normalized, for the keyword index
+   * @returns {{ mode: SearchMode, results: SearchResult[], classification?: CoreClassification }}
+   */
+  query(vector, { k, filter, classify, onePerDocument = true, mode, vectorWeight, text = '' }) {
     /** @type {Record<string, unknown>} */
     const options = { k, filter: filter ?? null, one_per_document: onePerDocument };
+    if (mode !== undefined) options.mode = mode;
+    if (vectorWeight !== undefined) options.fusion = { vector_weight: vectorWeight };
     if (classify) options.classify = { k: classify.k, min_similarity: classify.threshold, min_confidence: classify.minConfidence };
-    /** @type {{ results: CoreHit[], classification?: { known: boolean, label: string | null, confidence: number, votes: number, considered: number, best_score: number, neighbours: CoreHit[] } }} */
-    const answer = unwrap(this.#index.query(vector, this.#handles(), options));
+    /** @type {{ mode: SearchMode, results: CoreHit[], classification?: { known: boolean, label: string | null, confidence: number, votes: number, considered: number, best_score: number, neighbours: CoreHit[] } }} */
+    const answer = unwrap(this.#index.query(vector, this.#handles(), options, text));
     const results = answer.results.map((hit) => this.#result(hit));
-    if (!answer.classification) return { results };
+    if (!answer.classification) return { mode: answer.mode, results };
     const vote = answer.classification;
     return {
+      mode: answer.mode,
       results,
       classification: {
         label: vote.known && vote.label !== null ? vote.label : 'unknown',
@@ -173,17 +205,19 @@ export class LoadedGeneration {
   }
 
   /**
-   * @typedef {{ id: string, score: number, item: ItemMetadata, matched_items?: number }} CoreHit  a result as the core gives it
+   * @typedef {{ id: string, score: number, item: ItemMetadata, matched_items?: number, matched_terms?: string[], highlights?: { title: [number, number][], snippet: [number, number][] } }} CoreHit  a result as the core gives it
    * @typedef {{ label: string, known: boolean, confidence: number, votes: number, considered: number, bestScore: number, neighbours: SearchResult[] }} CoreClassification
    */
 
   #handles() { return this.#loaded.map((shard) => shard.handle); }
 
   /** @param {CoreHit} hit */
-  #result({ id, score, item, matched_items: matchedItems }) {
+  #result({ id, score, item, matched_items: matchedItems, matched_terms: matchedTerms, highlights }) {
     /** @type {SearchResult} */
     const result = { id, score, item };
     if (matchedItems !== undefined) result.matchedItems = matchedItems;
+    if (matchedTerms !== undefined) result.matchedTerms = matchedTerms;
+    if (highlights !== undefined) result.highlights = highlights;
     if (item.thumbnail) result.thumbnailUrl = new URL(item.thumbnail, this.#base).href;
     if (item.media) result.mediaUrl = new URL(item.media, this.#base).href;
     return result;

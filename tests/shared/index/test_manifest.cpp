@@ -98,8 +98,23 @@ TEST_CASE("manifests a client must refuse, each with a specific error", "[manife
                   error_code::invalid_manifest, "format");
   }
   SECTION("a future format version") {
-    require_error(parse_edited([](std::string& t) { replace_once(t, "\"format_version\": 1", "\"format_version\": 2"); }),
-                  error_code::unsupported_manifest_version, "version 2");
+    require_error(parse_edited([](std::string& t) { replace_once(t, "\"format_version\": 1", "\"format_version\": 3"); }),
+                  error_code::unsupported_manifest_version, "version 3");
+  }
+  SECTION("a keyword index in a version 1 manifest") {
+    require_error(parse_edited([](std::string& t) {
+                    replace_once(t, "\"generation\"", "\"keywords\": {\"bytes\": 1, \"file\": \"keywords/" +
+                                                            hash_of("k") + ".bin\", \"hash\": \"" + hash_of("k") +
+                                                            "\"},\n  \"generation\"");
+                  }),
+                  error_code::invalid_manifest, "keywords");
+  }
+  SECTION("a keyword directory outside keywords/") {
+    manifest value = sample_manifest();
+    value.keywords = content_file{hash_of("k"), keyword_directory_path_for(hash_of("k")), 10};
+    std::string text = serialize_manifest(value).value();
+    replace_once(text, "\"keywords/", "\"terms/");
+    require_error(parse_manifest(text), error_code::invalid_manifest, "keywords/");
   }
   SECTION("format version zero") {
     require_error(parse_edited([](std::string& t) { replace_once(t, "\"format_version\": 1", "\"format_version\": 0"); }),
@@ -199,4 +214,22 @@ TEST_CASE("safe relative paths stay inside the index", "[manifest][paths]") {
   CHECK(is_sha256_hex(std::string(64, 'a')));
   CHECK_FALSE(is_sha256_hex(std::string(63, 'a')));
   CHECK_FALSE(is_sha256_hex(std::string(64, 'g')));
+}
+
+TEST_CASE("a manifest with a keyword index is version 2 and round-trips; one without stays version 1", "[manifest]") {
+  manifest value = sample_manifest();
+  const std::string without = serialize_manifest(value).value();
+  CHECK(without.find("\"format_version\": 1") != std::string::npos);
+  CHECK(without.find("keywords") == std::string::npos);
+  value.keywords = content_file{hash_of("directory"), keyword_directory_path_for(hash_of("directory")), 4096};
+  const std::string with = serialize_manifest(value).value();
+  CHECK(with.find("\"format_version\": 2") != std::string::npos);
+  auto parsed = parse_manifest(with);
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed->keywords.has_value());
+  CHECK(parsed->keywords->hash == hash_of("directory"));
+  CHECK(parsed->keywords->path == "keywords/" + hash_of("directory") + ".bin");
+  CHECK(parsed->keywords->bytes == 4096);
+  CHECK(parsed->format_version == 2);
+  CHECK(serialize_manifest(parsed.value()).value() == with);
 }

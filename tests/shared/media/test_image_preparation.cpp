@@ -183,6 +183,36 @@ TEST_CASE("truncated PNGs and JPEGs fail cleanly at every kind of cut", "[media]
   CHECK(prepare_image({}, 100).failure().code == error_code::invalid_media);
 }
 
+// Found by tests/fuzz/fuzz_media (tests/fuzz/regressions/media/jpeg_huffman_table_over_256_codes.jpg):
+// a DHT segment whose 16 code counts add up to more than 256 made stb's Huffman builder write past its
+// 257-byte size list (UBSan: index 257 out of bounds). The structure check refuses it before stb runs.
+TEST_CASE("a JPEG Huffman table of more than 256 codes is refused before stb sees it", "[media][image][hostile]") {
+  const bytes original = encode_jpeg(16, 8);
+  REQUIRE(check_jpeg_structure(original).ok());
+  bytes damaged = original;
+  std::size_t table = 0;
+  for (std::size_t offset = 2; offset + 1 < damaged.size(); ++offset) {
+    if (damaged[offset] == 0xFF && damaged[offset + 1] == 0xC4) {
+      table = offset + 4;  // after the marker and the segment length: class/destination, then 16 counts
+      break;
+    }
+  }
+  REQUIRE(table != 0);
+  damaged[table + 15] = 200;  // codes of 15 and 16 bits: 400 codes in all, and more than the segment holds
+  damaged[table + 16] = 200;
+  const auto checked = check_jpeg_structure(damaged);
+  REQUIRE_FALSE(checked.ok());
+  CHECK(checked.failure().code == error_code::invalid_media);
+  CHECK_THAT(checked.failure().message, Catch::Matchers::Contains("at most 256"));
+  const auto prepared = prepare_image(damaged, 100);
+  REQUIRE_FALSE(prepared.ok());
+  CHECK(prepared.failure().code == error_code::invalid_media);
+  // A table whose counts are fine but whose symbols run past the segment is refused too.
+  bytes short_of_symbols = original;
+  short_of_symbols[table + 16] = static_cast<std::uint8_t>(short_of_symbols[table + 16] + 100);
+  CHECK_FALSE(check_jpeg_structure(short_of_symbols).ok());
+}
+
 TEST_CASE("a PNG with a bad CRC or broken compressed data is refused with the cause", "[media][image][hostile]") {
   bytes png = encode_png(20, 20);
   // The IDAT chunk starts after the signature (8) and IHDR (25): flip a byte of its data.

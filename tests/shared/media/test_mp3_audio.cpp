@@ -176,6 +176,38 @@ TEST_CASE("a Xing or Info frame is recognised, reported and not counted as audio
   }
 }
 
+// Found by tests/fuzz/fuzz_mp3_audio (tests/fuzz/regressions/mp3_audio/second_info_frame.mp3): a frame
+// carrying an Info tag right after the file's Info frame was counted as audio, so the segment split_mp3
+// cut starting at it read back as a file whose first frame is its header (one frame fewer, or no audio
+// at all). Description frames carry no audio wherever they are: files joined end to end have one mid-stream.
+TEST_CASE("Xing and Info frames after the first are not audio either, so every segment parses alike", "[mp3]") {
+  const bytes two_headers = joined({xing_frame("Info", 2), xing_frame("Info", 2), make_stream(2)});
+  auto parsed = parse_mp3(two_headers);
+  REQUIRE(parsed);
+  CHECK(parsed->frames.size() == 2);
+  CHECK(parsed->vbr_header_frame_count == 2u);
+  CHECK_FALSE(parse_mp3(joined({xing_frame("Info", 0), xing_frame("Xing", 0)})).ok());
+
+  // Two encoder files joined end to end, cut at 1 s (38 frames of 1152 samples at 44.1 kHz): the second
+  // file's Info frame is neither counted nor the start of a segment, and each segment parses to its own frames.
+  const bytes joined_files = joined({xing_frame("Info", 30), make_stream(30), xing_frame("Xing", 20), make_stream(20)});
+  auto whole = parse_mp3(joined_files);
+  REQUIRE(whole);
+  CHECK(whole->frames.size() == 50);
+  CHECK(whole->vbr_header_frame_count == 30u);
+  auto segments = split_mp3(joined_files, 1);
+  REQUIRE(segments);
+  REQUIRE(segments->size() == 2);
+  std::size_t frames = 0;
+  for (const mp3_segment& segment : segments.value()) {
+    auto reparsed = parse_mp3(segment.mp3_bytes);
+    REQUIRE(reparsed);
+    CHECK_FALSE(reparsed->has_vbr_header);
+    frames += reparsed->frames.size();
+  }
+  CHECK(frames == 50);
+}
+
 TEST_CASE("a truncated last frame is dropped and reported", "[mp3]") {
   bytes stream = make_stream(10);
   stream.resize(stream.size() - 100);

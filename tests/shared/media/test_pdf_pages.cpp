@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "stored_zlib.hpp"
+
 #include "media/pdf_pages.hpp"
 
 using namespace mosaic;
@@ -30,30 +32,12 @@ std::string plain_pdf(std::size_t pages, std::size_t declared) {
   return pdf + "trailer\n<< /Root 1 0 R >>\n%%EOF\n";
 }
 
-// zlib with one stored (uncompressed) deflate block: valid input for any inflater.
-bytes stored_zlib(const std::string& data) {
-  bytes out = {0x78, 0x01, 0x01};
-  const auto length = static_cast<std::uint16_t>(data.size());
-  out.push_back(static_cast<std::uint8_t>(length));
-  out.push_back(static_cast<std::uint8_t>(length >> 8));
-  out.push_back(static_cast<std::uint8_t>(~length));
-  out.push_back(static_cast<std::uint8_t>(~length >> 8));
-  out.insert(out.end(), data.begin(), data.end());
-  std::uint32_t a = 1, b = 0;
-  for (const char character : data) {
-    a = (a + static_cast<std::uint8_t>(character)) % 65521;
-    b = (b + a) % 65521;
-  }
-  const std::uint32_t adler = b << 16 | a;
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(adler >> shift));
-  return out;
-}
 
 // PDF 1.5 style: the page tree and pages live compressed in an object stream.
 bytes object_stream_pdf(std::size_t pages) {
   std::string objects = "<< /Type /Pages /Kids [] /Count " + std::to_string(pages) + " >>\n";
   for (std::size_t page = 0; page < pages; ++page) objects += "<< /Type /Page /Parent 2 0 R >>\n";
-  const bytes compressed = stored_zlib(objects);
+  const bytes compressed = mosaic::test::stored_zlib(objects);
   std::string head = "%PDF-1.5\n%\xE2\xE3\xCF\xD3\n5 0 obj\n<< /Type /ObjStm /N " + std::to_string(pages + 1) +
                      " /First 0 /Length " + std::to_string(compressed.size()) + " /Filter /FlateDecode >>\nstream\n";
   bytes pdf = as_bytes(head);

@@ -1,0 +1,173 @@
+#!/usr/bin/env node
+// Runs the libFuzzer targets of build-fuzz/ one after another and reports, per target, executions,
+// executions per second, coverage (libFuzzer's cov: edges and ft: features from its last status line)
+// and crashes. Each target starts from its checked-in seeds (tests/fuzz/corpus/<target>/), its
+// regression inputs (tests/fuzz/regressions/<target>/, every one a crash fixed once: they run first,
+// so a regression fails at once) and its dictionary (tests/fuzz/<target>.dict) when there is one.
+//
+//   --seconds N   run each target N seconds (make fuzz, FUZZ_SECONDS); new corpus inputs are kept in
+//                 <scratch>/corpus/<target>/ between runs, so a second run goes on from the first
+//   --short       the ctest run: a fresh scratch corpus, --runs random inputs after the seeds (make test)
+//   --binaries D  where fuzz_<target> executables are (build-fuzz/bin)
+//   --scratch D   where corpora, crash artifacts and logs go (build-fuzz/fuzz-scratch)
+//   --jobs N      run N targets at once (default 1; each target is one process on one core)
+//   --results F   also write the table as JSON
+//   targets...    names without fuzz_ (default: every fuzz_* in --binaries)
+// Exits 1 when any target crashed, leaked, timed out or broke an invariant.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const fuzzFolder = path.dirname(fileURLToPath(import.meta.url));
+
+function parseArguments(argv) {
+  const options = { seconds: 0, short: false, runs: 2000, jobs: 1, binaries: '', scratch: '', results: '', targets: [] };
+  for (let index = 0; index < argv.length; ++index) {
+    const argument = argv[index];
+    const next = () => {
+      if (index + 1 >= argv.length) throw new Error(`${argument} needs a value`);
+      return argv[++index];
+    };
+    if (argument === '--seconds') options.seconds = Number(next());
+    else if (argument === '--short') options.short = true;
+    else if (argument === '--runs') options.runs = Number(next());
+    else if (argument === '--binaries') options.binaries = next();
+    else if (argument === '--scratch') options.scratch = next();
+    else if (argument === '--results') options.results = next();
+    else if (argument === '--jobs') options.jobs = Math.max(1, Number(next()));
+    else if (argument.startsWith('--')) throw new Error(`unknown option ${argument}`);
+    else options.targets.push(argument);
+  }
+  if (!options.binaries || !options.scratch) throw new Error('--binaries and --scratch are required');
+  if (!options.short && !(options.seconds > 0)) throw new Error('give --seconds N or --short');
+  return options;
+}
+
+function listTargets(binaries) {
+  return fs.readdirSync(binaries)
+    .filter((name) => name.startsWith('fuzz_'))
+    .map((name) => name.slice('fuzz_'.length))
+    .sort();
+}
+
+function existingFolder(folder) {
+  return fs.existsSync(folder) && fs.statSync(folder).isDirectory() ? folder : null;
+}
+
+// What libFuzzer printed: the last "#N ... cov: C ft: F corp: K" line and -print_final_stats's lines.
+function readStatistics(output) {
+  const statistics = { executions: 0, executions_per_second: 0, coverage: 0, features: 0, corpus_inputs: 0, peak_rss_mb: 0 };
+  for (const match of output.matchAll(/^#(\d+)\s+\w+\s+cov: (\d+) ft: (\d+) corp: (\d+)/gm)) {
+    statistics.executions = Number(match[1]);
+    statistics.coverage = Number(match[2]);
+    statistics.features = Number(match[3]);
+    statistics.corpus_inputs = Number(match[4]);
+  }
+  const stat = (name) => {
+    const match = output.match(new RegExp(`^stat::${name}:\\s+(\\d+)`, 'm'));
+    return match ? Number(match[1]) : null;
+  };
+  statistics.executions = stat('number_of_executed_units') ?? statistics.executions;
+  statistics.executions_per_second = stat('average_exec_per_sec') ?? 0;
+  statistics.peak_rss_mb = stat('peak_rss_mb') ?? 0;
+  return statistics;
+}
+
+function runTarget(options, target) {
+  const binary = path.join(options.binaries, `fuzz_${target}`);
+  if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: build build-fuzz first`);
+  const workingCorpus = path.join(options.scratch, options.short ? 'short-corpus' : 'corpus', target);
+  if (options.short) fs.rmSync(workingCorpus, { recursive: true, force: true });
+  fs.mkdirSync(workingCorpus, { recursive: true });
+  const artifacts = path.join(options.scratch, 'artifacts', target);
+  fs.mkdirSync(artifacts, { recursive: true });
+  const logs = path.join(options.scratch, 'logs');
+  fs.mkdirSync(logs, { recursive: true });
+
+  const args = [
+    '-print_final_stats=1',
+    `-artifact_prefix=${artifacts}/`,
+    '-timeout=25',         // seconds per input: a hang is a finding
+    '-rss_limit_mb=3072',  // the image budget allows a 64-megapixel decode (about 1.5 GB) under ASan
+    '-seed=' + (options.short ? '1' : '0'),
+  ];
+  if (options.short) args.push(`-runs=${options.runs}`, '-max_total_time=30');
+  else args.push(`-max_total_time=${options.seconds}`);
+  const dictionary = path.join(fuzzFolder, `${target}.dict`);
+  if (fs.existsSync(dictionary)) args.push(`-dict=${dictionary}`);
+  // The first folder receives new inputs; the checked-in ones are only read.
+  args.push(workingCorpus);
+  for (const folder of [path.join(fuzzFolder, 'regressions', target), path.join(fuzzFolder, 'corpus', target)]) {
+    if (existingFolder(folder)) args.push(folder);
+  }
+
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => { output += chunk; });
+    child.stderr.on('data', (chunk) => { output += chunk; });
+    child.on('close', (code, signal) => {
+      fs.writeFileSync(path.join(logs, `${target}.log`), output);
+      const statistics = readStatistics(output);
+      const artifact = output.match(/Test unit written to (\S+)/)?.[1] ?? null;
+      const failed = code !== 0 || signal !== null;
+      const failure = failed
+        ? (output.match(/^==\d+==\s*ERROR: .*$/m)?.[0] ?? output.match(/fuzz invariant broken: .*$/m)?.[0] ??
+           output.match(/^SUMMARY: .*$/m)?.[0] ?? `exit ${code ?? signal}`)
+        : null;
+      resolve({
+        target,
+        seconds: Math.round((Date.now() - started) / 100) / 10,
+        ...statistics,
+        crashes: failed ? 1 : 0,
+        failure,
+        artifact,
+        log: path.join(logs, `${target}.log`),
+      });
+    });
+  });
+}
+
+const options = parseArguments(process.argv.slice(2));
+const targets = options.targets.length > 0 ? options.targets : listTargets(options.binaries);
+function report(result) {
+  const line = `${result.target.padEnd(24)} ${String(result.executions).padStart(10)} execs ` +
+    `${String(result.executions_per_second).padStart(7)}/s  cov ${String(result.coverage).padStart(5)}  ` +
+    `ft ${String(result.features).padStart(6)}  corpus ${String(result.corpus_inputs).padStart(5)}  ` +
+    `${result.seconds}s  ${result.crashes ? 'CRASH: ' + result.failure : 'ok'}`;
+  console.log(line);
+  if (result.crashes) {
+    console.log(`  input: ${result.artifact ?? '(none written)'}\n  log: ${result.log}`);
+    if (options.short) console.log(fs.readFileSync(result.log, 'utf8').split('\n').slice(-60).join('\n'));
+  }
+}
+
+// A pool of --jobs workers taking targets in order; the table keeps the targets' order.
+const results = new Array(targets.length);
+let nextTarget = 0;
+async function worker() {
+  while (nextTarget < targets.length) {
+    const index = nextTarget++;
+    results[index] = await runTarget(options, targets[index]);
+    report(results[index]);
+  }
+}
+await Promise.all(Array.from({ length: Math.min(options.jobs, targets.length) }, worker));
+if (options.results) {
+  fs.mkdirSync(path.dirname(options.results), { recursive: true });
+  fs.writeFileSync(options.results, JSON.stringify({
+    date: new Date().toISOString(),
+    mode: options.short ? 'short' : 'timed',
+    seconds_per_target: options.short ? null : options.seconds,
+    runs_per_target: options.short ? options.runs : null,
+    targets: results,
+  }, null, 2) + '\n');
+  console.log(`results: ${options.results}`);
+}
+const crashed = results.filter((result) => result.crashes > 0);
+if (crashed.length > 0) {
+  console.log(`fuzz: ${crashed.length} of ${results.length} targets failed: ${crashed.map((result) => result.target).join(', ')}`);
+  process.exit(1);
+}
