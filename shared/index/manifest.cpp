@@ -45,7 +45,12 @@ json content_file_json(const content_file& file) {
 std::uint64_t manifest::item_count() const noexcept {
   std::uint64_t total = 0;
   for (const manifest_shard& shard : shards) total += shard.item_count;
+  for (const manifest_partition& partition : partitions) total += partition.item_count;
   return total;
+}
+
+std::string_view index_layout_name(index_layout layout) noexcept {
+  return layout == index_layout::partitioned ? "partitioned" : "flat";
 }
 
 bool is_sha256_hex(std::string_view text) noexcept {
@@ -78,6 +83,8 @@ std::string shard_path_for(std::string_view hash) { return "shards/" + std::stri
 std::string metadata_path_for(std::string_view hash) { return "items/" + std::string(hash) + ".json"; }
 std::string keyword_directory_path_for(std::string_view hash) { return "keywords/" + std::string(hash) + ".bin"; }
 std::string term_file_path_for(std::string_view hash) { return "terms/" + std::string(hash) + ".bin"; }
+std::string centroid_table_path_for(std::string_view hash) { return "centroids/" + std::string(hash) + ".bin"; }
+std::string partition_path_for(std::string_view hash) { return "partitions/" + std::string(hash) + ".bin"; }
 
 result<manifest> parse_manifest(std::string_view json_text) {
   auto parsed = json_fields::parse_json(json_text, "manifest.json");

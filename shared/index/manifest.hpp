@@ -30,6 +30,22 @@ struct manifest_shard {
   std::uint64_t item_count = 0;
 };
 
+// How the vectors of a site are stored (docs/format.md): flat, every shard searched exactly; or
+// partitioned, clustered into partitions of which a query fetches and searches a few, approximately.
+enum class index_layout : std::uint8_t { flat, partitioned };
+[[nodiscard]] std::string_view index_layout_name(index_layout layout) noexcept;  // "flat", "partitioned"
+
+struct manifest_partition {
+  content_file vectors;        // "partitions/<hash>.bin"
+  content_file metadata;       // its item metadata, one entry per row
+  std::uint64_t item_count = 0;
+  std::uint64_t head_bytes = 0;  // the partition's rows_offset: bytes [0, head_bytes) hold codes and ids
+};
+
+// A manifest can name at most this many partitions (what a client holds before its first query is
+// bounded whatever the number of items).
+inline constexpr std::size_t max_manifest_partitions = 65536;
+
 struct manifest {
   std::uint32_t format_version = manifest_format_version;
   std::uint64_t generation = 0;
@@ -40,6 +56,16 @@ struct manifest {
   std::vector<manifest_shard> shards;
   // Version 2: the keyword index's directory ("keywords/<hash>.bin"), when the site has one.
   std::optional<content_file> keywords;
+  // Version 2, partitioned layout: `shards` is empty; `centroids` is an int8 shard file
+  // ("centroids/<hash>.bin") with one row per partition, and partitions[p] is the partition of row p.
+  index_layout layout = index_layout::flat;
+  std::optional<content_file> centroids;
+  std::vector<manifest_partition> partitions;
+
+  // The number of vector files: shards (flat) or partitions (partitioned).
+  [[nodiscard]] std::size_t vector_file_count() const noexcept {
+    return layout == index_layout::partitioned ? partitions.size() : shards.size();
+  }
 
   [[nodiscard]] std::uint64_t item_count() const noexcept;
 };
@@ -59,5 +85,7 @@ std::string shard_path_for(std::string_view hash);     // "shards/<hash>.bin"
 std::string metadata_path_for(std::string_view hash);  // "items/<hash>.json"
 std::string keyword_directory_path_for(std::string_view hash);  // "keywords/<hash>.bin"
 std::string term_file_path_for(std::string_view hash);          // "terms/<hash>.bin"
+std::string centroid_table_path_for(std::string_view hash);     // "centroids/<hash>.bin"
+std::string partition_path_for(std::string_view hash);          // "partitions/<hash>.bin"
 
 }  // namespace mosaic::index
