@@ -1,5 +1,6 @@
 #pragma once
-// A client's index in memory: the shards of one manifest that have arrived so far, each checked
+// A client's index in memory: the vector files (shards of a flat site, partitions of a partitioned
+// one, docs/format.md) of one manifest that have arrived so far, each checked
 // against the manifest entry that names it, with collection-wide label and tag dictionaries so that
 // filters and the label vote speak names. It is the one index of every target: the browser adds
 // shards one by one as they download and can search whatever is loaded; the server and the CLI read a
@@ -19,6 +20,8 @@
 #include "index/item_metadata.hpp"
 #include "index/manifest.hpp"
 #include "keywords/score_fusion.hpp"
+#include "partition/partition_codec.hpp"
+#include "partition/partitioned_search.hpp"
 #include "search/label_vote.hpp"
 #include "search/loaded_keywords.hpp"
 #include "search/named_filter.hpp"
@@ -77,6 +80,11 @@ struct query_options {
   keywords::fusion_options fusion;
   // Hybrid: how many of the best hits of each side are fused (at least the hits k documents need).
   std::size_t fusion_depth = 100;
+  // Partitioned layout: how many partitions are probed, how many candidates of the sign-code scan are
+  // re-ranked exactly, and how far a filtered query probes on (partition/partitioned_search.hpp).
+  std::size_t nprobe = partition::default_nprobe;
+  std::size_t rerank_depth = partition::default_rerank_depth;
+  std::size_t filtered_probe_budget = partition::default_filtered_probe_budget;
 };
 
 struct query_outcome {
@@ -84,6 +92,13 @@ struct query_outcome {
   std::optional<classification> vote;        // when asked
   search_mode mode = search_mode::vector;
   std::optional<keywords::keyword_query> keyword_query;  // keyword and hybrid: the query as analyzed
+  // Partitioned layout: the vector side probed some partitions only, so its hits are approximate.
+  bool approximate = false;
+  // Partitioned layout: partitions (manifest positions, in the order wanted) that the query would
+  // have read but that were not among the handles given: the probe's partitions, and those holding
+  // keyword hits. A lazy client fetches them and asks again; the answer is final when this is empty.
+  std::vector<std::uint32_t> missing_partitions;
+  std::size_t rows_scanned = 0;  // partitioned: rows whose sign codes were compared
 };
 
 class loaded_index {
@@ -101,6 +116,25 @@ class loaded_index {
   result<shard_handle> add_shard(std::size_t manifest_position, std::vector<std::uint8_t> shard_bytes,
                                  std::span<const std::uint8_t> metadata_bytes);
   status release_shard(shard_handle handle);
+
+  // Partitioned layout. The centroid table first (checked against manifest().centroids: content hash,
+  // the shard decoder, int8, the manifest's dimensions, one row per partition); no vector query runs
+  // on a partitioned index before it.
+  status set_centroids(std::vector<std::uint8_t> centroid_bytes);
+  [[nodiscard]] bool has_centroids() const noexcept { return centroids_ != nullptr; }
+  // Partition `manifest_position` whole with its item metadata: both content hashes, the partition
+  // decoder's every check, agreement with the manifest's entry (position, dimensions, items,
+  // head_bytes), then the metadata matched to the rows. The handle is used as a shard's is (query,
+  // items, item, release_shard, adopt_shard). Nothing is kept on failure.
+  result<shard_handle> add_partition(std::size_t manifest_position, std::span<const std::uint8_t> partition_bytes,
+                                     std::span<const std::uint8_t> metadata_bytes);
+  // The partitions a vector query would probe first (manifest positions, best first): a lazy client
+  // fetches these before it searches; query() then names any further ones the filter's adaptive probe
+  // wants (missing_partitions). Needs the centroid table.
+  [[nodiscard]] result<std::vector<std::uint32_t>> partitions_to_probe(std::span<const float> vector,
+                                                                       const query_options& options) const;
+  // The manifest position of a loaded vector file (a shard's or a partition's); nullopt for an unknown handle.
+  [[nodiscard]] std::optional<std::size_t> manifest_position(shard_handle handle) const;
 
   // Moves an accepted shard of `other` (another generation of the same site) into this index at
   // manifest_position, without copying or hashing its bytes again: a client refreshing to a new
@@ -161,6 +195,10 @@ class loaded_index {
     std::size_t manifest_position = 0;
     std::vector<std::uint8_t> bytes;  // owns what `vectors` views; 8-byte aligned (operator new)
     index::shard_view vectors;
+    // Partitions: the head's bytes (centre, sign codes, ids) and its view; `bytes` then holds the
+    // rows re-laid as a shard's blocks (ids, scales, codes), which `vectors` views.
+    std::vector<std::uint8_t> head_bytes;
+    std::optional<partition::partition_view> head;
     std::vector<index::item_metadata> items;
     shard_attributes attributes;
   };
@@ -178,6 +216,8 @@ class loaded_index {
   string_dictionary labels_;
   string_dictionary tags_;
   std::optional<loaded_keywords> keywords_;
+  std::vector<std::uint8_t> centroid_bytes_;
+  std::unique_ptr<index::shard_view> centroids_;  // views centroid_bytes_
 };
 
 }  // namespace mosaic::search
