@@ -17,6 +17,7 @@
 #include "hash/sha256.hpp"
 #include "index/item_metadata.hpp"
 #include "index/manifest.hpp"
+#include "keywords/keyword_index_builder.hpp"
 #include "outcome_name.hpp"
 #include "search/loaded_index.hpp"
 
@@ -341,4 +342,70 @@ TEST_CASE("a refreshed partitioned site adopts the partitions both generations n
   CHECK(*new_generation.manifest_position(adopted.value()) == 5);
   CHECK(outcome_name(new_generation.adopt_shard(6, old_generation, old_handles[7])) == "checksum_mismatch");
   CHECK(old_generation.loaded_shard_count() == site.built.partitions.size() - 1);
+}
+
+TEST_CASE("keyword and hybrid search on a partitioned site name the partitions their hits need", "[partitioned_index][keywords]") {
+  partitioned_site site = make_site();
+  // Every hundredth item's body holds "zebra"; keyword references are (partition, row).
+  std::vector<keywords::keyword_document> documents;
+  for (std::size_t p = 0; p < site.built.partitions.size(); ++p) {
+    const partition::partition_view& view = site.built.partitions[p];
+    for (std::size_t row = 0; row < view.item_count; ++row) {
+      const std::uint64_t id = view.item_id(row);
+      documents.push_back({keywords::make_item_reference(static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(row)),
+                           "item " + std::to_string(id), id % 100 == 0 ? "a zebra crossing" : "plain words"});
+    }
+  }
+  auto built_keywords = keywords::build_keyword_index(documents);
+  REQUIRE(built_keywords.ok());
+  site.manifest.keywords = file_for(built_keywords->directory.bytes, &index::keyword_directory_path_for);
+  loaded_index lazy = open_site(site);
+  REQUIRE(lazy.set_keyword_directory(built_keywords->directory.bytes).ok());
+  for (std::size_t file = 0; file < built_keywords->term_files.size(); ++file) {
+    REQUIRE(lazy.keywords()->add_term_file(file, built_keywords->term_files[file].bytes).ok());
+  }
+  std::set<std::uint32_t> zebra_partitions;
+  for (std::size_t row = 0; row < row_count; row += 100) zebra_partitions.insert(site.built.partition_of_row[row]);
+
+  search::query_options options;
+  options.k = 10;
+  options.mode = search::search_mode::keyword;
+  options.text = "zebra";
+  std::vector<shard_handle> held;
+  auto first = lazy.query({}, held, options);
+  REQUIRE(first.ok());
+  CHECK(first->hits.empty());
+  REQUIRE(!first->missing_partitions.empty());
+  CHECK(first->missing_partitions.size() <= 10);
+  for (const std::uint32_t position : first->missing_partitions) {
+    CHECK(zebra_partitions.count(position) == 1);
+    auto handle = lazy.add_partition(position, site.built.partition_bytes[position], site.metadata[position]);
+    REQUIRE(handle.ok());
+    held.push_back(handle.value());
+  }
+  auto second = lazy.query({}, held, options);
+  REQUIRE(second.ok());
+  CHECK(second->missing_partitions.empty());
+  REQUIRE(second->hits.size() == 10);
+  for (const search::index_hit& hit : second->hits) CHECK(hit.item_id % 100 == 0);
+
+  // Hybrid: the vector side's probe and the keyword side's hits, both named; final once fetched.
+  options.mode = search::search_mode::hybrid;
+  std::size_t rounds = 0;
+  for (;; ++rounds) {
+    REQUIRE(rounds < 5);
+    auto outcome = lazy.query(query_at(site, 1), held, options);
+    REQUIRE(outcome.ok());
+    CHECK(outcome->approximate);
+    if (outcome->missing_partitions.empty()) {
+      CHECK(outcome->hits.size() == 10);
+      break;
+    }
+    for (const std::uint32_t position : outcome->missing_partitions) {
+      auto handle = lazy.add_partition(position, site.built.partition_bytes[position], site.metadata[position]);
+      REQUIRE(handle.ok());
+      held.push_back(handle.value());
+    }
+  }
+  CHECK(rounds >= 1);
 }
