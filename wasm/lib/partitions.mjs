@@ -48,7 +48,9 @@ export async function ensurePartitions(state, generation, positions) {
     pending = new Map();
     inFlight.set(generation, pending);
   }
+  /** @type {Promise<void>[]} */
   const waits = [];
+  /** @type {number[]} */
   const wanted = [];
   for (const position of new Set(positions)) {
     if (generation.holds(position)) continue;
