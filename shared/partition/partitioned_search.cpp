@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <numbers>
 #include <tuple>
 
 #include "vector/kernels.hpp"
@@ -14,7 +15,14 @@ namespace {
 std::string describe(std::uint64_t value) { return std::to_string(value); }
 
 bool nearer(const candidate& left, const candidate& right) noexcept {
-  return std::tie(left.distance, left.partition, left.row) < std::tie(right.distance, right.partition, right.row);
+  if (left.estimate != right.estimate) return left.estimate > right.estimate;
+  return std::tie(left.partition, left.row) < std::tie(right.partition, right.row);
+}
+
+float dot(std::span<const float> left, std::span<const float> right) noexcept {
+  double sum = 0.0;
+  for (std::size_t i = 0; i < left.size(); ++i) sum += static_cast<double>(left[i]) * static_cast<double>(right[i]);
+  return static_cast<float>(sum);
 }
 
 bool ranks_before(const partitioned_hit& left, const partitioned_hit& right) noexcept {
@@ -28,7 +36,8 @@ class candidate_collector {
  public:
   explicit candidate_collector(std::size_t depth) : depth_(depth) {}
 
-  status scan(const quantized_query& query, const partition_view& partition, const row_filter& filter) {
+  status scan(const quantized_query& query, const partition_view& partition, const row_filter& filter,
+              const residual_statistics* statistics = nullptr) {
     if (partition.dimensions != query.unit.size()) {
       return make_error(error_code::dimension_mismatch, "partition " + describe(partition.partition) + " has " +
                                                             describe(partition.dimensions) + " dimensions, the query " +
@@ -47,10 +56,31 @@ class candidate_collector {
                                                  partition.item_count, distances_.data());
     }
     rows_scanned_ += partition.item_count;
+    if (statistics != nullptr && (statistics->norms.size() != partition.item_count ||
+                                  statistics->centre_dots.size() != partition.item_count)) {
+      return make_error(error_code::invalid_argument,
+                        "the residual statistics of partition " + describe(partition.partition) + " do not match its rows");
+    }
+    // The query's side of the estimate, once per partition: |c|^2 + <c, s> and |s|.
+    float offset = 0.0f;
+    float query_residual_norm = 0.0f;
+    if (statistics != nullptr) {
+      residual_.resize(query.unit.size());
+      for (std::size_t i = 0; i < residual_.size(); ++i) residual_[i] = query.unit[i] - partition.centre[i];
+      offset = statistics->centre_squared_norm + dot(partition.centre, residual_);
+      query_residual_norm = std::sqrt(dot(residual_, residual_));
+      prepare_cosines(query.unit.size());
+    }
     for (std::size_t row = 0; row < partition.item_count; ++row) {
       if (filter && !filter(partition.partition, static_cast<std::uint32_t>(row))) continue;
       ++rows_passed_;
-      const candidate found{partition.partition, static_cast<std::uint32_t>(row), distances_[row]};
+      const std::uint32_t distance = distances_[row];
+      const float estimate =
+          statistics == nullptr
+              ? -static_cast<float>(distance)
+              : offset + statistics->centre_dots[row] +
+                    query_residual_norm * statistics->norms[row] * cosines_[std::min<std::size_t>(distance, cosines_.size() - 1)];
+      const candidate found{partition.partition, static_cast<std::uint32_t>(row), distance, estimate};
       if (heap_.size() < depth_) {
         heap_.push_back(found);
         std::push_heap(heap_.begin(), heap_.end(), nearer);
@@ -80,6 +110,16 @@ class candidate_collector {
   std::vector<std::uint32_t> scanned_;
   std::vector<std::uint8_t> query_code_;
   std::vector<std::uint32_t> distances_;
+  std::vector<float> residual_;
+  std::vector<float> cosines_;  // cos(pi h / d) for h = 0..d
+
+  void prepare_cosines(std::size_t dimensions) {
+    if (cosines_.size() == dimensions + 1) return;
+    cosines_.resize(dimensions + 1);
+    for (std::size_t h = 0; h <= dimensions; ++h) {
+      cosines_[h] = static_cast<float>(std::cos(std::numbers::pi * static_cast<double>(h) / static_cast<double>(dimensions)));
+    }
+  }
   std::size_t rows_scanned_ = 0;
   std::size_t rows_passed_ = 0;
 };
@@ -132,11 +172,39 @@ result<std::vector<ranked_partition>> rank_partitions(const index::shard_view& c
   return ranked;
 }
 
+result<residual_statistics> compute_residual_statistics(const partition_view& whole) {
+  if (!whole.has_rows) {
+    return make_error(error_code::invalid_argument, "residual statistics need a whole partition, not its head");
+  }
+  residual_statistics statistics;
+  statistics.centre_squared_norm = dot(whole.centre, whole.centre);
+  statistics.norms.resize(whole.item_count);
+  statistics.centre_dots.resize(whole.item_count);
+  for (std::size_t row = 0; row < whole.item_count; ++row) {
+    const partition_row values = whole.row(row);
+    double squared = 0.0;
+    double centre_dot = 0.0;
+    for (std::size_t i = 0; i < whole.dimensions; ++i) {
+      const double residual = static_cast<double>(values.codes[i]) * static_cast<double>(values.scale) - static_cast<double>(whole.centre[i]);
+      squared += residual * residual;
+      centre_dot += residual * static_cast<double>(whole.centre[i]);
+    }
+    statistics.norms[row] = static_cast<float>(std::sqrt(squared));
+    statistics.centre_dots[row] = static_cast<float>(centre_dot);
+  }
+  return statistics;
+}
+
 result<candidate_scan> candidate_rows(const quantized_query& query, std::span<const partition_view> probed,
-                                      std::size_t rerank_depth, const row_filter& filter) {
+                                      std::size_t rerank_depth, const row_filter& filter,
+                                      std::span<const residual_statistics* const> statistics) {
+  if (!statistics.empty() && statistics.size() != probed.size()) {
+    return make_error(error_code::invalid_argument, "residual statistics must be given for every probed partition or none");
+  }
   candidate_collector collector(rerank_depth);
-  for (const partition_view& partition : probed) {
-    if (auto scanned = collector.scan(query, partition, filter); !scanned) return std::move(scanned).failure();
+  for (std::size_t i = 0; i < probed.size(); ++i) {
+    const residual_statistics* numbers = statistics.empty() ? nullptr : statistics[i];
+    if (auto scanned = collector.scan(query, probed[i], filter, numbers); !scanned) return std::move(scanned).failure();
   }
   return collector.finish();
 }
@@ -200,7 +268,11 @@ bool should_probe_further(std::size_t probed, std::size_t rows_passed, std::size
 result<partitioned_search_outcome> search_partitions(const index::shard_view& centroids,
                                                      std::span<const float> unit_query,
                                                      std::span<const partition_view> loaded,
-                                                     const partitioned_search_options& options) {
+                                                     const partitioned_search_options& options,
+                                                     std::span<const residual_statistics> statistics) {
+  if (!statistics.empty() && statistics.size() != loaded.size()) {
+    return make_error(error_code::invalid_argument, "residual statistics must be given for every loaded partition or none");
+  }
   auto query = quantize_query(unit_query);
   if (!query) return std::move(query).failure();
   auto ranked = rank_partitions(centroids, query.value());
@@ -214,7 +286,9 @@ result<partitioned_search_outcome> search_partitions(const index::shard_view& ce
       return make_error(error_code::invalid_argument, "partition " + describe(partition) + " is not loaded");
     }
     outcome.probed_partitions.push_back(partition);
-    return collector.scan(query.value(), *view, options.filter);
+    const residual_statistics* numbers =
+        statistics.empty() ? nullptr : &statistics[static_cast<std::size_t>(view - loaded.data())];
+    return collector.scan(query.value(), *view, options.filter, numbers);
   };
   const std::size_t partition_count = ranked->size();
   std::size_t probed = 0;

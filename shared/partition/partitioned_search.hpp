@@ -67,15 +67,35 @@ struct candidate {
   std::uint32_t partition = 0;
   std::uint32_t row = 0;
   std::uint32_t distance = 0;  // Hamming distance between the query's and the row's sign codes
+  // What candidates are ranked by: the estimated cosine with the query when the partition's residual
+  // statistics are given, else minus the Hamming distance.
+  float estimate = 0.0f;
 };
+
+// Per-row numbers that turn a Hamming distance into a score comparable across partitions, computed
+// once from a whole partition (its centre and dequantized rows): for row x and centre c, the residual
+// r = x - c has norm |r| and <c, r>. For a query q with residual s = q - c the score is
+//   <q, x> = |c|^2 + <c, s> + <c, r> + <s, r>,   <s, r> ~ |s| |r| cos(pi h / d)
+// with h the Hamming distance of the sign codes of s and r over d dimensions (the angle estimate of
+// sign projections). Ranking by raw Hamming distance cannot compare rows of different partitions
+// (their residuals have other norms and other offsets): recall fell as more partitions were probed.
+struct residual_statistics {
+  std::vector<float> norms;        // |x - c| per row
+  std::vector<float> centre_dots;  // <c, x - c> per row
+  float centre_squared_norm = 0.0f;
+};
+// Needs the rows (a whole partition: invalid_argument for a head).
+result<residual_statistics> compute_residual_statistics(const partition_view& whole);
 struct candidate_scan {
   std::vector<candidate> candidates;  // at most rerank_depth, nearest first (ties: partition, row)
   std::size_t rows_scanned = 0;
   std::size_t rows_passed = 0;  // rows of the scanned partitions that passed the filter
 };
 // `probed`: heads or whole partitions, each partition at most once, of the query's dimensions.
+// `statistics`: empty (rank by Hamming distance) or one per probed partition, in the same order.
 result<candidate_scan> candidate_rows(const quantized_query& query, std::span<const partition_view> probed,
-                                      std::size_t rerank_depth, const row_filter& filter = {});
+                                      std::size_t rerank_depth, const row_filter& filter = {},
+                                      std::span<const residual_statistics* const> statistics = {});
 
 // A candidate's row, from a whole partition (rows_of_candidates) or fetched alone (decode_partition_row).
 struct rerank_row {
@@ -121,9 +141,11 @@ struct partitioned_search_outcome {
 };
 // All steps over whole partitions. `loaded` must hold every partition the probe reaches (else
 // invalid_argument naming it); it may hold others.
+// `statistics`: empty, or one per partition of `loaded`, in the same order (see residual_statistics).
 result<partitioned_search_outcome> search_partitions(const index::shard_view& centroids,
                                                      std::span<const float> unit_query,
                                                      std::span<const partition_view> loaded,
-                                                     const partitioned_search_options& options);
+                                                     const partitioned_search_options& options,
+                                                     std::span<const residual_statistics> statistics = {});
 
 }  // namespace mosaic::partition

@@ -246,8 +246,11 @@ result<shard_handle> loaded_index::add_partition(std::size_t manifest_position,
   }
   auto items = index::parse_item_metadata(as_text(metadata_bytes), view->item_count);
   if (!items) return make_error(items.failure().code, entry.metadata.path + ": " + items.failure().message);
+  auto residuals = partition::compute_residual_statistics(view.value());
+  if (!residuals) return std::move(residuals).failure();
 
   auto shard = std::make_unique<loaded_shard>();
+  shard->residuals = std::move(residuals).value();
   shard->manifest_position = manifest_position;
   relaid_rows relaid = relay_partition_rows(view.value());
   shard->bytes = std::move(relaid.bytes);
@@ -719,6 +722,7 @@ result<query_outcome> loaded_index::partitioned_vector_query(std::span<const flo
   // scan), so a lazy client is asked for about what the filter needs, not the whole budget.
   struct probe_result {
     std::vector<partition::partition_view> views;
+    std::vector<const partition::residual_statistics*> residuals;
     std::vector<partition::candidate> candidates;
     std::size_t depth = 0;
   };
@@ -763,9 +767,10 @@ result<query_outcome> loaded_index::partitioned_vector_query(std::span<const flo
       rows_seen_passing += passing;
       rows_passed += static_cast<double>(passing);
       probed.views.push_back(*part->head);
+      probed.residuals.push_back(&part->residuals);
     }
     probed.depth = std::max(depth, k);
-    auto scan = partition::candidate_rows(query_codes, probed.views, probed.depth, probing.filter);
+    auto scan = partition::candidate_rows(query_codes, probed.views, probed.depth, probing.filter, probed.residuals);
     if (!scan) return std::move(scan).failure();
     outcome.rows_scanned += scan->rows_scanned;
     probed.candidates = std::move(scan->candidates);

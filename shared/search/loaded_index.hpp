@@ -199,6 +199,7 @@ class loaded_index {
     // rows re-laid as a shard's blocks (ids, scales, codes), which `vectors` views.
     std::vector<std::uint8_t> head_bytes;
     std::optional<partition::partition_view> head;
+    partition::residual_statistics residuals;  // computed from the whole partition when it was added
     std::vector<index::item_metadata> items;
     shard_attributes attributes;
   };

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -252,4 +253,69 @@ TEST_CASE("partitioned search refuses what it cannot answer", "[partition][searc
   REQUIRE(f32_table.ok());
   REQUIRE(partition::rank_partitions(f32_table.value(), quantized.value()).failure().code ==
           error_code::unsupported_quantization);
+}
+
+TEST_CASE("residual statistics are each row's residual norm and its dot product with the centre", "[partition][search]") {
+  const std::uint32_t dimensions = 40;
+  const auto vectors = mosaic::test::random_unit_vectors(300, dimensions, 5);
+  const auto built = build_default(vectors, dimensions);
+  for (const partition::partition_view& view : built.partitions) {
+    auto statistics = partition::compute_residual_statistics(view);
+    REQUIRE(statistics.ok());
+    REQUIRE(statistics->norms.size() == view.item_count);
+    double centre_squared = 0.0;
+    for (std::size_t i = 0; i < dimensions; ++i) centre_squared += static_cast<double>(view.centre[i]) * static_cast<double>(view.centre[i]);
+    CHECK(statistics->centre_squared_norm == Approx(centre_squared).epsilon(1e-5));
+    for (std::size_t row = 0; row < view.item_count; ++row) {
+      const auto values = view.row(row);
+      double squared = 0.0, centre_dot = 0.0;
+      for (std::size_t i = 0; i < dimensions; ++i) {
+        const double residual = values.codes[i] * static_cast<double>(values.scale) - static_cast<double>(view.centre[i]);
+        squared += residual * residual;
+        centre_dot += residual * static_cast<double>(view.centre[i]);
+      }
+      CHECK(statistics->norms[row] == Approx(std::sqrt(squared)).epsilon(1e-4));
+      CHECK(statistics->centre_dots[row] == Approx(centre_dot).margin(1e-5));
+    }
+  }
+  // A head has no rows to compute them from.
+  const auto& bytes = built.partition_bytes[0];
+  auto head = partition::decode_partition_head(std::span<const std::uint8_t>(bytes).first(built.partitions[0].rows_offset));
+  REQUIRE(head.ok());
+  CHECK(partition::compute_residual_statistics(head.value()).failure().code == error_code::invalid_argument);
+}
+
+TEST_CASE("ranked by the estimated score, recall grows with the partitions probed at a fixed depth", "[partition][search][recall]") {
+  const std::uint32_t dimensions = 128;
+  const float spread = 0.153f;
+  const auto data = split_queries(
+      mosaic::test::clustered_unit_vectors(20000 + 50, dimensions, 1000, spread, 2).vectors, dimensions, 50);
+  const auto built = build_default(data.vectors, dimensions);
+  std::vector<partition::residual_statistics> statistics;
+  for (const auto& view : built.partitions) statistics.push_back(partition::compute_residual_statistics(view).value());
+  const auto recall = [&](std::size_t nprobe, bool estimated) {
+    partition::partitioned_search_options options;
+    options.nprobe = nprobe;
+    options.rerank_depth = 128;
+    std::size_t found = 0;
+    const std::size_t query_count = data.queries.size() / dimensions;
+    for (std::size_t q = 0; q < query_count; ++q) {
+      const std::span<const float> query(data.queries.data() + q * dimensions, dimensions);
+      const auto truth = mosaic::test::exact_top_k(query, data.vectors, 10);
+      auto outcome = partition::search_partitions(built.centroids, query, built.partitions, options,
+                                                  estimated ? std::span<const partition::residual_statistics>(statistics)
+                                                            : std::span<const partition::residual_statistics>());
+      REQUIRE(outcome.ok());
+      for (const auto& hit : outcome->hits) {
+        found += static_cast<std::size_t>(std::count(truth.begin(), truth.end(), static_cast<std::uint32_t>(hit.item_id)));
+      }
+    }
+    return static_cast<double>(found) / static_cast<double>(10 * query_count);
+  };
+  const double estimated_8 = recall(8, true), estimated_32 = recall(32, true), hamming_32 = recall(32, false);
+  INFO("estimate 8: " << estimated_8 << ", estimate 32: " << estimated_32 << ", hamming 32: " << hamming_32);
+  // Measured here (50 queries): estimate 0.818 at 8 and 0.892 at 32, Hamming 0.662 at 32.
+  CHECK(estimated_32 > estimated_8 + 0.03);
+  CHECK(estimated_32 > hamming_32 + 0.1);
+  CHECK(estimated_32 >= 0.85);
 }

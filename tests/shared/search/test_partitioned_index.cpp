@@ -167,7 +167,9 @@ TEST_CASE("a partitioned site's vector search over every partition is the core's
     CHECK(outcome->approximate);
     CHECK(outcome->missing_partitions.empty());
     CHECK(outcome->rows_scanned > 0);
-    auto expected = partition::search_partitions(site.built.centroids, query_at(site, q), site.built.partitions, {});
+    std::vector<partition::residual_statistics> residuals;
+    for (const auto& view : site.built.partitions) residuals.push_back(partition::compute_residual_statistics(view).value());
+    auto expected = partition::search_partitions(site.built.centroids, query_at(site, q), site.built.partitions, {}, residuals);
     REQUIRE(expected.ok());
     REQUIRE(outcome->hits.size() == expected->hits.size());
     for (std::size_t i = 0; i < expected->hits.size(); ++i) {
