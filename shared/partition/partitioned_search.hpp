@@ -29,14 +29,15 @@
 namespace mosaic::partition {
 
 // Defaults chosen by tests/bench/partition_benchmark.cpp (native, AVX2, one thread of a shared
-// 2-core machine, 2026-12-07; 100 queries, recall@10 against exact float search):
-//   100,000 x 768 clustered (1,000 clusters, 317 partitions): flat int8 scan 1.94 ms, recall 0.987;
-//     nprobe 8, depth 256: recall 0.981 in 0.176 ms (11x); 4/128: 0.979 (21x); 16/512: 0.980 (5.5x).
-//   20,000 x 128 clustered, overlapping (142 partitions): 8/256: 0.833; 16/512: 0.875; 16/1024: 0.911.
-//   Uniform random vectors (no clusters, the worst case): 100,000 x 768, 8/256: 0.050; 20,000 x 128: 0.213.
-// Recall falls when more partitions are probed at a fixed depth: Hamming distances around different
-// centres are not comparable, so far partitions' rows crowd the candidates. 8 partitions keeps the
-// bytes a lazy client fetches small (8 heads of about sqrt(n) codes and ids) for most of the recall.
+// 2-core machine, 2026-12-06; 200 queries, recall@10 against exact float search), candidates ranked
+// by the estimated score (residual_statistics):
+//   100,000 x 768 clustered (1,000 clusters, 317 partitions): flat int8 scan 1.95 ms, recall 0.990;
+//     nprobe 4, depth 128: 0.990 in 0.085 ms (23x); 8/128: 0.990 (17x); 8/256: 0.990 in 0.163 ms (12x);
+//     depth 64 loses recall (0.931) whatever nprobe. Ranked by raw Hamming distance instead, recall
+//     fell as more partitions were probed (8/256: 0.981, 64/256: 0.926).
+//   Uniform random vectors (no clusters, the worst case): 100,000 x 768, 8/256: 0.057; 64/1024: 0.251.
+// 8 partitions and depth 256 leave room for real embeddings, whose clusters overlap more than these
+// (make bench's real-embedding figures in the README), at a few heads' download for a lazy client.
 inline constexpr std::size_t default_nprobe = 8;
 inline constexpr std::size_t default_rerank_depth = 256;
 inline constexpr std::size_t default_filtered_probe_budget = 64;
