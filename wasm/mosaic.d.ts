@@ -49,6 +49,8 @@ export interface ItemMetadata {
 
 export interface ManifestFile { hash: string; file: string; bytes: number }
 export interface ManifestShard extends ManifestFile { items: number; metadata: ManifestFile }
+/** A partition of a partitioned site: a shard entry's fields and the size of its head (header, centre, codes, ids). */
+export interface ManifestPartition extends ManifestShard { headBytes: number }
 /** manifest.json as accepted by the core, camel-cased. */
 export interface Manifest {
   formatVersion: number;
@@ -62,6 +64,12 @@ export interface Manifest {
   shards: ManifestShard[];
   /** The keyword index's directory (format version 2), when the site has one. */
   keywords?: { hash: string; file: string; bytes: number };
+  /** 'flat': every shard is loaded at open and searched exactly. 'partitioned': `shards` is empty; the centroid table is loaded at open and each query fetches the partitions it probes. */
+  layout: 'flat' | 'partitioned';
+  /** Partitioned: one entry per centroid, in centroid order. */
+  partitions?: ManifestPartition[];
+  /** Partitioned: the centroid table (an int8 shard of one row per partition). */
+  centroids?: ManifestFile & { items: number };
 }
 
 /** Content-addressed file storage; every method is async. Only bytes the core accepted are put. */
@@ -103,6 +111,10 @@ export interface OpenOptions {
   onUpdate?: (update: RefreshResult) => void;
   eventsUrl?: string;
   pollInterval?: number;
+  /** Partitioned sites: the most partitions held in memory at once, in MB of their files (default 256); the least recently used go first. */
+  maxMemoryMB?: number;
+  /** Partitioned sites: fetch every partition at open (for offline use; `ready` resolves when done). */
+  prefetch?: boolean;
 }
 
 /** What `db.refresh()` did. `added`: shard files loaded for the new generation; `removed`: files of the old one it no longer names. */
@@ -181,6 +193,9 @@ export interface SearchOptions {
   mode?: SearchMode;
   /** Hybrid: the vector side's weight in the fusion, 0..1 (default 0.2). */
   vectorWeight?: number;
+  /** Partitioned sites: partitions probed (default 8) and candidates re-ranked exactly (default 256). */
+  nprobe?: number;
+  rerankDepth?: number;
 }
 
 export interface SearchAnswer {
@@ -194,6 +209,11 @@ export interface SearchAnswer {
   shardsSearched: number;
   shardsTotal: number;
   milliseconds: number;
+  /** Partitioned sites: the results come from the partitions probed, not an exact scan of every item. */
+  approximate?: boolean;
+  /** Partitioned sites: partitions this search downloaded (or read from the store), and partitions it read. */
+  partitionsFetched?: number;
+  partitionsRead?: number;
 }
 
 /** The label vote: the k nearest labelled items (passing the filter) vote, weighted by similarity. */
@@ -241,6 +261,14 @@ export interface Stats {
   keywordBytesLoaded: number;
   /** Refreshes that swapped in a new generation. */
   refreshes?: number;
+  /** True for a partitioned site (then shards* count partitions). */
+  partitioned: boolean;
+  /** Partitioned: bytes of the centroid table fetched at open. */
+  centroidBytes: number;
+  /** Partitioned: partitions dropped from memory under maxMemoryMB. */
+  partitionsEvicted: number;
+  /** Partitioned: bytes of the partitions (and their item metadata) held in memory now. */
+  memoryBytes: number;
 }
 
 export interface PreparedImage {
@@ -316,10 +344,13 @@ export class Mosaic {
   /**
    * Fetches the manifest again; for a new generation loads only the new shards (store first, checked as
    * at open), keeps the shards both generations name, swaps the index in at once (searches meanwhile use
-   * the old one) and evicts files no longer named. Rejects with a MosaicError, leaving the open index as
+   * the old one) and evicts files no longer named. On a partitioned site it loads the new centroid table
+   * and, of the partitions it holds, only those whose files changed. Rejects with a MosaicError, leaving the open index as
    * it was, when the manifest or a new shard is refused or cannot be fetched.
    */
   refresh(): Promise<RefreshResult>;
+  /** Partitioned sites: fetches every partition now (memory within maxMemoryMB, and the store) for offline use; flat sites: nothing to do. */
+  prefetch(): Promise<{ partitions: number; bytes: number }>;
   /** Refreshes on each event of the server's /api/events, else polls the manifest (and on page visibility). Returns a stop function. */
   watch(options?: WatchOptions): () => void;
   /** Frees the wasm memory of every shard and stops watching. */

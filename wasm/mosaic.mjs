@@ -21,6 +21,8 @@
 //   lib/loaded_generation.mjs  one generation of the index in the core (the only caller of its index)
 //   lib/shard_source.mjs       one shard from the store or the network; the store kept in step
 //   lib/keyword_files.mjs      the keyword index's directory and term files, fetched as queries need them
+//   lib/vector_files.mjs       a manifest's vector files: shards (flat) or partitions (partitioned)
+//   lib/partitions.mjs         a partitioned site: centroids at open, partitions as queries probe them
 //   lib/worker_pool.mjs        the one bounded pool that loads shards
 //   lib/index_state.mjs        what an open index knows, shared by the modules below
 //   lib/initial_load.mjs       loading the generation an index opens with
@@ -42,6 +44,8 @@ import { encodeWav, maximumAudioSeconds, prepareAudio, prepareImage } from './li
 import { queryVector, usesLocalModel } from './lib/query_embedding.mjs';
 import { ShardSource } from './lib/shard_source.mjs';
 import { loadKeywordFiles } from './lib/keyword_files.mjs';
+import { prefetchPartitions, queryPartitions } from './lib/partitions.mjs';
+import { isPartitioned } from './lib/vector_files.mjs';
 import { cacheStore, defaultStore, indexedDbStore, memoryStore } from './lib/stores.mjs';
 import { resolveUrl, withTrailingSlash } from './lib/urls.mjs';
 
@@ -190,7 +194,7 @@ export class Mosaic {
    * @param {Query} query
    * @param {SearchOptions} [options]
    */
-  async search(query, { k = 10, filter, classify, onePerDocument = true, mode, vectorWeight } = {}) {
+  async search(query, { k = 10, filter, classify, onePerDocument = true, mode, vectorWeight, nprobe, rerankDepth } = {}) {
     const state = this.#state;
     state.checkOpen();
     if (mode !== undefined && mode !== 'vector' && mode !== 'keyword' && mode !== 'hybrid') {
@@ -211,7 +215,17 @@ export class Mosaic {
     // Again for the generation searched now (a refresh may have swapped it meanwhile; nothing to fetch
     // otherwise), with no await between this and the search.
     if (readsKeywords) await loadKeywordFiles(state, state.generation, normalized);
-    return this.#query(vector, { k, filter, classify, onePerDocument, mode, vectorWeight, text: normalized });
+    return this.#query(vector, { k, filter, classify, onePerDocument, mode, vectorWeight, text: normalized, nprobe, rerankDepth });
+  }
+
+  /**
+   * Partitioned sites: fetches every partition now (into memory, within maxMemoryMB, and the store),
+   * so that later searches and a page offline need no download. Resolves with {partitions, bytes}.
+   */
+  async prefetch() {
+    this.#state.checkOpen();
+    if (!isPartitioned(this.#state.generation.manifest)) return { partitions: 0, bytes: 0 };
+    return prefetchPartitions(this.#state);
   }
 
   /**
@@ -247,7 +261,7 @@ export class Mosaic {
    */
   async classify(query, { k = 5, threshold = 0, minConfidence = 0, filter } = {}) {
     const vector = await queryVector(this.#state, query);
-    const answer = this.#query(vector, { k: 0, filter, classify: { k, threshold, minConfidence } });
+    const answer = await this.#query(vector, { k: 0, filter, classify: { k, threshold, minConfidence } });
     return /** @type {Classification} */ (answer.classification);
   }
 
@@ -286,15 +300,27 @@ export class Mosaic {
 
   /**
    * @param {Float32Array | Float64Array | number[]} vector  as embedded; the core prepares it
-   * @param {{ k: number, filter?: Filter, classify?: ClassifyOptions, onePerDocument?: boolean, mode?: SearchMode, vectorWeight?: number, text?: string }} options
-   * @returns {SearchAnswer}
+   * @param {{ k: number, filter?: Filter, classify?: ClassifyOptions, onePerDocument?: boolean, mode?: SearchMode, vectorWeight?: number, text?: string, nprobe?: number, rerankDepth?: number }} options
+   * @returns {Promise<SearchAnswer>}
    */
-  #query(vector, options) {
+  async #query(vector, options) {
     const state = this.#state;
     state.checkOpen();
     const started = now();
-    const { mode, results, classification } = state.generation.query(vector, options);
-    const partial = !this.complete;
+    const partitioned = isPartitioned(state.generation.manifest);
+    let fetched;
+    let answered;
+    if (partitioned) {
+      const { answer, partitionsFetched, partitionsRead } = await queryPartitions(state, vector, options);
+      answered = answer;
+      fetched = { partitionsFetched, partitionsRead };
+    } else {
+      answered = state.generation.query(vector, options);
+    }
+    const { mode, results, classification } = answered;
+    // A partitioned site's answer is final once the partitions it needs are in (it is approximate,
+    // not partial); a flat site's is partial until every shard is searchable.
+    const partial = partitioned ? false : !this.complete;
     /** @type {SearchAnswer} */
     const answer = {
       mode,
@@ -304,6 +330,11 @@ export class Mosaic {
       shardsTotal: state.statistics.shardsTotal,
       milliseconds: now() - started,
     };
+    if (partitioned) {
+      answer.approximate = answered.approximate ?? false;
+      answer.partitionsFetched = fetched?.partitionsFetched ?? 0;
+      answer.partitionsRead = fetched?.partitionsRead ?? 0;
+    }
     if (classification) answer.classification = { ...classification, partial };
     return answer;
   }

@@ -133,6 +133,23 @@ val manifest_object(const mosaic::index::manifest& manifest) {
   }
   object.set("shards", shards);
   if (manifest.keywords) object.set("keywords", content_file_object(*manifest.keywords));
+  object.set("layout", std::string(mosaic::index::index_layout_name(manifest.layout)));
+  if (manifest.layout == mosaic::index::index_layout::partitioned) {
+    val partitions = val::array();
+    for (const mosaic::index::manifest_partition& partition : manifest.partitions) {
+      val entry = content_file_object(partition.vectors);
+      entry.set("items", static_cast<double>(partition.item_count));
+      entry.set("headBytes", static_cast<double>(partition.head_bytes));
+      entry.set("metadata", content_file_object(partition.metadata));
+      partitions.call<void>("push", entry);
+    }
+    object.set("partitions", partitions);
+    if (manifest.centroids) {
+      val centroids = content_file_object(*manifest.centroids);
+      centroids.set("items", static_cast<double>(manifest.partitions.size()));
+      object.set("centroids", centroids);
+    }
+  }
   return object;
 }
 
@@ -156,6 +173,39 @@ class index_binding {
     value.set("handle", handle.value());
     value.set("itemCount", static_cast<double>(index_.items(handle.value())->size()));
     return success(value);
+  }
+
+  // Partitioned sites: the centroid table's bytes, checked against the manifest's entry.
+  val set_centroids(const val& bytes) {
+    auto set = index_.set_centroids(bytes_from(bytes));
+    if (!set) return failure(set.failure());
+    return success(val::null());
+  }
+
+  // {handle, itemCount}: a whole partition and its item metadata, checked as add_shard checks a shard.
+  val add_partition(double position, const val& partition_bytes, const val& metadata_bytes) {
+    if (!is_whole_number(position, 0, 4294967295.0)) {
+      return failure(error_code::invalid_argument, "the partition position must be a whole number from 0");
+    }
+    const std::vector<std::uint8_t> metadata = bytes_from(metadata_bytes);
+    const std::vector<std::uint8_t> partition = bytes_from(partition_bytes);
+    auto handle = index_.add_partition(static_cast<std::size_t>(position), partition, metadata);
+    if (!handle) return failure(handle.failure());
+    val value = val::object();
+    value.set("handle", handle.value());
+    value.set("itemCount", static_cast<double>(index_.items(handle.value())->size()));
+    return success(value);
+  }
+
+  // [position]: the partitions a vector query probes first ({nprobe} in options), best first.
+  val partitions_to_probe(const val& vector, const val& options) const {
+    auto asked = mosaic::search::query_options_from_json_text(json_text_from(options));
+    if (!asked) return failure(asked.failure());
+    auto wanted = index_.partitions_to_probe(floats_from(vector), asked.value());
+    if (!wanted) return failure(wanted.failure());
+    val positions = val::array();
+    for (const std::uint32_t position : wanted.value()) positions.call<void>("push", position);
+    return success(positions);
   }
 
   // {handle, itemCount}: shard `handle` of `other` (an index of the previous generation) moved into
@@ -386,6 +436,9 @@ EMSCRIPTEN_BINDINGS(mosaic_core) {
       .smart_ptr<std::shared_ptr<index_binding>>("LoadedIndexPointer")
       .function("addShard", &index_binding::add_shard)
       .function("adoptShard", &index_binding::adopt_shard)
+      .function("setCentroids", &index_binding::set_centroids)
+      .function("addPartition", &index_binding::add_partition)
+      .function("partitionsToProbe", &index_binding::partitions_to_probe)
       .function("releaseShard", &index_binding::release_shard)
       .function("items", &index_binding::items)
       .function("itemById", &index_binding::item_by_id)

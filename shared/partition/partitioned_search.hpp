@@ -40,6 +40,9 @@ namespace mosaic::partition {
 inline constexpr std::size_t default_nprobe = 8;
 inline constexpr std::size_t default_rerank_depth = 256;
 inline constexpr std::size_t default_filtered_probe_budget = 64;
+// What a caller may ask for: every partition of the largest manifest, and re-ranking 100,000 rows.
+inline constexpr std::size_t max_nprobe = 65536;
+inline constexpr std::size_t max_rerank_depth = 100000;
 
 // Whether row `row` of partition `partition` may be returned; empty: every row may.
 using row_filter = std::function<bool(std::uint32_t partition, std::uint32_t row)>;

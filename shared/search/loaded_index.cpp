@@ -1,6 +1,7 @@
 #include "search/loaded_index.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <unordered_map>
 
 #include "hash/sha256.hpp"
@@ -8,6 +9,7 @@
 #include "search/document_grouping.hpp"
 #include "search/prepared_query.hpp"
 #include "keywords/keyword_analysis.hpp"
+#include "partition/partition_codec.hpp"
 
 namespace mosaic::search {
 namespace {
@@ -20,6 +22,56 @@ std::string_view as_text(std::span<const std::uint8_t> bytes) {
 }
 
 constexpr std::uint32_t not_searched = 0xFFFFFFFFu;
+
+// The files the manifest names at a vector-file position: a shard's (flat) or a partition's.
+struct vector_file_entry {
+  const index::content_file* vectors = nullptr;
+  const index::content_file* metadata = nullptr;
+  std::uint64_t item_count = 0;
+};
+std::optional<vector_file_entry> entry_at(const index::manifest& manifest, std::size_t position) {
+  if (manifest.layout == index::index_layout::partitioned) {
+    if (position >= manifest.partitions.size()) return std::nullopt;
+    const index::manifest_partition& entry = manifest.partitions[position];
+    return vector_file_entry{&entry.vectors, &entry.metadata, entry.item_count};
+  }
+  if (position >= manifest.shards.size()) return std::nullopt;
+  const index::manifest_shard& entry = manifest.shards[position];
+  return vector_file_entry{&entry.vectors, &entry.metadata, entry.item_count};
+}
+
+std::string vector_file_noun(const index::manifest& manifest) {
+  return manifest.layout == index::index_layout::partitioned ? "partition" : "shard";
+}
+
+// A partition's rows re-laid as an int8 shard's blocks (ids, scales, codes: each naturally aligned),
+// so that every search, filter and item lookup reads a partition as it reads a shard.
+struct relaid_rows {
+  std::vector<std::uint8_t> bytes;
+  index::shard_view view;
+};
+relaid_rows relay_partition_rows(const partition::partition_view& partition) {
+  const std::size_t count = partition.item_count;
+  const std::size_t dimensions = partition.dimensions;
+  relaid_rows relaid;
+  relaid.bytes.resize(count * 8 + count * 4 + count * dimensions);
+  std::uint8_t* ids = relaid.bytes.data();
+  std::uint8_t* scales = ids + count * 8;
+  std::uint8_t* codes = scales + count * 4;
+  if (count > 0) std::memcpy(ids, partition.id_bytes.data(), count * 8);
+  for (std::size_t row = 0; row < count; ++row) {
+    const partition::partition_row values = partition.row(row);
+    std::memcpy(scales + row * 4, &values.scale, 4);
+    std::memcpy(codes + row * dimensions, values.codes.data(), dimensions);
+  }
+  relaid.view.dimensions = partition.dimensions;
+  relaid.view.item_count = count;
+  relaid.view.kind = index::quantization::i8;
+  relaid.view.id_bytes = {ids, count * 8};
+  relaid.view.scales = {reinterpret_cast<const float*>(scales), count};
+  relaid.view.vectors_i8 = {reinterpret_cast<const std::int8_t*>(codes), count * dimensions};
+  return relaid;
+}
 
 }  // namespace
 
@@ -52,17 +104,10 @@ result<loaded_index> loaded_index::create(index::manifest manifest) {
 
 result<shard_handle> loaded_index::add_shard(std::size_t manifest_position, std::vector<std::uint8_t> shard_bytes,
                                              std::span<const std::uint8_t> metadata_bytes) {
-  if (manifest_position >= manifest_.shards.size()) {
-    return make_error(error_code::invalid_argument, "the manifest has " + std::to_string(manifest_.shards.size()) +
-                                                        " shards; there is no shard " + std::to_string(manifest_position));
+  if (manifest_.layout != index::index_layout::flat) {
+    return make_error(error_code::invalid_argument, "this index is partitioned: add its partitions, not shards");
   }
-  for (const auto& [handle, shard] : shards_) {
-    if (shard->manifest_position == manifest_position) {
-      return make_error(error_code::invalid_argument,
-                        "shard " + std::to_string(manifest_position) + " is already loaded (handle " + std::to_string(handle) + ")");
-    }
-  }
-  if (next_handle_ == 0) return make_error(error_code::invalid_argument, "no shard handles left");
+  if (auto free = free_position(manifest_position); !free) return std::move(free).failure();
   const index::manifest_shard& entry = manifest_.shards[manifest_position];
   // Hashes first: bytes that are not the file the manifest names are not looked at any further.
   if (hash::sha256_hex(shard_bytes) != entry.vectors.hash) {
@@ -96,33 +141,25 @@ result<shard_handle> loaded_index::add_shard(std::size_t manifest_position, std:
 
 result<shard_handle> loaded_index::adopt_shard(std::size_t manifest_position, loaded_index& other, shard_handle handle) {
   if (&other == this) return make_error(error_code::invalid_argument, "a shard cannot be adopted from its own index");
-  if (manifest_position >= manifest_.shards.size()) {
-    return make_error(error_code::invalid_argument, "the manifest has " + std::to_string(manifest_.shards.size()) +
-                                                        " shards; there is no shard " + std::to_string(manifest_position));
-  }
-  for (const auto& [loaded_handle, shard] : shards_) {
-    if (shard->manifest_position == manifest_position) {
-      return make_error(error_code::invalid_argument, "shard " + std::to_string(manifest_position) +
-                                                          " is already loaded (handle " + std::to_string(loaded_handle) + ")");
-    }
-  }
-  if (next_handle_ == 0) return make_error(error_code::invalid_argument, "no shard handles left");
+  if (auto free = free_position(manifest_position); !free) return std::move(free).failure();
   const auto found = other.shards_.find(handle);
   if (found == other.shards_.end()) {
     return make_error(error_code::invalid_argument, "no loaded shard has handle " + std::to_string(handle));
   }
-  const index::manifest_shard& entry = manifest_.shards[manifest_position];
-  const index::manifest_shard& source = other.manifest_.shards[found->second->manifest_position];
-  // The other index checked these bytes against `source`'s hashes: equal hashes mean the same files.
-  if (source.vectors.hash != entry.vectors.hash || source.metadata.hash != entry.metadata.hash) {
+  const vector_file_entry entry = *entry_at(manifest_, manifest_position);
+  const std::optional<vector_file_entry> source = entry_at(other.manifest_, found->second->manifest_position);
+  // The other index checked these bytes against `source`'s hashes: equal hashes mean the same files
+  // (a shard's hash never equals a partition's: their bytes start with different magic numbers).
+  if (!source || source->vectors->hash != entry.vectors->hash || source->metadata->hash != entry.metadata->hash) {
     return make_error(error_code::checksum_mismatch,
-                      source.vectors.path + " is not " + entry.vectors.path + ", which this manifest names at shard " +
+                      (source ? source->vectors->path : std::string("the adopted file")) + " is not " + entry.vectors->path +
+                          ", which this manifest names at " + vector_file_noun(manifest_) + " " +
                           std::to_string(manifest_position));
   }
   const index::shard_view& vectors = found->second->vectors;
   if (vectors.dimensions != manifest_.dimensions || vectors.kind != manifest_.vector_quantization ||
       vectors.item_count != entry.item_count) {
-    return make_error(error_code::invalid_manifest, entry.vectors.path + " disagrees with manifest.json");
+    return make_error(error_code::invalid_manifest, entry.vectors->path + " disagrees with manifest.json");
   }
   std::unique_ptr<loaded_shard> shard = std::move(found->second);
   other.shards_.erase(found);
@@ -133,6 +170,124 @@ result<shard_handle> loaded_index::adopt_shard(std::size_t manifest_position, lo
   const shard_handle adopted = next_handle_++;
   shards_.emplace(adopted, std::move(shard));
   return adopted;
+}
+
+result<std::size_t> loaded_index::free_position(std::size_t manifest_position) const {
+  const std::size_t count = manifest_.vector_file_count();
+  const std::string noun = vector_file_noun(manifest_);
+  if (manifest_position >= count) {
+    return make_error(error_code::invalid_argument, "the manifest has " + std::to_string(count) + " " + noun +
+                                                        "s; there is no " + noun + " " + std::to_string(manifest_position));
+  }
+  for (const auto& [handle, shard] : shards_) {
+    if (shard->manifest_position == manifest_position) {
+      return make_error(error_code::invalid_argument, noun + " " + std::to_string(manifest_position) +
+                                                          " is already loaded (handle " + std::to_string(handle) + ")");
+    }
+  }
+  if (next_handle_ == 0) return make_error(error_code::invalid_argument, "no shard handles left");
+  return manifest_position;
+}
+
+status loaded_index::set_centroids(std::vector<std::uint8_t> centroid_bytes) {
+  if (manifest_.layout != index::index_layout::partitioned || !manifest_.centroids) {
+    return make_error(error_code::invalid_argument, "this index is not partitioned: it has no centroid table");
+  }
+  const index::content_file& entry = *manifest_.centroids;
+  if (hash::sha256_hex(centroid_bytes) != entry.hash) {
+    return make_error(error_code::checksum_mismatch, entry.path + " does not match its content hash");
+  }
+  auto view = index::decode_shard(centroid_bytes);
+  if (!view) return make_error(view.failure().code, entry.path + ": " + view.failure().message);
+  if (view->kind != index::quantization::i8 || view->dimensions != manifest_.dimensions ||
+      view->item_count != manifest_.partitions.size()) {
+    return make_error(error_code::invalid_manifest, entry.path + " is not an int8 table of " +
+                                                        std::to_string(manifest_.partitions.size()) + " centroids of " +
+                                                        std::to_string(manifest_.dimensions) + " dimensions");
+  }
+  // Moving the vector keeps its buffer, so the view stays valid.
+  centroid_bytes_ = std::move(centroid_bytes);
+  centroids_ = std::make_unique<index::shard_view>(view.value());
+  return success{};
+}
+
+result<shard_handle> loaded_index::add_partition(std::size_t manifest_position,
+                                                 std::span<const std::uint8_t> partition_bytes,
+                                                 std::span<const std::uint8_t> metadata_bytes) {
+  if (manifest_.layout != index::index_layout::partitioned) {
+    return make_error(error_code::invalid_argument, "this index is flat: add its shards, not partitions");
+  }
+  if (auto free = free_position(manifest_position); !free) return std::move(free).failure();
+  const index::manifest_partition& entry = manifest_.partitions[manifest_position];
+  if (hash::sha256_hex(partition_bytes) != entry.vectors.hash) {
+    return make_error(error_code::checksum_mismatch, entry.vectors.path + " does not match its content hash");
+  }
+  if (hash::sha256_hex(metadata_bytes) != entry.metadata.hash) {
+    return make_error(error_code::checksum_mismatch, entry.metadata.path + " does not match its content hash");
+  }
+  // The decoder reads u64 ids in place: bytes from a caller's buffer may not be 8-byte aligned.
+  std::vector<std::uint8_t> aligned_copy;
+  std::span<const std::uint8_t> bytes = partition_bytes;
+  if (reinterpret_cast<std::uintptr_t>(bytes.data()) % 8 != 0) {
+    aligned_copy.assign(bytes.begin(), bytes.end());
+    bytes = aligned_copy;
+  }
+  auto view = partition::decode_partition(bytes);
+  if (!view) return make_error(view.failure().code, entry.vectors.path + ": " + view.failure().message);
+  if (auto agrees = partition::check_partition_against_manifest(view.value(), static_cast<std::uint32_t>(manifest_position),
+                                                                manifest_.dimensions, entry.item_count);
+      !agrees) {
+    return make_error(agrees.failure().code, entry.vectors.path + ": " + agrees.failure().message);
+  }
+  if (view->rows_offset != entry.head_bytes || manifest_.vector_quantization != index::quantization::i8) {
+    return make_error(error_code::invalid_manifest, entry.vectors.path + " disagrees with manifest.json (head_bytes " +
+                                                        std::to_string(entry.head_bytes) + ", the file's head " +
+                                                        std::to_string(view->rows_offset) + ")");
+  }
+  auto items = index::parse_item_metadata(as_text(metadata_bytes), view->item_count);
+  if (!items) return make_error(items.failure().code, entry.metadata.path + ": " + items.failure().message);
+
+  auto shard = std::make_unique<loaded_shard>();
+  shard->manifest_position = manifest_position;
+  relaid_rows relaid = relay_partition_rows(view.value());
+  shard->bytes = std::move(relaid.bytes);
+  shard->vectors = relaid.view;  // views the buffer just moved into shard->bytes
+  shard->items = std::move(items).value();
+  if (auto matches = index::check_metadata_matches_shard(shard->vectors, shard->items); !matches) {
+    return make_error(matches.failure().code, entry.metadata.path + ": " + matches.failure().message);
+  }
+  shard->head_bytes.assign(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(view->rows_offset));
+  auto head = partition::decode_partition_head(shard->head_bytes);
+  if (!head) return make_error(head.failure().code, entry.vectors.path + ": " + head.failure().message);
+  shard->head = head.value();
+  shard->attributes = build_attributes(shard->items, labels_, tags_);
+  const shard_handle handle = next_handle_++;
+  shards_.emplace(handle, std::move(shard));
+  return handle;
+}
+
+std::optional<std::size_t> loaded_index::manifest_position(shard_handle handle) const {
+  const auto found = shards_.find(handle);
+  if (found == shards_.end()) return std::nullopt;
+  return found->second->manifest_position;
+}
+
+result<std::vector<std::uint32_t>> loaded_index::partitions_to_probe(std::span<const float> vector,
+                                                                     const query_options& options) const {
+  if (!centroids_) return make_error(error_code::invalid_argument, "the centroid table is not loaded");
+  auto prepared = search::prepare_query(vector, manifest_.dimensions);
+  if (!prepared) return std::move(prepared).failure();
+  auto quantized = partition::quantize_query(prepared->unit);
+  if (!quantized) return std::move(quantized).failure();
+  auto ranked = partition::rank_partitions(*centroids_, quantized.value());
+  if (!ranked) return std::move(ranked).failure();
+  partition::partitioned_search_options probe;
+  probe.nprobe = options.nprobe;
+  std::vector<std::uint32_t> wanted;
+  const std::size_t count = partition::initial_probe_count(ranked->size(), probe);
+  wanted.reserve(count);
+  for (std::size_t position = 0; position < count; ++position) wanted.push_back((*ranked)[position].partition);
+  return wanted;
 }
 
 status loaded_index::release_shard(shard_handle handle) {
@@ -225,7 +380,7 @@ result<query_outcome> loaded_index::keyword_or_hybrid_query(std::span<const floa
   const filter& conditions = resolved.value();
 
   // Keyword hits name items by (manifest position, row); the slot is the shard's place in `shards`.
-  std::vector<std::uint32_t> slot_of_position(manifest_.shards.size(), not_searched);
+  std::vector<std::uint32_t> slot_of_position(manifest_.vector_file_count(), not_searched);
   std::size_t total_items = 0;
   for (std::size_t slot = 0; slot < shards.size(); ++slot) {
     slot_of_position[shards_.find(shards[slot])->second->manifest_position] = static_cast<std::uint32_t>(slot);
@@ -260,6 +415,26 @@ result<query_outcome> loaded_index::keyword_or_hybrid_query(std::span<const floa
 
   query_outcome outcome;
   outcome.mode = mode;
+  if (manifest_.layout == index::index_layout::partitioned && options.k > 0) {
+    // A lazy client holds some partitions only: the best k keyword hits, counting those in partitions
+    // it does not hold (their filter is unknown: they count as passing), name the partitions it must
+    // fetch for this answer to be final. Those it holds are searched below as on any site.
+    const std::function<bool(keywords::item_reference)> accept_unloaded = [&](keywords::item_reference reference) {
+      const std::uint32_t position = keywords::reference_vector_file(reference);
+      if (position < slot_of_position.size() && slot_of_position[position] == not_searched) return true;
+      return accept(reference);
+    };
+    auto wanted = keywords_->search(analyzed.value(), options.k, accept_unloaded, options.bm25);
+    if (!wanted) return std::move(wanted).failure();
+    for (const keywords::keyword_hit& hit : wanted.value()) {
+      const std::uint32_t position = keywords::reference_vector_file(hit.reference);
+      if (position >= slot_of_position.size() || slot_of_position[position] != not_searched) continue;
+      if (std::find(outcome.missing_partitions.begin(), outcome.missing_partitions.end(), position) ==
+          outcome.missing_partitions.end()) {
+        outcome.missing_partitions.push_back(position);
+      }
+    }
+  }
   if (mode == search_mode::keyword) {
     const auto document_of = [&](const keywords::keyword_hit& hit) {
       return source_of(slot_of(hit.reference), keywords::reference_row(hit.reference));
@@ -287,6 +462,12 @@ result<query_outcome> loaded_index::keyword_or_hybrid_query(std::span<const floa
       auto voted = query(vector, shards, voting);
       if (!voted) return std::move(voted).failure();
       outcome.vote = std::move(voted->vote);
+      for (const std::uint32_t position : voted->missing_partitions) {
+        if (std::find(outcome.missing_partitions.begin(), outcome.missing_partitions.end(), position) ==
+            outcome.missing_partitions.end()) {
+          outcome.missing_partitions.push_back(position);
+        }
+      }
     }
     outcome.keyword_query = std::move(analyzed).value();
     return outcome;
@@ -403,6 +584,14 @@ result<query_outcome> loaded_index::keyword_or_hybrid_query(std::span<const floa
   }
   outcome.vote = std::move(vector_side->vote);
   outcome.keyword_query = std::move(analyzed).value();
+  outcome.approximate = vector_side->approximate;
+  outcome.rows_scanned = vector_side->rows_scanned;
+  for (const std::uint32_t position : vector_side->missing_partitions) {
+    if (std::find(outcome.missing_partitions.begin(), outcome.missing_partitions.end(), position) ==
+        outcome.missing_partitions.end()) {
+      outcome.missing_partitions.push_back(position);
+    }
+  }
   return outcome;
 }
 
@@ -410,6 +599,7 @@ result<query_outcome> loaded_index::query(std::span<const float> vector, std::sp
                                           const query_options& options) const {
   const search_mode mode = effective_mode(vector, options);
   if (mode != search_mode::vector) return keyword_or_hybrid_query(vector, shards, mode, options);
+  if (manifest_.layout == index::index_layout::partitioned) return partitioned_vector_query(vector, shards, options);
   auto views = searchable(shards);
   if (!views) return std::move(views).failure();
   auto resolved = resolve_filter(options.filter);
@@ -475,6 +665,186 @@ result<query_outcome> loaded_index::query(std::span<const float> vector, std::sp
   voted.considered = vote->considered;
   voted.best_score = vote->best_score;
   voted.neighbours = to_index_hits(scanned->best_labelled);
+  return outcome;
+}
+
+result<query_outcome> loaded_index::partitioned_vector_query(std::span<const float> vector,
+                                                             std::span<const shard_handle> shards,
+                                                             const query_options& options) const {
+  if (!centroids_) return make_error(error_code::invalid_argument, "the centroid table is not loaded");
+  if (options.vote && options.vote->k == 0) return make_error(error_code::invalid_argument, "the label vote needs k >= 1");
+  auto resolved = resolve_filter(options.filter);
+  if (!resolved) return std::move(resolved).failure();
+  const filter conditions = std::move(resolved).value();
+  auto prepared = search::prepare_query(vector, manifest_.dimensions);
+  if (!prepared) return std::move(prepared).failure();
+  auto quantized = partition::quantize_query(prepared->unit);
+  if (!quantized) return std::move(quantized).failure();
+  const partition::quantized_query& query_codes = quantized.value();
+  auto ranked = partition::rank_partitions(*centroids_, query_codes);
+  if (!ranked) return std::move(ranked).failure();
+
+  // The given handles by manifest position: the partitions this search may read.
+  std::vector<const loaded_shard*> by_position(manifest_.partitions.size(), nullptr);
+  std::vector<shard_handle> handle_of(manifest_.partitions.size(), 0);
+  for (const shard_handle handle : shards) {
+    const auto found = shards_.find(handle);
+    if (found == shards_.end()) {
+      return make_error(error_code::invalid_argument, "no loaded shard has handle " + std::to_string(handle));
+    }
+    by_position[found->second->manifest_position] = found->second.get();
+    handle_of[found->second->manifest_position] = handle;
+  }
+  const auto passes = [&](const loaded_shard& part, std::uint32_t row) {
+    if (conditions.needs_attributes() && !row_passes(conditions, part.attributes, row)) return false;
+    if (!conditions.excluded_item_ids.empty()) {
+      const std::uint64_t id = part.vectors.item_id(row);
+      return std::find(conditions.excluded_item_ids.begin(), conditions.excluded_item_ids.end(), id) ==
+             conditions.excluded_item_ids.end();
+    }
+    return true;
+  };
+
+  query_outcome outcome;
+  outcome.approximate = true;
+  std::vector<std::uint32_t> missing;
+  const auto note_missing = [&](std::uint32_t position) {
+    if (std::find(missing.begin(), missing.end(), position) == missing.end()) missing.push_back(position);
+  };
+
+  // One probe: the partitions to scan in centroid order (the first nprobe, then, while fewer than k
+  // rows passed the filter, more up to the budget), the sign-code scan of those loaded, the exact
+  // re-rank of the best candidates. A partition the probe wants but the caller did not give is
+  // counted as if its rows passed at the rate of the rows scanned so far (all of them before any
+  // scan), so a lazy client is asked for about what the filter needs, not the whole budget.
+  struct probe_result {
+    std::vector<partition::partition_view> views;
+    std::vector<partition::candidate> candidates;
+    std::size_t depth = 0;
+  };
+  const auto probe = [&](std::size_t k, bool labelled_only, std::size_t depth) -> result<probe_result> {
+    const bool filtered = !conditions.is_unrestricted() || labelled_only;
+    const partition::row_filter row_filter =
+        filtered ? partition::row_filter([&](std::uint32_t position, std::uint32_t row) {
+          const loaded_shard& part = *by_position[position];
+          if (labelled_only && part.attributes.labels[row] == 0) return false;
+          return passes(part, row);
+        })
+                 : partition::row_filter{};
+    partition::partitioned_search_options probing;
+    probing.k = k;
+    probing.nprobe = options.nprobe;
+    probing.filtered_probe_budget = options.filtered_probe_budget;
+    if (filtered) probing.filter = row_filter;
+    probe_result probed;
+    const std::size_t partition_count = ranked->size();
+    std::size_t taken = 0;
+    double rows_passed = 0.0;
+    std::size_t rows_seen = 0;
+    std::size_t rows_seen_passing = 0;
+    for (std::size_t rank = 0; rank < partition_count; ++rank) {
+      const bool first = rank < partition::initial_probe_count(partition_count, probing);
+      if (!first && !partition::should_probe_further(taken, static_cast<std::size_t>(rows_passed), partition_count, probing)) break;
+      ++taken;
+      const std::uint32_t position = (*ranked)[rank].partition;
+      const loaded_shard* part = by_position[position];
+      if (part == nullptr || !part->head) {
+        note_missing(position);
+        const double rate = rows_seen == 0 ? 1.0 : static_cast<double>(rows_seen_passing) / static_cast<double>(rows_seen);
+        rows_passed += rate * static_cast<double>(manifest_.partitions[position].item_count);
+        continue;
+      }
+      std::size_t passing = part->vectors.item_count;
+      if (filtered) {
+        passing = 0;
+        for (std::uint32_t row = 0; row < part->vectors.item_count; ++row) passing += row_filter(position, row) ? 1U : 0U;
+      }
+      rows_seen += part->vectors.item_count;
+      rows_seen_passing += passing;
+      rows_passed += static_cast<double>(passing);
+      probed.views.push_back(*part->head);
+    }
+    probed.depth = std::max(depth, k);
+    auto scan = partition::candidate_rows(query_codes, probed.views, probed.depth, probing.filter);
+    if (!scan) return std::move(scan).failure();
+    outcome.rows_scanned += scan->rows_scanned;
+    probed.candidates = std::move(scan->candidates);
+    return probed;
+  };
+  const auto rerank = [&](const probe_result& probed, std::size_t k) -> result<std::vector<index_hit>> {
+    std::vector<partition::rerank_row> rows;
+    rows.reserve(probed.candidates.size());
+    const std::size_t dimensions = manifest_.dimensions;
+    for (const partition::candidate& found : probed.candidates) {
+      const loaded_shard& part = *by_position[found.partition];
+      rows.push_back({found.partition, found.row, part.vectors.item_id(found.row),
+                      partition::partition_row{part.vectors.scales[found.row],
+                                               part.vectors.vectors_i8.subspan(found.row * dimensions, dimensions)}});
+    }
+    auto reranked = partition::rerank(query_codes, rows, k);
+    if (!reranked) return std::move(reranked).failure();
+    std::vector<index_hit> hits;
+    hits.reserve(reranked->size());
+    for (const partition::partitioned_hit& hit : reranked.value()) {
+      hits.push_back(index_hit{hit.item_id, hit.score, handle_of[hit.partition], hit.row, 1, {}});
+    }
+    return hits;
+  };
+
+  if (options.k > 0) {
+    std::size_t total_items = 0;
+    for (const loaded_shard* part : by_position) total_items += part != nullptr ? part->vectors.item_count : 0;
+    if (options.one_per_document) {
+      const std::size_t first_asked = first_hits_to_ask(options.k, total_items);
+      auto probed = probe(first_asked, false, std::max(options.rerank_depth, first_asked));
+      if (!probed) return std::move(probed).failure();
+      probe_result current = std::move(probed).value();
+      auto documents = search_documents<index_hit>(
+          options.k, total_items,
+          [&](std::size_t asked) -> result<std::vector<index_hit>> {
+            if (asked > current.depth) {
+              auto deeper = probe(asked, false, asked);
+              if (!deeper) return std::move(deeper).failure();
+              current = std::move(deeper).value();
+            }
+            return rerank(current, asked);
+          },
+          [&](const index_hit& hit) -> std::string_view { return shards_.find(hit.shard)->second->items[hit.row].source; });
+      if (!documents) return std::move(documents).failure();
+      for (auto& [hit, matched_items] : documents.value()) {
+        hit.matched_items = matched_items;
+        outcome.hits.push_back(std::move(hit));
+      }
+    } else {
+      auto probed = probe(options.k, false, options.rerank_depth);
+      if (!probed) return std::move(probed).failure();
+      auto hits = rerank(probed.value(), options.k);
+      if (!hits) return std::move(hits).failure();
+      outcome.hits = std::move(hits).value();
+    }
+  }
+  if (options.vote) {
+    auto probed = probe(options.vote->k, true, options.rerank_depth);
+    if (!probed) return std::move(probed).failure();
+    auto neighbours_hits = rerank(probed.value(), options.vote->k);
+    if (!neighbours_hits) return std::move(neighbours_hits).failure();
+    std::vector<vote_neighbour> neighbours;
+    neighbours.reserve(neighbours_hits->size());
+    for (const index_hit& hit : neighbours_hits.value()) {
+      neighbours.push_back({shards_.find(hit.shard)->second->attributes.labels[hit.row], hit.score});
+    }
+    auto vote = vote_label(neighbours, *options.vote);
+    if (!vote) return std::move(vote).failure();
+    classification& voted = outcome.vote.emplace();
+    voted.known = vote->known;
+    if (vote->known) voted.label = labels_.name(vote->label);
+    voted.confidence = vote->confidence;
+    voted.votes = vote->votes;
+    voted.considered = vote->considered;
+    voted.best_score = vote->best_score;
+    voted.neighbours = std::move(neighbours_hits).value();
+  }
+  outcome.missing_partitions = std::move(missing);
   return outcome;
 }
 

@@ -206,6 +206,10 @@ class loaded_index {
   explicit loaded_index(index::manifest manifest) : manifest_(std::move(manifest)) {}
   [[nodiscard]] result<std::vector<searchable_shard>> searchable(std::span<const shard_handle> shards) const;
   [[nodiscard]] search_mode effective_mode(std::span<const float> vector, const query_options& options) const noexcept;
+  [[nodiscard]] result<std::size_t> free_position(std::size_t manifest_position) const;
+  [[nodiscard]] result<query_outcome> partitioned_vector_query(std::span<const float> vector,
+                                                               std::span<const shard_handle> shards,
+                                                               const query_options& options) const;
   [[nodiscard]] result<query_outcome> keyword_or_hybrid_query(std::span<const float> vector,
                                                               std::span<const shard_handle> shards,
                                                               search_mode mode, const query_options& options) const;

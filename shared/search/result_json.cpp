@@ -123,6 +123,13 @@ result<query_options> query_options_from_json(const json& request) {
       options.fusion.vector_weight = weight.value();
     }
   }
+  // Partitioned sites: the probe's knobs (partition/partitioned_search.hpp); ignored on flat sites.
+  auto nprobe = whole_number(request, "nprobe", "nprobe", options.nprobe, 1, partition::max_nprobe);
+  if (!nprobe) return std::move(nprobe).failure();
+  options.nprobe = nprobe.value();
+  auto depth = whole_number(request, "rerank_depth", "rerank_depth", options.rerank_depth, 1, partition::max_rerank_depth);
+  if (!depth) return std::move(depth).failure();
+  options.rerank_depth = depth.value();
   auto k = whole_number(request, "k", "k", options.k, options.vote ? 0 : 1, max_query_k);
   if (!k) return std::move(k).failure();
   options.k = k.value();
@@ -185,6 +192,12 @@ json query_outcome_json(const loaded_index& index, const query_outcome& outcome)
     results.push_back(hit_json_with(index, hit, highlighted, analyzer ? &*analyzer : nullptr));
   }
   json answer{{"mode", search_mode_name(outcome.mode)}, {"results", std::move(results)}};
+  if (index.manifest().layout == index::index_layout::partitioned) {
+    // Only partitioned sites say so: a flat site's answers are exact and keep their shape.
+    answer["approximate"] = outcome.approximate;
+    answer["missing_partitions"] = outcome.missing_partitions;
+    answer["rows_scanned"] = outcome.rows_scanned;
+  }
   if (outcome.vote) {
     const classification& vote = *outcome.vote;
     json neighbours = json::array();

@@ -6,6 +6,8 @@ import { MosaicError, refusal } from './errors.mjs';
 import { fetchManifest } from './fetching.mjs';
 import { openGeneration } from './loaded_generation.mjs';
 import { bytesOf } from './index_state.mjs';
+import { loadCentroids } from './partitions.mjs';
+import { isPartitioned, vectorFilesOf } from './vector_files.mjs';
 import { runBounded } from './worker_pool.mjs';
 
 /**
@@ -54,7 +56,10 @@ async function refreshOnce(state) {
   try {
     const previous = state.generation;
     const kept = shardsToKeep(previous, next);
-    const { loaded, bytes } = await loadNewShards(state, next, kept);
+    // A partitioned site: the new centroid table, then only the partitions this client held whose
+    // files changed (the others are fetched when a query probes them).
+    if (isPartitioned(next.manifest)) await loadCentroids(state, next);
+    const { loaded, bytes } = await loadNewShards(state, next, kept, previous);
     state.checkOpen();
     swapIn(state, next, kept);
     swapped = true;
@@ -64,13 +69,13 @@ async function refreshOnce(state) {
     const keeping = loaded.filter((shard) => shard.fromNetwork).map((shard) => state.source.keep(shard.entry, shard.shardBytes, shard.metadataBytes));
     const evicting = state.source.evictUnnamed(next.manifest).then((count) => { state.statistics.evicted += count; });
     await Promise.all([...keeping, evicting]);
-    const named = new Set(next.manifest.shards.map((shard) => shard.file));
+    const named = new Set(vectorFilesOf(next.manifest).map((shard) => shard.file));
     return {
       changed: true,
       generation: next.manifest.generation,
       previousGeneration: previous.manifest.generation,
       added: loaded.map((shard) => shard.entry.file),
-      removed: previous.manifest.shards.map((shard) => shard.file).filter((file) => !named.has(file)),
+      removed: vectorFilesOf(previous.manifest).map((shard) => shard.file).filter((file) => !named.has(file)),
       kept: kept.size,
       bytes,
       shardsFromStore: loaded.filter((shard) => !shard.fromNetwork).length,
@@ -91,11 +96,12 @@ async function refreshOnce(state) {
 function shardsToKeep(previous, next) {
   /** @type {Map<number, { position: number, handle: number }>} */
   const kept = new Map();
-  const sameShape = next.manifest.dimensions === previous.manifest.dimensions && next.manifest.quantization === previous.manifest.quantization;
+  const sameShape = next.manifest.dimensions === previous.manifest.dimensions && next.manifest.quantization === previous.manifest.quantization &&
+    isPartitioned(next.manifest) === isPartitioned(previous.manifest);
   if (!sameShape) return kept;
   const keyOf = (/** @type {ManifestShard} */ shard) => `${shard.hash} ${shard.metadata.hash} ${shard.items}`;
-  const held = new Map(previous.loadedShards.map((loaded) => [keyOf(previous.manifest.shards[loaded.position]), loaded]));
-  next.manifest.shards.forEach((shard, position) => {
+  const held = new Map(previous.loadedShards.map((loaded) => [keyOf(vectorFilesOf(previous.manifest)[loaded.position]), loaded]));
+  vectorFilesOf(next.manifest).forEach((shard, position) => {
     const loaded = held.get(keyOf(shard));
     if (!loaded) return;
     kept.set(position, loaded);
@@ -111,17 +117,23 @@ function shardsToKeep(previous, next) {
  * @param {IndexState} state
  * @param {LoadedGeneration} next
  * @param {Map<number, unknown>} kept
+ * @param {LoadedGeneration} previous
  * @returns {Promise<{ loaded: NewShard[], bytes: number }>}
  */
-async function loadNewShards(state, next, kept) {
-  const wanted = next.manifest.shards.map((_, position) => position).filter((position) => !kept.has(position));
+async function loadNewShards(state, next, kept, previous) {
+  const files = vectorFilesOf(next.manifest);
+  // Flat: every shard not kept. Partitioned: the partitions held now whose files changed, no others.
+  const held = new Set(previous.loadedShards.map((loaded) => loaded.position));
+  const partitioned = isPartitioned(next.manifest);
+  const wanted = files.map((_, position) => position)
+    .filter((position) => !kept.has(position) && (!partitioned || held.has(position)));
   /** @type {NewShard[]} */
   const loaded = [];
   let bytes = 0;
   const count = (/** @type {number} */ received) => { bytes += received; };
   await runBounded(wanted.length, state.settings.concurrency, async (index) => {
     const position = wanted[index];
-    const entry = next.manifest.shards[position];
+    const entry = files[position];
     const read = await state.source.read(entry, (shard, metadata) => next.add(position, shard, metadata), count);
     if (!read) return;
     if (!read.accepted.ok) {
@@ -155,11 +167,16 @@ function swapIn(state, next, kept) {
     generation: manifest.generation,
     items: next.itemCount,
     itemsTotal: manifest.itemCount,
-    shardsTotal: manifest.shards.length,
+    shardsTotal: vectorFilesOf(manifest).length,
     shardsLoaded: next.shardCount,
     shardsFailed: 0,
     bytesTotal: bytesOf(manifest),
   });
-  statistics.bytesLoaded = statistics.bytesTotal;
+  if (isPartitioned(manifest)) {
+    const files = vectorFilesOf(manifest);
+    statistics.memoryBytes = next.loadedShards.reduce((total, { position }) => total + files[position].bytes + files[position].metadata.bytes, 0);
+  } else {
+    statistics.bytesLoaded = statistics.bytesTotal;
+  }
   statistics.refreshes = (statistics.refreshes ?? 0) + 1;
 }

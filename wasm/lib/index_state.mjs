@@ -1,6 +1,7 @@
 // What an open index knows, shared by the modules that do its jobs (initial_load, generations,
 // events, query_embedding) and kept private by the front door (mosaic.mjs), which holds one.
 import { MosaicError } from './errors.mjs';
+import { isPartitioned, vectorFilesOf } from './vector_files.mjs';
 
 /**
  * @typedef {import('./loaded_generation.mjs').LoadedGeneration} LoadedGeneration
@@ -19,7 +20,7 @@ import { MosaicError } from './errors.mjs';
  * @returns {Stats}
  */
 export function statisticsOf(manifest) {
-  const shards = manifest.shards;
+  const shards = vectorFilesOf(manifest);
   return {
     generation: manifest.generation,
     items: 0,
@@ -35,6 +36,11 @@ export function statisticsOf(manifest) {
     bytesFromStore: 0,
     evicted: 0,            // stored files this manifest no longer names, removed at open
     keywordBytesLoaded: 0, // keyword directory and term files fetched for queries (lib/keyword_files.mjs)
+    // Partitioned sites (lib/partitions.mjs): shards* and bytes* count partitions and their files.
+    partitioned: isPartitioned(manifest),
+    centroidBytes: 0,      // the centroid table, fetched at open
+    partitionsEvicted: 0,  // partitions dropped from memory under maxMemoryMB
+    memoryBytes: 0,        // bytes of the partitions held in memory now
   };
 }
 
@@ -43,7 +49,8 @@ export function statisticsOf(manifest) {
  * @param {Manifest} manifest
  */
 export function bytesOf(manifest) {
-  return manifest.shards.reduce((total, shard) => total + shard.bytes + shard.metadata.bytes, 0);
+  const files = vectorFilesOf(manifest).reduce((total, shard) => total + shard.bytes + shard.metadata.bytes, 0);
+  return files + (manifest.centroids?.bytes ?? 0);
 }
 
 export class IndexState {
@@ -82,7 +89,8 @@ export class IndexState {
     this.statistics = statisticsOf(generation.manifest);
   }
 
-  /** True once every shard is loaded; false while loading and after a shard failed. */
+  /** True once every shard is loaded; false while loading and after a shard failed. A partitioned
+   *  site is complete once every partition is in memory (prefetch()), which it need not be to search. */
   get complete() { return this.statistics.shardsLoaded === this.statistics.shardsTotal; }
 
   checkOpen() {

@@ -3,6 +3,8 @@
 // is reported and left out (the results say they are partial), the others go on. Open resolves when
 // the first shard is searchable; `ready` when all have settled and the downloads are stored.
 import { refusal, shardError } from './errors.mjs';
+import { loadCentroids, prefetchPartitions } from './partitions.mjs';
+import { isPartitioned } from './vector_files.mjs';
 import { runBounded } from './worker_pool.mjs';
 
 /** @typedef {import('./index_state.mjs').IndexState} IndexState */
@@ -15,6 +17,20 @@ import { runBounded } from './worker_pool.mjs';
  */
 export async function startLoading(state) {
   state.statistics.evicted += await state.source.evictUnnamed(state.generation.manifest);
+  if (isPartitioned(state.generation.manifest)) {
+    // A partitioned site is ready to search once its centroid table is in: queries fetch the
+    // partitions they probe (lib/partitions.mjs). `prefetch: true` also fetches every one now.
+    await loadCentroids(state, state.generation);
+    const readiness = () => ({ shardsLoaded: state.statistics.shardsLoaded, shardsFailed: 0, errors: [...state.errors] });
+    state.ready = state.options.prefetch
+      ? prefetchPartitions(state).then(readiness, (error) => {
+        state.errors.push(error);
+        state.report(error);
+        return readiness();
+      })
+      : Promise.resolve(readiness());
+    return;
+  }
   const shards = state.generation.manifest.shards;
   /** @type {Promise<void>[]} store writes under way (promises that never reject) */
   const storing = [];

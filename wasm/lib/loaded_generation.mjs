@@ -1,7 +1,7 @@
 // One generation of an index as the wasm core holds it: the core's LoadedIndex for one manifest and
 // the shards loaded into it so far. This is the only file that calls the LoadedIndex (openIndex,
 // addShard, adoptShard, query, itemById, items, storedVector, prepareQuery, setKeywordDirectory,
-// termFilesNeeded, addTermFile, delete), so a change of
+// termFilesNeeded, addTermFile, setCentroids, addPartition, partitionsToProbe, releaseShard, delete), so a change of
 // the binding's API touches this file alone.
 import { MosaicError, unwrap } from './errors.mjs';
 
@@ -34,8 +34,9 @@ export function openGeneration(core, manifestText, manifestUrl, base) {
 export class LoadedGeneration {
   #index;
   #base;
-  /** @type {{ position: number, handle: number, itemCount: number, items: ItemMetadata[] | undefined }[]} in manifest order; items made on first use */
+  /** @type {{ position: number, handle: number, itemCount: number, items: ItemMetadata[] | undefined, lastUsed: number }[]} in manifest order; items made on first use */
   #loaded = [];
+  #uses = 0;
   #itemCount = 0;
 
   /**
@@ -65,7 +66,58 @@ export class LoadedGeneration {
    * @returns {AddOutcome}
    */
   add(position, shardBytes, metadataBytes) {
+    if (this.manifest.layout === 'partitioned') return this.#index.addPartition(position, shardBytes, metadataBytes);
     return this.#index.addShard(position, shardBytes, metadataBytes);
+  }
+
+  /**
+   * Partitioned sites: the centroid table, checked by the core against the manifest's entry.
+   * @param {Uint8Array} bytes
+   */
+  setCentroids(bytes) {
+    unwrap(this.#index.setCentroids(bytes));
+  }
+
+  /**
+   * Partitioned sites: the partitions (manifest positions) a vector query probes first, best first.
+   * @param {ArrayLike<number>} vector
+   * @param {{ nprobe?: number }} options
+   * @returns {number[]}
+   */
+  partitionsToProbe(vector, { nprobe }) {
+    return unwrap(this.#index.partitionsToProbe(vector, nprobe === undefined ? {} : { nprobe }));
+  }
+
+  /** @param {number} position */
+  holds(position) {
+    return this.#loaded.some((shard) => shard.position === position);
+  }
+
+  /**
+   * Marks vector files as used by a query now (the memory budget evicts the least recently used).
+   * @param {Iterable<number>} positions
+   */
+  touch(positions) {
+    const now = ++this.#uses;
+    const wanted = new Set(positions);
+    for (const shard of this.#loaded) if (wanted.has(shard.position)) shard.lastUsed = now;
+  }
+
+  /** The loaded vector files, least recently used first. */
+  get leastRecentlyUsed() {
+    return [...this.#loaded].sort((left, right) => left.lastUsed - right.lastUsed).map(({ position, itemCount }) => ({ position, itemCount }));
+  }
+
+  /**
+   * Frees a loaded vector file (a partition evicted under the memory budget).
+   * @param {number} position
+   */
+  release(position) {
+    const at = this.#loaded.findIndex((shard) => shard.position === position);
+    if (at === -1) return;
+    unwrap(this.#index.releaseShard(this.#loaded[at].handle));
+    this.#itemCount -= this.#loaded[at].itemCount;
+    this.#loaded.splice(at, 1);
   }
 
   /**
@@ -75,7 +127,7 @@ export class LoadedGeneration {
    */
   register(position, { handle, itemCount }) {
     const at = this.#loaded.findIndex((shard) => shard.position > position);
-    this.#loaded.splice(at === -1 ? this.#loaded.length : at, 0, { position, handle, itemCount, items: undefined });
+    this.#loaded.splice(at === -1 ? this.#loaded.length : at, 0, { position, handle, itemCount, items: undefined, lastUsed: ++this.#uses });
     this.#itemCount += itemCount;
   }
 
@@ -150,24 +202,30 @@ export class LoadedGeneration {
    * passing the filter and, when `classify` is given, the voters of the label vote among them; the
    * answer comes back in one piece, items included.
    * @param {Float32Array | Float64Array | number[]} vector  as the model gave it (empty for a keyword search)
-   * @param {{ k: number, filter?: Filter, classify?: { k?: number, threshold?: number, minConfidence?: number }, onePerDocument?: boolean, mode?: SearchMode, vectorWeight?: number, text?: string }} options
+   * @param {{ k: number, filter?: Filter, classify?: { k?: number, threshold?: number, minConfidence?: number }, onePerDocument?: boolean, mode?: SearchMode, vectorWeight?: number, text?: string, nprobe?: number, rerankDepth?: number }} options
    *   text: the query's text, NFKC-normalized, for the keyword index
-   * @returns {{ mode: SearchMode, results: SearchResult[], classification?: CoreClassification }}
+   * @returns {{ mode: SearchMode, results: SearchResult[], classification?: CoreClassification, approximate?: boolean, missingPartitions?: number[] }}
+   *   approximate and missingPartitions on partitioned sites: the partitions this answer still needs
    */
-  query(vector, { k, filter, classify, onePerDocument = true, mode, vectorWeight, text = '' }) {
+  query(vector, { k, filter, classify, onePerDocument = true, mode, vectorWeight, text = '', nprobe, rerankDepth }) {
     /** @type {Record<string, unknown>} */
     const options = { k, filter: filter ?? null, one_per_document: onePerDocument };
+    if (nprobe !== undefined) options.nprobe = nprobe;
+    if (rerankDepth !== undefined) options.rerank_depth = rerankDepth;
     if (mode !== undefined) options.mode = mode;
     if (vectorWeight !== undefined) options.fusion = { vector_weight: vectorWeight };
     if (classify) options.classify = { k: classify.k, min_similarity: classify.threshold, min_confidence: classify.minConfidence };
-    /** @type {{ mode: SearchMode, results: CoreHit[], classification?: { known: boolean, label: string | null, confidence: number, votes: number, considered: number, best_score: number, neighbours: CoreHit[] } }} */
+    /** @type {{ mode: SearchMode, results: CoreHit[], approximate?: boolean, missing_partitions?: number[], classification?: { known: boolean, label: string | null, confidence: number, votes: number, considered: number, best_score: number, neighbours: CoreHit[] } }} */
     const answer = unwrap(this.#index.query(vector, this.#handles(), options, text));
     const results = answer.results.map((hit) => this.#result(hit));
-    if (!answer.classification) return { mode: answer.mode, results };
+    /** @type {{ approximate?: boolean, missingPartitions?: number[] }} */
+    const partitioned = answer.approximate === undefined ? {} : { approximate: answer.approximate, missingPartitions: answer.missing_partitions ?? [] };
+    if (!answer.classification) return { mode: answer.mode, results, ...partitioned };
     const vote = answer.classification;
     return {
       mode: answer.mode,
       results,
+      ...partitioned,
       classification: {
         label: vote.known && vote.label !== null ? vote.label : 'unknown',
         known: vote.known,

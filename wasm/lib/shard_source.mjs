@@ -4,6 +4,7 @@
 // never fatal: the network still has every file.
 import { MosaicError, messageOf, shardError } from './errors.mjs';
 import { download } from './fetching.mjs';
+import { vectorHashesOf } from './vector_files.mjs';
 
 /**
  * @typedef {import('./fetching.mjs').FetchFunction} FetchFunction
@@ -69,6 +70,40 @@ export class ShardSource {
   }
 
   /**
+   * One file (the centroid table) given to `accept` (the core's checks): from the store when it holds
+   * it and the core accepts it, else downloaded, accepted and kept. Throws the core's refusal or a
+   * failed download.
+   * @param {{ hash: string, file: string, bytes: number }} entry
+   * @param {(bytes: Uint8Array) => void} accept  throws a MosaicError when the core refuses the bytes
+   * @param {(count: number) => void} onBytes
+   */
+  async readFile(entry, accept, onBytes) {
+    const stored = await this.#fromStore(entry.hash);
+    if (this.#store && stored) {
+      try {
+        accept(stored);
+        return;
+      } catch (refused) {
+        this.#report(new MosaicError('storage_error', `stored copy of ${entry.file} refused (${messageOf(refused)}); fetching it again`));
+        await Promise.allSettled([this.#store.delete(entry.hash)]);
+      }
+    }
+    let bytes;
+    try {
+      bytes = await download(this.#fetch, new URL(entry.file, this.#base), entry.bytes, onBytes);
+    } catch (cause) {
+      throw shardError(cause, entry.file);
+    }
+    accept(bytes);
+    if (!this.#store) return;
+    try {
+      await this.#store.put(entry.hash, bytes);
+    } catch (cause) {
+      this.#report(new MosaicError('storage_error', `the shard store could not keep ${entry.file}: ${messageOf(cause)}`));
+    }
+  }
+
+  /**
    * Puts a downloaded shard the core accepted into the store. Never rejects: a failure is reported.
    * @param {ManifestShard} entry
    * @param {Uint8Array} shardBytes
@@ -90,7 +125,7 @@ export class ShardSource {
    */
   async evictUnnamed(manifest) {
     if (!this.#store) return 0;
-    const named = new Set(manifest.shards.flatMap((shard) => [shard.hash, shard.metadata.hash]));
+    const named = vectorHashesOf(manifest);
     let evicted = 0;
     try {
       for (const hash of await this.#store.keys()) {

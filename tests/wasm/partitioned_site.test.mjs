@@ -1,0 +1,183 @@
+// The JavaScript API on a partitioned site (docs/format.md, "Partitioned layout"; lib/partitions.mjs):
+// open fetches the manifest and the centroid table and no partition; a search fetches only the
+// partitions it probes and answers as native `mosaic query` does over the whole site; a second search
+// of the same region fetches nothing; a new open with the same store downloads no partition again; a
+// small memory budget evicts the least recently used partitions; refresh() after a re-index fetches
+// only the changed partitions the client holds and finds the new item; prefetch() fetches the rest.
+// Run by ctest in build-wasm like search_api.test.mjs (the native CLI writes the site with the local model).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { runMosaic, writeFiles } from '../support/sample_collection.mjs';
+import { startStaticServer } from '../support/static_server.mjs';
+import { requiredPaths } from '../support/test_environment.mjs';
+
+const { MOSAIC_WEB_DIR: webDirectory, MOSAIC_NATIVE_CLI: nativeCli, MOSAIC_MODEL_DIR: modelDirectory, skip } =
+  requiredPaths(['MOSAIC_WEB_DIR', 'MOSAIC_NATIVE_CLI', 'MOSAIC_MODEL_DIR'], 'run through ctest after make native');
+
+// 1,200 short texts in six label folders (35 partitions of about 35 items): sentences made of a
+// subject, an action and a place, so that queries have near neighbours in a few regions only.
+const subjects = ['a red fox', 'the old fisherman', 'a small robot', 'the jazz band', 'a hungry bear', 'the chess club',
+  'a paper kite', 'the night train', 'a golden retriever', 'the science teacher'];
+const actions = ['waits quietly', 'sings loudly', 'repairs an engine', 'bakes bread', 'reads a map', 'paints a mural',
+  'counts the stars', 'plays the violin', 'chases a ball', 'writes a letter', 'climbs a ladder', 'sells apples'];
+const places = ['by the harbour', 'in the desert', 'on the rooftop', 'under the bridge', 'at the market', 'in the library',
+  'beside the lake', 'inside the museum', 'near the volcano', 'along the river'];
+const labels = ['animals', 'music', 'machines', 'food', 'travel', 'art'];
+
+function collectionFiles() {
+  const files = {};
+  let count = 0;
+  for (const subject of subjects) {
+    for (const action of actions) {
+      for (const place of places) {
+        files[`${labels[count % labels.length]}/${String(count).padStart(4, '0')}.txt`] = `${subject} ${action} ${place}.`;
+        count += 1;
+      }
+    }
+  }
+  return files;
+}
+
+let Mosaic, memoryStore;
+let root, collection, site, server;
+
+const mosaic = (...args) => runMosaic(nativeCli, args);
+const buildIndex = () => mosaic('index', collection, '--out', site, '--layout', 'partitioned', '--model-dir', modelDirectory);
+const readManifest = () => JSON.parse(fs.readFileSync(path.join(site, 'manifest.json'), 'utf8'));
+const nativeQuery = (text, k, ...options) =>
+  JSON.parse(mosaic('query', site, text, '-k', String(k), '--json', '--mode', 'vector', '--model-dir', modelDirectory, ...options)).results;
+const partitionRequests = () => server.state.requests.filter((request) => request.path.startsWith('/partitions/')).map((request) => request.path.slice(1));
+const open = (options = {}) => Mosaic.open(server.url, { storage: null, modelBaseUrl: `${server.url}model/`, ...options });
+
+before(async () => {
+  if (skip) return;
+  ({ Mosaic, memoryStore } = await import(pathToFileURL(path.join(webDirectory, 'mosaic.mjs')).href));
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-partitioned-'));
+  collection = path.join(root, 'collection');
+  site = path.join(root, 'site');
+  writeFiles(collection, collectionFiles());
+  buildIndex();
+  server = await startStaticServer([['model/', modelDirectory], ['', site]]);
+});
+
+after(async () => {
+  if (server) await server.close();
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+});
+
+test('open fetches the centroids and no partition; a search fetches only what it probes and answers as native query', { skip }, async () => {
+  const manifest = readManifest();
+  assert.equal(manifest.layout, 'partitioned');
+  assert.ok(manifest.partitions.length >= 30, `${manifest.partitions.length} partitions`);
+  server.reset();
+  const db = await open();
+  assert.equal(db.manifest.layout, 'partitioned');
+  assert.deepEqual(partitionRequests(), [], 'open fetches no partition');
+  assert.ok(server.state.requests.some((request) => request.path.startsWith('/centroids/')), 'open fetches the centroid table');
+  assert.equal(db.stats.partitioned, true);
+  assert.equal(db.stats.shardsLoaded, 0);
+
+  for (const text of ['a fox waiting by the harbour', 'the band plays jazz in the library', 'a robot fixing a motor']) {
+    server.reset();
+    const answer = await db.search({ text }, { k: 5, mode: 'vector' });
+    assert.equal(answer.approximate, true);
+    assert.equal(answer.partial, false);
+    const fetched = partitionRequests();
+    assert.ok(fetched.length <= 8, `${fetched.length} partitions fetched for one query (nprobe 8)`);
+    assert.equal(answer.partitionsRead, 8);
+    // The same core over the whole site natively: the same items, the same scores.
+    const native = nativeQuery(text, 5);
+    assert.deepEqual(answer.results.map((result) => result.id), native.map((result) => result.id), text);
+    answer.results.forEach((result, rank) => assert.ok(Math.abs(result.score - native[rank].score) < 1e-4));
+    // Again: everything it needs is in memory.
+    server.reset();
+    const again = await db.search({ text }, { k: 5, mode: 'vector' });
+    assert.deepEqual(partitionRequests(), []);
+    assert.deepEqual(again.results.map((result) => result.id), answer.results.map((result) => result.id));
+  }
+  assert.ok(db.stats.shardsLoaded < manifest.partitions.length, 'three queries did not need every partition');
+  db.close();
+});
+
+test('filters probe on until k items pass; more like this and classify work on fetched partitions', { skip }, async () => {
+  const db = await open();
+  const answer = await db.search({ text: 'a bear at the market' }, { k: 10, mode: 'vector', filter: { label: 'art' } });
+  assert.equal(answer.results.length, 10);
+  for (const result of answer.results) assert.equal(result.item.label, 'art');
+  const native = nativeQuery('a bear at the market', 10, '--filter', 'label=art');
+  assert.deepEqual(answer.results.map((result) => result.id), native.map((result) => result.id));
+
+  const similar = await db.similar(answer.results[0].id, { k: 3 });
+  assert.equal(similar.results.length, 3);
+  assert.ok(!similar.results.some((result) => result.id === answer.results[0].id), 'the item itself is left out');
+  const vote = await db.classify({ text: 'a bear at the market' }, { k: 5 });
+  assert.ok(labels.includes(vote.label) || vote.label === 'unknown');
+  assert.ok(vote.neighbours.length > 0);
+  db.close();
+});
+
+test('the store keeps fetched partitions for the next open; a small memory budget evicts the least recently used', { skip }, async () => {
+  const store = memoryStore();
+  const first = await open({ storage: store });
+  await first.search({ text: 'a kite over the lake' }, { k: 5, mode: 'vector' });
+  const stored = await store.keys();
+  assert.ok(stored.length > 0);
+  first.close();
+
+  server.reset();
+  const second = await open({ storage: store });
+  await second.search({ text: 'a kite over the lake' }, { k: 5, mode: 'vector' });
+  assert.deepEqual(partitionRequests(), [], 'the second open reads the partitions from the store');
+  second.close();
+
+  const manifest = readManifest();
+  const partitionBytes = manifest.partitions[0].bytes + manifest.partitions[0].metadata.bytes;
+  // Room for about ten partitions: a few queries in different regions exceed it.
+  const maxMemoryMB = (10 * partitionBytes) / (1024 * 1024);
+  const small = await open({ maxMemoryMB });
+  for (const text of ['a fox by the harbour', 'the teacher in the museum', 'a train near the volcano', 'bread at the market']) {
+    await small.search({ text }, { k: 5, mode: 'vector' });
+    // At most the budget, or the partitions the last query read when they alone exceed it.
+    assert.ok(small.stats.memoryBytes <= Math.max(maxMemoryMB * 1024 * 1024, 8 * partitionBytes * 1.5), `${small.stats.memoryBytes} bytes held`);
+  }
+  assert.ok(small.stats.partitionsEvicted > 0, 'some partitions were evicted');
+  // An evicted partition is fetched again when a query needs it, and the answer is unchanged.
+  const again = await small.search({ text: 'a fox by the harbour' }, { k: 5, mode: 'vector' });
+  assert.deepEqual(again.results.map((result) => result.id), nativeQuery('a fox by the harbour', 5).map((result) => result.id));
+  small.close();
+});
+
+test('refresh fetches only the changed partitions the client holds and finds the new item; prefetch fetches the rest', { skip }, async () => {
+  const db = await open();
+  const query = 'a purple octopus juggling teacups on the moon';
+  await db.search({ text: query }, { k: 3, mode: 'vector' });
+  const before = readManifest();
+  const held = db.stats.shardsLoaded;
+  writeFiles(collection, { 'animals/octopus.txt': 'A purple octopus juggles teacups on the moon.' });
+  buildIndex();
+  const afterwards = readManifest();
+  assert.deepEqual(afterwards.centroids, before.centroids, 'an update keeps the centroid table');
+  const changed = afterwards.partitions.filter((entry, position) => entry.hash !== before.partitions[position].hash);
+  assert.ok(changed.length >= 1 && changed.length <= 2, `${changed.length} partitions changed`);
+
+  server.reset();
+  const refreshed = await db.refresh();
+  assert.equal(refreshed.changed, true);
+  const fetched = partitionRequests();
+  assert.ok(fetched.every((file) => changed.some((entry) => entry.file === file)), 'only changed partitions are fetched');
+  assert.equal(db.stats.shardsLoaded, held);
+  const found = await db.search({ text: query }, { k: 1, mode: 'vector' });
+  assert.equal(found.results[0].item.source, 'animals/octopus.txt');
+
+  server.reset();
+  const prefetched = await db.prefetch();
+  assert.equal(prefetched.partitions, afterwards.partitions.length);
+  assert.equal(db.complete, true);
+  assert.equal(db.stats.shardsLoaded, afterwards.partitions.length);
+  db.close();
+});
