@@ -116,12 +116,17 @@ int run_export_command(std::span<const std::string_view> arguments) {
   }
   std::string why;
   bool copied = copy_app(app, out, local_model, why);
-  // The index: manifest.json and the files it names (shards, item metadata, keyword files, thumbnails,
-  // media), nothing of earlier generations.
+  // The index: manifest.json and the files it names (shards, or the centroid table and partitions; item
+  // metadata, keyword files, thumbnails, media), nothing of earlier generations.
   std::set<std::string> index_files{"manifest.json"};
   for (const auto& shard : loaded->manifest().shards) {
     index_files.insert(shard.vectors.path);
     index_files.insert(shard.metadata.path);
+  }
+  if (loaded->manifest().centroids) index_files.insert(loaded->manifest().centroids->path);
+  for (const auto& partition : loaded->manifest().partitions) {
+    index_files.insert(partition.vectors.path);
+    index_files.insert(partition.metadata.path);
   }
   if (const search::loaded_keywords* keywords = loaded->index.keywords()) {
     index_files.insert(loaded->manifest().keywords->path);

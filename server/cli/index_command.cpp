@@ -55,7 +55,16 @@ options:
   --dims N            store the first N dimensions (Matryoshka truncation, renormalized); default
                       the model's size up to 768
   --quant int8|f32    vector storage: int8 with a per-vector scale (default, 4x smaller) or float32
-  --shard-items N     items per shard, default 10000
+  --shard-items N     items per shard, default 10000 (flat layout)
+  --layout flat|partitioned|auto   how the vectors are stored: flat shards that a browser
+                      downloads whole and searches exactly, or partitions (k-means on every core,
+                      about sqrt(items) of them, int8) of which a query fetches a few and searches
+                      approximately. auto (default): partitioned from 50,000 items up, else flat
+                      (float32 vectors are always flat)
+  --recluster         partitioned: train new centroids; without it a re-index keeps the previous
+                      centroids, so partitions whose items did not change keep their files (and
+                      browsers their copies). The report says when partitions have grown
+                      unbalanced and this would help
   --chunk-words N     words per text chunk at most (a document's title included with local),
                       default 64 with local (its window is 128 tokens, about 77 words), 1000 with
                       gemini; a text of at most N words is one chunk, whole. Chunks end at sentence
@@ -75,10 +84,16 @@ std::set<std::string_view> with(std::set<std::string_view> options, std::initial
 }
 
 std::set<std::string_view> valued_options() {
-  return with(provider_valued_options(), {"--out", "--captions", "--dims", "--quant", "--shard-items", "--chunk-words", "--chunk-overlap", "--chunk-at", "--concurrency"});
+  return with(provider_valued_options(), {"--out", "--captions", "--dims", "--quant", "--shard-items", "--chunk-words", "--chunk-overlap", "--chunk-at", "--concurrency", "--layout"});
 }
 
-std::set<std::string_view> flag_options() { return with(provider_flag_options(), {"--json", "--help"}); }
+std::set<std::string_view> flag_options() { return with(provider_flag_options(), {"--json", "--help", "--recluster"}); }
+
+// --layout auto: partitioned from this many items up. Below it a flat int8 index is under about 40 MB
+// at 768 dimensions, which a browser downloads and scans exactly in a few seconds, and exact results
+// are worth that; above it the download before the first result keeps growing with the collection,
+// while a partitioned site's (manifest, centroid table, a few partitions) stays near a megabyte.
+constexpr std::size_t auto_partitioned_items = 50000;
 
 int usage_failure(const std::string& message) {
   std::fprintf(stderr, "mosaic index: %s\n\n%s\n%s", message.c_str(), index_usage, provider_options_help);
@@ -131,6 +146,13 @@ int run_index_command(std::span<const std::string_view> arguments) {
   if (options.positional().size() != 1) return usage_failure("give exactly one FOLDER");
   if (!options.value("--out")) return usage_failure("--out SITE is required");
   if (quantization_name != "int8" && quantization_name != "f32") return usage_failure("--quant must be int8 or f32");
+  const std::string layout_name = options.value("--layout").value_or("auto");
+  if (layout_name != "flat" && layout_name != "partitioned" && layout_name != "auto") {
+    return usage_failure("--layout must be flat, partitioned or auto");
+  }
+  if (layout_name == "partitioned" && quantization_name == "f32") {
+    return usage_failure("--layout partitioned stores int8 vectors: it cannot be combined with --quant f32");
+  }
   const fs::path folder = options.positional()[0];
   const fs::path site = *options.value("--out");
   std::error_code failure;
@@ -278,12 +300,23 @@ int run_index_command(std::span<const std::string_view> arguments) {
   layout.full_dimensions = static_cast<std::uint32_t>(full_dimensions);
   layout.vector_quantization = quantization_name == "f32" ? index::quantization::f32 : index::quantization::i8;
   layout.items_per_shard = *shard_items;
-  auto manifest = write_site(site, layout, indexed);
+  const bool partitioned = layout_name == "partitioned" ||
+                           (layout_name == "auto" && layout.vector_quantization == index::quantization::i8 &&
+                            indexed.size() >= auto_partitioned_items);
+  layout.vector_layout = partitioned ? index::index_layout::partitioned : index::index_layout::flat;
+  layout.recluster = options.has("--recluster");
+  site_write_report write_report;
+  auto manifest = write_site(site, layout, indexed, &write_report);
   if (!manifest) {
     std::fprintf(stderr, "mosaic index: %s\n", manifest.failure().message.c_str());
     return 1;
   }
   const double writing_seconds = seconds_since(writing_start);
+  if (write_report.partitioning && write_report.partitioning->unbalanced) {
+    std::fprintf(stderr, "mosaic index: warning: partitions have grown unbalanced (the largest holds %.2f x the mean, "
+                 "%zu partitions for %zu items); re-run with --recluster\n", write_report.partitioning->imbalance,
+                 write_report.partitioning->partitions, indexed.size());
+  }
   const std::uint64_t upstream_calls = (*setup)->gemini ? (*setup)->gemini->statistics().calls : 0;
   if (options.has("--json")) {
     nlohmann::json report{{"site", site.string()},
@@ -301,21 +334,48 @@ int run_index_command(std::span<const std::string_view> arguments) {
                           {"cache_hits", cache_hits()},
                           {"upstream_calls", upstream_calls},
                           {"shards", manifest->shards.size()},
+                          {"layout", index::index_layout_name(manifest->layout)},
                           {"seconds", {{"preparing", preparation_seconds},
                                        {"embedding", embedding_seconds},
                                        {"writing", writing_seconds}}},
                           {"skipped", nlohmann::json::array()}};
+    if (const auto& partitioning = write_report.partitioning) {
+      report["partitions"] = {{"count", partitioning->partitions},
+                              {"centroids", partitioning->kept_centroids ? "kept" : "trained"},
+                              {"centroids_note", partitioning->centroid_note},
+                              {"kmeans_iterations", partitioning->kmeans_iterations},
+                              {"kept_items", partitioning->kept_rows},
+                              {"new_files", partitioning->new_partition_files},
+                              {"largest", partitioning->largest_partition},
+                              {"imbalance", partitioning->imbalance},
+                              {"items_outside_nearest", partitioning->rows_outside_nearest},
+                              {"unbalanced", partitioning->unbalanced}};
+      report["seconds"]["kmeans"] = partitioning->kmeans_seconds;
+      report["seconds"]["assignment"] = partitioning->assignment_seconds;
+      report["seconds"]["partition_files"] = partitioning->writing_seconds;
+    }
     for (const skipped_file& file : skipped) report["skipped"].push_back({{"path", file.path}, {"reason", file.reason}});
     for (const skipped_file& entry : unused_captions) {
       report["listed_captions_unused"].push_back({{"path", entry.path}, {"reason", entry.reason}});
     }
     std::printf("%s\n", report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
-    std::printf("indexed %zu files as %zu items in %zu shards (generation %llu) into %s; %zu cache hits, "
+    const std::string vector_files = write_report.partitioning
+                                         ? std::to_string(manifest->partitions.size()) + " partitions"
+                                         : std::to_string(manifest->shards.size()) + " shards";
+    std::printf("indexed %zu files as %zu items in %s (generation %llu) into %s; %zu cache hits, "
                 "%llu upstream calls; skipped %zu files\n",
-                files_indexed, indexed.size(), manifest->shards.size(),
+                files_indexed, indexed.size(), vector_files.c_str(),
                 static_cast<unsigned long long>(manifest->generation), site.c_str(), cache_hits(),
                 static_cast<unsigned long long>(upstream_calls), skipped.size());
+    if (const auto& partitioning = write_report.partitioning) {
+      std::printf("partitioned layout: %zu partitions, centroids %s (%zu k-means iterations, %.2f s; assignment "
+                  "%.2f s), %zu new partition files, largest partition %zu items (%.2f x the mean)\n",
+                  partitioning->partitions, partitioning->kept_centroids ? "kept" : "trained",
+                  partitioning->kmeans_iterations, partitioning->kmeans_seconds, partitioning->assignment_seconds,
+                  partitioning->new_partition_files, partitioning->largest_partition, partitioning->imbalance);
+      if (!partitioning->centroid_note.empty()) std::printf("  centroids trained afresh: %s\n", partitioning->centroid_note.c_str());
+    }
     for (const skipped_file& file : skipped) std::printf("  skipped %s: %s\n", file.path.c_str(), file.reason.c_str());
     if (listed_captions > 0) {
       std::printf("captions: %zu listed, %zu applied, %zu unused\n", listed_captions, applied_captions,

@@ -1,5 +1,6 @@
 // mosaic query SITE "text": embeds the query with the index's model, searches (hybrid, vector or
 // keyword) and prints ranked results.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include "cli/query_embedding.hpp"
 #include "embed/unicode_normalization.hpp"
 #include "index/item_metadata.hpp"
+#include "partition/partitioned_search.hpp"
 #include "search/result_json.hpp"
 #include "site/site_reader.hpp"
 
@@ -33,6 +35,10 @@ options:
                           index with a keyword index) fuses the vector search with the keyword
                           index's BM25; keyword needs no model; "quoted phrases" match as phrases
   --vector-weight W       hybrid: the vector side's weight in the fusion, 0..1 (default 0.2)
+  --nprobe N              partitioned index: partitions probed per query (default 8; more is
+                          slower and closer to exact)
+  --rerank-depth N        partitioned index: candidates of the sign-code scan re-ranked exactly
+                          (default 256)
   --json                  one JSON object with the results
 )";
 
@@ -59,13 +65,15 @@ int run_query_command(std::span<const std::string_view> arguments) {
     else remaining.push_back(arguments[i]);
   }
   std::set<std::string_view> valued = provider_valued_options();
-  valued.insert({"-k", "--image", "--audio", "--mode", "--vector-weight"});
+  valued.insert({"-k", "--image", "--audio", "--mode", "--vector-weight", "--nprobe", "--rerank-depth"});
   parsed_options options(remaining, valued, query_flags(provider_flag_options()));
   if (options.has("--help")) {
     std::fputs(query_usage, stdout);
     return 0;
   }
   const auto k = options.number("-k", 10, 1, 10000);
+  const auto nprobe = options.number("--nprobe", partition::default_nprobe, 1, partition::max_nprobe);
+  const auto rerank_depth = options.number("--rerank-depth", partition::default_rerank_depth, 1, partition::max_rerank_depth);
   const std::optional<std::string> mode_name = options.value("--mode");
   const std::optional<search::search_mode> mode = mode_name ? search::parse_search_mode(*mode_name) : std::nullopt;
   if (mode_name && !mode) {
@@ -97,6 +105,8 @@ int run_query_command(std::span<const std::string_view> arguments) {
   }
   search::query_options query_options;
   query_options.k = *k;
+  query_options.nprobe = *nprobe;
+  query_options.rerank_depth = *rerank_depth;
   query_options.one_per_document = !options.has("--all-chunks");
   query_options.mode = mode;
   if (vector_weight) query_options.fusion.vector_weight = *vector_weight;
@@ -155,6 +165,10 @@ int run_query_command(std::span<const std::string_view> arguments) {
     std::putchar('\n');
   }
   if (rank == 0) std::puts("no results");
+  if (outcome->approximate) {
+    std::printf("(approximate: a partitioned index, %zu of its %zu partitions probed first; --nprobe N probes more)\n",
+                std::min(query_options.nprobe, site->manifest().partitions.size()), site->manifest().partitions.size());
+  }
   return 0;
 }
 

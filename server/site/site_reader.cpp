@@ -32,8 +32,27 @@ result<loaded_site> load_site(const fs::path& site_directory) {
   auto index = search::loaded_index::create(std::move(manifest).value());
   if (!index) return std::move(index).failure();
   loaded_site site{std::move(manifest_text), hash::sha256_hex(manifest_bytes.value()), std::move(index).value(), {}};
+  // A partitioned site: the centroid table, then every partition (the server and the CLI hold them all,
+  // so no query waits for a fetch). Their handles are used as shards' are.
+  if (site.index.manifest().layout == index::index_layout::partitioned) {
+    const index::manifest& partitioned = site.index.manifest();
+    auto centroid_bytes = read_whole_file(site_directory / partitioned.centroids->path);
+    if (!centroid_bytes) return std::move(centroid_bytes).failure();
+    if (auto set = site.index.set_centroids(std::move(centroid_bytes).value()); !set) return std::move(set).failure();
+    site.shards.reserve(partitioned.partitions.size());
+    for (std::size_t position = 0; position < partitioned.partitions.size(); ++position) {
+      const index::manifest_partition& entry = partitioned.partitions[position];
+      auto partition_bytes = read_whole_file(site_directory / entry.vectors.path);
+      if (!partition_bytes) return std::move(partition_bytes).failure();
+      auto metadata_bytes = read_whole_file(site_directory / entry.metadata.path);
+      if (!metadata_bytes) return std::move(metadata_bytes).failure();
+      auto handle = site.index.add_partition(position, partition_bytes.value(), metadata_bytes.value());
+      if (!handle) return std::move(handle).failure();
+      site.shards.push_back(handle.value());
+    }
+  }
   const std::vector<index::manifest_shard>& entries = site.index.manifest().shards;
-  site.shards.reserve(entries.size());
+  site.shards.reserve(site.shards.size() + entries.size());
   for (std::size_t position = 0; position < entries.size(); ++position) {
     auto shard_bytes = read_whole_file(site_directory / entries[position].vectors.path);
     if (!shard_bytes) return std::move(shard_bytes).failure();

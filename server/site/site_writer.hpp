@@ -4,6 +4,7 @@
 // exist (content-addressed files are never overwritten with other content), so the old index keeps
 // working.
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -39,13 +40,45 @@ struct site_layout {
   std::size_t items_per_shard = 10000;
   // Write the keyword index (keywords/ and terms/, named in the manifest) beside the vectors.
   bool keyword_index = true;
+  // How the vectors are stored (docs/format.md): flat shards of items_per_shard, or partitions
+  // (int8 only) clustered by k-means. An empty collection is always written flat.
+  index::index_layout vector_layout = index::index_layout::flat;
+  // Partitioned: train new centroids even when the previous generation's centroid table could be kept
+  // (same model and dimensions), which otherwise keeps every unchanged partition's file.
+  bool recluster = false;
+  // Threads that train k-means and assign rows (0: every core).
+  unsigned threads = 0;
+};
+
+// What a partitioned write did, for the CLI's report.
+struct partitioning_report {
+  std::size_t partitions = 0;
+  bool kept_centroids = false;  // the previous generation's centroid table was reused
+  std::string centroid_note;    // why a partitioned previous generation's centroids were not kept
+  std::size_t kmeans_iterations = 0;
+  double kmeans_seconds = 0.0;     // training; 0 with kept centroids
+  double assignment_seconds = 0.0; // every row to its partition
+  double writing_seconds = 0.0;    // encoding and writing partitions and their item metadata
+  std::size_t kept_rows = 0;       // rows that stayed in their previous partition (kept centroids)
+  std::size_t largest_partition = 0;
+  double imbalance = 0.0;          // largest partition / mean partition
+  std::size_t rows_outside_nearest = 0;  // placed elsewhere because their nearest partition was full
+  std::size_t new_partition_files = 0;   // partitions whose file the previous generation did not name
+  // imbalance above partition::unbalanced_partition_factor, or fewer than half the partitions a fresh
+  // build would make (the collection grew past four times what the centroids were trained on): a
+  // re-run with recluster would balance them.
+  bool unbalanced = false;
+};
+
+struct site_write_report {
+  std::optional<partitioning_report> partitioning;  // when the generation is partitioned
 };
 
 // Writes `items` as a new generation of the site in `site_directory` (created if needed) and returns
-// the manifest written. Files of earlier generations (shards, item metadata, keyword files, thumbnails, media) that neither
+// the manifest written. Files of earlier generations (shards, centroid tables, partitions, item metadata, keyword files, thumbnails, media) that neither
 // the new manifest nor the previous one names are removed after the new manifest is in place.
 result<index::manifest> write_site(const std::filesystem::path& site_directory, const site_layout& layout,
-                                   std::span<const indexed_item> items);
+                                   std::span<const indexed_item> items, site_write_report* report = nullptr);
 
 // Writes bytes to `path` atomically: a temporary file in the same folder, flushed, then renamed.
 status write_file_atomically(const std::filesystem::path& path, std::span<const std::uint8_t> bytes);

@@ -4,6 +4,7 @@
 
 #include "core/json_fields.hpp"
 #include "index/shard_codec.hpp"
+#include "partition/partition_codec.hpp"
 
 namespace mosaic::index {
 namespace {
@@ -38,6 +39,91 @@ result<content_file> parse_content_file(const json& value, const std::string& co
 
 json content_file_json(const content_file& file) {
   return json{{"hash", file.hash}, {"file", file.path}, {"bytes", file.bytes}};
+}
+
+// The partitioned layout's fields (docs/format.md, "Version 2 fields"): the centroid table, then every
+// partition in centroid order. Called once `value` holds the version 1 fields and an empty shard list.
+status parse_partitioned_fields(const object_reader& reader, manifest& value) {
+  if (value.vector_quantization != quantization::i8) {
+    return reader.invalid("quantization", "must be \"i8\" in the partitioned layout");
+  }
+  const json* partitions = reader.find("partitions");
+  if (partitions == nullptr) return reader.missing("partitions");
+  if (!partitions->is_array()) return reader.wrong_type("partitions", "an array");
+  if (partitions->empty()) return reader.invalid("partitions", "must name at least one partition");
+  if (partitions->size() > max_manifest_partitions) {
+    return reader.invalid("partitions", "names " + std::to_string(partitions->size()) + " partitions, above the limit " +
+                                            std::to_string(max_manifest_partitions));
+  }
+
+  const json* centroids = reader.find("centroids");
+  if (centroids == nullptr) return reader.missing("centroids");
+  auto table = parse_content_file(*centroids, "manifest.json centroids", &centroid_table_path_for);
+  if (!table) return std::move(table).failure();
+  const object_reader table_reader(*centroids, "manifest.json centroids", error_code::invalid_manifest);
+  auto rows = table_reader.required_unsigned("items", max_manifest_partitions);
+  if (!rows) return std::move(rows).failure();
+  if (rows.value() != partitions->size()) {
+    return table_reader.invalid("items", "is " + std::to_string(rows.value()) + " but the manifest names " +
+                                             std::to_string(partitions->size()) + " partitions");
+  }
+  auto table_layout = compute_shard_layout(value.dimensions, rows.value(), quantization::i8);
+  if (!table_layout) {
+    return make_error(error_code::invalid_manifest, "manifest.json centroids: " + table_layout.failure().message);
+  }
+  if (table_layout->total_bytes != table->bytes) {
+    return table_reader.invalid("bytes", "is " + std::to_string(table->bytes) + " but " + std::to_string(rows.value()) +
+                                             " int8 centroids of " + std::to_string(value.dimensions) +
+                                             " dimensions take " + std::to_string(table_layout->total_bytes));
+  }
+  value.centroids = std::move(table).value();
+
+  value.partitions.reserve(partitions->size());
+  for (std::size_t position = 0; position < partitions->size(); ++position) {
+    const json& entry = (*partitions)[position];
+    const std::string context = "manifest.json partitions[" + std::to_string(position) + "]";
+    if (!entry.is_object()) return make_error(error_code::invalid_manifest, context + " must be an object");
+    const object_reader partition_reader(entry, context, error_code::invalid_manifest);
+    manifest_partition partition;
+    auto vectors = parse_content_file(entry, context, &partition_path_for);
+    if (!vectors) return std::move(vectors).failure();
+    partition.vectors = std::move(vectors).value();
+    // A partition file counts its rows in 32 bits.
+    auto items = partition_reader.required_unsigned("items", std::numeric_limits<std::uint32_t>::max());
+    if (!items) return std::move(items).failure();
+    partition.item_count = items.value();
+    auto layout = partition::compute_partition_layout(value.dimensions, partition.item_count);
+    if (!layout) return make_error(error_code::invalid_manifest, context + ": " + layout.failure().message);
+    if (layout->total_bytes != partition.vectors.bytes) {
+      return partition_reader.invalid("bytes", "is " + std::to_string(partition.vectors.bytes) + " but a partition of " +
+                                                   std::to_string(partition.item_count) + " items of " +
+                                                   std::to_string(value.dimensions) + " dimensions takes " +
+                                                   std::to_string(layout->total_bytes));
+    }
+    auto head_bytes = partition_reader.required_unsigned("head_bytes", max_file_bytes);
+    if (!head_bytes) return std::move(head_bytes).failure();
+    if (head_bytes.value() != layout->rows_offset) {
+      return partition_reader.invalid("head_bytes", "is " + std::to_string(head_bytes.value()) +
+                                                        " but the partition's rows start at " +
+                                                        std::to_string(layout->rows_offset));
+    }
+    partition.head_bytes = head_bytes.value();
+    const json* metadata = partition_reader.find("metadata");
+    if (metadata == nullptr) return partition_reader.missing("metadata");
+    auto metadata_file = parse_content_file(*metadata, context + ".metadata", &metadata_path_for);
+    if (!metadata_file) return std::move(metadata_file).failure();
+    partition.metadata = std::move(metadata_file).value();
+    // Item metadata may repeat (two empty partitions describe no rows alike); a partition file cannot,
+    // since its header names its position.
+    for (const manifest_partition& earlier : value.partitions) {
+      if (earlier.vectors.hash == partition.vectors.hash) {
+        return make_error(error_code::invalid_manifest,
+                          context + ": partition " + partition.vectors.hash + " is listed twice");
+      }
+    }
+    value.partitions.push_back(std::move(partition));
+  }
+  return success{};
 }
 
 }  // namespace
@@ -180,6 +266,24 @@ result<manifest> parse_manifest(std::string_view json_text) {
     value.shards.push_back(std::move(shard));
   }
 
+  auto layout_name = reader.optional_string("layout");
+  if (!layout_name) return std::move(layout_name).failure();
+  if (layout_name.value() && value.format_version < 2) return reader.invalid("layout", "needs format_version 2");
+  if (!layout_name.value() || *layout_name.value() == "flat") {
+    // The partitioned layout's fields in a flat manifest would be ignored by one client and read by another.
+    for (const char* field : {"centroids", "partitions"}) {
+      if (reader.find(field) != nullptr) return reader.invalid(field, "is only allowed with \"layout\": \"partitioned\"");
+    }
+  } else if (*layout_name.value() == "partitioned") {
+    if (!value.shards.empty()) return reader.invalid("shards", "must be empty in the partitioned layout");
+    value.layout = index_layout::partitioned;
+    if (auto parsed_partitions = parse_partitioned_fields(reader, value); !parsed_partitions) {
+      return std::move(parsed_partitions).failure();
+    }
+  } else {
+    return reader.invalid("layout", "must be \"flat\" or \"partitioned\"");
+  }
+
   if (const json* keywords = reader.find("keywords"); keywords != nullptr) {
     if (value.format_version < 2) return reader.invalid("keywords", "needs format_version 2");
     auto directory = parse_content_file(*keywords, "manifest.json keywords", &keyword_directory_path_for);
@@ -189,7 +293,7 @@ result<manifest> parse_manifest(std::string_view json_text) {
 
   if (const json* declared = reader.find("item_count"); declared != nullptr) {
     if (!declared->is_number_unsigned() || declared->get<std::uint64_t>() != value.item_count()) {
-      return reader.invalid("item_count", "must equal the sum of the shards' items (" +
+      return reader.invalid("item_count", "must equal the sum of the shards' or partitions' items (" +
                                               std::to_string(value.item_count()) + ")");
     }
   }
@@ -216,8 +320,31 @@ result<std::string> serialize_manifest(const manifest& value) {
   if (value.keywords && !is_sha256_hex(value.keywords->hash)) {
     return make_error(error_code::invalid_manifest, "the keyword directory's hash must be SHA-256 hex");
   }
+  const bool partitioned = value.layout == index_layout::partitioned;
+  json partitions = json::array();
+  if (partitioned) {
+    if (!value.shards.empty() || !value.centroids || value.partitions.empty() ||
+        value.partitions.size() > max_manifest_partitions || value.vector_quantization != quantization::i8 ||
+        !is_sha256_hex(value.centroids->hash)) {
+      return make_error(error_code::invalid_manifest,
+                        "cannot write a partitioned manifest with shards, without a centroid table, with no "
+                        "partitions or more than 65536, or with float32 vectors");
+    }
+    for (const manifest_partition& partition : value.partitions) {
+      if (!is_sha256_hex(partition.vectors.hash) || !is_sha256_hex(partition.metadata.hash)) {
+        return make_error(error_code::invalid_manifest, "partition and metadata hashes must be SHA-256 hex");
+      }
+      json entry = content_file_json(partition.vectors);
+      entry["items"] = partition.item_count;
+      entry["head_bytes"] = partition.head_bytes;
+      entry["metadata"] = content_file_json(partition.metadata);
+      partitions.push_back(std::move(entry));
+    }
+  } else if (value.centroids || !value.partitions.empty()) {
+    return make_error(error_code::invalid_manifest, "cannot write a flat manifest with a centroid table or partitions");
+  }
   // Version 1 unless a version 2 field is written, so a site without them stays readable by older clients.
-  const std::uint32_t version = value.keywords ? 2 : 1;
+  const std::uint32_t version = value.keywords || partitioned ? 2 : 1;
   json root{{"format", manifest_format_name},
                   {"format_version", version},
                   {"generation", value.generation},
@@ -229,6 +356,13 @@ result<std::string> serialize_manifest(const manifest& value) {
                   {"item_count", value.item_count()},
                   {"shards", std::move(shards)}};
   if (value.keywords) root["keywords"] = content_file_json(*value.keywords);
+  if (partitioned) {
+    root["layout"] = index_layout_name(value.layout);
+    json table = content_file_json(*value.centroids);
+    table["items"] = value.partitions.size();
+    root["centroids"] = std::move(table);
+    root["partitions"] = std::move(partitions);
+  }
   // Replace invalid UTF-8 instead of throwing: names come from file systems that allow any bytes.
   return root.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }

@@ -7,6 +7,7 @@
 #include "hash/sha256.hpp"
 #include "index/manifest.hpp"
 #include "index/shard_codec.hpp"
+#include "partition/partition_codec.hpp"
 
 using namespace mosaic;
 using namespace mosaic::index;
@@ -232,4 +233,241 @@ TEST_CASE("a manifest with a keyword index is version 2 and round-trips; one wit
   CHECK(parsed->keywords->bytes == 4096);
   CHECK(parsed->format_version == 2);
   CHECK(serialize_manifest(parsed.value()).value() == with);
+}
+
+namespace {
+
+// A partitioned manifest of three partitions of 256 dimensions (sizes from the partition layout).
+manifest sample_partitioned_manifest() {
+  manifest value = sample_manifest();
+  value.shards.clear();
+  value.layout = index_layout::partitioned;
+  const std::uint32_t partitions = 3;
+  value.centroids = content_file{hash_of("centroids"), centroid_table_path_for(hash_of("centroids")),
+                                 compute_shard_layout(256, partitions, quantization::i8)->total_bytes};
+  for (std::uint64_t items : {40ULL, 0ULL, 17ULL}) {
+    manifest_partition partition;
+    partition.item_count = items;
+    partition.vectors.hash = hash_of("partition" + std::to_string(items));
+    partition.vectors.path = partition_path_for(partition.vectors.hash);
+    const auto layout = partition::compute_partition_layout(256, items).value();
+    partition.vectors.bytes = layout.total_bytes;
+    partition.head_bytes = layout.rows_offset;
+    partition.metadata.hash = hash_of("partition metadata" + std::to_string(items));
+    partition.metadata.path = metadata_path_for(partition.metadata.hash);
+    partition.metadata.bytes = 99;
+    value.partitions.push_back(partition);
+  }
+  return value;
+}
+
+template <typename Edit>
+result<manifest> parse_edited_partitioned(Edit edit) {
+  std::string text = serialize_manifest(sample_partitioned_manifest()).value();
+  edit(text);
+  return parse_manifest(text);
+}
+
+// The JSON text of the sample's partitions[position] entry as the serializer writes it (keys sorted).
+std::string partition_bytes_field(std::size_t position) {
+  return "\"bytes\": " + std::to_string(sample_partitioned_manifest().partitions[position].vectors.bytes);
+}
+
+}  // namespace
+
+TEST_CASE("a partitioned manifest is version 2 and survives serialize and parse unchanged", "[manifest][partitioned]") {
+  const manifest original = sample_partitioned_manifest();
+  const std::string text = serialize_manifest(original).value();
+  CHECK(text.find("\"format_version\": 2") != std::string::npos);
+  CHECK(text.find("\"layout\": \"partitioned\"") != std::string::npos);
+  CHECK(text.find("\"shards\": []") != std::string::npos);
+  auto parsed = parse_manifest(text);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->layout == index_layout::partitioned);
+  CHECK(parsed->shards.empty());
+  REQUIRE(parsed->centroids.has_value());
+  CHECK(parsed->centroids->hash == original.centroids->hash);
+  CHECK(parsed->centroids->path == "centroids/" + original.centroids->hash + ".bin");
+  CHECK(parsed->centroids->bytes == original.centroids->bytes);
+  REQUIRE(parsed->partitions.size() == 3);
+  CHECK(parsed->vector_file_count() == 3);
+  for (std::size_t p = 0; p < 3; ++p) {
+    CHECK(parsed->partitions[p].vectors.hash == original.partitions[p].vectors.hash);
+    CHECK(parsed->partitions[p].vectors.path == "partitions/" + original.partitions[p].vectors.hash + ".bin");
+    CHECK(parsed->partitions[p].vectors.bytes == original.partitions[p].vectors.bytes);
+    CHECK(parsed->partitions[p].head_bytes == original.partitions[p].head_bytes);
+    CHECK(parsed->partitions[p].item_count == original.partitions[p].item_count);
+    CHECK(parsed->partitions[p].metadata.path == original.partitions[p].metadata.path);
+  }
+  CHECK(parsed->item_count() == 57);
+  CHECK(text.find("\"item_count\": 57") != std::string::npos);
+  CHECK(serialize_manifest(parsed.value()).value() == text);
+}
+
+TEST_CASE("a flat manifest is written without the partitioned layout's fields", "[manifest][partitioned]") {
+  const std::string text = serialize_manifest(sample_manifest()).value();
+  for (const char* field : {"layout", "centroids", "partitions", "head_bytes"}) {
+    INFO(field);
+    CHECK(text.find(field) == std::string::npos);
+  }
+  // "layout": "flat" is what an absent layout means, in version 2.
+  std::string explicit_flat = text;
+  replace_once(explicit_flat, "\"format_version\": 1", "\"format_version\": 2, \"layout\": \"flat\"");
+  auto parsed = parse_manifest(explicit_flat);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->layout == index_layout::flat);
+  CHECK(parsed->vector_file_count() == 2);
+}
+
+TEST_CASE("partitioned manifests a client must refuse, each with a specific error", "[manifest][partitioned][hostile]") {
+  const manifest sample = sample_partitioned_manifest();
+  SECTION("a layout in a version 1 manifest") {
+    require_error(parse_edited([](std::string& t) { replace_once(t, "\"generation\"", "\"layout\": \"flat\", \"generation\""); }),
+                  error_code::invalid_manifest, "\"layout\" needs format_version 2");
+  }
+  SECTION("an unknown layout") {
+    require_error(parse_edited_partitioned([](std::string& t) { replace_once(t, "\"partitioned\"", "\"graph\""); }),
+                  error_code::invalid_manifest, "\"layout\" must be");
+  }
+  SECTION("a layout that is not a string") {
+    require_error(parse_edited_partitioned([](std::string& t) { replace_once(t, "\"partitioned\"", "2"); }),
+                  error_code::invalid_manifest, "\"layout\" must be a string");
+  }
+  SECTION("partitions in a flat manifest") {
+    require_error(parse_edited_partitioned([](std::string& t) { replace_once(t, "\"partitioned\"", "\"flat\""); }),
+                  error_code::invalid_manifest, "only allowed with \"layout\": \"partitioned\"");
+  }
+  SECTION("shards in a partitioned manifest") {
+    manifest value = sample_manifest();
+    std::string shards_text = serialize_manifest(value).value();
+    const auto shards_start = shards_text.find("\"shards\": [");
+    const std::string shards_field = shards_text.substr(shards_start, shards_text.rfind(']') + 1 - shards_start);
+    require_error(parse_edited_partitioned([&](std::string& t) { replace_once(t, "\"shards\": []", shards_field); }),
+                  error_code::invalid_manifest, "\"shards\" must be empty");
+  }
+  SECTION("float32 vectors") {
+    require_error(parse_edited_partitioned([](std::string& t) { replace_once(t, "\"i8\"", "\"f32\""); }),
+                  error_code::invalid_manifest, "\"quantization\" must be \"i8\" in the partitioned layout");
+  }
+  SECTION("no partitions field, or not an array, or empty") {
+    require_error(parse_edited_partitioned([](std::string& t) { replace_once(t, "\"partitions\"", "\"partition\""); }),
+                  error_code::invalid_manifest, "missing field \"partitions\"");
+    manifest value = sample;
+    std::string text = serialize_manifest(value).value();
+    const auto start = text.find("\"partitions\": [");
+    const auto end = text.find("\n  ]", start) + 4;
+    std::string not_array = text;
+    not_array.replace(start, end - start, "\"partitions\": {}");
+    require_error(parse_manifest(not_array), error_code::invalid_manifest, "\"partitions\" must be an array");
+    std::string empty = text;
+    empty.replace(start, end - start, "\"partitions\": []");
+    require_error(parse_manifest(empty), error_code::invalid_manifest, "at least one partition");
+  }
+  SECTION("more partitions than a manifest may name") {
+    std::string text = serialize_manifest(sample).value();
+    const auto start = text.find("\"partitions\": [");
+    const auto end = text.find("\n  ]", start) + 4;
+    std::string many = "\"partitions\": [";
+    for (std::size_t i = 0; i <= max_manifest_partitions; ++i) many += i == 0 ? "{}" : ",{}";
+    many += "]";
+    text.replace(start, end - start, many);
+    require_error(parse_manifest(text), error_code::invalid_manifest, "above the limit 65536");
+  }
+  SECTION("no centroid table") {
+    require_error(parse_edited_partitioned([](std::string& t) { replace_once(t, "\"centroids\"", "\"centroid\""); }),
+                  error_code::invalid_manifest, "missing field \"centroids\"");
+  }
+  SECTION("a centroid table outside centroids/") {
+    require_error(parse_edited_partitioned([](std::string& t) { replace_once(t, "\"centroids/", "\"shards/"); }),
+                  error_code::invalid_manifest, "centroids: field \"file\" must be \"centroids/");
+  }
+  SECTION("a centroid table with another row count than the partitions") {
+    require_error(parse_edited_partitioned([](std::string& t) { replace_once(t, "\"items\": 3", "\"items\": 4"); }),
+                  error_code::invalid_manifest, "the manifest names 3 partitions");
+  }
+  SECTION("a centroid table whose size is not the int8 shard layout's") {
+    const std::string bytes = "\"bytes\": " + std::to_string(sample.centroids->bytes);
+    require_error(parse_edited_partitioned([&](std::string& t) {
+                    replace_once(t, bytes, "\"bytes\": " + std::to_string(sample.centroids->bytes + 64));
+                  }),
+                  error_code::invalid_manifest, "int8 centroids of 256 dimensions take");
+  }
+  SECTION("a partition outside partitions/") {
+    require_error(parse_edited_partitioned([&](std::string& t) {
+                    replace_once(t, "\"partitions/" + sample.partitions[1].vectors.hash, "\"shards/" + sample.partitions[1].vectors.hash);
+                  }),
+                  error_code::invalid_manifest, "partitions[1]: field \"file\" must be \"partitions/");
+  }
+  SECTION("a partition whose size is not the partition layout's") {
+    require_error(parse_edited_partitioned([&](std::string& t) {
+                    replace_once(t, partition_bytes_field(2),
+                                 "\"bytes\": " + std::to_string(sample.partitions[2].vectors.bytes - 1));
+                  }),
+                  error_code::invalid_manifest, "partitions[2]: field \"bytes\"");
+  }
+  SECTION("a partition of more rows than a partition file counts") {
+    require_error(parse_edited_partitioned([](std::string& t) { replace_once(t, "\"items\": 17", "\"items\": 4294967296"); }),
+                  error_code::invalid_manifest, "partitions[2]: field \"items\" is 4294967296, above the limit");
+  }
+  SECTION("a head that does not end where the rows start") {
+    const std::string head = "\"head_bytes\": " + std::to_string(sample.partitions[0].head_bytes);
+    require_error(parse_edited_partitioned([&](std::string& t) {
+                    replace_once(t, head, "\"head_bytes\": " + std::to_string(sample.partitions[0].head_bytes + 64));
+                  }),
+                  error_code::invalid_manifest, "partitions[0]: field \"head_bytes\"");
+    require_error(parse_edited_partitioned([&](std::string& t) { replace_once(t, head + ",", ""); }),
+                  error_code::invalid_manifest, "partitions[0]: missing field \"head_bytes\"");
+  }
+  SECTION("a partition without metadata") {
+    require_error(parse_edited_partitioned([&](std::string& t) { replace_once(t, "\"metadata\"", "\"metadatum\""); }),
+                  error_code::invalid_manifest, "partitions[0]: missing field \"metadata\"");
+  }
+  SECTION("a partition that is not an object") {
+    manifest value = sample;
+    std::string text = serialize_manifest(value).value();
+    const auto start = text.find("\"partitions\": [") + std::string("\"partitions\": [").size();
+    text.insert(start, "7,");
+    replace_once(text, "\"items\": 3\n", "\"items\": 4\n");
+    replace_once(text, "\"bytes\": " + std::to_string(sample.centroids->bytes),
+                 "\"bytes\": " + std::to_string(compute_shard_layout(256, 4, quantization::i8)->total_bytes));
+    require_error(parse_manifest(text), error_code::invalid_manifest, "partitions[0] must be an object");
+  }
+  SECTION("a partition listed twice") {
+    manifest doubled = sample;
+    doubled.partitions[2] = doubled.partitions[0];
+    require_error(parse_manifest(serialize_manifest(doubled).value()), error_code::invalid_manifest, "listed twice");
+  }
+  SECTION("an item count that disagrees with the partitions") {
+    require_error(parse_edited_partitioned([](std::string& t) { replace_once(t, "\"item_count\": 57", "\"item_count\": 1017"); }),
+                  error_code::invalid_manifest, "item_count");
+  }
+}
+
+TEST_CASE("two empty partitions may share their (empty) item metadata", "[manifest][partitioned]") {
+  manifest value = sample_partitioned_manifest();
+  value.partitions[0].metadata = value.partitions[1].metadata;
+  auto parsed = parse_manifest(serialize_manifest(value).value());
+  REQUIRE(parsed.ok());
+  CHECK(parsed->partitions[0].metadata.hash == parsed->partitions[1].metadata.hash);
+}
+
+TEST_CASE("serialize_manifest refuses a partitioned manifest parse_manifest would refuse", "[manifest][partitioned]") {
+  manifest bad = sample_partitioned_manifest();
+  bad.centroids.reset();
+  CHECK_FALSE(serialize_manifest(bad).ok());
+  bad = sample_partitioned_manifest();
+  bad.shards = sample_manifest().shards;
+  CHECK_FALSE(serialize_manifest(bad).ok());
+  bad = sample_partitioned_manifest();
+  bad.vector_quantization = quantization::f32;
+  CHECK_FALSE(serialize_manifest(bad).ok());
+  bad = sample_partitioned_manifest();
+  bad.partitions.clear();
+  CHECK_FALSE(serialize_manifest(bad).ok());
+  bad = sample_partitioned_manifest();
+  bad.partitions[1].vectors.hash = "xyz";
+  CHECK_FALSE(serialize_manifest(bad).ok());
+  bad = sample_partitioned_manifest();
+  bad.layout = index_layout::flat;
+  CHECK_FALSE(serialize_manifest(bad).ok());
 }
