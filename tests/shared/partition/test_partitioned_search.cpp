@@ -280,7 +280,7 @@ TEST_CASE("residual statistics are each row's residual norm and its dot product 
   }
   // A head has no rows to compute them from.
   const auto& bytes = built.partition_bytes[0];
-  auto head = partition::decode_partition_head(std::span<const std::uint8_t>(bytes).first(built.partitions[0].rows_offset));
+  auto head = partition::decode_partition_head(std::span<const std::uint8_t>(bytes).first(static_cast<std::size_t>(built.partitions[0].rows_offset)));
   REQUIRE(head.ok());
   CHECK(partition::compute_residual_statistics(head.value()).failure().code == error_code::invalid_argument);
 }
