@@ -7,17 +7,20 @@ import path from 'node:path';
 
 // Generates the data set with the release build's generator unless dataset.json (written last) is there.
 // labels > 0 gives item r the label "label-<r mod labels>" (a dataset.json without "labels" has none).
-export function ensureDataSet(generator, directory, { count = 100000, dimensions = 768, queries = 200, labels = 0 } = {}) {
+// sites: the sites written beside the raw files (the generator's --sites).
+export function ensureDataSet(generator, directory, { count = 100000, dimensions = 768, queries = 200, labels = 0, sites = 'i8,f32', clusters } = {}) {
   const description = path.join(directory, 'dataset.json');
   if (fs.existsSync(description)) {
     const existing = JSON.parse(fs.readFileSync(description, 'utf8'));
     if (existing.count === count && existing.dimensions === dimensions && existing.queries === queries &&
-        (existing.labels ?? 0) === labels) return existing;
+        (existing.labels ?? 0) === labels && (existing.sites ?? 'i8,f32') === sites &&
+        (clusters === undefined || existing.clusters === clusters)) return existing;
   }
   console.error(`bench data: generating ${count} x ${dimensions} vectors${labels ? ` with ${labels} labels` : ''} into ${directory}…`);
   const labelArguments = labels > 0 ? ['--labels', String(labels)] : [];
+  const clusterArguments = clusters === undefined ? [] : ['--clusters', String(clusters)];
   const outcome = spawnSync(generator, ['--out', directory, '--count', String(count), '--dimensions', String(dimensions),
-    '--queries', String(queries), ...labelArguments], { stdio: ['ignore', 'inherit', 'inherit'] });
+    '--queries', String(queries), '--sites', sites, ...labelArguments, ...clusterArguments], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (outcome.status !== 0) throw new Error(`${generator} failed (${outcome.error?.message ?? `status ${outcome.status}`})`);
   return JSON.parse(fs.readFileSync(description, 'utf8'));
 }
@@ -40,8 +43,9 @@ export function loadDataSet(directory) {
     queries: readTyped(file('queries'), Float32Array),
     queryCodes: readTyped(file('queryCodes'), Int8Array),
     truth: readTyped(file('truth'), Uint32Array),
-    siteI8: file('siteI8'),
-    siteF32: file('siteF32'),
+    siteI8: description.files.siteI8 && file('siteI8'),
+    siteF32: description.files.siteF32 && file('siteF32'),
+    sitePartitioned: description.files.sitePartitioned && file('sitePartitioned'),
   };
 }
 

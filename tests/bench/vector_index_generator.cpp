@@ -10,6 +10,7 @@
 //
 // Output folder:
 //   site-i8/, site-f32/   Mosaic sites (manifest.json, shards/, items/), model gemini-embedding-2, 768 of 3072
+//   site-partitioned/     with --sites …partitioned: the same items, int8, in the partitioned layout
 //   vectors.f32           count x dimensions float32, little-endian, unit length, row r = item id r+1
 //   vectors.i8            the same rows as the int8 codes the i8 site stores (shared quantize_i8)
 //   vector-scales.f32     the per-row scales of vectors.i8
@@ -23,7 +24,8 @@
 // (serve_benchmark.mjs). Without it the items have no label and the vectors and sites are the same bytes.
 //
 // Usage: mosaic_bench_vectors --out DIR [--count N] [--dimensions D] [--queries Q] [--clusters C]
-//                             [--seed S] [--k K] [--labels L]
+//                             [--seed S] [--k K] [--labels L] [--sites i8,f32,partitioned]
+// --sites names the sites written (default i8,f32; a large partitioned site alone: --sites partitioned).
 #include <algorithm>
 #include <bit>
 #include <charconv>
@@ -57,6 +59,9 @@ struct parameters {
   std::size_t clusters = 1000;
   std::size_t k = 10;
   std::size_t labels = 0;  // 0: no labels
+  bool site_i8 = true;
+  bool site_f32 = true;
+  bool site_partitioned = false;
   std::uint64_t seed = 20261122;
   // Noise norm relative to the (unit) centre: 1.0 puts a member at cosine ~0.7 from its centre and
   // ~0.5 from another member, far above the ~0 between clusters, yet ranks within a cluster vary.
@@ -107,6 +112,20 @@ bool parse_arguments(int argc, char** argv, parameters& result) {
       result.output = fs::path(std::string(value));
       continue;
     }
+    if (name == "--sites") {
+      result.site_i8 = result.site_f32 = result.site_partitioned = false;
+      std::string_view rest = value;
+      while (!rest.empty()) {
+        const std::size_t comma = rest.find(',');
+        const std::string_view site = rest.substr(0, comma);
+        if (site == "i8") result.site_i8 = true;
+        else if (site == "f32") result.site_f32 = true;
+        else if (site == "partitioned") result.site_partitioned = true;
+        else return false;
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      }
+      continue;
+    }
     if (!parse_size(value, number)) return false;
     if (name == "--count") result.count = number;
     else if (name == "--dimensions") result.dimensions = number;
@@ -149,6 +168,18 @@ bool write_binary(const fs::path& path, const void* data, std::size_t bytes) {
   return static_cast<bool>(stream.flush());
 }
 
+// The --sites value that names what was written, in a fixed order ("i8,f32" by default).
+std::string sites_list(const parameters& options) {
+  std::string list;
+  for (const auto& [wanted, name] : {std::pair{options.site_i8, "i8"}, std::pair{options.site_f32, "f32"},
+                                     std::pair{options.site_partitioned, "partitioned"}}) {
+    if (!wanted) continue;
+    if (!list.empty()) list += ',';
+    list += name;
+  }
+  return list;
+}
+
 int fail(const std::string& message) {
   std::fprintf(stderr, "mosaic_bench_vectors: %s\n", message.c_str());
   return 1;
@@ -162,7 +193,7 @@ int main(int argc, char** argv) {
   if (!parse_arguments(argc, argv, options)) {
     std::fprintf(stderr,
                  "usage: mosaic_bench_vectors --out DIR [--count N] [--dimensions D] [--queries Q] [--clusters C] "
-                 "[--seed S] [--k K] [--labels L]\n");
+                 "[--seed S] [--k K] [--labels L] [--sites i8,f32,partitioned]\n");
     return 2;
   }
   const std::size_t dimensions = options.dimensions;
@@ -236,10 +267,22 @@ int main(int argc, char** argv) {
     item.vector.assign(points.begin() + static_cast<std::ptrdiff_t>(row * dimensions),
                        points.begin() + static_cast<std::ptrdiff_t>((row + 1) * dimensions));
   }
-  for (const auto& [folder, quantization] :
-       {std::pair{"site-i8", index::quantization::i8}, std::pair{"site-f32", index::quantization::f32}}) {
+  struct site_to_write {
+    const char* folder;
+    index::quantization quantization;
+    index::index_layout layout;
+    bool wanted;
+  };
+  for (const site_to_write& site : {site_to_write{"site-i8", index::quantization::i8, index::index_layout::flat, options.site_i8},
+                                    site_to_write{"site-f32", index::quantization::f32, index::index_layout::flat, options.site_f32},
+                                    site_to_write{"site-partitioned", index::quantization::i8, index::index_layout::partitioned,
+                                                  options.site_partitioned}}) {
+    const char* folder = site.folder;
     fs::remove_all(options.output / folder, error);
+    if (!site.wanted) continue;
+    const index::quantization quantization = site.quantization;
     server::site_layout layout;
+    layout.vector_layout = site.layout;
     // A Gemini model's id and size, so `mosaic serve --provider gemini` accepts the site; the
     // benchmarks only search by vector and never call the provider.
     layout.model_id = "gemini-embedding-2";
@@ -251,14 +294,17 @@ int main(int argc, char** argv) {
     if (!written) return fail(std::string("write_site ") + folder + ": " + written.failure().message);
   }
 
-  char description[1024];
+  char description[1536];
   std::snprintf(description, sizeof description,
                 "{\n  \"count\": %zu,\n  \"dimensions\": %zu,\n  \"queries\": %zu,\n  \"clusters\": %zu,\n"
                 "  \"k\": %zu,\n  \"labels\": %zu,\n  \"seed\": %llu,\n  \"noise\": %.3f,\n  \"firstItemId\": 1,\n"
                 "  \"files\": {\"vectors\": \"vectors.f32\", \"codes\": \"vectors.i8\", \"scales\": \"vector-scales.f32\", "
-                "\"queries\": \"queries.f32\", \"queryCodes\": \"queries.i8\", \"truth\": \"truth.u32\", \"siteI8\": \"site-i8\", \"siteF32\": \"site-f32\"}\n}\n",
+                "\"queries\": \"queries.f32\", \"queryCodes\": \"queries.i8\", \"truth\": \"truth.u32\"%s%s%s},\n"
+                "  \"sites\": \"%s\"\n}\n",
                 options.count, dimensions, options.queries, options.clusters, options.k, options.labels,
-                static_cast<unsigned long long>(options.seed), options.noise);
+                static_cast<unsigned long long>(options.seed), options.noise,
+                options.site_i8 ? ", \"siteI8\": \"site-i8\"" : "", options.site_f32 ? ", \"siteF32\": \"site-f32\"" : "",
+                options.site_partitioned ? ", \"sitePartitioned\": \"site-partitioned\"" : "", sites_list(options).c_str());
   if (!write_binary(options.output / "dataset.json", description, std::string_view(description).size())) {
     return fail("cannot write dataset.json");
   }
