@@ -22,11 +22,17 @@
 // round-robin over the clusters, a label is a set of whole clusters), for benchmarks of a label filter
 // (serve_benchmark.mjs). Without it the items have no label and the vectors and sites are the same bytes.
 //
+// With --layout partitioned the int8 vectors are written as site-partitioned/ (the partitioned layout:
+// k-means on every core, docs/format.md) instead of site-i8/ and site-f32/, and the build's times
+// (k-means, assignment, partition files, all of write_site) go into dataset.json's "partitionedBuild"
+// and on stdout; --layout both writes all three sites.
+//
 // Usage: mosaic_bench_vectors --out DIR [--count N] [--dimensions D] [--queries Q] [--clusters C]
-//                             [--seed S] [--k K] [--labels L]
+//                             [--seed S] [--k K] [--labels L] [--layout flat|partitioned|both]
 #include <algorithm>
 #include <bit>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -37,6 +43,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "site/site_writer.hpp"
@@ -57,6 +64,8 @@ struct parameters {
   std::size_t clusters = 1000;
   std::size_t k = 10;
   std::size_t labels = 0;  // 0: no labels
+  bool flat_sites = true;         // site-i8/, site-f32/
+  bool partitioned_site = false;  // site-partitioned/
   std::uint64_t seed = 20261122;
   // Noise norm relative to the (unit) centre: 1.0 puts a member at cosine ~0.7 from its centre and
   // ~0.5 from another member, far above the ~0 between clusters, yet ranks within a cluster vary.
@@ -105,6 +114,12 @@ bool parse_arguments(int argc, char** argv, parameters& result) {
     std::size_t number = 0;
     if (name == "--out") {
       result.output = fs::path(std::string(value));
+      continue;
+    }
+    if (name == "--layout") {
+      if (value != "flat" && value != "partitioned" && value != "both") return false;
+      result.flat_sites = value != "partitioned";
+      result.partitioned_site = value != "flat";
       continue;
     }
     if (!parse_size(value, number)) return false;
@@ -162,7 +177,7 @@ int main(int argc, char** argv) {
   if (!parse_arguments(argc, argv, options)) {
     std::fprintf(stderr,
                  "usage: mosaic_bench_vectors --out DIR [--count N] [--dimensions D] [--queries Q] [--clusters C] "
-                 "[--seed S] [--k K] [--labels L]\n");
+                 "[--seed S] [--k K] [--labels L] [--layout flat|partitioned|both]\n");
     return 2;
   }
   const std::size_t dimensions = options.dimensions;
@@ -238,6 +253,7 @@ int main(int argc, char** argv) {
   }
   for (const auto& [folder, quantization] :
        {std::pair{"site-i8", index::quantization::i8}, std::pair{"site-f32", index::quantization::f32}}) {
+    if (!options.flat_sites) break;
     fs::remove_all(options.output / folder, error);
     server::site_layout layout;
     // A Gemini model's id and size, so `mosaic serve --provider gemini` accepts the site; the
@@ -251,14 +267,44 @@ int main(int argc, char** argv) {
     if (!written) return fail(std::string("write_site ") + folder + ": " + written.failure().message);
   }
 
-  char description[1024];
+  std::string partitioned_build;  // dataset.json's "partitionedBuild" and "sitePartitioned", when written
+  if (options.partitioned_site) {
+    fs::remove_all(options.output / "site-partitioned", error);
+    server::site_layout layout;
+    layout.model_id = "gemini-embedding-2";
+    layout.dimensions = static_cast<std::uint32_t>(dimensions);
+    layout.full_dimensions = 3072;
+    layout.vector_layout = index::index_layout::partitioned;
+    server::site_write_report report;
+    const auto start = std::chrono::steady_clock::now();
+    auto written = server::write_site(options.output / "site-partitioned", layout, items, &report);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!written) return fail("write_site site-partitioned: " + written.failure().message);
+    const server::partitioning_report& built = *report.partitioning;
+    char figures[512];
+    std::snprintf(figures, sizeof figures,
+                  ",\n  \"sitePartitioned\": \"site-partitioned\",\n  \"partitionedBuild\": {\"partitions\": %zu, "
+                  "\"kmeansIterations\": %zu, \"kmeansSeconds\": %.3f, \"assignmentSeconds\": %.3f, "
+                  "\"partitionFilesSeconds\": %.3f, \"writeSiteSeconds\": %.3f, \"imbalance\": %.3f, \"threads\": %u}",
+                  built.partitions, built.kmeans_iterations, built.kmeans_seconds, built.assignment_seconds,
+                  built.writing_seconds, seconds, built.imbalance, std::max(1u, std::thread::hardware_concurrency()));
+    partitioned_build = figures;
+    std::printf("mosaic_bench_vectors: partitioned site: %zu partitions, k-means %.2f s (%zu iterations), assignment "
+                "%.2f s, partition files %.2f s, write_site %.2f s in all, imbalance %.2f, %u threads\n",
+                built.partitions, built.kmeans_seconds, built.kmeans_iterations, built.assignment_seconds,
+                built.writing_seconds, seconds, built.imbalance, std::max(1u, std::thread::hardware_concurrency()));
+  }
+
+  char description[2048];
   std::snprintf(description, sizeof description,
                 "{\n  \"count\": %zu,\n  \"dimensions\": %zu,\n  \"queries\": %zu,\n  \"clusters\": %zu,\n"
                 "  \"k\": %zu,\n  \"labels\": %zu,\n  \"seed\": %llu,\n  \"noise\": %.3f,\n  \"firstItemId\": 1,\n"
                 "  \"files\": {\"vectors\": \"vectors.f32\", \"codes\": \"vectors.i8\", \"scales\": \"vector-scales.f32\", "
-                "\"queries\": \"queries.f32\", \"queryCodes\": \"queries.i8\", \"truth\": \"truth.u32\", \"siteI8\": \"site-i8\", \"siteF32\": \"site-f32\"}\n}\n",
+                "\"queries\": \"queries.f32\", \"queryCodes\": \"queries.i8\", \"truth\": \"truth.u32\"%s}%s\n}\n",
                 options.count, dimensions, options.queries, options.clusters, options.k, options.labels,
-                static_cast<unsigned long long>(options.seed), options.noise);
+                static_cast<unsigned long long>(options.seed), options.noise,
+                options.flat_sites ? ", \"siteI8\": \"site-i8\", \"siteF32\": \"site-f32\"" : "",
+                partitioned_build.c_str());
   if (!write_binary(options.output / "dataset.json", description, std::string_view(description).size())) {
     return fail("cannot write dataset.json");
   }
