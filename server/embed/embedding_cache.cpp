@@ -543,7 +543,11 @@ status embedding_cache::implementation::store(const embedding_cache_key& key, st
     return success{};
   }
   if (file_end_ + size > options_.file_max_bytes) {
-    if (auto compacted = compact(); !compacted) return compacted;
+    if (auto compacted = compact(); !compacted) {
+      ++statistics_.file_write_failures;
+      statistics_.last_file_error = compacted.failure().message;
+      return compacted;
+    }
   }
   std::vector<std::uint8_t> record;
   encode_record(key, vector, record);
@@ -551,6 +555,8 @@ status embedding_cache::implementation::store(const embedding_cache_key& key, st
     const error failure = io_failure(options_.file, "cannot append to the cache file");
     // Cut a torn record off at once so the next good one does not land behind it.
     static_cast<void>(::ftruncate(file_->descriptor, static_cast<off_t>(file_end_)));
+    ++statistics_.file_write_failures;
+    statistics_.last_file_error = failure.message;
     return failure;
   }
   // put_in_memory may have erased the entry (vector larger than the memory level): find it again.

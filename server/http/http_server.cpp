@@ -279,8 +279,8 @@ class session : public std::enable_shared_from_this<session> {
   bool busy_ = false;       // between a request head and the end of its answer
   bool answering_ = false;  // between a whole request and the end of its answer
   bool refusing_ = false;   // a 503 at the cap is being written or lingered over
-  bool linger_after_answer_ = false;
-  bool close_after_answer_ = false;  // picked to make room while its request was arriving  // the answer goes to a request not wholly read (413, 503 at the cap)
+  bool linger_after_answer_ = false;  // the answer goes to a request not wholly read (413, 503 at the cap)
+  bool close_after_answer_ = false;   // picked to make room while its request was arriving
 };
 
 class listener : public std::enable_shared_from_this<listener> {

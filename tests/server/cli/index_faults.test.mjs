@@ -209,12 +209,17 @@ describe('mosaic index under faults', () => {
       assert.ok(outcome && outcome.status === 0, `the run on the small disk: ${outcome?.stderr}`);
       assert.equal(fs.readFileSync(`${saved}.status`, 'utf8').trim(), '0', fs.readFileSync(`${saved}.err`, 'utf8'));
       assert.deepEqual(loadedSources(site), noteSources(2000));
+      // ... and says what the cache could not keep, and why.
+      assert.match(fs.readFileSync(`${saved}.err`, 'utf8'),
+                   /mosaic index: note: \d+ embeddings were kept in memory only, not in the cache file \(cannot append to the cache file .*No space left on device\)\)/);
+      const report = JSON.parse(fs.readFileSync(`${saved}.out`, 'utf8'));
       // The cache file holds whole records only (the torn last one was cut off at once).
       const [cacheFile] = fs.readdirSync(saved).filter((name) => name.endsWith('.log'));
       const bytes = fs.statSync(path.join(saved, cacheFile)).size;
       assert.equal((bytes - 32) % (48 + 128 * 4), 0, `the cache file (${bytes} bytes) ends in a torn record`);
       const records = (bytes - 32) / (48 + 128 * 4);
       assert.ok(records > 0 && records < 2000, `${records} records on a disk of 400 KB`);
+      assert.equal(report.cache_write_failures, 2000 - records);
       // It opens without dropping anything, and the next run takes every record it holds.
       const again = spawnSync(cli, [...indexArguments(collection, site, saved, double), '--json'], { env: environment, encoding: 'utf8' });
       assert.equal(again.status, 0, again.stderr);
