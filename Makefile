@@ -87,6 +87,9 @@ test: model test-packages native asan wasm fuzz-build
 	ctest --test-dir build-fuzz --output-on-failure -j $(JOBS)
 
 # Benchmarks report and never fail on a missed target (they do fail when a benchmark process fails).
+# The soak (tests/bench/soak_benchmark.mjs) is the exception: it fails on an unexpected error or on
+# memory or descriptors that grow after its warm-up. SOAK_SECONDS: how long it runs.
+SOAK_SECONDS ?= 600
 # The server and indexer benchmarks run the release build's mosaic against the native build's test double.
 bench: model release wasm native
 	@bash scripts/install-dependencies.sh bench
@@ -98,6 +101,9 @@ bench: model release wasm native
 	@bash scripts/install-bench-packages.sh
 	node tests/bench/keyword_peers_benchmark.mjs build-release/bin/mosaic build-release/bin/mosaic_model_benchmark build-wasm/web
 	node tests/bench/serve_benchmark.mjs build-release/bin/mosaic build/bin/mosaic_gemini_double
+	node tests/bench/soak_benchmark.mjs build-release/bin/mosaic build/bin/mosaic_gemini_double --seconds $(SOAK_SECONDS)
+	MOSAIC_CLI=build-release/bin/mosaic MOSAIC_GEMINI_DOUBLE=build/bin/mosaic_gemini_double MOSAIC_KILL_RUNS=100 \
+	  node --test --test-name-pattern=SIGKILL tests/server/cli/index_faults.test.mjs
 	node tests/bench/index_benchmark.mjs build-release/bin/mosaic build/bin/mosaic_gemini_double \
 	  build-release/bin/mosaic_model_benchmark
 	node tests/bench/browser_benchmark.mjs build-release/bin/mosaic_bench_vectors build-release/bin/mosaic build-wasm/web

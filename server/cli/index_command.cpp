@@ -318,6 +318,13 @@ int run_index_command(std::span<const std::string_view> arguments) {
                  write_report.partitioning->partitions, indexed.size());
   }
   const std::uint64_t upstream_calls = (*setup)->gemini ? (*setup)->gemini->statistics().calls : 0;
+  // The cache is an optimization: a file it could not write to (a full disk) does not fail the run,
+  // but the user learns that the next run will pay for those embeddings again.
+  const auto cache_statistics = (*setup)->cache ? (*setup)->cache->statistics() : embedding_cache_statistics{};
+  if (cache_statistics.file_write_failures > 0) {
+    std::fprintf(stderr, "mosaic index: note: %llu embeddings were kept in memory only, not in the cache file (%s); a later run embeds them again\n",
+                 static_cast<unsigned long long>(cache_statistics.file_write_failures), cache_statistics.last_file_error.c_str());
+  }
   if (options.has("--json")) {
     nlohmann::json report{{"site", site.string()},
                           {"generation", manifest->generation},
@@ -333,6 +340,7 @@ int run_index_command(std::span<const std::string_view> arguments) {
                           {"items_embedded_by_caption", captioned_items},
                           {"cache_hits", cache_hits()},
                           {"upstream_calls", upstream_calls},
+                          {"cache_write_failures", cache_statistics.file_write_failures},
                           {"shards", manifest->shards.size()},
                           {"layout", index::index_layout_name(manifest->layout)},
                           {"seconds", {{"preparing", preparation_seconds},

@@ -59,7 +59,8 @@ std::set<std::string_view> provider_valued_options() {
   return {"--provider", "--api-key-file", "--gemini-base-url", "--gemini-model", "--gemini-dimensions", "--task-prefix",
           "--max-upstream-calls", "--upstream-attempts", "--upstream-initial-delay-ms", "--upstream-timeout-ms",
           "--upstream-retry-budget-ms", "--batch-idle-ms", "--batch-max-wait-ms",
-          "--rpm", "--ca-file", "--model-dir", "--cache-dir", "--cache-memory-mb"};
+          "--rpm", "--ca-file", "--model-dir", "--cache-dir", "--cache-memory-mb",
+          "--cache-file-mb"};
 }
 
 std::set<std::string_view> provider_flag_options() { return {"--no-cache"}; }
@@ -154,8 +155,11 @@ result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options,
   }
   const auto memory_megabytes = options.number("--cache-memory-mb", 256, 1, 1024 * 1024);
   if (!memory_megabytes) return make_error(error_code::invalid_argument, *options.error());
+  const auto file_megabytes = options.number("--cache-file-mb", 2048, 1, 1024 * 1024);
+  if (!file_megabytes) return make_error(error_code::invalid_argument, *options.error());
   embedding_cache_options cache;
   cache.memory_bytes = *memory_megabytes * 1024 * 1024;
+  cache.file_max_bytes = static_cast<std::uint64_t>(*file_megabytes) * 1024 * 1024;
   const std::filesystem::path folder = options.value("--cache-dir").value_or(default_cache_directory().string());
   std::error_code ignored;
   std::filesystem::create_directories(folder, ignored);

@@ -16,6 +16,7 @@
 //   --model-dir DIR           the local model's files
 //   --cache-dir DIR           the embedding cache's folder (default ~/.cache/mosaic/embeddings); --no-cache
 //   --cache-memory-mb N       the in-memory level's bound, default 256
+//   --cache-file-mb N         the cache file's bound, default 2048 (its index in memory grows with it)
 // The key is read once and kept only in the gemini provider's options: it is never printed.
 #include <chrono>
 #include <memory>
@@ -63,6 +64,9 @@ inline constexpr const char* provider_options_help = R"(provider options:
   --cache-dir DIR           embedding cache folder, default ~/.cache/mosaic/embeddings
   --no-cache                do not cache embeddings
   --cache-memory-mb N       in-memory cache bound, default 256
+  --cache-file-mb N         cache file bound, default 2048; past it the file is compacted to its most
+                            recently used half. Each record on file also costs about 200 bytes of
+                            memory (its index), which --cache-memory-mb does not count
 )";
 
 // Everything a command needs to embed: the provider it should call (the cache in front of the real

@@ -1,4 +1,7 @@
 // mosaic serve: the HTTP server (the embedding proxy, the index, the web app).
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <thread>
@@ -25,7 +28,11 @@ options:
   --address IP          default 127.0.0.1
   --threads N           io threads, default: the number of cores
   --workers N           threads for CPU work (image preparation, search), default: the number of cores
-  --read-timeout S      seconds a client may take to send a request or read an answer, default 30
+  --read-timeout S      seconds a client may take to send a request (idle time before it on a kept-alive
+                        connection included) or to read an answer, default 30
+  --max-connections N   HTTP connections at once, default 2048 (event streams not counted). At the cap
+                        the connection that has waited longest on its client (idle, or sending slowly)
+                        is closed to make room; when all are answering requests, a new one gets 503
   --allow-origin URL    let pages of this origin (https://example.org) call the API and read the
                         index; repeatable; * allows any
   --rate-limit N        /api/embed and /v1beta requests per second per client, default 20; 0: no limit
@@ -55,12 +62,38 @@ status check_site_fits_provider(const loaded_site& site, const std::string& site
   return success{};
 }
 
+// Every connection and event stream is a file descriptor. The soft limit is raised to the hard one
+// (as Go's runtime does), and a cap the limit cannot hold is lowered, with a note, so that the cap
+// (which a slow client cannot fill) is what runs out, not the descriptors (which would refuse
+// everyone). Room is kept for files, the upstream pool and the watcher.
+void fit_connections_to_descriptor_limit(server_options& server) {
+  constexpr std::size_t reserve = 128;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur == RLIM_INFINITY) return;
+  const std::size_t descriptors = static_cast<std::size_t>(limit.rlim_cur);
+  const std::size_t connections = server.max_connections;
+  const std::size_t streams = server.events.max_streams;
+  if (connections + streams + reserve <= descriptors) return;
+  // Both caps share what the limit leaves, in their asked proportion; each keeps at least 8.
+  const std::size_t available = descriptors > reserve ? descriptors - reserve : 0;
+  server.max_connections = std::max<std::size_t>(8, available * connections / (connections + streams));
+  server.events.max_streams = std::max<std::size_t>(8, available - std::min(available, server.max_connections));
+  std::printf("mosaic serve: note: %zu open files allowed (ulimit -n): at most %zu connections (not %zu) and %zu event streams "
+              "(not %zu)\n", descriptors, server.max_connections, connections, server.events.max_streams, streams);
+}
+
 }  // namespace
 
 int run_serve_command(std::span<const std::string_view> arguments) {
   std::set<std::string_view> valued{"--site", "--web", "--port", "--address", "--threads", "--workers", "--read-timeout",
                                     "--allow-origin", "--rate-limit", "--rate-burst", "--image-max-side", "--watch-ms",
-                                    "--max-event-streams", "--heartbeat"};
+                                    "--max-event-streams", "--heartbeat", "--max-connections"};
   valued.merge(provider_valued_options());
   std::set<std::string_view> flags{"--help"};
   flags.merge(provider_flag_options());
@@ -80,6 +113,7 @@ int run_serve_command(std::span<const std::string_view> arguments) {
   const auto watch_milliseconds = options.number("--watch-ms", 1000, 0, 3'600'000);
   const auto max_event_streams = options.number("--max-event-streams", 1000, 1, 1'000'000);
   const auto heartbeat = options.number("--heartbeat", 15, 1, 3600);
+  const auto max_connections = options.number("--max-connections", 2048, 1, 1'000'000);
   std::string usage_error;
   if (options.error()) usage_error = *options.error();
   else if (!options.positional().empty()) usage_error = "unexpected argument '" + options.positional().front() + "'";
@@ -196,6 +230,8 @@ int run_serve_command(std::span<const std::string_view> arguments) {
   server.events.max_streams = static_cast<std::size_t>(*max_event_streams);
   server.events.heartbeat = std::chrono::seconds(*heartbeat);
   server.events.write_timeout = std::chrono::seconds(*read_timeout);
+  server.max_connections = static_cast<std::size_t>(*max_connections);
+  fit_connections_to_descriptor_limit(server);
   std::fflush(stdout);
   return run_http_server(context, server, [&](std::uint16_t bound) {
     std::printf("listening on http://%s:%u/\n", server.address.c_str(), static_cast<unsigned>(bound));

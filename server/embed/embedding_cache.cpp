@@ -438,19 +438,38 @@ status embedding_cache::implementation::compact() {
   const fs::path temporary_path = fs::path(options_.file.string() + ".tmp");
   const std::uint64_t budget = options_.file_max_bytes / 2;
 
+  const int descriptor = ::open(temporary_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (descriptor < 0) return io_failure(temporary_path, "cannot create");
+  auto handle = std::make_shared<file_handle>(descriptor);
+  // Locked before the rename, so the path is never held by an unlocked file.
+  if (::flock(descriptor, LOCK_EX | LOCK_NB) != 0) return io_failure(temporary_path, "cannot lock");
+
   // The most recently used records that fit in half the bound, with their vectors (from memory, or
-  // read back and verified from the current file: a damaged one is left out).
-  std::vector<std::uint8_t> contents;
+  // read back and verified from the current file: a damaged one is left out). They are written as
+  // they are encoded, a chunk at a time: the new file is never held in memory whole (with the
+  // default 2 GB bound it would be 1 GB, on top of everything else, at every compaction).
+  constexpr std::size_t chunk_bytes = 1024 * 1024;
+  std::vector<std::uint8_t> chunk;
+  chunk.reserve(chunk_bytes + record_size_for(maximum_dimensions));
   const auto header = encode_file_header();
-  contents.assign(header.begin(), header.end());
+  chunk.assign(header.begin(), header.end());
+  std::uint64_t written = 0;  // bytes of the new file before `chunk`
+  const auto flush_chunk = [&]() {
+    if (!write_all_at(descriptor, chunk, written)) return false;
+    written += chunk.size();
+    chunk.clear();  // keeps its capacity: one buffer for the whole compaction
+    return true;
+  };
   struct kept_record {
     embedding_cache_key key;
     std::uint64_t offset;
+    std::uint32_t dimensions;
   };
   std::vector<kept_record> kept;
+  bool write_failed = false;
   for (const embedding_cache_key& key : file_recency_) {
     const entry& item = entries_.find(key)->second;
-    if (contents.size() + record_size_for(item.dimensions) > budget) break;
+    if (written + chunk.size() + record_size_for(item.dimensions) > budget) break;
     std::optional<std::vector<float>> read_back;
     std::span<const float> vector = item.vector;
     if (!item.in_memory) {
@@ -461,16 +480,14 @@ status embedding_cache::implementation::compact() {
       }
       vector = *read_back;
     }
-    kept.push_back({key, contents.size()});
-    encode_record(key, vector, contents);
+    kept.push_back({key, written + chunk.size(), static_cast<std::uint32_t>(vector.size())});
+    encode_record(key, vector, chunk);
+    if (chunk.size() >= chunk_bytes && !flush_chunk()) {
+      write_failed = true;
+      break;
+    }
   }
-
-  const int descriptor = ::open(temporary_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (descriptor < 0) return io_failure(temporary_path, "cannot create");
-  auto handle = std::make_shared<file_handle>(descriptor);
-  // Locked before the rename, so the path is never held by an unlocked file.
-  if (::flock(descriptor, LOCK_EX | LOCK_NB) != 0) return io_failure(temporary_path, "cannot lock");
-  if (!write_all_at(descriptor, contents, 0) || ::fsync(descriptor) != 0) {
+  if (write_failed || !flush_chunk() || ::fsync(descriptor) != 0) {
     ::unlink(temporary_path.c_str());
     return io_failure(temporary_path, "cannot write");
   }
@@ -499,12 +516,12 @@ status embedding_cache::implementation::compact() {
     entry& item = entries_.try_emplace(record.key).first->second;
     item.on_file = true;
     item.offset = record.offset;
-    item.dimensions = get<std::uint32_t>(contents.data() + record.offset + 12);
+    item.dimensions = record.dimensions;
     file_recency_.push_back(record.key);  // kept is in most-recent-first order
     item.file_position = std::prev(file_recency_.end());
   }
   file_ = std::move(handle);
-  file_end_ = contents.size();
+  file_end_ = written;
   ++file_generation_;
   ++statistics_.compactions;
   return success{};
@@ -526,7 +543,11 @@ status embedding_cache::implementation::store(const embedding_cache_key& key, st
     return success{};
   }
   if (file_end_ + size > options_.file_max_bytes) {
-    if (auto compacted = compact(); !compacted) return compacted;
+    if (auto compacted = compact(); !compacted) {
+      ++statistics_.file_write_failures;
+      statistics_.last_file_error = compacted.failure().message;
+      return compacted;
+    }
   }
   std::vector<std::uint8_t> record;
   encode_record(key, vector, record);
@@ -534,6 +555,8 @@ status embedding_cache::implementation::store(const embedding_cache_key& key, st
     const error failure = io_failure(options_.file, "cannot append to the cache file");
     // Cut a torn record off at once so the next good one does not land behind it.
     static_cast<void>(::ftruncate(file_->descriptor, static_cast<off_t>(file_end_)));
+    ++statistics_.file_write_failures;
+    statistics_.last_file_error = failure.message;
     return failure;
   }
   // put_in_memory may have erased the entry (vector larger than the memory level): find it again.

@@ -79,6 +79,10 @@ struct embedding_cache_statistics {
   // Records that failed verification when read back after open (damaged on disk): dropped, not served.
   std::uint64_t records_failed_verification = 0;
   std::uint64_t compactions = 0;
+  // Records that could not be written to the file (a full disk, say): kept in memory only, so a
+  // later process embeds them again. The last such error, for the caller to report.
+  std::uint64_t file_write_failures = 0;
+  std::string last_file_error;
 };
 
 class embedding_cache {

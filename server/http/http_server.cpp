@@ -1,6 +1,7 @@
 #include "http/http_server.hpp"
 
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -17,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "http/connection_slots.hpp"
 #include "http/site_events.hpp"
 
 namespace mosaic::server {
@@ -28,26 +30,17 @@ using tcp = asio::ip::tcp;
 
 class session;
 
-// The live sessions, so a stop can close the idle ones at once instead of waiting for their timeouts.
-class session_registry {
- public:
-  void add(const std::shared_ptr<session>& member) {
-    std::lock_guard lock(mutex_);
-    std::erase_if(members_, [](const std::weak_ptr<session>& entry) { return entry.expired(); });
-    members_.push_back(member);
-  }
-  std::vector<std::shared_ptr<session>> live() {
-    std::lock_guard lock(mutex_);
-    std::vector<std::shared_ptr<session>> result;
-    for (const auto& entry : members_) {
-      if (auto member = entry.lock()) result.push_back(std::move(member));
-    }
-    return result;
-  }
+// How long a refused or refusing connection is given to read its answer and close (see linger).
+constexpr auto linger_time = std::chrono::seconds(1);
+// Refusals (503 at the cap) under way at most: past that, a connection is closed at once, so a flood
+// of connections cannot hold an unbounded number of file descriptors in refusals.
+constexpr int max_refusals_in_flight = 64;
 
- private:
-  std::mutex mutex_;
-  std::vector<std::weak_ptr<session>> members_;
+// The listener's state the sessions share, kept alive by each of them.
+struct connection_state {
+  explicit connection_state(std::size_t capacity) : slots(capacity) {}
+  connection_slots slots;
+  std::atomic<int> refusals_in_flight{0};
 };
 
 // What an answer still to come holds: the session and the work guard, taken by the first answer.
@@ -66,25 +59,78 @@ struct pending_answer {
 class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket&& socket, asio::io_context& io, const server_context& context, const server_options& options,
-          const std::atomic<bool>& stopping, event_hub* events)
-      : stream_(std::move(socket)), io_(io), context_(context), options_(options), stopping_(stopping), events_(events) {
+          const std::atomic<bool>& stopping, event_hub* events, std::shared_ptr<connection_state> connections)
+      : stream_(std::move(socket)), io_(io), context_(context), options_(options), stopping_(stopping), events_(events),
+        connections_(std::move(connections)) {
     beast::error_code ignored;
     const auto remote = stream_.socket().remote_endpoint(ignored);
     client_address_ = ignored ? std::string("unknown") : remote.address().to_string();
   }
+  ~session() { release_slot(); }
 
-  void start() { asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&session::read_head, shared_from_this())); }
-
-  // Called on stop: a session waiting for its next request closes now; one answering closes after.
-  void stop_if_idle() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (!self->busy_) self->stream_.socket().close();
-    });
+  // Takes a slot (a connection that waited longest on its client may give way) and starts reading;
+  // at the cap with every slot working, answers 503 instead.
+  void start() {
+    std::weak_ptr<session> weak = shared_from_this();
+    auto admission = connections_->slots.admit(
+        [weak](connection_slots::close_reason reason) {
+          if (auto self = weak.lock()) self->close_if_waiting(reason);
+        },
+        connection_slots::clock::now());
+    if (admission.evicted) {
+      admission.evicted(connection_slots::close_reason::making_room);
+      if (context_.metrics != nullptr) context_.metrics->increment("mosaic_http_connections_evicted_total");
+    }
+    if (!admission.admitted) return refuse_busy();
+    slot_ = admission.connection;
+    asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&session::read_head, shared_from_this()));
   }
 
  private:
+  // On stop, a session waiting for its next request closes now (one whose request head has come
+  // finishes it; one answering closes after). To make room, one still reading a request closes:
+  // only a request wholly received is being answered, and that is never cut.
+  void close_if_waiting(connection_slots::close_reason reason) {
+    asio::post(stream_.get_executor(), [self = shared_from_this(), reason] {
+      const bool making_room = reason == connection_slots::close_reason::making_room;
+      if (making_room ? self->answering_ : self->busy_) {
+        // Its request came in the meantime: it is answered, and the connection (whose slot is
+        // already given away) closes after the answer.
+        if (making_room) self->close_after_answer_ = true;
+        return;
+      }
+      beast::error_code ignored;
+      self->stream_.socket().close(ignored);
+    });
+  }
+
+  // Every slot holds a request being answered: 503 with Retry-After, then close. No request is read.
+  void refuse_busy() {
+    if (context_.metrics != nullptr) context_.metrics->increment("mosaic_http_connections_refused_total");
+    if (connections_->refusals_in_flight.fetch_add(1) >= max_refusals_in_flight) {
+      connections_->refusals_in_flight.fetch_sub(1);
+      beast::error_code ignored;
+      stream_.socket().close(ignored);
+      return;
+    }
+    refusing_ = true;
+    linger_after_answer_ = true;
+    string_response response{http::status::service_unavailable, 11};
+    response.set(http::field::content_type, "application/json");
+    response.set(http::field::retry_after, "1");
+    response.body() = R"({"error":{"code":"too_many_connections","message":"every connection of this server is answering a request; try again in a second"}})";
+    response.keep_alive(false);
+    response.set(http::field::server, "mosaic");
+    response.prepare_payload();
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this(), response = std::move(response)]() mutable {
+      self->write(std::move(response));
+    });
+  }
+
   void read_head() {
     busy_ = false;
+    answering_ = false;
+    connections_->slots.waiting(slot_, connection_slots::clock::now());
     parser_.emplace();
     parser_->header_limit(16 * 1024);
     // The route's limit is applied once the head is known (on_head); until then no default may cut in.
@@ -109,6 +155,7 @@ class session : public std::enable_shared_from_this<session> {
     response.set(http::field::content_type, "application/json");
     response.body() = R"({"error":{"code":"payload_too_large","message":"the request body is larger than this route accepts"}})";
     response.keep_alive(false);  // the unread body is still on the wire: this connection cannot continue
+    linger_after_answer_ = true;
     response.prepare_payload();
     write(std::move(response));
   }
@@ -116,6 +163,8 @@ class session : public std::enable_shared_from_this<session> {
   void on_body(beast::error_code failure, std::size_t) {
     if (failure == http::error::body_limit) return refuse_too_large();  // chunked bodies grow past it
     if (failure) return close();
+    answering_ = true;
+    connections_->slots.working(slot_);
     // The answer may come later, from a worker or an upstream call's thread: it is written on this
     // session's strand. Until then the session is held (busy_ keeps a stop from closing it), and the
     // work guard keeps io_context::run() from returning (and the io_context from being destroyed)
@@ -134,7 +183,7 @@ class session : public std::enable_shared_from_this<session> {
       if (!self) return;  // answered twice: a bug in a route, but never a crash
       asio::post(self->stream_.get_executor(), [self, may_stream, response = std::move(response)]() mutable {
         response.set(http::field::server, "mosaic");
-        if (self->stopping_.load()) response.keep_alive(false);
+        if (self->stopping_.load() || self->close_after_answer_) response.keep_alive(false);
         if (may_stream && self->events_ != nullptr && is_event_stream(response)) return self->hand_over(std::move(response));
         self->write(std::move(response));
       });
@@ -157,6 +206,8 @@ class session : public std::enable_shared_from_this<session> {
     response.body().clear();
     std::ostringstream head;
     head << response.base();
+    // The stream is the event hub's from here (its own cap): it no longer takes an HTTP slot.
+    release_slot();
     events_->open(stream_.release_socket(), head.str());
   }
 
@@ -164,14 +215,52 @@ class session : public std::enable_shared_from_this<session> {
     auto shared = std::make_shared<string_response>(std::move(response));
     stream_.expires_after(std::chrono::seconds(options_.read_timeout_seconds));
     http::async_write(stream_, *shared, [self = shared_from_this(), shared](beast::error_code failure, std::size_t) {
-      if (failure || !shared->keep_alive() || self->stopping_.load()) return self->close();
+      if (!failure && self->linger_after_answer_) return self->linger();
+      if (failure || !shared->keep_alive() || self->stopping_.load() || self->close_after_answer_) return self->close();
       self->read_head();
     });
+  }
+
+  // The connection is done (the socket itself closes with the session, right after): its slot is free.
+  void release_slot() {
+    if (slot_ == 0) return;
+    connections_->slots.release(slot_);
+    slot_ = 0;
+    if (context_.metrics != nullptr) {
+      context_.metrics->set_gauge("mosaic_http_connections", {}, static_cast<double>(connections_->slots.open()));
+    }
   }
 
   void close() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    release_slot();
+    if (refusing_) {
+      refusing_ = false;
+      connections_->refusals_in_flight.fetch_sub(1);
+    }
+  }
+
+  // After an answer to a request that was not (wholly) read: the send side is closed and what the
+  // client still sends is read and dropped until it closes too (or for linger_time). Closing at once
+  // with unread bytes would make the kernel reset the connection, and a reset can discard the answer
+  // before the client has read it.
+  void linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (slot_ != 0) connections_->slots.waiting(slot_, connection_slots::clock::now());  // on its client now
+    stream_.expires_after(linger_time);
+    drain_buffer_.resize(4096);
+    stream_.async_read_some(asio::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code failure, std::size_t) {
+      if (failure) return self->close();
+      self->linger_read();
+    });
+  }
+  void linger_read() {
+    stream_.async_read_some(asio::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code failure, std::size_t) {
+      if (failure) return self->close();
+      self->linger_read();
+    });
   }
 
   beast::tcp_stream stream_;
@@ -183,14 +272,23 @@ class session : public std::enable_shared_from_this<session> {
   const std::atomic<bool>& stopping_;
   event_hub* events_;  // null: /api/events is answered once, not kept open
   std::string client_address_;  // the rate limit's client key
-  bool busy_ = false;  // between a request head and the end of its answer; touched only on the strand
+  std::shared_ptr<connection_state> connections_;
+  std::uint64_t slot_ = 0;  // this connection's slot; 0: none (refused, or handed to the event hub)
+  std::vector<char> drain_buffer_;  // what a lingering close reads and drops
+  // Touched only on the strand:
+  bool busy_ = false;       // between a request head and the end of its answer
+  bool answering_ = false;  // between a whole request and the end of its answer
+  bool refusing_ = false;   // a 503 at the cap is being written or lingered over
+  bool linger_after_answer_ = false;  // the answer goes to a request not wholly read (413, 503 at the cap)
+  bool close_after_answer_ = false;   // picked to make room while its request was arriving
 };
 
 class listener : public std::enable_shared_from_this<listener> {
  public:
   listener(asio::io_context& io, tcp::endpoint endpoint, const server_context& context, const server_options& options,
            const std::atomic<bool>& stopping, event_hub* events, beast::error_code& failure)
-      : io_(io), acceptor_(asio::make_strand(io)), context_(context), options_(options), stopping_(stopping), events_(events) {
+      : io_(io), acceptor_(asio::make_strand(io)), retry_timer_(acceptor_.get_executor()), context_(context), options_(options),
+        stopping_(stopping), events_(events), connections_(std::make_shared<connection_state>(options.max_connections)) {
     acceptor_.open(endpoint.protocol(), failure);
     if (!failure) acceptor_.set_option(asio::socket_base::reuse_address(true), failure);
     if (!failure) acceptor_.bind(endpoint, failure);
@@ -203,7 +301,8 @@ class listener : public std::enable_shared_from_this<listener> {
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
       beast::error_code ignored;
       self->acceptor_.close(ignored);
-      for (const auto& member : self->sessions_.live()) member->stop_if_idle();
+      self->retry_timer_.cancel();
+      for (const auto& close : self->connections_->slots.all_waiting()) close(connection_slots::close_reason::server_stopping);
       if (self->events_ != nullptr) self->events_->close_all();
     });
   }
@@ -214,24 +313,35 @@ class listener : public std::enable_shared_from_this<listener> {
   }
   void on_accept(beast::error_code failure, tcp::socket socket) {
     if (!acceptor_.is_open()) return;  // stopped
-    if (!failure) {
-      // Answers are whole messages: no Nagle wait on a message's last segment for a delayed ACK.
-      beast::error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      auto member = std::make_shared<session>(std::move(socket), io_, context_, options_, stopping_, events_);
-      sessions_.add(member);
-      member->start();
+    if (failure) {
+      // Out of file descriptors (or another failure the next accept would meet at once): accepting
+      // again straight away would spin a core until a descriptor is freed. The connection waits in
+      // the listen queue meanwhile.
+      retry_timer_.expires_after(std::chrono::milliseconds(100));
+      retry_timer_.async_wait([self = shared_from_this()](beast::error_code) {
+        if (self->acceptor_.is_open()) self->accept();
+      });
+      return;
+    }
+    // Answers are whole messages: no Nagle wait on a message's last segment for a delayed ACK.
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto member = std::make_shared<session>(std::move(socket), io_, context_, options_, stopping_, events_, connections_);
+    member->start();
+    if (context_.metrics != nullptr) {
+      context_.metrics->set_gauge("mosaic_http_connections", {}, static_cast<double>(connections_->slots.open()));
     }
     accept();
   }
 
   asio::io_context& io_;
   tcp::acceptor acceptor_;
+  asio::steady_timer retry_timer_;  // the pause after a failed accept
   const server_context& context_;
   const server_options& options_;
   const std::atomic<bool>& stopping_;
   event_hub* events_;
-  session_registry sessions_;
+  std::shared_ptr<connection_state> connections_;
 };
 
 }  // namespace

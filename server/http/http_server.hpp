@@ -1,6 +1,7 @@
 #pragma once
 // The listener and per-connection sessions (Beast's async server example, hardened): a timeout on
-// every read and write, a body limit per route decided from the request head, keep-alive, and a
+// every read and write, a body limit per route decided from the request head, keep-alive, a cap on
+// connections that slow clients cannot fill (connection_slots.hpp), and a
 // graceful stop on SIGTERM/SIGINT: the listener closes at once, requests in flight finish, then run()
 // returns. Open event streams (/api/events) are closed by the stop, so they never hold it up.
 #include <cstdint>
@@ -16,7 +17,14 @@ struct server_options {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8080;  // 0: any free port
   unsigned threads = 2;
+  // A request (its head and body, and the idle time before it on a kept-alive connection) must
+  // arrive within this time of the connection being ready for it; an answer must be read within it.
   unsigned read_timeout_seconds = 30;
+  // Connections reading or answering HTTP requests at once (event streams have their own cap, in
+  // `events`). At the cap a new connection takes the slot of the one that has waited longest on its
+  // client (idle, or sending a request slowly), which is closed; when every slot is answering a
+  // request, the new connection gets 503 with Retry-After: 1 (connection_slots.hpp).
+  std::size_t max_connections = 2048;
   event_hub_options events;  // GET /api/events (served when the context has a site)
 };
 

@@ -215,6 +215,14 @@ void declare_server_metrics(metrics_registry& metrics) {
   metrics.declare_counter("mosaic_http_requests_total", "HTTP requests answered, by route and status");
   metrics.declare_histogram("mosaic_http_request_duration_seconds", "Time from a whole request to its answer, by route",
                             default_latency_buckets());
+  metrics.declare_gauge("mosaic_http_connections", "Open HTTP connections (event streams not counted)");
+  metrics.declare_counter("mosaic_http_connections_evicted_total",
+                          "Connections closed to make room at the cap while they waited on their client");
+  metrics.declare_counter("mosaic_http_connections_refused_total",
+                          "Connections answered 503 at the cap because every connection was answering a request");
+  // Shown from the start (as 0): a scrape tells "none yet" from "not counted".
+  metrics.increment("mosaic_http_connections_evicted_total", {}, 0);
+  metrics.increment("mosaic_http_connections_refused_total", {}, 0);
 }
 
 std::uint64_t body_limit_for(std::string_view target) {

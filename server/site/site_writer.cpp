@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <bit>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <set>
 #include <string>
@@ -36,12 +38,18 @@ error io_error(const fs::path& path, const std::string& what) {
   return make_error(error_code::io_error, what + " " + path.string());
 }
 
+// The same with the system's reason (errno): "No space left on device" tells a user what to do.
+error io_error_with_cause(const fs::path& path, const std::string& what) {
+  return make_error(error_code::io_error, what + " " + path.string() + " (" + std::strerror(errno) + ")");
+}
+
 std::span<const std::uint8_t> as_bytes(const std::string& text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
 // Writes a content-addressed file unless it is already there with these bytes (same name means same
-// content, unless the copy on disk was damaged since: then it is replaced).
+// content). A file of that name with other bytes is not what this writer left (a copy cut short by a
+// full disk, or damaged since): it is replaced, or the new manifest would name a file that fails its hash.
 result<index::content_file> write_content_file(const fs::path& site_directory, std::span<const std::uint8_t> bytes,
                                                const std::function<std::string(std::string_view)>& path_for) {
   index::content_file file;
@@ -359,25 +367,34 @@ status write_file_atomically(const fs::path& path, std::span<const std::uint8_t>
   if (failure) return io_error(path.parent_path(), "cannot create folder (" + failure.message() + ")");
   const fs::path temporary = path.parent_path() / ("." + path.filename().string() + ".tmp" + std::to_string(getpid()));
   const int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (descriptor < 0) return io_error(temporary, "cannot create");
+  if (descriptor < 0) return io_error_with_cause(temporary, "cannot create");
   std::size_t written = 0;
   while (written < bytes.size()) {
     const ssize_t count = ::write(descriptor, bytes.data() + written, bytes.size() - written);
+    if (count < 0 && errno == EINTR) continue;
     if (count <= 0) {
+      if (count == 0) errno = ENOSPC;  // a write that takes nothing: the disk is full
+      const error cause = io_error_with_cause(temporary, "cannot write");
       ::close(descriptor);
       ::unlink(temporary.c_str());
-      return io_error(temporary, "cannot write");
+      return cause;
     }
     written += static_cast<std::size_t>(count);
   }
   // Flushed before the rename, so a crash cannot leave the new name pointing at missing data.
-  if (::fsync(descriptor) != 0 || ::close(descriptor) != 0) {
+  const bool flushed = ::fsync(descriptor) == 0;
+  const int flush_errno = errno;
+  const bool closed = ::close(descriptor) == 0;  // closed whatever fsync said: no descriptor leaks
+  if (!flushed || !closed) {
+    if (!flushed) errno = flush_errno;
+    const error cause = io_error_with_cause(temporary, "cannot flush");
     ::unlink(temporary.c_str());
-    return io_error(temporary, "cannot flush");
+    return cause;
   }
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    const error cause = io_error_with_cause(path, "cannot rename into place");
     ::unlink(temporary.c_str());
-    return io_error(path, "cannot rename into place");
+    return cause;
   }
   return success{};
 }
@@ -496,6 +513,14 @@ result<index::manifest> write_site(const fs::path& site_directory, const site_la
   std::set<std::string> named = previous_files;
   collect_vector_files(manifest, named);
   named.insert(new_thumbnails.begin(), new_thumbnails.end());
+  // A run killed while writing its manifest left .manifest.json.tmpPID beside it.
+  {
+    std::error_code failure;
+    for (const auto& entry : fs::directory_iterator(site_directory, failure)) {
+      const std::string name = entry.path().filename().string();
+      if (name.starts_with(".manifest.json.tmp") && entry.is_regular_file()) fs::remove(entry.path(), failure);
+    }
+  }
   for (const char* folder : {"shards", "centroids", "partitions", "items", "thumbnails", "media", "keywords", "terms"}) {
     std::error_code failure;
     for (const auto& entry : fs::directory_iterator(site_directory / folder, failure)) {

@@ -391,3 +391,70 @@ TEST_CASE("file level: a vector too large for the file bound stays in memory onl
   CHECK(cache->statistics().file_entries == 0);
   CHECK(cache->statistics().file_bytes == cache_test::file_header_size);
 }
+
+namespace {
+
+// AddressSanitizer keeps freed memory resident (its quarantine), so peak resident memory says nothing
+// about a compaction's buffers there; the check runs in the plain build.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool resident_memory_is_meaningful = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool resident_memory_is_meaningful = false;
+#else
+constexpr bool resident_memory_is_meaningful = true;
+#endif
+#else
+constexpr bool resident_memory_is_meaningful = true;
+#endif
+
+// Resident memory in kB from /proc/self/status ("VmRSS" now, "VmHWM" the peak since the last reset).
+std::uint64_t status_kilobytes(const std::string& field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::stoull(line.substr(field.size() + 1));
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("file level: a compaction of many megabytes is written a chunk at a time, every kept record read back intact",
+          "[embedding_cache][file][compaction][memory]") {
+  // 2,048 dimensions: 8 KB records; a 48 MB bound, so a compaction writes up to 24 MB (many 1 MB
+  // chunks). Before the fix the whole new file was built in one vector first: its peak resident
+  // memory grew by the compacted size (24 MB, more with the vector's doubling); now by one chunk.
+  constexpr std::size_t wide = 2048;
+  temporary_folder folder;
+  const auto file = folder.path() / "cache.log";
+  embedding_cache_options options;
+  options.file = file;
+  options.file_max_bytes = 48ull * 1024 * 1024;
+  options.memory_bytes = 0;  // every kept vector is read back from the file, so a wrong offset would show
+  auto cache = open_cache(options);
+  const std::uint64_t records_in_bound = (options.file_max_bytes - cache_test::file_header_size) / record_size(wide);
+  std::uint64_t index = 0;
+  for (; index < records_in_bound; ++index) REQUIRE(cache->store(key_for(index), vector_for(index, wide)).ok());
+  REQUIRE(cache->statistics().compactions == 0);
+  // Reset the peak (Linux: "5" to clear_refs), then the store that overflows the bound compacts.
+  const bool peak_resettable = static_cast<bool>(std::ofstream("/proc/self/clear_refs") << "5");
+  const std::uint64_t before = status_kilobytes("VmRSS");
+  REQUIRE(cache->store(key_for(index), vector_for(index, wide)).ok());
+  const std::uint64_t peak = status_kilobytes("VmHWM");
+  REQUIRE(cache->statistics().compactions == 1);
+  if (resident_memory_is_meaningful && peak_resettable && before > 0) {
+    INFO("resident memory before " << before << " kB, peak during the compaction " << peak << " kB");
+    CHECK(peak < before + 8 * 1024);
+  }
+  // The newest half survived, each vector exactly as stored; the file holds them and nothing else.
+  const std::uint64_t kept = cache->statistics().file_entries;
+  CHECK(kept >= records_in_bound / 2 - 1);
+  for (std::uint64_t newest = index; newest + kept > index; --newest) {
+    const auto found = cache->find(key_for(newest));
+    REQUIRE(found);
+    REQUIRE(*found == vector_for(newest, wide));
+  }
+  CHECK(std::filesystem::file_size(file) == cache_test::file_header_size + kept * record_size(wide));
+  CHECK_FALSE(std::filesystem::exists(folder.path() / "cache.log.tmp"));
+}

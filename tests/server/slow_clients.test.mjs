@@ -1,0 +1,274 @@
+// mosaic serve against slow clients (slowloris): request heads sent one byte a second, bodies that
+// never finish, and connections opened and left idle, in numbers past the connection cap, while a
+// normal client keeps asking. The documented outcomes (README, "Reliability"): a slow request is
+// closed without an answer at --read-timeout; at --max-connections the connection that has waited
+// longest on its client is closed to make room, so normal requests keep being answered; when every
+// connection is answering a request, a new one gets 503 with Retry-After: 1; a low descriptor limit
+// lowers the caps instead of failing accepts. Run by ctest with MOSAIC_CLI, MOSAIC_GEMINI_DOUBLE and
+// MOSAIC_MODEL_DIR.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { makeIndexedSite } from '../support/sample_collection.mjs';
+import { startProcess } from '../support/processes.mjs';
+
+const cli = process.env.MOSAIC_CLI;
+const doubleBinary = process.env.MOSAIC_GEMINI_DOUBLE;
+assert.ok(cli && fs.existsSync(cli), 'MOSAIC_CLI must point at the built mosaic binary (run through ctest)');
+assert.ok(doubleBinary && fs.existsSync(doubleBinary), 'MOSAIC_GEMINI_DOUBLE must point at the test double');
+
+const { root, site } = makeIndexedSite(cli, 'mosaic-slow-clients-');
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+// A normal request must be answered within this while slow clients hold connections. It is far
+// below the 120 s read timeout of the cap test, so an answer that had to wait for a slow client to
+// time out would miss it; an idle server answers in about a millisecond, and the rest is room for a
+// loaded machine (sanitizers, parallel tests).
+const answerBoundMs = 5000;
+
+const serverReady = /listening on http:\/\/127\.0\.0\.1:(\d+)\//;
+function startServe(args, { prefix = [] } = {}) {
+  const binary = prefix.length ? prefix[0] : cli;
+  return startProcess(binary, [...prefix.slice(1), ...(prefix.length ? [cli] : []), 'serve', '--port', '0', '--no-cache',
+    '--rate-limit', '0', ...args], { ready: serverReady });
+}
+
+// A raw client connection that records what it received and when the server closed it.
+function openSocket(port) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const record = { socket, received: '', closed: false, openedAt: 0, closedAt: 0 };
+    record.whenClosed = new Promise((resolveClosed) => {
+      socket.on('close', () => {
+        record.closed = true;
+        record.closedAt = Date.now();
+        resolveClosed();
+      });
+    });
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk) => { record.received += chunk; });
+    socket.on('error', () => {});
+    socket.once('connect', () => {
+      record.openedAt = Date.now();
+      resolve(record);
+    });
+    socket.once('error', reject);
+  });
+}
+
+// Sends `text` one byte every `intervalMs` until it is all sent or the connection closes.
+function dribble(record, text, intervalMs = 1000) {
+  let position = 0;
+  const timer = setInterval(() => {
+    if (record.closed || position >= text.length) return clearInterval(timer);
+    record.socket.write(text[position++]);
+  }, intervalMs);
+  record.socket.on('close', () => clearInterval(timer));
+}
+
+const slowHead = 'GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: a-very-slow-client\r\nAccept: */*\r\n\r\n';
+// The head arrives whole; of its 200-byte body one byte a second.
+function startSlowBody(record) {
+  record.socket.write('POST /api/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n');
+  dribble(record, `{"text":"${'x'.repeat(180)}"}`);
+}
+
+// A normal request on a new connection (no keep-alive pool): status, body and how long it took.
+function normalRequest(port, { method = 'GET', path = '/api/health', body } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const request = http.request({ host: '127.0.0.1', port, method, path, agent: false,
+      headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {} }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => { text += chunk; });
+      response.on('end', () => resolve({ status: response.statusCode, headers: response.headers, text, milliseconds: Date.now() - started }));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+async function normalTraffic(port, count) {
+  const answers = [];
+  for (let index = 0; index < count; ++index) {
+    answers.push(await normalRequest(port));
+    answers.push(await normalRequest(port, { method: 'POST', path: '/api/search', body: JSON.stringify({ text: 'fastest animal', k: 1 }) }));
+  }
+  return answers;
+}
+
+function assertAnsweredInBound(answers) {
+  for (const answer of answers) {
+    assert.equal(answer.status, 200, answer.text);
+    assert.ok(answer.milliseconds < answerBoundMs, `a normal request took ${answer.milliseconds} ms with slow clients connected`);
+  }
+}
+
+async function waitFor(check, what, limitMs = 20_000) {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > limitMs) throw new Error(`gave up waiting for ${what} after ${limitMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const metricValue = (text, name) => Number((new RegExp(`^${name} (\\d+)$`, 'm').exec(text) || [])[1] ?? NaN);
+
+describe('slow clients', () => {
+  it('cuts slow heads and never-ending bodies at --read-timeout, answering normal requests meanwhile', async () => {
+    const server = await startServe(['--site', site, '--read-timeout', '2', '--max-connections', '64']);
+    const sockets = [];
+    try {
+      for (let index = 0; index < 10; ++index) {
+        const head = await openSocket(server.port);
+        dribble(head, slowHead);
+        const body = await openSocket(server.port);
+        startSlowBody(body);
+        sockets.push(head, body);
+      }
+      const answers = await normalTraffic(server.port, 20);
+      assertAnsweredInBound(answers);
+      await Promise.all(sockets.map((record) => record.whenClosed));
+      for (const record of sockets) {
+        const lifetime = record.closedAt - record.openedAt;
+        // Closed by the server at the read timeout (2 s), never answered; not before it either.
+        assert.equal(record.received, '', 'a slow request got an answer');
+        assert.ok(lifetime >= 1500 && lifetime < 10_000, `a slow connection lived ${lifetime} ms with --read-timeout 2`);
+      }
+    } finally {
+      for (const record of sockets) record.socket.destroy();
+      await server.stop();
+    }
+  });
+
+  it('at --max-connections closes the longest-waiting slow or idle connection for a new one: normal requests go on', async () => {
+    // A read timeout of two minutes: within this test only the cap can free a slot.
+    const cap = 16;
+    const server = await startServe(['--site', site, '--read-timeout', '120', '--max-connections', String(cap)]);
+    const sockets = [];
+    try {
+      for (let index = 0; index < 30; ++index) {
+        const idle = await openSocket(server.port);
+        const head = await openSocket(server.port);
+        dribble(head, slowHead);
+        const body = await openSocket(server.port);
+        startSlowBody(body);
+        sockets.push(idle, head, body);
+      }
+      const answers = await normalTraffic(server.port, 20);
+      assertAnsweredInBound(answers);
+      // Every slow connection past the cap was closed, without an answer; the oldest went first.
+      await waitFor(() => sockets.filter((record) => !record.closed).length <= cap, `at most ${cap} slow connections left open`);
+      for (const record of sockets) assert.equal(record.received, '', 'a slow request got an answer');
+      const survivors = sockets.filter((record) => !record.closed);
+      const oldestSurvivor = sockets.indexOf(survivors[0]);
+      assert.ok(survivors.length === 0 || oldestSurvivor >= sockets.length - cap,
+                `connection ${oldestSurvivor} of ${sockets.length} outlived newer ones`);
+      const metrics = await normalRequest(server.port, { path: '/metrics' });
+      assert.ok(metricValue(metrics.text, 'mosaic_http_connections_evicted_total') >= sockets.length - cap, metrics.text);
+      assert.ok(metricValue(metrics.text, 'mosaic_http_connections') <= cap, metrics.text);
+    } finally {
+      for (const record of sockets) record.socket.destroy();
+      await server.stop();
+    }
+  });
+
+  it('answers 503 with Retry-After when every connection is answering a request, and serves again after', async () => {
+    // The double holds every upstream answer: four embedding requests of 100 texts (a full batch
+    // each, sent at once) keep all four connection slots answering until the test releases them.
+    const double = await startProcess(doubleBinary, ['--port', '0', '--api-key', 'slow-clients-key', '--hash-text', '--hold-calls'],
+      { ready: /listening on 127\.0\.0\.1:(\d+)/ });
+    const server = await startProcess(cli, ['serve', '--port', '0', '--no-cache', '--rate-limit', '0', '--max-connections', '4',
+      '--gemini-base-url', `http://127.0.0.1:${double.port}/v1beta`], {
+      env: { ...process.env, GEMINI_API_KEY: 'slow-clients-key' }, ready: serverReady,
+    });
+    const doubleStats = async () => (await fetch(`http://127.0.0.1:${double.port}/_double/stats`)).json();
+    try {
+      const fillers = Array.from({ length: 4 }, (_, filler) => normalRequest(server.port, { method: 'POST', path: '/api/embed',
+        body: JSON.stringify({ inputs: Array.from({ length: 100 }, (_, index) => `filler ${filler} text ${index}`), dimensions: 128 }) }));
+      await waitFor(async () => (await doubleStats()).held_calls === 4, 'four held upstream calls');
+      const refused = await openSocket(server.port);
+      refused.socket.write('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      await refused.whenClosed;
+      assert.match(refused.received, /^HTTP\/1\.1 503 /);
+      assert.match(refused.received, /\r\nRetry-After: 1\r\n/i);
+      assert.match(refused.received, /\r\nConnection: close\r\n/i);
+      assert.match(refused.received, /"code":"too_many_connections"/);
+      // A request in progress is never cut to make room.
+      await fetch(`http://127.0.0.1:${double.port}/_double/release`, { method: 'POST' });
+      for (const answer of await Promise.all(fillers)) {
+        assert.equal(answer.status, 200, answer.text);
+        assert.equal(JSON.parse(answer.text).embeddings.length, 100);
+      }
+      // The fillers' connections close right after their answers; a client that comes in between
+      // gets the same 503 and, as told, tries again a second later.
+      let metrics = await normalRequest(server.port, { path: '/metrics' });
+      while (metrics.status === 503) {
+        assert.equal(metrics.headers['retry-after'], '1');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        metrics = await normalRequest(server.port, { path: '/metrics' });
+      }
+      assert.equal(metrics.status, 200);
+      assert.ok(metricValue(metrics.text, 'mosaic_http_connections_refused_total') >= 1, metrics.text);
+      assert.equal(metricValue(metrics.text, 'mosaic_http_connections_evicted_total'), 0, metrics.text);
+    } finally {
+      await server.stop();
+      await double.stop();
+    }
+  });
+
+  it('fits the caps to a low descriptor limit (ulimit -n) and keeps answering past it', async (context) => {
+    if (spawnSync('prlimit', ['--version']).error) return context.skip('prlimit (util-linux) is missing');
+    const server = await startServe(['--site', site, '--read-timeout', '120'], { prefix: ['prlimit', '--nofile=256:256'] });
+    const sockets = [];
+    try {
+      const note = /at most (\d+) connections \(not 2048\) and (\d+) event streams \(not 1000\)/.exec(server.log());
+      assert.ok(note, server.log());
+      const [connections, streams] = [Number(note[1]), Number(note[2])];
+      assert.ok(connections + streams + 128 <= 256, `${connections} + ${streams} do not fit 256 descriptors`);
+      // More idle connections than the process may open files: the cap, not the descriptors, runs out.
+      for (let index = 0; index < 300; ++index) sockets.push(await openSocket(server.port));
+      assertAnsweredInBound(await normalTraffic(server.port, 5));
+      await waitFor(() => sockets.filter((record) => !record.closed).length <= connections, 'idle connections past the cap closed');
+    } finally {
+      for (const record of sockets) record.socket.destroy();
+      await server.stop();
+    }
+  });
+
+  it('out of file descriptors, waits for one instead of spinning on accept, then serves again', async (context) => {
+    if (spawnSync('prlimit', ['--version']).error) return context.skip('prlimit (util-linux) is missing');
+    // UBSan's vptr check probes memory through a pipe, which needs a free descriptor: in a process
+    // that has none it reports a false "invalid vptr" and stops the server. Plain builds only.
+    if (process.env.MOSAIC_SANITIZED === '1') return context.skip('not under sanitizers (their checks need free descriptors)');
+    // 16 descriptors: the server itself holds about 11, so a few connections exhaust the rest before
+    // the (fitted) cap of 8 is reached, and accept fails with EMFILE until the read timeout frees some.
+    const server = await startServe(['--site', site, '--read-timeout', '3'], { prefix: ['prlimit', '--nofile=16:16'] });
+    const sockets = [];
+    try {
+      for (let index = 0; index < 12; ++index) sockets.push(await openSocket(server.port));
+      // CPU time (user + system, in clock ticks) the server spends while it cannot accept: a listener
+      // that retried at once would burn a core for the whole second; waiting costs next to nothing.
+      // (A busy machine can only lower what a spinning listener gets, never raise an idle one's.)
+      const cpuTicks = () => {
+        const fields = fs.readFileSync(`/proc/${server.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        return Number(fields[11]) + Number(fields[12]);
+      };
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const before = cpuTicks();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const spent = cpuTicks() - before;
+      assert.ok(spent <= 20, `the server used ${spent} ticks of CPU in a second while out of descriptors`);
+      // The idle connections time out and free their descriptors: the queued ones and new ones are served.
+      const answer = await normalRequest(server.port);
+      assert.equal(answer.status, 200);
+    } finally {
+      for (const record of sockets) record.socket.destroy();
+      await server.stop();
+    }
+  });
+});
