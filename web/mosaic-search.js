@@ -20,7 +20,7 @@ import { elementStyles } from './element/styles.js';
 import { elementMarkup } from './element/template.js';
 import { searchToState, stateToSearch } from './element/url_state.js';
 
-const pageSize = 24;        // results shown at first, and added by each "Load more"
+const defaultPageSize = 24; // results shown at first, and added by each "Load more" (the page-size attribute)
 const facetDepth = 100;     // results the filter counts are taken from
 const probeDepth = 200;     // nearest items whose meaning similarity is looked up (weak or close)
 const voteNeighbours = 5;
@@ -43,7 +43,7 @@ export class MosaicSearchElement extends HTMLElement {
     // {text}, {image, name}, {audio, name, ...} or {similarTo, title}; undefined before the first query.
     query: undefined,
     chosen: { modality: new Set(), label: new Set() },
-    limit: pageSize,
+    limit: defaultPageSize,
     showWeaker: false,
     searchNumber: 0,          // answers of an older search are dropped when a newer one started
     lastSearchMilliseconds: undefined,
@@ -53,6 +53,12 @@ export class MosaicSearchElement extends HTMLElement {
     lastAnswer: undefined,
     model: 'none',            // the local text model: none, loading, ready
   };
+
+  // Results shown at first and added by each "Load more": the page-size attribute, else 24.
+  get #pageSize() {
+    const size = Number.parseInt(this.getAttribute('page-size') ?? '', 10);
+    return Number.isInteger(size) && size > 0 ? size : defaultPageSize;
+  }
 
   /** The open index (a Mosaic), once the element has opened it. */
   get db() { return this.#db; }
@@ -219,8 +225,8 @@ export class MosaicSearchElement extends HTMLElement {
     if (this.#state.query) this.#runQuery({ history: 'none', keepLimit: true });
   }
 
-  // Image and audio input only where the index's model embeds them; a label cannot be disabled, so
-  // it says why instead of opening a picker.
+  // Image and audio input only where the index's model embeds them; the pickers stay focusable and
+  // say why instead of opening a file dialog.
   #configureMediaInput(db) {
     const view = this.#view;
     if (db.usesLocalModel) {
@@ -252,7 +258,7 @@ export class MosaicSearchElement extends HTMLElement {
     this.#view.searchMode.value = restored.mode;
     this.#view.query.value = restored.query?.text ?? '';
     this.#state.query = restored.query;
-    this.#state.limit = pageSize;
+    this.#state.limit = this.#pageSize;
     this.#state.showWeaker = false;
     if (restored.query) this.#runQuery({ history: 'none' });
     else this.#clearResults();
@@ -287,7 +293,7 @@ export class MosaicSearchElement extends HTMLElement {
     const state = this.#state;
     const number = ++state.searchNumber;
     if (!keepLimit) {
-      state.limit = pageSize;
+      state.limit = this.#pageSize;
       state.showWeaker = false;
     }
     this.#recordInAddress(history);
@@ -331,11 +337,15 @@ export class MosaicSearchElement extends HTMLElement {
       state.lastSearchMilliseconds = performance.now() - started;
       state.lastMode = ranked.mode;
       const results = ranked.results.map((result) => this.#judged(result, ranked.mode, similarities));
-      state.lastAnswer = { ranked, results, facets, classification };
+      // The chips count the close matches (all results when there are none): how many of the answers
+      // worth reading each filter would keep.
+      const facetResults = facets === ranked ? results : facets.results.map((result) => this.#judged(result, facets.mode, similarities));
+      const counted = facetResults.some((result) => result.close) ? facetResults.filter((result) => result.close) : facetResults;
+      state.lastAnswer = { ranked, results, classification };
       this.#renderSummary(ranked);
       this.#renderResults();
       this.#renderLabel(classification);
-      this.#renderFilters(facets.results.map((result) => result.item));
+      this.#renderFilters(counted.map((result) => result.item));
       this.#updateStatus();
       if (focus) focus.focus();
       this.#emit('mosaic-results', {
@@ -578,10 +588,17 @@ export class MosaicSearchElement extends HTMLElement {
       if (this.#state.showWeaker) view.weakerResults.querySelector('.result-open')?.focus();
     });
     view.loadMore.addEventListener('click', () => {
-      const before = view.results.childElementCount + view.weakerResults.childElementCount;
-      this.#state.limit += pageSize;
-      // The next card after the last one shown gets focus, so the keyboard carries on where it was.
-      const focusNext = () => [...this.#root.querySelectorAll('.result .result-open')][before]?.focus();
+      const before = new Set([...this.#root.querySelectorAll('.result')].map((card) => card.dataset.itemId));
+      this.#state.limit += this.#pageSize;
+      // The first new card gets focus, so the keyboard carries on where it was; when the new ones are
+      // all weaker matches still folded away, the button that unfolds them does.
+      const focusNext = () => {
+        const added = [...this.#root.querySelectorAll('.result')].filter((card) => !before.has(card.dataset.itemId));
+        const shown = added.find((card) => !card.closest('[hidden]'));
+        if (shown) shown.querySelector('.result-open').focus();
+        else if (added.length > 0) view.showWeaker.focus();
+        else view.querySummary.focus();
+      };
       this.#runQuery({ history: 'none', keepLimit: true }).then(focusNext);
     });
     const explainLocalModel = (pick, event) => {
@@ -591,13 +608,12 @@ export class MosaicSearchElement extends HTMLElement {
         : `This index was built with the local text model (${this.#db.model}), which reads text only: search it by text or with “More like this”. Image search needs an index built with a Gemini model.`);
       return true;
     };
+    // The pickers are buttons that open their (hidden) file inputs; on a text-only index they stay
+    // focusable (aria-disabled) and say why instead.
     for (const [pick, input] of [[view.imagePick, view.imageInput], [view.audioPick, view.audioInput]]) {
-      pick.addEventListener('keydown', (event) => {
-        if (event.key !== 'Enter' && event.key !== ' ') return;
-        event.preventDefault();
+      pick.addEventListener('click', (event) => {
         if (!explainLocalModel(pick, event)) input.click();
       });
-      pick.addEventListener('click', (event) => explainLocalModel(pick, event));
     }
     view.imageInput.addEventListener('change', () => {
       this.#searchImage(view.imageInput.files?.[0]);

@@ -1,6 +1,6 @@
 // The filter chips (kind and label), their counts, the active filters as removable chips, and "clear
-// all". Before a query the counts are the collection's; after one they are those of the query's own
-// results (searched without the filters, so a chip says what choosing it would leave). The filtering
+// all". Before a query the counts are the collection's; after one they are those of the query's close
+// matches (searched without the filters, so a chip says what choosing it would leave). The filtering
 // itself is the core's (the API's `filter`), never done here.
 
 // [[value, count]] sorted by count, then name.
@@ -43,7 +43,7 @@ export class FilterPanel {
       for (const value of this.chosen[key]) if (!values.includes(value)) values.push(value);
       values.sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0));
       this.#renderChips(this.#root.getElementById(container), values.map((value) => [value, counts.get(value) ?? 0]), key,
-        results ? 'in these results' : 'in the collection');
+        results ? 'among these results' : 'in the collection');
     }
     this.#renderActive();
     this.#root.getElementById('clear-filters').disabled = this.active === 0;

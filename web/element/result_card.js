@@ -94,7 +94,7 @@ export function resultCard(result, position, { scoreTitle, onOpen, onSimilar }) 
   similarButton.type = 'button';
   similarButton.className = 'more-like-this';
   similarButton.textContent = 'More like this';
-  similarButton.setAttribute('aria-label', `More like result ${position + 1}: ${open.textContent}`);
+  similarButton.setAttribute('aria-label', `More like this: result ${position + 1}, ${open.textContent}`);
   similarButton.addEventListener('click', () => onSimilar(result));
   body.append(similarButton);
   card.append(figure, body);

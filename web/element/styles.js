@@ -47,11 +47,9 @@ export const elementStyles = `
 /* Whatever gets focus is scrolled clear of the page's own sticky bars, if it has any. */
 button, a, input, select, audio, video, [tabindex] { scroll-margin: 4.5rem 0 1rem; }
 
-.skip-link {
-  position: absolute; left: 0.5rem; top: -3rem; z-index: 3;
-  background: var(--accent); color: var(--accent-ink); padding: 0.4rem 0.8rem; border-radius: var(--radius);
-}
-.skip-link:focus { top: 0.5rem; }
+/* Out of sight until focused (the first Tab stop of the element). */
+.skip-link { position: absolute; left: 0.5rem; top: 0.5rem; z-index: 3; transform: translateY(-200%); }
+.skip-link:focus { transform: none; }
 
 /* The header scrolls away with the page: nothing is ever hidden under it. */
 .top { position: relative; background: var(--paper); border-bottom: 1px solid var(--line); padding: 0.5rem 0.75rem; }

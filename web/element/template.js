@@ -2,7 +2,7 @@
 // the label panel follow them (a side column on a wide element, a collapsible sheet on a phone). Ids
 // are the element's own (the shadow root scopes them); `part` names are its public styling surface.
 export const elementMarkup = `
-<a id="skip-link" class="skip-link" part="skip-link" href="#results-heading">Skip to results</a>
+<button id="skip-link" class="skip-link" type="button" part="skip-link">Skip to results</button>
 <header class="top" part="header">
   <form id="search-form" class="search" role="search" part="search-form">
     <label class="visually-hidden" for="query">Search by meaning</label>
@@ -17,11 +17,11 @@ export const elementMarkup = `
       <option value="keyword">Words</option>
     </select>
     <span class="tools">
-      <label id="image-pick" class="button" for="image-input" tabindex="0" role="button" part="tool"
-             title="Search with an image: pick one, drop one on the page, or paste a screenshot">Image…</label>
+      <button id="image-pick" class="button" type="button" part="tool"
+              title="Search with an image: pick one, drop one on the page, or paste a screenshot">Image…</button>
       <input id="image-input" class="visually-hidden" type="file" accept="image/*" tabindex="-1" aria-label="Image to search with">
-      <label id="audio-pick" class="button" for="audio-input" tabindex="0" role="button" part="tool"
-             title="Search with a sound: pick an audio file or drop one on the page">Audio…</label>
+      <button id="audio-pick" class="button" type="button" part="tool"
+              title="Search with a sound: pick an audio file or drop one on the page">Audio…</button>
       <input id="audio-input" class="visually-hidden" type="file" accept="audio/*,.wav,.mp3" tabindex="-1" aria-label="Sound to search with">
       <button id="record-button" class="button" type="button" aria-pressed="false" disabled part="tool"
               title="Record a sound with the microphone and search with it (at most 80 s)">Record</button>
