@@ -75,7 +75,13 @@ button:disabled { opacity: 0.55; cursor: default; }
 @media (prefers-reduced-motion: reduce) { #search-button[aria-busy="true"]::after { animation: none; } }
 #record-button[aria-pressed="true"] { background: var(--warn); border-color: var(--warn); color: var(--paper); }
 .search select { font: inherit; padding: 0.4rem; background: var(--paper); color: var(--ink); border: 1px solid var(--muted); border-radius: 6px; }
-.tools { display: flex; gap: 0.4rem; flex-wrap: wrap; }
+.tools { display: contents; }
+/* A phone: the mode and the media buttons share one row under the search box. */
+@container (max-width: 479px) {
+  .search input[type="search"] { flex-basis: calc(100% - 6.5rem); }
+  .search select, .search .button { font-size: 0.85rem; padding: 0.3rem 0.5rem; min-height: 2rem; }
+  .audio-note { font-size: 0.75rem; }
+}
 .audio-note { margin: 0.35rem 0 0; font-size: 0.82rem; color: var(--muted); }
 
 .progress { margin-top: 0.4rem; }

@@ -68,8 +68,7 @@ export const elementMarkup = `
         <p class="voted"><span id="voted-label"></span> <span id="voted-confidence" class="confidence"></span></p>
         <p id="voted-detail" class="detail-line"></p>
       </section>
-      <section class="filters" part="filters" aria-labelledby="filters-heading">
-        <h2 id="filters-heading" class="visually-hidden">Filters</h2>
+      <section class="filters" part="filters" aria-label="Filters">
         <h2 id="kind-heading">Kind</h2>
         <div id="kind-chips" class="chips" role="group" aria-labelledby="kind-heading"></div>
         <h2 id="label-heading">Label</h2>
