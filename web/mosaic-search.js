@@ -38,6 +38,7 @@ export class MosaicSearchElement extends HTMLElement {
   #detail;
   #recorder;
   #started = false;
+  #opening = 0;  // each start counts one; a start outrun by a disconnection (or a later start) stops
   #typingTimer;
   #state = {
     // {text}, {image, name}, {audio, name, ...} or {similarTo, title}; undefined before the first query.
@@ -66,6 +67,11 @@ export class MosaicSearchElement extends HTMLElement {
   connectedCallback() {
     if (this.#started) return;
     this.#started = true;
+    // Connected again after it let its index go (disconnectedCallback): the same markup opens it anew.
+    if (this.#root) {
+      setTimeout(() => this.#start());
+      return;
+    }
     this.#root = this.attachShadow({ mode: 'open' });
     const style = document.createElement('style');
     style.textContent = elementStyles;
@@ -87,8 +93,13 @@ export class MosaicSearchElement extends HTMLElement {
   disconnectedCallback() {
     // An element moved in the page is connected again at once; one that stays out lets its index go.
     queueMicrotask(() => {
-      if (this.isConnected) return;
+      if (this.isConnected || !this.#started) return;
+      this.#started = false;
+      ++this.#opening;
+      ++this.#state.searchNumber;  // an answer still under way is dropped
       this.#db?.close();
+      this.#db = undefined;
+      delete this.dataset.loaded;
     });
   }
 
@@ -174,6 +185,7 @@ export class MosaicSearchElement extends HTMLElement {
 
   async #start() {
     const view = this.#view;
+    const opening = ++this.#opening;
     const { settings, error: settingsError } = await readSettings(this, defaultModelBaseUrl);
     this.#settings = settings;
     if (settingsError) this.#fail(settingsError);
@@ -191,7 +203,12 @@ export class MosaicSearchElement extends HTMLElement {
     let db;
     try {
       db = await Mosaic.open(settings.indexUrl, options);
+      if (opening !== this.#opening) {
+        db.close();
+        return;
+      }
     } catch (error) {
+      if (opening !== this.#opening) return;
       this.#setState('failed');
       view.loadProgress.hidden = true;
       view.status.textContent = 'The index could not be opened.';
@@ -210,6 +227,7 @@ export class MosaicSearchElement extends HTMLElement {
     if (!this.#state.query && this.hasAttribute('autofocus')) view.query.focus();
     this.#emit('mosaic-ready', { db });
     const loaded = await db.ready;
+    if (opening !== this.#opening) return;
     view.loadProgress.hidden = true;
     this.dataset.loaded = 'complete';
     this.dataset.generation = String(db.manifest.generation);

@@ -271,6 +271,8 @@ test('the element works in a plain HTML page served by python3 -m http.server, w
       const events = [];
       await page.exposeFunction('recordEvent', (name) => events.push(name));
       await page.addInitScript(() => {
+        globalThis.resultEvents = 0;
+        document.addEventListener('mosaic-results', () => { globalThis.resultEvents += 1; });
         for (const name of ['mosaic-ready', 'mosaic-results']) document.addEventListener(name, () => globalThis.recordEvent(name));
       });
       await page.goto(`http://127.0.0.1:${http.port}/`);
@@ -291,6 +293,18 @@ test('the element works in a plain HTML page served by python3 -m http.server, w
       assert.ok(focused === 'result-open' || (newOnesFolded && focused === 'secondary'), `focused: ${focused}`);
       assert.equal(new URL(page.url()).search, '', 'without url-state the address is left alone');
       assert.deepEqual([...new Set(events)].sort(), ['mosaic-ready', 'mosaic-results']);
+      // Taken out of the page (its index is closed) and put back: it opens the index again and shows the query's results.
+      const answersBefore = events.filter((name) => name === 'mosaic-results').length;
+      await page.evaluate(() => {
+        const element = document.querySelector('mosaic-search');
+        const parent = element.parentNode;
+        element.remove();
+        setTimeout(() => parent.append(element), 50);
+      });
+      await page.waitForSelector('mosaic-search[data-loaded="complete"]', { timeout: 30000 });
+      await page.waitForFunction((count) => globalThis.resultEvents > count, answersBefore, { timeout: 30000 });
+      await waitForAnswer(page, 'animals that move');
+      assert.equal(await page.$$eval('.result', (cards) => cards.length), 4);
     });
   } finally {
     await http.stop();
