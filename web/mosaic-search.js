@@ -438,7 +438,8 @@ export class MosaicSearchElement extends HTMLElement {
     if (shown.length === 0) {
       const empty = document.createElement('li');
       empty.className = 'empty';
-      empty.textContent = 'Nothing matches these filters.';
+      const what = state.query.text !== undefined ? `“${state.query.text}”` : 'this query';
+      empty.textContent = this.#filters.active > 0 ? 'Nothing matches these filters.' : `Nothing matches ${what}.`;
       view.results.append(empty);
     }
     const noMatch = shown.length > 0 && close.length === 0;
@@ -446,7 +447,7 @@ export class MosaicSearchElement extends HTMLElement {
     this.dataset.match = shown.length === 0 ? 'none' : noMatch ? 'weak' : 'close';
     if (noMatch) {
       const what = state.query.text !== undefined ? `“${state.query.text}”` : 'this query';
-      view.noMatchDetail.textContent = `Nothing in the collection is close to ${what}. ${plural(weaker.length, 'weaker match', 'weaker matches')} ${weaker.length === 1 ? 'is' : 'are'} hidden.`;
+      view.noMatchDetail.textContent = `Nothing in the collection is close to ${what}. ${plural(weaker.length, 'weaker match', 'weaker matches')} ${state.showWeaker ? 'below' : weaker.length === 1 ? 'is hidden' : 'are hidden'}.`;
     }
     view.weakerResults.hidden = !state.showWeaker || weaker.length === 0;
     view.weakerHeading.hidden = view.weakerResults.hidden;
