@@ -37,8 +37,11 @@ export const kindSymbols = { text: '¶', image: '▣', audio: '♪', video: '▶
 
 // What a score is, said on hover and in the detail view.
 export function scoreExplanation(mode, closeMatchSimilarity) {
-  const cutOff = closeMatchSimilarity === undefined ? '' : `; ${closeMatchSimilarity.toFixed(2)} or more counts as a close match for this model`;
+  const cutOff = closeMatchSimilarity === undefined ? undefined : closeMatchSimilarity.toFixed(2);
   if (mode === 'keyword') return 'BM25 score: how strongly the query\'s words occur in this item (higher is better)';
-  if (mode === 'hybrid') return `fused score (0 to 1): meaning and words together, ranked against the other results${cutOff.replace('; ', '; the meaning similarity: ')}`;
-  return `cosine similarity of meaning (−1 to 1)${cutOff}`;
+  if (mode === 'hybrid') {
+    return 'fused score (0 to 1): meaning and words together, relative to the other results' +
+      (cutOff ? `; a close match has a meaning similarity of at least ${cutOff} or holds the query's words` : '');
+  }
+  return `cosine similarity of meaning (−1 to 1)${cutOff ? `; ${cutOff} or more is a close match for this model` : ''}`;
 }
