@@ -5,6 +5,8 @@
 #                          (2.32.0 is the newest release that supports Node 20, the machine's Node)
 #   playwright-core@1.65.1 drives Debian's Chromium (/usr/bin/chromium) in the browser tests; the
 #                          -core package downloads no browser, and `playwright install` is never run
+#   axe-core@4.14.1       the accessibility checks of the <mosaic-search> element (browser tests):
+#                          injected into the page, it reports WCAG violations by impact
 #   typescript@5.9.3       tsc type-checks mosaic.d.ts against wasm/mosaic.mjs and wasm/lib/ (the last
 #                          release written in JavaScript: 7.x is a native binary per platform)
 # Usage: scripts/install-test-packages.sh [--print-prefix]
@@ -14,7 +16,7 @@ source "$(dirname "$0")/lib/pinned-npm-packages.sh"
 
 cache_dir="${MOSAIC_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mosaic}"
 prefix="$cache_dir/npm-test"
-packages=("@google/genai@2.32.0" "playwright-core@1.65.1" "typescript@5.9.3")
+packages=("@google/genai@2.32.0" "playwright-core@1.65.1" "typescript@5.9.3" "axe-core@4.14.1")
 
 install_pinned_packages install-test-packages "$prefix" "${packages[@]}"
 

@@ -327,6 +327,8 @@ export class Mosaic {
   readonly model: string;
   /** True when text queries are embedded in the page by the local model (no server needed). */
   readonly usesLocalModel: boolean;
+  /** Cosine similarity from which a result is a close match for this index's model (measured per model in the core: README, "Honest relevance"); undefined when the model has no measured figure. */
+  readonly closeMatchSimilarity: number | undefined;
   /** Resolves when every shard has loaded or failed and the loaded ones are written to the store. Never rejects. */
   readonly ready: Promise<{ shardsLoaded: number; shardsFailed: number; errors: MosaicError[] }>;
 

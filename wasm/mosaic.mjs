@@ -165,6 +165,9 @@ export class Mosaic {
   /** The model this index was built with; text queries are embedded by it. */
   get model() { return this.#state.generation.manifest.model; }
   get usesLocalModel() { return usesLocalModel(this.#state); }
+  /** The similarity from which a result is a close match for this index's model (the core's measured
+   *  figure, shared/search/close_match.hpp), or undefined for a model without one. */
+  get closeMatchSimilarity() { return this.#state.core.closeMatchSimilarity(this.#state.generation.manifest.model); }
   /** Resolves when every shard has loaded or failed and loaded shards are written to the store: {shardsLoaded, shardsFailed, errors}. Never rejects. */
   get ready() { return this.#state.ready; }
 

@@ -22,6 +22,7 @@
 #include "media/media_kind.hpp"
 #include "media/wav_audio.hpp"
 #include "model/use_lite_model.hpp"
+#include "search/close_match.hpp"
 #include "search/loaded_index.hpp"
 #include "search/result_json.hpp"
 #include "vector/normalize.hpp"
@@ -429,6 +430,12 @@ val detect_media(const val& bytes) {
   return value;
 }
 
+// The model's close-match similarity (search/close_match.hpp), or undefined when none was measured.
+val close_match_similarity(const std::string& model_id) {
+  const auto similarity = mosaic::search::close_match_similarity(model_id);
+  return similarity ? val(static_cast<double>(*similarity)) : val::undefined();
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(mosaic_core) {
@@ -458,6 +465,7 @@ EMSCRIPTEN_BINDINGS(mosaic_core) {
   emscripten::function("detectMedia", &detect_media);
   emscripten::function("encodeWav", &encode_wav);
   emscripten::function("audioExcerpt", &audio_excerpt);
+  emscripten::function("closeMatchSimilarity", &close_match_similarity);
   emscripten::constant("manifestFormatVersion", mosaic::index::manifest_format_version);
   // Text queries of an index built with this model are embedded in the page (mosaic-model.mjs).
   emscripten::constant("localModelId", std::string(mosaic::model::use_lite_model_id));

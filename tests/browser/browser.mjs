@@ -91,16 +91,23 @@ export function pageRunner({ playwright, root, screenshotDirectory }) {
   };
 }
 
+// The focused element's class, through the element's shadow root.
+export const focusedClass = (page) => page.evaluate(() => {
+  let focused = document.activeElement;
+  while (focused?.shadowRoot?.activeElement) focused = focused.shadowRoot.activeElement;
+  return focused?.className ?? '';
+});
+
 export async function openApp(page, url) {
   await page.goto(url);
-  await page.waitForSelector('body[data-loaded="complete"]', { timeout: 30000 });
+  await page.waitForSelector('mosaic-search[data-loaded="complete"]', { timeout: 30000 });
 }
 
 // Waits until the summary line names the query (`summary`) and the app is idle again; an error
 // message shown instead fails at once, with its text.
 export async function waitForAnswer(page, summary, { timeout = 60000 } = {}) {
-  await page.waitForFunction((expected) => !document.querySelector('#message').hidden
-    || (document.querySelector('#query-summary')?.textContent.includes(expected) && document.body.dataset.state === 'ready'),
+  await page.waitForFunction((expected) => !document.querySelector('mosaic-search').shadowRoot.querySelector('#message').hidden
+    || (document.querySelector('mosaic-search').shadowRoot.querySelector('#query-summary')?.textContent.includes(expected) && document.querySelector('mosaic-search').dataset.state === 'ready'),
   summary, { timeout });
   if (await page.isVisible('#message')) assert.fail(`the page says: ${await page.textContent('#message')}`);
 }
@@ -112,9 +119,12 @@ export async function searchFor(page, text) {
   await waitForAnswer(page, text);
 }
 
-export const resultCards = (page) => page.$$eval('#results .result', (cards) => cards.map((card) => ({
+// Every result card the element rendered, close matches first, then the weaker ones (in the DOM
+// even while folded away behind "show weaker matches"; `close` says which list a card is in).
+export const resultCards = (page) => page.$$eval('#results .result, #weaker-results .result', (cards) => cards.map((card) => ({
   id: card.dataset.itemId,
   label: card.dataset.label,
+  close: card.dataset.close === 'true',
   title: card.querySelector('.result-title').textContent,
   score: Number(card.querySelector('.score').textContent),
 })));

@@ -44,13 +44,17 @@ test('the export holds the app, the model, the current generation of the index a
   assert.equal(exported.status, 0, exported.stderr);
   const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
   assert.deepEqual(config, { indexUrl: 'index/', modelBaseUrl: 'model/', proxyUrl: 'https://proxy.example.org/' });
-  for (const file of ['index.html', 'app.js', 'style.css', 'mosaic.mjs', 'mosaic-core.wasm', 'mosaic-model.wasm', 'model/model.json', 'model/vocab.json']) {
+  for (const file of ['index.html', 'mosaic-search.js', 'style.css', 'mosaic.mjs', 'mosaic-core.wasm', 'mosaic-model.wasm', 'model/model.json', 'model/vocab.json']) {
     assert.ok(fs.existsSync(path.join(out, file)), `${file} is exported`);
   }
   // The modules mosaic.mjs imports, every one of them.
   const libraryFiles = fs.readdirSync(path.join(siteAppDirectory, 'lib'));
   assert.ok(libraryFiles.includes('loaded_generation.mjs'), libraryFiles.join());
   for (const file of libraryFiles) assert.ok(fs.existsSync(path.join(out, 'lib', file)), `lib/${file} is exported`);
+  // And the element's modules, every one of them.
+  const elementFiles = fs.readdirSync(path.join(siteAppDirectory, 'element'));
+  assert.ok(elementFiles.includes('template.js'), elementFiles.join());
+  for (const file of elementFiles) assert.ok(fs.existsSync(path.join(out, 'element', file)), `element/${file} is exported`);
   const manifest = JSON.parse(fs.readFileSync(path.join(site, 'manifest.json'), 'utf8'));
   // The keyword directory and the term files it lists: those the served test below searches through
   // (a hybrid query fetches them), each one of the site's current files.
@@ -92,7 +96,7 @@ test('served by python3 -m http.server, a text query works in Chromium with the 
     // /api/events is only where the app listens for new generations (a static host answers 404); any other /api/ call is a server doing work.
     page.on('request', (request) => { if (/^\/api\/(?!events$)/.test(new URL(request.url()).pathname)) apiCalls.push(request.url()); });
     await page.goto(`http://127.0.0.1:${server.port}/`);
-    await page.waitForSelector('body[data-loaded="complete"]', { timeout: 30000 });
+    await page.waitForSelector('mosaic-search[data-loaded="complete"]', { timeout: 30000 });
     await searchFor(page, 'which animal runs fastest');
     const titles = (await resultCards(page)).map((card) => card.title);
     assert.equal(titles.length, Object.keys(files).length);

@@ -68,7 +68,7 @@ test('a word search loads no model; switching the mode searches again and says w
     const modelFetched = await page.evaluate(() => performance.getEntriesByType('resource').some((entry) => entry.name.includes('/model/')));
     assert.equal(modelFetched, false, 'no model file for a word search');
     await page.selectOption('#search-mode', 'vector');
-    await page.waitForFunction(() => /last meaning search/.test(document.querySelector('#status').textContent) && document.body.dataset.state === 'ready');
+    await page.waitForFunction(() => /last meaning search/.test(document.querySelector('mosaic-search').shadowRoot.querySelector('#status').textContent) && document.querySelector('mosaic-search').dataset.state === 'ready');
     assert.equal((await resultCards(page)).length, Object.keys(files).length, 'meaning search ranks every item');
   });
 });

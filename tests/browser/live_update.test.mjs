@@ -46,7 +46,7 @@ test('a re-indexed collection reaches an open page without a reload: status, fil
       if (pathname === '/api/events') eventStreams += 1;
     });
     await openApp(page, `http://127.0.0.1:${server.port}/`);
-    assert.equal(await page.getAttribute('body', 'data-generation'), '1');
+    assert.equal(await page.getAttribute('mosaic-search', 'data-generation'), '1');
     const before = readManifest();
     assert.deepEqual([...fileRequests].sort(), namedFiles(before).sort());
     await searchFor(page, 'eight arms under the sea');
@@ -62,10 +62,10 @@ test('a re-indexed collection reaches an open page without a reload: status, fil
     const afterwards = readManifest();
     assert.equal(afterwards.generation, 2);
 
-    await page.waitForFunction(() => document.body.dataset.generation === '2', null, { timeout: 30000 });
+    await page.waitForFunction(() => document.querySelector('mosaic-search').dataset.generation === '2', null, { timeout: 30000 });
     assert.match(await page.textContent('#status'), /^7 items · [\d.]+ MB · last hybrid search [\d.]+ ms · updated: 1 new item \(generation 2\)$/);
     // The current query ran again over the new collection: the new item first, no reload.
-    await page.waitForFunction(() => /octopus/i.test(document.querySelector('#results .result .result-title')?.textContent ?? ''),
+    await page.waitForFunction(() => /octopus/i.test(document.querySelector('mosaic-search').shadowRoot.querySelector('#results .result .result-title')?.textContent ?? ''),
       null, { timeout: 30000 });
     assert.match((await resultCards(page))[0].title, /octopus/i);
     assert.ok((await labelChips()).some((text) => text.includes('sea')), 'the new label is offered as a filter');

@@ -127,7 +127,7 @@ test('a recording from the microphone is decoded, sent to the proxy as 16 kHz mo
     const upstreamBefore = await upstreamCalls();
     await page.click('#record-button');
     // At least a second of Chromium's fake microphone.
-    await page.waitForFunction(() => /^Recording… [1-9]/.test(document.querySelector('#audio-note').textContent), null, { timeout: 20000 });
+    await page.waitForFunction(() => /^Recording… [1-9]/.test(document.querySelector('mosaic-search').shadowRoot.querySelector('#audio-note').textContent), null, { timeout: 20000 });
     assert.equal(await page.getAttribute('#record-button', 'aria-pressed'), 'true');
     assert.equal(await page.textContent('#record-button'), 'Stop');
     await page.screenshot({ path: path.join(screenshotDirectory, 'audio-recording-live.png') });
@@ -164,7 +164,7 @@ test('a recording stops by itself at the 80 s limit and is searched', async () =
     assert.equal(await page.getAttribute('#record-button', 'aria-pressed'), 'true', 'still recording before the limit');
     await page.clock.fastForward('00:15');
     await page.waitForSelector('#audio-note:has-text("Recording stopped at the 80 s limit.")', { timeout: 20000 });
-    await page.waitForSelector('body[data-state="ready"] #query-summary:has-text("Recording (")', { timeout: 60000 });
+    await page.waitForSelector('mosaic-search[data-state="ready"] #query-summary:has-text("Recording (")', { timeout: 60000 });
     assert.equal(await page.getAttribute('#record-button', 'aria-pressed'), 'false');
     assert.equal((await onlyEmbeddedPart(calls)).mimeType, 'audio/wav');
     assert.equal((await resultCards(page)).length, items.length);

@@ -70,7 +70,7 @@ test('"more like this" searches with the stored vector and leaves the item itsel
     // By keyboard: focus the first result's button and press Enter.
     await page.focus('#results .result:first-child .more-like-this');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => document.querySelector('#query-summary').textContent.startsWith('More like'));
+    await page.waitForFunction(() => document.querySelector('mosaic-search').shadowRoot.querySelector('#query-summary').textContent.startsWith('More like'));
     const similar = await resultCards(page);
     assert.equal(similar.length, Object.keys(files).length - 1);
     assert.ok(!similar.some((result) => result.id === first.id), 'the item itself is not among its neighbours');
@@ -88,12 +88,12 @@ test('a label chip filters the results and a kind chip is offered', async () => 
     await searchFor(page, 'which animal runs fastest');
     assert.equal((await resultCards(page))[0].label, 'animals');
     await page.click('#label-chips .chip[data-value="food"]');
-    await page.waitForFunction(() => [...document.querySelectorAll('#results .result')].every((card) => card.dataset.label === 'food'));
+    await page.waitForFunction(() => [...document.querySelector('mosaic-search').shadowRoot.querySelectorAll('#results .result, #weaker-results .result')].every((card) => card.dataset.label === 'food'));
     const filtered = await resultCards(page);
     assert.equal(filtered.length, 2);
     assert.equal(await page.getAttribute('#label-chips .chip[data-value="food"]', 'aria-pressed'), 'true');
     await page.click('#label-chips .chip[data-value="food"]');
-    await page.waitForFunction((count) => document.querySelectorAll('#results .result').length === count, Object.keys(files).length);
+    await page.waitForFunction((count) => document.querySelector('mosaic-search').shadowRoot.querySelectorAll('#results .result, #weaker-results .result').length === count, Object.keys(files).length);
   });
 });
 
@@ -110,7 +110,7 @@ test('the progress bar shows while shards load, the first shard is searchable at
       await route.continue();
     });
     await page.goto(appUrl());
-    await page.waitForSelector('body[data-state="ready"]', { timeout: 30000 });
+    await page.waitForSelector('mosaic-search[data-state="ready"]', { timeout: 30000 });
     assert.equal(await page.isVisible('#load-progress'), true);
     const bar = await page.$eval('#progress-bar', (progress) => ({ value: progress.value, max: progress.max }));
     assert.ok(bar.value > 0 && bar.value < bar.max, `the bar shows part of the bytes (${bar.value} of ${bar.max})`);
@@ -120,10 +120,10 @@ test('the progress bar shows while shards load, the first shard is searchable at
     assert.equal((await resultCards(page)).length, manifest.shards[0].items);
     await page.screenshot({ path: path.join(screenshotDirectory, 'progress-loading.png') });
     release();
-    await page.waitForSelector('body[data-loaded="complete"]', { timeout: 30000 });
+    await page.waitForSelector('mosaic-search[data-loaded="complete"]', { timeout: 30000 });
     assert.equal(await page.isHidden('#load-progress'), true);
     // The app searches again once everything is in, and the answer is whole.
-    await page.waitForFunction((count) => document.querySelectorAll('#results .result').length === count, Object.keys(files).length);
+    await page.waitForFunction((count) => document.querySelector('mosaic-search').shadowRoot.querySelectorAll('#results .result, #weaker-results .result').length === count, Object.keys(files).length);
     assert.doesNotMatch(await page.textContent('#query-summary'), /partial/);
     assert.match(await page.textContent('#status'), /^6 items/);
   });
@@ -139,7 +139,7 @@ test('a reload downloads no shard again: they come from the browser\'s store', a
     const firstLoad = shardRequests.length;
     assert.ok(firstLoad >= Math.ceil(Object.keys(files).length / shardItems), `the first visit downloads the shards (${firstLoad})`);
     await page.reload();
-    await page.waitForSelector('body[data-loaded="complete"]', { timeout: 30000 });
+    await page.waitForSelector('mosaic-search[data-loaded="complete"]', { timeout: 30000 });
     assert.deepEqual(shardRequests.slice(firstLoad), []);
     await searchFor(page, 'bake bread in the oven');
     assert.match((await resultCards(page))[0].title, /bread/);
@@ -171,7 +171,7 @@ test('on a local-model index the audio controls say audio is not supported, and 
     await page.keyboard.press('Enter');
     await page.waitForSelector('#message:not([hidden])');
     assert.match(await page.textContent('#message'), /local text model .* reads text only/);
-    await page.evaluate(() => { document.querySelector('#message').hidden = true; });
+    await page.evaluate(() => { document.querySelector('mosaic-search').shadowRoot.querySelector('#message').hidden = true; });
     await dropFile(page, { name: 'bell.wav', type: 'audio/wav', bytes: makeWav({ comment: 'a church bell ringing' }) });
     await page.waitForSelector('#message:not([hidden])');
     assert.match(await page.textContent('#message'), /Audio search is not available here/);
@@ -184,7 +184,7 @@ test('at 375 px wide nothing overflows sideways and results stay readable', asyn
     await openApp(page);
     await searchFor(page, 'tomato soup with basil');
     assert.match((await resultCards(page))[0].title, /soup/);
-    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, card: document.querySelector('#results .result').getBoundingClientRect().width }));
+    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, card: document.querySelector('mosaic-search').shadowRoot.querySelector('#results .result').getBoundingClientRect().width }));
     assert.ok(widths.page <= 375, `the page is ${widths.page} px wide`);
     assert.ok(widths.card >= 300, `a result card is ${widths.card} px wide`);
   }, { viewport: { width: 375, height: 800 } });

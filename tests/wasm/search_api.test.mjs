@@ -87,6 +87,8 @@ test('open loads every shard with byte-level progress and reads the manifest unc
   assert.equal(stats.bytesFromNetwork, totalBytes);
   assert.equal(db.manifest.generation, manifest.generation);
   assert.equal(db.usesLocalModel, true);
+  // The core's measured close-match similarity of the local model (shared/search/close_match.hpp).
+  assert.ok(db.closeMatchSimilarity > 0 && db.closeMatchSimilarity < 1, `closeMatchSimilarity ${db.closeMatchSimilarity}`);
   const manifestRequest = server.state.requests.find((request) => request.path === '/manifest.json');
   // fetch's cache mode 'no-store' never answers from a cache: the request carries no-cache.
   assert.equal(manifestRequest.headers['cache-control'], 'no-cache');
@@ -343,6 +345,7 @@ test('text, image and audio queries of a non-local index go to the proxy; a loca
   const db = await open({ proxyUrl: `${server.url}proxy/` });
   await db.ready;
   assert.equal(db.usesLocalModel, false);
+  assert.equal(db.closeMatchSimilarity, undefined, 'no figure was measured for this model');
   const text = 'which animal runs fastest';
   const answer = await db.search({ text }, { k: 3 });
   const native = nativeQuery(text, 3);

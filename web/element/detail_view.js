@@ -1,0 +1,104 @@
+// The detail view of one result: a modal <dialog> with the whole picture, the player, the text with
+// the query's words marked, its metadata, the file's link and "More like this". Escape (the dialog's
+// own cancel) and the Close button close it; focus goes back to what opened it.
+import { appendMarkedText, clockTime } from './formatting.js';
+import { mediaElement, titleOf } from './result_card.js';
+
+export class DetailView {
+  #dialog;
+  #title;
+  #body;
+  #opener;
+
+  constructor(root, { onSimilar, onClose }) {
+    this.#dialog = root.getElementById('detail');
+    this.#title = root.getElementById('detail-title');
+    this.#body = root.getElementById('detail-body');
+    this.onSimilar = onSimilar;
+    root.getElementById('detail-close').addEventListener('click', () => this.#dialog.close());
+    // A click on the backdrop (outside the dialog's box) closes it too.
+    this.#dialog.addEventListener('click', (event) => {
+      if (event.target === this.#dialog) this.#dialog.close();
+    });
+    this.#dialog.addEventListener('close', () => {
+      for (const player of this.#body.querySelectorAll('audio, video')) player.pause();
+      const opener = this.#opener;
+      this.#opener = undefined;
+      if (opener?.isConnected) opener.focus();
+      onClose?.();
+    });
+  }
+
+  get open() { return this.#dialog.open; }
+
+  close() { if (this.#dialog.open) this.#dialog.close(); }
+
+  show(result, opener, { scoreTitle, similarity }) {
+    const { item = {}, thumbnailUrl, mediaUrl, highlights } = result;
+    this.#opener = opener;
+    this.#title.textContent = titleOf(result);
+    const parts = [];
+    if (thumbnailUrl) {
+      const image = document.createElement('img');
+      image.className = 'detail-image';
+      image.src = thumbnailUrl;
+      image.alt = item.title ?? '';
+      parts.push(image);
+    }
+    const media = mediaElement(item, mediaUrl, titleOf(result), { className: 'detail-media', detail: true });
+    if (media && media.tagName !== 'A') parts.push(media);
+    if (item.snippet) {
+      const text = document.createElement('p');
+      text.className = 'detail-text';
+      appendMarkedText(text, item.snippet, highlights?.snippet);
+      parts.push(text);
+    }
+    const facts = document.createElement('dl');
+    facts.className = 'detail-meta';
+    const fact = (name, value) => {
+      if (value === undefined || value === '' || value === null) return;
+      const term = document.createElement('dt');
+      term.textContent = name;
+      const description = document.createElement('dd');
+      description.textContent = value;
+      facts.append(term, description);
+    };
+    fact('Kind', item.modality);
+    fact('Label', item.label);
+    fact('Tags', item.tags?.join(', '));
+    fact('File', item.source);
+    fact('Type', item.mime_type);
+    if (item.modality === 'audio' && item.source_offset) fact('Starts at', clockTime(item.source_offset));
+    fact('Score', `${result.score.toFixed(3)} (${scoreTitle})`);
+    if (similarity !== undefined) fact('Meaning similarity', `${similarity.toFixed(3)}${result.close === false ? ' (a weaker match)' : ''}`);
+    if (result.matchedTerms?.length) fact('Matched words', result.matchedTerms.join(', '));
+    if (item.embedded_from === 'caption') fact('Matched by', 'its caption');
+    parts.push(facts);
+    const actions = document.createElement('div');
+    actions.className = 'detail-actions';
+    const fileUrl = mediaUrl ?? (/^https?:\/\//.test(item.source ?? '') ? item.source : undefined);
+    if (fileUrl) {
+      const link = document.createElement('a');
+      link.href = fileUrl;
+      link.target = '_blank';
+      link.rel = 'noopener';
+      link.className = 'detail-file';
+      link.textContent = item.modality === 'pdf' ? 'Open PDF' : 'Open the file';
+      actions.append(link);
+    }
+    const similar = document.createElement('button');
+    similar.type = 'button';
+    similar.className = 'detail-similar';
+    similar.textContent = 'More like this';
+    similar.addEventListener('click', () => {
+      this.#opener = undefined;  // the results change: focus goes to their summary instead
+      this.#dialog.close();
+      this.onSimilar(result);
+    });
+    actions.append(similar);
+    parts.push(actions);
+    this.#body.replaceChildren(...parts);
+    this.#dialog.showModal();
+    this.#dialog.querySelector('#detail-close').focus();
+  }
+}
