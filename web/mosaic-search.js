@@ -126,9 +126,16 @@ export class MosaicSearchElement extends HTMLElement {
     if (!db) return;
     const stats = db.stats;
     const parts = [`${stats.items.toLocaleString()} items`, `${megabytes(stats.bytesTotal)} MB`];
-    if (stats.items < stats.itemsTotal) parts[0] = `${stats.items.toLocaleString()} of ${stats.itemsTotal.toLocaleString()} items`;
+    if (stats.partitioned) {
+      // A partitioned site is searchable with a few partitions in memory: say what was fetched, not "loading".
+      parts[0] = `${stats.itemsTotal.toLocaleString()} items`;
+      parts[1] = `${megabytes(stats.bytesFromNetwork + stats.bytesFromStore)} of ${megabytes(stats.bytesTotal)} MB fetched`;
+      parts.push(`${stats.shardsLoaded} of ${stats.shardsTotal} partitions in memory`);
+    } else if (stats.items < stats.itemsTotal) {
+      parts[0] = `${stats.items.toLocaleString()} of ${stats.itemsTotal.toLocaleString()} items`;
+    }
     const settled = stats.shardsLoaded + stats.shardsFailed;
-    if (settled < stats.shardsTotal) parts.push(`loading ${stats.shardsLoaded} of ${stats.shardsTotal} shards`);
+    if (!stats.partitioned && settled < stats.shardsTotal) parts.push(`loading ${stats.shardsLoaded} of ${stats.shardsTotal} shards`);
     if (stats.shardsFailed > 0) parts.push(`${stats.shardsFailed} shard${stats.shardsFailed === 1 ? '' : 's'} failed`);
     if (this.#state.lastSearchMilliseconds !== undefined) {
       parts.push(`last ${modeNames[this.#state.lastMode] ?? 'search'} ${this.#state.lastSearchMilliseconds.toFixed(1)} ms`);
@@ -416,6 +423,7 @@ export class MosaicSearchElement extends HTMLElement {
     else if (query.audio) text = describeAudioQuery(query, clockTime);
     else text = `“${query.text}”`;
     if (answer.partial) text += ` — partial: ${answer.shardsSearched} of ${answer.shardsTotal} shards searched so far`;
+    if (answer.approximate) text += ` — approximate: the ${answer.partitionsRead} nearest of ${answer.shardsTotal} partitions searched`;
     this.#view.querySummary.textContent = text;
     this.#view.querySummary.hidden = false;
   }
