@@ -66,9 +66,11 @@ site_check_outcome site_watcher::check() {
     }
   }
   auto next = std::make_shared<const loaded_site>(std::move(loaded).value());
+  const bool partitioned = next->manifest().layout == index::index_layout::partitioned;
   write_log("mosaic serve: now serving generation " + std::to_string(next->manifest().generation) + " (" +
-            std::to_string(next->manifest().item_count()) + " items, " + std::to_string(next->manifest().shards.size()) +
-            " shards) from " + site_directory_.string());
+            std::to_string(next->manifest().item_count()) + " items, " +
+            std::to_string(next->manifest().vector_file_count()) + (partitioned ? " partitions" : " shards") + ") from " +
+            site_directory_.string());
   site_.replace(std::move(next));
   return site_check_outcome::replaced;
 }
