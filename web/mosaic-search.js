@@ -5,9 +5,9 @@
 // similarity all come from mosaic.mjs and its wasm core, never from here.
 //
 // Attributes (README, "The <mosaic-search> element"): index, proxy, model-base, config,
-// label-threshold, page-wide (paste, drop and the / key work anywhere on the page), url-state (the
-// query, mode and filters live in the address). Events (bubbling, composed): mosaic-ready,
-// mosaic-results, mosaic-open, mosaic-error. One concern per file under element/.
+// label-threshold, page-size, page-wide (paste, drop and the / key work anywhere on the page),
+// url-state (the query, mode and filters live in the address), autofocus. Events (bubbling,
+// composed): mosaic-ready, mosaic-results, mosaic-open, mosaic-error. One concern per file under element/.
 import { Mosaic } from './mosaic.mjs';
 import { Recorder, describeAudioQuery, localModelAudioNote, prepareAudioQuery } from './element/audio_input.js';
 import { DetailView } from './element/detail_view.js';
