@@ -31,8 +31,9 @@ options:
   --read-timeout S      seconds a client may take to send a request (idle time before it on a kept-alive
                         connection included) or to read an answer, default 30
   --max-connections N   HTTP connections at once, default 2048 (event streams not counted). At the cap
-                        the connection that has waited longest on its client (idle, or sending slowly)
-                        is closed to make room; when all are answering requests, a new one gets 503
+                        the connection that has waited longest on its client (idle, sending or
+                        reading slowly) is closed to make room; when all are answering requests, a
+                        new one gets 503
   --allow-origin URL    let pages of this origin (https://example.org) call the API and read the
                         index; repeatable; * allows any
   --rate-limit N        /api/embed and /v1beta requests per second per client, default 20; 0: no limit

@@ -1,14 +1,15 @@
 #pragma once
 // The cap on the server's open HTTP connections, and which connection gives way when a new one
 // arrives at the cap. A slow client (slowloris: a request head one byte a second, a body that never
-// ends, or a connection that is opened and left idle) holds a connection while it waits on the client;
-// a server that only counted connections would let a few hundred such clients shut everyone else
-// out until their read timeouts ran. So a connection is either waiting on its client (for the next
-// request, or for the rest of one) or working (its request is being answered: the server's own work),
-// and a new connection at the cap takes the slot of the connection that has waited on its client the
-// longest. A request in progress is never cut; only when every slot is working is a new connection
-// refused (the server answers it 503 with Retry-After). Free of sockets: the server registers, for
-// each connection, the function that closes it if it is still waiting, and calls what admit returns.
+// ends, an answer read a byte at a time, or a connection that is opened and left idle) holds a
+// connection while the server waits on it; a server that only counted connections would let a few
+// hundred such clients shut everyone else out until their timeouts ran. So a connection is either
+// waiting on its client (for the next request, for the rest of one, or to read its answer) or
+// working (its request is being answered: the server's own work), and a new connection at the cap
+// takes the slot of the connection that has waited on its client the longest. A request the server
+// is working on is never cut; only when every slot is working is a new connection refused (the
+// server answers it 503 with Retry-After). Free of sockets: the server registers, for each
+// connection, the function that closes it if it is still waiting, and calls what admit returns.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

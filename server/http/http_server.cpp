@@ -88,12 +88,13 @@ class session : public std::enable_shared_from_this<session> {
 
  private:
   // On stop, a session waiting for its next request closes now (one whose request head has come
-  // finishes it; one answering closes after). To make room, one still reading a request closes:
-  // only a request wholly received is being answered, and that is never cut.
+  // finishes it; one answering closes after). To make room, one still reading a request closes,
+  // and so does one whose answer waits for the client to read it (a slow reader holds a connection
+  // as a slow sender does); a request being worked on by the server is never cut.
   void close_if_waiting(connection_slots::close_reason reason) {
     asio::post(stream_.get_executor(), [self = shared_from_this(), reason] {
       const bool making_room = reason == connection_slots::close_reason::making_room;
-      if (making_room ? self->answering_ : self->busy_) {
+      if (making_room ? self->answering_ && !self->writing_ : self->busy_) {
         // Its request came in the meantime: it is answered, and the connection (whose slot is
         // already given away) closes after the answer.
         if (making_room) self->close_after_answer_ = true;
@@ -214,7 +215,11 @@ class session : public std::enable_shared_from_this<session> {
   void write(string_response&& response) {
     auto shared = std::make_shared<string_response>(std::move(response));
     stream_.expires_after(std::chrono::seconds(options_.read_timeout_seconds));
+    // From here the connection waits on its client to read the answer.
+    writing_ = true;
+    if (slot_ != 0) connections_->slots.waiting(slot_, connection_slots::clock::now());
     http::async_write(stream_, *shared, [self = shared_from_this(), shared](beast::error_code failure, std::size_t) {
+      self->writing_ = false;
       if (!failure && self->linger_after_answer_) return self->linger();
       if (failure || !shared->keep_alive() || self->stopping_.load() || self->close_after_answer_) return self->close();
       self->read_head();
@@ -278,6 +283,7 @@ class session : public std::enable_shared_from_this<session> {
   // Touched only on the strand:
   bool busy_ = false;       // between a request head and the end of its answer
   bool answering_ = false;  // between a whole request and the end of its answer
+  bool writing_ = false;    // an answer is being written (the client reads it at its own pace)
   bool refusing_ = false;   // a 503 at the cap is being written or lingered over
   bool linger_after_answer_ = false;  // the answer goes to a request not wholly read (413, 503 at the cap)
   bool close_after_answer_ = false;   // picked to make room while its request was arriving

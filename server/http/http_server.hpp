@@ -22,8 +22,9 @@ struct server_options {
   unsigned read_timeout_seconds = 30;
   // Connections reading or answering HTTP requests at once (event streams have their own cap, in
   // `events`). At the cap a new connection takes the slot of the one that has waited longest on its
-  // client (idle, or sending a request slowly), which is closed; when every slot is answering a
-  // request, the new connection gets 503 with Retry-After: 1 (connection_slots.hpp).
+  // client (idle, sending a request slowly, or reading an answer slowly), which is closed; when
+  // every slot is answering a request, the new connection gets 503 with Retry-After: 1
+  // (connection_slots.hpp).
   std::size_t max_connections = 2048;
   event_hub_options events;  // GET /api/events (served when the context has a site)
 };

@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import path from 'node:path';
 import { makeIndexedSite } from '../support/sample_collection.mjs';
 import { startProcess } from '../support/processes.mjs';
 
@@ -173,6 +174,50 @@ describe('slow clients', () => {
       assert.ok(metricValue(metrics.text, 'mosaic_http_connections') <= cap, metrics.text);
     } finally {
       for (const record of sockets) record.socket.destroy();
+      await server.stop();
+    }
+  });
+
+  it('a client that never reads its answer gives way at the cap like a slow sender', async () => {
+    // Four clients ask for a 16 MB file and never read it: once the socket buffers are full (a few
+    // MB), each answer waits on its client. With --max-connections 4 they hold every slot; a normal
+    // request must still be answered (the longest-waiting reader makes room), not refused.
+    const web = fs.mkdtempSync(path.join(root, 'web-'));
+    fs.writeFileSync(path.join(web, 'big.bin'), Buffer.alloc(16 * 1024 * 1024, 7));
+    const server = await startServe(['--web', web, '--read-timeout', '120', '--max-connections', '4']);
+    const readers = [];
+    try {
+      for (let index = 0; index < 4; ++index) {
+        const reader = await openSocket(server.port);
+        reader.socket.pause();  // nothing is read: the answer backs up into the server
+        reader.socket.write('GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+        readers.push(reader);
+      }
+      // Let every write fill its buffers and stall.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const answers = [];
+      for (let index = 0; index < 6; ++index) answers.push(await normalRequest(server.port));
+      assertAnsweredInBound(answers);
+      const metrics = await normalRequest(server.port, { path: '/metrics' });
+      assert.equal(metricValue(metrics.text, 'mosaic_http_connections_refused_total'), 0, metrics.text);
+      assert.ok(metricValue(metrics.text, 'mosaic_http_connections_evicted_total') >= 1, metrics.text);
+      // The readers that gave way were closed there and then, their answers cut short (not sent whole
+      // first): read on now, each ends with the whole file or a closed connection.
+      const whole = 16 * 1024 * 1024;
+      const outcomes = await Promise.all(readers.map((record) => new Promise((resolve) => {
+        let bytes = 0;
+        const finish = () => resolve({ closed: record.closed, bytes });
+        record.socket.on('data', (chunk) => {
+          bytes += chunk.length;
+          if (bytes >= whole) finish();  // the whole answer (head included): kept, not cut
+        });
+        record.whenClosed.then(finish);
+        record.socket.resume();
+      })));
+      const cut = outcomes.filter((outcome) => outcome.bytes < whole);
+      assert.ok(cut.length >= 1, `no slow reader was cut: ${JSON.stringify(outcomes)}`);
+    } finally {
+      for (const record of readers) record.socket.destroy();
       await server.stop();
     }
   });
