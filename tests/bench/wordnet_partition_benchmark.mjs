@@ -56,7 +56,8 @@ function readSynsets() {
       const wordCount = Number.parseInt(fields[3], 16);
       const words = [];
       for (let word = 0; word < wordCount; word += 1) words.push(fields[4 + word * 2].replace(/_/g, ' ').replace(/\(.*\)$/, ''));
-      synsets.push({ key: `${part}-${fields[0]}`, text: `${words.join(', ')}: ${line.slice(bar + 3).trim()}\n` });
+      // The file name is an id ("00217014-n"), which the indexer does not embed as a title.
+      synsets.push({ key: `${fields[0]}-${part[0]}`, text: `${words.join(', ')}: ${line.slice(bar + 3).trim()}\n` });
     }
   }
   return synsets;
