@@ -102,6 +102,9 @@ if (data.sitePartitioned) {
       await db.ready;
       if (db.errors?.length) throw new Error(`Mosaic refused partitions: ${db.errors.map((error) => error.message).join('; ')}`);
       this.db = db;
+      // Warm-up beyond measure()'s 3 queries: the first breadth measured otherwise pays for the wasm
+      // engine's tier-up (measured: 1/256 slower than 2/256 when it came first).
+      for (let warmUp = 0; warmUp < 30; warmUp += 1) await db.search(query(data, data.description.queries - 1 - (warmUp % 3)), { k });
       const writeSeconds = data.description.siteWriteSeconds?.['site-partitioned'];
       this.note = `every partition prefetched; index written (k-means + files) in ${writeSeconds === undefined ? '?' : writeSeconds.toFixed(1)} s by the generator`;
       return (breadth) => {
@@ -510,6 +513,12 @@ if (oursPartitioned?.searchBreadth) {
   const hnswPeers = results.filter((entry) => !entry.ours && entry.kind === 'approximate' && entry.searchBreadth);
   const recallPoints = [{ name: 'recall@10 0.95', recall: 0.95 }];
   if (measured(ours ?? {})) recallPoints.push({ name: `the flat int8 recall (${ours.recallAt10.toFixed(3)})`, recall: ours.recallAt10 });
+  // When no breadth of ours reaches the flat recall (the int8 re-rank is the flat scan's, so only a
+  // neighbour in an unprobed partition can be missing), also compare at the best recall ours reaches.
+  const bestOurs = Math.max(...oursPartitioned.searchBreadth.sweep.map((point) => point.recallAt10));
+  if (measured(ours ?? {}) && bestOurs < ours.recallAt10 - 1e-9 && bestOurs > 0.95) {
+    recallPoints.push({ name: `our best recall (${bestOurs.toFixed(3)})`, recall: bestOurs });
+  }
   const hnswlibEntry = results.find((entry) => entry.name === 'hnswlib-wasm, HNSW f32');
   const writeSeconds = data.description.siteWriteSeconds?.['site-partitioned'];
   targets.partitioned = {
