@@ -1,5 +1,7 @@
 // The peers benchmark (make bench): the same 100,000 x 768 unit vectors searched under Node by
-// Mosaic's wasm module (through its JavaScript API, the int8 and the float32 site) and by libraries
+// Mosaic's wasm module (through its JavaScript API, the int8 and the float32 site, and the partitioned
+// site: approximate, every partition prefetched, swept over nprobe/rerank depth and compared with the
+// HNSW graphs at recall@10 0.95 and at the flat int8 recall, see targets.partitioned) and by libraries
 // installed from npm (scripts/install-bench-packages.sh), all in one run on one machine:
 //   hnswlib-wasm  HNSW (M 16, efConstruction 200: hnswlib's defaults) and its brute force
 //   voy-search    a k-d tree (Rust, wasm); it cannot build over 100,000 x 768 here, see below
