@@ -7,20 +7,22 @@ import path from 'node:path';
 
 // Generates the data set with the release build's generator unless dataset.json (written last) is there.
 // labels > 0 gives item r the label "label-<r mod labels>" (a dataset.json without "labels" has none).
-// sites: the sites written beside the raw files (the generator's --sites).
-export function ensureDataSet(generator, directory, { count = 100000, dimensions = 768, queries = 200, labels = 0, sites = 'i8,f32', clusters } = {}) {
+// layout: the sites written beside the raw files (the generator's --layout): 'flat' (site-i8/ and
+// site-f32/), 'partitioned' (site-partitioned/ alone) or 'both'.
+export function ensureDataSet(generator, directory, { count = 100000, dimensions = 768, queries = 200, labels = 0, layout = 'flat', clusters } = {}) {
   const description = path.join(directory, 'dataset.json');
   if (fs.existsSync(description)) {
     const existing = JSON.parse(fs.readFileSync(description, 'utf8'));
+    const existingLayout = existing.files.siteI8 ? (existing.sitePartitioned ? 'both' : 'flat') : 'partitioned';
     if (existing.count === count && existing.dimensions === dimensions && existing.queries === queries &&
-        (existing.labels ?? 0) === labels && (existing.sites ?? 'i8,f32') === sites &&
+        (existing.labels ?? 0) === labels && existingLayout === layout &&
         (clusters === undefined || existing.clusters === clusters)) return existing;
   }
   console.error(`bench data: generating ${count} x ${dimensions} vectors${labels ? ` with ${labels} labels` : ''} into ${directory}…`);
   const labelArguments = labels > 0 ? ['--labels', String(labels)] : [];
   const clusterArguments = clusters === undefined ? [] : ['--clusters', String(clusters)];
   const outcome = spawnSync(generator, ['--out', directory, '--count', String(count), '--dimensions', String(dimensions),
-    '--queries', String(queries), '--sites', sites, ...labelArguments, ...clusterArguments], { stdio: ['ignore', 'inherit', 'inherit'] });
+    '--queries', String(queries), '--layout', layout, ...labelArguments, ...clusterArguments], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (outcome.status !== 0) throw new Error(`${generator} failed (${outcome.error?.message ?? `status ${outcome.status}`})`);
   return JSON.parse(fs.readFileSync(description, 'utf8'));
 }
@@ -45,7 +47,7 @@ export function loadDataSet(directory) {
     truth: readTyped(file('truth'), Uint32Array),
     siteI8: description.files.siteI8 && file('siteI8'),
     siteF32: description.files.siteF32 && file('siteF32'),
-    sitePartitioned: description.files.sitePartitioned && file('sitePartitioned'),
+    sitePartitioned: description.sitePartitioned && path.join(directory, description.sitePartitioned),
   };
 }
 

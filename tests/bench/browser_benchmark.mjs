@@ -41,7 +41,7 @@ const playwright = createRequire(path.join(packagesDirectory, 'package.json'))('
 
 const dataDirectory = path.join(benchDirectory, 'vectors-100000x768');
 // The same data set as the peers benchmark (which also searches its partitioned site), so neither regenerates it.
-ensureDataSet(generator, dataDirectory, { sites: 'i8,f32,partitioned' });
+ensureDataSet(generator, dataDirectory, { layout: 'both' });
 const data = loadDataSet(dataDirectory);
 const { count, dimensions, k } = data.description;
 const queryCount = Math.min(queryLimit, data.description.queries - 4);

@@ -51,7 +51,7 @@ const playwright = createRequire(path.join(packagesDirectory, 'package.json'))('
 const dataDirectory = path.join(benchDirectory, `vectors-${count}x768`);
 // 100,000: the peers' data set (all three sites); larger: the partitioned site alone (1,000,000 x 768 float
 // vectors take 3 GB in the generator; flat sites of them would add 1.7 GB on disk for nothing measured here).
-ensureDataSet(generator, dataDirectory, { count, sites: count === 100000 ? 'i8,f32,partitioned' : 'partitioned' });
+ensureDataSet(generator, dataDirectory, { count, layout: count === 100000 ? 'both' : 'partitioned' });
 // Only the queries and their truth: the float vectors (3 GB at 1,000,000) are not needed here.
 const description = JSON.parse(fs.readFileSync(path.join(dataDirectory, 'dataset.json'), 'utf8'));
 const readTyped = (name, Type) => {
@@ -62,7 +62,7 @@ const readTyped = (name, Type) => {
 };
 const data = {
   description, queries: readTyped('queries', Float32Array), truth: readTyped('truth', Uint32Array),
-  sitePartitioned: description.files.sitePartitioned && path.join(dataDirectory, description.files.sitePartitioned),
+  sitePartitioned: description.sitePartitioned && path.join(dataDirectory, description.sitePartitioned),
 };
 const { dimensions, k } = data.description;
 if (!data.sitePartitioned) throw new Error(`${dataDirectory} has no partitioned site`);

@@ -59,7 +59,7 @@ const requirePackage = createRequire(path.join(packagesDirectory, 'package.json'
 const packageVersion = (name) => JSON.parse(fs.readFileSync(path.join(packagesDirectory, name, 'package.json'), 'utf8')).version;
 
 const dataDirectory = path.join(benchDirectory, 'vectors-100000x768');
-ensureDataSet(generator, dataDirectory, { sites: 'i8,f32,partitioned' });
+ensureDataSet(generator, dataDirectory, { layout: 'both' });
 const data = loadDataSet(dataDirectory);
 const { count, dimensions, k } = data.description;
 const queryCount = Math.min(queryLimit, data.description.queries - 3);
@@ -107,7 +107,7 @@ if (data.sitePartitioned) {
       // Warm-up beyond measure()'s 3 queries: the first breadth measured otherwise pays for the wasm
       // engine's tier-up (measured: 1/256 slower than 2/256 when it came first).
       for (let warmUp = 0; warmUp < 30; warmUp += 1) await db.search(query(data, data.description.queries - 1 - (warmUp % 3)), { k });
-      const writeSeconds = data.description.siteWriteSeconds?.['site-partitioned'];
+      const writeSeconds = data.description.partitionedBuild?.writeSiteSeconds;
       this.note = `every partition prefetched; index written (k-means + files) in ${writeSeconds === undefined ? '?' : writeSeconds.toFixed(1)} s by the generator`;
       return (breadth) => {
         const [nprobe, rerankDepth] = breadth.split('/').map(Number);
@@ -522,7 +522,7 @@ if (oursPartitioned?.searchBreadth) {
     recallPoints.push({ name: `our best recall (${bestOurs.toFixed(3)})`, recall: bestOurs });
   }
   const hnswlibEntry = results.find((entry) => entry.name === 'hnswlib-wasm, HNSW f32');
-  const writeSeconds = data.description.siteWriteSeconds?.['site-partitioned'];
+  const writeSeconds = data.description.partitionedBuild?.writeSiteSeconds;
   targets.partitioned = {
     definitions: 'For each recall, the fastest breadth (nprobe/rerank depth; efSearch; expansion_search) whose recall@10 reaches it; ' +
       'ratio = peer median / ours (above 1: ours faster). Build: the partitioned site\'s write (k-means on every core + files) ' +

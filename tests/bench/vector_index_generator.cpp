@@ -10,7 +10,6 @@
 //
 // Output folder:
 //   site-i8/, site-f32/   Mosaic sites (manifest.json, shards/, items/), model gemini-embedding-2, 768 of 3072
-//   site-partitioned/     with --sites …partitioned: the same items, int8, in the partitioned layout
 //   vectors.f32           count x dimensions float32, little-endian, unit length, row r = item id r+1
 //   vectors.i8            the same rows as the int8 codes the i8 site stores (shared quantize_i8)
 //   vector-scales.f32     the per-row scales of vectors.i8
@@ -23,9 +22,13 @@
 // round-robin over the clusters, a label is a set of whole clusters), for benchmarks of a label filter
 // (serve_benchmark.mjs). Without it the items have no label and the vectors and sites are the same bytes.
 //
+// With --layout partitioned the int8 vectors are written as site-partitioned/ (the partitioned layout:
+// k-means on every core, docs/format.md) instead of site-i8/ and site-f32/, and the build's times
+// (k-means, assignment, partition files, all of write_site) go into dataset.json's "partitionedBuild"
+// and on stdout; --layout both writes all three sites.
+//
 // Usage: mosaic_bench_vectors --out DIR [--count N] [--dimensions D] [--queries Q] [--clusters C]
-//                             [--seed S] [--k K] [--labels L] [--sites i8,f32,partitioned]
-// --sites names the sites written (default i8,f32; a large partitioned site alone: --sites partitioned).
+//                             [--seed S] [--k K] [--labels L] [--layout flat|partitioned|both]
 #include <algorithm>
 #include <bit>
 #include <charconv>
@@ -40,6 +43,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "site/site_writer.hpp"
@@ -60,9 +64,8 @@ struct parameters {
   std::size_t clusters = 1000;
   std::size_t k = 10;
   std::size_t labels = 0;  // 0: no labels
-  bool site_i8 = true;
-  bool site_f32 = true;
-  bool site_partitioned = false;
+  bool flat_sites = true;         // site-i8/, site-f32/
+  bool partitioned_site = false;  // site-partitioned/
   std::uint64_t seed = 20261122;
   // Noise norm relative to the (unit) centre: 1.0 puts a member at cosine ~0.7 from its centre and
   // ~0.5 from another member, far above the ~0 between clusters, yet ranks within a cluster vary.
@@ -113,18 +116,10 @@ bool parse_arguments(int argc, char** argv, parameters& result) {
       result.output = fs::path(std::string(value));
       continue;
     }
-    if (name == "--sites") {
-      result.site_i8 = result.site_f32 = result.site_partitioned = false;
-      std::string_view rest = value;
-      while (!rest.empty()) {
-        const std::size_t comma = rest.find(',');
-        const std::string_view site = rest.substr(0, comma);
-        if (site == "i8") result.site_i8 = true;
-        else if (site == "f32") result.site_f32 = true;
-        else if (site == "partitioned") result.site_partitioned = true;
-        else return false;
-        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-      }
+    if (name == "--layout") {
+      if (value != "flat" && value != "partitioned" && value != "both") return false;
+      result.flat_sites = value != "partitioned";
+      result.partitioned_site = value != "flat";
       continue;
     }
     if (!parse_size(value, number)) return false;
@@ -169,18 +164,6 @@ bool write_binary(const fs::path& path, const void* data, std::size_t bytes) {
   return static_cast<bool>(stream.flush());
 }
 
-// The --sites value that names what was written, in a fixed order ("i8,f32" by default).
-std::string sites_list(const parameters& options) {
-  std::string list;
-  for (const auto& [wanted, name] : {std::pair{options.site_i8, "i8"}, std::pair{options.site_f32, "f32"},
-                                     std::pair{options.site_partitioned, "partitioned"}}) {
-    if (!wanted) continue;
-    if (!list.empty()) list += ',';
-    list += name;
-  }
-  return list;
-}
-
 int fail(const std::string& message) {
   std::fprintf(stderr, "mosaic_bench_vectors: %s\n", message.c_str());
   return 1;
@@ -194,7 +177,7 @@ int main(int argc, char** argv) {
   if (!parse_arguments(argc, argv, options)) {
     std::fprintf(stderr,
                  "usage: mosaic_bench_vectors --out DIR [--count N] [--dimensions D] [--queries Q] [--clusters C] "
-                 "[--seed S] [--k K] [--labels L] [--sites i8,f32,partitioned]\n");
+                 "[--seed S] [--k K] [--labels L] [--layout flat|partitioned|both]\n");
     return 2;
   }
   const std::size_t dimensions = options.dimensions;
@@ -268,25 +251,11 @@ int main(int argc, char** argv) {
     item.vector.assign(points.begin() + static_cast<std::ptrdiff_t>(row * dimensions),
                        points.begin() + static_cast<std::ptrdiff_t>((row + 1) * dimensions));
   }
-  // Each site's write time (for the partitioned site: k-means training, assignment and the files), in
-  // dataset.json's "siteWriteSeconds", so the peers benchmark can state our index build time.
-  std::string write_seconds;
-  struct site_to_write {
-    const char* folder;
-    index::quantization quantization;
-    index::index_layout layout;
-    bool wanted;
-  };
-  for (const site_to_write& site : {site_to_write{"site-i8", index::quantization::i8, index::index_layout::flat, options.site_i8},
-                                    site_to_write{"site-f32", index::quantization::f32, index::index_layout::flat, options.site_f32},
-                                    site_to_write{"site-partitioned", index::quantization::i8, index::index_layout::partitioned,
-                                                  options.site_partitioned}}) {
-    const char* folder = site.folder;
+  for (const auto& [folder, quantization] :
+       {std::pair{"site-i8", index::quantization::i8}, std::pair{"site-f32", index::quantization::f32}}) {
+    if (!options.flat_sites) break;
     fs::remove_all(options.output / folder, error);
-    if (!site.wanted) continue;
-    const index::quantization quantization = site.quantization;
     server::site_layout layout;
-    layout.vector_layout = site.layout;
     // A Gemini model's id and size, so `mosaic serve --provider gemini` accepts the site; the
     // benchmarks only search by vector and never call the provider.
     layout.model_id = "gemini-embedding-2";
@@ -294,14 +263,36 @@ int main(int argc, char** argv) {
     layout.full_dimensions = 3072;
     layout.vector_quantization = quantization;
     layout.items_per_shard = 10000;
-    const auto write_started = std::chrono::steady_clock::now();
     auto written = server::write_site(options.output / folder, layout, items);
     if (!written) return fail(std::string("write_site ") + folder + ": " + written.failure().message);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - write_started).count();
-    char entry[96];
-    std::snprintf(entry, sizeof entry, "%s\"%s\": %.3f", write_seconds.empty() ? "" : ", ", folder, seconds);
-    write_seconds += entry;
-    std::printf("mosaic_bench_vectors: %s written in %.2f s\n", folder, seconds);
+  }
+
+  std::string partitioned_build;  // dataset.json's "partitionedBuild" and "sitePartitioned", when written
+  if (options.partitioned_site) {
+    fs::remove_all(options.output / "site-partitioned", error);
+    server::site_layout layout;
+    layout.model_id = "gemini-embedding-2";
+    layout.dimensions = static_cast<std::uint32_t>(dimensions);
+    layout.full_dimensions = 3072;
+    layout.vector_layout = index::index_layout::partitioned;
+    server::site_write_report report;
+    const auto start = std::chrono::steady_clock::now();
+    auto written = server::write_site(options.output / "site-partitioned", layout, items, &report);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!written) return fail("write_site site-partitioned: " + written.failure().message);
+    const server::partitioning_report& built = *report.partitioning;
+    char figures[512];
+    std::snprintf(figures, sizeof figures,
+                  ",\n  \"sitePartitioned\": \"site-partitioned\",\n  \"partitionedBuild\": {\"partitions\": %zu, "
+                  "\"kmeansIterations\": %zu, \"kmeansSeconds\": %.3f, \"assignmentSeconds\": %.3f, "
+                  "\"partitionFilesSeconds\": %.3f, \"writeSiteSeconds\": %.3f, \"imbalance\": %.3f, \"threads\": %u}",
+                  built.partitions, built.kmeans_iterations, built.kmeans_seconds, built.assignment_seconds,
+                  built.writing_seconds, seconds, built.imbalance, std::max(1u, std::thread::hardware_concurrency()));
+    partitioned_build = figures;
+    std::printf("mosaic_bench_vectors: partitioned site: %zu partitions, k-means %.2f s (%zu iterations), assignment "
+                "%.2f s, partition files %.2f s, write_site %.2f s in all, imbalance %.2f, %u threads\n",
+                built.partitions, built.kmeans_seconds, built.kmeans_iterations, built.assignment_seconds,
+                built.writing_seconds, seconds, built.imbalance, std::max(1u, std::thread::hardware_concurrency()));
   }
 
   char description[2048];
@@ -309,13 +300,11 @@ int main(int argc, char** argv) {
                 "{\n  \"count\": %zu,\n  \"dimensions\": %zu,\n  \"queries\": %zu,\n  \"clusters\": %zu,\n"
                 "  \"k\": %zu,\n  \"labels\": %zu,\n  \"seed\": %llu,\n  \"noise\": %.3f,\n  \"firstItemId\": 1,\n"
                 "  \"files\": {\"vectors\": \"vectors.f32\", \"codes\": \"vectors.i8\", \"scales\": \"vector-scales.f32\", "
-                "\"queries\": \"queries.f32\", \"queryCodes\": \"queries.i8\", \"truth\": \"truth.u32\"%s%s%s},\n"
-                "  \"sites\": \"%s\",\n  \"siteWriteSeconds\": {%s}\n}\n",
+                "\"queries\": \"queries.f32\", \"queryCodes\": \"queries.i8\", \"truth\": \"truth.u32\"%s}%s\n}\n",
                 options.count, dimensions, options.queries, options.clusters, options.k, options.labels,
                 static_cast<unsigned long long>(options.seed), options.noise,
-                options.site_i8 ? ", \"siteI8\": \"site-i8\"" : "", options.site_f32 ? ", \"siteF32\": \"site-f32\"" : "",
-                options.site_partitioned ? ", \"sitePartitioned\": \"site-partitioned\"" : "", sites_list(options).c_str(),
-                write_seconds.c_str());
+                options.flat_sites ? ", \"siteI8\": \"site-i8\", \"siteF32\": \"site-f32\"" : "",
+                partitioned_build.c_str());
   if (!write_binary(options.output / "dataset.json", description, std::string_view(description).size())) {
     return fail("cannot write dataset.json");
   }

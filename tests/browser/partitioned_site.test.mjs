@@ -33,7 +33,7 @@ before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-partitioned-browser-'));
   data = path.join(root, 'data');
   const generated = spawnSync(generator, ['--out', data, '--count', String(itemCount), '--dimensions', String(dimensions),
-    '--queries', String(queryCount), '--clusters', '500', '--sites', 'partitioned'], { encoding: 'utf8' });
+    '--queries', String(queryCount), '--clusters', '500', '--layout', 'partitioned'], { encoding: 'utf8' });
   assert.equal(generated.status, 0, generated.stderr);
   site = path.join(data, 'site-partitioned');
 

@@ -23,6 +23,7 @@
 #include "keywords/keyword_index_builder.hpp"
 #include "media/image_preparation.hpp"
 #include "media/wav_audio.hpp"
+#include "partition/partition_codec.hpp"
 
 namespace fs = std::filesystem;
 using bytes = std::vector<std::uint8_t>;
@@ -78,6 +79,25 @@ void shard_seeds() {
   write_seed("shard_decoder", "f32_1x1.bin", must(index::encode_shard_from_f32(1, index::quantization::f32, one, one_id), "1x1 shard"));
 }
 
+// Partitions: docs/format.md's worked example (2 rows of 4 dimensions), an empty one, and 3 rows of 70
+// dimensions (two 8-byte code words, padding in every block).
+void partition_seeds() {
+  const std::vector<float> centre = {0.7f, 0.1f, 0.1f, -0.7f};
+  const std::vector<float> rows = {0.6f, 0.8f, 0.0f, 0.0f, 0.5f, -0.5f, 0.5f, -0.5f};
+  const std::vector<std::uint64_t> ids = {0x1111111111111111ULL, 0xff};
+  write_seed("partition_decoder", "example_2x4.bin", must(partition::encode_partition_from_f32(4, 3, centre, rows, ids), "partition"));
+  write_seed("partition_decoder", "empty.bin", must(partition::encode_partition_from_f32(4, 0, centre, {}, {}), "empty partition"));
+  std::vector<float> wide_centre(70, 0.0f);
+  std::vector<float> wide_rows(3 * 70, 0.0f);
+  for (std::size_t row = 0; row < 3; ++row) {
+    wide_rows[row * 70 + row * 7] = 0.6f;
+    wide_rows[row * 70 + 69 - row] = -0.8f;
+  }
+  const std::vector<std::uint64_t> wide_ids = {1, 2, 3};
+  write_seed("partition_decoder", "three_rows_70.bin",
+             must(partition::encode_partition_from_f32(70, 12, wide_centre, wide_rows, wide_ids), "wide partition"));
+}
+
 index::content_file content(const std::string& seed, std::string path_prefix, std::uint64_t size) {
   const std::string hash = hash::sha256_hex(std::span(reinterpret_cast<const std::uint8_t*>(seed.data()), seed.size()));
   return {hash, path_prefix + hash + (path_prefix == "items/" ? ".json" : ".bin"), size};
@@ -98,6 +118,20 @@ void manifest_seeds() {
   manifest.shards.push_back({content("shard2", "shards/", f32_layout.total_bytes), content("items2", "items/", 99), 1});
   write_seed("manifest", "version2_keywords.json", must(index::serialize_manifest(manifest), "manifest v2"));
   write_seed("manifest", "not_a_manifest.json", R"({"format":"mosaic-index","format_version":9})");
+  // The partitioned layout: a centroid table of two rows and two partitions (one empty).
+  manifest.shards.clear();
+  manifest.layout = index::index_layout::partitioned;
+  manifest.centroids = content("centroids", "centroids/", must(index::compute_shard_layout(512, 2, index::quantization::i8), "layout").total_bytes);
+  for (std::uint64_t items : {3ULL, 0ULL}) {
+    const auto partition_layout = must(partition::compute_partition_layout(512, items), "partition layout");
+    index::manifest_partition entry;
+    entry.vectors = content("partition" + std::to_string(items), "partitions/", partition_layout.total_bytes);
+    entry.metadata = content("partition items" + std::to_string(items), "items/", 77);
+    entry.item_count = items;
+    entry.head_bytes = partition_layout.rows_offset;
+    manifest.partitions.push_back(entry);
+  }
+  write_seed("manifest", "version2_partitioned.json", must(index::serialize_manifest(manifest), "manifest v2 partitioned"));
 }
 
 void item_metadata_seeds() {
@@ -382,6 +416,7 @@ int main(int argc, char** argv) {
   }
   corpus_root = argv[1];
   shard_seeds();
+  partition_seeds();
   manifest_seeds();
   item_metadata_seeds();
   keyword_seeds();
