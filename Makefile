@@ -91,6 +91,9 @@ test: model test-packages native asan wasm fuzz-build
 # memory or descriptors that grow after its warm-up. SOAK_SECONDS: how long it runs.
 SOAK_SECONDS ?= 600
 # The server and indexer benchmarks run the release build's mosaic against the native build's test double.
+# The partitioned layout in Chromium at these collection sizes (1000000 needs about 10 GB of memory and
+# minutes to generate once: PARTITIONED_BROWSER_COUNTS="100000 1000000").
+PARTITIONED_BROWSER_COUNTS ?= 100000
 bench: model release wasm native
 	@bash scripts/install-dependencies.sh bench
 	node tests/bench/run_benchmarks.mjs build-release/bin/mosaic_scan_benchmark \
@@ -109,6 +112,9 @@ bench: model release wasm native
 	  build-release/bin/mosaic_model_benchmark
 	node tests/bench/browser_benchmark.mjs build-release/bin/mosaic_bench_vectors build-release/bin/mosaic build-wasm/web
 	node --max-old-space-size=8192 tests/bench/peers_benchmark.mjs build-release/bin/mosaic_bench_vectors build-wasm/web
+	for count in $(PARTITIONED_BROWSER_COUNTS); do node tests/bench/partitioned_browser_benchmark.mjs \
+	  build-release/bin/mosaic_bench_vectors build-release/bin/mosaic build-wasm/web --count $$count || exit 1; done
+	node tests/bench/wordnet_partition_benchmark.mjs build-release/bin/mosaic build-wasm/web
 
 # The web app alone (build-wasm/site-app: web/, the wasm modules and the local model's files), without
 # the wasm unit tests and benchmarks `make wasm` also builds.

@@ -13,6 +13,9 @@
 #                          through emscripten's IDBFS, so the peers benchmark caches them through it
 #   minisearch@7.2.0       a JavaScript full-text engine (BM25+), a keyword peer of the keyword peers benchmark
 #   lunr@2.3.9             a JavaScript full-text engine (BM25, English stemmer), a keyword peer likewise
+# and one Debian package, when missing:
+#   wordnet-base           WordNet 3.0's database (/usr/share/wordnet): its glosses are the real text the
+#                          partitioned-layout benchmark embeds (tests/bench/wordnet_partition_benchmark.mjs)
 # Usage: scripts/install-bench-packages.sh [--print-prefix]
 # The cache is $MOSAIC_CACHE_DIR/npm-bench, or ${XDG_CACHE_HOME:-$HOME/.cache}/mosaic/npm-bench.
 set -euo pipefail
@@ -24,6 +27,11 @@ packages=("hnswlib-wasm@0.8.2" "voy-search@0.6.3" "@orama/orama@3.1.18" "usearch
   "minisearch@7.2.0" "lunr@2.3.9")
 
 install_pinned_packages install-bench-packages "$prefix" "${packages[@]}"
+if ! dpkg-query -W -f='${Status}' wordnet-base 2>/dev/null | grep -q "install ok installed"; then
+  echo "install-bench-packages: installing wordnet-base (Debian)" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wordnet-base
+fi
 # The native addon must load: a missing prebuild for this platform would otherwise surface only as a
 # failed benchmark row.
 if ! node -e "require(process.argv[1])" "$prefix/node_modules/usearch" >/dev/null 2>&1; then

@@ -40,7 +40,8 @@ if (!fs.existsSync(path.join(packagesDirectory, 'playwright-core'))) throw new E
 const playwright = createRequire(path.join(packagesDirectory, 'package.json'))('playwright-core');
 
 const dataDirectory = path.join(benchDirectory, 'vectors-100000x768');
-ensureDataSet(generator, dataDirectory);
+// The same data set as the peers benchmark (which also searches its partitioned site), so neither regenerates it.
+ensureDataSet(generator, dataDirectory, { layout: 'both' });
 const data = loadDataSet(dataDirectory);
 const { count, dimensions, k } = data.description;
 const queryCount = Math.min(queryLimit, data.description.queries - 4);

@@ -1,5 +1,7 @@
 // The peers benchmark (make bench): the same 100,000 x 768 unit vectors searched under Node by
-// Mosaic's wasm module (through its JavaScript API, the int8 and the float32 site) and by libraries
+// Mosaic's wasm module (through its JavaScript API, the int8 and the float32 site, and the partitioned
+// site: approximate, every partition prefetched, swept over nprobe/rerank depth and compared with the
+// HNSW graphs at recall@10 0.95 and at the flat int8 recall, see targets.partitioned) and by libraries
 // installed from npm (scripts/install-bench-packages.sh), all in one run on one machine:
 //   hnswlib-wasm  HNSW (M 16, efConstruction 200: hnswlib's defaults) and its brute force
 //   voy-search    a k-d tree (Rust, wasm); it cannot build over 100,000 x 768 here, see below
@@ -57,7 +59,7 @@ const requirePackage = createRequire(path.join(packagesDirectory, 'package.json'
 const packageVersion = (name) => JSON.parse(fs.readFileSync(path.join(packagesDirectory, name, 'package.json'), 'utf8')).version;
 
 const dataDirectory = path.join(benchDirectory, 'vectors-100000x768');
-ensureDataSet(generator, dataDirectory);
+ensureDataSet(generator, dataDirectory, { layout: 'both' });
 const data = loadDataSet(dataDirectory);
 const { count, dimensions, k } = data.description;
 const queryCount = Math.min(queryLimit, data.description.queries - 3);
@@ -84,6 +86,37 @@ for (const [name, site] of [['Mosaic wasm, exact int8 (ours)', data.siteI8], ['M
       if (db.errors?.length) throw new Error(`Mosaic refused shards: ${db.errors.map((error) => error.message).join('; ')}`);
       this.db = db;
       return async (vector) => (await db.search(vector, { k })).results.map((result) => rowOfItemId(data, result.id));
+    },
+    close() { this.db?.close(); },
+  });
+}
+
+// ---- Mosaic's partitioned layout (approximate): the same items, int8, clustered at write time; opened
+// with prefetch so every partition is in memory (warm queries), then searched at several breadths ----
+// Each breadth is "nprobe/rerank depth" (the core's defaults are 8/256, shared/partition/partitioned_search.hpp).
+const partitionedBreadths = ['1/256', '2/256', '4/256', '8/64', '8/128', '8/256', '8/512', '16/256', '16/512', '32/256', '32/512'];
+if (data.sitePartitioned) {
+  methods.push({
+    name: 'Mosaic wasm, partitioned (ours)', kind: 'approximate', ours: true, library: 'mosaic (this build)',
+    breadth: { parameter: 'nprobe/rerank depth', values: partitionedBreadths, headline: '8/256' },
+    async build() {
+      const db = await Mosaic.open(`${pathToFileURL(data.sitePartitioned).href}/`, { storage: null, prefetch: true, maxMemoryMB: 4096 });
+      await db.ready;
+      if (db.errors?.length) throw new Error(`Mosaic refused partitions: ${db.errors.map((error) => error.message).join('; ')}`);
+      this.db = db;
+      // Warm-up beyond measure()'s 3 queries: the first breadth measured otherwise pays for the wasm
+      // engine's tier-up (measured: 1/256 slower than 2/256 when it came first).
+      for (let warmUp = 0; warmUp < 30; warmUp += 1) await db.search(query(data, data.description.queries - 1 - (warmUp % 3)), { k });
+      const writeSeconds = data.description.partitionedBuild?.writeSiteSeconds;
+      this.note = `every partition prefetched; index written (k-means + files) in ${writeSeconds === undefined ? '?' : writeSeconds.toFixed(1)} s by the generator`;
+      return (breadth) => {
+        const [nprobe, rerankDepth] = breadth.split('/').map(Number);
+        return async (vector) => {
+          const answer = await db.search(vector, { k, nprobe, rerankDepth });
+          if (answer.partitionsFetched !== 0) throw new Error(`a warm query fetched ${answer.partitionsFetched} partitions`);
+          return answer.results.map((result) => rowOfItemId(data, result.id));
+        };
+      };
     },
     close() { this.db?.close(); },
   });
@@ -422,13 +455,14 @@ for (const method of methods.filter((candidate) => !onlyNames || onlyNames.some(
 }
 
 const ours = results.find((entry) => entry.name.includes('int8 (ours)'));
+const oursPartitioned = results.find((entry) => entry.name.includes('partitioned (ours)'));
 const measured = (entry) => entry.medianMilliseconds !== undefined;
 for (const entry of results) {
   if (measured(ours ?? {}) && measured(entry)) entry.medianVsOurs = entry.medianMilliseconds / ours.medianMilliseconds;
 }
 // Each HNSW graph at our recall: the smallest breadth whose recall@10 is at least ours (int8), if any.
 // Recalls are means over the same queries of multiples of 1/k, compared with a little slack for rounding.
-for (const entry of results.filter((candidate) => candidate.searchBreadth && measured(ours ?? {}))) {
+for (const entry of results.filter((candidate) => candidate.searchBreadth && !candidate.ours && measured(ours ?? {}))) {
   const reaching = entry.searchBreadth.sweep.find((point) => point.recallAt10 >= ours.recallAt10 - 1e-9);
   if (reaching) {
     entry.atOurRecall = { reached: true, ...reaching, medianVsOurs: reaching.medianMilliseconds / ours.medianMilliseconds };
@@ -469,6 +503,49 @@ const targets = {
   oursOverNativeExact: nativeBest && oursMedian ? oursMedian / nativeBest : undefined,
 };
 targets.withinTwiceOfNativeExact = targets.oursOverNativeExact !== undefined && targets.oursOverNativeExact <= 2;
+
+// The partitioned layout against the HNSW graphs at equal recall (issue 13): at recall@10 0.95 and at
+// the flat int8 scan's recall, the fastest breadth of each that reaches it (medians, this run), and our
+// index build (the generator's timed write of the partitioned site: k-means, assignment, files) against
+// hnswlib-wasm's graph build.
+const fastestReaching = (entry, recall) => entry.searchBreadth?.sweep
+  .filter((point) => point.recallAt10 >= recall - 1e-9)
+  .reduce((best, point) => (!best || point.medianMilliseconds < best.medianMilliseconds ? point : best), undefined);
+if (oursPartitioned?.searchBreadth) {
+  const hnswPeers = results.filter((entry) => !entry.ours && entry.kind === 'approximate' && entry.searchBreadth);
+  const recallPoints = [{ name: 'recall@10 0.95', recall: 0.95 }];
+  if (measured(ours ?? {})) recallPoints.push({ name: `the flat int8 recall (${ours.recallAt10.toFixed(3)})`, recall: ours.recallAt10 });
+  // When no breadth of ours reaches the flat recall (the int8 re-rank is the flat scan's, so only a
+  // neighbour in an unprobed partition can be missing), also compare at the best recall ours reaches.
+  const bestOurs = Math.max(...oursPartitioned.searchBreadth.sweep.map((point) => point.recallAt10));
+  if (measured(ours ?? {}) && bestOurs < ours.recallAt10 - 1e-9 && bestOurs > 0.95) {
+    recallPoints.push({ name: `our best recall (${bestOurs.toFixed(3)})`, recall: bestOurs });
+  }
+  const hnswlibEntry = results.find((entry) => entry.name === 'hnswlib-wasm, HNSW f32');
+  const writeSeconds = data.description.partitionedBuild?.writeSiteSeconds;
+  targets.partitioned = {
+    definitions: 'For each recall, the fastest breadth (nprobe/rerank depth; efSearch; expansion_search) whose recall@10 reaches it; ' +
+      'ratio = peer median / ours (above 1: ours faster). Build: the partitioned site\'s write (k-means on every core + files) ' +
+      'against hnswlib-wasm\'s graph build (one core), as measured when built.',
+    atRecall: recallPoints.map(({ name, recall }) => {
+      const oursPoint = fastestReaching(oursPartitioned, recall);
+      return {
+        name, recall, ours: oursPoint ?? null,
+        peers: hnswPeers.map((peer) => {
+          const point = fastestReaching(peer, recall);
+          return { name: peer.name, parameter: peer.searchBreadth.parameter, point: point ?? null,
+            peerOverOurs: point && oursPoint ? point.medianMilliseconds / oursPoint.medianMilliseconds : undefined };
+        }),
+      };
+    }),
+    indexWriteSeconds: writeSeconds,
+    hnswlibBuildSeconds: hnswlibEntry?.buildSeconds,
+    hnswlibBuildOverOurs: writeSeconds && hnswlibEntry?.buildSeconds ? hnswlibEntry.buildSeconds / writeSeconds : undefined,
+  };
+  targets.partitioned.fasterThanHnswlibAtBothRecalls = targets.partitioned.atRecall.every((point) =>
+    point.ours && point.peers.filter((peer) => peer.name.startsWith('hnswlib')).every((peer) => !peer.point || peer.peerOverOurs > 1));
+  targets.partitioned.builtTenTimesFasterThanHnswlib = (targets.partitioned.hnswlibBuildOverOurs ?? 0) >= 10;
+}
 
 const report = {
   date: new Date().toISOString(),
@@ -523,5 +600,19 @@ console.log(`  faster than every approximate peer at our recall: ${metOrMissed(t
 console.log(`  faster than every peer at its default breadth: ${metOrMissed(targets.atDefaultBreadth.fasterThanEveryWasmAndJavaScriptPeer)}` +
   `${targets.atDefaultBreadth.fasterPeers.length ? ` (faster: ${targets.atDefaultBreadth.fasterPeers.map((peer) => `${peer.name}, ${peer.note}: ${format(peer.medianMilliseconds, 2)} ms at recall ${format(peer.recallAt10, 3)}`).join('; ')})` : ''}`);
 console.log(`  within 2× of usearch's native exact search: ${metOrMissed(targets.withinTwiceOfNativeExact)} (${format(targets.oursOverNativeExact, 2)}×)`);
+if (targets.partitioned) {
+  const partitioned = targets.partitioned;
+  console.log('\nPartitioned layout (ours) against the HNSW graphs at equal recall (fastest breadth reaching it, medians):');
+  for (const point of partitioned.atRecall) {
+    const oursText = point.ours ? `ours ${format(point.ours.medianMilliseconds, 2)} ms at ${point.ours.breadth} (recall ${format(point.ours.recallAt10, 3)})` : 'ours never reaches it';
+    const peersText = point.peers.map((peer) => (peer.point
+      ? `${peer.name} ${format(peer.point.medianMilliseconds, 2)} ms at ${peer.parameter} ${peer.point.breadth} (recall ${format(peer.point.recallAt10, 3)}; ${format(peer.peerOverOurs, 2)}× ours)`
+      : `${peer.name} never reaches it`)).join('; ');
+    console.log(`  at ${point.name}: ${oursText}; ${peersText}`);
+  }
+  console.log(`  build: ours ${format(partitioned.indexWriteSeconds)} s (partitioned site write), hnswlib-wasm ${format(partitioned.hnswlibBuildSeconds)} s ` +
+    `(${format(partitioned.hnswlibBuildOverOurs)}×; target ≥ 10×: ${metOrMissed(partitioned.builtTenTimesFasterThanHnswlib)})`);
+  console.log(`  faster than hnswlib-wasm at both recall points: ${metOrMissed(partitioned.fasterThanHnswlibAtBothRecalls)}`);
+}
 console.log(`Full figures: ${path.relative(repositoryRoot, path.join(benchDirectory, 'peers-results.json'))}`);
 if (results.some((entry) => entry.error)) process.exitCode = 1;
