@@ -72,6 +72,10 @@ result<embedded_items> embed_in_batches(embedding_provider& provider, embedding_
   const auto more_to_send = [&] { return !stopped && (!feed.closed || next < feed.available); };
   while (more_to_send() || in_flight > 0) {
     top_up();
+    // top_up read the feed again: it may have closed since the loop's test (the producer runs on its
+    // own thread) with every item sent and nothing out. Waiting then would wait for ever: nothing is
+    // left to answer or to arrive.
+    if (finished.empty() && in_flight == 0 && !more_to_send()) break;
     if (finished.empty()) {
       // Nothing came back yet: wait for a batch, or for the feed to grow or close.
       const item_feed::state before = feed;

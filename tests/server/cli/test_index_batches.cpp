@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -152,4 +153,23 @@ TEST_CASE("index batches: a run that stops cancels the feed", "[index]") {
   REQUIRE_FALSE(embedded.ok());
   CHECK(embedded.failure().code == error_code::upstream_unavailable);
   CHECK(saw_cancel);
+}
+
+TEST_CASE("index batches: a feed that closes while the last batch is filed ends the run", "[index]") {
+  // The run's loop tests the feed, then reads it again before waiting: a feed closed in between (by
+  // the producer's thread; here, deterministically, by the progress callback, which runs while the
+  // last batch is filed) once left it waiting for ever with nothing out and nothing to come.
+  fake_provider provider;
+  item_feed feed;
+  feed.add(numbered_items(0, 10));
+  batch_run_settings settings;
+  settings.batch_inputs = 10;
+  auto running = std::async(std::launch::async, [&] {
+    return embed_in_batches(provider, nullptr, feed, settings, [&](std::size_t) { feed.close(); });
+  });
+  REQUIRE(running.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+  auto embedded = running.get();
+  REQUIRE(embedded.ok());
+  REQUIRE(embedded->vectors.size() == 10);
+  for (std::size_t index = 0; index < 10; ++index) CHECK(embedded->vectors[index]->front() == static_cast<float>(index));
 }
