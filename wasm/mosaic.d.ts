@@ -169,6 +169,10 @@ export interface SearchResult {
   /** Cosine similarity (an estimate from int8 codes for i8 indexes), the same number `mosaic query` prints. */
   score: number;
   item: ItemMetadata;
+  /** Whether the result is a close match for the query, as the core decides it for the index's model (README, "Honest relevance"): a meaning similarity at least `closeMatchSimilarity`, or the query's words held (keyword and hybrid). True for every result when the model has no measured figure. Absent on a vote's neighbours. */
+  close?: boolean;
+  /** Vector and hybrid searches: the cosine similarity of the query and the item (in hybrid mode `score` is the fused score, this the meaning similarity). */
+  similarity?: number;
   /** With one result per document (the default): how many of its chunks or segments matched, when more than one. */
   matchedItems?: number;
   /** Keyword and hybrid searches: the query's terms (as analyzed: folded, stemmed) that the item holds. */

@@ -22,7 +22,6 @@ import { searchToState, stateToSearch } from './element/url_state.js';
 
 const defaultPageSize = 24; // results shown at first, and added by each "Load more" (the page-size attribute)
 const facetDepth = 100;     // results the filter counts are taken from
-const probeDepth = 200;     // nearest items whose meaning similarity is looked up (weak or close)
 const voteNeighbours = 5;
 const fallbackLabelThreshold = 0.3;  // only for a model without a measured close-match similarity
 const typingPause = 300;    // milliseconds after the last key before a search starts by itself
@@ -309,8 +308,8 @@ export class MosaicSearchElement extends HTMLElement {
   }
 
   // One search: the ranked results (filtered), the counts for the filter chips (the same query
-  // unfiltered), and, when there is a query vector, its nearest items' meaning similarity and the
-  // label vote (one vector scan over the whole index). `history`: push, replace or none.
+  // unfiltered), and, when there is a query vector, the label vote over the whole index. Each result
+  // carries the core's close-match decision (result.close). `history`: push, replace or none.
   async #runQuery({ history = 'push', keepLimit = false, focus } = {}) {
     const db = this.#db;
     const query = this.#state.query;
@@ -333,7 +332,6 @@ export class MosaicSearchElement extends HTMLElement {
       let ranked;
       let facets;
       let classification;
-      let similarities;
       if (query.similarTo) {
         ranked = await db.similar(query.similarTo, { k, filter });
         facets = filtered ? await db.similar(query.similarTo, { k: facetDepth }) : ranked;
@@ -349,10 +347,8 @@ export class MosaicSearchElement extends HTMLElement {
           query.vector ??= await db.embed(this.#queryForApi(query));
           const vector = query.vector;
           const threshold = this.#settings.labelThreshold ?? db.closeMatchSimilarity ?? fallbackLabelThreshold;
-          // Over the whole index, not the filtered view: "what is this query?" and "how close is each item?".
-          const probe = await db.search(vector, { k: probeDepth, onePerDocument: false, classify: { k: voteNeighbours, threshold } });
-          classification = probe.classification;
-          similarities = new Map(probe.results.map((result) => [result.id, result.score]));
+          // Over the whole index, not the filtered view: "what is this query?".
+          classification = await db.classify({ vector }, { k: voteNeighbours, threshold });
           const textQuery = query.text !== undefined ? { text: query.text, vector } : vector;
           ranked = await db.search(textQuery, { k, filter, mode });
           facets = filtered ? await db.search(textQuery, { k: facetDepth, mode }) : ranked;
@@ -361,10 +357,11 @@ export class MosaicSearchElement extends HTMLElement {
       if (number !== state.searchNumber) return;
       state.lastSearchMilliseconds = performance.now() - started;
       state.lastMode = ranked.mode;
-      const results = ranked.results.map((result) => this.#judged(result, ranked.mode, similarities));
+      // Each result's close-match decision and meaning similarity come from the core (result.close).
+      const results = ranked.results;
       // The chips count the close matches (all results when there are none): how many of the answers
       // worth reading each filter would keep.
-      const facetResults = facets === ranked ? results : facets.results.map((result) => this.#judged(result, facets.mode, similarities));
+      const facetResults = facets.results;
       const counted = facetResults.some((result) => result.close) ? facetResults.filter((result) => result.close) : facetResults;
       state.lastAnswer = { ranked, results, classification };
       this.#renderSummary(ranked);
@@ -393,17 +390,6 @@ export class MosaicSearchElement extends HTMLElement {
     if (query.image) return { image: query.image, name: query.name };
     if (query.audio) return { audio: query.audio, name: query.name };
     return { text: query.text };
-  }
-
-  // A result with its meaning similarity (when known) and whether it is a close match: by the core's
-  // close-match similarity for the model, or by holding the query's words (a keyword or hybrid hit
-  // with matched terms). A model without a measured figure marks every result close.
-  #judged(result, mode, similarities) {
-    const cutOff = this.#db.closeMatchSimilarity;
-    const similarity = similarities?.get(result.id) ?? (mode === 'vector' ? result.score : undefined);
-    const close = cutOff === undefined || mode === 'keyword' || (result.matchedTerms?.length ?? 0) > 0
-      || (similarity !== undefined && similarity >= cutOff);
-    return { ...result, similarity, close };
   }
 
   #clearResults() {

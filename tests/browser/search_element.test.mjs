@@ -95,6 +95,7 @@ test('a nonsense query shows the no-close-match state and an unknown label; weak
     assert.equal(await page.textContent('#voted-label'), 'unknown');
     const cards = await resultCards(page);
     assert.ok(cards.length > 0 && cards.every((card) => !card.close), 'every result is a weaker match');
+    assert.ok(cards.every((card) => card.weakBadge === 'weak match'), 'each weaker card says so in words');
     assert.equal(await page.isVisible('#weaker-results'), false, 'folded away');
     await page.click('#show-weaker');
     assert.equal(await page.isVisible('#weaker-results .result'), true);
@@ -107,6 +108,18 @@ test('a nonsense query shows the no-close-match state and an unknown label; weak
     assert.equal(first.close, true);
     assert.match(first.title, /cheetah/);
     assert.equal(await page.textContent('#voted-label'), 'animals');
+    // The element places each card by the core's decision (result.close of the JavaScript API), not
+    // by a cut-off of its own: the same query asked of the API gives the same split.
+    const decided = await page.evaluate(async () => {
+      const answer = await document.querySelector('mosaic-search').db.search({ text: 'which animal runs fastest' }, { k: 100 });
+      return Object.fromEntries(answer.results.map((result) => [result.id, result.close]));
+    });
+    const shown = await resultCards(page);
+    assert.ok(shown.some((card) => card.close) && shown.some((card) => !card.close), 'both kinds are shown');
+    for (const card of shown) {
+      assert.equal(card.close, decided[card.id], `card ${card.id} (${card.title})`);
+      assert.equal(card.weakBadge, card.close ? '' : 'weak match');
+    }
   }, { viewport: { width: 1280, height: 800 } });
 });
 

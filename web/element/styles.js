@@ -167,6 +167,7 @@ button:disabled { opacity: 0.55; cursor: default; }
 .result-media { width: 100%; max-height: 12rem; }
 .open-media { align-self: flex-start; font-weight: 600; color: var(--accent); }
 .score { font-variant-numeric: tabular-nums; font-weight: 600; color: var(--ink); cursor: help; }
+.weak-match { font-style: italic; color: var(--muted); }
 .snippet {
   margin: 0; font-size: 0.9rem; line-height: 1.35;
   display: -webkit-box; -webkit-line-clamp: 4; -webkit-box-orient: vertical; overflow: hidden;
