@@ -202,10 +202,23 @@ export interface SearchOptions {
   rerankDepth?: number;
 }
 
+/** What the local model read of a text query longer than its window (128 tokens), counted by the core's tokenizer. */
+export interface QueryTruncation {
+  tokenCount: number;
+  /** The tokens the model read: its window. */
+  tokensRead: number;
+  /** Words as the tokenizer sees them (split at spaces). */
+  wordCount: number;
+  /** The words the window read, the last one perhaps in part: "only the first `wordsRead` words were used". */
+  wordsRead: number;
+}
+
 export interface SearchAnswer {
   /** The mode that ranked the results. */
   mode: SearchMode;
   results: SearchResult[];
+  /** A text query the local model cut to its window: what it read. Absent when nothing was cut. */
+  truncation?: QueryTruncation;
   /** The label vote, when the search was asked to `classify` (from the same scan). */
   classification?: Classification;
   /** True while some shards are not searchable yet (still loading, or refused: see db.errors). */
@@ -340,6 +353,8 @@ export class Mosaic {
   search(query: Query, options?: SearchOptions): Promise<SearchAnswer>;
   /** The query's vector as this index searches it (embedded, truncated, normalized), to search it again without embedding it again. */
   embed(query: Query): Promise<Float32Array>;
+  /** embed(), with `truncation` when the local model read only the first words of a text query. */
+  embedQuery(query: Query): Promise<{ vector: Float32Array; truncation?: QueryTruncation }>;
   /** "More like this": the item's stored vector, no embedding call; the item itself is left out. */
   similar(itemId: string, options?: { k?: number; filter?: Filter; classify?: ClassifyOptions; onePerDocument?: boolean }): Promise<SearchAnswer>;
   /** The kNN label vote alone (search with `classify` gives it with the results, from one scan). */

@@ -344,7 +344,12 @@ export class MosaicSearchElement extends HTMLElement {
         } else {
           if (query.text !== undefined) this.#warmUpModel();
           // Embedded once (in the page or by the proxy); a filter change or "load more" searches the same vector again.
-          query.vector ??= await db.embed(this.#queryForApi(query));
+          if (!query.vector) {
+            // The core's tokenizer says when the model read only the query's first words (truncation).
+            const embedded = await db.embedQuery(this.#queryForApi(query));
+            query.vector = embedded.vector;
+            query.truncation = embedded.truncation;
+          }
           const vector = query.vector;
           const threshold = this.#settings.labelThreshold ?? db.closeMatchSimilarity ?? fallbackLabelThreshold;
           // Over the whole index, not the filtered view: "what is this query?".
@@ -373,6 +378,7 @@ export class MosaicSearchElement extends HTMLElement {
       this.#emit('mosaic-results', {
         query: this.#publicQuery(query), mode: ranked.mode, results, partial: ranked.partial, classification,
         closeMatches: results.filter((result) => result.close).length, closeMatchSimilarity: db.closeMatchSimilarity,
+        truncation: ranked.mode === 'keyword' ? undefined : query.truncation,
       });
     } catch (error) {
       if (number !== state.searchNumber) return;
@@ -397,7 +403,7 @@ export class MosaicSearchElement extends HTMLElement {
     this.#state.lastAnswer = undefined;
     view.results.replaceChildren();
     view.weakerResults.replaceChildren();
-    for (const element of [view.querySummary, view.noMatch, view.weakerHeading, view.weakerResults, view.showWeaker, view.loadMore, view.labelPanel]) element.hidden = true;
+    for (const element of [view.querySummary, view.truncationNotice, view.noMatch, view.weakerHeading, view.weakerResults, view.showWeaker, view.loadMore, view.labelPanel]) element.hidden = true;
     this.#renderFilters();
   }
 
@@ -412,6 +418,18 @@ export class MosaicSearchElement extends HTMLElement {
     if (answer.approximate) text += ` — approximate: the ${answer.partitionsRead} nearest of ${answer.shardsTotal} partitions searched`;
     this.#view.querySummary.textContent = text;
     this.#view.querySummary.hidden = false;
+    this.#renderTruncation(answer.mode === 'keyword' ? undefined : query.truncation, answer.mode);
+  }
+
+  // A query longer than the model's window was cut by it: say so, or the user trusts words it never read.
+  // In a hybrid search the keyword side reads every word.
+  #renderTruncation(truncation, mode) {
+    const notice = this.#view.truncationNotice;
+    notice.hidden = !truncation;
+    notice.textContent = truncation
+      ? `Only the first ${plural(truncation.wordsRead, 'word')} of ${truncation.wordCount.toLocaleString()} were used for the meaning: ` +
+        `the text model reads ${truncation.tokensRead} tokens.${mode === 'hybrid' ? ' The word match used them all.' : ''}`
+      : '';
   }
 
   #renderResults() {

@@ -123,6 +123,20 @@ test('a nonsense query shows the no-close-match state and an unknown label; weak
   }, { viewport: { width: 1280, height: 800 } });
 });
 
+test('a query over the model\'s window shows a notice of the words used; a short one does not', async () => {
+  await withPage('element-truncated-query', async (page) => {
+    await openApp(page);
+    // 150 words of one token each ("cat" is one token of the model's vocabulary): it reads the first 128.
+    const words = Array.from({ length: 150 }, () => 'cat').join(' ');
+    await searchFor(page, words);
+    assert.equal(await page.isVisible('#truncation-notice'), true);
+    assert.match(await page.textContent('#truncation-notice'), /Only the first 128 words of 150 were used/);
+    await page.screenshot({ path: path.join(screenshotDirectory, 'element-truncated-query.png') });
+    await searchFor(page, 'tomato soup');
+    assert.equal(await page.isVisible('#truncation-notice'), false);
+  }, { viewport: { width: 1280, height: 800 } });
+});
+
 test('the detail view opens and closes by keyboard, gives focus back, and "more like this" there keeps focus on the results', async () => {
   await withPage('element-detail', async (page) => {
     await openApp(page);

@@ -149,6 +149,27 @@ test('every result carries the core\'s close-match decision and its meaning simi
   db.close();
 });
 
+test('a text query over the local model\'s window says how many of its words were used', { skip }, async () => {
+  reset();
+  const db = await open();
+  await db.ready;
+  // "cat" is one token, so 200 of them overrun the 128-token window by 72.
+  const long = Array.from({ length: 200 }, () => 'cat').join(' ');
+  const answer = await db.search({ text: long }, { k: 2, mode: 'vector' });
+  assert.deepEqual(answer.truncation, { tokenCount: 200, tokensRead: 128, wordCount: 200, wordsRead: 128 });
+  const embedded = await db.embedQuery({ text: long });
+  assert.deepEqual(embedded.truncation, answer.truncation);
+  // The words past the window change nothing.
+  const read = await db.embed({ text: Array.from({ length: 128 }, () => 'cat').join(' ') });
+  assert.deepEqual([...read], [...embedded.vector]);
+  // A short query, a vector and a word search: nothing was cut, nothing is said.
+  assert.equal((await db.search({ text: 'which animal runs fastest' }, { k: 2 })).truncation, undefined);
+  assert.equal((await db.embedQuery({ text: 'which animal runs fastest' })).truncation, undefined);
+  assert.equal((await db.search(read, { k: 2 })).truncation, undefined);
+  assert.equal((await db.search({ text: long }, { k: 2, mode: 'keyword' })).truncation, undefined);
+  db.close();
+});
+
 test('a vector query (Float32Array or array) searches like the text it embeds; bad vectors are refused', { skip }, async () => {
   reset();
   const db = await open();

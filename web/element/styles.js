@@ -127,6 +127,7 @@ button:disabled { opacity: 0.55; cursor: default; }
 .results-bar { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; margin: 0 0 0.6rem; }
 .query-summary { margin: 0; color: var(--muted); flex: 1 1 12rem; }
 .query-summary:focus { outline: none; }
+.truncation-notice { margin: 0 0 0.6rem; font-size: 0.85rem; color: var(--ink); border-left: 3px solid var(--warn); padding-left: 0.5rem; }
 .query-summary:focus-visible { outline: 3px solid var(--accent); }
 .active-filters { display: flex; flex-wrap: wrap; gap: 0.35rem; }
 .active-filter { font-size: 0.82rem; padding: 0.2rem 0.6rem; min-height: 2rem; border-radius: 999px; }

@@ -48,6 +48,7 @@ export const elementMarkup = `
       <p id="query-summary" class="query-summary" tabindex="-1" hidden></p>
       <button id="sheet-toggle" class="sheet-toggle secondary" type="button" aria-expanded="false" aria-controls="sheet" part="sheet-toggle">Filters</button>
     </div>
+    <p id="truncation-notice" class="truncation-notice" part="truncation-notice" hidden></p>
     <div id="active-filters" class="active-filters" role="group" aria-label="Active filters" part="active-filters" hidden></div>
     <div id="no-match" class="no-match" part="no-match" hidden>
       <h2>No close match</h2>
