@@ -18,6 +18,7 @@ import { resultCard } from './element/result_card.js';
 import { readSettings } from './element/settings.js';
 import { elementStyles } from './element/styles.js';
 import { elementMarkup } from './element/template.js';
+import { renderStartPage } from './element/start_page.js';
 import { searchToState, stateToSearch } from './element/url_state.js';
 
 const defaultPageSize = 24; // results shown at first, and added by each "Load more" (the page-size attribute)
@@ -230,6 +231,7 @@ export class MosaicSearchElement extends HTMLElement {
     this.#renderFilters();
     this.#updateStatus();
     if (this.hasAttribute('url-state')) this.#restoreFromAddress();
+    if (!this.#state.query) this.#renderStartPage();
     if (!this.#state.query && this.hasAttribute('autofocus')) view.query.focus();
     this.#emit('mosaic-ready', { db });
     const loaded = await db.ready;
@@ -247,6 +249,7 @@ export class MosaicSearchElement extends HTMLElement {
     this.#updateStatus();
     // Results shown while shards were still arriving were partial: search again over everything.
     if (this.#state.query) this.#runQuery({ history: 'none', keepLimit: true });
+    else this.#renderStartPage();  // now with every shard's items
   }
 
   // Image and audio input only where the index's model embeds them; the pickers stay focusable and
@@ -322,6 +325,7 @@ export class MosaicSearchElement extends HTMLElement {
     }
     this.#recordInAddress(history);
     this.#setState('searching');
+    this.#view.startPage.hidden = true;
     this.#view.searchButton.setAttribute('aria-busy', 'true');
     this.#showMessage('');
     const started = performance.now();
@@ -398,6 +402,23 @@ export class MosaicSearchElement extends HTMLElement {
     return { text: query.text };
   }
 
+  // Before any query: example queries and the collection by label (element/start_page.js).
+  #renderStartPage() {
+    const db = this.#db;
+    if (!db || this.#state.query) return;
+    const indexBase = new URL(this.#settings.indexUrl, document.baseURI);
+    renderStartPage(this.#view.startPage, db.items(), {
+      resolve: (relative) => new URL(relative, indexBase).href,
+      onExample: (text) => {
+        this.#view.query.value = text;
+        this.#state.query = { text };
+        this.#runQuery({ history: 'push', focus: this.#view.querySummary });
+      },
+      onOpen: (result, opener) => this.#openDetail(result, opener, ''),
+    });
+    this.#view.startPage.hidden = false;
+  }
+
   #clearResults() {
     const view = this.#view;
     this.#state.lastAnswer = undefined;
@@ -405,6 +426,7 @@ export class MosaicSearchElement extends HTMLElement {
     view.weakerResults.replaceChildren();
     for (const element of [view.querySummary, view.truncationNotice, view.noMatch, view.weakerHeading, view.weakerResults, view.showWeaker, view.loadMore, view.labelPanel]) element.hidden = true;
     this.#renderFilters();
+    this.#renderStartPage();
   }
 
   #renderSummary(answer) {
@@ -574,7 +596,10 @@ export class MosaicSearchElement extends HTMLElement {
     this.dataset.generation = String(update.generation);
     this.#renderFilters();
     this.#updateStatus();
-    if (!this.#state.query) return;
+    if (!this.#state.query) {
+      this.#renderStartPage();
+      return;
+    }
     // A vector embedded for another model or size cannot search the new index: embed it again.
     if (this.#state.queryShape !== indexShape(this.#db)) delete this.#state.query.vector;
     this.#state.queryShape = indexShape(this.#db);

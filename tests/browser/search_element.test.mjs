@@ -137,6 +137,49 @@ test('a query over the model\'s window shows a notice of the words used; a short
   }, { viewport: { width: 1280, height: 800 } });
 });
 
+test('before any query a start page shows example queries and the collection by label', async () => {
+  await withPage('element-start-page', async (page) => {
+    await openApp(page);
+    await page.waitForSelector('#start-page .browse-tile');
+    assert.equal(await page.isVisible('#start-page'), true);
+    // The examples are the collection's labels, most items first; the grid has a section per label.
+    const items = await page.evaluate(() => document.querySelector('mosaic-search').db.items());
+    const counts = {};
+    for (const item of items) if (item.label) counts[item.label] = (counts[item.label] ?? 0) + 1;
+    const byCount = Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([label]) => label);
+    const examples = await page.$$eval('#start-page .example', (buttons) => buttons.map((button) => button.textContent));
+    assert.deepEqual(examples, byCount.slice(0, examples.length));
+    assert.ok(examples.length >= 2, `${examples.length} examples`);
+    const sections = await page.$$eval('#start-page .browse-section', (found) => found.map((section) => ({
+      label: section.dataset.label,
+      tiles: [...section.querySelectorAll('.browse-tile')].map((tile) => tile.dataset.itemId),
+    })));
+    assert.deepEqual(sections.map((section) => section.label), byCount.slice(0, sections.length));
+    for (const section of sections) {
+      const expected = items.filter((item) => item.label === section.label).slice(0, 4).map((item) => item.id);
+      assert.deepEqual(section.tiles, expected, `the first items of ${section.label}`);
+    }
+    await page.screenshot({ path: path.join(screenshotDirectory, 'element-start-page.png'), fullPage: true });
+    // A tile opens the item's detail view, with no score (it answers no query); Escape gives focus back.
+    await page.focus('#start-page .browse-tile .browse-open');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.isVisible('#detail'), true);
+    assert.equal(await page.textContent('#detail-title'), items.find((item) => item.id === sections[0].tiles[0]).title);
+    assert.doesNotMatch(await page.textContent('#detail-body'), /Score/);
+    await page.keyboard.press('Escape');
+    assert.equal(await focusedClass(page), 'browse-open');
+    // An example runs an ordinary search; the start page gives way to the results, and Back brings it back.
+    await page.click(`#start-page .example >> text=${examples[0]}`);
+    await waitForAnswer(page, examples[0]);
+    assert.equal(await page.isVisible('#start-page'), false);
+    assert.equal(await page.inputValue('#query'), examples[0]);
+    assert.ok((await resultCards(page)).length > 0);
+    await page.goBack();
+    await page.waitForSelector('#start-page:not([hidden])');
+    assert.equal(await page.isVisible('#results .result'), false);
+  }, { viewport: { width: 1280, height: 800 } });
+});
+
 test('the detail view opens and closes by keyboard, gives focus back, and "more like this" there keeps focus on the results', async () => {
   await withPage('element-detail', async (page) => {
     await openApp(page);

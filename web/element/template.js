@@ -54,6 +54,7 @@ export const elementMarkup = `
       <h2>No close match</h2>
       <p id="no-match-detail"></p>
     </div>
+    <section id="start-page" class="start-page" aria-label="The collection" part="start-page" hidden></section>
     <ol id="results" class="results" part="results"></ol>
     <h3 id="weaker-heading" class="weaker-heading" hidden>Weaker matches</h3>
     <ol id="weaker-results" class="results" aria-labelledby="weaker-heading" part="results weaker-results" hidden></ol>
