@@ -6,6 +6,7 @@
 
 #include "hash/sha256.hpp"
 #include "index/known_models.hpp"
+#include "search/close_match.hpp"
 #include "search/document_grouping.hpp"
 #include "search/prepared_query.hpp"
 #include "keywords/keyword_analysis.hpp"
@@ -445,7 +446,7 @@ result<query_outcome> loaded_index::keyword_or_hybrid_query(std::span<const floa
     const auto to_index_hit = [&](const keywords::keyword_hit& hit, std::size_t matched_items) {
       const std::uint32_t slot = slot_of(hit.reference);
       const std::uint32_t row = keywords::reference_row(hit.reference);
-      return index_hit{(*views)[slot].vectors.item_id(row), hit.score, shards[slot], row, matched_items, hit.matched_terms};
+      return index_hit{(*views)[slot].vectors.item_id(row), hit.score, shards[slot], row, matched_items, hit.matched_terms, std::nullopt, true};
     };
     if (options.k > 0 && options.one_per_document) {
       auto documents = search_documents<keywords::keyword_hit>(
@@ -497,7 +498,7 @@ result<query_outcome> loaded_index::keyword_or_hybrid_query(std::span<const floa
     const std::uint32_t slot = slot_of(reference);
     if (slot == not_searched) return std::nullopt;
     const std::uint32_t row = keywords::reference_row(reference);
-    index_hit hit{(*views)[slot].vectors.item_id(row), score, shards[slot], row, 1, {}};
+    index_hit hit{(*views)[slot].vectors.item_id(row), score, shards[slot], row, 1, {}, std::nullopt, true};
     if (const auto terms = terms_of.find(reference); terms != terms_of.end()) hit.matched_terms = *terms->second;
     return hit;
   };
@@ -600,6 +601,46 @@ result<query_outcome> loaded_index::keyword_or_hybrid_query(std::span<const floa
 
 result<query_outcome> loaded_index::query(std::span<const float> vector, std::span<const shard_handle> shards,
                                           const query_options& options) const {
+  auto outcome = ranked_query(vector, shards, options);
+  if (!outcome) return outcome;
+  judge_closeness(vector, outcome.value());
+  return outcome;
+}
+
+void loaded_index::judge_closeness(std::span<const float> vector, query_outcome& outcome) const {
+  const std::optional<float> cut_off = close_match_similarity(manifest_.model_id);
+  // Hybrid hits are ranked by fused scores: each one's similarity is computed from its stored row (k
+  // dot products, next to the scan's thousands). A vector hit's score is its similarity already.
+  std::optional<prepared_query> prepared;
+  if (outcome.mode == search_mode::hybrid && !vector.empty()) {
+    auto made = search::prepare_query(vector, manifest_.dimensions);
+    if (made) prepared = std::move(made).value();
+  }
+  std::vector<float> row_values;
+  for (index_hit& hit : outcome.hits) {
+    if (outcome.mode == search_mode::vector) {
+      hit.similarity = hit.score;
+    } else if (prepared) {
+      const auto shard = shards_.find(hit.shard);
+      if (shard != shards_.end() && hit.row < shard->second->vectors.item_count) {
+        row_values.resize(shard->second->vectors.dimensions);
+        shard->second->vectors.row_as_f32(hit.row, row_values);
+        double dot = 0.0;
+        const std::size_t shared_dimensions = std::min(row_values.size(), prepared->unit.size());
+        for (std::size_t index = 0; index < shared_dimensions; ++index) {
+          dot += static_cast<double>(row_values[index]) * static_cast<double>(prepared->unit[index]);
+        }
+        hit.similarity = static_cast<float>(dot);
+      }
+    }
+    // A keyword search ranks only items holding the query's words, which is what a word search asks.
+    hit.close = !cut_off || outcome.mode == search_mode::keyword || !hit.matched_terms.empty() ||
+                (hit.similarity && *hit.similarity >= *cut_off);
+  }
+}
+
+result<query_outcome> loaded_index::ranked_query(std::span<const float> vector, std::span<const shard_handle> shards,
+                                                 const query_options& options) const {
   const search_mode mode = effective_mode(vector, options);
   if (mode != search_mode::vector) return keyword_or_hybrid_query(vector, shards, mode, options);
   if (manifest_.layout == index::index_layout::partitioned) return partitioned_vector_query(vector, shards, options);
@@ -619,7 +660,7 @@ result<query_outcome> loaded_index::query(std::span<const float> vector, std::sp
   auto scanned = scan(prepared.value(), views.value(), scan_options);
   if (!scanned) return std::move(scanned).failure();
   auto to_index_hit = [&](const search_hit& hit, std::size_t matched_items) {
-    return index_hit{hit.item_id, hit.score, shards[hit.shard], hit.row, matched_items, {}};
+    return index_hit{hit.item_id, hit.score, shards[hit.shard], hit.row, matched_items, {}, std::nullopt, true};
   };
   auto to_index_hits = [&](const std::vector<search_hit>& hits) {
     std::vector<index_hit> converted;
@@ -791,7 +832,7 @@ result<query_outcome> loaded_index::partitioned_vector_query(std::span<const flo
     std::vector<index_hit> hits;
     hits.reserve(reranked->size());
     for (const partition::partitioned_hit& hit : reranked.value()) {
-      hits.push_back(index_hit{hit.item_id, hit.score, handle_of[hit.partition], hit.row, 1, {}});
+      hits.push_back(index_hit{hit.item_id, hit.score, handle_of[hit.partition], hit.row, 1, {}, std::nullopt, true});
     }
     return hits;
   };
