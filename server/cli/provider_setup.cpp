@@ -63,7 +63,7 @@ std::set<std::string_view> provider_valued_options() {
           "--max-upstream-calls", "--upstream-attempts", "--upstream-initial-delay-ms", "--upstream-timeout-ms",
           "--upstream-retry-budget-ms", "--batch-idle-ms", "--batch-max-wait-ms",
           "--rpm", "--ca-file", "--model-dir", "--cache-dir", "--cache-memory-mb",
-          "--cache-file-mb", "--redis", "--redis-ttl-days", "--redis-timeout-ms", "--redis-fallback-rpm"};
+          "--cache-file-mb", "--redis", "--redis-ttl-days", "--redis-timeout-ms", "--redis-fallback-rpm", "--redis-lock-ms"};
 }
 
 std::set<std::string_view> provider_flag_options() { return {"--no-cache"}; }
@@ -153,7 +153,8 @@ result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options,
       const auto days = options.number("--redis-ttl-days", 30, 1, 3650);
       const auto timeout = options.number("--redis-timeout-ms", 250, 1, 60'000);
       const auto fallback_rpm = options.number("--redis-fallback-rpm", *requests_per_minute, 0, 1'000'000);
-      if (!days || !timeout || !fallback_rpm) return make_error(error_code::invalid_argument, *options.error());
+      const auto lock = options.number("--redis-lock-ms", 30'000, 100, 3'600'000);
+      if (!days || !timeout || !fallback_rpm || !lock) return make_error(error_code::invalid_argument, *options.error());
       redis_client_options redis;
       redis.address = std::move(address).value();
       redis.connect_timeout = std::chrono::milliseconds(*timeout);
@@ -166,6 +167,9 @@ result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options,
         pacer->reserve(std::move(ready));
       };
       shared.time_to_live = std::chrono::hours(24 * *days);
+      // A fetch's lock, and how long others wait on it: a proxy killed mid-fetch costs them this much.
+      shared.lock_time_to_live = std::chrono::milliseconds(*lock);
+      shared.wait_limit = std::chrono::milliseconds(*lock);
       // A proxy's name in the locks it takes: unique per process, and no secret.
       shared.owner = std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}());
     }

@@ -19,7 +19,8 @@
 //   --cache-file-mb N         the cache file's bound, default 2048 (its index in memory grows with it)
 //   --redis URL               share the embedding cache, in-flight fetches and the --rpm quota with
 //                             every proxy on this Redis (gemini provider); --redis-ttl-days N (30),
-//                             --redis-timeout-ms MS (250), --redis-fallback-rpm N (default --rpm)
+//                             --redis-timeout-ms MS (250), --redis-fallback-rpm N (default --rpm),
+//                             --redis-lock-ms MS (30000)
 // The key is read once and kept only in the gemini provider's options: it is never printed.
 #include <chrono>
 #include <memory>
@@ -81,6 +82,9 @@ inline constexpr const char* provider_options_help = R"(provider options:
                             proxy answers from its local cache and quota meanwhile; default 250
   --redis-fallback-rpm N    the --rpm this proxy keeps alone while Redis is down; default --rpm
                             (set it to --rpm divided by the number of proxies to keep their sum)
+  --redis-lock-ms MS        how long a proxy fetching an input holds its lock, and how long the
+                            others wait for it before fetching it themselves (a proxy killed
+                            mid-fetch costs them this much); default 30000
 )";
 
 // Everything a command needs to embed: the provider it should call (the cache in front of the real

@@ -56,6 +56,27 @@ if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
 return 1
 )lua";
 
+// For each input (KEYS: its value key, then its lock key): its vector when Redis has it; else 1 when
+// this proxy takes the lock (SET NX PX: it fetches), 0 when another proxy holds it (this one waits),
+// or 2 when ARGV[3] is "0" (take no lock: fetch without one). One script, so a vector stored and a lock
+// released between a look-up and a SET NX cannot make a second proxy fetch it again.
+constexpr const char* claim_source = R"lua(
+local outcomes = {}
+for i = 1, #KEYS, 2 do
+  local value = redis.call('GET', KEYS[i])
+  if value then
+    outcomes[#outcomes + 1] = value
+  elseif ARGV[3] == '0' then
+    outcomes[#outcomes + 1] = 2
+  elseif redis.call('SET', KEYS[i + 1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    outcomes[#outcomes + 1] = 1
+  else
+    outcomes[#outcomes + 1] = 0
+  end
+end
+return outcomes
+)lua";
+
 constexpr const char* release_source = R"lua(
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -116,6 +137,7 @@ class shared_embedding_provider::implementation {
         options_(std::move(options)),
         time_to_live_milliseconds_(std::to_string(std::chrono::milliseconds(options_.time_to_live).count())),
         lock_time_to_live_milliseconds_(std::to_string(options_.lock_time_to_live.count())),
+        claim_(claim_source),
         store_(store_source),
         release_(release_source) {}
 
@@ -175,44 +197,45 @@ class shared_embedding_provider::implementation {
   void look_up(const std::shared_ptr<shared_request>& request, const std::vector<std::size_t>& indices,
                redis_connection& connection, bool waiting) {
     if (!connection.usable()) return fetch(request, indices, false);
-    std::vector<std::string_view> get{"MGET"};
-    for (std::size_t index : indices) get.emplace_back(request->value_keys[index]);
-    auto values = connection.command(get);
-    if (!values || values->type != redis_reply::kind::array || values->elements.size() != indices.size()) {
+    // Past the wait limit (or shutting down) an input is fetched here, without taking the lock.
+    const bool waited_enough = clock::now() >= request->wait_deadline || is_stopping();
+    std::vector<std::string_view> keys;
+    for (std::size_t index : indices) {
+      keys.emplace_back(request->value_keys[index]);
+      keys.emplace_back(request->lock_keys[index]);
+    }
+    const std::string_view arguments[] = {options_.owner, lock_time_to_live_milliseconds_, waited_enough ? "0" : "1"};
+    auto claimed = claim_.run(connection, keys, arguments);
+    if (!claimed || claimed->type != redis_reply::kind::array || claimed->elements.size() != indices.size()) {
       return fetch(request, indices, false);
     }
-    std::vector<std::size_t> missing;
+    std::vector<std::size_t> mine;
+    std::vector<std::size_t> theirs;
+    std::vector<std::size_t> without_lock;
+    std::size_t missing = 0;
     for (std::size_t i = 0; i < indices.size(); ++i) {
-      const redis_reply& value = values->elements[i];
-      if (value.type == redis_reply::kind::text) {
-        if (auto vector = decode_vector(value.text, request->dimensions)) {
+      const redis_reply& outcome = claimed->elements[i];
+      if (outcome.type == redis_reply::kind::text) {
+        if (auto vector = decode_vector(outcome.text, request->dimensions)) {
           ++(waiting ? answered_by_peer_ : hits_);
           request->answer(indices[i], std::move(*vector));
           continue;
         }
+        // Not a vector of this size: fetched again (and overwritten), never served.
         ++invalid_values_;
+        without_lock.push_back(indices[i]);
+      } else if (outcome.type == redis_reply::kind::integer && outcome.integer == 1) {
+        mine.push_back(indices[i]);
+      } else if (outcome.type == redis_reply::kind::integer && outcome.integer == 0) {
+        theirs.push_back(indices[i]);
+      } else {
+        without_lock.push_back(indices[i]);
       }
-      missing.push_back(indices[i]);
+      ++missing;
     }
-    if (!waiting) misses_ += missing.size();
-    std::vector<std::size_t> mine;
-    std::vector<std::size_t> theirs;
-    std::vector<std::size_t> without_redis;
-    const bool waited_enough = clock::now() >= request->wait_deadline || is_stopping();
-    for (std::size_t index : missing) {
-      if (waited_enough) {
-        // Waited for another proxy as long as a person should: fetch it here, outside the lock.
-        without_redis.push_back(index);
-        continue;
-      }
-      const std::string_view set[] = {"SET", request->lock_keys[index], options_.owner, "NX", "PX", lock_time_to_live_milliseconds_};
-      auto taken = connection.command(set);
-      if (!taken) without_redis.push_back(index);
-      else if (taken->type == redis_reply::kind::status) mine.push_back(index);
-      else theirs.push_back(index);
-    }
+    if (!waiting) misses_ += missing;
     if (!mine.empty()) fetch(request, mine, true);
-    if (!without_redis.empty()) fetch(request, without_redis, false);
+    if (!without_lock.empty()) fetch(request, without_lock, false);
     if (theirs.empty()) return;
     if (!waiting) waited_ += theirs.size();
     begin();
@@ -296,6 +319,7 @@ class shared_embedding_provider::implementation {
   std::string time_to_live_milliseconds_;
   std::string lock_time_to_live_milliseconds_;
   // Used on the Redis thread only.
+  redis_script claim_;
   redis_script store_;
   redis_script release_;
 

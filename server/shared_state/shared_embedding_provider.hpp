@@ -3,9 +3,10 @@
 // --redis). A provider decorator placed between the in-process cache (caching_provider, which answers
 // hits from memory and joins identical inputs of this process) and the gemini provider:
 //
-//   1. the misses of this process are looked up in Redis (MGET) under the same key the local cache
-//      uses (model, dimensions, task, content hash); a hit is answered from Redis;
-//   2. for each remaining input the proxy tries to become its fetcher: SET lock NX PX. The fetcher
+//   1. the misses of this process are looked up in Redis under the same key the local cache uses
+//      (model, dimensions, task, content hash); a hit is answered from Redis;
+//   2. for each remaining input the proxy tries to become its fetcher (SET lock NX PX, in the same Lua
+//      script as the look-up, so no vector can land between the two). The fetcher
 //      calls Gemini and then, in one Lua script, stores the vector (with the TTL) and deletes its lock;
 //   3. a proxy that finds the lock taken waits for the fetcher's answer: it polls the value every
 //      `poll_interval` and takes the lock itself when it disappears without a value (the fetcher
