@@ -154,8 +154,9 @@ class redis_client::implementation final : public redis_connection {
         continue;
       }
       // At shutdown every job runs now: callers are waiting on them.
-      if (!stopping_ && jobs_.top().due > clock::now()) {
-        wake_.wait_until(lock, jobs_.top().due);
+      if (const clock::time_point due = jobs_.top().due; !stopping_ && due > clock::now()) {
+        // A copy: a job submitted while this waits may move the queue's storage.
+        wake_.wait_until(lock, due);
         continue;
       }
       job work = std::move(const_cast<queued_job&>(jobs_.top()).work);

@@ -159,7 +159,9 @@ describe('three proxies sharing one Redis behind HAProxy', { skip }, () => {
     for (const proxy of proxies) {
       everything.push(await fetch(`${proxy.base}/metrics`).then((answer) => answer.text()).catch(() => ''));
       everything.push(JSON.stringify(await health(proxy).catch(() => ({}))));
-      await proxy.stop();
+      // A clean exit (code 0) also means the sanitizers found nothing at shutdown.
+      const { code } = await proxy.stop();
+      assert.equal(code, 0, `mosaic serve exited with ${code}: ${proxy.log().slice(-2000)}`);
       everything.push(proxy.log());
     }
     await double?.stop();
