@@ -145,6 +145,11 @@ int run_serve_command(std::span<const std::string_view> arguments) {
   // The first log line says which provider answers embedding calls, with its model id.
   std::printf("mosaic serve: provider %s, model %s\n", setup.value()->name.c_str(), provider.model_id().c_str());
   std::printf("mosaic serve: %s\n", setup.value()->cache_note.c_str());
+  if (setup.value()->redis) {
+    // The address without its password: the log never holds a secret.
+    std::printf("mosaic serve: sharing the embedding cache, fetches and the upstream quota through %s\n",
+                setup.value()->redis->address().description().c_str());
+  }
   server_context context;
   context.provider = &provider;
   context.provider_name = setup.value()->name;
@@ -204,6 +209,36 @@ int run_serve_command(std::span<const std::string_view> arguments) {
       family("mosaic_upstream_queued_inputs", "gauge", "Inputs waiting in the coalescer for a Gemini call");
       sample("mosaic_upstream_queued_inputs", calls.queued_inputs);
     }
+    if (owned.redis) {
+      const redis_client_statistics redis = owned.redis->statistics();
+      family("mosaic_redis_available", "gauge", "1 while Redis answers; 0: the proxy runs on its local cache and quota");
+      sample("mosaic_redis_available", redis.available ? 1 : 0);
+      family("mosaic_redis_commands_total", "counter", "Commands Redis answered");
+      sample("mosaic_redis_commands_total", redis.commands);
+      family("mosaic_redis_failures_total", "counter", "Redis commands or connections that failed or timed out");
+      sample("mosaic_redis_failures_total", redis.failures);
+      family("mosaic_redis_connections_total", "counter", "Connections made to Redis (reconnections included)");
+      sample("mosaic_redis_connections_total", redis.connections);
+      const shared_embedding_statistics shared = owned.shared->statistics();
+      family("mosaic_shared_cache_inputs_total", "counter",
+             "Inputs past the local cache, by outcome: hit (Redis had it), fetched (this proxy called Gemini holding the "
+             "shared lock), waited (another proxy was fetching it), peer (answered by that proxy), fallback (embedded "
+             "without Redis), miss (Redis did not have it)");
+      sample("mosaic_shared_cache_inputs_total", shared.hits, "{outcome=\"hit\"}");
+      sample("mosaic_shared_cache_inputs_total", shared.misses, "{outcome=\"miss\"}");
+      sample("mosaic_shared_cache_inputs_total", shared.fetched, "{outcome=\"fetched\"}");
+      sample("mosaic_shared_cache_inputs_total", shared.waited, "{outcome=\"waited\"}");
+      sample("mosaic_shared_cache_inputs_total", shared.answered_by_peer, "{outcome=\"peer\"}");
+      sample("mosaic_shared_cache_inputs_total", shared.fallbacks, "{outcome=\"fallback\"}");
+      family("mosaic_shared_cache_stores_total", "counter", "Vectors written to Redis, by result");
+      sample("mosaic_shared_cache_stores_total", shared.stores, "{result=\"stored\"}");
+      sample("mosaic_shared_cache_stores_total", shared.store_failures, "{result=\"failed\"}");
+      family("mosaic_shared_cache_invalid_values_total", "counter", "Values in Redis that were not a vector of the asked size");
+      sample("mosaic_shared_cache_invalid_values_total", shared.invalid_values);
+      family("mosaic_upstream_slots_total", "counter", "Gemini call slots taken, by quota: shared (Redis) or local (Redis down)");
+      sample("mosaic_upstream_slots_total", owned.shared_pacer->shared_slots(), "{quota=\"shared\"}");
+      sample("mosaic_upstream_slots_total", owned.shared_pacer->local_slots(), "{quota=\"local\"}");
+    }
     if (owned.cache) {
       const embedding_cache_statistics cache = owned.cache->statistics();
       family("mosaic_cache_hits_total", "counter", "Embeddings answered from the cache");
@@ -223,6 +258,17 @@ int run_serve_command(std::span<const std::string_view> arguments) {
     family("mosaic_vector_text_memo_misses_total", "counter", "Answer vectors written as JSON text afresh");
     sample("mosaic_vector_text_memo_misses_total", memo.misses);
   };
+  if (owned.redis) {
+    context.append_health = [&owned](nlohmann::json& health) {
+      const redis_client_statistics redis = owned.redis->statistics();
+      health["redis"] = {{"address", owned.redis->address().description()}, {"available", redis.available}};
+      if (!redis.available) {
+        health["status"] = "degraded";
+        health["redis"]["error"] = redis.last_error;
+        health["redis"]["note"] = "answering from the local cache and the local quota until Redis answers again";
+      }
+    };
+  }
   server_options server;
   server.address = options.value("--address").value_or("127.0.0.1");
   server.port = static_cast<std::uint16_t>(*port);
