@@ -36,7 +36,10 @@ namespace mosaic::partition {
 // reached 0.855 whatever nprobe (16/256: 0.855) and 0.972 at depth 1,024: with big partitions the
 // sign-code estimate ranks true neighbours below the 256th candidate. So the depth grows with the
 // rows scanned (one re-ranked row per 16 scanned, never fewer than 256), and 16 partitions are probed.
-// The figures at these defaults: README, "Large collections: the partitioned layout".
+// At these defaults (make bench, wasm, 2026-12-06, one thread of a shared 2-core machine): WordNet
+// 0.970 in 0.58 ms (5.3x the exact scan); the 1,000,000-item site 0.972 (warm 1.2 ms in Chromium); the
+// peers' 100,000 x 768 clustered set 0.983 in 0.62 ms, against hnswlib-wasm's 0.73 ms at 0.986. More in
+// README, "Performance", partitioned layout.
 inline constexpr std::size_t default_nprobe = 16;
 // A rerank_depth of 0 asks for the default depth: rerank_depth_for below.
 inline constexpr std::size_t automatic_rerank_depth = 0;
