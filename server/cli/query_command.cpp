@@ -35,10 +35,10 @@ options:
                           index with a keyword index) fuses the vector search with the keyword
                           index's BM25; keyword needs no model; "quoted phrases" match as phrases
   --vector-weight W       hybrid: the vector side's weight in the fusion, 0..1 (default 0.2)
-  --nprobe N              partitioned index: partitions probed per query (default 8; more is
+  --nprobe N              partitioned index: partitions probed per query (default 16; more is
                           slower and closer to exact)
   --rerank-depth N        partitioned index: candidates of the sign-code scan re-ranked exactly
-                          (default 256)
+                          (default: one per 16 rows scanned, at least 256)
   --json                  one JSON object with the results
 )";
 
