@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "cli/caption_list.hpp"
+#include "cli/command_options.hpp"
+#include "cli/command_failure.hpp"
 #include "cli/commands.hpp"
 #include "cli/index_batches.hpp"
 #include "cli/index_items.hpp"
@@ -97,17 +99,10 @@ watching (keeps the site current as the folder changes; stop with Ctrl-C or SIGT
   --watch-poll-ms MS  how often --watch-poll lists the folder, default 500
 )";
 
-std::set<std::string_view> with(std::set<std::string_view> options, std::initializer_list<std::string_view> more) {
-  options.insert(more.begin(), more.end());
-  return options;
-}
+// The parser's options are the completion's (cli/command_options.hpp).
+const std::set<std::string_view>& valued_options() { return command_options("index").valued; }
 
-std::set<std::string_view> valued_options() {
-  return with(provider_valued_options(), {"--out", "--captions", "--dims", "--quant", "--shard-items", "--chunk-words", "--chunk-overlap", "--chunk-at", "--concurrency", "--layout",
-                                           "--keep-generations-seconds", "--watch-quiet-ms", "--watch-max-batch-ms", "--watch-poll-ms"});
-}
-
-std::set<std::string_view> flag_options() { return with(provider_flag_options(), {"--json", "--help", "--recluster", "--watch", "--watch-poll"}); }
+const std::set<std::string_view>& flag_options() { return command_options("index").flags; }
 
 // --layout auto: partitioned from this many items up. Below it a flat int8 index is under about 40 MB
 // at 768 dimensions, which a browser downloads and scans exactly in a few seconds, and exact results
@@ -116,8 +111,7 @@ std::set<std::string_view> flag_options() { return with(provider_flag_options(),
 constexpr std::size_t auto_partitioned_items = 50000;
 
 int usage_failure(const std::string& message) {
-  std::fprintf(stderr, "mosaic index: %s\n\n%s\n%s", message.c_str(), index_usage, provider_options_help);
-  return 2;
+  return report_usage_failure("index", message, std::string(index_usage) + "\n" + provider_options_help);
 }
 
 // Gives each media file its --captions entry; entries left over are reported in `unused`. The list
@@ -187,15 +181,13 @@ int run_index_command(std::span<const std::string_view> arguments) {
   const fs::path site = *options.value("--out");
   std::error_code failure;
   if (!fs::is_directory(folder, failure)) {
-    std::fprintf(stderr, "mosaic index: %s is not a folder\n", folder.c_str());
-    return 1;
+    return report_failure("index", error_code_name(error_code::io_error), folder.string() + " is not a folder", 1);
   }
 
   const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   auto setup = set_up_provider(options, threads, std::chrono::minutes(10));
   if (!setup) {
-    std::fprintf(stderr, "mosaic index: %s\n", setup.failure().message.c_str());
-    return setup.failure().code == error_code::invalid_argument ? 2 : 1;
+    return report_failure("index", setup.failure(), setup.failure().code == error_code::invalid_argument ? 2 : 1);
   }
   embedding_provider& provider = (*setup)->provider();
   const bool embeds_media = provider.accepts_mime_type("image/jpeg");
@@ -230,8 +222,7 @@ int run_index_command(std::span<const std::string_view> arguments) {
   if (captions_path) {
     auto read = read_caption_list(*captions_path);
     if (!read) {
-      std::fprintf(stderr, "mosaic index: %s\n", read.failure().message.c_str());
-      return 1;
+      return report_failure("index", read.failure(), 1);
     }
     captions = std::move(read.value());
   }
@@ -295,16 +286,14 @@ int run_index_command(std::span<const std::string_view> arguments) {
   });
   preparer.join();  // on a stopped run the feed is cancelled, so this is quick
   if (walk_failure) {
-    std::fprintf(stderr, "mosaic index: %s\n", walk_failure->message.c_str());
-    return 1;
+    return report_failure("index", *walk_failure, 1);
   }
   std::vector<skipped_file> skipped = std::move(preparation_skipped);
   std::vector<pending_item> items = feed.take_all();
   if (!embedded) {
     progress.finish({0, items.size(), cache_hits(), skipped.size()});
-    std::fprintf(stderr, "mosaic index: embedding stopped, the site was not changed: %s\n",
-                 embedded.failure().message.c_str());
-    return 1;
+    return report_failure("index", error_code_name(embedded.failure().code),
+                          "embedding stopped, the site was not changed: " + embedded.failure().message, 1);
   }
   const double embedding_seconds = seconds_since(embedding_start);
   const auto writing_start = clock_type::now();
@@ -342,8 +331,7 @@ int run_index_command(std::span<const std::string_view> arguments) {
   site_write_report write_report;
   auto manifest = write_site(site, layout, indexed, &write_report);
   if (!manifest) {
-    std::fprintf(stderr, "mosaic index: %s\n", manifest.failure().message.c_str());
-    return 1;
+    return report_failure("index", manifest.failure(), 1);
   }
   const double writing_seconds = seconds_since(writing_start);
   if (write_report.partitioning && write_report.partitioning->unbalanced) {

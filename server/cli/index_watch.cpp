@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "cli/command_failure.hpp"
 #include "cli/stop_signals.hpp"
 
 namespace mosaic::server {
@@ -10,15 +11,13 @@ namespace mosaic::server {
 int watch_and_index(folder_watch_settings settings, const std::function<int()>& index_once) {
   auto signals = stop_signals::install();
   if (!signals) {
-    std::fprintf(stderr, "mosaic index: %s\n", signals.failure().message.c_str());
-    return 1;
+    return report_failure("index", signals.failure(), 1);
   }
   settings.stop_descriptor = signals->descriptor();
   // Opened before the first pass, so a change made while it runs starts the next one.
   auto watcher = folder_watcher::open(settings);
   if (!watcher) {
-    std::fprintf(stderr, "mosaic index: %s\n", watcher.failure().message.c_str());
-    return 1;
+    return report_failure("index", watcher.failure(), 1);
   }
   const auto stopped = [&] {
     std::fprintf(stderr, "mosaic index: stopped by %s; the site's manifest names a complete generation\n",
@@ -40,8 +39,7 @@ int watch_and_index(folder_watch_settings settings, const std::function<int()>& 
     if (signals->requested()) return stopped();
     auto outcome = (*watcher)->wait_for_changes();
     if (!outcome) {
-      std::fprintf(stderr, "mosaic index: %s\n", outcome.failure().message.c_str());
-      return 1;
+      return report_failure("index", outcome.failure(), 1);
     }
     if (outcome.value() == watch_outcome::stopped) return stopped();
     std::fprintf(stderr, "mosaic index: %zu changes in %s, indexing again\n", (*watcher)->last_batch_changes(),
