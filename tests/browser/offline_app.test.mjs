@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { startProcess } from '../support/processes.mjs';
 import {
   browserTestEnvironment, launchBrowser, openApp, resultCards, runMosaic, sampleFiles, searchFor, startAppServer, writeFiles,
 } from './browser.mjs';
@@ -37,9 +38,11 @@ after(() => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
-// A browser profile of its own, the server for `app`, and the page; screenshots named after the test.
-async function withServedPage(name, app, body) {
-  const server = await startAppServer({ nativeCli, site, siteAppDirectory: app, modelDirectory, root, extra: ['--watch-ms', '200'] });
+// A browser profile of its own, the server for `app` (mosaic serve, or startServer's), and the page;
+// screenshots named after the test.
+async function withServedPage(name, app, body, { startServer } = {}) {
+  const server = await (startServer ? startServer()
+    : startAppServer({ nativeCli, site, siteAppDirectory: app, modelDirectory, root, extra: ['--watch-ms', '200'] }));
   const browser = await launchBrowser(playwright, path.join(root, `profile-${name}`), { viewport: { width: 1100, height: 800 } });
   const page = browser.pages()[0] ?? await browser.newPage();
   const pageErrors = [];
@@ -96,6 +99,25 @@ test('after one visit the app, the wasm, the model and the index load and search
     await page.waitForSelector('mosaic-search[data-offline="false"]');
     assert.doesNotMatch(await statusText(page), /offline/);
   });
+});
+
+test('an export on a plain static host (python3 -m http.server) works offline after one visit too', async () => {
+  const out = path.join(root, 'export');
+  runMosaic(nativeCli, ['export', site, '--out', out, '--web', siteAppDirectory]);
+  for (const file of ['service-worker.js', 'service-worker-files.js', 'offline.js']) assert.ok(fs.existsSync(path.join(out, file)), `${file} is exported`);
+  const startServer = () => startProcess('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', out],
+    { ready: /Serving HTTP on 127\.0\.0\.1 port (\d+)/ });
+  await withServedPage('offline-export', out, async ({ page, browser, url }) => {
+    await firstVisit(page, url);
+    await expectTopResult(page, 'which animal runs fastest', /cheetah/i);
+    await browser.setOffline(true);
+    assert.equal(await serverReachable(page), false, 'the network is gone');
+    await page.reload();
+    await openApp(page, url);
+    await page.waitForSelector('mosaic-search[data-offline="true"]');
+    assert.match(await statusText(page), new RegExp(`offline, showing generation ${generation()}`));
+    await expectTopResult(page, 'tomato soup with basil', /soup/i);
+  }, { startServer });
 });
 
 test('a site re-indexed while the page is open reaches it, and the new generation is the one kept offline', async () => {
