@@ -262,7 +262,9 @@ std::string read_image_text(std::span<const std::uint8_t> bytes, const item_prep
   }
   const auto start = std::chrono::steady_clock::now();
   auto image = media::decode_image(bytes, settings.ocr_max_side);
-  if (!image) return {};
+  // No legible word fits in fewer pixels than this (Tesseract itself refuses under 3 pixels wide):
+  // icons and placeholder pixels are not read.
+  if (!image || image->width < 16 || image->height < 8) return {};
   auto recognized = recognizer.value()->recognize(image->rgb_pixels, image->width, image->height);
   ++figures.ocr_images;
   figures.ocr_seconds += seconds_since(start);
