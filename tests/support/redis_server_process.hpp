@@ -42,24 +42,30 @@ class redis_server_process {
     // Ready when its port takes connections.
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (!accepts_connections()) {
-      if (std::chrono::steady_clock::now() > give_up) throw std::runtime_error("redis-server did not start listening");
+      if (std::chrono::steady_clock::now() > give_up) {
+        // A constructor that throws runs no destructor: stop the server here, or it outlives the test.
+        stop();
+        throw std::runtime_error("redis-server did not start listening");
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
 
-  ~redis_server_process() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
+  ~redis_server_process() { stop(); }
   redis_server_process(const redis_server_process&) = delete;
   redis_server_process& operator=(const redis_server_process&) = delete;
 
   [[nodiscard]] unsigned short port() const noexcept { return port_; }
 
  private:
+  void stop() noexcept {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+
   [[nodiscard]] bool accepts_connections() const {
     const int socket_handle = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
