@@ -213,6 +213,37 @@ TEST_CASE("a JPEG Huffman table of more than 256 codes is refused before stb see
   CHECK_FALSE(check_jpeg_structure(short_of_symbols).ok());
 }
 
+// Found by tests/fuzz/fuzz_media as a timeout (tests/fuzz/regressions/media/jpeg_declares_40_megapixels_in_698_bytes.jpg):
+// a 698-byte JPEG declaring 3072x12808 pixels, which stb fills in full (12.8 s under ASan). Every block
+// costs at least one bit of entropy-coded data, so the structure check refuses a file holding less.
+TEST_CASE("a JPEG declaring far more blocks than its data can hold is refused before stb sees it", "[media][image][hostile]") {
+  const bytes original = encode_jpeg(16, 8);
+  REQUIRE(check_jpeg_structure(original).ok());
+  bytes inflated = original;
+  std::size_t frame = 0;
+  for (std::size_t offset = 2; offset + 1 < inflated.size(); ++offset) {
+    if (inflated[offset] == 0xFF && inflated[offset + 1] == 0xC0) {
+      frame = offset + 4;  // after the marker and the segment length: precision, height, width
+      break;
+    }
+  }
+  REQUIRE(frame != 0);
+  inflated[frame + 1] = 0x32;  // height 12808
+  inflated[frame + 2] = 0x08;
+  inflated[frame + 3] = 0x0C;  // width 3072
+  inflated[frame + 4] = 0x00;
+  const auto checked = check_jpeg_structure(inflated);
+  REQUIRE_FALSE(checked.ok());
+  CHECK(checked.failure().code == error_code::invalid_media);
+  CHECK_THAT(checked.failure().message, Catch::Matchers::Contains("less than one bit per block"));
+  CHECK(prepare_image(inflated, 100).failure().code == error_code::invalid_media);
+  // The same picture at a size its data can hold passes: a uniform 256x256 image compresses to a few
+  // hundred bytes, yet still more than one bit per block.
+  const bytes uniform = mosaic::testing::encode_jpeg(256, 256, std::vector<std::uint8_t>(256 * 256 * 3, 200));
+  CHECK(check_jpeg_structure(uniform).ok());
+  CHECK(prepare_image(uniform, 64).ok());
+}
+
 TEST_CASE("a PNG with a bad CRC or broken compressed data is refused with the cause", "[media][image][hostile]") {
   bytes png = encode_png(20, 20);
   // The IDAT chunk starts after the signature (8) and IHDR (25): flip a byte of its data.
