@@ -14,6 +14,7 @@ import { DetailView } from './element/detail_view.js';
 import { FilterPanel } from './element/filters.js';
 import { clockTime, describeError, megabytes, plural, scoreExplanation } from './element/formatting.js';
 import { countingFetch } from './element/model_progress.js';
+import { foldDuplicates } from './element/duplicate_groups.js';
 import { resultCard } from './element/result_card.js';
 import { readSettings } from './element/settings.js';
 import { elementStyles } from './element/styles.js';
@@ -458,7 +459,9 @@ export class MosaicSearchElement extends HTMLElement {
     const view = this.#view;
     const state = this.#state;
     const { results, ranked } = state.lastAnswer;
-    const shown = results.slice(0, state.limit);
+    // One card per group of near-duplicates (the core's result.duplicateOf), its copies folded under it.
+    const cards = foldDuplicates(results);
+    const shown = cards.slice(0, state.limit);
     const close = shown.filter((result) => result.close);
     const weaker = shown.filter((result) => !result.close);
     const scoreTitle = scoreExplanation(ranked.mode, this.#db.closeMatchSimilarity);
@@ -488,7 +491,7 @@ export class MosaicSearchElement extends HTMLElement {
     view.showWeaker.hidden = weaker.length === 0;
     view.showWeaker.setAttribute('aria-expanded', String(state.showWeaker));
     view.showWeaker.textContent = state.showWeaker ? 'Hide weaker matches' : `Show ${plural(weaker.length, 'weaker match', 'weaker matches')}`;
-    view.loadMore.hidden = results.length <= state.limit;
+    view.loadMore.hidden = cards.length <= state.limit;
   }
 
   #renderLabel(classification) {

@@ -380,3 +380,55 @@ test('the element works in a plain HTML page served by python3 -m http.server, w
     await http.stop();
   }
 });
+
+test('near-duplicates show as one card with "1 similar", which unfolds the copy', async () => {
+  // Its own collection: one text twice under two names, and texts that are no copies.
+  const ownRoot = path.join(root, 'near-duplicates');
+  const ownSite = path.join(ownRoot, 'site');
+  writeFiles(path.join(ownRoot, 'collection'), {
+    'animals/cheetah.txt': files['animals/cheetah.txt'],
+    'animals/cheetah-copy.txt': files['animals/cheetah.txt'],
+    'animals/tortoise.txt': files['animals/tortoise.txt'],
+    'food/bread.txt': files['food/bread.txt'],
+  });
+  runMosaic(nativeCli, ['index', path.join(ownRoot, 'collection'), '--out', ownSite, '--model-dir', modelDirectory]);
+  const ownServer = await startAppServer({ nativeCli, site: ownSite, siteAppDirectory, modelDirectory, root: ownRoot });
+  try {
+    await withPage('element-near-duplicates', async (page) => {
+      await openAppAt(page, `http://127.0.0.1:${ownServer.port}/`);
+      await searchFor(page, 'the fastest land animal');
+      // One card per group: the two cheetah texts are one card, the others one each.
+      const cards = await page.$$eval('#results > .result, #weaker-results > .result', (shown) => shown.map((card) => ({
+        id: card.dataset.itemId, title: card.querySelector('.result-title').textContent,
+        toggle: card.querySelector(':scope > .result-body > .similar-toggle')?.textContent ?? '',
+      })));
+      assert.equal(cards.length, 3, JSON.stringify(cards));
+      const cheetahCards = cards.filter((card) => /cheetah/i.test(card.title));
+      assert.equal(cheetahCards.length, 1, JSON.stringify(cards));
+      assert.equal(cheetahCards[0].toggle, '1 similar');
+      assert.ok(cards.filter((card) => card !== cheetahCards[0]).every((card) => card.toggle === ''));
+      // The grouping is the core's: the API's answer names the copy's first result.
+      const marked = await page.evaluate(async () => {
+        const answer = await document.querySelector('mosaic-search').db.search({ text: 'the fastest land animal' }, { k: 10 });
+        return answer.results.map((result) => ({ id: result.id, duplicateOf: result.duplicateOf, duplicates: result.duplicates }));
+      });
+      const copy = marked.find((result) => result.duplicateOf !== undefined);
+      assert.equal(copy.duplicateOf, cheetahCards[0].id);
+      assert.equal(marked.find((result) => result.id === cheetahCards[0].id).duplicates, 1);
+      // Folded until asked for; the button unfolds the copy as a card of its own, and folds it again.
+      const toggle = `.result[data-item-id="${cheetahCards[0].id}"] .similar-toggle`;
+      assert.equal(await page.getAttribute(toggle, 'aria-expanded'), 'false');
+      await page.click(toggle);
+      assert.equal(await page.getAttribute(toggle, 'aria-expanded'), 'true');
+      assert.equal(await page.textContent(toggle), 'Hide 1 similar');
+      const unfolded = await page.$$eval('.similar-results .result', (shown) => shown.map((card) => card.dataset.itemId));
+      assert.deepEqual(unfolded, [copy.id]);
+      assert.equal(await page.isVisible(`.similar-results .result[data-item-id="${copy.id}"] .result-open`), true);
+      await page.screenshot({ path: path.join(screenshotDirectory, 'element-near-duplicates-unfolded.png'), fullPage: true });
+      await page.click(toggle);
+      assert.equal(await page.isVisible('.similar-results'), false);
+    });
+  } finally {
+    await ownServer.stop();
+  }
+});
