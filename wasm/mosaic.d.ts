@@ -203,7 +203,7 @@ export interface SearchOptions {
   mode?: SearchMode;
   /** Hybrid: the vector side's weight in the fusion, 0..1 (default 0.2). */
   vectorWeight?: number;
-  /** Partitioned sites: partitions probed (default 8) and candidates re-ranked exactly (default 256). */
+  /** Partitioned sites: partitions probed (default 16) and candidates re-ranked exactly (default: one per 16 rows scanned, at least 256). */
   nprobe?: number;
   rerankDepth?: number;
 }

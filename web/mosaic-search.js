@@ -15,6 +15,7 @@ import { FilterPanel } from './element/filters.js';
 import { clockTime, describeError, megabytes, plural, scoreExplanation } from './element/formatting.js';
 import { countingFetch } from './element/model_progress.js';
 import { foldDuplicates } from './element/duplicate_groups.js';
+import { watchConnectivity } from './element/offline_state.js';
 import { resultCard } from './element/result_card.js';
 import { readSettings } from './element/settings.js';
 import { elementStyles } from './element/styles.js';
@@ -41,6 +42,7 @@ export class MosaicSearchElement extends HTMLElement {
   #started = false;
   #opening = 0;  // each start counts one; a start outrun by a disconnection (or a later start) stops
   #typingTimer;
+  #connectivity;  // element/offline_state.js: whether the page is offline, while connected
   #state = {
     // {text}, {image, name}, {audio, name, ...} or {similarTo, title}; undefined before the first query.
     query: undefined,
@@ -68,6 +70,7 @@ export class MosaicSearchElement extends HTMLElement {
   connectedCallback() {
     if (this.#started) return;
     this.#started = true;
+    this.#connectivity = watchConnectivity(() => this.#updateStatus());
     // Connected again after it let its index go (disconnectedCallback): the same markup opens it anew.
     if (this.#root) {
       setTimeout(() => this.#start());
@@ -96,6 +99,7 @@ export class MosaicSearchElement extends HTMLElement {
     queueMicrotask(() => {
       if (this.isConnected || !this.#started) return;
       this.#started = false;
+      this.#connectivity?.stop();
       ++this.#opening;
       ++this.#state.searchNumber;  // an answer still under way is dropped
       this.#db?.close();
@@ -142,6 +146,9 @@ export class MosaicSearchElement extends HTMLElement {
       parts.push(`last ${modeNames[this.#state.lastMode] ?? 'search'} ${this.#state.lastSearchMilliseconds.toFixed(1)} ms`);
     }
     if (this.#state.updateNote) parts.push(this.#state.updateNote);
+    const offline = Boolean(this.#connectivity?.offline);
+    if (offline) parts.unshift(`offline, showing generation ${db.manifest.generation}`);
+    this.dataset.offline = String(offline);
     this.#view.status.textContent = parts.join(' · ');
   }
 

@@ -2,11 +2,16 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <filesystem>
+#include <memory>
+#include <optional>
 
 #include "cli/document_title.hpp"
 #include "cli/text_chunks.hpp"
 #include "embed/unicode_normalization.hpp"
+#include "extract/image_text.hpp"
+#include "extract/pdf_document.hpp"
 #include "hash/sha256.hpp"
 #include "media/image_preparation.hpp"
 #include "media/kind_icon.hpp"
@@ -223,6 +228,52 @@ void add_media_parts(pending_item& item, const std::string& caption, std::string
   item.input.parts.push_back({{}, std::move(mime_type), std::move(bytes)});
 }
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// One recognizer for the thread that prepares files (its model loads once, about 0.1 s); nullptr
+// with the reason when Tesseract's model is missing.
+result<extract::text_recognizer*> thread_recognizer() {
+  thread_local std::unique_ptr<extract::text_recognizer> recognizer;
+  thread_local std::optional<error> failure;
+  if (!recognizer && !failure) {
+    auto created = extract::text_recognizer::create();
+    if (created) {
+      recognizer = std::move(created).value();
+    } else {
+      failure = created.failure();
+    }
+  }
+  if (failure) return *failure;
+  return recognizer.get();
+}
+
+// The words of an image kept by --ocr (extract/ocr_decision.hpp); empty when there are none or OCR
+// is off. The image was decoded once already for its thumbnail, so it cannot fail here for damage;
+// a failure only means no text.
+std::string read_image_text(std::span<const std::uint8_t> bytes, const item_preparation_settings& settings,
+                            extraction_figures& figures) {
+  if (settings.ocr == extract::ocr_mode::off) return {};
+  auto recognizer = thread_recognizer();
+  if (!recognizer) {
+    figures.ocr_failure = recognizer.failure().message;
+    return {};
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto image = media::decode_image(bytes, settings.ocr_max_side);
+  // No legible word fits in fewer pixels than this (Tesseract itself refuses under 3 pixels wide):
+  // icons and placeholder pixels are not read.
+  if (!image || image->width < 16 || image->height < 8) return {};
+  auto recognized = recognizer.value()->recognize(image->rgb_pixels, image->width, image->height);
+  ++figures.ocr_images;
+  figures.ocr_seconds += seconds_since(start);
+  if (!recognized) return {};
+  std::string text = extract::judge_recognized_text(recognized.value(), settings.ocr).text;
+  if (!text.empty()) ++figures.ocr_images_with_text;
+  return text;
+}
+
 prepared_file prepare_image_file(const collection_file& file, const std::vector<std::uint8_t>& bytes,
                             const media::media_detection& detection, const item_preparation_settings& settings) {
   auto thumbnail = media::make_thumbnail(bytes);
@@ -232,10 +283,25 @@ prepared_file prepare_image_file(const collection_file& file, const std::vector<
   item.metadata = base_metadata(file, detection.mime_type, 0);
   set_caption_title(item.metadata, file, caption);
   item.thumbnail_jpeg = std::move(thumbnail->jpeg_bytes);
+  extraction_figures figures;
+  const std::string image_text = read_image_text(bytes, settings, figures);
+  if (!image_text.empty()) {
+    item.metadata.text_from = index::text_origin::ocr;
+    item.extracted_text = image_text;
+  }
   if (!settings.provider_embeds_media) {
     std::string text = caption;
     if (text.empty()) text = media::read_png_description(bytes).value_or(std::string());
-    return prepare_by_caption(file, detection, trimmed(text), settings, std::move(item));
+    // The local model reads the caption and then the image's words: "session expired" in a
+    // screenshot finds it. The snippet shows the words read.
+    if (!image_text.empty()) text = trimmed(text).empty() ? image_text : trimmed(text) + "\n" + image_text;
+    prepared_file outcome = prepare_by_caption(file, detection, trimmed(text), settings, std::move(item));
+    for (pending_item& prepared : outcome.items) {
+      if (!image_text.empty()) prepared.metadata.snippet = shortened(image_text, snippet_limit);
+      prepared.extracted_text.clear();  // already in the embedded text, which the keyword index reads
+    }
+    outcome.extraction = figures;
+    return outcome;
   }
   if (detection.accepted_by_gemini) {
     add_media_parts(item, caption, std::string(detection.mime_type), std::string(as_text(bytes)));
@@ -245,9 +311,11 @@ prepared_file prepare_image_file(const collection_file& file, const std::vector<
     if (!converted) return skipped("not a usable image: " + converted.failure().message);
     add_media_parts(item, caption, "image/jpeg", std::string(as_text(converted->jpeg_bytes)));
   }
+  if (!image_text.empty()) item.metadata.snippet = shortened(image_text, snippet_limit);
   if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
   prepared_file outcome;
   outcome.items.push_back(std::move(item));
+  outcome.extraction = figures;
   return outcome;
 }
 
@@ -322,6 +390,76 @@ prepared_file prepare_whole_media(const collection_file& file, const std::vector
   if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
   prepared_file outcome;
   outcome.items.push_back(std::move(item));
+  return outcome;
+}
+
+// PDFs: Poppler reads each page's text and draws the first page for the thumbnail; a PDF it cannot
+// open (damaged, or locked by a password) is skipped with the reason, whatever the provider. With
+// Gemini the PDF's bytes are embedded whole (up to 6 pages, prepare_input's check) and its text feeds
+// the keyword index; with a text-only provider each page with text is an item of its own (its page
+// number in source_offset), embedded from its text. A PDF without a text layer (a scan) falls back
+// to its caption or file name.
+prepared_file prepare_pdf(const collection_file& file, const std::vector<std::uint8_t>& bytes,
+                          const media::media_detection& detection, const item_preparation_settings& settings) {
+  const auto start = std::chrono::steady_clock::now();
+  auto contents = extract::read_pdf(bytes);
+  if (!contents) return skipped(contents.failure().message);
+  extraction_figures figures;
+  figures.pdf_pages = contents->page_texts.size();
+  std::vector<std::uint8_t> picture;
+  if (!contents->first_page_rgb.empty()) {
+    auto encoded = media::encode_rgb_jpeg(contents->first_page_rgb, contents->picture_width, contents->picture_height,
+                                          media::thumbnail_jpeg_quality);
+    if (encoded) picture = std::move(encoded).value();
+  }
+  figures.pdf_seconds = seconds_since(start);
+  std::string all_text;
+  std::size_t pages_with_text = 0;
+  for (const std::string& page_text : contents->page_texts) {
+    if (page_text.empty()) continue;
+    ++pages_with_text;
+    if (!all_text.empty()) all_text += "\n";
+    all_text += page_text;
+  }
+  const std::string caption = read_caption(file);
+  prepared_file outcome;
+  if (settings.provider_embeds_media || pages_with_text == 0) {
+    outcome = prepare_whole_media(file, bytes, detection, settings);
+    for (pending_item& item : outcome.items) {
+      item.thumbnail_jpeg = picture;
+      if (all_text.empty()) continue;
+      item.metadata.text_from = index::text_origin::pdf;
+      item.metadata.snippet = shortened(all_text, snippet_limit);
+      item.extracted_text = all_text;
+    }
+    outcome.extraction = figures;
+    return outcome;
+  }
+  const std::size_t page_count = contents->page_count;
+  for (std::size_t index = 0; index < contents->page_texts.size(); ++index) {
+    const std::string& page_text = contents->page_texts[index];
+    if (page_text.empty()) continue;
+    const std::uint64_t page_number = index + 1;
+    pending_item item;
+    item.metadata = base_metadata(file, detection.mime_type, page_number);
+    set_caption_title(item.metadata, file, caption);
+    if (page_count > 1) {
+      item.metadata.title += " (page " + std::to_string(page_number) + " of " + std::to_string(page_count) + ")";
+    }
+    item.metadata.source_offset = page_number;
+    item.metadata.embedded_from = index::embedding_source::caption;
+    item.metadata.text_from = index::text_origin::pdf;
+    item.metadata.snippet = shortened(page_text, snippet_limit);
+    item.thumbnail_jpeg = picture;
+    attach_media(item, detection.format, bytes, settings);
+    // The model reads the caption, then the page (the server's limit on one text part applies).
+    std::string text = caption.empty() ? page_text : caption + "\n" + page_text;
+    item.input.parts.push_back({shortened(text, settings.limits.max_text_bytes - 8), {}, {}});
+    item.extracted_text = page_text.size() > item.input.parts.back().text.size() ? page_text : std::string();
+    if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
+    outcome.items.push_back(std::move(item));
+  }
+  outcome.extraction = figures;
   return outcome;
 }
 
@@ -406,8 +544,8 @@ prepared_file prepare_by_kind(const collection_file& file, const item_preparatio
     // Gemini takes at most 120 s of video and 6 pages of PDF, and this build cannot cut either without
     // a decoder: prepare_input (the server's own checks) measures them when their bytes are embedded,
     // and longer ones are skipped with their length in the reason. By caption, any length will do.
-    case media_kind::video:
-    case media_kind::pdf: return prepare_whole_media(file, bytes.value(), detection, settings);
+    case media_kind::video: return prepare_whole_media(file, bytes.value(), detection, settings);
+    case media_kind::pdf: return prepare_pdf(file, bytes.value(), detection, settings);
     default: return skipped(detection.reason.empty() ? "an unknown kind of file" : detection.reason);
   }
 }
@@ -452,6 +590,10 @@ void set_media_keyword_text(const collection_file& file, prepared_file& prepared
       if (!part.is_text() || part.text.empty()) continue;
       if (!item.keyword_body.empty()) item.keyword_body += "\n";
       item.keyword_body += part.text;
+    }
+    if (!item.extracted_text.empty()) {
+      if (!item.keyword_body.empty()) item.keyword_body += "\n";
+      item.keyword_body += item.extracted_text;
     }
     // The keyword index reads NFKC text, as the query's is (prepare_text's is already).
     auto title = normalize_nfkc(item.keyword_title);

@@ -17,6 +17,7 @@
 #include "cli/text_chunks.hpp"
 #include "embed/embedding_request.hpp"
 #include "embed/input_preparation.hpp"
+#include "extract/ocr_decision.hpp"
 #include "index/item_metadata.hpp"
 
 namespace mosaic::server {
@@ -32,6 +33,9 @@ struct pending_item {
   // description). Not part of the metadata: the site stores them only as postings.
   std::string keyword_title;
   std::string keyword_body;
+  // Text read out of the medium (a PDF's text layer, OCR of an image) that the keyword index reads
+  // beside the embedded text: with Gemini the bytes themselves are embedded, not this text.
+  std::string extracted_text;
 };
 
 struct item_preparation_settings {
@@ -44,11 +48,26 @@ struct item_preparation_settings {
   std::uintmax_t max_text_file_bytes = 16ull * 1024 * 1024;
   std::uintmax_t max_image_file_bytes = 20ull * 1024 * 1024;         // decoded and resized, so may exceed a request
   std::uintmax_t max_split_audio_file_bytes = 512ull * 1024 * 1024;  // WAV and MP3 are split, so may exceed a request
+  // --ocr (extract/ocr_decision.hpp). Images are read at most this many pixels a side: enough for a
+  // 4K screenshot's text at half size, and OCR time grows with the pixel count.
+  extract::ocr_mode ocr = extract::ocr_mode::automatic;
+  std::uint32_t ocr_max_side = 2048;
+};
+
+// What reading text out of media cost in one file, for the index report.
+struct extraction_figures {
+  std::size_t ocr_images = 0;            // images OCR read
+  std::size_t ocr_images_with_text = 0;  // of those, images whose text was kept
+  double ocr_seconds = 0;                // decoding and recognising
+  std::size_t pdf_pages = 0;             // pages whose text Poppler read
+  double pdf_seconds = 0;                // opening, text and the first page's picture
+  std::string ocr_failure;               // not empty: OCR could not run (no model); the image is indexed without it
 };
 
 struct prepared_file {
   std::vector<pending_item> items;
   std::string skip_reason;  // not empty: nothing of this file is indexed, and this says why
+  extraction_figures extraction;
 };
 
 prepared_file prepare_collection_file(const collection_file& file, const item_preparation_settings& settings);

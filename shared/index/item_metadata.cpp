@@ -93,6 +93,18 @@ result<item_metadata> parse_item(const json& entry, const std::string& context) 
       return reader.invalid("embedded_from", "must be \"content\" or \"caption\"");
     }
   }
+
+  auto text_from = reader.optional_string("text_from");
+  if (!text_from) return std::move(text_from).failure();
+  if (text_from.value().has_value()) {
+    if (*text_from.value() == "pdf") {
+      item.text_from = text_origin::pdf;
+    } else if (*text_from.value() == "ocr") {
+      item.text_from = text_origin::ocr;
+    } else {
+      return reader.invalid("text_from", "must be \"pdf\" or \"ocr\"");
+    }
+  }
   return item;
 }
 
@@ -166,6 +178,8 @@ json item_metadata_json(const item_metadata& item) {
   if (!item.snippet.empty()) entry["snippet"] = item.snippet;
   if (item.source_offset) entry["source_offset"] = *item.source_offset;
   if (item.embedded_from == embedding_source::caption) entry["embedded_from"] = "caption";
+  if (item.text_from == text_origin::pdf) entry["text_from"] = "pdf";
+  if (item.text_from == text_origin::ocr) entry["text_from"] = "ocr";
   return entry;
 }
 

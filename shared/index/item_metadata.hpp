@@ -24,6 +24,15 @@ enum class embedding_source : std::uint8_t {
   caption,  // only its text (caption, title, labels, file name) was: the UI says "matched by caption"
 };
 
+// Where an item's text came from when it was read out of the medium itself rather than written beside
+// it: a PDF's text layer (Poppler) or the words recognised in an image (OCR, Tesseract). The snippet
+// shows that text, and the keyword index (and a text-only model) read it.
+enum class text_origin : std::uint8_t {
+  none,
+  pdf,
+  ocr,
+};
+
 struct item_metadata {
   std::uint64_t id = 0;           // also in the shard's id block; written as 16 hex digits in JSON
   std::string title;
@@ -39,6 +48,7 @@ struct item_metadata {
   std::string snippet;            // a short text excerpt for display
   std::optional<std::uint64_t> source_offset;  // chunks: byte offset (text) or milliseconds (audio)
   embedding_source embedded_from = embedding_source::content;
+  text_origin text_from = text_origin::none;  // JSON "text_from": "pdf" or "ocr", absent for none
 };
 
 // Parses items/<hash>.json. Every entry is validated: id format, modality, safe thumbnail and media paths,

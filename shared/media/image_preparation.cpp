@@ -163,11 +163,8 @@ void append_to_vector(void* context, void* data, int size) {
 
 }  // namespace
 
-result<prepared_image> prepare_image(std::span<const std::uint8_t> bytes, std::uint32_t max_side, int jpeg_quality) {
+result<decoded_image> decode_image(std::span<const std::uint8_t> bytes, std::uint32_t max_side) {
   if (max_side == 0) return make_error(error_code::invalid_argument, "max_side must be at least 1 pixel");
-  if (jpeg_quality < 1 || jpeg_quality > 100) {
-    return make_error(error_code::invalid_argument, "jpeg_quality must be 1..100, got " + std::to_string(jpeg_quality));
-  }
   if (bytes.empty()) return make_error(error_code::invalid_media, "empty input (zero bytes) is not an image");
   if (bytes.size() > static_cast<std::size_t>(INT_MAX)) {
     return make_error(error_code::media_too_large, "image files over 2 GiB are not decoded");
@@ -233,7 +230,7 @@ result<prepared_image> prepare_image(std::span<const std::uint8_t> bytes, std::u
     rgb = converted.data();
   }
 
-  prepared_image prepared;
+  decoded_image prepared;
   prepared.original_width = original_width;
   prepared.original_height = original_height;
   prepared.width = original_width;
@@ -246,18 +243,35 @@ result<prepared_image> prepare_image(std::span<const std::uint8_t> bytes, std::u
     const auto scaled = static_cast<std::uint32_t>(std::max<std::uint64_t>(1, (shortest * max_side + longest / 2) / longest));
     prepared.width = original_width >= original_height ? max_side : scaled;
     prepared.height = original_width >= original_height ? scaled : max_side;
-    prepared.resized = true;
     resized_pixels.resize(std::size_t{prepared.width} * prepared.height * 3);
     // sRGB-aware filtering: averaging gamma-encoded values darkens edges and fine detail.
     if (stbir_resize_uint8_srgb(rgb, width, height, 0, resized_pixels.data(), static_cast<int>(prepared.width),
                                 static_cast<int>(prepared.height), 0, 3, STBIR_ALPHA_CHANNEL_NONE, 0) == 0) {
       return make_error(error_code::media_too_large, "out of memory while resizing the image");
     }
-    rgb = resized_pixels.data();
+    prepared.rgb_pixels = std::move(resized_pixels);
+  } else if (!converted.empty()) {
+    prepared.rgb_pixels = std::move(converted);
+  } else {
+    prepared.rgb_pixels.assign(rgb, rgb + pixel_total * 3);
   }
+  return prepared;
+}
 
+result<prepared_image> prepare_image(std::span<const std::uint8_t> bytes, std::uint32_t max_side, int jpeg_quality) {
+  if (jpeg_quality < 1 || jpeg_quality > 100) {
+    return make_error(error_code::invalid_argument, "jpeg_quality must be 1..100, got " + std::to_string(jpeg_quality));
+  }
+  auto decoded = decode_image(bytes, max_side);
+  if (!decoded) return std::move(decoded).failure();
+  prepared_image prepared;
+  prepared.original_width = decoded->original_width;
+  prepared.original_height = decoded->original_height;
+  prepared.width = decoded->width;
+  prepared.height = decoded->height;
+  prepared.resized = decoded->width != decoded->original_width || decoded->height != decoded->original_height;
   if (stbi_write_jpg_to_func(append_to_vector, &prepared.jpeg_bytes, static_cast<int>(prepared.width),
-                             static_cast<int>(prepared.height), 3, rgb, jpeg_quality) == 0) {
+                             static_cast<int>(prepared.height), 3, decoded->rgb_pixels.data(), jpeg_quality) == 0) {
     return make_error(error_code::invalid_media, "the JPEG encoder refused the image");
   }
   return prepared;

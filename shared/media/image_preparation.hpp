@@ -38,6 +38,18 @@ struct prepared_image {
 result<prepared_image> prepare_image(std::span<const std::uint8_t> bytes, std::uint32_t max_side,
                                      int jpeg_quality = default_jpeg_quality);
 
+// An image decoded to RGB pixels (alpha composited on white) and downscaled like prepare_image, not
+// encoded: what a reader of the picture's content (OCR in server/extract/) takes. Same checks and errors
+// as prepare_image.
+struct decoded_image {
+  std::vector<std::uint8_t> rgb_pixels;  // width * height * 3 bytes, row-major
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  std::uint32_t original_width = 0;
+  std::uint32_t original_height = 0;
+};
+result<decoded_image> decode_image(std::span<const std::uint8_t> bytes, std::uint32_t max_side);
+
 // prepare_image with max_side 256: the thumbnails an index stores beside its items.
 result<prepared_image> make_thumbnail(std::span<const std::uint8_t> bytes);
 

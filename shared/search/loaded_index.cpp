@@ -75,6 +75,19 @@ relaid_rows relay_partition_rows(const partition::partition_view& partition) {
   return relaid;
 }
 
+// A shard's or a partition's two files against the manifest entry naming them. Hashes come before
+// anything else: bytes that are not the files the manifest names are not looked at any further.
+status check_content_hashes(const index::content_file& vectors, std::span<const std::uint8_t> vector_bytes,
+                            const index::content_file& metadata, std::span<const std::uint8_t> metadata_bytes) {
+  if (hash::sha256_hex(vector_bytes) != vectors.hash) {
+    return make_error(error_code::checksum_mismatch, vectors.path + " does not match its content hash");
+  }
+  if (hash::sha256_hex(metadata_bytes) != metadata.hash) {
+    return make_error(error_code::checksum_mismatch, metadata.path + " does not match its content hash");
+  }
+  return success{};
+}
+
 }  // namespace
 
 std::string_view search_mode_name(search_mode mode) noexcept {
@@ -111,12 +124,8 @@ result<shard_handle> loaded_index::add_shard(std::size_t manifest_position, std:
   }
   if (auto free = free_position(manifest_position); !free) return std::move(free).failure();
   const index::manifest_shard& entry = manifest_.shards[manifest_position];
-  // Hashes first: bytes that are not the file the manifest names are not looked at any further.
-  if (hash::sha256_hex(shard_bytes) != entry.vectors.hash) {
-    return make_error(error_code::checksum_mismatch, entry.vectors.path + " does not match its content hash");
-  }
-  if (hash::sha256_hex(metadata_bytes) != entry.metadata.hash) {
-    return make_error(error_code::checksum_mismatch, entry.metadata.path + " does not match its content hash");
+  if (auto hashes = check_content_hashes(entry.vectors, shard_bytes, entry.metadata, metadata_bytes); !hashes) {
+    return std::move(hashes).failure();
   }
   auto shard = std::make_unique<loaded_shard>();
   shard->manifest_position = manifest_position;
@@ -221,11 +230,8 @@ result<shard_handle> loaded_index::add_partition(std::size_t manifest_position,
   }
   if (auto free = free_position(manifest_position); !free) return std::move(free).failure();
   const index::manifest_partition& entry = manifest_.partitions[manifest_position];
-  if (hash::sha256_hex(partition_bytes) != entry.vectors.hash) {
-    return make_error(error_code::checksum_mismatch, entry.vectors.path + " does not match its content hash");
-  }
-  if (hash::sha256_hex(metadata_bytes) != entry.metadata.hash) {
-    return make_error(error_code::checksum_mismatch, entry.metadata.path + " does not match its content hash");
+  if (auto hashes = check_content_hashes(entry.vectors, partition_bytes, entry.metadata, metadata_bytes); !hashes) {
+    return std::move(hashes).failure();
   }
   // The decoder reads u64 ids in place: bytes from a caller's buffer may not be 8-byte aligned.
   std::vector<std::uint8_t> aligned_copy;
@@ -815,6 +821,12 @@ result<query_outcome> loaded_index::partitioned_vector_query(std::span<const flo
     double rows_passed = 0.0;
     std::size_t rows_seen = 0;
     std::size_t rows_seen_passing = 0;
+    // The automatic re-rank depth follows the rows of the first probe, loaded or not, so a lazy
+    // client's answer does not change with what it holds.
+    std::size_t first_probe_rows = 0;
+    for (std::size_t rank = 0; rank < partition::initial_probe_count(partition_count, probing); ++rank) {
+      first_probe_rows += static_cast<std::size_t>(manifest_.partitions[(*ranked)[rank].partition].item_count);
+    }
     for (std::size_t rank = 0; rank < partition_count; ++rank) {
       const bool first = rank < partition::initial_probe_count(partition_count, probing);
       if (!first && !partition::should_probe_further(taken, static_cast<std::size_t>(rows_passed), partition_count, probing)) break;
@@ -838,7 +850,7 @@ result<query_outcome> loaded_index::partitioned_vector_query(std::span<const flo
       probed.views.push_back(*part->head);
       probed.residuals.push_back(&part->residuals);
     }
-    probed.depth = std::max(depth, k);
+    probed.depth = partition::rerank_depth_for(depth, first_probe_rows, k);
     auto scan = partition::candidate_rows(query_codes, probed.views, probed.depth, probing.filter, probed.residuals);
     if (!scan) return std::move(scan).failure();
     outcome.rows_scanned += scan->rows_scanned;
@@ -870,7 +882,7 @@ result<query_outcome> loaded_index::partitioned_vector_query(std::span<const flo
     for (const loaded_shard* part : by_position) total_items += part != nullptr ? part->vectors.item_count : 0;
     if (options.one_per_document) {
       const std::size_t first_asked = first_hits_to_ask(options.k, total_items);
-      auto probed = probe(first_asked, false, std::max(options.rerank_depth, first_asked));
+      auto probed = probe(first_asked, false, options.rerank_depth);
       if (!probed) return std::move(probed).failure();
       probe_result current = std::move(probed).value();
       auto documents = search_documents<index_hit>(

@@ -275,14 +275,17 @@ test('the local model\'s download is shown with its bytes and a bar on a throttl
     await devtools.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: 10e6, uploadThroughput: 10e6 });
     await page.fill('#query', 'fastest animal');
     // Midway: the weight files have started (so the bar knows most of the size) and are not all in.
-    await page.waitForFunction(() => {
+    // The bar is read inside the same check that finds it midway: read a moment later, the rest
+    // of the model may already be in (a CI run saw exactly that).
+    const midway = await page.waitForFunction(() => {
       const shadow = document.querySelector('mosaic-search').shadowRoot;
       const bar = shadow.querySelector('#model-bar');
-      return /Loading the text model: [\d.]+ of [\d.]+ MB/.test(shadow.querySelector('#model-label').textContent) && bar.max > 1e7 && bar.value < bar.max;
-    }, null, { timeout: 30000 });
-    const bar = await page.$eval('#model-bar', (progress) => ({ value: progress.value, max: progress.max }));
+      const loading = /Loading the text model: [\d.]+ of [\d.]+ MB/.test(shadow.querySelector('#model-label').textContent);
+      const visible = shadow.querySelector('#model-progress').checkVisibility();
+      return loading && visible && bar.max > 1e7 && bar.value > 0 && bar.value < bar.max && { value: bar.value, max: bar.max };
+    }, null, { timeout: 30000, polling: 'raf' });
+    const bar = await midway.jsonValue();
     assert.ok(bar.value > 0 && bar.value < bar.max, `part of the model is in (${bar.value} of ${bar.max} bytes)`);
-    assert.equal(await page.isVisible('#model-progress'), true);
     await page.screenshot({ path: path.join(screenshotDirectory, 'element-model-progress.png') });
     await waitForAnswer(page, 'fastest animal', { timeout: 120000 });
     await page.waitForSelector('mosaic-search[data-model="ready"]', { timeout: 60000 });

@@ -73,7 +73,9 @@ export class DetailView {
     if (result.score !== undefined) fact('Score', `${result.score.toFixed(3)} (${scoreTitle})`);
     if (similarity !== undefined) fact('Meaning similarity', `${similarity.toFixed(3)}${result.close === false ? ' (a weaker match)' : ''}`);
     if (result.matchedTerms?.length) fact('Matched words', result.matchedTerms.join(', '));
-    if (item.embedded_from === 'caption') fact('Matched by', 'its caption');
+    if (item.text_from === 'ocr') fact('Text', 'read from the image (OCR)');
+    else if (item.text_from === 'pdf') fact('Text', "the PDF's own text");
+    if (item.embedded_from === 'caption' && !item.text_from) fact('Matched by', 'its caption');
     parts.push(facts);
     const actions = document.createElement('div');
     actions.className = 'detail-actions';

@@ -33,6 +33,7 @@ std::vector<item_metadata> sample_items() {
   chunk.snippet = "Press the reset button for \xE2\x80\x9C" "five\xE2\x80\x9D seconds";
   chunk.source_offset = 8192;
   chunk.media = "media/4567.pdf";
+  chunk.text_from = text_origin::pdf;
   return {photo, chunk};
 }
 
@@ -68,6 +69,8 @@ TEST_CASE("item metadata survives serialize and parse", "[metadata]") {
   CHECK(chunk.embedded_from == embedding_source::content);
   CHECK(chunk.label.empty());
   CHECK(chunk.media == "media/4567.pdf");
+  CHECK(chunk.text_from == text_origin::pdf);
+  CHECK(photo.text_from == text_origin::none);
   CHECK(photo.media.empty());
 }
 
@@ -97,6 +100,7 @@ TEST_CASE("hostile item metadata is refused with the field named", "[metadata][h
   require_refused(parse_edited("\"title\":\"Alice at the beach\"", "\"title\":null"), "\"title\"");
   require_refused(parse_edited("\"source_offset\":8192", "\"source_offset\":-1"), "\"source_offset\"");
   require_refused(parse_edited("\"embedded_from\":\"caption\"", "\"embedded_from\":\"magic\""), "\"embedded_from\"");
+  require_refused(parse_edited("\"text_from\":\"pdf\"", "\"text_from\":\"guess\""), "\"text_from\"");
   require_refused(parse_edited("\"format_version\":1", "\"format_version\":9"), "version");
   require_refused(parse_item_metadata("not json", 0), "not valid JSON");
   require_refused(parse_item_metadata(serialize_item_metadata(sample_items()).value(), 3), "3 rows");

@@ -35,14 +35,14 @@ bytes encode_png(int width, int height, int channels = 3) {
 
 bytes encode_jpeg(int width, int height) { return mosaic::testing::encode_jpeg(width, height, gradient_pixels(width, height, 3)); }
 
-struct decoded_image {
+struct decoded_jpeg {
   int width = 0;
   int height = 0;
   bytes rgb;
 };
 
-decoded_image decode(const bytes& jpeg) {
-  decoded_image image;
+decoded_jpeg decode(const bytes& jpeg) {
+  decoded_jpeg image;
   int channels = 0;
   unsigned char* pixels = stbi_load_from_memory(jpeg.data(), static_cast<int>(jpeg.size()), &image.width,
                                                 &image.height, &channels, 3);
@@ -61,7 +61,7 @@ void check_prepared(const result<prepared_image>& prepared, std::uint32_t width,
   CHECK(prepared->original_height == original_height);
   CHECK(prepared->resized == (width != original_width || height != original_height));
   CHECK(detect_media_kind(prepared->jpeg_bytes).mime_type == "image/jpeg");
-  const decoded_image decoded = decode(prepared->jpeg_bytes);
+  const decoded_jpeg decoded = decode(prepared->jpeg_bytes);
   CHECK(decoded.width == static_cast<int>(width));
   CHECK(decoded.height == static_cast<int>(height));
 }
@@ -138,7 +138,7 @@ TEST_CASE("alpha is composited on white, and colours survive", "[media][image]")
   }
   const auto prepared = prepare_image(encode_png(width, height, 4, rgba), 256);
   check_prepared(prepared, 16, 16, 16, 16);
-  const decoded_image decoded = decode(prepared->jpeg_bytes);
+  const decoded_jpeg decoded = decode(prepared->jpeg_bytes);
   const auto pixel = [&](int x, int y, int channel) {
     return int{decoded.rgb[static_cast<std::size_t>((y * decoded.width + x) * 3 + channel)]};
   };
@@ -151,7 +151,7 @@ TEST_CASE("alpha is composited on white, and colours survive", "[media][image]")
   for (int index = 0; index < 64; ++index) colour.insert(colour.end(), {200, 30, 60});
   const auto prepared_colour = prepare_image(encode_png(8, 8, 3, colour), 4);
   check_prepared(prepared_colour, 4, 4, 8, 8);
-  const decoded_image decoded_colour = decode(prepared_colour->jpeg_bytes);
+  const decoded_jpeg decoded_colour = decode(prepared_colour->jpeg_bytes);
   CHECK(std::abs(int{decoded_colour.rgb[0]} - 200) <= 8);
   CHECK(std::abs(int{decoded_colour.rgb[1]} - 30) <= 8);
   CHECK(std::abs(int{decoded_colour.rgb[2]} - 60) <= 8);
@@ -283,4 +283,27 @@ TEST_CASE("what is not a decodable image is refused, not guessed at", "[media][i
   CHECK(prepare_image(png, 10, 101).failure().code == error_code::invalid_argument);
   CHECK(prepare_image(png, 10, 1).ok());
   CHECK(prepare_image(png, 10, 100).ok());
+}
+
+TEST_CASE("decode_image gives the RGB pixels prepare_image encodes, downscaled the same way", "[media][image]") {
+  // Left half transparent (white once composited), right half opaque black.
+  bytes rgba;
+  for (int y = 0; y < 40; ++y) {
+    for (int x = 0; x < 60; ++x) rgba.insert(rgba.end(), {0, 0, 0, static_cast<std::uint8_t>(x < 30 ? 0 : 255)});
+  }
+  const auto decoded = mosaic::media::decode_image(encode_png(60, 40, 4, rgba), 30);
+  REQUIRE(decoded);
+  CHECK(decoded->width == 30);
+  CHECK(decoded->height == 20);
+  CHECK(decoded->original_width == 60);
+  CHECK(decoded->original_height == 40);
+  REQUIRE(decoded->rgb_pixels.size() == 30u * 20 * 3);
+  CHECK(decoded->rgb_pixels[(10 * 30 + 2) * 3] >= 250);   // white
+  CHECK(decoded->rgb_pixels[(10 * 30 + 27) * 3] <= 5);    // black
+  const auto unscaled = mosaic::media::decode_image(encode_png(60, 40, 4, rgba), 100);
+  REQUIRE(unscaled);
+  CHECK(unscaled->width == 60);
+  CHECK(unscaled->rgb_pixels.size() == 60u * 40 * 3);
+  CHECK(mosaic::media::decode_image(bytes{1, 2, 3}, 30).failure().code == mosaic::error_code::unsupported_media);
+  CHECK(mosaic::media::decode_image(encode_png(60, 40, 4, rgba), 0).failure().code == mosaic::error_code::invalid_argument);
 }

@@ -1,0 +1,68 @@
+#include "extract/image_text.hpp"
+
+#include <tesseract/baseapi.h>
+#include <tesseract/resultiterator.h>
+
+namespace mosaic::extract {
+
+struct text_recognizer::engine {
+  tesseract::TessBaseAPI api;
+};
+
+namespace {
+
+// Tesseract hands out new[]-allocated strings.
+struct tesseract_text {
+  char* text = nullptr;
+  ~tesseract_text() { delete[] text; }
+};
+
+}  // namespace
+
+text_recognizer::text_recognizer(std::unique_ptr<engine> loaded) : engine_(std::move(loaded)) {}
+text_recognizer::~text_recognizer() {
+  if (engine_) engine_->api.End();
+}
+
+result<std::unique_ptr<text_recognizer>> text_recognizer::create() {
+  auto created = std::make_unique<engine>();
+  // Tesseract's progress and warnings ("Estimating resolution as ...") would fill the index log once
+  // per image: they go nowhere. The model comes from Debian's tessdata folder (its compiled-in default).
+  created->api.SetVariable("debug_file", "/dev/null");
+  if (created->api.Init(nullptr, "eng", tesseract::OEM_LSTM_ONLY) != 0) {
+    return make_error(error_code::model_not_installed,
+                      "Tesseract's English model is missing: install it with apt-get install tesseract-ocr-eng");
+  }
+  created->api.SetPageSegMode(tesseract::PSM_AUTO);
+  return std::unique_ptr<text_recognizer>(new text_recognizer(std::move(created)));
+}
+
+result<recognized_text> text_recognizer::recognize(std::span<const std::uint8_t> rgb_pixels, std::uint32_t width,
+                                                   std::uint32_t height) {
+  if (width == 0 || height == 0 || rgb_pixels.size() != std::size_t{width} * height * 3) {
+    return make_error(error_code::invalid_argument, "OCR takes width * height * 3 bytes of RGB pixels");
+  }
+  tesseract::TessBaseAPI& api = engine_->api;
+  api.SetImage(rgb_pixels.data(), static_cast<int>(width), static_cast<int>(height), 3, static_cast<int>(width) * 3);
+  // Screenshots carry no resolution; Tesseract would guess one from the text height and say so.
+  api.SetSourceResolution(96);
+  if (api.Recognize(nullptr) != 0) {
+    api.Clear();
+    return make_error(error_code::invalid_media, "Tesseract could not read the picture");
+  }
+  recognized_text recognized;
+  std::unique_ptr<tesseract::ResultIterator> iterator(api.GetIterator());
+  std::uint32_t line = 0;
+  if (iterator) {
+    do {
+      if (iterator->IsAtBeginningOf(tesseract::RIL_TEXTLINE) && !recognized.words.empty()) ++line;
+      tesseract_text word{iterator->GetUTF8Text(tesseract::RIL_WORD)};
+      if (word.text == nullptr || word.text[0] == '\0') continue;
+      recognized.words.push_back({word.text, iterator->Confidence(tesseract::RIL_WORD), line});
+    } while (iterator->Next(tesseract::RIL_WORD));
+  }
+  api.Clear();
+  return recognized;
+}
+
+}  // namespace mosaic::extract
