@@ -531,7 +531,7 @@ export class MosaicSearchElement extends HTMLElement {
   }
 
   #openDetail(result, opener, scoreTitle) {
-    this.#detail.show(result, opener, { scoreTitle, similarity: result.similarity });
+    this.#detail.show(result, opener, { scoreTitle, similarity: result.similarity, sourceBaseUrl: this.#settings?.sourceBaseUrl });
     this.#emit('mosaic-open', { result });
   }
 
