@@ -275,7 +275,11 @@ function sharedTexts(prepared) {
   return counts;
 }
 
-const namesTheDrawing = (text, shared) => Boolean(text) && !collectionTitle.test(text) && (shared.get(text.toLowerCase()) ?? 0) < sharedByFiles;
+// Some descriptions are filler ("OOO OOO OOO OOO"): a text whose every word is one letter repeated, or
+// that has no letter at all, says nothing.
+const saysSomething = (text) => /\p{L}/u.test(text) && !text.split(/\s+/).every((word) => /^(.)\1*$/u.test(word));
+const namesTheDrawing = (text, shared) => Boolean(text) && saysSomething(text) && !collectionTitle.test(text) &&
+  (shared.get(text.toLowerCase()) ?? 0) < sharedByFiles;
 
 // The title a result shows: the metadata's title when it names the drawing, else the SVG's <title>,
 // else the file name's words.

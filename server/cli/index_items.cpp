@@ -304,7 +304,8 @@ prepared_file prepare_image_file(const collection_file& file, const std::vector<
     if (!image_text.empty()) text = trimmed(text).empty() ? image_text : trimmed(text) + "\n" + image_text;
     prepared_file outcome = prepare_by_caption(file, detection, trimmed(text), settings, std::move(item));
     for (pending_item& prepared : outcome.items) {
-      if (!image_text.empty()) prepared.metadata.snippet = shortened(image_text, snippet_limit);
+      // A listed description is what the collection's owner wants shown; else the words read.
+      if (!image_text.empty() && file.listed_description.empty()) prepared.metadata.snippet = shortened(image_text, snippet_limit);
       prepared.extracted_text.clear();  // already in the embedded text, which the keyword index reads
     }
     outcome.extraction = figures;
@@ -318,7 +319,7 @@ prepared_file prepare_image_file(const collection_file& file, const std::vector<
     if (!converted) return skipped("not a usable image: " + converted.failure().message);
     add_media_parts(item, file, caption, "image/jpeg", std::string(as_text(converted->jpeg_bytes)));
   }
-  if (!image_text.empty()) item.metadata.snippet = shortened(image_text, snippet_limit);
+  if (!image_text.empty() && file.listed_description.empty()) item.metadata.snippet = shortened(image_text, snippet_limit);
   if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
   prepared_file outcome;
   outcome.items.push_back(std::move(item));

@@ -179,7 +179,7 @@ test('thumbnails are cropped to the drawing with a small white padding, a drawin
     'people/man02.svg': svg(metadata({ title: 'Clipart by Nicu Buculei - head1', keywords: ['people', 'hash', '12'] })),
     'people/lamp_somebody_else_01.svg': svg(metadata({ title: 'Lemon SVG theme', keywords: ['light'] })),
     'people/cup_01.svg': svg(metadata({ title: 'Lemon SVG theme', description: 'Lemon SVG theme' })),
-    'people/pen.svg': svg(metadata({ title: 'Lemon SVG theme' })),
+    'people/pen.svg': svg(metadata({ title: 'Lemon SVG theme', description: 'OOO OOO OOO' })),  // and a filler description
   });
   const out = path.join(scratch, 'out-cropped');
   const { report } = prepare(source, out, ['--size', '100']);
@@ -208,7 +208,7 @@ test('thumbnails are cropped to the drawing with a small white padding, a drawin
     'people/pen.png': ['Pen', 'People'],
   });
   for (const entry of Object.values(captions)) {
-    assert.doesNotMatch(`${entry.title} ${entry.description}`, /Keywords:|File:|Category:|Clipart by|Lemon SVG/, JSON.stringify(entry));
+    assert.doesNotMatch(`${entry.title} ${entry.description}`, /Keywords:|File:|Category:|Clipart by|Lemon SVG|OOO/, JSON.stringify(entry));
   }
 
   // Another --size renders every PNG again (rendering.json says how they were made).
