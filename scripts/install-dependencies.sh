@@ -23,7 +23,8 @@ packages=(
   librsvg2-bin                            # rsvg-convert renders the demo's SVGs (tested by make test)
   libpoppler-cpp-dev                      # PDF text per page and the first page's picture (server/extract/)
   libtesseract-dev tesseract-ocr-eng      # OCR of text in images, with its English model (server/extract/)
-  imagemagick fonts-dejavu-core qpdf      # the extraction tests render text into images and encrypt a PDF
+  imagemagick fonts-dejavu-core qpdf      # the extraction tests render text into images and encrypt a PDF;
+                                          # the demo's thumbnails are cropped to the drawing (convert -trim)
 )
 if [ "${1:-}" = bench ]; then
   packages+=(wrk)                         # HTTP load generator for the server benchmark

@@ -1,17 +1,22 @@
 #!/usr/bin/env node
 // Prepares the demo collection from Debian's openclipart-svg clip art: picks a fixed, deterministic
 // selection spread over the categories, renders each SVG to PNG with rsvg-convert (a small parallel
-// pool, a timeout per file; failures are skipped and counted) and writes a caption for each from its
-// metadata (dc:title, dc:description, dc:subject keywords) and its category path.
+// pool, a timeout per file; failures are skipped and counted), crops it to the drawing with
+// ImageMagick's convert (many SVG pages hold a small drawing on a large white page), and writes a
+// caption for each from its metadata (dc:title, dc:description, dc:subject keywords) and its category
+// path, with a clean title and description to show.
 //
 //   node scripts/prepare-demo-collection.mjs --out build/demo [--source /usr/share/openclipart/svg]
-//        [--count 3000] [--jobs N] [--timeout-seconds 30] [--size 512] [--rsvg-convert PATH]
+//        [--count 3000] [--jobs N] [--timeout-seconds 30] [--size 512] [--rsvg-convert PATH] [--convert PATH]
 //
 // Writes, under --out:
 //   collection/LABEL/NAME.png  one folder per top-level category, so `mosaic index` records it as the
 //                              label (files at the top of --source go to collection/, without label)
-//   captions.jsonl             {"path": "LABEL/NAME.png", "caption": "...", "title": "..."} per image,
-//                              for `mosaic index collection --captions captions.jsonl`
+//   captions.jsonl             {"path": "LABEL/NAME.png", "caption": "...", "title": "...", "description": "..."}
+//                              per image, for `mosaic index collection --captions captions.jsonl`: the
+//                              caption is embedded (title, description, keywords, file name, category),
+//                              the title and description are what a result shows
+//   rendering.json             how the PNGs were rendered; another setting renders them all again
 //   preparation.json           counts and every skipped file with its reason
 // A PNG newer than its SVG is kept, so a re-run renders nothing new; PNGs of an earlier, different
 // selection are removed. Every SVG is hostile input: it is size-checked before it is read, its XML is
@@ -25,16 +30,16 @@ import os from 'node:os';
 import path from 'node:path';
 
 const usage = `usage: node scripts/prepare-demo-collection.mjs --out DIR [--source DIR] [--count N] [--jobs N]
-         [--timeout-seconds S] [--size PIXELS] [--max-svg-bytes N] [--rsvg-convert PATH]`;
+         [--timeout-seconds S] [--size PIXELS] [--max-svg-bytes N] [--rsvg-convert PATH] [--convert PATH]`;
 
 function parseArguments(argv) {
   const settings = {
     source: '/usr/share/openclipart/svg', out: undefined, count: 3000, jobs: Math.max(1, os.cpus().length),
-    timeoutSeconds: 30, size: 512, maxSvgBytes: 4 * 1024 * 1024, rsvgConvert: 'rsvg-convert',
+    timeoutSeconds: 30, size: 512, maxSvgBytes: 4 * 1024 * 1024, rsvgConvert: 'rsvg-convert', convert: 'convert',
   };
   const numbers = { '--count': 'count', '--jobs': 'jobs', '--timeout-seconds': 'timeoutSeconds', '--size': 'size',
     '--max-svg-bytes': 'maxSvgBytes' };
-  const strings = { '--source': 'source', '--out': 'out', '--rsvg-convert': 'rsvgConvert' };
+  const strings = { '--source': 'source', '--out': 'out', '--rsvg-convert': 'rsvgConvert', '--convert': 'convert' };
   for (let position = 0; position < argv.length; position += 2) {
     const [name, value] = [argv[position], argv[position + 1]];
     if (name === '--help') return { help: true };
@@ -133,7 +138,7 @@ function decodeSvg(bytes) {
 // is read: balanced tags, quoted attributes, closed comments; throws Error with the line on a fault.
 function readSvgMetadata(text) {
   const stack = [];
-  const found = { title: '', description: '', keywords: [], svgTitle: '', hasMetadata: false };
+  const found = { title: '', description: '', keywords: [], svgTitle: '', creator: '', hasMetadata: false };
   let rootSeen = false;
   let position = 0;
   let collecting;  // {field, depth, text}: the element whose text is being read
@@ -191,7 +196,9 @@ function readSvgMetadata(text) {
       const local = localName(name);
       if (local === 'metadata') found.hasMetadata = true;
       if (!collecting && !selfClosing) {
+        const grandparent = stack.length > 1 ? localName(stack[stack.length - 2]) : '';
         const field = (local === 'title' && parent === 'Work' && 'title') ||
+          (local === 'title' && parent === 'Agent' && grandparent === 'creator' && 'creator') ||
           (local === 'description' && parent === 'Work' && 'description') ||
           (local === 'subject' && parent === 'Work' && 'subject') ||
           (local === 'title' && stack.length === 1 && 'svgTitle');
@@ -226,12 +233,89 @@ function finishField(found, collecting) {
 const fileNameWords = (name) => name.replace(/\.svg$/i, '').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 const shortened = (text, limit) => (text.length <= limit ? text : `${text.slice(0, limit - 1).trimEnd()}…`);
 
+// ---- titles and descriptions to show ----
+
+// Titles that name a collection or an author, not the drawing: "Clipart by Nicu Buculei - book_01"
+// (on a crayon), "Part of the Flat Icon Collection (Wed Aug 25 23:23:49 2004)", "Various Cliparts".
+const collectionTitle = /^(clip ?art by\b|part of the\b.*\bcollection\b|various clip ?arts?$)/i;
+// A title or description given to this many files of the selection names their collection, not the
+// drawing ("Lemon SVG theme" on a battery and on a text file icon).
+const sharedByFiles = 3;
+
+// "rss_button" -> "Rss button": underscores are spaces, spaces folded; an all-lower-case text gets a
+// capital (one with capitals of its own, "iPod", is left as written).
+function readable(text) {
+  const spaced = text.replace(/_+/g, ' ').replace(/\s+/g, ' ').trim();
+  return spaced === spaced.toLowerCase() ? spaced.charAt(0).toUpperCase() + spaced.slice(1) : spaced;
+}
+
+// The file name as a title: "lightbulb_jon_phillips_03.svg" by Jon Phillips -> "lightbulb",
+// "home14.svg" -> "home". openclipart names end with the author's name (often cut short: "nicu_buc")
+// and a number; those trailing words are dropped (never the first word), as is a number glued to the
+// last word when three letters or more are left ("man02", not "mp3").
+function fileNameTitle(name, creator) {
+  const words = fileNameWords(name).split(' ').filter(Boolean);
+  const authorWords = creator.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((word) => word.length >= 2);
+  const byAuthor = (word) => word.length >= 2 && authorWords.some((author) => author.startsWith(word.toLowerCase()));
+  while (words.length > 1 && (/^\d+$/.test(words[words.length - 1]) || byAuthor(words[words.length - 1]))) words.pop();
+  const last = words.length ? words[words.length - 1].replace(/(\p{L}{3,})\d+$/u, '$1') : '';
+  if (last) words[words.length - 1] = last;
+  return words.join(' ');
+}
+
+// Counts of each title and description over the selection (lower case), for `sharedByFiles`.
+function sharedTexts(prepared) {
+  const counts = new Map();
+  const count = (text) => { if (text) counts.set(text.toLowerCase(), (counts.get(text.toLowerCase()) ?? 0) + 1); };
+  for (const { metadata } of prepared) {
+    count(metadata.title);
+    if (metadata.svgTitle !== metadata.title) count(metadata.svgTitle);
+    count(metadata.description);
+  }
+  return counts;
+}
+
+// Some descriptions are filler ("OOO OOO OOO OOO"): a text whose every word is one letter repeated, or
+// that has no letter at all, says nothing.
+const saysSomething = (text) => /\p{L}/u.test(text) && !text.split(/\s+/).every((word) => /^(.)\1*$/u.test(word));
+const namesTheDrawing = (text, shared) => Boolean(text) && saysSomething(text) && !collectionTitle.test(text) &&
+  (shared.get(text.toLowerCase()) ?? 0) < sharedByFiles;
+
+// The title a result shows: the metadata's title when it names the drawing, else the SVG's <title>,
+// else the file name's words.
+function cleanTitle(metadata, file, shared) {
+  const given = [metadata.title, metadata.svgTitle].find((text) => namesTheDrawing(text, shared));
+  return shortened(readable(given ?? (fileNameTitle(file.name, metadata.creator) || fileNameWords(file.name))), 200);
+}
+
+// The description a result shows: the metadata's description when it says more than the title and
+// is not a collection's, else the keywords ("Mammal, animal"), else the category path; never the
+// caption written for the index ("Keywords: … File: … Category: …").
+function cleanDescription(metadata, file, title, shared) {
+  const description = metadata.description;
+  if (namesTheDrawing(description, shared) && description.toLowerCase() !== title.toLowerCase()) {
+    return shortened(readable(description), 300);
+  }
+  const seen = new Set([title.toLowerCase()]);
+  const keywords = [];
+  for (const keyword of metadata.keywords) {
+    const key = keyword.toLowerCase();
+    // openclipart's tools left "hash" and bare numbers among many files' keywords.
+    if (!seen.has(key) && key !== 'hash' && !/^\d+$/.test(key) && keywords.length < 8) keywords.push(shortened(keyword.replace(/_+/g, ' '), 40));
+    seen.add(key);
+  }
+  if (keywords.length) return readable(keywords.join(', '));
+  if (file.categories.length) return readable(file.categories.join(' / ').replaceAll('_', ' '));
+  return title;
+}
+
 // The caption: title, description, keywords (each once), the file name's words when they add some
 // (openclipart titles are often generic: "Clipart by Nicu Buculei - smiley111" for smiley113.svg) and
-// the category path, in that order, since the local model reads only the first 128 tokens.
-function makeCaption(metadata, file) {
+// the category path, in that order, since the local model reads only the first 128 tokens. It is what
+// is embedded and keyword-indexed; `title` and `description` are what a result shows.
+function makeCaption(metadata, file, shared) {
   const nameWords = fileNameWords(file.name);
-  const title = shortened(metadata.title || metadata.svgTitle || nameWords, 200);
+  const title = cleanTitle(metadata, file, shared);
   const parts = [title];
   if (metadata.description && metadata.description.toLowerCase() !== title.toLowerCase()) {
     parts.push(shortened(metadata.description, 600));
@@ -249,47 +333,91 @@ function makeCaption(metadata, file) {
   if (file.categories.length) parts.push(`Category: ${file.categories.join(' / ').replaceAll('_', ' ')}`);
   // "A sentence." then the next part; a part that already ends a sentence gets no second full stop.
   const sentences = parts.map((part) => (/[.!?…]$/.test(part) ? part : `${part}.`));
-  return { title, caption: sentences.join(' ') };
+  return { title, description: cleanDescription(metadata, file, title, shared), caption: sentences.join(' ') };
 }
 
 // ---- rendering ----
 
-function render(settings, svgPath, pngPath) {
-  const partial = `${pngPath}.partial`;
-  const size = String(settings.size);
+// How a PNG is made from its SVG: rendered at twice the size (so that a small drawing on a large page
+// is still sharp once cropped) on a white page with a margin of an eighth of that on every side (a
+// drawing that reaches past its SVG page is not cut at the edge: librsvg does not clip the outermost
+// <svg>), cropped to the drawing (ImageMagick's -trim: every border row and column the colour of the
+// corners, within 2%, goes) and fitted into --size with a white padding of 1/32 of it.
+function renderingOf(settings) {
+  const page = settings.size * 2;
+  const margin = Math.ceil(page / 8);
+  const padding = Math.max(1, Math.round(settings.size / 32));
+  return { version: 2, size: settings.size, page, margin, padding, fuzz: '2%' };
+}
+
+// Runs one tool with the per-file timeout: undefined when it succeeded, else the problem.
+function runTool(settings, command, name, args) {
   return new Promise((resolve) => {
-    const child = spawn(settings.rsvgConvert, ['--width', size, '--height', size, '--keep-aspect-ratio',
-      '--background-color', 'white', '--output', partial, svgPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let errors = '';
     child.stderr.on('data', (chunk) => { if (errors.length < 4096) errors += chunk; });
     const timer = setTimeout(() => child.kill('SIGKILL'), settings.timeoutSeconds * 1000);
     const finish = (problem) => {
       clearTimeout(timer);
-      if (problem) fs.rmSync(partial, { force: true });
       resolve(problem);
     };
-    child.on('error', (cause) => finish(`rsvg-convert could not run: ${cause.message}`));
+    child.on('error', (cause) => finish(`${name} could not run: ${cause.message}`));
     child.on('close', (code, signal) => {
-      if (signal === 'SIGKILL') return finish(`rsvg-convert took over ${settings.timeoutSeconds} s (stopped)`);
-      if (code !== 0) return finish(`rsvg-convert failed: ${errors.trim().split('\n')[0] || `exit code ${code}`}`);
-      try {
-        const head = Buffer.alloc(8);
-        const descriptor = fs.openSync(partial, 'r');
-        fs.readSync(descriptor, head, 0, 8, 0);
-        fs.closeSync(descriptor);
-        if (!head.equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return finish('rsvg-convert wrote no PNG');
-        fs.renameSync(partial, pngPath);
-        return finish(undefined);
-      } catch (cause) {
-        return finish(`rsvg-convert wrote no PNG: ${cause.message}`);
-      }
+      if (signal === 'SIGKILL') return finish(`${name} took over ${settings.timeoutSeconds} s (stopped)`);
+      if (code !== 0) return finish(`${name} failed: ${errors.trim().split('\n')[0] || `exit code ${code}`}`);
+      return finish(undefined);
     });
   });
 }
 
+function isPng(file) {
+  const head = Buffer.alloc(8);
+  const descriptor = fs.openSync(file, 'r');
+  try {
+    fs.readSync(descriptor, head, 0, 8, 0);
+  } finally {
+    fs.closeSync(descriptor);
+  }
+  return head.equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+}
+
+async function render(settings, svgPath, pngPath) {
+  const rendering = renderingOf(settings);
+  const page = `${pngPath}.page.partial`;
+  const partial = `${pngPath}.partial`;
+  const side = String(rendering.page + 2 * rendering.margin);
+  const inner = settings.size - 2 * rendering.padding;
+  try {
+    const drawn = await runTool(settings, settings.rsvgConvert, 'rsvg-convert', ['--width', String(rendering.page),
+      '--height', String(rendering.page), '--keep-aspect-ratio', '--page-width', side, '--page-height', side,
+      '--left', String(rendering.margin), '--top', String(rendering.margin), '--background-color', 'white',
+      '--output', page, svgPath]);
+    if (drawn) return drawn;
+    try {
+      if (!isPng(page)) return 'rsvg-convert wrote no PNG';
+    } catch (cause) {
+      return `rsvg-convert wrote no PNG: ${cause.message}`;
+    }
+    const cropped = await runTool(settings, settings.convert, 'convert', [page, '-fuzz', rendering.fuzz, '-trim', '+repage',
+      '-resize', `${inner}x${inner}`, '-bordercolor', 'white', '-border', String(rendering.padding), '-strip', `PNG24:${partial}`]);
+    if (cropped) return cropped;
+    try {
+      if (!isPng(partial)) return 'convert wrote no PNG';
+    } catch (cause) {
+      return `convert wrote no PNG: ${cause.message}`;
+    }
+    fs.renameSync(partial, pngPath);
+    return undefined;
+  } finally {
+    fs.rmSync(page, { force: true });
+    fs.rmSync(partial, { force: true });
+  }
+}
+
 // ---- one file, then all of them ----
 
-// {caption, title, rendered, degraded} or {skip: reason}.
+// {metadata, rendered, degraded} or {skip: reason}; the caption is made once every file's metadata
+// is read (makeCaption needs the titles the selection shares).
 async function prepareFile(settings, file, pngPath) {
   const size = fs.statSync(file.full).size;
   if (size > settings.maxSvgBytes) return { skip: `${size} bytes, over the ${settings.maxSvgBytes} an SVG may have here` };
@@ -306,13 +434,13 @@ async function prepareFile(settings, file, pngPath) {
     return { skip: cause.message };
   }
   const degraded = metadata.title || metadata.svgTitle ? undefined : 'no title in its metadata: captioned from its file name and category';
-  const fresh = fs.existsSync(pngPath) && fs.statSync(pngPath).mtimeMs >= fs.statSync(file.full).mtimeMs &&
-    fs.statSync(pngPath).size > 0;
+  const fresh = !settings.renderAll && fs.existsSync(pngPath) &&
+    fs.statSync(pngPath).mtimeMs >= fs.statSync(file.full).mtimeMs && fs.statSync(pngPath).size > 0;
   if (!fresh) {
     const problem = await render(settings, file.full, pngPath);
     if (problem) return { skip: problem };
   }
-  return { ...makeCaption(metadata, file), rendered: !fresh, degraded };
+  return { metadata, rendered: !fresh, degraded };
 }
 
 const safeName = (name) => name.replace(/\.svg$/i, '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[.]+/, '_');
@@ -357,6 +485,12 @@ async function main() {
   }
   for (const label of new Set(outputs.map((output) => path.dirname(output.pngPath)))) fs.mkdirSync(label, { recursive: true });
 
+  // PNGs rendered another way (another --size, before cropping) are rendered again.
+  const renderingPath = path.join(settings.out, 'rendering.json');
+  const rendering = JSON.stringify(renderingOf(settings));
+  settings.renderAll = !fs.existsSync(renderingPath) || fs.readFileSync(renderingPath, 'utf8').trim() !== rendering;
+  fs.rmSync(renderingPath, { force: true });  // written again once every PNG is rendered this way
+
   const results = new Array(outputs.length);
   let next = 0;
   let done = 0;
@@ -381,6 +515,7 @@ async function main() {
   await Promise.all(Array.from({ length: Math.min(settings.jobs, outputs.length || 1) }, worker));
   if (isTerminal) process.stderr.write('\n');
 
+  const shared = sharedTexts(results.filter((outcome) => !outcome.skip));
   const lines = [];
   const skipped = [];
   const degraded = [];
@@ -393,11 +528,13 @@ async function main() {
     }
     if (outcome.rendered) rendered++;
     if (outcome.degraded) degraded.push({ path: file.relative, reason: outcome.degraded });
-    lines.push(JSON.stringify({ path: relative, caption: outcome.caption, title: outcome.title }));
+    const { caption, title, description } = makeCaption(outcome.metadata, file, shared);
+    lines.push(JSON.stringify({ path: relative, caption, title, description }));
   });
   const captionsPath = path.join(settings.out, 'captions.jsonl');
   fs.writeFileSync(`${captionsPath}.partial`, lines.length ? `${lines.join('\n')}\n` : '');
   fs.renameSync(`${captionsPath}.partial`, captionsPath);
+  fs.writeFileSync(renderingPath, `${rendering}\n`);
 
   const report = {
     source: settings.source, svg_files: found.length, symbolic_links_skipped: links, duplicate_names_skipped: duplicates,

@@ -173,6 +173,10 @@ export interface SearchResult {
   close?: boolean;
   /** Vector and hybrid searches: the cosine similarity of the query and the item (in hybrid mode `score` is the fused score, this the meaning similarity). */
   similarity?: number;
+  /** With `groupDuplicates` (the default): this result's stored vector is near-identical to an earlier result's (the same picture twice, two copies of a text), whose id this is; the core decides it for the index's model (README, "Near-duplicates"). A page shows it folded under that result. */
+  duplicateOf?: string;
+  /** With `groupDuplicates`: how many later results are near-duplicates of this one (present when at least one). */
+  duplicates?: number;
   /** With one result per document (the default): how many of its chunks or segments matched, when more than one. */
   matchedItems?: number;
   /** Keyword and hybrid searches: the query's terms (as analyzed: folded, stemmed) that the item holds. */
@@ -193,6 +197,8 @@ export interface SearchOptions {
   filter?: Filter;
   classify?: ClassifyOptions;
   onePerDocument?: boolean;
+  /** Default true: near-duplicates are marked (`duplicateOf`, `duplicates`) so a page can show one card per group; false leaves them unmarked. Results stay in rank order either way. */
+  groupDuplicates?: boolean;
   /** Default: 'hybrid' for a {text} query on an index with a keyword index, else 'vector'. 'keyword' embeds nothing. "Quoted phrases" match as phrases. */
   mode?: SearchMode;
   /** Hybrid: the vector side's weight in the fusion, 0..1 (default 0.2). */
@@ -356,7 +362,7 @@ export class Mosaic {
   /** embed(), with `truncation` when the local model read only the first words of a text query. */
   embedQuery(query: Query): Promise<{ vector: Float32Array; truncation?: QueryTruncation }>;
   /** "More like this": the item's stored vector, no embedding call; the item itself is left out. */
-  similar(itemId: string, options?: { k?: number; filter?: Filter; classify?: ClassifyOptions; onePerDocument?: boolean }): Promise<SearchAnswer>;
+  similar(itemId: string, options?: { k?: number; filter?: Filter; classify?: ClassifyOptions; onePerDocument?: boolean; groupDuplicates?: boolean }): Promise<SearchAnswer>;
   /** The kNN label vote alone (search with `classify` gives it with the results, from one scan). */
   classify(query: Query, options?: ClassifyOptions & { filter?: Filter }): Promise<Classification>;
   item(id: string): ItemMetadata | undefined;

@@ -197,7 +197,7 @@ export class Mosaic {
    * @param {Query} query
    * @param {SearchOptions} [options]
    */
-  async search(query, { k = 10, filter, classify, onePerDocument = true, mode, vectorWeight, nprobe, rerankDepth } = {}) {
+  async search(query, { k = 10, filter, classify, onePerDocument = true, groupDuplicates = true, mode, vectorWeight, nprobe, rerankDepth } = {}) {
     const state = this.#state;
     state.checkOpen();
     if (mode !== undefined && mode !== 'vector' && mode !== 'keyword' && mode !== 'hybrid') {
@@ -218,7 +218,7 @@ export class Mosaic {
     // Again for the generation searched now (a refresh may have swapped it meanwhile; nothing to fetch
     // otherwise), with no await between this and the search.
     if (readsKeywords) await loadKeywordFiles(state, state.generation, normalized);
-    const answer = await this.#query(vector, { k, filter, classify, onePerDocument, mode, vectorWeight, text: normalized, nprobe, rerankDepth });
+    const answer = await this.#query(vector, { k, filter, classify, onePerDocument, groupDuplicates, mode, vectorWeight, text: normalized, nprobe, rerankDepth });
     if (truncation) answer.truncation = truncation;
     return answer;
   }
@@ -259,13 +259,13 @@ export class Mosaic {
   /**
    * "More like this": the item's stored vector as the query (no embedding call); the item itself is left out.
    * @param {string} itemId
-   * @param {{ k?: number, filter?: Filter, classify?: ClassifyOptions, onePerDocument?: boolean }} [options]
+   * @param {{ k?: number, filter?: Filter, classify?: ClassifyOptions, onePerDocument?: boolean, groupDuplicates?: boolean }} [options]
    */
-  async similar(itemId, { k = 10, filter, classify, onePerDocument = true } = {}) {
+  async similar(itemId, { k = 10, filter, classify, onePerDocument = true, groupDuplicates = true } = {}) {
     this.#state.checkOpen();
     const vector = this.#state.generation.storedVector(String(itemId));
     const exclude = /** @type {string[]} */ ([...toList(filter?.exclude), String(itemId)]);
-    return this.#query(vector, { k, filter: { ...(filter ?? {}), exclude }, classify, onePerDocument });
+    return this.#query(vector, { k, filter: { ...(filter ?? {}), exclude }, classify, onePerDocument, groupDuplicates });
   }
 
   /**
@@ -316,7 +316,7 @@ export class Mosaic {
 
   /**
    * @param {Float32Array | Float64Array | number[]} vector  as embedded; the core prepares it
-   * @param {{ k: number, filter?: Filter, classify?: ClassifyOptions, onePerDocument?: boolean, mode?: SearchMode, vectorWeight?: number, text?: string, nprobe?: number, rerankDepth?: number }} options
+   * @param {{ k: number, filter?: Filter, classify?: ClassifyOptions, onePerDocument?: boolean, groupDuplicates?: boolean, mode?: SearchMode, vectorWeight?: number, text?: string, nprobe?: number, rerankDepth?: number }} options
    * @returns {Promise<SearchAnswer>}
    */
   async #query(vector, options) {

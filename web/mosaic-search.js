@@ -14,6 +14,7 @@ import { DetailView } from './element/detail_view.js';
 import { FilterPanel } from './element/filters.js';
 import { clockTime, describeError, megabytes, plural, scoreExplanation } from './element/formatting.js';
 import { countingFetch } from './element/model_progress.js';
+import { foldDuplicates } from './element/duplicate_groups.js';
 import { watchConnectivity } from './element/offline_state.js';
 import { resultCard } from './element/result_card.js';
 import { readSettings } from './element/settings.js';
@@ -465,7 +466,9 @@ export class MosaicSearchElement extends HTMLElement {
     const view = this.#view;
     const state = this.#state;
     const { results, ranked } = state.lastAnswer;
-    const shown = results.slice(0, state.limit);
+    // One card per group of near-duplicates (the core's result.duplicateOf), its copies folded under it.
+    const cards = foldDuplicates(results);
+    const shown = cards.slice(0, state.limit);
     const close = shown.filter((result) => result.close);
     const weaker = shown.filter((result) => !result.close);
     const scoreTitle = scoreExplanation(ranked.mode, this.#db.closeMatchSimilarity);
@@ -495,7 +498,7 @@ export class MosaicSearchElement extends HTMLElement {
     view.showWeaker.hidden = weaker.length === 0;
     view.showWeaker.setAttribute('aria-expanded', String(state.showWeaker));
     view.showWeaker.textContent = state.showWeaker ? 'Hide weaker matches' : `Show ${plural(weaker.length, 'weaker match', 'weaker matches')}`;
-    view.loadMore.hidden = results.length <= state.limit;
+    view.loadMore.hidden = cards.length <= state.limit;
   }
 
   #renderLabel(classification) {
@@ -528,7 +531,7 @@ export class MosaicSearchElement extends HTMLElement {
   }
 
   #openDetail(result, opener, scoreTitle) {
-    this.#detail.show(result, opener, { scoreTitle, similarity: result.similarity });
+    this.#detail.show(result, opener, { scoreTitle, similarity: result.similarity, sourceBaseUrl: this.#settings?.sourceBaseUrl });
     this.#emit('mosaic-open', { result });
   }
 

@@ -50,8 +50,8 @@ std::string check_line(std::string_view line, const caption_list_limits& limits,
   if (parsed.is_discarded()) return "not valid JSON (or not UTF-8)";
   if (!parsed.is_object()) return "not a JSON object; each line is {\"path\": ..., \"caption\": ...}";
   for (auto field = parsed.begin(); field != parsed.end(); ++field) {
-    if (field.key() != "path" && field.key() != "caption" && field.key() != "title") {
-      return "unknown key \"" + field.key() + "\" (the keys are path, caption and an optional title)";
+    if (field.key() != "path" && field.key() != "caption" && field.key() != "title" && field.key() != "description") {
+      return "unknown key \"" + field.key() + "\" (the keys are path, caption and an optional title and description)";
     }
   }
   const auto path_field = parsed.find("path");
@@ -70,6 +70,11 @@ std::string check_line(std::string_view line, const caption_list_limits& limits,
     if (!title_field->is_string()) return "\"title\" is not a string";
     entry.title = trimmed(title_field->get_ref<const std::string&>());
     if (entry.title.size() > limits.max_caption_bytes) return "\"title\" is longer than a caption may be";
+  }
+  if (const auto description_field = parsed.find("description"); description_field != parsed.end()) {
+    if (!description_field->is_string()) return "\"description\" is not a string";
+    entry.description = trimmed(description_field->get_ref<const std::string&>());
+    if (entry.description.size() > limits.max_caption_bytes) return "\"description\" is longer than a caption may be";
   }
   return {};
 }

@@ -1,10 +1,12 @@
 #pragma once
 // mosaic index --captions FILE.jsonl: captions for many media files in one file, instead of a NAME.txt
 // sidecar beside each. One JSON object per line:
-//   {"path": "animals/frog.png", "caption": "a green frog on a leaf", "title": "Frog"}
+//   {"path": "animals/frog.png", "caption": "a green frog on a leaf", "title": "Frog",
+//    "description": "A frog on a leaf."}
 // `path` is relative to the collection folder ('/'-separated, no '.' or '..' parts), `caption` is the
 // text (non-empty, at most 32 KiB, as a sidecar), `title` is optional (the item's title; else the
-// caption is). Blank lines are allowed. The file is input from anyone, so it is read whole and checked
+// caption is), `description` is optional (the item's snippet, what a result card shows; else the
+// caption is): a caption written for the index (keywords, file name, category) need not be shown. Blank lines are allowed. The file is input from anyone, so it is read whole and checked
 // before anything is indexed: any bad line (not JSON, not an object, a missing or wrong field, an
 // unknown key, a repeated path, too long) makes the whole list an error that names every bad line by
 // its number; the indexer then writes nothing.
@@ -21,6 +23,7 @@ namespace mosaic::server {
 struct listed_caption {
   std::string caption;
   std::string title;     // empty: the caption is the title
+  std::string description;  // empty: the caption is the snippet
   std::size_t line = 0;  // where it was given, for reports
 };
 

@@ -52,7 +52,8 @@ options:
   --out SITE          the site folder to write (created if missing)
   --captions FILE     captions for media files from a JSON Lines file, one object a line:
                         {"path": "animals/frog.png", "caption": "a green frog", "title": "Frog"}
-                      path relative to FOLDER; title optional (else the caption is the title). It
+                      path relative to FOLDER; title optional (else the caption is the title);
+                      "description" optional: the snippet results show (else the caption). It
                       takes precedence over a NAME.txt sidecar. Any bad line (bad JSON, a missing,
                       empty or unknown field, a repeated path) stops the run before anything is
                       written and is named by its line number; paths that match no media file are
@@ -136,6 +137,7 @@ void apply_caption_list(caption_list& captions, const fs::path& list_path, colle
     } else {
       file.listed_caption = std::move(entry->second.caption);
       file.listed_title = std::move(entry->second.title);
+      file.listed_description = std::move(entry->second.description);
     }
     captions.by_path.erase(entry);
   }

@@ -95,6 +95,12 @@ std::string read_caption(const collection_file& file) {
   return trimmed(as_text(bytes.value()));
 }
 
+// What a result shows of a caption: --captions' "description" when given (a caption written for the
+// index, with keywords and the category, is not for reading), else the caption.
+const std::string& shown_caption(const collection_file& file, const std::string& caption) {
+  return file.listed_description.empty() ? caption : file.listed_description;
+}
+
 // A media item's title: --captions' "title" when given, else the caption, else the file name.
 void set_caption_title(index::item_metadata& metadata, const collection_file& file, const std::string& caption) {
   if (!file.listed_title.empty()) {
@@ -211,7 +217,7 @@ prepared_file prepare_by_caption(const collection_file& file, const media::media
                    " by (the provider embeds text only): add a caption in NAME.txt beside it");
   }
   item.metadata.embedded_from = index::embedding_source::caption;
-  item.metadata.snippet = shortened(text, snippet_limit);
+  item.metadata.snippet = shortened(shown_caption(file, text), snippet_limit);
   item.input.parts.push_back({std::move(text), {}, {}});
   if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
   prepared_file outcome;
@@ -220,10 +226,11 @@ prepared_file prepare_by_caption(const collection_file& file, const media::media
 }
 
 // One fused input: the caption (when there is one) then the media bytes.
-void add_media_parts(pending_item& item, const std::string& caption, std::string mime_type, std::string bytes) {
+void add_media_parts(pending_item& item, const collection_file& file, const std::string& caption, std::string mime_type,
+                     std::string bytes) {
   if (!caption.empty()) {
     item.input.parts.push_back({caption, {}, {}});
-    item.metadata.snippet = shortened(caption, snippet_limit);
+    item.metadata.snippet = shortened(shown_caption(file, caption), snippet_limit);
   }
   item.input.parts.push_back({{}, std::move(mime_type), std::move(bytes)});
 }
@@ -297,21 +304,22 @@ prepared_file prepare_image_file(const collection_file& file, const std::vector<
     if (!image_text.empty()) text = trimmed(text).empty() ? image_text : trimmed(text) + "\n" + image_text;
     prepared_file outcome = prepare_by_caption(file, detection, trimmed(text), settings, std::move(item));
     for (pending_item& prepared : outcome.items) {
-      if (!image_text.empty()) prepared.metadata.snippet = shortened(image_text, snippet_limit);
+      // A listed description is what the collection's owner wants shown; else the words read.
+      if (!image_text.empty() && file.listed_description.empty()) prepared.metadata.snippet = shortened(image_text, snippet_limit);
       prepared.extracted_text.clear();  // already in the embedded text, which the keyword index reads
     }
     outcome.extraction = figures;
     return outcome;
   }
   if (detection.accepted_by_gemini) {
-    add_media_parts(item, caption, std::string(detection.mime_type), std::string(as_text(bytes)));
+    add_media_parts(item, file, caption, std::string(detection.mime_type), std::string(as_text(bytes)));
   } else {
     // GIF, BMP, TGA, PNM: Gemini takes none of them, so they go as JPEG.
     auto converted = media::prepare_image(bytes, settings.limits.image_max_side);
     if (!converted) return skipped("not a usable image: " + converted.failure().message);
-    add_media_parts(item, caption, "image/jpeg", std::string(as_text(converted->jpeg_bytes)));
+    add_media_parts(item, file, caption, "image/jpeg", std::string(as_text(converted->jpeg_bytes)));
   }
-  if (!image_text.empty()) item.metadata.snippet = shortened(image_text, snippet_limit);
+  if (!image_text.empty() && file.listed_description.empty()) item.metadata.snippet = shortened(image_text, snippet_limit);
   if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
   prepared_file outcome;
   outcome.items.push_back(std::move(item));
@@ -370,7 +378,7 @@ prepared_file prepare_wav(const collection_file& file, const std::vector<std::ui
     }
     attach_media(item, "wav", segment.wav_bytes, settings);
     item.thumbnail_jpeg = waveform_or_nothing(segment.wav_bytes);
-    add_media_parts(item, caption, "audio/wav", std::string(as_text(segment.wav_bytes)));
+    add_media_parts(item, file, caption, "audio/wav", std::string(as_text(segment.wav_bytes)));
     if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
     outcome.items.push_back(std::move(item));
   }
@@ -386,7 +394,7 @@ prepared_file prepare_whole_media(const collection_file& file, const std::vector
   set_caption_title(item.metadata, file, caption);
   attach_media(item, detection.format, bytes, settings);
   if (!settings.provider_embeds_media) return prepare_by_caption(file, detection, caption, settings, std::move(item));
-  add_media_parts(item, caption, std::string(detection.mime_type), std::string(as_text(bytes)));
+  add_media_parts(item, file, caption, std::string(detection.mime_type), std::string(as_text(bytes)));
   if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
   prepared_file outcome;
   outcome.items.push_back(std::move(item));
@@ -484,7 +492,7 @@ prepared_file prepare_mp3(const collection_file& file, const std::vector<std::ui
                            clock_time(segment.start_milliseconds + segment.duration_milliseconds) + ")";
     item.metadata.source_offset = segment.start_milliseconds;
     attach_media(item, "mp3", segment.mp3_bytes, settings);
-    add_media_parts(item, caption, "audio/mpeg", std::string(as_text(segment.mp3_bytes)));
+    add_media_parts(item, file, caption, "audio/mpeg", std::string(as_text(segment.mp3_bytes)));
     if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
     outcome.items.push_back(std::move(item));
   }

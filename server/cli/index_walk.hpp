@@ -28,6 +28,7 @@ struct collection_file {
   // From `--captions FILE.jsonl` (cli/caption_list.hpp): takes precedence over a sidecar.
   std::optional<std::string> listed_caption;
   std::string listed_title;  // empty: the caption is the title
+  std::string listed_description;  // empty: the caption is the snippet
 };
 
 struct collection_walk {

@@ -8,6 +8,7 @@
 #include "index/known_models.hpp"
 #include "search/close_match.hpp"
 #include "search/document_grouping.hpp"
+#include "search/near_duplicates.hpp"
 #include "search/prepared_query.hpp"
 #include "keywords/keyword_analysis.hpp"
 #include "partition/partition_codec.hpp"
@@ -452,7 +453,7 @@ result<query_outcome> loaded_index::keyword_or_hybrid_query(std::span<const floa
     const auto to_index_hit = [&](const keywords::keyword_hit& hit, std::size_t matched_items) {
       const std::uint32_t slot = slot_of(hit.reference);
       const std::uint32_t row = keywords::reference_row(hit.reference);
-      return index_hit{(*views)[slot].vectors.item_id(row), hit.score, shards[slot], row, matched_items, hit.matched_terms, std::nullopt, true};
+      return index_hit{(*views)[slot].vectors.item_id(row), hit.score, shards[slot], row, matched_items, hit.matched_terms, std::nullopt, true, std::nullopt, 0};
     };
     if (options.k > 0 && options.one_per_document) {
       auto documents = search_documents<keywords::keyword_hit>(
@@ -504,7 +505,7 @@ result<query_outcome> loaded_index::keyword_or_hybrid_query(std::span<const floa
     const std::uint32_t slot = slot_of(reference);
     if (slot == not_searched) return std::nullopt;
     const std::uint32_t row = keywords::reference_row(reference);
-    index_hit hit{(*views)[slot].vectors.item_id(row), score, shards[slot], row, 1, {}, std::nullopt, true};
+    index_hit hit{(*views)[slot].vectors.item_id(row), score, shards[slot], row, 1, {}, std::nullopt, true, std::nullopt, 0};
     if (const auto terms = terms_of.find(reference); terms != terms_of.end()) hit.matched_terms = *terms->second;
     return hit;
   };
@@ -610,7 +611,34 @@ result<query_outcome> loaded_index::query(std::span<const float> vector, std::sp
   auto outcome = ranked_query(vector, shards, options);
   if (!outcome) return outcome;
   judge_closeness(vector, outcome.value());
+  if (options.group_duplicates) group_near_duplicates(outcome.value());
   return outcome;
+}
+
+void loaded_index::group_near_duplicates(query_outcome& outcome) const {
+  const std::size_t grouped = std::min(outcome.hits.size(), max_grouped_hits);
+  const std::size_t dimensions = manifest_.dimensions;
+  if (grouped < 2 || dimensions == 0) return;
+  // The rows as stored (dequantized for int8): what the item is, whatever the query was.
+  std::vector<float> rows(grouped * dimensions, 0.0f);
+  for (std::size_t position = 0; position < grouped; ++position) {
+    const index_hit& hit = outcome.hits[position];
+    const auto shard = shards_.find(hit.shard);
+    // A hit comes from a loaded shard; a zero row (none found) joins no group, so a bug cannot merge.
+    if (shard == shards_.end() || hit.row >= shard->second->vectors.item_count ||
+        shard->second->vectors.dimensions != dimensions) {
+      continue;
+    }
+    shard->second->vectors.row_as_f32(hit.row, std::span<float>(rows).subspan(position * dimensions, dimensions));
+  }
+  const std::vector<std::size_t> leaders =
+      near_duplicate_leaders(rows, dimensions, near_duplicate_similarity(manifest_.model_id));
+  for (std::size_t position = 0; position < grouped; ++position) {
+    const std::size_t leader = leaders[position];
+    if (leader == position) continue;
+    outcome.hits[position].duplicate_of = outcome.hits[leader].item_id;
+    ++outcome.hits[leader].duplicates;
+  }
 }
 
 void loaded_index::judge_closeness(std::span<const float> vector, query_outcome& outcome) const {
@@ -666,7 +694,7 @@ result<query_outcome> loaded_index::ranked_query(std::span<const float> vector, 
   auto scanned = scan(prepared.value(), views.value(), scan_options);
   if (!scanned) return std::move(scanned).failure();
   auto to_index_hit = [&](const search_hit& hit, std::size_t matched_items) {
-    return index_hit{hit.item_id, hit.score, shards[hit.shard], hit.row, matched_items, {}, std::nullopt, true};
+    return index_hit{hit.item_id, hit.score, shards[hit.shard], hit.row, matched_items, {}, std::nullopt, true, std::nullopt, 0};
   };
   auto to_index_hits = [&](const std::vector<search_hit>& hits) {
     std::vector<index_hit> converted;
@@ -844,7 +872,7 @@ result<query_outcome> loaded_index::partitioned_vector_query(std::span<const flo
     std::vector<index_hit> hits;
     hits.reserve(reranked->size());
     for (const partition::partitioned_hit& hit : reranked.value()) {
-      hits.push_back(index_hit{hit.item_id, hit.score, handle_of[hit.partition], hit.row, 1, {}, std::nullopt, true});
+      hits.push_back(index_hit{hit.item_id, hit.score, handle_of[hit.partition], hit.row, 1, {}, std::nullopt, true, std::nullopt, 0});
     }
     return hits;
   };

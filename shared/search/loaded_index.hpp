@@ -49,6 +49,11 @@ struct index_hit {
   // model's measured figure, or the query's words in a keyword or hybrid hit. Decided here once, so
   // the browser, POST /api/search and the CLI agree; true when the model has no measured figure.
   bool close = true;
+  // With query_options::group_duplicates (search/near_duplicates.hpp): the item id of the earlier hit
+  // whose group this near-duplicate joins (none for a hit that leads its group), and, on a leader, how
+  // many later hits joined it.
+  std::optional<std::uint64_t> duplicate_of;
+  std::size_t duplicates = 0;
 };
 
 // What ranks the hits: the vector scan, the keyword index (BM25F), or both fused
@@ -77,6 +82,10 @@ struct query_options {
   // best item, so that one long document cannot fill the k places (search/document_grouping.hpp).
   // The vote is not grouped: every labelled item votes.
   bool one_per_document = true;
+  // Near-duplicates (search/near_duplicates.hpp): each hit whose stored vector is near-identical to an
+  // earlier hit's says so (index_hit::duplicate_of), so a client shows one card per group. Hits stay
+  // in the answer and in their order; off by default for the JSON routes, on in the JavaScript API.
+  bool group_duplicates = false;
   // None: hybrid when `text` is given and the index has a keyword index (and a vector is given),
   // else vector; the outcome says which ran.
   std::optional<search_mode> mode;
@@ -218,6 +227,8 @@ class loaded_index {
                                                    const query_options& options) const;
   // Sets each hit's similarity and close-match flag (index_hit), after any mode ranked them.
   void judge_closeness(std::span<const float> vector, query_outcome& outcome) const;
+  // Sets each hit's duplicate_of and duplicates from the hits' stored rows (the first max_grouped_hits).
+  void group_near_duplicates(query_outcome& outcome) const;
   [[nodiscard]] search_mode effective_mode(std::span<const float> vector, const query_options& options) const noexcept;
   [[nodiscard]] result<std::size_t> free_position(std::size_t manifest_position) const;
   [[nodiscard]] result<query_outcome> partitioned_vector_query(std::span<const float> vector,

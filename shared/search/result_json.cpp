@@ -93,6 +93,11 @@ result<query_options> query_options_from_json(const json& request) {
     if (!grouping.is_boolean()) return make_error(error_code::invalid_argument, "\"one_per_document\" must be true or false");
     options.one_per_document = grouping.get<bool>();
   }
+  if (request.contains("group_duplicates")) {
+    const json& grouping = request["group_duplicates"];
+    if (!grouping.is_boolean()) return make_error(error_code::invalid_argument, "\"group_duplicates\" must be true or false");
+    options.group_duplicates = grouping.get<bool>();
+  }
   if (request.contains("mode") && !request["mode"].is_null()) {
     const json& mode = request["mode"];
     const std::optional<search_mode> parsed = mode.is_string() ? parse_search_mode(mode.get<std::string>()) : std::nullopt;
@@ -166,6 +171,8 @@ json hit_json_with(const loaded_index& index, const index_hit& hit, const keywor
   if (judged) {
     answer["close"] = hit.close;
     if (hit.similarity) answer["similarity"] = *hit.similarity;
+    if (hit.duplicate_of) answer["duplicate_of"] = index::format_item_id(*hit.duplicate_of);
+    if (hit.duplicates > 0) answer["duplicates"] = hit.duplicates;
   }
   if (highlighted != nullptr) {
     answer["matched_terms"] = hit.matched_terms;

@@ -14,6 +14,7 @@ inline constexpr std::size_t max_query_k = 10000;
 
 // {"k": 1..10000 (default 10; 0 allowed with "classify"), "filter": {...} (named_filter_from_json),
 //  "one_per_document": true (default) | false,
+//  "group_duplicates": true | false (default; search/near_duplicates.hpp),
 //  "mode": "vector" | "keyword" | "hybrid" (default: hybrid for a text query on an index with a keyword
 //          index, else vector), "fusion": {"method": "convex" (default) | "reciprocal_rank",
 //          "vector_weight": 0..1 (convex; default 0.2)},
@@ -30,7 +31,9 @@ std::string query_outcome_json_text(const loaded_index& index, const query_outco
 
 // A result is {"id", "score", "item", "close"}: "close" is the core's close-match decision
 // (index_hit::close), with "similarity" (the query's cosine similarity to the item) in vector and
-// hybrid searches; "matched_items" when more than one item of the hit's
+// hybrid searches; with "group_duplicates", "duplicate_of" (the id of the earlier result whose
+// near-duplicate this is) and "duplicates" (on such an earlier result: how many joined it), each only
+// when there is one; "matched_items" when more than one item of the hit's
 // document matched; keyword and hybrid hits add "matched_terms" (the query's terms, as analyzed, that
 // the item holds) and "highlights": {"title": [[start, end], ...], "snippet": [...]}, where the query's
 // terms occur in the item's title and snippet, as offsets in UTF-16 code units (JavaScript string

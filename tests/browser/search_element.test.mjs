@@ -191,6 +191,7 @@ test('the detail view opens and closes by keyboard, gives focus back, and "more 
     assert.match(await page.textContent('#detail-body'), /fastest land animal/);
     assert.match(await page.textContent('#detail-body .detail-meta'), /Label\s*animals/);
     assert.equal(await focusedClass(page), 'secondary', 'focus is in the dialog (its Close button)');
+    assert.equal(await page.$('#detail .detail-file'), null, 'a text file has no copy in the index, and without source-base no link');
     await page.screenshot({ path: path.join(screenshotDirectory, 'element-detail-open.png') });
     await page.keyboard.press('Escape');
     await page.waitForSelector('#detail:not([open])', { state: 'attached' });
@@ -329,13 +330,14 @@ test('the element works in a plain HTML page served by python3 -m http.server, w
   fs.cpSync(siteAppDirectory, path.join(out, 'mosaic'), { recursive: true });
   fs.rmSync(path.join(out, 'mosaic', 'index.html'));
   fs.cpSync(site, path.join(out, 'collection-index'), { recursive: true });
+  fs.cpSync(path.join(root, 'collection'), path.join(out, 'our notes'), { recursive: true });
   fs.writeFileSync(path.join(out, 'index.html'), `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>A page of someone's site</title>
 <script type="module" src="mosaic/mosaic-search.js"></script>
 <style>mosaic-search { --mosaic-accent: rgb(0, 110, 60); }</style></head>
 <body><main><h1>Our notes</h1><p>Search them:</p>
-<mosaic-search index="collection-index/" page-size="2"></mosaic-search></main></body></html>
+<mosaic-search index="collection-index/" page-size="2" source-base="our%20notes/"></mosaic-search></main></body></html>
 `);
   const http = await startProcess('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', out],
     { ready: /Serving HTTP on 127\.0\.0\.1 port (\d+)/ });
@@ -366,6 +368,16 @@ test('the element works in a plain HTML page served by python3 -m http.server, w
       assert.ok(focused === 'result-open' || (newOnesFolded && focused === 'secondary'), `focused: ${focused}`);
       assert.equal(new URL(page.url()).search, '', 'without url-state the address is left alone');
       assert.deepEqual([...new Set(events)].sort(), ['mosaic-ready', 'mosaic-results']);
+      // source-base: a text file has no copy in the index; the detail view links it where the page serves it.
+      await page.click('.result .result-open >> nth=0');
+      await page.waitForSelector('#detail[open]');
+      const fileLink = await page.getAttribute('#detail .detail-file', 'href');
+      const served = new RegExp(`^http://127\\.0\\.0\\.1:${http.port}/our%20notes/([a-z]+/[a-z-]+\\.(?:txt|md))$`).exec(fileLink ?? '');
+      assert.ok(served, `the file's link: ${fileLink}`);
+      assert.equal(await page.textContent('#detail .detail-file'), 'Open the file');
+      assert.equal(await page.evaluate((address) => fetch(address).then((response) => response.text()), fileLink), files[served[1]]);
+      await page.keyboard.press('Escape');
+      await page.waitForSelector('#detail:not([open])', { state: 'attached' });
       // Taken out of the page (its index is closed) and put back: it opens the index again and shows the query's results.
       const answersBefore = events.filter((name) => name === 'mosaic-results').length;
       await page.evaluate(() => {
@@ -381,5 +393,57 @@ test('the element works in a plain HTML page served by python3 -m http.server, w
     });
   } finally {
     await http.stop();
+  }
+});
+
+test('near-duplicates show as one card with "1 similar", which unfolds the copy', async () => {
+  // Its own collection: one text twice under two names, and texts that are no copies.
+  const ownRoot = path.join(root, 'near-duplicates');
+  const ownSite = path.join(ownRoot, 'site');
+  writeFiles(path.join(ownRoot, 'collection'), {
+    'animals/cheetah.txt': files['animals/cheetah.txt'],
+    'animals/cheetah-copy.txt': files['animals/cheetah.txt'],
+    'animals/tortoise.txt': files['animals/tortoise.txt'],
+    'food/bread.txt': files['food/bread.txt'],
+  });
+  runMosaic(nativeCli, ['index', path.join(ownRoot, 'collection'), '--out', ownSite, '--model-dir', modelDirectory]);
+  const ownServer = await startAppServer({ nativeCli, site: ownSite, siteAppDirectory, modelDirectory, root: ownRoot });
+  try {
+    await withPage('element-near-duplicates', async (page) => {
+      await openAppAt(page, `http://127.0.0.1:${ownServer.port}/`);
+      await searchFor(page, 'the fastest land animal');
+      // One card per group: the two cheetah texts are one card, the others one each.
+      const cards = await page.$$eval('#results > .result, #weaker-results > .result', (shown) => shown.map((card) => ({
+        id: card.dataset.itemId, title: card.querySelector('.result-title').textContent,
+        toggle: card.querySelector(':scope > .result-body > .similar-toggle')?.textContent ?? '',
+      })));
+      assert.equal(cards.length, 3, JSON.stringify(cards));
+      const cheetahCards = cards.filter((card) => /cheetah/i.test(card.title));
+      assert.equal(cheetahCards.length, 1, JSON.stringify(cards));
+      assert.equal(cheetahCards[0].toggle, '1 similar');
+      assert.ok(cards.filter((card) => card !== cheetahCards[0]).every((card) => card.toggle === ''));
+      // The grouping is the core's: the API's answer names the copy's first result.
+      const marked = await page.evaluate(async () => {
+        const answer = await document.querySelector('mosaic-search').db.search({ text: 'the fastest land animal' }, { k: 10 });
+        return answer.results.map((result) => ({ id: result.id, duplicateOf: result.duplicateOf, duplicates: result.duplicates }));
+      });
+      const copy = marked.find((result) => result.duplicateOf !== undefined);
+      assert.equal(copy.duplicateOf, cheetahCards[0].id);
+      assert.equal(marked.find((result) => result.id === cheetahCards[0].id).duplicates, 1);
+      // Folded until asked for; the button unfolds the copy as a card of its own, and folds it again.
+      const toggle = `.result[data-item-id="${cheetahCards[0].id}"] .similar-toggle`;
+      assert.equal(await page.getAttribute(toggle, 'aria-expanded'), 'false');
+      await page.click(toggle);
+      assert.equal(await page.getAttribute(toggle, 'aria-expanded'), 'true');
+      assert.equal(await page.textContent(toggle), 'Hide 1 similar');
+      const unfolded = await page.$$eval('.similar-results .result', (shown) => shown.map((card) => card.dataset.itemId));
+      assert.deepEqual(unfolded, [copy.id]);
+      assert.equal(await page.isVisible(`.similar-results .result[data-item-id="${copy.id}"] .result-open`), true);
+      await page.screenshot({ path: path.join(screenshotDirectory, 'element-near-duplicates-unfolded.png'), fullPage: true });
+      await page.click(toggle);
+      assert.equal(await page.isVisible('.similar-results'), false);
+    });
+  } finally {
+    await ownServer.stop();
   }
 });

@@ -657,3 +657,51 @@ test('keyword and hybrid search: the keyword files are fetched once, as queries 
   await assert.rejects(db.search({ text: 'x' }, { mode: 'fuzzy' }), /mode must be/);
   db.close();
 });
+
+test('near-duplicates are marked by the core: copies name their first result, which counts them; groupDuplicates: false leaves them unmarked', { skip }, async () => {
+  // Its own collection: a text, an exact copy and a copy with one word spelt otherwise (cosine 0.99 with
+  // the local model), a text on the same topic (0.62) and one on another.
+  const cheetah = sampleFiles['animals/cheetah.txt'];
+  const ownRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-near-duplicates-'));
+  const ownSite = path.join(ownRoot, 'site');
+  writeFiles(path.join(ownRoot, 'collection'), {
+    'animals/cheetah.txt': cheetah,
+    'copies/cheetah-again.txt': cheetah,
+    'copies/cheetah-savannah.txt': cheetah.replace('savanna', 'savannah'),
+    'animals/lions.txt': 'Lions hunt zebras and antelopes on the African grasslands at dusk.',
+    'food/bread.txt': sampleFiles['food/bread.txt'],
+  });
+  mosaic('index', path.join(ownRoot, 'collection'), '--out', ownSite, '--model-dir', modelDirectory);
+  const ownServer = await startStaticServer([['model/', modelDirectory], ['', ownSite]]);
+  try {
+    const db = await Mosaic.open(ownServer.url, { storage: null, modelBaseUrl: `${ownServer.url}model/` });
+    await db.ready;
+    const answer = await db.search({ text: 'the fastest land animal' }, { k: 5, mode: 'vector' });
+    const sources = new Map(answer.results.map((result) => [result.id, result.item.source]));
+    const copies = answer.results.filter((result) => result.duplicateOf !== undefined);
+    assert.equal(copies.length, 2, 'the exact copy and the re-spelt copy are near-duplicates');
+    const [first] = answer.results;
+    assert.match(first.item.source, /cheetah/);
+    assert.equal(first.duplicates, 2);
+    assert.equal(first.duplicateOf, undefined);
+    for (const copy of copies) {
+      assert.equal(copy.duplicateOf, first.id, `${copy.item.source} joins the first result`);
+      assert.match(sources.get(copy.id), /cheetah/);
+    }
+    for (const other of answer.results.filter((result) => !/cheetah/.test(result.item.source))) {
+      assert.equal(other.duplicateOf, undefined, `${other.item.source} is no copy`);
+      assert.equal(other.duplicates, undefined);
+    }
+    // Off: the same results in the same order, nothing marked.
+    const unmarked = await db.search({ text: 'the fastest land animal' }, { k: 5, mode: 'vector', groupDuplicates: false });
+    assert.deepEqual(unmarked.results.map((result) => result.id), answer.results.map((result) => result.id));
+    assert.ok(unmarked.results.every((result) => result.duplicateOf === undefined && result.duplicates === undefined));
+    // "More like this" groups too (the item itself left out: its two copies are one group).
+    const similar = await db.similar(first.id, { k: 4 });
+    assert.equal(similar.results.filter((result) => result.duplicateOf !== undefined).length, 1);
+    db.close();
+  } finally {
+    await ownServer.close();
+    fs.rmSync(ownRoot, { recursive: true, force: true });
+  }
+});

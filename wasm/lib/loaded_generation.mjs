@@ -202,14 +202,15 @@ export class LoadedGeneration {
    * passing the filter and, when `classify` is given, the voters of the label vote among them; the
    * answer comes back in one piece, items included.
    * @param {Float32Array | Float64Array | number[]} vector  as the model gave it (empty for a keyword search)
-   * @param {{ k: number, filter?: Filter, classify?: { k?: number, threshold?: number, minConfidence?: number }, onePerDocument?: boolean, mode?: SearchMode, vectorWeight?: number, text?: string, nprobe?: number, rerankDepth?: number }} options
+   * @param {{ k: number, filter?: Filter, classify?: { k?: number, threshold?: number, minConfidence?: number }, onePerDocument?: boolean, groupDuplicates?: boolean, mode?: SearchMode, vectorWeight?: number, text?: string, nprobe?: number, rerankDepth?: number }} options
+   *   groupDuplicates: the core marks near-duplicates (shared/search/near_duplicates.hpp); on unless false
    *   text: the query's text, NFKC-normalized, for the keyword index
    * @returns {{ mode: SearchMode, results: SearchResult[], classification?: CoreClassification, approximate?: boolean, missingPartitions?: number[] }}
    *   approximate and missingPartitions on partitioned sites: the partitions this answer still needs
    */
-  query(vector, { k, filter, classify, onePerDocument = true, mode, vectorWeight, text = '', nprobe, rerankDepth }) {
+  query(vector, { k, filter, classify, onePerDocument = true, groupDuplicates = true, mode, vectorWeight, text = '', nprobe, rerankDepth }) {
     /** @type {Record<string, unknown>} */
-    const options = { k, filter: filter ?? null, one_per_document: onePerDocument };
+    const options = { k, filter: filter ?? null, one_per_document: onePerDocument, group_duplicates: groupDuplicates };
     if (nprobe !== undefined) options.nprobe = nprobe;
     if (rerankDepth !== undefined) options.rerank_depth = rerankDepth;
     if (mode !== undefined) options.mode = mode;
@@ -263,19 +264,22 @@ export class LoadedGeneration {
   }
 
   /**
-   * @typedef {{ id: string, score: number, item: ItemMetadata, close?: boolean, similarity?: number, matched_items?: number, matched_terms?: string[], highlights?: { title: [number, number][], snippet: [number, number][] } }} CoreHit  a result as the core gives it
+   * @typedef {{ id: string, score: number, item: ItemMetadata, close?: boolean, similarity?: number, duplicate_of?: string, duplicates?: number, matched_items?: number, matched_terms?: string[], highlights?: { title: [number, number][], snippet: [number, number][] } }} CoreHit  a result as the core gives it
    * @typedef {{ label: string, known: boolean, confidence: number, votes: number, considered: number, bestScore: number, neighbours: SearchResult[] }} CoreClassification
    */
 
   #handles() { return this.#loaded.map((shard) => shard.handle); }
 
   /** @param {CoreHit} hit */
-  #result({ id, score, item, close, similarity, matched_items: matchedItems, matched_terms: matchedTerms, highlights }) {
+  #result({ id, score, item, close, similarity, duplicate_of: duplicateOf, duplicates, matched_items: matchedItems, matched_terms: matchedTerms, highlights }) {
     /** @type {SearchResult} */
     const result = { id, score, item };
     // The core's close-match decision (shared/search/close_match.hpp); a vote's neighbours carry none.
     if (close !== undefined) result.close = close;
     if (similarity !== undefined) result.similarity = similarity;
+    // The core's near-duplicate groups (shared/search/near_duplicates.hpp): a copy names its group's first result.
+    if (duplicateOf !== undefined) result.duplicateOf = duplicateOf;
+    if (duplicates !== undefined) result.duplicates = duplicates;
     if (matchedItems !== undefined) result.matchedItems = matchedItems;
     if (matchedTerms !== undefined) result.matchedTerms = matchedTerms;
     if (highlights !== undefined) result.highlights = highlights;

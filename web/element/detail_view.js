@@ -4,6 +4,17 @@
 import { appendMarkedText, clockTime } from './formatting.js';
 import { mediaElement, titleOf } from './result_card.js';
 
+// Where the item's own file can be opened: the index's copy (audio, video, PDF), a source that is a web
+// address, or the source path under the element's `source-base` (text files have no copy in the
+// index). Each path segment is escaped, so a source never becomes another scheme or a query.
+export function fileUrlOf(item, mediaUrl, sourceBaseUrl) {
+  if (mediaUrl) return mediaUrl;
+  const source = item.source ?? '';
+  if (/^https?:\/\//.test(source)) return source;
+  if (!sourceBaseUrl || source === '') return undefined;
+  return new URL(source.split('/').map(encodeURIComponent).join('/'), sourceBaseUrl).href;
+}
+
 export class DetailView {
   #dialog;
   #title;
@@ -33,7 +44,7 @@ export class DetailView {
 
   close() { if (this.#dialog.open) this.#dialog.close(); }
 
-  show(result, opener, { scoreTitle, similarity }) {
+  show(result, opener, { scoreTitle, similarity, sourceBaseUrl }) {
     const { item = {}, thumbnailUrl, mediaUrl, highlights } = result;
     this.#opener = opener;
     this.#title.textContent = titleOf(result);
@@ -79,7 +90,7 @@ export class DetailView {
     parts.push(facts);
     const actions = document.createElement('div');
     actions.className = 'detail-actions';
-    const fileUrl = mediaUrl ?? (/^https?:\/\//.test(item.source ?? '') ? item.source : undefined);
+    const fileUrl = fileUrlOf(item, mediaUrl, sourceBaseUrl);
     if (fileUrl) {
       const link = document.createElement('a');
       link.href = fileUrl;

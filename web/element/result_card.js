@@ -35,9 +35,11 @@ export function titleOf(result) {
   return result.item?.title || result.item?.source || result.id;
 }
 
-// {id, score, item, thumbnailUrl, mediaUrl, highlights, close} -> <li>; `actions` opens the detail
-// view and searches for more like it.
-export function resultCard(result, position, { scoreTitle, onOpen, onSimilar }) {
+// {id, score, item, thumbnailUrl, mediaUrl, highlights, close, similarResults} -> <li>; `actions` opens
+// the detail view and searches for more like it. similarResults (element/duplicate_groups.js): the
+// result's near-duplicates, behind an "N similar" button that unfolds them as cards of their own.
+export function resultCard(result, position, actions) {
+  const { onOpen, onSimilar, scoreTitle } = actions;
   const { id, score, item, thumbnailUrl, mediaUrl, highlights } = result;
   const card = document.createElement('li');
   card.className = 'result';
@@ -105,6 +107,38 @@ export function resultCard(result, position, { scoreTitle, onOpen, onSimilar }) 
   similarButton.setAttribute('aria-label', `More like this: result ${position + 1}, ${open.textContent}`);
   similarButton.addEventListener('click', () => onSimilar(result));
   body.append(similarButton);
+  const similarResults = result.similarResults ?? [];
+  if (similarResults.length > 0) body.append(...similarToggle(result, similarResults, position, actions, open.textContent));
   card.append(figure, body);
   return card;
+}
+
+// The "N similar" button and the folded list of the result's near-duplicates.
+function similarToggle(result, similarResults, position, actions, titleText) {
+  const count = similarResults.length;
+  const list = document.createElement('ul');
+  list.className = 'similar-results';
+  list.setAttribute('part', 'similar-results');
+  list.id = `similar-to-${result.id}`;
+  list.setAttribute('aria-label', `${count} similar to ${titleText}`);
+  list.hidden = true;
+  const toggle = document.createElement('button');
+  toggle.type = 'button';
+  toggle.className = 'similar-toggle';
+  toggle.setAttribute('part', 'similar-toggle');
+  toggle.setAttribute('aria-controls', list.id);
+  toggle.setAttribute('aria-expanded', 'false');
+  toggle.textContent = `${count} similar`;
+  toggle.title = 'Near-identical results (the same picture or text again), shown as one';
+  toggle.addEventListener('click', () => {
+    const opening = list.hidden;
+    // Built when first opened: a folded copy costs nothing (no thumbnail fetched) until asked for.
+    if (opening && list.childElementCount === 0) {
+      list.append(...similarResults.map((similar) => resultCard({ ...similar, similarResults: [] }, position, actions)));
+    }
+    list.hidden = !opening;
+    toggle.setAttribute('aria-expanded', String(opening));
+    toggle.textContent = opening ? `Hide ${count} similar` : `${count} similar`;
+  });
+  return [toggle, list];
 }

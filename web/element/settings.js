@@ -6,6 +6,8 @@
 //   model-base       the local text model's files (default: model/ beside mosaic.mjs)
 //   label-threshold  neighbours less similar than this do not vote on the label (default: the model's
 //                    close-match similarity from the core, else 0.3)
+//   source-base      where the collection's own files are served: the detail view links an item's
+//                    file there when the index holds no copy of it (a text file's, say)
 //   config           a JSON file with indexUrl, proxyUrl, modelBaseUrl, labelThreshold
 
 async function readConfigFile(address) {
@@ -32,7 +34,7 @@ async function readConfigFile(address) {
   return resolved;
 }
 
-// {settings: {indexUrl, proxyUrl?, modelBaseUrl, labelThreshold?}, error?}: a config file that is not
+// {settings: {indexUrl, proxyUrl?, modelBaseUrl, labelThreshold?, sourceBaseUrl?}, error?}: a config file that is not
 // JSON is reported (its settings then left out), a missing one is no settings.
 export async function readSettings(host, defaultModelBaseUrl) {
   let fromFile = {};
@@ -54,6 +56,7 @@ export async function readSettings(host, defaultModelBaseUrl) {
     proxyUrl: attribute('proxy') ?? fromFile.proxyUrl,
     modelBaseUrl: attribute('model-base') ?? fromFile.modelBaseUrl ?? defaultModelBaseUrl,
     labelThreshold: Number.isFinite(threshold) ? threshold : fromFile.labelThreshold,
+    sourceBaseUrl: attribute('source-base'),
   };
   return { settings, error };
 }

@@ -186,6 +186,9 @@ button:disabled { opacity: 0.55; cursor: default; }
   display: -webkit-box; -webkit-line-clamp: 4; -webkit-box-orient: vertical; overflow: hidden;
 }
 .more-like-this { margin-top: auto; align-self: flex-start; background: var(--paper); color: var(--accent); font-size: 0.85rem; padding: 0.3rem 0.6rem; }
+.similar-toggle { align-self: flex-start; background: var(--paper); color: var(--accent); font-size: 0.85rem; padding: 0.3rem 0.6rem; }
+.similar-results { list-style: none; margin: 0.25rem 0 0; padding: 0; display: flex; flex-direction: column; gap: 0.5rem; }
+.similar-results .preview:not([class*="kind-"]) { aspect-ratio: auto; height: 5rem; }
 .empty { color: var(--muted); }
 mark { background: var(--mark); color: inherit; border-radius: 2px; padding: 0 1px; }
 

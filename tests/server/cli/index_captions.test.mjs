@@ -60,7 +60,8 @@ test('captions from the list are embedded and titled, ahead of a sidecar, and un
   const root = makeCase({
     ...collectionFiles(),
     'collection/captions.jsonl': jsonLines([
-      { path: 'animals/image-1.png', caption: 'a green frog sitting on a lily pad in a pond', title: 'Frog' },
+      { path: 'animals/image-1.png', caption: 'a green frog sitting on a lily pad in a pond. Keywords: amphibian', title: 'Frog',
+        description: 'A green frog on a lily pad.' },
       '',
       { path: 'vehicles/image-2.png', caption: 'a red racing bicycle with thin wheels' },
       { path: 'notes/plain.txt', caption: 'text files are not captioned' },
@@ -81,6 +82,8 @@ test('captions from the list are embedded and titled, ahead of a sidecar, and un
   const frog = query(root, 'frog in a pond');
   assert.equal(frog.source, 'animals/image-1.png');
   assert.equal(frog.title, 'Frog', 'the listed title');
+  assert.equal(frog.snippet, 'A green frog on a lily pad.', 'the listed description, not the caption written for the index');
+  assert.equal(query(root, 'amphibian').source, 'animals/image-1.png', 'the caption is what is embedded and keyword-indexed');
   assert.equal(frog.label, 'animals');
   const bicycle = query(root, 'bicycle');
   assert.equal(bicycle.source, 'vehicles/image-2.png', 'the list wins over the sidecar');
@@ -104,15 +107,16 @@ test('a list with bad lines is refused whole, each bad line named by its number,
       { path: 'vehicles/image-2.png', caption: 'x', captoin: 'typo' },  // 9: unknown key
       { path: 'vehicles/image-2.png', caption: longCaption },  // 10: too long
       { path: 7, caption: 'a number' },                        // 11: path not a string
-    ]) + '\n'), Buffer.from('{"path": "a\xff.png", "caption": "x"}', 'latin1')]),  // 12: not UTF-8
+      { path: 'vehicles/image-2.png', caption: 'x', description: 3 },  // 12: description not a string
+    ]) + '\n'), Buffer.from('{"path": "a\xff.png", "caption": "x"}', 'latin1')]),  // 13: not UTF-8
   });
   const refused = index(root, path.join(root, 'captions.jsonl'));
   assert.equal(refused.status, 1);
-  assert.match(refused.failure, /has 11 bad lines \(nothing was indexed\)/);
+  assert.match(refused.failure, /has 12 bad lines \(nothing was indexed\)/);
   const expected = {
     2: /not valid JSON/, 3: /not a JSON object/, 4: /already given on line 1/, 5: /plain relative path/, 6: /not absolute/,
     7: /"caption" is missing/, 8: /"caption" is empty/, 9: /unknown key "captoin"/, 10: /over the 32768/,
-    11: /"path" is missing or not a string/, 12: /not valid JSON \(or not UTF-8\)/,
+    11: /"path" is missing or not a string/, 12: /"description" is not a string/, 13: /not valid JSON \(or not UTF-8\)/,
   };
   for (const [line, pattern] of Object.entries(expected)) {
     const reported = refused.failure.split('\n').find((text) => text.trim().startsWith(`line ${line}:`));

@@ -131,6 +131,18 @@ test("a PDF's pages are items found by their words, with a rendered first page a
   assert.ok(Math.abs(size[0] / size[1] - 612 / 792) < 0.02, `the page's shape, got ${size}`);
 });
 
+test('a listed description is the snippet of an image with words in it, and its words still find it', () => {
+  const captions = path.join(scratch, 'described.jsonl');
+  fs.writeFileSync(captions, `${JSON.stringify({ path: 'tickets/dialog.png', caption: 'an error dialog', description: 'The login error dialog.' })}\n`);
+  const describedSite = path.join(scratch, 'site-described');
+  const described = mosaic('index', collection, '--out', describedSite, '--captions', captions);
+  assert.equal(described.status, 0, described.stderr);
+  const dialog = siteItems(describedSite).find((item) => item.source === 'tickets/dialog.png');
+  assert.equal(dialog.text_from, 'ocr');
+  assert.equal(dialog.snippet, 'The login error dialog.', 'the description, not the words read');
+  assert.equal(query(describedSite, 'session expired', '--mode', 'keyword')[0].item.source, 'tickets/dialog.png');
+});
+
 test('--ocr off reads no image text and --ocr with a wrong value is refused', () => {
   const offSite = path.join(scratch, 'site-off');
   const off = mosaic('index', collection, '--out', offSite, '--json', '--ocr', 'off');

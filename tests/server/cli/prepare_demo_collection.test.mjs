@@ -88,19 +88,22 @@ test('good SVGs become PNGs in label folders with captions; broken ones are skip
   const pngs = fs.readdirSync(collection, { recursive: true }).filter((file) => file.endsWith('.png')).sort();
   assert.deepEqual(pngs, ['animals/entity_owl.png', 'animals/frog_someone_01.png', 'animals/latin1.png', 'animals/no_metadata_cat.png',
     'transportation/bicycle_someone_01.png', 'transportation/racing_car.png']);
-  assert.deepEqual(pngSize(path.join(collection, 'transportation/bicycle_someone_01.png')), [64, 32], 'fits --size, aspect kept');
-  assert.deepEqual(pngSize(path.join(collection, 'animals/frog_someone_01.png')), [16, 64]);
+  // Both pages (40 x 20 and 300 x 1200) hold the same 10 x 10 square: cropped to it, each fills --size.
+  assert.deepEqual(pngSize(path.join(collection, 'transportation/bicycle_someone_01.png')), [64, 64], 'cropped to the drawing');
+  assert.deepEqual(pngSize(path.join(collection, 'animals/frog_someone_01.png')), [64, 64]);
 
   const captions = readCaptions(out);
   assert.deepEqual(Object.keys(captions).sort(), pngs);
   assert.deepEqual(captions['transportation/bicycle_someone_01.png'], { path: 'transportation/bicycle_someone_01.png',
-    title: 'Red bicycle', caption: 'Red bicycle. A bike with a basket & a bell. Keywords: bike, cycling. File: bicycle someone 01. Category: transportation.' });
+    title: 'Red bicycle', caption: 'Red bicycle. A bike with a basket & a bell. Keywords: bike, cycling. File: bicycle someone 01. Category: transportation.',
+    description: 'A bike with a basket & a bell' });
   assert.equal(captions['transportation/racing_car.png'].caption, 'Racing car. Keywords: car, sport. Category: transportation / cars.');
   assert.equal(captions['animals/frog_someone_01.png'].title, 'Green frog, the more specific copy',
     'of two files with one name the one in the deeper category is used');
-  assert.equal(captions['animals/no_metadata_cat.png'].caption, 'no metadata cat. Category: animals.', 'from the file name');
+  assert.equal(captions['animals/no_metadata_cat.png'].caption, 'No metadata cat. Category: animals.', 'from the file name');
+  assert.equal(captions['transportation/racing_car.png'].description, 'Car, sport', 'without a description: the keywords');
   assert.equal(captions['animals/entity_owl.png'].title, 'Night \u263A', 'declared entities are dropped, never expanded');
-  assert.equal(captions['animals/latin1.png'].title, 'caf\u00e9 owl');
+  assert.equal(captions['animals/latin1.png'].title, 'Caf\u00e9 owl');
 
   const reasons = Object.fromEntries(report.skipped.map((file) => [file.path, file.reason]));
   assert.deepEqual(Object.keys(reasons).sort(), ['animals/cut_horse.svg', 'animals/malformed_dog.svg', 'animals/not_utf8.svg',
@@ -149,7 +152,70 @@ test('good SVGs become PNGs in label folders with captions; broken ones are skip
     assert.equal(best.source, expected, `"${text}"`);
     assert.equal(best.modality, 'image');
     assert.equal(best.label, expected.split('/')[0]);
+    assert.equal(best.title, captions[expected].title);
+    assert.equal(best.snippet, captions[expected].description, 'a result shows the description, not the caption written for the index');
   }
+});
+
+// ImageMagick (Debian imagemagick, which scripts/install-dependencies.sh installs): "WxH+X+Y", the box
+// of what is not the corners' colour, and the colour of the top left pixel.
+function drawingBox(file) {
+  const outcome = spawnSync('convert', [file, '-format', '%@ %[pixel:p{0,0}]', 'info:'], { encoding: 'utf8' });
+  assert.equal(outcome.status, 0, outcome.stderr);
+  const [box, corner] = outcome.stdout.trim().split(' ');
+  const [width, height, left, top] = box.split(/[x+]/).map(Number);
+  return { width, height, left, top, corner };
+}
+
+test('thumbnails are cropped to the drawing with a small white padding, a drawing past its page is not cut, and titles and descriptions are clean', () => {
+  const page = (width, height, body) => `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${body}</svg>\n`;
+  const source = writeSource({
+    // A 100 x 40 drawing on a 400 x 400 page.
+    'shapes/small_drawing.svg': page(400, 400, `${metadata({ title: 'rss_button', description: 'A button for RSS feeds' })}
+      <rect x="150" y="180" width="100" height="40" fill="#00c"/>`),
+    // A circle half past its page's right edge.
+    'shapes/past_the_edge.svg': page(100, 100, `${metadata({ title: 'Circle' })}<circle cx="100" cy="50" r="10" fill="#c00"/>`),
+    // Titles that name a collection or an author, not the drawing.
+    'people/man02.svg': svg(metadata({ title: 'Clipart by Nicu Buculei - head1', keywords: ['people', 'hash', '12'] })),
+    'people/lamp_somebody_else_01.svg': svg(metadata({ title: 'Lemon SVG theme', keywords: ['light'] })),
+    'people/cup_01.svg': svg(metadata({ title: 'Lemon SVG theme', description: 'Lemon SVG theme' })),
+    'people/pen.svg': svg(metadata({ title: 'Lemon SVG theme', description: 'OOO OOO OOO' })),  // and a filler description
+  });
+  const out = path.join(scratch, 'out-cropped');
+  const { report } = prepare(source, out, ['--size', '100']);
+  assert.equal(report.images, 6, JSON.stringify(report.skipped));
+  const collection = path.join(out, 'collection');
+
+  // 100 px with a padding of 3 (1/32): the drawing fills the 94 px inside it, its aspect kept.
+  const small = path.join(collection, 'shapes/small_drawing.png');
+  assert.deepEqual(pngSize(small), [100, 44]);
+  const box = drawingBox(small);
+  assert.ok(box.width >= 92 && box.left >= 2 && box.left <= 4 && box.top >= 2 && box.top <= 4, `the drawing fills the thumbnail: ${JSON.stringify(box)}`);
+  assert.match(box.corner, /^(white|srgb\(255,255,255\))$/, 'the padding is white');
+  // Cut at the page's edge it would be 10 x 20 (half a circle); whole it is round.
+  const circle = path.join(collection, 'shapes/past_the_edge.png');
+  assert.deepEqual(pngSize(circle), [100, 100], 'the whole circle, not the half on the page');
+  assert.ok(drawingBox(circle).width >= 92);
+
+  const captions = readCaptions(out);
+  const shown = Object.fromEntries(Object.entries(captions).map(([where, entry]) => [where, [entry.title, entry.description]]));
+  assert.deepEqual(shown, {
+    'shapes/small_drawing.png': ['Rss button', 'A button for RSS feeds'],
+    'shapes/past_the_edge.png': ['Circle', 'Shapes'],
+    'people/man02.png': ['Man', 'People'],
+    'people/lamp_somebody_else_01.png': ['Lamp', 'Light'],
+    'people/cup_01.png': ['Cup', 'People'],
+    'people/pen.png': ['Pen', 'People'],
+  });
+  for (const entry of Object.values(captions)) {
+    assert.doesNotMatch(`${entry.title} ${entry.description}`, /Keywords:|File:|Category:|Clipart by|Lemon SVG|OOO/, JSON.stringify(entry));
+  }
+
+  // Another --size renders every PNG again (rendering.json says how they were made).
+  const resized = prepare(source, out, ['--size', '64']).report;
+  assert.equal(resized.rendered, 6);
+  assert.deepEqual(pngSize(circle), [64, 64]);
+  assert.equal(prepare(source, out, ['--size', '64']).report.rendered, 0);
 });
 
 test('an SVG whose rendering takes too long is stopped and skipped', () => {

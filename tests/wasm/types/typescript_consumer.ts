@@ -120,6 +120,9 @@ export async function useEveryMember(page: string, photo: Blob, recording: Array
   lines.push(describeVote(await db.classify(vector, { k: 5, threshold: 0.2, minConfidence: 0.6, filter })));
   const both: SearchAnswer = await db.search(vector, { k: 3, classify: { k: 5, threshold: 0.1 }, onePerDocument: false });
   lines.push(String(both.results[0]?.matchedItems ?? 1));
+  const unmarked: SearchAnswer = await db.search(vector, { k: 3, groupDuplicates: false });
+  const copyOf: string | undefined = unmarked.results[0]?.duplicateOf;
+  lines.push(copyOf ?? '', String(unmarked.results[0]?.duplicates ?? 0));
   if (both.classification) lines.push(describeVote(both.classification));
   lines.push(describeVote(await db.classify({ text: 'a dog' })));
   const item: ItemMetadata | undefined = db.item('0123456789abcdef');
