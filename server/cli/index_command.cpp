@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstdio>
 #include <filesystem>
 #include <iterator>
@@ -20,6 +22,7 @@
 #include "cli/command_options.hpp"
 #include "cli/command_failure.hpp"
 #include "cli/commands.hpp"
+#include "cli/index_batch_jobs.hpp"
 #include "cli/index_batches.hpp"
 #include "cli/index_items.hpp"
 #include "cli/index_progress.hpp"
@@ -91,6 +94,21 @@ options:
                       after it is replaced (its manifest waits in SITE/generations/), so a reader
                       that fetched the old manifest can finish; default 0 (they stay until the
                       next write), 300 with --watch
+batch jobs (gemini provider; half the price per token, results within hours rather than seconds):
+  --batch-jobs        embed through Gemini's batch jobs (asyncBatchEmbedContent) instead of a call
+                      per 100 inputs: inputs not in the embedding cache are submitted as jobs, polled
+                      until they finish, and their vectors filed into the cache; the site is then
+                      written as usual (the same site as without --batch-jobs). Jobs are recorded in
+                      batch-jobs-MODEL.json beside the cache as soon as Gemini accepts them: a run
+                      that is stopped or killed resumes polling them, never submitting them again. A
+                      job that fails or expires is submitted once more; a second failure stops the
+                      run (site unchanged, the other jobs' vectors kept in the cache). Requests a job
+                      answers with an error are embedded call by call. The report (--json:
+                      "batch_jobs") gives the jobs, the tokens Gemini counted and the saving against
+                      per-call prices. Not with --no-cache or --watch
+  --batch-job-inputs N   requests per job at most, default 1000 (and at most 20 MB of body)
+  --batch-poll-ms MS  first wait before polling the jobs, default 10000; it doubles after each
+                      round up to --batch-poll-max-ms (default 300000)
 watching (keeps the site current as the folder changes; stop with Ctrl-C or SIGTERM):
   --watch             index, then follow FOLDER (inotify) and write a new generation after each
                       batch of changes: added, changed, removed and renamed files. Editors' and
@@ -116,6 +134,61 @@ const std::set<std::string_view>& flag_options() { return command_options("index
 // are worth that; above it the download before the first result keeps growing with the collection,
 // while a partitioned site's (manifest, centroid table, a few partitions) stays near a megabyte.
 constexpr std::size_t auto_partitioned_items = 50000;
+
+// The --json report's "batch_jobs": what the jobs did, and their price against per-call indexing.
+// Priced from Gemini's own count (each result's tokenCount) at gemini-api.md's per-call price per
+// million input tokens, batch jobs at half of it; results without a count (media whose tokens the
+// answer does not give) are not priced, and the report says how many were left out.
+nlohmann::json batch_jobs_json(const batch_job_run_report& report, const std::string& model) {
+  nlohmann::json failures = nlohmann::json::array();
+  for (const batch_job_failure& failure : report.failures) {
+    failures.push_back({{"job", failure.job}, {"state", failure.state}, {"message", failure.message}});
+  }
+  nlohmann::json cost{{"counted_tokens", report.counted_tokens},
+                      {"results_with_token_count", report.results_with_token_count},
+                      {"results_without_token_count", report.results_with_vectors - report.results_with_token_count},
+                      {"batch_discount", 0.5}};
+  const auto price = gemini_price_per_million_tokens(model);
+  if (price) {
+    const double per_call = static_cast<double>(report.counted_tokens) * *price / 1e6;
+    const double batch = per_call * 0.5;
+    cost["price_per_million_tokens_usd"] = *price;
+    cost["per_call_usd"] = per_call;
+    cost["batch_usd"] = batch;
+    cost["saving_usd"] = per_call - batch;
+    char line[256];
+    std::snprintf(line, sizeof line, "%llu tokens counted: $%.6f per call, $%.6f as batch jobs, saving $%.6f (50%%)",
+                  static_cast<unsigned long long>(report.counted_tokens), per_call, batch, per_call - batch);
+    cost["summary"] = line;
+  } else {
+    cost["price_per_million_tokens_usd"] = nullptr;
+    cost["per_call_usd"] = nullptr;
+    cost["batch_usd"] = nullptr;
+    cost["saving_usd"] = nullptr;
+    cost["summary"] = std::to_string(report.counted_tokens) + " tokens counted; no published price for " + model +
+                      " (batch jobs cost half the per-call price)";
+  }
+  cost["basis"] = "tokenCount of each result Gemini returned in this run's jobs, at the per-call price per million "
+                  "input tokens of gemini-api.md (gemini-embedding-2 $0.20, gemini-embedding-001 $0.15); batch jobs "
+                  "at half that price; results without a tokenCount are not priced";
+  return {{"inputs", report.inputs},
+          {"inputs_already_cached", report.inputs_already_cached},
+          {"inputs_too_large", report.inputs_too_large},
+          {"inputs_submitted", report.inputs_submitted},
+          {"jobs_submitted", report.jobs_submitted},
+          {"jobs_resubmitted", report.jobs_resubmitted},
+          {"jobs_resumed", report.jobs_resumed},
+          {"jobs_succeeded", report.jobs_succeeded},
+          {"results_filed", report.results_filed},
+          {"results_already_cached", report.results_already_cached},
+          {"result_errors", report.result_errors},
+          {"result_error_examples", report.result_error_examples},
+          {"create_calls", report.create_calls},
+          {"poll_calls", report.poll_calls},
+          {"retried_calls", report.retried_calls},
+          {"failures", failures},
+          {"cost", cost}};
+}
 
 int usage_failure(const std::string& message) {
   return report_usage_failure("index", message, std::string(index_usage) + "\n" + provider_options_help);
@@ -184,6 +257,26 @@ int run_index_command(std::span<const std::string_view> arguments) {
                     options.value("--watch-poll-ms"))) {
     return usage_failure("--watch-poll and --watch-*-ms go with --watch");
   }
+  const bool batch_jobs = options.has("--batch-jobs");
+  batch_job_run_settings batch_job_settings;
+  {
+    const auto job_inputs = options.number("--batch-job-inputs", 1000, 1, 100000);
+    const auto first_poll = options.number("--batch-poll-ms", 10'000, 1, 3'600'000);
+    const auto longest_poll = options.number("--batch-poll-max-ms", 300'000, 1, 86'400'000);
+    if (!job_inputs || !first_poll || !longest_poll) return usage_failure(*options.error());
+    batch_job_settings.job_inputs = *job_inputs;
+    batch_job_settings.first_poll = std::chrono::milliseconds(*first_poll);
+    batch_job_settings.longest_poll = std::chrono::milliseconds(std::max(*first_poll, *longest_poll));
+  }
+  if (!batch_jobs && (options.value("--batch-job-inputs") || options.value("--batch-poll-ms") ||
+                      options.value("--batch-poll-max-ms"))) {
+    return usage_failure("--batch-job-inputs and --batch-poll-*-ms go with --batch-jobs");
+  }
+  if (batch_jobs && watching) return usage_failure("--batch-jobs cannot be combined with --watch");
+  if (batch_jobs && options.has("--no-cache")) {
+    return usage_failure("--batch-jobs files its vectors into the embedding cache and keeps its job journal beside it: "
+                         "it cannot run with --no-cache");
+  }
   const fs::path folder = options.positional()[0];
   const fs::path site = *options.value("--out");
   std::error_code failure;
@@ -204,6 +297,12 @@ int run_index_command(std::span<const std::string_view> arguments) {
   const auto chunk_overlap = options.number("--chunk-overlap", 0, 0, 5000);
   const std::string chunk_at = options.value("--chunk-at").value_or("sentences");
   if (!dimensions || !chunk_words || !chunk_overlap) return usage_failure(*options.error());
+  if (batch_jobs && (*setup)->name != "gemini") return usage_failure("--batch-jobs needs --provider gemini");
+  if (batch_jobs && (*setup)->cache_file.empty()) {
+    return report_failure("index", error_code_name(error_code::io_error),
+                          "--batch-jobs needs the embedding cache on disk, and it is not: " + (*setup)->cache_note, 1);
+  }
+  batch_job_settings.dimensions = *dimensions;
   if (chunk_at != "sentences" && chunk_at != "words") return usage_failure("--chunk-at must be sentences or words");
   std::fprintf(stderr, "mosaic index: provider %s (%s), %s\n", (*setup)->name.c_str(), provider.model_id().c_str(),
                (*setup)->cache_note.c_str());
@@ -290,6 +389,34 @@ int run_index_command(std::span<const std::string_view> arguments) {
     preparation_seconds = seconds_since(preparation_start);
     feed.close();
   });
+
+  // --batch-jobs: once every file is prepared, the inputs go through batch jobs into the cache; the
+  // embedding below then finds them there.
+  std::optional<batch_job_run_report> batch_report;
+  if (batch_jobs) {
+    std::mutex feed_mutex;
+    std::condition_variable feed_changed;
+    feed.set_listener([&feed_mutex, &feed_changed] {
+      const std::lock_guard guard(feed_mutex);
+      feed_changed.notify_one();
+    });
+    {
+      std::unique_lock lock(feed_mutex);
+      feed_changed.wait(lock, [&feed] { return feed.current().closed; });
+    }
+    feed.set_listener(nullptr);
+    if (!walk_failure) {
+      const std::vector<embedding_input> inputs = feed.inputs(0, feed.current().available);
+      batch_report.emplace();
+      const status ran = run_batch_jobs(inputs, **setup, batch_job_settings, *batch_report, stderr);
+      if (!ran) {
+        feed.cancel();
+        preparer.join();
+        return report_failure("index", error_code_name(ran.failure().code),
+                              "batch jobs stopped, the site was not changed: " + ran.failure().message, 1);
+      }
+    }
+  }
 
   const auto embedding_start = clock_type::now();
   const auto hits_before = (*setup)->cache ? (*setup)->cache->statistics().hits : 0;
@@ -411,6 +538,7 @@ int run_index_command(std::span<const std::string_view> arguments) {
       report["seconds"]["assignment"] = partitioning->assignment_seconds;
       report["seconds"]["partition_files"] = partitioning->writing_seconds;
     }
+    if (batch_report) report["batch_jobs"] = batch_jobs_json(*batch_report, manifest->model_id);
     for (const skipped_file& file : skipped) report["skipped"].push_back({{"path", file.path}, {"reason", file.reason}});
     for (const skipped_file& entry : unused_captions) {
       report["listed_captions_unused"].push_back({{"path", entry.path}, {"reason", entry.reason}});
@@ -436,6 +564,13 @@ int run_index_command(std::span<const std::string_view> arguments) {
                   partitioning->kmeans_iterations, partitioning->kmeans_seconds, partitioning->assignment_seconds,
                   partitioning->new_partition_files, partitioning->largest_partition, partitioning->imbalance);
       if (!partitioning->centroid_note.empty()) std::printf("  centroids trained afresh: %s\n", partitioning->centroid_note.c_str());
+    }
+    if (batch_report) {
+      const nlohmann::json summary = batch_jobs_json(*batch_report, manifest->model_id);
+      std::printf("batch jobs: %zu submitted (%zu resubmitted), %zu resumed, %zu succeeded; %zu vectors filed; %s\n",
+                  batch_report->jobs_submitted, batch_report->jobs_resubmitted, batch_report->jobs_resumed,
+                  batch_report->jobs_succeeded, batch_report->results_filed,
+                  summary["cost"]["summary"].get<std::string>().c_str());
     }
     for (const skipped_file& file : skipped) std::printf("  skipped %s: %s\n", file.path.c_str(), file.reason.c_str());
     if (listed_captions > 0) {
