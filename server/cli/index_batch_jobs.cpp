@@ -1,6 +1,7 @@
 #include "cli/index_batch_jobs.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 #include <map>
 #include <set>
@@ -313,6 +314,61 @@ class batch_job_runner {
 };
 
 }  // namespace
+
+// The --json report's "batch_jobs": what the jobs did, and their price against per-call indexing.
+// Priced from Gemini's own count (each result's tokenCount) at gemini-api.md's per-call price per
+// million input tokens, batch jobs at half of it; results without a count (media whose tokens the
+// answer does not give) are not priced, and the report says how many were left out.
+nlohmann::json batch_job_report_json(const batch_job_run_report& report, const std::string& model) {
+  nlohmann::json failures = nlohmann::json::array();
+  for (const batch_job_failure& failure : report.failures) {
+    failures.push_back({{"job", failure.job}, {"state", failure.state}, {"message", failure.message}});
+  }
+  nlohmann::json cost{{"counted_tokens", report.counted_tokens},
+                      {"results_with_token_count", report.results_with_token_count},
+                      {"results_without_token_count", report.results_with_vectors - report.results_with_token_count},
+                      {"batch_discount", 0.5}};
+  const auto price = gemini_price_per_million_tokens(model);
+  if (price) {
+    const double per_call = static_cast<double>(report.counted_tokens) * *price / 1e6;
+    const double batch = per_call * 0.5;
+    cost["price_per_million_tokens_usd"] = *price;
+    cost["per_call_usd"] = per_call;
+    cost["batch_usd"] = batch;
+    cost["saving_usd"] = per_call - batch;
+    char line[256];
+    std::snprintf(line, sizeof line, "%llu tokens counted: $%.6f per call, $%.6f as batch jobs, saving $%.6f (50%%)",
+                  static_cast<unsigned long long>(report.counted_tokens), per_call, batch, per_call - batch);
+    cost["summary"] = line;
+  } else {
+    cost["price_per_million_tokens_usd"] = nullptr;
+    cost["per_call_usd"] = nullptr;
+    cost["batch_usd"] = nullptr;
+    cost["saving_usd"] = nullptr;
+    cost["summary"] = std::to_string(report.counted_tokens) + " tokens counted; no published price for " + model +
+                      " (batch jobs cost half the per-call price)";
+  }
+  cost["basis"] = "tokenCount of each result Gemini returned in this run's jobs, at the per-call price per million "
+                  "input tokens of gemini-api.md (gemini-embedding-2 $0.20, gemini-embedding-001 $0.15); batch jobs "
+                  "at half that price; results without a tokenCount are not priced";
+  return {{"inputs", report.inputs},
+          {"inputs_already_cached", report.inputs_already_cached},
+          {"inputs_too_large", report.inputs_too_large},
+          {"inputs_submitted", report.inputs_submitted},
+          {"jobs_submitted", report.jobs_submitted},
+          {"jobs_resubmitted", report.jobs_resubmitted},
+          {"jobs_resumed", report.jobs_resumed},
+          {"jobs_succeeded", report.jobs_succeeded},
+          {"results_filed", report.results_filed},
+          {"results_already_cached", report.results_already_cached},
+          {"result_errors", report.result_errors},
+          {"result_error_examples", report.result_error_examples},
+          {"create_calls", report.create_calls},
+          {"poll_calls", report.poll_calls},
+          {"retried_calls", report.retried_calls},
+          {"failures", failures},
+          {"cost", cost}};
+}
 
 std::optional<double> gemini_price_per_million_tokens(std::string_view model) noexcept {
   if (model == "gemini-embedding-001") return 0.15;

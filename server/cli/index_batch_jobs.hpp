@@ -26,6 +26,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/provider_setup.hpp"
 #include "core/result.hpp"
 #include "embed/embedding_request.hpp"
@@ -73,6 +75,10 @@ struct batch_job_run_report {
 // up on (named, with their states). `report` is filled either way.
 status run_batch_jobs(const std::vector<embedding_input>& inputs, provider_setup& setup,
                       const batch_job_run_settings& settings, batch_job_run_report& report, std::FILE* progress);
+
+// The --json report's "batch_jobs" object; its "cost" prices the counted tokens per call and as batch
+// jobs, with a one-line "summary" for the text report.
+nlohmann::json batch_job_report_json(const batch_job_run_report& report, const std::string& model);
 
 // The per-call price of a model's input text, US dollars per million tokens (gemini-api.md,
 // "Pricing"); batch jobs cost half. nullopt for a model the doc gives no price for.

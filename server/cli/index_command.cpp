@@ -135,61 +135,6 @@ const std::set<std::string_view>& flag_options() { return command_options("index
 // while a partitioned site's (manifest, centroid table, a few partitions) stays near a megabyte.
 constexpr std::size_t auto_partitioned_items = 50000;
 
-// The --json report's "batch_jobs": what the jobs did, and their price against per-call indexing.
-// Priced from Gemini's own count (each result's tokenCount) at gemini-api.md's per-call price per
-// million input tokens, batch jobs at half of it; results without a count (media whose tokens the
-// answer does not give) are not priced, and the report says how many were left out.
-nlohmann::json batch_jobs_json(const batch_job_run_report& report, const std::string& model) {
-  nlohmann::json failures = nlohmann::json::array();
-  for (const batch_job_failure& failure : report.failures) {
-    failures.push_back({{"job", failure.job}, {"state", failure.state}, {"message", failure.message}});
-  }
-  nlohmann::json cost{{"counted_tokens", report.counted_tokens},
-                      {"results_with_token_count", report.results_with_token_count},
-                      {"results_without_token_count", report.results_with_vectors - report.results_with_token_count},
-                      {"batch_discount", 0.5}};
-  const auto price = gemini_price_per_million_tokens(model);
-  if (price) {
-    const double per_call = static_cast<double>(report.counted_tokens) * *price / 1e6;
-    const double batch = per_call * 0.5;
-    cost["price_per_million_tokens_usd"] = *price;
-    cost["per_call_usd"] = per_call;
-    cost["batch_usd"] = batch;
-    cost["saving_usd"] = per_call - batch;
-    char line[256];
-    std::snprintf(line, sizeof line, "%llu tokens counted: $%.6f per call, $%.6f as batch jobs, saving $%.6f (50%%)",
-                  static_cast<unsigned long long>(report.counted_tokens), per_call, batch, per_call - batch);
-    cost["summary"] = line;
-  } else {
-    cost["price_per_million_tokens_usd"] = nullptr;
-    cost["per_call_usd"] = nullptr;
-    cost["batch_usd"] = nullptr;
-    cost["saving_usd"] = nullptr;
-    cost["summary"] = std::to_string(report.counted_tokens) + " tokens counted; no published price for " + model +
-                      " (batch jobs cost half the per-call price)";
-  }
-  cost["basis"] = "tokenCount of each result Gemini returned in this run's jobs, at the per-call price per million "
-                  "input tokens of gemini-api.md (gemini-embedding-2 $0.20, gemini-embedding-001 $0.15); batch jobs "
-                  "at half that price; results without a tokenCount are not priced";
-  return {{"inputs", report.inputs},
-          {"inputs_already_cached", report.inputs_already_cached},
-          {"inputs_too_large", report.inputs_too_large},
-          {"inputs_submitted", report.inputs_submitted},
-          {"jobs_submitted", report.jobs_submitted},
-          {"jobs_resubmitted", report.jobs_resubmitted},
-          {"jobs_resumed", report.jobs_resumed},
-          {"jobs_succeeded", report.jobs_succeeded},
-          {"results_filed", report.results_filed},
-          {"results_already_cached", report.results_already_cached},
-          {"result_errors", report.result_errors},
-          {"result_error_examples", report.result_error_examples},
-          {"create_calls", report.create_calls},
-          {"poll_calls", report.poll_calls},
-          {"retried_calls", report.retried_calls},
-          {"failures", failures},
-          {"cost", cost}};
-}
-
 int usage_failure(const std::string& message) {
   return report_usage_failure("index", message, std::string(index_usage) + "\n" + provider_options_help);
 }
@@ -538,7 +483,7 @@ int run_index_command(std::span<const std::string_view> arguments) {
       report["seconds"]["assignment"] = partitioning->assignment_seconds;
       report["seconds"]["partition_files"] = partitioning->writing_seconds;
     }
-    if (batch_report) report["batch_jobs"] = batch_jobs_json(*batch_report, manifest->model_id);
+    if (batch_report) report["batch_jobs"] = batch_job_report_json(*batch_report, manifest->model_id);
     for (const skipped_file& file : skipped) report["skipped"].push_back({{"path", file.path}, {"reason", file.reason}});
     for (const skipped_file& entry : unused_captions) {
       report["listed_captions_unused"].push_back({{"path", entry.path}, {"reason", entry.reason}});
@@ -566,7 +511,7 @@ int run_index_command(std::span<const std::string_view> arguments) {
       if (!partitioning->centroid_note.empty()) std::printf("  centroids trained afresh: %s\n", partitioning->centroid_note.c_str());
     }
     if (batch_report) {
-      const nlohmann::json summary = batch_jobs_json(*batch_report, manifest->model_id);
+      const nlohmann::json summary = batch_job_report_json(*batch_report, manifest->model_id);
       std::printf("batch jobs: %zu submitted (%zu resubmitted), %zu resumed, %zu succeeded; %zu vectors filed; %s\n",
                   batch_report->jobs_submitted, batch_report->jobs_resubmitted, batch_report->jobs_resumed,
                   batch_report->jobs_succeeded, batch_report->results_filed,
