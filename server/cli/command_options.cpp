@@ -19,8 +19,10 @@ std::vector<command_option_table> make_tables() {
                     with(provider_valued_options(),
                          {"--out", "--captions", "--dims", "--quant", "--shard-items", "--chunk-words", "--chunk-overlap",
                           "--chunk-at", "--concurrency", "--layout", "--keep-generations-seconds", "--watch-quiet-ms",
-                          "--watch-max-batch-ms", "--watch-poll-ms", "--ocr"}),
-                    with(provider_flag_options(), {"--json", "--help", "--recluster", "--watch", "--watch-poll"})});
+                          "--watch-max-batch-ms", "--watch-poll-ms", "--ocr", "--batch-job-inputs", "--batch-poll-ms",
+                          "--batch-poll-max-ms"}),
+                    with(provider_flag_options(),
+                         {"--json", "--help", "--recluster", "--watch", "--watch-poll", "--batch-jobs"})});
   tables.push_back({"query",
                     with(provider_valued_options(),
                          {"-k", "--image", "--audio", "--mode", "--vector-weight", "--nprobe", "--rerank-depth", "--filter"}),

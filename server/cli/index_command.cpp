@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstdio>
 #include <filesystem>
 #include <iterator>
@@ -20,6 +22,7 @@
 #include "cli/command_options.hpp"
 #include "cli/command_failure.hpp"
 #include "cli/commands.hpp"
+#include "cli/index_batch_jobs.hpp"
 #include "cli/index_batches.hpp"
 #include "cli/index_items.hpp"
 #include "cli/index_progress.hpp"
@@ -92,6 +95,21 @@ options:
                       after it is replaced (its manifest waits in SITE/generations/), so a reader
                       that fetched the old manifest can finish; default 0 (they stay until the
                       next write), 300 with --watch
+batch jobs (gemini provider; half the price per token, results within hours rather than seconds):
+  --batch-jobs        embed through Gemini's batch jobs (asyncBatchEmbedContent) instead of a call
+                      per 100 inputs: inputs not in the embedding cache are submitted as jobs, polled
+                      until they finish, and their vectors filed into the cache; the site is then
+                      written as usual (the same site as without --batch-jobs). Jobs are recorded in
+                      batch-jobs-MODEL.json beside the cache as soon as Gemini accepts them: a run
+                      that is stopped or killed resumes polling them, never submitting them again. A
+                      job that fails or expires is submitted once more; a second failure stops the
+                      run (site unchanged, the other jobs' vectors kept in the cache). Requests a job
+                      answers with an error are embedded call by call. The report (--json:
+                      "batch_jobs") gives the jobs, the tokens Gemini counted and the saving against
+                      per-call prices. Not with --no-cache or --watch
+  --batch-job-inputs N   requests per job at most, default 1000 (and at most 20 MB of body)
+  --batch-poll-ms MS  first wait before polling the jobs, default 10000; it doubles after each
+                      round up to --batch-poll-max-ms (default 300000)
 watching (keeps the site current as the folder changes; stop with Ctrl-C or SIGTERM):
   --watch             index, then follow FOLDER (inotify) and write a new generation after each
                       batch of changes: added, changed, removed and renamed files. Editors' and
@@ -186,6 +204,26 @@ int run_index_command(std::span<const std::string_view> arguments) {
                     options.value("--watch-poll-ms"))) {
     return usage_failure("--watch-poll and --watch-*-ms go with --watch");
   }
+  const bool batch_jobs = options.has("--batch-jobs");
+  batch_job_run_settings batch_job_settings;
+  {
+    const auto job_inputs = options.number("--batch-job-inputs", 1000, 1, 100000);
+    const auto first_poll = options.number("--batch-poll-ms", 10'000, 1, 3'600'000);
+    const auto longest_poll = options.number("--batch-poll-max-ms", 300'000, 1, 86'400'000);
+    if (!job_inputs || !first_poll || !longest_poll) return usage_failure(*options.error());
+    batch_job_settings.job_inputs = *job_inputs;
+    batch_job_settings.first_poll = std::chrono::milliseconds(*first_poll);
+    batch_job_settings.longest_poll = std::chrono::milliseconds(std::max(*first_poll, *longest_poll));
+  }
+  if (!batch_jobs && (options.value("--batch-job-inputs") || options.value("--batch-poll-ms") ||
+                      options.value("--batch-poll-max-ms"))) {
+    return usage_failure("--batch-job-inputs and --batch-poll-*-ms go with --batch-jobs");
+  }
+  if (batch_jobs && watching) return usage_failure("--batch-jobs cannot be combined with --watch");
+  if (batch_jobs && options.has("--no-cache")) {
+    return usage_failure("--batch-jobs files its vectors into the embedding cache and keeps its job journal beside it: "
+                         "it cannot run with --no-cache");
+  }
   const fs::path folder = options.positional()[0];
   const fs::path site = *options.value("--out");
   std::error_code failure;
@@ -206,6 +244,12 @@ int run_index_command(std::span<const std::string_view> arguments) {
   const auto chunk_overlap = options.number("--chunk-overlap", 0, 0, 5000);
   const std::string chunk_at = options.value("--chunk-at").value_or("sentences");
   if (!dimensions || !chunk_words || !chunk_overlap) return usage_failure(*options.error());
+  if (batch_jobs && (*setup)->name != "gemini") return usage_failure("--batch-jobs needs --provider gemini");
+  if (batch_jobs && (*setup)->cache_file.empty()) {
+    return report_failure("index", error_code_name(error_code::io_error),
+                          "--batch-jobs needs the embedding cache on disk, and it is not: " + (*setup)->cache_note, 1);
+  }
+  batch_job_settings.dimensions = *dimensions;
   if (chunk_at != "sentences" && chunk_at != "words") return usage_failure("--chunk-at must be sentences or words");
   std::fprintf(stderr, "mosaic index: provider %s (%s), %s\n", (*setup)->name.c_str(), provider.model_id().c_str(),
                (*setup)->cache_note.c_str());
@@ -292,6 +336,34 @@ int run_index_command(std::span<const std::string_view> arguments) {
     preparation_seconds = seconds_since(preparation_start);
     feed.close();
   });
+
+  // --batch-jobs: once every file is prepared, the inputs go through batch jobs into the cache; the
+  // embedding below then finds them there.
+  std::optional<batch_job_run_report> batch_report;
+  if (batch_jobs) {
+    std::mutex feed_mutex;
+    std::condition_variable feed_changed;
+    feed.set_listener([&feed_mutex, &feed_changed] {
+      const std::lock_guard guard(feed_mutex);
+      feed_changed.notify_one();
+    });
+    {
+      std::unique_lock lock(feed_mutex);
+      feed_changed.wait(lock, [&feed] { return feed.current().closed; });
+    }
+    feed.set_listener(nullptr);
+    if (!walk_failure) {
+      const std::vector<embedding_input> inputs = feed.inputs(0, feed.current().available);
+      batch_report.emplace();
+      const status ran = run_batch_jobs(inputs, **setup, batch_job_settings, *batch_report, stderr);
+      if (!ran) {
+        feed.cancel();
+        preparer.join();
+        return report_failure("index", error_code_name(ran.failure().code),
+                              "batch jobs stopped, the site was not changed: " + ran.failure().message, 1);
+      }
+    }
+  }
 
   const auto embedding_start = clock_type::now();
   const auto hits_before = (*setup)->cache ? (*setup)->cache->statistics().hits : 0;
@@ -413,6 +485,7 @@ int run_index_command(std::span<const std::string_view> arguments) {
       report["seconds"]["assignment"] = partitioning->assignment_seconds;
       report["seconds"]["partition_files"] = partitioning->writing_seconds;
     }
+    if (batch_report) report["batch_jobs"] = batch_job_report_json(*batch_report, manifest->model_id);
     for (const skipped_file& file : skipped) report["skipped"].push_back({{"path", file.path}, {"reason", file.reason}});
     for (const skipped_file& entry : unused_captions) {
       report["listed_captions_unused"].push_back({{"path", entry.path}, {"reason", entry.reason}});
@@ -438,6 +511,13 @@ int run_index_command(std::span<const std::string_view> arguments) {
                   partitioning->kmeans_iterations, partitioning->kmeans_seconds, partitioning->assignment_seconds,
                   partitioning->new_partition_files, partitioning->largest_partition, partitioning->imbalance);
       if (!partitioning->centroid_note.empty()) std::printf("  centroids trained afresh: %s\n", partitioning->centroid_note.c_str());
+    }
+    if (batch_report) {
+      const nlohmann::json summary = batch_job_report_json(*batch_report, manifest->model_id);
+      std::printf("batch jobs: %zu submitted (%zu resubmitted), %zu resumed, %zu succeeded; %zu vectors filed; %s\n",
+                  batch_report->jobs_submitted, batch_report->jobs_resubmitted, batch_report->jobs_resumed,
+                  batch_report->jobs_succeeded, batch_report->results_filed,
+                  summary["cost"]["summary"].get<std::string>().c_str());
     }
     for (const skipped_file& file : skipped) std::printf("  skipped %s: %s\n", file.path.c_str(), file.reason.c_str());
     if (listed_captions > 0) {

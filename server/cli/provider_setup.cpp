@@ -173,6 +173,7 @@ result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options,
       // A proxy's name in the locks it takes: unique per process, and no secret.
       shared.owner = std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}());
     }
+    setup->gemini_options = gemini;
     auto created = gemini_provider::create(std::move(gemini));
     if (!created) return std::move(created).failure();
     setup->gemini = std::move(created).value();
@@ -191,6 +192,7 @@ result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options,
     local.threads = local_threads;
     setup->local = std::make_unique<local_provider>(*setup->local_model, local);
   }
+  setup->key_salt = salt;
   if (options.has("--no-cache")) {
     setup->cache_note = "embedding cache off (--no-cache)";
     return setup;
@@ -215,6 +217,7 @@ result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options,
     opened = embedding_cache::open(cache);
     if (!opened) return std::move(opened).failure();
   } else {
+    setup->cache_file = cache.file;
     const auto statistics = opened.value()->statistics();
     setup->cache_note = "embedding cache " + cache.file.string() + " (" + std::to_string(statistics.file_entries) + " entries";
     if (statistics.dropped_records > 0) {

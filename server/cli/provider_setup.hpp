@@ -23,6 +23,7 @@
 //                             --redis-lock-ms MS (30000)
 // The key is read once and kept only in the gemini provider's options: it is never printed.
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <set>
@@ -101,6 +102,12 @@ struct provider_setup {
   std::unique_ptr<embedding_cache> cache;
   std::unique_ptr<caching_provider> cached;
   std::string cache_note;  // one line for the log: where the cache is, or why it is memory-only
+  std::filesystem::path cache_file;  // the cache's file; empty when it is memory-only or off
+  // What makes the cache keys (embedding_key_model(model id, salt)) and, for gemini, the provider's
+  // settings as given (key included): mosaic index --batch-jobs asks Gemini the same questions
+  // through its batch endpoints and files the answers under the same keys.
+  std::string key_salt;
+  std::optional<gemini_provider_options> gemini_options;
 
   [[nodiscard]] embedding_provider& provider() const;   // the cache when there is one, else the provider
   [[nodiscard]] embedding_provider& uncached() const;   // the provider itself

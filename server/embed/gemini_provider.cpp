@@ -86,12 +86,31 @@ std::map<embedding_task, std::string> default_gemini_task_prefixes() {
   };
 }
 
+std::size_t gemini_upstream_dimensions(const gemini_provider_options& options, std::size_t dimensions) noexcept {
+  if (dimensions == 0) dimensions = options.full_dimensions;
+  return std::min(std::max(dimensions, smallest_upstream_dimensions), options.full_dimensions);
+}
+
+gemini_request_settings gemini_request_settings_for(const gemini_provider_options& options, embedding_task task,
+                                                    std::size_t dimensions) {
+  const bool prefixes_in_text = options.model.starts_with("gemini-embedding-2");
+  gemini_request_settings settings;
+  settings.model = options.model;
+  settings.task = task;
+  settings.dimensions = gemini_upstream_dimensions(options, dimensions);
+  settings.send_task_type = !prefixes_in_text;
+  if (prefixes_in_text) {
+    const auto found = options.task_prefixes.find(task);
+    if (found != options.task_prefixes.end()) settings.text_prefix = found->second;
+  }
+  return settings;
+}
+
 class gemini_provider::implementation {
  public:
   implementation(gemini_provider_options options, upstream_url origin)
       : options_(std::move(options)),
         call_path_("/models/" + options_.model + ":batchEmbedContents"),
-        prefixes_in_text_(options_.model.starts_with("gemini-embedding-2")),
         random_(std::random_device{}()),
         pacer_(options_.requests_per_minute),
         client_(std::make_unique<https_client>(std::move(origin), options_.http)),
@@ -196,22 +215,13 @@ class gemini_provider::implementation {
 
  private:
   [[nodiscard]] std::size_t upstream_dimensions(const coalescing_group& group) const noexcept {
-    return std::min(std::max(group.dimensions, smallest_upstream_dimensions), options_.full_dimensions);
+    return gemini_upstream_dimensions(options_, group.dimensions);
   }
 
   // What build_gemini_batch_body is given for a batch of this group: measuring and building use the
   // same settings, so the measure is the body's.
   [[nodiscard]] gemini_request_settings request_settings(const coalescing_group& group) const {
-    gemini_request_settings settings;
-    settings.model = options_.model;
-    settings.task = group.task;
-    settings.dimensions = upstream_dimensions(group);
-    settings.send_task_type = !prefixes_in_text_;
-    if (prefixes_in_text_) {
-      const auto found = options_.task_prefixes.find(group.task);
-      if (found != options_.task_prefixes.end()) settings.text_prefix = found->second;
-    }
-    return settings;
+    return gemini_request_settings_for(options_, group.task, group.dimensions);
   }
 
   // Runs on the coalescer's dispatcher thread: build the body once, then call (and maybe retry).
@@ -343,7 +353,6 @@ class gemini_provider::implementation {
 
   gemini_provider_options options_;
   std::string call_path_;
-  bool prefixes_in_text_;
   std::mutex random_mutex_;
   std::mt19937 random_;
   request_pacer pacer_;

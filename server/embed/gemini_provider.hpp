@@ -15,6 +15,7 @@
 #include <string>
 
 #include "embed/embedding_provider.hpp"
+#include "embed/gemini_request_size.hpp"
 #include "upstream/https_client.hpp"
 #include "upstream/retry_policy.hpp"
 
@@ -48,6 +49,15 @@ struct gemini_provider_options {
 
 // The default prefixes (documented in the README; override with --task-prefix).
 std::map<embedding_task, std::string> default_gemini_task_prefixes();
+
+// The outputDimensionality asked for vectors of `dimensions` (Gemini's range starts at 128: smaller
+// sizes are asked at 128 and truncated locally, the same Matryoshka prefix).
+std::size_t gemini_upstream_dimensions(const gemini_provider_options& options, std::size_t dimensions) noexcept;
+// How each request of a call is built for this task and size (model, task prefix or taskType,
+// outputDimensionality): the per-call path and batch jobs ask Gemini the same question. The views
+// point into `options`.
+gemini_request_settings gemini_request_settings_for(const gemini_provider_options& options, embedding_task task,
+                                                    std::size_t dimensions);
 
 struct gemini_call_statistics {
   std::uint64_t calls = 0;     // HTTP calls made (each attempt counts)

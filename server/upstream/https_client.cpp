@@ -136,10 +136,10 @@ class https_client::implementation {
   implementation(const implementation&) = delete;
   implementation& operator=(const implementation&) = delete;
 
-  void post(std::string path_and_query, std::string body, std::vector<upstream_header> headers,
+  void send(http::verb method, std::string path_and_query, std::string body, std::vector<upstream_header> headers,
             upstream_callback done) {
     auto call = std::make_shared<pending_call>();
-    call->request.method(http::verb::post);
+    call->request.method(method);
     call->request.target(origin_.base_path + path_and_query);
     call->request.version(11);
     call->request.set(http::field::host, host_header_);
@@ -489,7 +489,11 @@ https_client::~https_client() = default;
 
 void https_client::post(std::string path_and_query, std::string body, std::vector<upstream_header> headers,
                         upstream_callback done) {
-  implementation_->post(std::move(path_and_query), std::move(body), std::move(headers), std::move(done));
+  implementation_->send(http::verb::post, std::move(path_and_query), std::move(body), std::move(headers), std::move(done));
+}
+
+void https_client::get(std::string path_and_query, std::vector<upstream_header> headers, upstream_callback done) {
+  implementation_->send(http::verb::get, std::move(path_and_query), {}, std::move(headers), std::move(done));
 }
 
 void https_client::run_after(std::chrono::milliseconds delay, std::function<void()> action) {

@@ -59,6 +59,9 @@ class https_client {
   void post(std::string path_and_query, std::string body, std::vector<upstream_header> headers,
             upstream_callback done);
 
+  // GETs origin.base_path + path_and_query (polling a long-running operation); answers as post().
+  void get(std::string path_and_query, std::vector<upstream_header> headers, upstream_callback done);
+
   // Runs `action` on the io thread after `delay`, without a thread waiting: how callers schedule
   // retries. When the client is destroyed first, pending actions run at once (their post() then
   // fails with upstream_unavailable), so nothing waiting on them is left hanging.

@@ -6,7 +6,8 @@
 namespace mosaic::gemini_double {
 
 const char* const usage_text =
-    "mosaic_gemini_double: a test double of the Gemini embedding API (embedContent, batchEmbedContents)\n"
+    "mosaic_gemini_double: a test double of the Gemini embedding API (embedContent, batchEmbedContents,\n"
+    "asyncBatchEmbedContent batch jobs)\n"
     "\n"
     "Prints `listening on 127.0.0.1:PORT` once ready; stops on SIGINT or SIGTERM.\n"
     "\n"
@@ -29,6 +30,8 @@ const char* const usage_text =
     "  --rpm N                  at most N calls per sliding minute, then 429 with Retry-After\n"
     "  --hold-calls             start with the call gate closed: each embedding call's answer waits\n"
     "                           until POST /_double/release, which sends them all and opens the gate\n"
+    "batch jobs: POST /v1beta/models/M:asyncBatchEmbedContent, GET|DELETE /v1beta/batches/ID,\n"
+    "            POST /v1beta/batches/ID:cancel; their states and faults: GET|POST /_double/batch-jobs\n"
     "test endpoints: GET /_double/stats, POST /_double/reset, GET|POST /_double/faults,\n"
     "                POST /_double/hold, POST /_double/release\n";
 

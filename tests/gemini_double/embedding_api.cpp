@@ -14,6 +14,7 @@ namespace {
 using json = nlohmann::json;
 
 constexpr std::string_view api_prefix = "/v1beta/models/";
+constexpr std::string_view batches_prefix = "/v1beta/batches/";
 constexpr std::string_view internal_error_message =
     "An internal error has occurred. Please retry or report in "
     "https://developers.generativeai.google/guide/troubleshooting";
@@ -96,7 +97,11 @@ json fault_settings_json(const fault_settings& settings) {
 }  // namespace
 
 embedding_api::embedding_api(const double_embedder& embedder, api_settings settings, fault_settings faults)
-    : embedder_(embedder), settings_(std::move(settings)), faults_(faults), gate_(settings_.hold_calls) {}
+    : embedder_(embedder),
+      settings_(std::move(settings)),
+      faults_(faults),
+      gate_(settings_.hold_calls),
+      batch_jobs_(embedder_) {}
 
 api_response embedding_api::handle(const api_request& request) noexcept {
   try {
@@ -139,6 +144,15 @@ api_response embedding_api::route(const api_request& request) {
     return json_response(200, json{{"holding", false}, {"released_calls", released}}.dump());
   }
   if (path == "/_double/faults") return handle_fault_settings(request);
+  if (path == "/_double/batch-jobs") {
+    if (request.method == "GET") return json_response(200, batch_jobs_.describe());
+    if (request.method != "POST") return error_response(405, "INVALID_ARGUMENT", "Use GET or POST for /_double/batch-jobs.");
+    const batch_job_answer answer = batch_jobs_.configure(request.body);
+    return json_response(answer.status, answer.body);
+  }
+  if (path.starts_with(batches_prefix)) {
+    return handle_batch_resource(request, std::string_view(path).substr(batches_prefix.size()), query);
+  }
 
   if (path.starts_with(api_prefix)) {
     const std::string_view resource = std::string_view(path).substr(api_prefix.size());
@@ -148,6 +162,7 @@ api_response embedding_api::route(const api_request& request) {
       if (method_name == "embedContent" || method_name == "batchEmbedContents") {
         return handle_embedding_call(request, resource.substr(0, colon), method_name, query);
       }
+      if (method_name == "asyncBatchEmbedContent") return handle_batch_job_call(request, resource.substr(0, colon), query);
     }
   }
   return error_response(404, "NOT_FOUND", "Method not found.");
@@ -200,19 +215,12 @@ api_response embedding_api::handle_embedding_call(const api_request& request, st
                   "Request payload size exceeds the limit: " + std::to_string(settings_.max_request_bytes) + " bytes.");
   }
 
-  // The header wins when both are sent; an empty value counts as missing.
-  std::string key(request.api_key_header);
-  if (key.empty()) key = query_parameter(query, "key").value_or("");
-  const bool key_accepted = !key.empty() && (settings_.accepted_api_key.empty() || key == settings_.accepted_api_key);
-  if (!key_accepted) {
+  if (!key_accepted(request, query)) {
     statistics_.record_rejection();
     return answer(json_response(400, api_key_invalid_body()));
   }
 
-  const known_model* model = nullptr;
-  for (const known_model& candidate : settings_.models) {
-    if (candidate.name == model_name) model = &candidate;
-  }
+  const known_model* model = find_model(model_name);
   if (model == nullptr) {
     return reject(404, "NOT_FOUND",
                   "models/" + std::string(model_name) + " is not found for API version v1beta, or is not supported for " +
@@ -265,6 +273,75 @@ api_response embedding_api::handle_embedding_call(const api_request& request, st
   }
   statistics_.record_embed_content();
   return answer(json_response(200, "{\"embedding\":" + embeddings + "}"));
+}
+
+bool embedding_api::key_accepted(const api_request& request, std::string_view query) const {
+  // The header wins when both are sent; an empty value counts as missing.
+  std::string key(request.api_key_header);
+  if (key.empty()) key = query_parameter(query, "key").value_or("");
+  return !key.empty() && (settings_.accepted_api_key.empty() || key == settings_.accepted_api_key);
+}
+
+const known_model* embedding_api::find_model(std::string_view model_name) const {
+  for (const known_model& candidate : settings_.models) {
+    if (candidate.name == model_name) return &candidate;
+  }
+  return nullptr;
+}
+
+// POST /models/{model}:asyncBatchEmbedContent. Not counted with the embedding calls, nor subject to
+// their faults: batch jobs have their own (batch_jobs.hpp).
+api_response embedding_api::handle_batch_job_call(const api_request& request, std::string_view model_name,
+                                                  std::string_view query) {
+  if (request.method != "POST") return error_response(404, "NOT_FOUND", "Method not found.");
+  if (request.body.size() > settings_.max_request_bytes) {
+    return error_response(400, "INVALID_ARGUMENT",
+                          "Request payload size exceeds the limit: " + std::to_string(settings_.max_request_bytes) +
+                              " bytes.");
+  }
+  if (!key_accepted(request, query)) return json_response(400, api_key_invalid_body());
+  const known_model* model = find_model(model_name);
+  if (model == nullptr) {
+    return error_response(404, "NOT_FOUND",
+                          "models/" + std::string(model_name) +
+                              " is not found for API version v1beta, or is not supported for asyncBatchEmbedContent.");
+  }
+  const std::string model_resource = "models/" + model->name;
+  auto parsed = parse_async_batch_embed_body(request.body, model_resource);
+  if (!parsed) return error_response(400, "INVALID_ARGUMENT", parsed.failure().message);
+  if (!model->multimodal) {
+    for (const async_batch_item& item : parsed->items) {
+      for (const content_part& part : item.request.parts) {
+        if (part.kind != part_kind::text && part.mime_type != "text/plain") {
+          return error_response(400, "INVALID_ARGUMENT",
+                                "Only text input is supported by " + model_resource + "; got " + part.mime_type + ".");
+        }
+      }
+    }
+  }
+  const batch_job_answer answer = batch_jobs_.create(model_resource, std::move(*parsed));
+  return json_response(answer.status, answer.body);
+}
+
+// batches/{id}: GET polls, DELETE deletes, POST batches/{id}:cancel cancels.
+api_response embedding_api::handle_batch_resource(const api_request& request, std::string_view resource,
+                                                  std::string_view query) {
+  if (!key_accepted(request, query)) return json_response(400, api_key_invalid_body());
+  const std::size_t colon = resource.find(':');
+  const std::string_view id = resource.substr(0, colon);
+  const std::string_view verb = colon == std::string_view::npos ? std::string_view{} : resource.substr(colon + 1);
+  if (id.empty() || id.find('/') != std::string_view::npos) return error_response(404, "NOT_FOUND", "Method not found.");
+  batch_job_answer answer;
+  if (verb.empty() && request.method == "GET") {
+    answer = batch_jobs_.poll(id);
+  } else if (verb.empty() && request.method == "DELETE") {
+    answer = batch_jobs_.remove(id);
+  } else if (verb == "cancel" && request.method == "POST") {
+    answer = batch_jobs_.cancel(id);
+  } else {
+    return error_response(404, "NOT_FOUND", "Method not found.");
+  }
+  return json_response(answer.status, answer.body);
 }
 
 api_response embedding_api::handle_fault_settings(const api_request& request) {

@@ -12,6 +12,9 @@
 //   POST /_double/hold                               close the call gate: answers to embedding calls
 //                                                    wait (call_gate.hpp)
 //   POST /_double/release                            send every waiting answer and open the gate
+//   POST /v1beta/models/{model}:asyncBatchEmbedContent   a batch job (batch_jobs.hpp), and its
+//   GET /v1beta/batches/{id}, POST .../{id}:cancel, DELETE /v1beta/batches/{id}
+//   GET|POST /_double/batch-jobs                     the batch jobs' counts, settings and faults
 // Thread-safe: several io threads call handle() at once.
 #include <chrono>
 #include <cstdint>
@@ -20,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "batch_jobs.hpp"
 #include "call_gate.hpp"
 #include "call_statistics.hpp"
 #include "double_embedder.hpp"
@@ -75,12 +79,17 @@ class embedding_api {
   api_response handle_embedding_call(const api_request& request, std::string_view model_name,
                                      std::string_view method_name, std::string_view query);
   api_response handle_fault_settings(const api_request& request);
+  api_response handle_batch_job_call(const api_request& request, std::string_view model_name, std::string_view query);
+  api_response handle_batch_resource(const api_request& request, std::string_view resource, std::string_view query);
+  [[nodiscard]] bool key_accepted(const api_request& request, std::string_view query) const;
+  [[nodiscard]] const known_model* find_model(std::string_view model_name) const;
 
   const double_embedder& embedder_;
   api_settings settings_;
   fault_injector faults_;
   call_statistics statistics_;
   call_gate gate_;
+  batch_job_store batch_jobs_;
 };
 
 }  // namespace mosaic::gemini_double

@@ -13,7 +13,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
+import path from 'node:path';
 import { makePng, makeWav, pngChunk, pngSignature, riffChunk, u32be, u32le } from '../support/media_fixtures.mjs';
 
 const binary = process.env.MOSAIC_GEMINI_DOUBLE ?? process.argv[2];
@@ -22,6 +24,8 @@ const modelReference = process.env.MOSAIC_MODEL_REFERENCE || undefined;
 const apiKey = 'test-key-0123456789';
 const model = 'gemini-embedding-2';
 const withoutModel = modelDirectory ? false : 'needs the local model (MOSAIC_MODEL_DIR)';
+// npm packages for tests (scripts/install-test-packages.sh): Google's SDK checks the batch-job shapes.
+const testPackages = process.env.MOSAIC_TEST_NODE_PREFIX || undefined;
 
 if (!binary) throw new Error('set MOSAIC_GEMINI_DOUBLE to the mosaic_gemini_double binary');
 
@@ -861,6 +865,112 @@ describe('the call gate (--hold-calls, POST /_double/hold, POST /_double/release
     await untilHeld(double, 1);
     assert.deepEqual(await double.stop(), { code: 0, signal: null });
     assert.equal(await held, 'connection closed');
+  });
+});
+
+describe('batch jobs (asyncBatchEmbedContent)', () => {
+  const fixture = useDouble();
+  const jobSettings = (settings) => getJson(fixture.double, '/_double/batch-jobs', { method: 'POST', body: JSON.stringify(settings) });
+  async function batchCall(route, { method = 'GET', body, key = apiKey } = {}) {
+    const headers = { 'content-type': 'application/json' };
+    if (key !== null) headers['x-goog-api-key'] = key;
+    const response = await fetch(`${fixture.double.base}/v1beta/${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: response.status, json: await response.json() };
+  }
+  const job = (texts, extra = {}) => ({
+    batch: { displayName: 'test', inputConfig: { requests: { requests: texts.map((text, index) => ({ request: { content: textContent(text), outputDimensionality: 128 }, metadata: { key: `k${index}` } })) } }, ...extra },
+  });
+  const create = (body) => batchCall(`models/${model}:asyncBatchEmbedContent`, { method: 'POST', body });
+  const poll = (name) => batchCall(name);
+
+  it('walks pending, running, succeeded and answers the vectors embedContent gives, in order, with their metadata', async () => {
+    await jobSettings({ pending_polls: 1, running_polls: 2, fail_every: 0, expire_every: 0, poll_500_every: 0, bad_answer_every: 0 });
+    const created = await create(job(['a red bicycle', 'a blue boat']));
+    assert.equal(created.status, 200);
+    assert.match(created.json.name, /^batches\/\S+$/);
+    assert.equal(created.json.metadata.state, 'BATCH_STATE_PENDING');
+    assert.equal(created.json.done, undefined);
+    const states = [];
+    let last;
+    for (let round = 0; round < 4; ++round) {
+      last = await poll(created.json.name);
+      assert.equal(last.status, 200);
+      states.push(last.json.metadata.state);
+    }
+    assert.deepEqual(states, ['BATCH_STATE_PENDING', 'BATCH_STATE_RUNNING', 'BATCH_STATE_RUNNING', 'BATCH_STATE_SUCCEEDED']);
+    assert.equal(last.json.done, true);
+    const results = last.json.metadata.output.inlinedResponses.inlinedResponses;
+    assert.deepEqual(last.json.response.output, last.json.metadata.output, 'the same output where the doc puts it');
+    assert.deepEqual(results.map((result) => result.metadata.key), ['k0', 'k1']);
+    assert.deepEqual(results[1].response.embedding.values, await embedVector(fixture.double, [{ text: 'a blue boat' }], 128));
+    assert.match(results[0].response.tokenCount, /^[1-9]\d*$/);
+    const counts = await getJson(fixture.double, '/_double/batch-jobs');
+    assert.deepEqual(counts.jobs.find((entry) => entry.name === created.json.name), { name: created.json.name, state: 'BATCH_STATE_SUCCEEDED', inputs: 2, polls: 4 });
+  });
+
+  it('plays failed, expired, poll 500s and a missing result as asked, and cancels and deletes', async () => {
+    await jobSettings({ pending_polls: 0, running_polls: 0, fail_every: 2, expire_every: 3, poll_500_every: 0, bad_answer_every: 1 });
+    const first = (await create(job(['one', 'two']))).json.name;
+    const second = (await create(job(['three']))).json.name;
+    const third = (await create(job(['four']))).json.name;
+    const succeeded = await poll(first);
+    assert.equal(succeeded.json.metadata.state, 'BATCH_STATE_SUCCEEDED');
+    assert.equal(succeeded.json.metadata.output.inlinedResponses.inlinedResponses.length, 1, 'bad_answer_every 1: the last result is missing');
+    const failed = await poll(second);
+    assert.equal(failed.json.metadata.state, 'BATCH_STATE_FAILED');
+    assert.equal(failed.json.done, true);
+    assert.match(failed.json.error.message, /failed/);
+    const expired = await poll(third);
+    assert.equal(expired.json.metadata.state, 'BATCH_STATE_EXPIRED');
+    assert.match(expired.json.error.message, /48 hours/);
+    await jobSettings({ pending_polls: 5, running_polls: 0, fail_every: 0, expire_every: 0, poll_500_every: 2, bad_answer_every: 0 });
+    const slow = (await create(job(['five']))).json.name;
+    assert.equal((await poll(slow)).status, 200);
+    const unavailable = await poll(slow);
+    assert.equal(unavailable.status, 500);
+    assert.equal(unavailable.json.error.status, 'INTERNAL');
+    assert.equal((await batchCall(`${slow}:cancel`, { method: 'POST', body: {} })).status, 200);
+    await jobSettings({ poll_500_every: 0 });
+    assert.equal((await poll(slow)).json.metadata.state, 'BATCH_STATE_CANCELLED');
+    assert.equal((await batchCall(slow, { method: 'DELETE' })).status, 200);
+    assert.equal((await poll(slow)).status, 404);
+  });
+
+  it('refuses bad bodies, keys and settings like the embedding routes do', async () => {
+    const noKey = await batchCall(`models/${model}:asyncBatchEmbedContent`, { method: 'POST', body: job(['x']), key: null });
+    assert.equal(noKey.status, 400);
+    assert.equal((await batchCall('batches/anything', { key: 'wrong' })).status, 400);
+    assertGoogleError(await create({ batch: { inputConfig: { requests: { requests: [] } } } }), 400, 'INVALID_ARGUMENT', /at least one request/);
+    const unknownField = await create({ batch: { inputConfig: { requests: { requests: [{ request: { content: textContent('x') }, extra: 1 }] } } } });
+    assertGoogleError(unknownField, 400, 'INVALID_ARGUMENT', /Unknown name "extra"/);
+    const file = await create({ batch: { inputConfig: { fileName: 'files/abc' } } });
+    assertGoogleError(file, 400, 'INVALID_ARGUMENT', /no Files API/);
+    const badDimensions = await create({ batch: { inputConfig: { requests: { requests: [{ request: { content: textContent('x'), outputDimensionality: 5 } }] } } } });
+    assert.equal(badDimensions.status, 400);
+    assert.equal((await poll('batches/unknown')).status, 404);
+    const badSetting = await fetch(`${fixture.double.base}/_double/batch-jobs`, { method: 'POST', body: JSON.stringify({ fail_every: -1 }) });
+    assert.equal(badSetting.status, 400);
+  });
+
+  it('speaks the shapes Google\'s SDK (@google/genai) sends and reads', { skip: testPackages ? false : 'needs MOSAIC_TEST_NODE_PREFIX (@google/genai)' }, async () => {
+    await jobSettings({ pending_polls: 1, running_polls: 1, fail_every: 0, expire_every: 0, poll_500_every: 0, bad_answer_every: 0 });
+    const { GoogleGenAI } = createRequire(path.join(testPackages, 'package.json'))('@google/genai');
+    const ai = new GoogleGenAI({ apiKey, httpOptions: { baseUrl: fixture.double.base } });
+    const warn = console.warn;
+    console.warn = () => {};  // "createEmbeddings() is experimental"
+    let created;
+    try {
+      created = await ai.batches.createEmbeddings({ model, src: { inlinedRequests: { contents: ['a red bicycle', 'a blue boat'], config: { outputDimensionality: 128 } } } });
+    } finally {
+      console.warn = warn;
+    }
+    assert.equal(created.state, 'JOB_STATE_PENDING');
+    let read;
+    for (let round = 0; round < 3; ++round) read = await ai.batches.get({ name: created.name });
+    assert.equal(read.state, 'JOB_STATE_SUCCEEDED');
+    const answers = read.dest.inlinedEmbedContentResponses;
+    assert.equal(answers.length, 2);
+    assert.deepEqual(answers[0].response.embedding.values, await embedVector(fixture.double, [{ text: 'a red bicycle' }], 128));
   });
 });
 

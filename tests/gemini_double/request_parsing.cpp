@@ -477,4 +477,83 @@ result<std::vector<embed_content_request>> parse_batch_embed_contents_body(std::
   return requests;
 }
 
+result<async_batch_body> parse_async_batch_embed_body(std::string_view body, std::string_view model_resource) {
+  auto document = parse_json_object(body, "AsyncBatchEmbedContentRequest");
+  if (!document) return std::move(document).failure();
+  const message_reader top(*document, "");
+  if (auto known = top.check_known({{"batch", "batch"}}); !known) return std::move(known).failure();
+  auto batch_value = top.find({"batch", "batch"});
+  if (!batch_value) return std::move(batch_value).failure();
+  if (*batch_value == nullptr) return invalid("AsyncBatchEmbedContentRequest.batch: batch is not specified.");
+  if (!(*batch_value)->is_object()) return invalid(invalid_value_message("batch", "TYPE_MESSAGE", **batch_value));
+  const message_reader batch(**batch_value, "batch");
+  if (auto known = batch.check_known({{"displayName", "display_name"}, {"model", "model"}, {"inputConfig", "input_config"}});
+      !known) {
+    return std::move(known).failure();
+  }
+  async_batch_body parsed;
+  auto display_name = batch.optional_string({"displayName", "display_name"});
+  if (!display_name) return std::move(display_name).failure();
+  if (display_name->has_value()) parsed.display_name = std::move(**display_name);
+  auto model = batch.optional_string({"model", "model"});
+  if (!model) return std::move(model).failure();
+  if (model->has_value() && **model != model_resource) {
+    return invalid("EmbedContentBatch.model: the model " + describe_value(json(**model)) +
+                   " does not match the model in the URL, " + std::string(model_resource) + ".");
+  }
+  auto input_value = batch.find({"inputConfig", "input_config"});
+  if (!input_value) return std::move(input_value).failure();
+  if (*input_value == nullptr) return invalid("EmbedContentBatch.input_config: input_config is not specified.");
+  if (!(*input_value)->is_object()) {
+    return invalid(invalid_value_message("batch.input_config", "TYPE_MESSAGE", **input_value));
+  }
+  const message_reader input(**input_value, "batch.input_config");
+  if (auto known = input.check_known({{"requests", "requests"}, {"fileName", "file_name"}}); !known) {
+    return std::move(known).failure();
+  }
+  auto file_name = input.optional_string({"fileName", "file_name"});
+  if (!file_name) return std::move(file_name).failure();
+  if (file_name->has_value()) {
+    return invalid("batch.input_config.file_name: the test double has no Files API; send the requests inline.");
+  }
+  auto requests_value = input.find({"requests", "requests"});
+  if (!requests_value) return std::move(requests_value).failure();
+  if (*requests_value == nullptr) return invalid("EmbedContentBatch.input_config: requests or file_name is required.");
+  if (!(*requests_value)->is_object()) {
+    return invalid(invalid_value_message("batch.input_config.requests", "TYPE_MESSAGE", **requests_value));
+  }
+  const message_reader wrapper(**requests_value, "batch.input_config.requests");
+  if (auto known = wrapper.check_known({{"requests", "requests"}}); !known) return std::move(known).failure();
+  auto items_value = wrapper.find({"requests", "requests"});
+  if (!items_value) return std::move(items_value).failure();
+  if (*items_value == nullptr || !(*items_value)->is_array() || (*items_value)->empty()) {
+    return invalid("batch.input_config.requests.requests: at least one request is required.");
+  }
+  const json& items = **items_value;
+  parsed.items.reserve(items.size());
+  for (std::size_t index = 0; index < items.size(); ++index) {
+    const std::string path = "batch.input_config.requests.requests[" + std::to_string(index) + "]";
+    if (!items[index].is_object()) return invalid(invalid_value_message(path, "TYPE_MESSAGE", items[index]));
+    const message_reader item(items[index], path);
+    if (auto known = item.check_known({{"request", "request"}, {"metadata", "metadata"}}); !known) {
+      return std::move(known).failure();
+    }
+    auto request_value = item.find({"request", "request"});
+    if (!request_value) return std::move(request_value).failure();
+    if (*request_value == nullptr) return invalid(path + ".request: request is not specified.");
+    auto request = parse_request(**request_value, path + ".request", model_resource, false);
+    if (!request) return std::move(request).failure();
+    async_batch_item entry;
+    entry.request = std::move(*request);
+    auto metadata = item.find({"metadata", "metadata"});
+    if (!metadata) return std::move(metadata).failure();
+    if (*metadata != nullptr) {
+      if (!(*metadata)->is_object()) return invalid(invalid_value_message(path + ".metadata", "TYPE_MESSAGE", **metadata));
+      entry.metadata_json = (*metadata)->dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+    parsed.items.push_back(std::move(entry));
+  }
+  return parsed;
+}
+
 }  // namespace mosaic::gemini_double
