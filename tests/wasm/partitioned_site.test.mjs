@@ -251,3 +251,16 @@ test('with Range, a search fetches partition heads and only the re-ranked rows, 
   assert.ok(partitionRequests().length <= fallback.partitionsRead, 'each partition fetched once, whole');
   plain.close();
 });
+
+test('rows close together share a request, and a partition takes at most four', { skip }, async () => {
+  const { rowRuns, coveringPiece } = await import(pathToFileURL(path.join(webDirectory, 'lib', 'partition_ranges.mjs')).href);
+  // Stride 772 (768 dimensions): rows at most 5 apart (4 kB) share a run; repeats and order do not matter.
+  assert.deepEqual(rowRuns([9, 1, 3, 3, 40], 772, 4096, 8), [{ first: 1, count: 9 }, { first: 40, count: 1 }]);
+  // Ten scattered rows: the nearest runs are joined until four are left, every wanted row inside one.
+  const wanted = [1, 2, 3, 50, 52, 100, 200, 201, 300, 900];
+  const runs = rowRuns(wanted, 772);
+  assert.deepEqual(runs, [{ first: 1, count: 100 }, { first: 200, count: 2 }, { first: 300, count: 1 }, { first: 900, count: 1 }]);
+  for (const row of wanted) assert.ok(runs.some((run) => run.first <= row && row < run.first + run.count), `row ${row}`);
+  assert.deepEqual(coveringPiece([[0, 100], [772, 7720]], 1544, 2316), [772, 7720]);
+  assert.equal(coveringPiece([[0, 100], [772, 1544]], 1544, 2316), undefined);
+});
