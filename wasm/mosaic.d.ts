@@ -49,7 +49,7 @@ export interface ItemMetadata {
 
 export interface ManifestFile { hash: string; file: string; bytes: number }
 export interface ManifestShard extends ManifestFile { items: number; metadata: ManifestFile }
-/** A partition of a partitioned site: a shard entry's fields and the size of its head (header, centre, codes, ids). */
+/** A partition of a partitioned site: a shard entry's fields and the size of its head (header, centre, codes, ids, residual statistics). */
 export interface ManifestPartition extends ManifestShard { headBytes: number }
 /** manifest.json as accepted by the core, camel-cased. */
 export interface Manifest {
@@ -115,6 +115,8 @@ export interface OpenOptions {
   maxMemoryMB?: number;
   /** Partitioned sites: fetch every partition at open (for offline use; `ready` resolves when done). */
   prefetch?: boolean;
+  /** Partitioned sites: a query fetches each probed partition's head and then only the rows it re-ranks, by HTTP Range requests (default true); false fetches whole partitions. A host that ignores Range is detected and gets whole partitions. */
+  rangeRequests?: boolean;
 }
 
 /** What `db.refresh()` did. `added`: shard files loaded for the new generation; `removed`: files of the old one it no longer names. */
@@ -292,6 +294,8 @@ export interface Stats {
   partitionsEvicted: number;
   /** Partitioned: bytes of the partitions (and their item metadata) held in memory now. */
   memoryBytes: number;
+  /** Partitioned: Range requests made for partition rows so far. */
+  rangeRequests: number;
 }
 
 export interface PreparedImage {

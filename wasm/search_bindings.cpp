@@ -24,6 +24,7 @@
 #include "model/use_lite_model.hpp"
 #include "search/close_match.hpp"
 #include "search/loaded_index.hpp"
+#include "partition/partition_codec.hpp"
 #include "search/result_json.hpp"
 #include "vector/normalize.hpp"
 
@@ -196,6 +197,40 @@ class index_binding {
     value.set("handle", handle.value());
     value.set("itemCount", static_cast<double>(index_.items(handle.value())->size()));
     return success(value);
+  }
+
+  // {handle, itemCount, rowsOffset, rowStride}: a partition's head alone (bytes [0, headBytes)) and its
+  // item metadata; its rows come later by addPartitionRows, each at rowsOffset + row * rowStride in the
+  // file (the partition layout, docs/format.md), as answers name them (missing_rows).
+  val add_partition_head(double position, const val& head_bytes, const val& metadata_bytes) {
+    if (!is_whole_number(position, 0, 4294967295.0)) {
+      return failure(error_code::invalid_argument, "the partition position must be a whole number from 0");
+    }
+    const std::vector<std::uint8_t> metadata = bytes_from(metadata_bytes);
+    const std::vector<std::uint8_t> head = bytes_from(head_bytes);
+    auto handle = index_.add_partition_head(static_cast<std::size_t>(position), head, metadata);
+    if (!handle) return failure(handle.failure());
+    const std::size_t items = index_.items(handle.value())->size();
+    auto layout = mosaic::partition::compute_partition_layout(index_.manifest().dimensions, items);
+    if (!layout) return failure(layout.failure());
+    val value = val::object();
+    value.set("handle", handle.value());
+    value.set("itemCount", static_cast<double>(items));
+    value.set("rowsOffset", static_cast<double>(layout->rows_offset));
+    value.set("rowStride", static_cast<double>(layout->row_stride));
+    return success(value);
+  }
+
+  // Rows firstRow, firstRow + 1, ... of a partition held as its head, as one Range request returned them.
+  val add_partition_rows(double handle, double first_row, const val& row_bytes) {
+    if (!is_whole_number(handle, 1, 4294967295.0)) return failure(error_code::invalid_argument, "not a shard handle");
+    if (!is_whole_number(first_row, 0, 4294967295.0)) {
+      return failure(error_code::invalid_argument, "the first row must be a whole number from 0");
+    }
+    auto added = index_.add_partition_rows(static_cast<mosaic::search::shard_handle>(handle),
+                                           static_cast<std::size_t>(first_row), bytes_from(row_bytes));
+    if (!added) return failure(added.failure());
+    return success(val::null());
   }
 
   // [position]: the partitions a vector query probes first ({nprobe} in options), best first.
@@ -446,6 +481,8 @@ EMSCRIPTEN_BINDINGS(mosaic_core) {
       .function("setCentroids", &index_binding::set_centroids)
       .function("addPartition", &index_binding::add_partition)
       .function("partitionsToProbe", &index_binding::partitions_to_probe)
+      .function("addPartitionHead", &index_binding::add_partition_head)
+      .function("addPartitionRows", &index_binding::add_partition_rows)
       .function("releaseShard", &index_binding::release_shard)
       .function("items", &index_binding::items)
       .function("itemById", &index_binding::item_by_id)

@@ -23,6 +23,12 @@ bool is_valid_centre_component(float value) {
   return std::isfinite(value) && std::fabs(value) <= max_centre_component;
 }
 bool is_valid_scale(float scale) { return std::isfinite(scale) && scale >= 0.0f && scale <= max_i8_scale; }
+// A row is at most (1 + 1/1024) long and the centre at most 2 per component; the statistics of a
+// written row stay far inside these bounds, which only keep hostile values finite in the estimate.
+constexpr float max_residual_norm = 4.0f;
+constexpr float max_centre_dot = 8.0f;
+bool is_valid_residual_norm(float value) { return std::isfinite(value) && value >= 0.0f && value <= max_residual_norm; }
+bool is_valid_centre_dot(float value) { return std::isfinite(value) && std::fabs(value) <= max_centre_dot; }
 
 template <typename Value>
 void write_le(std::vector<std::uint8_t>& bytes, std::size_t offset, Value value) {
@@ -73,7 +79,13 @@ result<partition_view> decode(std::span<const std::uint8_t> bytes, decoded_part 
   if (header.format_version == 0) return make_error(error_code::bad_header, "partition format version 0 is invalid");
   if (header.format_version > partition_format_version) {
     return make_error(error_code::unsupported_version, "partition format version " + describe(header.format_version) +
-                                                           " is newer than this reader (1); update Mosaic");
+                                                           " is newer than this reader (2); update Mosaic");
+  }
+  if (header.format_version < partition_format_version) {
+    // Version 1 had no residual statistics in its head, so a client could not rank a head's rows
+    // without fetching them all; its sites are re-written by re-running mosaic index.
+    return make_error(error_code::unsupported_version, "partition format version " + describe(header.format_version) +
+                                                           " was written by an earlier Mosaic; re-run mosaic index");
   }
   if (header.header_bytes != partition_header_bytes) {
     return make_error(error_code::bad_header,
@@ -132,6 +144,9 @@ result<partition_view> decode(std::span<const std::uint8_t> bytes, decoded_part 
   view.centre = {reinterpret_cast<const float*>(bytes.data() + partition_header_bytes), view.dimensions};
   view.codes = bytes.subspan(static_cast<std::size_t>(layout->codes_offset), view.item_count * view.code_bytes);
   view.id_bytes = bytes.subspan(static_cast<std::size_t>(layout->ids_offset), view.item_count * 8);
+  view.residual_norms = {reinterpret_cast<const float*>(bytes.data() + layout->statistics_offset), view.item_count};
+  view.centre_dots = {reinterpret_cast<const float*>(bytes.data() + layout->statistics_offset) + view.item_count,
+                      view.item_count};
   for (float value : view.centre) {
     if (!is_valid_centre_component(value)) {
       return make_error(error_code::bad_payload_value, "partition centre has a component that is not finite or exceeds 2");
@@ -141,6 +156,12 @@ result<partition_view> decode(std::span<const std::uint8_t> bytes, decoded_part 
     if (!code_padding_is_zero(view.code(row), view.dimensions)) {
       return make_error(error_code::bad_payload_value,
                         "the code of row " + describe(row) + " has bits set past dimension " + describe(view.dimensions));
+    }
+  }
+  for (std::size_t row = 0; row < view.item_count; ++row) {
+    if (!is_valid_residual_norm(view.residual_norms[row]) || !is_valid_centre_dot(view.centre_dots[row])) {
+      return make_error(error_code::bad_payload_value, "the residual statistics of row " + describe(row) +
+                                                           " are not finite or out of range");
     }
   }
   if (part == decoded_part::whole) {
@@ -171,20 +192,33 @@ result<partition_layout> compute_partition_layout(std::uint32_t dimensions, std:
   layout.codes_offset = align_up(partition_header_bytes + 4 * std::uint64_t{dimensions}, 8);
   // Products of a count below 2^32 and a stride below 2^17 cannot overflow 64 bits; the checks keep
   // that true should the limits ever move.
-  std::uint64_t code_block = 0, id_block = 0, row_block = 0, ids_end = 0;
+  std::uint64_t code_block = 0, id_block = 0, statistics_block = 0, row_block = 0, statistics_end = 0;
   if (!checked_multiply(item_count, layout.code_bytes, code_block) ||
       !checked_add(layout.codes_offset, code_block, layout.ids_offset) || !checked_multiply(item_count, 8, id_block) ||
-      !checked_add(layout.ids_offset, id_block, ids_end) ||
+      !checked_add(layout.ids_offset, id_block, layout.statistics_offset) ||
+      !checked_multiply(item_count, 8, statistics_block) ||
+      !checked_add(layout.statistics_offset, statistics_block, statistics_end) ||
       !checked_multiply(item_count, layout.row_stride, row_block)) {
     return make_error(error_code::size_overflow, "partition size overflows 64 bits");
   }
-  layout.rows_offset = align_up(ids_end, partition_rows_alignment);
+  layout.rows_offset = align_up(statistics_end, partition_rows_alignment);
   if (!checked_add(layout.rows_offset, row_block, layout.total_bytes) ||
       layout.total_bytes > std::numeric_limits<std::size_t>::max()) {
     return make_error(error_code::size_overflow, "a partition of " + describe(item_count) + " x " + describe(dimensions) +
                                                      " rows does not fit in this target's address space");
   }
   return layout;
+}
+
+partition_residual compute_row_residual(std::span<const float> values, std::span<const float> centre) {
+  double squared = 0.0;
+  double centre_dot = 0.0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const double residual = static_cast<double>(values[i]) - static_cast<double>(centre[i]);
+    squared += residual * residual;
+    centre_dot += residual * static_cast<double>(centre[i]);
+  }
+  return {static_cast<float>(std::sqrt(squared)), static_cast<float>(centre_dot)};
 }
 
 void compute_sign_code(std::span<const float> values, std::span<const float> centre, std::span<std::uint8_t> code) {
@@ -258,6 +292,9 @@ result<std::vector<std::uint8_t>> encode_partition(const partition_contents& con
                       std::span<std::uint8_t>(bytes).subspan(static_cast<std::size_t>(layout->codes_offset) +
                                                                  row * code_bytes,
                                                              code_bytes));
+    const partition_residual residual = compute_row_residual(values, contents.centre);
+    write_le(bytes, static_cast<std::size_t>(layout->statistics_offset) + row * 4, residual.norm);
+    write_le(bytes, static_cast<std::size_t>(layout->statistics_offset) + (rows + row) * 4, residual.centre_dot);
     std::uint8_t* row_at = bytes.data() + static_cast<std::size_t>(layout->rows_offset) + row * row_stride;
     std::memcpy(row_at, &contents.scales[row], sizeof(float));
     std::memcpy(row_at + 4, codes, dimensions);

@@ -18,7 +18,8 @@ struct partition_layout {
   std::uint64_t row_stride;
   std::uint64_t codes_offset;
   std::uint64_t ids_offset;
-  std::uint64_t rows_offset;  // = the head's size
+  std::uint64_t statistics_offset;  // residual norms (item_count float32), then centre dots (item_count float32)
+  std::uint64_t rows_offset;        // = the head's size
   std::uint64_t total_bytes;
 };
 // bad_dimensions for dimensions outside 1..65536; size_overflow when the file would not be
@@ -28,6 +29,15 @@ result<partition_layout> compute_partition_layout(std::uint32_t dimensions, std:
 // The sign code of `values` around `centre`: bit i (bit i % 8 of byte i / 8) is 1 when values[i] >
 // centre[i]; bits past values.size() are 0. `code` holds code_bytes = ceil(size / 64) * 8 bytes.
 void compute_sign_code(std::span<const float> values, std::span<const float> centre, std::span<std::uint8_t> code);
+
+// A row's residual statistics around the centre, stored in the head so that a client holding heads
+// alone ranks rows as one holding whole partitions does (partitioned_search.hpp, residual_statistics):
+// |x - c| and <c, x - c>, summed in double over the row's dequantized values in dimension order.
+struct partition_residual {
+  float norm = 0.0f;
+  float centre_dot = 0.0f;
+};
+partition_residual compute_row_residual(std::span<const float> values, std::span<const float> centre);
 
 struct partition_contents {
   std::uint32_t dimensions = 0;
@@ -64,6 +74,8 @@ struct partition_view {
   std::span<const float> centre;           // dimensions
   std::span<const std::uint8_t> codes;     // item_count * code_bytes
   std::span<const std::uint8_t> id_bytes;  // item_count little-endian u64
+  std::span<const float> residual_norms;   // item_count: |x - c| per row (finite, 0 ... 4)
+  std::span<const float> centre_dots;      // item_count: <c, x - c> per row (finite, |.| <= 8)
   std::span<const std::uint8_t> rows;      // item_count * row_stride; empty for a head
   bool has_rows = false;                   // decoded from the whole file
 

@@ -1,10 +1,10 @@
 #pragma once
-// Partition file format v1, in code. docs/format.md ("Partition files") is the same contract in
+// Partition file format v2, in code. docs/format.md ("Partition files") is the same contract in
 // prose; the static_asserts pin every field to the byte offset the document gives. Little-endian.
 //
 //  offset size field
 //  0      8    magic           89 4D 4F 53 50 52 54 0A ("\x89MOSPRT\n")
-//  8      2    format_version  1
+//  8      2    format_version  2 (1: no residual statistics; refused)
 //  10     2    header_bytes    64
 //  12     4    dimensions      1..65536
 //  16     4    item_count      rows, 0..2^32-1
@@ -14,12 +14,13 @@
 //  26     2    code_bytes      ceil(dimensions / 64) * 8
 //  28     4    row_stride      4 + dimensions rounded up to 4
 //  32     8    codes_offset    64 + 4 * dimensions rounded up to 8 (the centre sits at 64)
-//  40     8    rows_offset     end of the ids block rounded up to 64 (= the manifest's head_bytes)
+//  40     8    rows_offset     end of the statistics block rounded up to 64 (= the manifest's head_bytes)
 //  48     8    head_checksum   XXH64(bytes[64, rows_offset), seed = XXH64(bytes[0, 48), seed 0))
 //  56     8    rows_checksum   XXH64(bytes[rows_offset, end), seed = head_checksum)
 //
 // Blocks: centre (float32 x dimensions) at 64, codes (item_count x code_bytes) at codes_offset, ids
-// (item_count x u64) right after the codes, rows (item_count x row_stride: float32 scale, int8 codes,
+// (item_count x u64) right after the codes, residual statistics (item_count float32 norms, then
+// item_count float32 centre dots) right after the ids, rows (item_count x row_stride: float32 scale, int8 codes,
 // zero padding) at rows_offset. The file ends exactly at rows_offset + item_count * row_stride.
 #include <array>
 #include <bit>
@@ -31,7 +32,7 @@ namespace mosaic::partition {
 static_assert(std::endian::native == std::endian::little, "partition files are little-endian and mapped directly");
 
 inline constexpr std::array<std::uint8_t, 8> partition_magic = {0x89, 'M', 'O', 'S', 'P', 'R', 'T', '\n'};
-inline constexpr std::uint16_t partition_format_version = 1;
+inline constexpr std::uint16_t partition_format_version = 2;
 inline constexpr std::size_t partition_header_bytes = 64;
 inline constexpr std::uint8_t sign_code_kind = 1;
 inline constexpr std::uint8_t i8_rows_kind = 1;

@@ -172,25 +172,15 @@ result<std::vector<ranked_partition>> rank_partitions(const index::shard_view& c
   return ranked;
 }
 
-result<residual_statistics> compute_residual_statistics(const partition_view& whole) {
-  if (!whole.has_rows) {
-    return make_error(error_code::invalid_argument, "residual statistics need a whole partition, not its head");
-  }
+result<residual_statistics> compute_residual_statistics(const partition_view& partition) {
+  // The writer stored them in the head (partition_codec.hpp, compute_row_residual), so a head alone
+  // gives the same numbers as the whole file.
   residual_statistics statistics;
-  statistics.centre_squared_norm = dot(whole.centre, whole.centre);
-  statistics.norms.resize(whole.item_count);
-  statistics.centre_dots.resize(whole.item_count);
-  for (std::size_t row = 0; row < whole.item_count; ++row) {
-    const partition_row values = whole.row(row);
-    double squared = 0.0;
-    double centre_dot = 0.0;
-    for (std::size_t i = 0; i < whole.dimensions; ++i) {
-      const double residual = static_cast<double>(values.codes[i]) * static_cast<double>(values.scale) - static_cast<double>(whole.centre[i]);
-      squared += residual * residual;
-      centre_dot += residual * static_cast<double>(whole.centre[i]);
-    }
-    statistics.norms[row] = static_cast<float>(std::sqrt(squared));
-    statistics.centre_dots[row] = static_cast<float>(centre_dot);
+  statistics.centre_squared_norm = dot(partition.centre, partition.centre);
+  statistics.norms.assign(partition.residual_norms.begin(), partition.residual_norms.end());
+  statistics.centre_dots.assign(partition.centre_dots.begin(), partition.centre_dots.end());
+  if (statistics.norms.size() != partition.item_count || statistics.centre_dots.size() != partition.item_count) {
+    return make_error(error_code::invalid_argument, "partition " + describe(partition.partition) + " has no residual statistics");
   }
   return statistics;
 }

@@ -83,8 +83,9 @@ struct candidate {
   float estimate = 0.0f;
 };
 
-// Per-row numbers that turn a Hamming distance into a score comparable across partitions, computed
-// once from a whole partition (its centre and dequantized rows): for row x and centre c, the residual
+// Per-row numbers that turn a Hamming distance into a score comparable across partitions, stored in
+// the partition's head by the writer (so a client holding heads alone ranks as one holding whole
+// partitions): for row x and centre c, the residual
 // r = x - c has norm |r| and <c, r>. For a query q with residual s = q - c the score is
 //   <q, x> = |c|^2 + <c, s> + <c, r> + <s, r>,   <s, r> ~ |s| |r| cos(pi h / d)
 // with h the Hamming distance of the sign codes of s and r over d dimensions (the angle estimate of
@@ -95,8 +96,8 @@ struct residual_statistics {
   std::vector<float> centre_dots;  // <c, x - c> per row
   float centre_squared_norm = 0.0f;
 };
-// Needs the rows (a whole partition: invalid_argument for a head).
-result<residual_statistics> compute_residual_statistics(const partition_view& whole);
+// From a head or a whole partition (the statistics the head stores, and |c|^2).
+result<residual_statistics> compute_residual_statistics(const partition_view& partition);
 struct candidate_scan {
   std::vector<candidate> candidates;  // at most rerank_depth, nearest first (ties: partition, row)
   std::size_t rows_scanned = 0;

@@ -61,7 +61,8 @@ relaid_rows relay_partition_rows(const partition::partition_view& partition) {
   std::uint8_t* scales = ids + count * 8;
   std::uint8_t* codes = scales + count * 4;
   if (count > 0) std::memcpy(ids, partition.id_bytes.data(), count * 8);
-  for (std::size_t row = 0; row < count; ++row) {
+  // A head has no rows yet: their scales and codes stay zero until add_partition_rows.
+  for (std::size_t row = 0; partition.has_rows && row < count; ++row) {
     const partition::partition_row values = partition.row(row);
     std::memcpy(scales + row * 4, &values.scale, 4);
     std::memcpy(codes + row * dimensions, values.codes.data(), dimensions);
@@ -275,6 +276,107 @@ result<shard_handle> loaded_index::add_partition(std::size_t manifest_position,
   const shard_handle handle = next_handle_++;
   shards_.emplace(handle, std::move(shard));
   return handle;
+}
+
+result<shard_handle> loaded_index::add_partition_head(std::size_t manifest_position,
+                                                      std::span<const std::uint8_t> head_bytes,
+                                                      std::span<const std::uint8_t> metadata_bytes) {
+  if (manifest_.layout != index::index_layout::partitioned) {
+    return make_error(error_code::invalid_argument, "this index is flat: add its shards, not partitions");
+  }
+  if (auto free = free_position(manifest_position); !free) return std::move(free).failure();
+  const index::manifest_partition& entry = manifest_.partitions[manifest_position];
+  if (hash::sha256_hex(metadata_bytes) != entry.metadata.hash) {
+    return make_error(error_code::checksum_mismatch, entry.metadata.path + " does not match its content hash");
+  }
+  auto shard = std::make_unique<loaded_shard>();
+  // A copy: aligned for the decoder's in-place reads, and kept for the query's views.
+  shard->head_bytes.assign(head_bytes.begin(), head_bytes.end());
+  auto head = partition::decode_partition_head(shard->head_bytes);
+  if (!head) return make_error(head.failure().code, entry.vectors.path + " (head): " + head.failure().message);
+  if (auto agrees = partition::check_partition_against_manifest(head.value(), static_cast<std::uint32_t>(manifest_position),
+                                                                manifest_.dimensions, entry.item_count);
+      !agrees) {
+    return make_error(agrees.failure().code, entry.vectors.path + ": " + agrees.failure().message);
+  }
+  if (head->rows_offset != entry.head_bytes || manifest_.vector_quantization != index::quantization::i8) {
+    return make_error(error_code::invalid_manifest, entry.vectors.path + " disagrees with manifest.json (head_bytes " +
+                                                        std::to_string(entry.head_bytes) + ", the file's head " +
+                                                        std::to_string(head->rows_offset) + ")");
+  }
+  auto items = index::parse_item_metadata(as_text(metadata_bytes), head->item_count);
+  if (!items) return make_error(items.failure().code, entry.metadata.path + ": " + items.failure().message);
+  auto residuals = partition::compute_residual_statistics(head.value());
+  if (!residuals) return std::move(residuals).failure();
+  shard->residuals = std::move(residuals).value();
+  shard->manifest_position = manifest_position;
+  relaid_rows relaid = relay_partition_rows(head.value());
+  shard->bytes = std::move(relaid.bytes);
+  shard->vectors = relaid.view;
+  shard->rows_present.assign(head->item_count, 0);
+  shard->items = std::move(items).value();
+  if (auto matches = index::check_metadata_matches_shard(shard->vectors, shard->items); !matches) {
+    return make_error(matches.failure().code, entry.metadata.path + ": " + matches.failure().message);
+  }
+  shard->head = head.value();
+  shard->attributes = build_attributes(shard->items, labels_, tags_);
+  const shard_handle handle = next_handle_++;
+  shards_.emplace(handle, std::move(shard));
+  return handle;
+}
+
+status loaded_index::add_partition_rows(shard_handle handle, std::size_t first_row, std::span<const std::uint8_t> row_bytes) {
+  const auto found = shards_.find(handle);
+  if (found == shards_.end()) {
+    return make_error(error_code::invalid_argument, "no loaded shard has handle " + std::to_string(handle));
+  }
+  loaded_shard& part = *found->second;
+  if (!part.head || part.rows_present.empty()) {
+    return make_error(error_code::invalid_argument, "handle " + std::to_string(handle) + " is not a partition held as its head");
+  }
+  const partition::partition_view& head = *part.head;
+  const std::size_t stride = head.row_stride;
+  if (row_bytes.empty() || row_bytes.size() % stride != 0) {
+    return make_error(row_bytes.size() % stride == 0 ? error_code::truncated_payload : error_code::trailing_bytes,
+                      "rows of partition " + std::to_string(part.manifest_position) + " come in whole rows of " +
+                          std::to_string(stride) + " bytes, got " + std::to_string(row_bytes.size()));
+  }
+  const std::size_t count = row_bytes.size() / stride;
+  if (first_row >= head.item_count || count > head.item_count - first_row) {
+    return make_error(error_code::invalid_argument, "rows " + std::to_string(first_row) + " ... " +
+                                                        std::to_string(first_row + count - 1) + " of partition " +
+                                                        std::to_string(part.manifest_position) + ", which has " +
+                                                        std::to_string(head.item_count));
+  }
+  std::vector<partition::partition_row> rows;
+  rows.reserve(count);
+  for (std::size_t index = 0; index < count; ++index) {
+    auto row = partition::decode_partition_row(head, row_bytes.subspan(index * stride, stride));
+    if (!row) {
+      return make_error(row.failure().code, "row " + std::to_string(first_row + index) + " of partition " +
+                                                std::to_string(part.manifest_position) + ": " + row.failure().message);
+    }
+    rows.push_back(row.value());
+  }
+  // The re-laid buffer (relay_partition_rows): ids, then scales, then codes.
+  const std::size_t items = head.item_count;
+  const std::size_t dimensions = head.dimensions;
+  std::uint8_t* scales = part.bytes.data() + items * 8;
+  std::uint8_t* codes = scales + items * 4;
+  for (std::size_t index = 0; index < count; ++index) {
+    const std::size_t row = first_row + index;
+    std::memcpy(scales + row * 4, &rows[index].scale, 4);
+    std::memcpy(codes + row * dimensions, rows[index].codes.data(), dimensions);
+    part.rows_present[row] = 1;
+  }
+  return success{};
+}
+
+bool loaded_index::holds_head_only(shard_handle handle) const {
+  const auto found = shards_.find(handle);
+  if (found == shards_.end()) return false;
+  const std::vector<std::uint8_t>& present = found->second->rows_present;
+  return std::find(present.begin(), present.end(), std::uint8_t{0}) != present.end();
 }
 
 std::optional<std::size_t> loaded_index::manifest_position(shard_handle handle) const {
@@ -603,6 +705,7 @@ result<query_outcome> loaded_index::keyword_or_hybrid_query(std::span<const floa
       outcome.missing_partitions.push_back(position);
     }
   }
+  outcome.missing_rows = std::move(vector_side->missing_rows);
   return outcome;
 }
 
@@ -611,6 +714,9 @@ result<query_outcome> loaded_index::query(std::span<const float> vector, std::sp
   auto outcome = ranked_query(vector, shards, options);
   if (!outcome) return outcome;
   judge_closeness(vector, outcome.value());
+  std::vector<std::pair<std::uint32_t, std::uint32_t>>& missing_rows = outcome->missing_rows;
+  std::sort(missing_rows.begin(), missing_rows.end());
+  missing_rows.erase(std::unique(missing_rows.begin(), missing_rows.end()), missing_rows.end());
   if (options.group_duplicates) group_near_duplicates(outcome.value());
   return outcome;
 }
@@ -629,6 +735,9 @@ void loaded_index::group_near_duplicates(query_outcome& outcome) const {
         shard->second->vectors.dimensions != dimensions) {
       continue;
     }
+    // A partition held as its head has only the rows fetched so far; an absent row joins no group.
+    const std::vector<std::uint8_t>& present = shard->second->rows_present;
+    if (!present.empty() && (hit.row >= present.size() || present[hit.row] == 0)) continue;
     shard->second->vectors.row_as_f32(hit.row, std::span<float>(rows).subspan(position * dimensions, dimensions));
   }
   const std::vector<std::size_t> leaders =
@@ -651,12 +760,17 @@ void loaded_index::judge_closeness(std::span<const float> vector, query_outcome&
     if (made) prepared = std::move(made).value();
   }
   std::vector<float> row_values;
+  const std::vector<std::uint8_t> every_row_present;
   for (index_hit& hit : outcome.hits) {
     if (outcome.mode == search_mode::vector) {
       hit.similarity = hit.score;
     } else if (prepared) {
       const auto shard = shards_.find(hit.shard);
-      if (shard != shards_.end() && hit.row < shard->second->vectors.item_count) {
+      const std::vector<std::uint8_t>& present = shard != shards_.end() ? shard->second->rows_present : every_row_present;
+      if (shard != shards_.end() && hit.row < present.size() && present[hit.row] == 0) {
+        // A keyword hit's row in a partition held as its head: its similarity needs the row.
+        outcome.missing_rows.emplace_back(static_cast<std::uint32_t>(shard->second->manifest_position), hit.row);
+      } else if (shard != shards_.end() && hit.row < shard->second->vectors.item_count) {
         row_values.resize(shard->second->vectors.dimensions);
         shard->second->vectors.row_as_f32(hit.row, row_values);
         double dot = 0.0;
@@ -786,6 +900,7 @@ result<query_outcome> loaded_index::partitioned_vector_query(std::span<const flo
   query_outcome outcome;
   outcome.approximate = true;
   std::vector<std::uint32_t> missing;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> missing_rows;
   const auto note_missing = [&](std::uint32_t position) {
     if (std::find(missing.begin(), missing.end(), position) == missing.end()) missing.push_back(position);
   };
@@ -863,6 +978,10 @@ result<query_outcome> loaded_index::partitioned_vector_query(std::span<const flo
     const std::size_t dimensions = manifest_.dimensions;
     for (const partition::candidate& found : probed.candidates) {
       const loaded_shard& part = *by_position[found.partition];
+      if (!part.rows_present.empty() && part.rows_present[found.row] == 0) {
+        missing_rows.emplace_back(found.partition, found.row);
+        continue;
+      }
       rows.push_back({found.partition, found.row, part.vectors.item_id(found.row),
                       partition::partition_row{part.vectors.scales[found.row],
                                                part.vectors.vectors_i8.subspan(found.row * dimensions, dimensions)}});
@@ -931,6 +1050,9 @@ result<query_outcome> loaded_index::partitioned_vector_query(std::span<const flo
     voted.neighbours = std::move(neighbours_hits).value();
   }
   outcome.missing_partitions = std::move(missing);
+  std::sort(missing_rows.begin(), missing_rows.end());
+  missing_rows.erase(std::unique(missing_rows.begin(), missing_rows.end()), missing_rows.end());
+  outcome.missing_rows = std::move(missing_rows);
   return outcome;
 }
 
@@ -977,6 +1099,7 @@ result<std::vector<float>> loaded_index::stored_vector(std::uint64_t item_id) co
     const index::shard_view& vectors = shard->vectors;
     for (std::size_t row = 0; row < vectors.item_count; ++row) {
       if (vectors.item_id(row) != item_id) continue;
+      if (!shard->rows_present.empty() && shard->rows_present[row] == 0) continue;  // a head's row not fetched
       std::vector<float> values(vectors.dimensions);
       vectors.row_as_f32(row, values);
       return values;

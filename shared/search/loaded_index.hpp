@@ -115,6 +115,10 @@ struct query_outcome {
   // keyword hits. A lazy client fetches them and asks again; the answer is final when this is empty.
   std::vector<std::uint32_t> missing_partitions;
   std::size_t rows_scanned = 0;  // partitioned: rows whose sign codes were compared
+  // Partitioned layout, partitions held as heads (add_partition_head): rows (manifest position, row)
+  // the re-rank or a hit's similarity needed but that have not arrived, sorted. A lazy client fetches
+  // them (add_partition_rows) and asks again; the answer is final when this and missing_partitions are empty.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> missing_rows;
 };
 
 class loaded_index {
@@ -144,6 +148,20 @@ class loaded_index {
   // items, item, release_shard, adopt_shard). Nothing is kept on failure.
   result<shard_handle> add_partition(std::size_t manifest_position, std::span<const std::uint8_t> partition_bytes,
                                      std::span<const std::uint8_t> metadata_bytes);
+  // Partition `manifest_position` as its head alone (bytes [0, head_bytes), one Range request) with its
+  // item metadata: the metadata's content hash, the head decoder's every check (the head's checksum;
+  // the whole file's hash cannot be checked without its rows), agreement with the manifest's entry.
+  // Its codes, ids, residual statistics and items are searchable at once; its rows arrive by
+  // add_partition_rows as answers name them (query_outcome::missing_rows). Nothing is kept on failure.
+  result<shard_handle> add_partition_head(std::size_t manifest_position, std::span<const std::uint8_t> head_bytes,
+                                          std::span<const std::uint8_t> metadata_bytes);
+  // Rows [first_row, first_row + n) of a partition held as its head, as one Range request returns them
+  // (n whole rows of the head's row_stride, from partition_row_range(first_row).offset): each checked by
+  // the row decoder (partition_codec.hpp); nothing is kept unless all pass. Rows already held are
+  // overwritten with the same bytes.
+  status add_partition_rows(shard_handle handle, std::size_t first_row, std::span<const std::uint8_t> row_bytes);
+  // Whether the handle is a partition held as a head whose rows are not all present.
+  [[nodiscard]] bool holds_head_only(shard_handle handle) const;
   // The partitions a vector query would probe first (manifest positions, best first): a lazy client
   // fetches these before it searches; query() then names any further ones the filter's adaptive probe
   // wants (missing_partitions). Needs the centroid table.
@@ -216,7 +234,10 @@ class loaded_index {
     // rows re-laid as a shard's blocks (ids, scales, codes), which `vectors` views.
     std::vector<std::uint8_t> head_bytes;
     std::optional<partition::partition_view> head;
-    partition::residual_statistics residuals;  // computed from the whole partition when it was added
+    partition::residual_statistics residuals;  // from the head (the writer stores them there)
+    // A partition added as its head: which rows have arrived (1) and which are zeros in `bytes` (0).
+    // Empty for shards and whole partitions: every row is present.
+    std::vector<std::uint8_t> rows_present;
     std::vector<index::item_metadata> items;
     shard_attributes attributes;
   };

@@ -208,6 +208,12 @@ json query_outcome_json(const loaded_index& index, const query_outcome& outcome)
     answer["approximate"] = outcome.approximate;
     answer["missing_partitions"] = outcome.missing_partitions;
     answer["rows_scanned"] = outcome.rows_scanned;
+    // Only a client holding partition heads sees rows missing (the server loads whole files).
+    if (!outcome.missing_rows.empty()) {
+      json rows = json::array();
+      for (const auto& [position, row] : outcome.missing_rows) rows.push_back(json::array({position, row}));
+      answer["missing_rows"] = std::move(rows);
+    }
   }
   if (outcome.vote) {
     const classification& vote = *outcome.vote;

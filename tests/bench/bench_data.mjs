@@ -9,12 +9,32 @@ import path from 'node:path';
 // labels > 0 gives item r the label "label-<r mod labels>" (a dataset.json without "labels" has none).
 // layout: the sites written beside the raw files (the generator's --layout): 'flat' (site-i8/ and
 // site-f32/), 'partitioned' (site-partitioned/ alone) or 'both'.
+// The partition format the generator writes (shared/partition/partition_header.hpp): a data set whose
+// partitioned site is older is regenerated, since readers refuse older partitions.
+const partitionFormatVersion = 2;
+
+function partitionedSiteIsCurrent(directory, existing) {
+  if (!existing.sitePartitioned) return true;
+  try {
+    const site = path.join(directory, existing.sitePartitioned);
+    const manifest = JSON.parse(fs.readFileSync(path.join(site, 'manifest.json'), 'utf8'));
+    const first = manifest.partitions?.[0];
+    if (!first) return true;
+    const header = fs.readFileSync(path.join(site, first.file)).subarray(0, 10);
+    return header.readUInt16LE(8) === partitionFormatVersion;
+  } catch {
+    return false;
+  }
+}
+
 export function ensureDataSet(generator, directory, { count = 100000, dimensions = 768, queries = 200, labels = 0, layout = 'flat', clusters } = {}) {
   const description = path.join(directory, 'dataset.json');
   if (fs.existsSync(description)) {
     const existing = JSON.parse(fs.readFileSync(description, 'utf8'));
     const existingLayout = existing.files.siteI8 ? (existing.sitePartitioned ? 'both' : 'flat') : 'partitioned';
-    if (existing.count === count && existing.dimensions === dimensions && existing.queries === queries &&
+    const current = partitionedSiteIsCurrent(directory, existing);
+    if (!current) console.error(`bench data: ${directory}'s partitioned site has an older partition format; regenerating`);
+    if (current && existing.count === count && existing.dimensions === dimensions && existing.queries === queries &&
         (existing.labels ?? 0) === labels && existingLayout === layout &&
         (clusters === undefined || existing.clusters === clusters)) return existing;
   }

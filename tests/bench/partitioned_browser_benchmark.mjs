@@ -15,6 +15,8 @@
 // <count>-results.json and a table on stdout.
 // Usage: node tests/bench/partitioned_browser_benchmark.mjs GENERATOR MOSAIC_BINARY WEB_DIR [--count N] [--queries N]
 //          [--nprobe N] [--rerank-depth N]   (search knobs; default: the core's defaults)
+//          [--whole-partitions]               (fetch whole partitions, not heads and rows by Range: the
+//                                              client before Range reads, for comparison)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,6 +38,7 @@ const queryLimit = option('--queries', 100);
 const knobs = {};
 if (option('--nprobe', undefined) !== undefined) knobs.nprobe = option('--nprobe', undefined);
 if (option('--rerank-depth', undefined) !== undefined) knobs.rerankDepth = option('--rerank-depth', undefined);
+const wholePartitions = process.argv.includes('--whole-partitions');
 const knobsName = Object.keys(knobs).length ? `nprobe ${knobs.nprobe ?? 'default'}, rerank depth ${knobs.rerankDepth ?? 'default'}` : 'default knobs';
 if (!generator || !mosaicBinary || !webDirectory) {
   throw new Error('usage: partitioned_browser_benchmark.mjs GENERATOR MOSAIC_BINARY WEB_DIR [--count N] [--queries N]');
@@ -75,7 +78,7 @@ const manifest = JSON.parse(fs.readFileSync(path.join(data.sitePartitioned, 'man
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-partitioned-bench-'));
 const web = writeBenchPage(webDirectory, scratch, { title: 'Mosaic partitioned benchmark', body: `  const transferred = () => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
     .reduce((sum, entry) => ({ bytes: sum.bytes + entry.transferSize, requests: sum.requests + 1 }), { bytes: 0, requests: 0 });
-  const db = await Mosaic.open('/index/', { maxMemoryMB: 2048 });
+  const db = await Mosaic.open('/index/', { maxMemoryMB: 2048, rangeRequests: ${!wholePartitions} });
   const answer = await db.search(query, { k: ${k}, ...${JSON.stringify(knobs)} });
   const firstResult = performance.now();
   window.bench = { db, firstResult, before: transferred(), approximate: answer.approximate,
@@ -128,6 +131,7 @@ try {
     date: new Date().toISOString(),
     machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), chromium: version },
     knobs,
+    fetching: wholePartitions ? 'whole partitions' : 'partition heads and re-ranked rows by Range',
     data: { ...data.description, siteBytes, partitions: manifest.partitions?.length, centroidBytes: manifest.centroids?.bytes },
     firstLoad: {
       firstResultMilliseconds: first.firstResult, bytesBeforeFirstResult: first.before.bytes, requestsBeforeFirstResult: first.before.requests,
@@ -144,13 +148,13 @@ try {
 }
 
 fs.mkdirSync(benchDirectory, { recursive: true });
-const knobsSuffix = Object.entries(knobs).map(([name, value]) => `-${name}-${value}`).join('');
+const knobsSuffix = Object.entries(knobs).map(([name, value]) => `-${name}-${value}`).join('') + (wholePartitions ? '-whole' : '');
 const resultsFile = path.join(benchDirectory, `partitioned-browser-${count}${knobsSuffix}-results.json`);
 fs.writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
 const megabytes = (bytes) => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
 const { firstLoad, cold, warm } = report;
 console.log(`\nBrowser, partitioned: ${count.toLocaleString('en')} x ${dimensions} int8 (${megabytes(siteBytes)} on disk, ${report.data.partitions} partitions), ` +
-  `mosaic serve on 127.0.0.1, headless Chromium ${report.machine.chromium}, vector queries (k = ${k}, ${knobsName}, no model)`);
+  `mosaic serve on 127.0.0.1, headless Chromium ${report.machine.chromium}, vector queries (k = ${k}, ${knobsName}, no model), ${report.fetching}`);
 console.log('| measure | value | target |');
 console.log('|---|---:|---|');
 console.log(`| page load to first result | ${firstLoad.firstResultMilliseconds.toFixed(0)} ms | < 1,500 ms: ${firstLoad.firstResultMilliseconds < 1500 ? 'met' : 'missed'} |`);
@@ -159,4 +163,5 @@ console.log(`| cold query, median / p95 (${cold.count} queries, ${cold.queriesTh
 console.log(`| warm query, median / p95 | ${warm.medianMilliseconds.toFixed(2)} / ${warm.p95Milliseconds.toFixed(2)} ms | p50 < 20 ms: ${warm.medianMilliseconds < 20 ? 'met' : 'missed'} |`);
 console.log(`| recall@10 against exact float32 | ${warm.recallAt10.toFixed(3)} | ≥ 0.95: ${warm.recallAt10 >= 0.95 ? 'met' : 'missed'} |`);
 console.log(`| size on disk | ${megabytes(siteBytes)} | |`);
+console.log(`| Range requests for rows, all queries | ${report.afterAllQueries.stats.rangeRequests ?? 0} | |`);
 console.log(`Full figures: ${path.relative(repositoryRoot, resultsFile)}`);

@@ -1,7 +1,9 @@
 // A partitioned site of 50,000 items in headless Chromium, served by `mosaic serve`: the page opens
 // it with the JavaScript API and searches by vector; the first result arrives after the page has
 // downloaded the manifest, the centroid table and the few partitions the query probes, a small
-// fraction of the site; later queries near the first fetch little or nothing more, and recall@10
+// fraction of the site (each probed partition's head and the rows the re-rank needs, by Range
+// requests, fewer bytes than the whole partitions a page opened with rangeRequests: false downloads,
+// for the same answer); later queries near the first fetch little or nothing more, and recall@10
 // against the exact answer stays high. The site comes from the benchmarks' generator
 // (mosaic_bench_vectors beside MOSAIC_NATIVE_CLI): clustered vectors, so the exact answer is known.
 // Run by ctest in build-wasm; environment: see browser.mjs.
@@ -51,11 +53,12 @@ before(async () => {
 const query = Float32Array.from(decodeURIComponent(location.hash.slice(1)).split(',').map(Number));
 try {
   const started = performance.now();
-  const db = await Mosaic.open('/index/', { storage: null });
+  const db = await Mosaic.open('/index/', { storage: null, rangeRequests: !location.search.includes('whole') });
   const answer = await db.search(query, { k: ${k} });
   window.first = { milliseconds: performance.now() - started, ids: answer.results.map((result) => result.id),
     approximate: answer.approximate, partitionsFetched: answer.partitionsFetched,
-    downloaded: performance.getEntriesByType('resource').filter((entry) => entry.name.includes('/index/')).map((entry) => new URL(entry.name).pathname) };
+    downloaded: performance.getEntriesByType('resource').filter((entry) => entry.name.includes('/index/')).map((entry) => new URL(entry.name).pathname),
+    bytes: performance.getEntriesByType('resource').filter((entry) => entry.name.includes('/index/')).reduce((total, entry) => total + entry.encodedBodySize, 0) };
   window.db = db;
   document.body.textContent = 'first result: ' + answer.results[0].id;
   document.body.dataset.state = 'ready';
@@ -115,11 +118,24 @@ test('the first result of a 50,000-item partitioned site arrives after a small f
   const downloaded = first.downloaded.filter((pathname) => !pathname.endsWith('/config.json'));
   assert.ok(downloaded.some((pathname) => pathname.includes('/centroids/')));
   assert.ok(!downloaded.some((pathname) => pathname.includes('/shards/')));
-  const downloadedBytes = downloaded.reduce((total, pathname) => total + sizeOf(pathname), 0);
+  // Bodies as received (Range requests bring parts of files), never more than the files named.
+  const downloadedBytes = first.bytes;
+  assert.ok(downloadedBytes > 0 && downloadedBytes <= downloaded.reduce((total, pathname) => total + sizeOf(pathname), 0));
   const fraction = downloadedBytes / siteBytes;
   console.error(`partitioned site: ${manifest.partitions.length} partitions, ${siteBytes} bytes; first result after ` +
-    `${downloadedBytes} bytes (${(fraction * 100).toFixed(1)}%) in ${first.milliseconds.toFixed(0)} ms`);
+    `${downloadedBytes} bytes (${(fraction * 100).toFixed(1)}%, ${first.downloaded.length} requests) in ${first.milliseconds.toFixed(0)} ms`);
   assert.ok(fraction < 0.1, `the first result needed ${(fraction * 100).toFixed(1)}% of the site`);
+
+  // The same query with whole partitions: the same answer, after more bytes.
+  const wholePage = await browser.newPage();
+  await wholePage.goto(`http://127.0.0.1:${server.port}/?whole#${queryAt(0).join(',')}`);
+  await wholePage.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 120000 });
+  assert.equal(await wholePage.evaluate(() => document.body.dataset.state), 'ready', await wholePage.evaluate(() => document.body.textContent));
+  const whole = await wholePage.evaluate(() => window.first);
+  await wholePage.close();
+  assert.deepEqual(first.ids, whole.ids, 'Range requests and whole partitions give the same answer');
+  console.error(`partitioned site: whole partitions: ${whole.bytes} bytes, ${whole.downloaded.length} requests in ${whole.milliseconds.toFixed(0)} ms`);
+  assert.ok(downloadedBytes < whole.bytes, `${downloadedBytes} bytes by Range, ${whole.bytes} with whole partitions`);
 
   // More queries: recall against the exact answer, and what each one fetched.
   const answers = await page.evaluate(async ({ list, neighbours }) => {

@@ -2,6 +2,8 @@
 //   hold(relativePath)             may return a promise the answer waits for (a shard held back)
 //   transform(relativePath, bytes) may change what is served (a corrupt shard, an edited manifest)
 //   post(urlPath, body)            answers a POST as {status, body} (JSON); without it a POST is a 404
+// With {ranges: true} a single "Range: bytes=first-last" is answered 206 with those bytes (as static
+// hosts and `mosaic serve` do); without it every file comes whole with 200 (as python3 -m http.server).
 // Every request is logged in state.requests ({method, path, headers}). Files are answered in two
 // pieces, so a client's byte-level progress is seen within a file too.
 import fs from 'node:fs';
@@ -9,7 +11,7 @@ import http from 'node:http';
 import path from 'node:path';
 
 // `mounts`: [[urlPrefix, folder], ...], the first matching prefix wins (so list '' last).
-export function startStaticServer(mounts) {
+export function startStaticServer(mounts, { ranges = false } = {}) {
   const state = { requests: [], hooks: {} };
   const resolveFile = (relative) => {
     for (const [prefix, folder] of mounts) {
@@ -39,8 +41,17 @@ export function startStaticServer(mounts) {
     await state.hooks.hold?.(relative);
     let bytes = fs.readFileSync(file);
     if (state.hooks.transform) bytes = state.hooks.transform(relative, bytes);
-    response.writeHead(200, { 'content-type': relative.endsWith('.json') ? 'application/json' : 'application/octet-stream',
-      'content-length': bytes.length });
+    const contentType = relative.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+    const range = ranges ? /^bytes=(\d+)-(\d+)$/.exec(request.headers.range ?? '') : null;
+    if (range && Number(range[1]) <= Number(range[2]) && Number(range[1]) < bytes.length) {
+      const first = Number(range[1]);
+      const last = Math.min(Number(range[2]), bytes.length - 1);
+      response.writeHead(206, { 'content-type': contentType, 'content-length': last - first + 1,
+        'content-range': `bytes ${first}-${last}/${bytes.length}` });
+      response.end(bytes.subarray(first, last + 1));
+      return;
+    }
+    response.writeHead(200, { 'content-type': contentType, 'content-length': bytes.length });
     const middle = Math.floor(bytes.length / 2);
     response.write(bytes.subarray(0, middle));
     setTimeout(() => response.end(bytes.subarray(middle)), 5);

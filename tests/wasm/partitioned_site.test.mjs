@@ -4,6 +4,9 @@
 // of the same region fetches nothing; a new open with the same store downloads no partition again; a
 // small memory budget evicts the least recently used partitions; refresh() after a re-index fetches
 // only the changed partitions the client holds and finds the new item; prefetch() fetches the rest.
+// With a host that honours Range, a search fetches each probed partition's head and only the rows it
+// re-ranks, and answers exactly as with whole partitions; a host that ignores Range (this file's
+// first server, like python3 -m http.server) gets whole partitions.
 // Run by ctest in build-wasm like search_api.test.mjs (the native CLI writes the site with the local model).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,7 +47,7 @@ function collectionFiles() {
 }
 
 let Mosaic, memoryStore;
-let root, collection, site, server;
+let root, collection, site, server, rangeServer;
 
 const mosaic = (...args) => runMosaic(nativeCli, args);
 const buildIndex = () => mosaic('index', collection, '--out', site, '--layout', 'partitioned', '--model-dir', modelDirectory);
@@ -63,10 +66,12 @@ before(async () => {
   writeFiles(collection, collectionFiles());
   buildIndex();
   server = await startStaticServer([['model/', modelDirectory], ['', site]]);
+  rangeServer = await startStaticServer([['model/', modelDirectory], ['', site]], { ranges: true });
 });
 
 after(async () => {
   if (server) await server.close();
+  if (rangeServer) await rangeServer.close();
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
@@ -182,4 +187,80 @@ test('refresh fetches only the changed partitions the client holds and finds the
   assert.equal(db.complete, true);
   assert.equal(db.stats.shardsLoaded, afterwards.partitions.length);
   db.close();
+});
+
+test('with Range, a search fetches partition heads and only the re-ranked rows, and answers as whole partitions and native query', { skip }, async () => {
+  const manifest = readManifest();
+  const openRanged = (options = {}) => Mosaic.open(rangeServer.url, { storage: null, modelBaseUrl: `${rangeServer.url}model/`, ...options });
+  const rangeRequests = () => rangeServer.state.requests.filter((request) => request.path.startsWith('/partitions/'));
+  const store = memoryStore();
+  const ranged = await openRanged({ storage: store });
+  const whole = await openRanged({ rangeRequests: false });
+  const knobs = { k: 5, mode: 'vector', rerankDepth: 24 };
+  for (const [text, extra] of [['a fox waiting by the harbour', {}], ['the band plays jazz in the library', { filter: { label: 'music' } }],
+    ['a robot fixing a motor', { onePerDocument: false }]]) {
+    rangeServer.reset();
+    const networkBefore = ranged.stats.bytesFromNetwork;
+    const answer = await ranged.search({ text }, { ...knobs, ...extra });
+    const rangedBytes = ranged.stats.bytesFromNetwork - networkBefore;
+    const requests = rangeRequests();
+    assert.ok(requests.length > 0 && requests.every((request) => /^bytes=\d+-\d+$/.test(request.headers.range ?? '')),
+      'every partition request is a Range request');
+    const heads = requests.filter((request) => request.headers.range.startsWith('bytes=0-'));
+    for (const request of heads) {
+      const entry = manifest.partitions.find((partition) => `/${partition.file}` === request.path);
+      assert.equal(request.headers.range, `bytes=0-${entry.head_bytes - 1}`, 'a head is bytes [0, head_bytes)');
+    }
+    assert.equal(answer.partitionsFetched, heads.length, 'one head request per partition fetched');
+    assert.ok(heads.length <= answer.partitionsRead);
+
+    const wholeBefore = whole.stats.bytesFromNetwork;
+    const expected = await whole.search({ text }, { ...knobs, ...extra });
+    const wholeBytes = whole.stats.bytesFromNetwork - wholeBefore;
+    assert.deepEqual(answer.results.map((result) => [result.id, result.score]), expected.results.map((result) => [result.id, result.score]), text);
+    const nativeOptions = ['--rerank-depth', '24', ...(extra.filter ? ['--filter', 'label=music'] : []), ...(extra.onePerDocument === false ? ['--all-chunks'] : [])];
+    assert.deepEqual(answer.results.map((result) => result.id), nativeQuery(text, 5, ...nativeOptions).map((result) => result.id), text);
+    assert.ok(rangedBytes < wholeBytes, `${rangedBytes} bytes by Range, ${wholeBytes} for whole partitions`);
+    assert.ok(expected.partitionsRead === answer.partitionsRead);
+  }
+  assert.ok(ranged.stats.rangeRequests > 0);
+  // More like this works on a result's row, which arrived for the re-rank.
+  const first = await ranged.search({ text: 'a fox waiting by the harbour' }, knobs);
+  const similar = await ranged.similar(first.results[0].id, { k: 3 });
+  const similarWhole = await whole.similar(first.results[0].id, { k: 3 });
+  assert.deepEqual(similar.results.map((result) => result.id), similarWhole.results.map((result) => result.id));
+  ranged.close();
+  whole.close();
+
+  // The store keeps heads and row pieces by content hash and range: the same searches on a new open fetch nothing.
+  const keys = await store.keys();
+  assert.ok(keys.some((key) => /^[0-9a-f]{64}@0-\d+$/.test(key)), 'heads are stored by hash and range');
+  assert.ok(keys.some((key) => /^[0-9a-f]{64}@[1-9]\d*-\d+$/.test(key)), 'row pieces are stored by hash and range');
+  rangeServer.reset();
+  const again = await openRanged({ storage: store });
+  await again.search({ text: 'a fox waiting by the harbour' }, knobs);
+  assert.deepEqual(rangeRequests(), [], 'heads and rows come from the store');
+  again.close();
+
+  // A host that ignores Range (200 with the whole file): whole partitions, the same answer.
+  server.reset();
+  const plain = await open({ rangeRequests: true });
+  const fallback = await plain.search({ text: 'a fox waiting by the harbour' }, knobs);
+  assert.deepEqual(fallback.results.map((result) => [result.id, result.score]), first.results.map((result) => [result.id, result.score]));
+  assert.equal(plain.stats.rangeRequests, 0, 'no row requests once the host sent a whole file');
+  assert.ok(partitionRequests().length <= fallback.partitionsRead, 'each partition fetched once, whole');
+  plain.close();
+});
+
+test('rows close together share a request, and a partition takes at most four', { skip }, async () => {
+  const { rowRuns, coveringPiece } = await import(pathToFileURL(path.join(webDirectory, 'lib', 'partition_ranges.mjs')).href);
+  // Stride 772 (768 dimensions): rows at most 5 apart (4 kB) share a run; repeats and order do not matter.
+  assert.deepEqual(rowRuns([9, 1, 3, 3, 40], 772, 4096, 8), [{ first: 1, count: 9 }, { first: 40, count: 1 }]);
+  // Ten scattered rows: the nearest runs are joined until four are left, every wanted row inside one.
+  const wanted = [1, 2, 3, 50, 52, 100, 200, 201, 300, 900];
+  const runs = rowRuns(wanted, 772);
+  assert.deepEqual(runs, [{ first: 1, count: 100 }, { first: 200, count: 2 }, { first: 300, count: 1 }, { first: 900, count: 1 }]);
+  for (const row of wanted) assert.ok(runs.some((run) => run.first <= row && row < run.first + run.count), `row ${row}`);
+  assert.deepEqual(coveringPiece([[0, 100], [772, 7720]], 1544, 2316), [772, 7720]);
+  assert.equal(coveringPiece([[0, 100], [772, 1544]], 1544, 2316), undefined);
 });

@@ -90,6 +90,57 @@ export async function download(fetchFunction, url, expectedBytes, onBytes) {
   }
   const response = await fetchResponse(fetchFunction, url);
   if (!response.ok) throw httpError(url, response);
+  return readBody(response, expectedBytes, onBytes);
+}
+
+/**
+ * Bytes [start, end) of a file by an HTTP Range request: {partial: true, bytes} when the host answered
+ * 206 with exactly that range; {partial: false, bytes} with the whole file when it ignored the Range
+ * header and answered 200 (plain static hosts without Range support, e.g. python3 -m http.server): the
+ * caller then uses the whole file it has anyway. A file: URL is read and sliced. A 206 for another
+ * range, or of another length, is a network_error (a proxy that mangles ranges must not feed the core
+ * rows of the wrong place).
+ * @param {FetchFunction} fetchFunction
+ * @param {URL} url
+ * @param {number} start
+ * @param {number} end  exclusive
+ * @param {number} fileBytes  the whole file's size (the manifest's), the most a 200 may bring
+ * @param {(count: number) => void} onBytes
+ * @returns {Promise<{ partial: boolean, bytes: Uint8Array }>}
+ */
+export async function fetchRange(fetchFunction, url, start, end, fileBytes, onBytes) {
+  if (url.protocol === 'file:') {
+    const whole = await readFileUrl(url);
+    const bytes = whole.slice(start, end);
+    onBytes(bytes.length);
+    return { partial: true, bytes };
+  }
+  // 'no-store': Chromium's HTTP cache would otherwise keep each range apart; the store keeps them.
+  const response = await fetchResponse(fetchFunction, url, { headers: { range: `bytes=${start}-${end - 1}` }, cache: 'no-store' });
+  if (response.status === 200) {
+    const bytes = await readBody(response, fileBytes, onBytes);
+    return { partial: false, bytes };
+  }
+  if (response.status !== 206) throw httpError(url, response);
+  const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
+  if (!range || Number(range[1]) !== start || Number(range[2]) !== end - 1) {
+    await response.body?.cancel();
+    throw new MosaicError('network_error', `${url.href}: asked for bytes ${start}-${end - 1}, the host sent ${response.headers.get('content-range') ?? 'no Content-Range'}`);
+  }
+  const bytes = await readBody(response, end - start, onBytes);
+  if (bytes.length !== end - start) {
+    throw new MosaicError('network_error', `${url.href}: bytes ${start}-${end - 1} came as ${bytes.length} bytes`);
+  }
+  return { partial: true, bytes };
+}
+
+/**
+ * A response's body, cut one byte past `expectedBytes` (memory stays bounded; the caller refuses it).
+ * @param {Response} response
+ * @param {number} expectedBytes
+ * @param {(count: number) => void} onBytes
+ */
+async function readBody(response, expectedBytes, onBytes) {
   if (!response.body || typeof response.body.getReader !== 'function') {
     const bytes = new Uint8Array(await response.arrayBuffer());
     onBytes(bytes.length);

@@ -41,6 +41,7 @@ export function statisticsOf(manifest) {
     centroidBytes: 0,      // the centroid table, fetched at open
     partitionsEvicted: 0,  // partitions dropped from memory under maxMemoryMB
     memoryBytes: 0,        // bytes of the partitions held in memory now
+    rangeRequests: 0,      // Range requests for partition rows (lib/partitions.mjs, fetchRows)
   };
 }
 
@@ -58,6 +59,8 @@ export class IndexState {
   ready = Promise.resolve({ shardsLoaded: 0, shardsFailed: 0, errors: [] });
   /** @type {MosaicError[]} shards of this generation that were refused or could not be fetched */
   errors = [];
+  /** Partitioned sites: the host answered a Range request with the whole file (200): fetch whole files. */
+  rangesIgnored = false;
   closed = false;
   /** @type {Promise<import('../mosaic').RefreshResult> | undefined} the refresh under way; a second caller shares it */
   refreshing = undefined;

@@ -1,7 +1,8 @@
 // One generation of an index as the wasm core holds it: the core's LoadedIndex for one manifest and
 // the shards loaded into it so far. This is the only file that calls the LoadedIndex (openIndex,
 // addShard, adoptShard, query, itemById, items, storedVector, prepareQuery, setKeywordDirectory,
-// termFilesNeeded, addTermFile, setCentroids, addPartition, partitionsToProbe, releaseShard, delete), so a change of
+// termFilesNeeded, addTermFile, setCentroids, addPartition, addPartitionHead, addPartitionRows, partitionsToProbe,
+// releaseShard, delete), so a change of
 // the binding's API touches this file alone.
 import { MosaicError, unwrap } from './errors.mjs';
 
@@ -13,7 +14,8 @@ import { MosaicError, unwrap } from './errors.mjs';
  * @typedef {import('../mosaic').SearchResult} SearchResult
  * @typedef {import('../mosaic').ItemMetadata} ItemMetadata
  * @typedef {import('../mosaic').SearchMode} SearchMode
- * @typedef {{ handle: number, itemCount: number }} AddedShard  a shard the core accepted
+ * @typedef {{ handle: number, itemCount: number, rowsOffset?: number, rowStride?: number }} AddedShard  a shard the core
+ *   accepted; rowsOffset and rowStride for a partition added as its head (row r is at rowsOffset + r * rowStride)
  * @typedef {{ ok: true, value: AddedShard } | { ok: false, error: { code: string, message: string } }} AddOutcome
  */
 
@@ -34,7 +36,7 @@ export function openGeneration(core, manifestText, manifestUrl, base) {
 export class LoadedGeneration {
   #index;
   #base;
-  /** @type {{ position: number, handle: number, itemCount: number, items: ItemMetadata[] | undefined, lastUsed: number }[]} in manifest order; items made on first use */
+  /** @type {{ position: number, handle: number, itemCount: number, items: ItemMetadata[] | undefined, lastUsed: number, rows?: { offset: number, stride: number, bytes: number } }[]} in manifest order; items made on first use; rows: a partition held as its head (the bytes of rows added so far) */
   #loaded = [];
   #uses = 0;
   #itemCount = 0;
@@ -54,8 +56,8 @@ export class LoadedGeneration {
   get shardCount() { return this.#loaded.length; }
   /** Items in those shards. */
   get itemCount() { return this.#itemCount; }
-  /** The loaded shards' positions in the manifest and their handles, in manifest order. */
-  get loadedShards() { return this.#loaded.map(({ position, handle }) => ({ position, handle })); }
+  /** The loaded shards' positions in the manifest and their handles, in manifest order (rows: held as a head). */
+  get loadedShards() { return this.#loaded.map(({ position, handle, rows }) => ({ position, handle, rows })); }
 
   /**
    * Hands a shard and its metadata to the core, which checks them against the manifest's entry at
@@ -68,6 +70,40 @@ export class LoadedGeneration {
   add(position, shardBytes, metadataBytes) {
     if (this.manifest.layout === 'partitioned') return this.#index.addPartition(position, shardBytes, metadataBytes);
     return this.#index.addShard(position, shardBytes, metadataBytes);
+  }
+
+  /**
+   * Partitioned sites: a partition's head alone (bytes [0, headBytes)) and its item metadata, checked by
+   * the core; its rows come by addRows as answers name them (missingRows). Not searched until `register`.
+   * @param {number} position
+   * @param {Uint8Array} headBytes
+   * @param {Uint8Array} metadataBytes
+   * @returns {AddOutcome}
+   */
+  addHead(position, headBytes, metadataBytes) {
+    return this.#index.addPartitionHead(position, headBytes, metadataBytes);
+  }
+
+  /**
+   * Rows firstRow, firstRow + 1, ... of a partition held as its head, as one Range request gave them.
+   * @param {number} position
+   * @param {number} firstRow
+   * @param {Uint8Array} bytes
+   */
+  addRows(position, firstRow, bytes) {
+    const shard = this.#loaded.find((loaded) => loaded.position === position);
+    if (!shard?.rows) throw new MosaicError('invalid_argument', `partition ${position} is not held as its head`);
+    unwrap(this.#index.addPartitionRows(shard.handle, firstRow, bytes));
+    shard.rows.bytes += bytes.length;
+  }
+
+  /**
+   * Where the rows of a partition held as its head lie in its file; undefined when it is held whole.
+   * @param {number} position
+   * @returns {{ offset: number, stride: number, bytes: number } | undefined}
+   */
+  rowLayout(position) {
+    return this.#loaded.find((loaded) => loaded.position === position)?.rows;
   }
 
   /**
@@ -91,6 +127,11 @@ export class LoadedGeneration {
   /** @param {number} position */
   holds(position) {
     return this.#loaded.some((shard) => shard.position === position);
+  }
+
+  /** @param {number} position  held whole (not as a head whose rows come by range) */
+  holdsWhole(position) {
+    return this.#loaded.some((shard) => shard.position === position && !shard.rows);
   }
 
   /**
@@ -125,9 +166,9 @@ export class LoadedGeneration {
    * @param {number} position
    * @param {AddedShard} added
    */
-  register(position, { handle, itemCount }) {
+  register(position, { handle, itemCount, rowsOffset, rowStride }, rows = rowsOffset === undefined || rowStride === undefined ? undefined : { offset: rowsOffset, stride: rowStride, bytes: 0 }) {
     const at = this.#loaded.findIndex((shard) => shard.position > position);
-    this.#loaded.splice(at === -1 ? this.#loaded.length : at, 0, { position, handle, itemCount, items: undefined, lastUsed: ++this.#uses });
+    this.#loaded.splice(at === -1 ? this.#loaded.length : at, 0, { position, handle, itemCount, items: undefined, lastUsed: ++this.#uses, rows });
     this.#itemCount += itemCount;
   }
 
@@ -137,10 +178,10 @@ export class LoadedGeneration {
    * one is refused (not expected: the caller matched them by hash), the moved ones go back and the
    * refusal is thrown, so `previous` still searches as it did.
    * @param {LoadedGeneration} previous
-   * @param {Map<number, { position: number, handle: number }>} kept  position here -> previous's shard
+   * @param {Map<number, { position: number, handle: number, rows?: { offset: number, stride: number, bytes: number } }>} kept  position here -> previous's shard
    */
   adoptFrom(previous, kept) {
-    /** @type {{ position: number, from: { position: number, handle: number }, added: AddedShard }[]} */
+    /** @type {{ position: number, from: { position: number, handle: number, rows?: { offset: number, stride: number, bytes: number } }, added: AddedShard }[]} */
     const moved = [];
     for (const [position, from] of kept) {
       const adopted = this.#index.adoptShard(position, previous.#index, from.handle);
@@ -150,7 +191,7 @@ export class LoadedGeneration {
       }
       moved.push({ position, from, added: adopted.value });
     }
-    for (const { position, added } of moved) this.register(position, added);
+    for (const { position, from, added } of moved) this.register(position, added, from.rows && { ...from.rows });
   }
 
   /**
@@ -205,8 +246,9 @@ export class LoadedGeneration {
    * @param {{ k: number, filter?: Filter, classify?: { k?: number, threshold?: number, minConfidence?: number }, onePerDocument?: boolean, groupDuplicates?: boolean, mode?: SearchMode, vectorWeight?: number, text?: string, nprobe?: number, rerankDepth?: number }} options
    *   groupDuplicates: the core marks near-duplicates (shared/search/near_duplicates.hpp); on unless false
    *   text: the query's text, NFKC-normalized, for the keyword index
-   * @returns {{ mode: SearchMode, results: SearchResult[], classification?: CoreClassification, approximate?: boolean, missingPartitions?: number[] }}
-   *   approximate and missingPartitions on partitioned sites: the partitions this answer still needs
+   * @returns {{ mode: SearchMode, results: SearchResult[], classification?: CoreClassification, approximate?: boolean, missingPartitions?: number[], missingRows?: [number, number][] }}
+   *   approximate, missingPartitions and missingRows on partitioned sites: the partitions, and the rows
+   *   (position, row) of partitions held as heads, this answer still needs
    */
   query(vector, { k, filter, classify, onePerDocument = true, groupDuplicates = true, mode, vectorWeight, text = '', nprobe, rerankDepth }) {
     /** @type {Record<string, unknown>} */
@@ -216,11 +258,12 @@ export class LoadedGeneration {
     if (mode !== undefined) options.mode = mode;
     if (vectorWeight !== undefined) options.fusion = { vector_weight: vectorWeight };
     if (classify) options.classify = { k: classify.k, min_similarity: classify.threshold, min_confidence: classify.minConfidence };
-    /** @type {{ mode: SearchMode, results: CoreHit[], approximate?: boolean, missing_partitions?: number[], classification?: { known: boolean, label: string | null, confidence: number, votes: number, considered: number, best_score: number, neighbours: CoreHit[] } }} */
+    /** @type {{ mode: SearchMode, results: CoreHit[], approximate?: boolean, missing_partitions?: number[], missing_rows?: [number, number][], classification?: { known: boolean, label: string | null, confidence: number, votes: number, considered: number, best_score: number, neighbours: CoreHit[] } }} */
     const answer = unwrap(this.#index.query(vector, this.#handles(), options, text));
     const results = answer.results.map((hit) => this.#result(hit));
-    /** @type {{ approximate?: boolean, missingPartitions?: number[] }} */
-    const partitioned = answer.approximate === undefined ? {} : { approximate: answer.approximate, missingPartitions: answer.missing_partitions ?? [] };
+    /** @type {{ approximate?: boolean, missingPartitions?: number[], missingRows?: [number, number][] }} */
+    const partitioned = answer.approximate === undefined ? {}
+      : { approximate: answer.approximate, missingPartitions: answer.missing_partitions ?? [], missingRows: answer.missing_rows ?? [] };
     if (!answer.classification) return { mode: answer.mode, results, ...partitioned };
     const vote = answer.classification;
     return {

@@ -1,9 +1,15 @@
 // A partitioned site in the browser (docs/format.md, "Partitioned layout"): the centroid table at open,
 // then only the partitions a query probes, fetched in parallel when it first needs them (from the
 // store when it holds them, else the network), and kept in memory under a budget (maxMemoryMB, least
-// recently used dropped first; never one the last query read). The core decides which partitions a
-// query needs (partitionsToProbe, then each answer's missingPartitions); this file only moves them.
-import { refusal, shardError } from './errors.mjs';
+// recently used dropped first; never one the last query read). A query fetches each probed
+// partition's head alone (an HTTP Range request: centre, sign codes, ids, residual statistics) with
+// its item metadata, then only the rows its exact re-rank needs (a few Range requests per partition,
+// partition_ranges.mjs); a host that ignores Range (200 instead of 206) gets whole partitions from
+// then on. prefetch() and refresh() fetch whole files. The core decides what a query needs
+// (partitionsToProbe, then each answer's missingPartitions and missingRows); this file only moves it.
+import { MosaicError, refusal, shardError } from './errors.mjs';
+import { coveringPiece, rowRuns } from './partition_ranges.mjs';
+import { pieceKey, wholeFile } from './shard_source.mjs';
 import { vectorFilesOf } from './vector_files.mjs';
 import { runBounded } from './worker_pool.mjs';
 
@@ -14,8 +20,35 @@ import { runBounded } from './worker_pool.mjs';
 
 /** Default memory budget for partitions held at once: a phone keeps this much without trouble. */
 export const defaultMaxMemoryMB = 256;
-/** Rounds of "fetch what the answer still needs" a query may take (a filter's adaptive probe, keyword hits). */
+/** Rounds of "fetch what the answer still needs" a query may take (a filter's adaptive probe, keyword hits, rows). */
 const maxRounds = 8;
+/** Row requests in flight at once: the connections a browser opens to one host over HTTP/1.1. */
+const rowRequestConcurrency = 6;
+
+/**
+ * Whether queries fetch heads and rows by Range: unless the caller said no (rangeRequests: false) or
+ * the host was seen ignoring Range.
+ * @param {IndexState} state
+ */
+function usesRanges(state) {
+  return state.options.rangeRequests !== false && !state.rangesIgnored;
+}
+
+/**
+ * Drops a partition held as its head before its whole file replaces it (prefetch).
+ * @param {IndexState} state
+ * @param {LoadedGeneration} generation
+ * @param {number} position
+ */
+function dropHead(state, generation, position) {
+  const held = generation.leastRecentlyUsed.find((loaded) => loaded.position === position);
+  if (!held) return;
+  const entry = vectorFilesOf(generation.manifest)[position];
+  generation.release(position);
+  state.statistics.memoryBytes -= entry.bytes + entry.metadata.bytes;
+  state.statistics.shardsLoaded -= 1;
+  state.statistics.items -= held.itemCount;
+}
 
 /** @type {WeakMap<LoadedGeneration, Map<number, Promise<void>>>} partitions being fetched, per generation */
 const inFlight = new WeakMap();
@@ -36,13 +69,15 @@ export async function loadCentroids(state, generation) {
 
 /**
  * Makes the partitions at `positions` searchable in `generation`, fetching those it does not hold, a
- * few at once; a partition another query is fetching is waited for, not fetched twice. Throws the
- * first refusal or failed download (with `file`).
+ * few at once; a partition another query is fetching is waited for, not fetched twice. `heads`: a
+ * partition may be held as its head (its rows come later, fetchRows); else each is held whole (a head
+ * held is replaced). Throws the first refusal or failed download (with `file`).
  * @param {IndexState} state
  * @param {LoadedGeneration} generation
  * @param {number[]} positions
+ * @param {{ heads?: boolean }} [how]
  */
-export async function ensurePartitions(state, generation, positions) {
+export async function ensurePartitions(state, generation, positions, { heads = false } = {}) {
   let pending = inFlight.get(generation);
   if (!pending) {
     pending = new Map();
@@ -53,45 +88,84 @@ export async function ensurePartitions(state, generation, positions) {
   /** @type {number[]} */
   const wanted = [];
   for (const position of new Set(positions)) {
-    if (generation.holds(position)) continue;
     const running = pending.get(position);
     if (running) waits.push(running);
-    else wanted.push(position);
+    else if (!(heads ? generation.holds(position) : generation.holdsWhole(position))) wanted.push(position);
   }
   const files = vectorFilesOf(generation.manifest);
   const statistics = state.statistics;
-  const fetchOne = async (/** @type {number} */ position) => {
+  const onBytes = (/** @type {number} */ count) => {
+    statistics.bytesLoaded += count;
+    statistics.bytesFromNetwork += count;
+  };
+  /**
+   * @param {number} position
+   * @param {import('./loaded_generation.mjs').AddOutcome} accepted
+   * @param {{ fromStore: boolean, storedBytes?: number }} origin
+   */
+  const accept = (position, accepted, { fromStore, storedBytes = 0 }) => {
     const entry = files[position];
-    const onBytes = (/** @type {number} */ count) => {
-      statistics.bytesLoaded += count;
-      statistics.bytesFromNetwork += count;
-    };
-    const read = await state.source.read(entry, (bytes, metadata) => generation.add(position, bytes, metadata), onBytes,
-      () => state.closed);
-    if (!read) return;
-    if (!read.accepted.ok) {
-      const error = refusal(read.accepted);
+    if (!accepted.ok) {
+      const error = refusal(accepted);
       error.file = entry.file;
       throw error;
     }
-    generation.register(position, read.accepted.value);
+    generation.register(position, accepted.value);
     statistics.shardsLoaded += 1;
-    statistics.items += read.accepted.value.itemCount;
+    statistics.items += accepted.value.itemCount;
+    // The core holds a head's rows block in full (zeros until rows arrive): the budget counts the file.
     statistics.memoryBytes += entry.bytes + entry.metadata.bytes;
-    if (read.fromStore) {
+    if (fromStore) {
       statistics.shardsFromStore += 1;
-      statistics.bytesFromStore += read.shardBytes.length + read.metadataBytes.length;
-      statistics.bytesLoaded += read.shardBytes.length + read.metadataBytes.length;
+      statistics.bytesFromStore += storedBytes;
+      statistics.bytesLoaded += storedBytes;
     } else {
       statistics.shardsFromNetwork += 1;
-      await state.source.keep(entry, read.shardBytes, read.metadataBytes);
     }
+  };
+  const fetchWhole = async (/** @type {number} */ position) => {
+    const entry = files[position];
+    if (generation.holds(position)) dropHead(state, generation, position);
+    const read = await state.source.read(entry, (bytes, metadata) => generation.add(position, bytes, metadata), onBytes,
+      () => state.closed);
+    if (!read) return;
+    accept(position, read.accepted, { fromStore: read.fromStore, storedBytes: read.shardBytes.length + read.metadataBytes.length });
+    if (!read.fromStore) await state.source.keep(entry, read.shardBytes, read.metadataBytes);
+  };
+  const fetchHead = async (/** @type {number} */ position) => {
+    const entry = /** @type {import('../mosaic').ManifestPartition} */ (files[position]);
+    const headKey = pieceKey(entry.hash, 0, entry.headBytes);
+    const pieces = await state.source.storedPieces(entry.hash);
+    if (pieces.some(([, end]) => end === wholeFile) || !usesRanges(state)) return fetchWhole(position);
+    if (coveringPiece(pieces, 0, entry.headBytes)) {
+      const [head, metadata] = await Promise.all([state.source.stored(headKey), state.source.stored(entry.metadata.hash)]);
+      if (state.closed) return;
+      if (head && metadata) {
+        const accepted = generation.addHead(position, head, metadata);
+        if (accepted.ok) return accept(position, accepted, { fromStore: true, storedBytes: head.length + metadata.length });
+        await Promise.all([state.source.forget(headKey), state.source.forget(entry.metadata.hash)]);
+      }
+    }
+    const [head, metadata] = await Promise.all([
+      state.source.fetchRange(entry, 0, entry.headBytes, onBytes),
+      state.source.download(entry.metadata, onBytes),
+    ]);
+    if (state.closed) return;
+    if (!head.partial) {
+      // The host ignored Range and sent the whole file: use it, and fetch whole files from now on.
+      state.rangesIgnored = true;
+      accept(position, generation.add(position, head.bytes, metadata), { fromStore: false });
+      await state.source.keep(entry, head.bytes, metadata);
+      return;
+    }
+    accept(position, generation.addHead(position, head.bytes, metadata), { fromStore: false });
+    await Promise.all([state.source.keepBytes(headKey, head.bytes), state.source.keepBytes(entry.metadata.hash, metadata)]);
   };
   /** @type {Promise<void>} */
   const fetching = runBounded(wanted.length, state.settings.concurrency, async (index) => {
     const position = wanted[index];
     try {
-      await fetchOne(position);
+      await (heads ? fetchHead(position) : fetchWhole(position));
     } catch (cause) {
       throw shardError(cause, files[position].file);
     }
@@ -103,6 +177,80 @@ export async function ensurePartitions(state, generation, positions) {
     for (const position of wanted) pending.delete(position);
   }
   state.progress();
+}
+
+/**
+ * The rows (position, row) an answer named as missing, from partitions held as heads: runs of rows
+ * close together as one Range request each (partition_ranges.mjs), from the store when it holds a
+ * piece covering the run, a few requests at once. A host that answers a row request with the whole
+ * file (200) gives every row of that partition at once. Rows of a partition no longer held (evicted,
+ * or a refresh swapped generations meanwhile) are skipped: the next answer names what is still missing.
+ * @param {IndexState} state
+ * @param {LoadedGeneration} generation
+ * @param {[number, number][]} missingRows
+ */
+export async function fetchRows(state, generation, missingRows) {
+  const files = vectorFilesOf(generation.manifest);
+  const statistics = state.statistics;
+  /** @type {Map<number, number[]>} */
+  const byPartition = new Map();
+  for (const [position, row] of missingRows) byPartition.set(position, [...(byPartition.get(position) ?? []), row]);
+  /** @type {{ position: number, first: number, start: number, end: number, piece: [number, number] | undefined }[]} */
+  const requests = [];
+  for (const [position, rows] of byPartition) {
+    const layout = generation.rowLayout(position);
+    if (!layout) continue;
+    const pieces = (await state.source.storedPieces(files[position].hash)).filter(([, end]) => end !== wholeFile);
+    for (const run of rowRuns(rows, layout.stride)) {
+      const start = layout.offset + run.first * layout.stride;
+      const end = start + run.count * layout.stride;
+      requests.push({ position, first: run.first, start, end, piece: coveringPiece(pieces, start, end) });
+    }
+  }
+  const current = () => !state.closed && state.generation === generation;
+  const onBytes = (/** @type {number} */ count) => {
+    statistics.bytesLoaded += count;
+    statistics.bytesFromNetwork += count;
+  };
+  await runBounded(requests.length, rowRequestConcurrency, async (index) => {
+    const { position, first, start, end, piece } = requests[index];
+    const entry = files[position];
+    const add = (/** @type {number} */ firstRow, /** @type {Uint8Array} */ bytes) => {
+      if (!current() || !generation.rowLayout(position)) return;
+      try {
+        generation.addRows(position, firstRow, bytes);
+      } catch (cause) {
+        throw shardError(cause, entry.file);
+      }
+    };
+    if (piece) {
+      const key = pieceKey(entry.hash, piece[0], piece[1]);
+      const stored = await state.source.stored(key);
+      if (stored && stored.length === piece[1] - piece[0]) {
+        try {
+          add(first, stored.subarray(start - piece[0], end - piece[0]));
+          statistics.bytesFromStore += end - start;
+          return;
+        } catch {
+          await state.source.forget(key);
+        }
+      }
+    }
+    const fetched = await state.source.fetchRange(entry, start, end, onBytes);
+    statistics.rangeRequests = (statistics.rangeRequests ?? 0) + 1;
+    if (!current()) return;
+    if (!fetched.partial) {
+      state.rangesIgnored = true;
+      const layout = generation.rowLayout(position);
+      if (!layout) return;
+      if (fetched.bytes.length !== entry.bytes) throw new MosaicError('network_error', `${entry.file}: the host sent ${fetched.bytes.length} bytes, the manifest says ${entry.bytes}`);
+      add(0, fetched.bytes.subarray(layout.offset));
+      return;
+    }
+    add(first, fetched.bytes);
+    // Not awaited: the answer does not wait for the store (keepBytes never rejects).
+    void state.source.keepBytes(pieceKey(entry.hash, start, end), fetched.bytes);
+  }, () => state.closed);
 }
 
 /**
@@ -140,15 +288,17 @@ export async function queryPartitions(state, vector, options) {
   const used = new Set(vector.length > 0 && options.mode !== 'keyword' ? generation.partitionsToProbe(vector, options) : []);
   let answer;
   for (let round = 0; ; round += 1) {
-    await ensurePartitions(state, generation, [...used]);
+    await ensurePartitions(state, generation, [...used], { heads: usesRanges(state) });
     state.checkOpen();
     // A refresh that swapped generations meanwhile: search the one now open, from its own partitions.
     if (state.generation !== generation) return queryPartitions(state, vector, options);
     generation.touch(used);
     answer = generation.query(vector, options);
     const missing = answer.missingPartitions ?? [];
-    if (missing.length === 0 || round + 1 >= maxRounds) break;
+    const missingRows = answer.missingRows ?? [];
+    if ((missing.length === 0 && missingRows.length === 0) || round + 1 >= maxRounds) break;
     for (const position of missing) used.add(position);
+    if (missingRows.length > 0) await fetchRows(state, generation, missingRows);
   }
   // The partitions this answer read stay (its results' items live there: "more like this" needs
   // them); others may go.

@@ -98,7 +98,8 @@ TEST_CASE("partition layout: code bytes, row stride and offsets as docs/format.m
   REQUIRE(layout->row_stride == 772);
   REQUIRE(layout->codes_offset == 64 + 3072);
   REQUIRE(layout->ids_offset == 3136 + 96000);
-  REQUIRE(layout->rows_offset == (3136 + 96000 + 8000 + 63) / 64 * 64);
+  REQUIRE(layout->statistics_offset == 3136 + 96000 + 8000);
+  REQUIRE(layout->rows_offset == (3136 + 96000 + 8000 + 8000 + 63) / 64 * 64);
   REQUIRE(layout->total_bytes == layout->rows_offset + 772000);
   auto odd = partition::compute_partition_layout(5, 3);
   REQUIRE(odd->code_bytes == 8);
@@ -178,14 +179,14 @@ TEST_CASE("the worked example of docs/format.md is exactly what the encoder writ
   auto encoded = partition::encode_partition_from_f32(4, 3, centre, vectors, ids);
   REQUIRE(encoded.ok());
   const std::string expected =
-      "89 4d 4f 53 50 52 54 0a 01 00 40 00 04 00 00 00\n"
+      "89 4d 4f 53 50 52 54 0a 02 00 40 00 04 00 00 00\n"
       "02 00 00 00 03 00 00 00 01 01 08 00 08 00 00 00\n"
       "50 00 00 00 00 00 00 00 80 00 00 00 00 00 00 00\n"
-      "fe 00 0e a3 6b 84 5f 4e 16 22 1f 4a d6 a4 a0 89\n"
+      "54 eb 51 59 7c 88 a4 fd cc 52 85 6a d1 2f 6f 47\n"
       "33 33 33 3f cd cc cc 3d cd cc cc 3d 33 33 33 bf\n"
       "0a 00 00 00 00 00 00 00 0c 00 00 00 00 00 00 00\n"
       "11 11 11 11 11 11 11 11 ff 00 00 00 00 00 00 00\n"
-      "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+      "33 05 80 3f f8 4b 46 3f 3e 48 00 bf 99 99 99 be\n"
       "a0 69 ce 3b 5f 7f 00 00 04 02 81 3b 7f 81 7f 81\n";
   INFO(hex_dump(encoded.value()));
   REQUIRE(hex_dump(encoded.value()) == expected);
@@ -230,14 +231,17 @@ TEST_CASE("hostile partition: wrong magic, e.g. a shard (bad_magic)", "[partitio
   REQUIRE(head_outcome(std::span<const std::uint8_t>(made.bytes).first(made.rows_offset)) == "bad_magic");
 }
 
-TEST_CASE("hostile partition: format version 0 (bad_header) and newer (unsupported_version)", "[partition][codec][hostile]") {
+TEST_CASE("hostile partition: format version 0 (bad_header), 1 (older, no statistics) and newer (unsupported_version)", "[partition][codec][hostile]") {
   sample_partition made = make_partition();
   write_little_endian<std::uint16_t>(made.bytes, 8, 0);
   reseal(made.bytes, made.rows_offset);
   REQUIRE(whole_outcome(made.bytes) == "bad_header");
-  write_little_endian<std::uint16_t>(made.bytes, 8, 2);
-  reseal(made.bytes, made.rows_offset);
-  REQUIRE(whole_outcome(made.bytes) == "unsupported_version");
+  for (const std::uint16_t version : {std::uint16_t{1}, std::uint16_t{3}}) {
+    write_little_endian<std::uint16_t>(made.bytes, 8, version);
+    reseal(made.bytes, made.rows_offset);
+    REQUIRE(whole_outcome(made.bytes) == "unsupported_version");
+    REQUIRE(head_outcome(std::span<const std::uint8_t>(made.bytes).first(made.rows_offset)) == "unsupported_version");
+  }
 }
 
 TEST_CASE("hostile partition: header_bytes other than 64 (bad_header)", "[partition][codec][hostile]") {
@@ -354,6 +358,27 @@ TEST_CASE("hostile partition: a centre that is not finite or beyond 2 (bad_paylo
     REQUIRE(whole_outcome(made.bytes) == "bad_payload_value");
     REQUIRE(head_outcome(std::span<const std::uint8_t>(made.bytes).first(made.rows_offset)) == "bad_payload_value");
   }
+}
+
+TEST_CASE("hostile partition: residual statistics not finite or out of range (bad_payload_value)", "[partition][codec][hostile]") {
+  const sample_partition original = make_partition();  // 6 rows: norms at statistics_offset, centre dots 24 bytes on
+  auto layout = partition::compute_partition_layout(5, 6);
+  REQUIRE(layout.ok());
+  const auto statistics = static_cast<std::size_t>(layout->statistics_offset);
+  for (const std::size_t offset : {statistics + 4, statistics + 24 + 8}) {
+    for (const float value : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(), 9.0f}) {
+      INFO("offset " << offset << ", value " << value);
+      sample_partition made = original;
+      write_little_endian(made.bytes, offset, value);
+      reseal(made.bytes, made.rows_offset);
+      REQUIRE(whole_outcome(made.bytes) == "bad_payload_value");
+      REQUIRE(head_outcome(std::span<const std::uint8_t>(made.bytes).first(made.rows_offset)) == "bad_payload_value");
+    }
+  }
+  sample_partition negative_norm = original;
+  write_little_endian(negative_norm.bytes, statistics, -0.5f);
+  reseal(negative_norm.bytes, negative_norm.rows_offset);
+  REQUIRE(whole_outcome(negative_norm.bytes) == "bad_payload_value");
 }
 
 TEST_CASE("hostile partition: code bits set past the dimensions (bad_payload_value)", "[partition][codec][hostile]") {

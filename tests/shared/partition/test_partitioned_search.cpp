@@ -291,7 +291,7 @@ TEST_CASE("partitioned search refuses what it cannot answer", "[partition][searc
           error_code::unsupported_quantization);
 }
 
-TEST_CASE("residual statistics are each row's residual norm and its dot product with the centre", "[partition][search]") {
+TEST_CASE("residual statistics are each row's residual norm and its dot product with the centre, from the head alone too", "[partition][search]") {
   const std::uint32_t dimensions = 40;
   const auto vectors = mosaic::test::random_unit_vectors(300, dimensions, 5);
   const auto built = build_default(vectors, dimensions);
@@ -314,11 +314,19 @@ TEST_CASE("residual statistics are each row's residual norm and its dot product 
       CHECK(statistics->centre_dots[row] == Approx(centre_dot).margin(1e-5));
     }
   }
-  // A head has no rows to compute them from.
-  const auto& bytes = built.partition_bytes[0];
-  auto head = partition::decode_partition_head(std::span<const std::uint8_t>(bytes).first(static_cast<std::size_t>(built.partitions[0].rows_offset)));
-  REQUIRE(head.ok());
-  CHECK(partition::compute_residual_statistics(head.value()).failure().code == error_code::invalid_argument);
+  // The writer stores them in the head: a client holding heads alone ranks rows with the same numbers.
+  for (std::size_t index = 0; index < built.partitions.size(); ++index) {
+    const auto& bytes = built.partition_bytes[index];
+    auto head = partition::decode_partition_head(
+        std::span<const std::uint8_t>(bytes).first(static_cast<std::size_t>(built.partitions[index].rows_offset)));
+    REQUIRE(head.ok());
+    auto from_head = partition::compute_residual_statistics(head.value());
+    auto from_whole = partition::compute_residual_statistics(built.partitions[index]);
+    REQUIRE(from_head.ok());
+    CHECK(from_head->norms == from_whole->norms);
+    CHECK(from_head->centre_dots == from_whole->centre_dots);
+    CHECK(from_head->centre_squared_norm == from_whole->centre_squared_norm);
+  }
 }
 
 TEST_CASE("ranked by the estimated score, recall grows with the partitions probed at a fixed depth", "[partition][search][recall]") {

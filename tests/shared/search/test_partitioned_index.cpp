@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -148,6 +149,46 @@ std::pair<search::query_outcome, std::size_t> lazy_query(loaded_index& index, co
     if (outcome->missing_partitions.empty()) return {std::move(outcome).value(), rounds};
     REQUIRE(rounds < 20);
     for (const std::uint32_t position : outcome->missing_partitions) fetch(position);
+  }
+}
+
+// A client holding heads: fetches the head (bytes [0, head_bytes)) and item metadata of each partition
+// partitions_to_probe or missing_partitions names, then the rows missing_rows names, each row alone,
+// until an answer is final. Returns the final outcome and how many rows it fetched.
+std::pair<search::query_outcome, std::size_t> head_query(loaded_index& index, const partitioned_site& site,
+                                                         std::vector<shard_handle>& handles, std::span<const float> query,
+                                                         const search::query_options& options) {
+  std::map<std::size_t, shard_handle> held;
+  for (const shard_handle handle : handles) held[*index.manifest_position(handle)] = handle;
+  const auto fetch = [&](std::uint32_t position) {
+    if (held.count(position) != 0) return;
+    const auto& bytes = site.built.partition_bytes[position];
+    auto handle = index.add_partition_head(
+        position, std::span<const std::uint8_t>(bytes).first(static_cast<std::size_t>(site.manifest.partitions[position].head_bytes)),
+        site.metadata[position]);
+    REQUIRE(handle.ok());
+    handles.push_back(handle.value());
+    held[position] = handle.value();
+  };
+  auto first = index.partitions_to_probe(query, options);
+  REQUIRE(first.ok());
+  for (const std::uint32_t position : first.value()) fetch(position);
+  std::size_t rows_fetched = 0;
+  for (std::size_t rounds = 1;; ++rounds) {
+    auto outcome = index.query(query, handles, options);
+    REQUIRE(outcome.ok());
+    if (outcome->missing_partitions.empty() && outcome->missing_rows.empty()) return {std::move(outcome).value(), rows_fetched};
+    REQUIRE(rounds < 20);
+    for (const std::uint32_t position : outcome->missing_partitions) fetch(position);
+    for (const auto& [position, row] : outcome->missing_rows) {
+      const partition::partition_view& view = site.built.partitions[position];
+      auto range = partition::partition_row_range(view, row);
+      REQUIRE(range.ok());
+      const auto row_bytes = std::span<const std::uint8_t>(site.built.partition_bytes[position])
+                                 .subspan(static_cast<std::size_t>(range->offset), static_cast<std::size_t>(range->length));
+      REQUIRE(index.add_partition_rows(held.at(position), row, row_bytes).ok());
+      ++rows_fetched;
+    }
   }
 }
 
@@ -410,4 +451,95 @@ TEST_CASE("keyword and hybrid search on a partitioned site name the partitions t
     }
   }
   CHECK(rounds >= 1);
+}
+
+TEST_CASE("a client holding partition heads fetches only the rows the re-rank needs and answers as a client holding all", "[partitioned_index][lazy][heads]") {
+  const partitioned_site site = make_site();
+  loaded_index everything = open_site(site);
+  const auto all_handles = load_all(everything, site);
+  loaded_index heads = open_site(site);
+  std::vector<shard_handle> held;
+  for (const bool one_per_document : {false, true}) {
+    for (const bool filtered : {false, true}) {
+      search::query_options options;
+      options.k = 10;
+      options.one_per_document = one_per_document;
+      if (filtered) {
+        options.filter.labels = {"rare"};
+        options.nprobe = 2;
+      }
+      options.vote = search::vote_options{};
+      options.vote->k = 5;
+      for (std::size_t q = 0; q < 6; ++q) {
+        INFO("query " << q << (one_per_document ? ", one per document" : "") << (filtered ? ", filtered" : ""));
+        auto [outcome, rows_fetched] = head_query(heads, site, held, query_at(site, q), options);
+        auto expected = everything.query(query_at(site, q), all_handles, options);
+        REQUIRE(expected.ok());
+        REQUIRE(outcome.hits.size() == expected->hits.size());
+        for (std::size_t i = 0; i < expected->hits.size(); ++i) {
+          CHECK(outcome.hits[i].item_id == expected->hits[i].item_id);
+          CHECK(outcome.hits[i].score == expected->hits[i].score);
+          CHECK(outcome.hits[i].matched_items == expected->hits[i].matched_items);
+        }
+        REQUIRE(outcome.vote.has_value());
+        CHECK(outcome.vote->label == expected->vote->label);
+        CHECK(ids_of(outcome.vote->neighbours) == ids_of(expected->vote->neighbours));
+        CHECK(outcome.rows_scanned == expected->rows_scanned);
+      }
+    }
+  }
+  // Rows fetched: those re-ranked, far fewer than the rows of the partitions held.
+  std::size_t rows_held = 0;
+  for (const shard_handle handle : held) rows_held += heads.items(handle)->size();
+  std::size_t rows_missing = 0;
+  for (const shard_handle handle : held) rows_missing += heads.holds_head_only(handle) ? 1U : 0U;
+  CHECK(rows_missing > 0);  // some partitions still lack rows: only candidates were fetched
+  // More like this from a head: the hit's row arrived for the re-rank.
+  search::query_options options;
+  options.k = 3;
+  auto [outcome, rows_fetched] = head_query(heads, site, held, query_at(site, 7), options);
+  REQUIRE(!outcome.hits.empty());
+  CHECK(rows_fetched > 0);
+  CHECK(rows_fetched < rows_held);
+  auto stored = heads.stored_vector(outcome.hits[0].item_id);
+  REQUIRE(stored.ok());
+  auto expected = everything.stored_vector(outcome.hits[0].item_id);
+  REQUIRE(expected.ok());
+  CHECK(stored.value() == expected.value());
+}
+
+TEST_CASE("partition heads and rows are accepted only as the manifest and the layout say", "[partitioned_index][hostile][heads]") {
+  const partitioned_site site = make_site();
+  loaded_index index = open_site(site);
+  const std::size_t head_bytes = static_cast<std::size_t>(site.manifest.partitions[2].head_bytes);
+  const auto& bytes = site.built.partition_bytes[2];
+  const auto head = std::span<const std::uint8_t>(bytes).first(head_bytes);
+  // The metadata must be the file the manifest names; the head must be exactly head_bytes, at its position.
+  CHECK(outcome_name(index.add_partition_head(2, head, site.metadata[3])) == "checksum_mismatch");
+  CHECK(outcome_name(index.add_partition_head(2, head.first(head_bytes - 1), site.metadata[2])) == "truncated_payload");
+  CHECK(outcome_name(index.add_partition_head(2, bytes, site.metadata[2])) == "trailing_bytes");
+  std::vector<std::uint8_t> edited(head.begin(), head.end());
+  edited[head_bytes - 70] ^= 0x10;
+  CHECK(outcome_name(index.add_partition_head(2, edited, site.metadata[2])) == "checksum_mismatch");
+  auto handle = index.add_partition_head(2, head, site.metadata[2]);
+  REQUIRE(handle.ok());
+  CHECK(index.holds_head_only(handle.value()));
+  CHECK(outcome_name(index.add_partition_head(2, head, site.metadata[2])) == "invalid_argument");  // held already
+  const partition::partition_view& view = site.built.partitions[2];
+  const auto rows = std::span<const std::uint8_t>(bytes).subspan(head_bytes);
+  // Whole rows only, within the partition, each valid.
+  CHECK(outcome_name(index.add_partition_rows(handle.value(), 0, rows.first(view.row_stride - 1))) == "trailing_bytes");
+  CHECK(outcome_name(index.add_partition_rows(handle.value(), 0, rows.first(0))) == "truncated_payload");
+  CHECK(outcome_name(index.add_partition_rows(handle.value(), view.item_count - 1, rows.first(2 * view.row_stride))) ==
+        "invalid_argument");
+  std::vector<std::uint8_t> bad_row(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(2 * view.row_stride));
+  bad_row[view.row_stride + 4] = 0x80;  // a -128 code in the second row
+  CHECK(outcome_name(index.add_partition_rows(handle.value(), 0, bad_row)) == "bad_payload_value");
+  CHECK(index.holds_head_only(handle.value()));
+  REQUIRE(index.add_partition_rows(handle.value(), 0, rows).ok());  // every row: the partition is whole now
+  CHECK_FALSE(index.holds_head_only(handle.value()));
+  // A whole partition has no rows to add.
+  auto whole = index.add_partition(3, site.built.partition_bytes[3], site.metadata[3]);
+  REQUIRE(whole.ok());
+  CHECK(outcome_name(index.add_partition_rows(whole.value(), 0, rows.first(view.row_stride))) == "invalid_argument");
 }
