@@ -21,6 +21,7 @@ packages=(
   librsvg2-bin                            # rsvg-convert renders the demo's SVGs (tested by make test)
   libpoppler-cpp-dev                      # PDF text per page and the first page's picture (server/extract/)
   libtesseract-dev tesseract-ocr-eng      # OCR of text in images, with its English model (server/extract/)
+  libqpdf-dev                             # PDFs over Gemini's 6 pages cut into parts (server/extract/pdf_split)
   imagemagick fonts-dejavu-core qpdf      # the extraction tests render text into images and encrypt a PDF
 )
 if [ "${1:-}" = bench ]; then

@@ -38,7 +38,8 @@ constexpr const char* index_usage = R"(usage: mosaic index FOLDER --out SITE [op
   old index). Kinds are decided by bytes, not names: text (chunked), PNG/JPEG images (GIF/BMP/TGA/PNM
   re-encoded as JPEG), WAV and MP3 (cut into segments of at most 80 s, MP3 at frame boundaries),
   MP4/MOV up to 120 s and PDF up to 6 pages whole when they fit one 20 MB Gemini request once
-  base64-encoded, about 15 MB of file (longer or larger ones are skipped and reported).
+  base64-encoded, about 15 MB of file (a longer PDF in parts of at most 6 pages, each an item with
+  its page range; longer videos and larger files are skipped and reported).
   Audio, video and PDF items keep a playable copy in SITE/media/ for the web app. A PDF's text
   (Poppler) is its snippet and keyword text, and its first page its thumbnail; with local each page
   with text is an item embedded from that text; an encrypted or damaged PDF is skipped with the reason.

@@ -3,7 +3,8 @@
 // image becomes one item with a thumbnail; a WAV becomes one item per segment of at most 80 s (its
 // offset in the metadata; shorter when 80 s of it would not fit one Gemini request), and so does an MP3 (cut at frame boundaries); video up to 120 s and PDF
 // up to 6 pages go whole when they fit one Gemini request (20 MB once base64-encoded, so about 15 MB
-// of file), longer or larger ones are skipped with the reason. Every input goes
+// of file); a longer PDF is cut into parts of at most 6 pages (QPDF, extract/pdf_split.hpp), each an
+// item with its page range; longer videos and larger files are skipped with the reason. Every input goes
 // through prepare_input, the same checks the server makes, so the indexer never sends what the
 // server would refuse. With a text-only provider (local), media are indexed by their text (sidecar
 // caption, PNG Description, WAV comment, else the file name's words) and marked embedded_from
