@@ -11,6 +11,8 @@ packages=(
   emscripten nodejs                       # wasm toolchain; node also runs the wasm tests
   nlohmann-json3-dev libstb-dev catch2    # header-only libraries used by the core and its tests
   libboost-dev libssl-dev                 # Boost.Beast and OpenSSL for the server
+  libhiredis-dev                          # Redis client: mosaic serve --redis shares cache and quota
+  redis-server haproxy                    # the shared-state tests: Redis and a load balancer on loopback
   libicu-dev                              # NFKC normalization for the local text model (native)
   libstemmer-dev                          # Snowball's English stemmer for text analysis (native)
   unicode-data                            # the Unicode tables of text analysis, generated at build time

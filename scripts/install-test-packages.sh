@@ -9,6 +9,9 @@
 #                          injected into the page, it reports WCAG violations by impact
 #   typescript@5.9.3       tsc type-checks mosaic.d.ts against wasm/mosaic.mjs and wasm/lib/ (the last
 #                          release written in JavaScript: 7.x is a native binary per platform)
+#   esbuild@0.28.2         bundles a page from the packed npm package (tests/npm/), as a site's own build
+#                          would, so the test sees the wasm files resolve when bundled (npm fetches the
+#                          one native binary for this platform, @esbuild/linux-x64, as an optional dependency)
 # Usage: scripts/install-test-packages.sh [--print-prefix]
 # The cache is $MOSAIC_CACHE_DIR/npm-test, or ${XDG_CACHE_HOME:-$HOME/.cache}/mosaic/npm-test.
 set -euo pipefail
@@ -16,7 +19,7 @@ source "$(dirname "$0")/lib/pinned-npm-packages.sh"
 
 cache_dir="${MOSAIC_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mosaic}"
 prefix="$cache_dir/npm-test"
-packages=("@google/genai@2.32.0" "playwright-core@1.65.1" "typescript@5.9.3" "axe-core@4.14.1")
+packages=("@google/genai@2.32.0" "playwright-core@1.65.1" "typescript@5.9.3" "axe-core@4.14.1" "esbuild@0.28.2")
 
 install_pinned_packages install-test-packages "$prefix" "${packages[@]}"
 

@@ -6,6 +6,7 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,7 +24,8 @@ class local_model {
  public:
   explicit local_model(mosaic::model::use_lite_model model) : model_(std::move(model)) {}
 
-  // {ok: true, vector: Float32Array(512), tokenCount, truncated} or {ok: false, error}.
+  // {ok: true, vector: Float32Array(512), tokenCount, tokensRead, truncated, wordCount, wordsRead} or
+  // {ok: false, error}.
   val embed(const std::string& normalized_text) const {
     auto embedding = model_.embed(normalized_text);
     if (!embedding) return failure(embedding.failure());
@@ -34,7 +36,10 @@ class local_model {
     vector.call<void>("set", val(emscripten::typed_memory_view(embedding->vector.size(), embedding->vector.data())));
     outcome.set("vector", vector);
     outcome.set("tokenCount", static_cast<double>(embedding->token_count));
+    outcome.set("tokensRead", static_cast<double>(std::min(embedding->token_count, model_.max_tokens())));
     outcome.set("truncated", embedding->truncated);
+    outcome.set("wordCount", static_cast<double>(embedding->word_count));
+    outcome.set("wordsRead", static_cast<double>(embedding->words_read));
     return outcome;
   }
 

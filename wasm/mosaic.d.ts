@@ -169,6 +169,10 @@ export interface SearchResult {
   /** Cosine similarity (an estimate from int8 codes for i8 indexes), the same number `mosaic query` prints. */
   score: number;
   item: ItemMetadata;
+  /** Whether the result is a close match for the query, as the core decides it for the index's model (README, "Honest relevance"): a meaning similarity at least `closeMatchSimilarity`, or the query's words held (keyword and hybrid). True for every result when the model has no measured figure. Absent on a vote's neighbours. */
+  close?: boolean;
+  /** Vector and hybrid searches: the cosine similarity of the query and the item (in hybrid mode `score` is the fused score, this the meaning similarity). */
+  similarity?: number;
   /** With one result per document (the default): how many of its chunks or segments matched, when more than one. */
   matchedItems?: number;
   /** Keyword and hybrid searches: the query's terms (as analyzed: folded, stemmed) that the item holds. */
@@ -193,15 +197,28 @@ export interface SearchOptions {
   mode?: SearchMode;
   /** Hybrid: the vector side's weight in the fusion, 0..1 (default 0.2). */
   vectorWeight?: number;
-  /** Partitioned sites: partitions probed (default 8) and candidates re-ranked exactly (default 256). */
+  /** Partitioned sites: partitions probed (default 16) and candidates re-ranked exactly (default: one per 16 rows scanned, at least 256). */
   nprobe?: number;
   rerankDepth?: number;
+}
+
+/** What the local model read of a text query longer than its window (128 tokens), counted by the core's tokenizer. */
+export interface QueryTruncation {
+  tokenCount: number;
+  /** The tokens the model read: its window. */
+  tokensRead: number;
+  /** Words as the tokenizer sees them (split at spaces). */
+  wordCount: number;
+  /** The words the window read, the last one perhaps in part: "only the first `wordsRead` words were used". */
+  wordsRead: number;
 }
 
 export interface SearchAnswer {
   /** The mode that ranked the results. */
   mode: SearchMode;
   results: SearchResult[];
+  /** A text query the local model cut to its window: what it read. Absent when nothing was cut. */
+  truncation?: QueryTruncation;
   /** The label vote, when the search was asked to `classify` (from the same scan). */
   classification?: Classification;
   /** True while some shards are not searchable yet (still loading, or refused: see db.errors). */
@@ -336,6 +353,8 @@ export class Mosaic {
   search(query: Query, options?: SearchOptions): Promise<SearchAnswer>;
   /** The query's vector as this index searches it (embedded, truncated, normalized), to search it again without embedding it again. */
   embed(query: Query): Promise<Float32Array>;
+  /** embed(), with `truncation` when the local model read only the first words of a text query. */
+  embedQuery(query: Query): Promise<{ vector: Float32Array; truncation?: QueryTruncation }>;
   /** "More like this": the item's stored vector, no embedding call; the item itself is left out. */
   similar(itemId: string, options?: { k?: number; filter?: Filter; classify?: ClassifyOptions; onePerDocument?: boolean }): Promise<SearchAnswer>;
   /** The kNN label vote alone (search with `classify` gives it with the results, from one scan). */

@@ -41,7 +41,7 @@ import { IndexState } from './lib/index_state.mjs';
 import { startLoading } from './lib/initial_load.mjs';
 import { openGeneration } from './lib/loaded_generation.mjs';
 import { encodeWav, maximumAudioSeconds, prepareAudio, prepareImage } from './lib/media_preparation.mjs';
-import { queryVector, usesLocalModel } from './lib/query_embedding.mjs';
+import { embeddedQuery, queryVector, usesLocalModel } from './lib/query_embedding.mjs';
 import { ShardSource } from './lib/shard_source.mjs';
 import { loadKeywordFiles } from './lib/keyword_files.mjs';
 import { prefetchPartitions, queryPartitions } from './lib/partitions.mjs';
@@ -211,14 +211,16 @@ export class Mosaic {
     const readsKeywords = text !== undefined && mode !== 'vector' && Boolean(state.generation.manifest.keywords);
     const needsVector = mode !== 'keyword' || classify !== undefined;
     // The keyword files and the query's vector are fetched side by side.
-    const [vector] = await Promise.all([
-      needsVector ? queryVector(state, query) : Promise.resolve([]),
+    const [{ vector, truncation }] = await Promise.all([
+      needsVector ? embeddedQuery(state, query) : Promise.resolve({ vector: [], truncation: undefined }),
       readsKeywords ? loadKeywordFiles(state, state.generation, normalized) : Promise.resolve(false),
     ]);
     // Again for the generation searched now (a refresh may have swapped it meanwhile; nothing to fetch
     // otherwise), with no await between this and the search.
     if (readsKeywords) await loadKeywordFiles(state, state.generation, normalized);
-    return this.#query(vector, { k, filter, classify, onePerDocument, mode, vectorWeight, text: normalized, nprobe, rerankDepth });
+    const answer = await this.#query(vector, { k, filter, classify, onePerDocument, mode, vectorWeight, text: normalized, nprobe, rerankDepth });
+    if (truncation) answer.truncation = truncation;
+    return answer;
   }
 
   /**
@@ -238,9 +240,20 @@ export class Mosaic {
    * @param {Query} query
    */
   async embed(query) {
-    const vector = await queryVector(this.#state, query);
+    return (await this.embedQuery(query)).vector;
+  }
+
+  /**
+   * embed(), and what the model left out: `truncation` {tokenCount, tokensRead, wordCount, wordsRead}
+   * when the local model read only the first words of a text query (its window is 128 tokens, counted
+   * by the core's tokenizer); absent otherwise.
+   * @param {Query} query
+   */
+  async embedQuery(query) {
+    const { vector, truncation } = await embeddedQuery(this.#state, query);
     this.#state.checkOpen();
-    return this.#state.generation.prepareQuery(vector);
+    const prepared = this.#state.generation.prepareQuery(vector);
+    return truncation ? { vector: prepared, truncation } : { vector: prepared };
   }
 
   /**

@@ -14,15 +14,16 @@ import { DetailView } from './element/detail_view.js';
 import { FilterPanel } from './element/filters.js';
 import { clockTime, describeError, megabytes, plural, scoreExplanation } from './element/formatting.js';
 import { countingFetch } from './element/model_progress.js';
+import { watchConnectivity } from './element/offline_state.js';
 import { resultCard } from './element/result_card.js';
 import { readSettings } from './element/settings.js';
 import { elementStyles } from './element/styles.js';
 import { elementMarkup } from './element/template.js';
+import { renderStartPage } from './element/start_page.js';
 import { searchToState, stateToSearch } from './element/url_state.js';
 
 const defaultPageSize = 24; // results shown at first, and added by each "Load more" (the page-size attribute)
 const facetDepth = 100;     // results the filter counts are taken from
-const probeDepth = 200;     // nearest items whose meaning similarity is looked up (weak or close)
 const voteNeighbours = 5;
 const fallbackLabelThreshold = 0.3;  // only for a model without a measured close-match similarity
 const typingPause = 300;    // milliseconds after the last key before a search starts by itself
@@ -40,6 +41,7 @@ export class MosaicSearchElement extends HTMLElement {
   #started = false;
   #opening = 0;  // each start counts one; a start outrun by a disconnection (or a later start) stops
   #typingTimer;
+  #connectivity;  // element/offline_state.js: whether the page is offline, while connected
   #state = {
     // {text}, {image, name}, {audio, name, ...} or {similarTo, title}; undefined before the first query.
     query: undefined,
@@ -67,6 +69,7 @@ export class MosaicSearchElement extends HTMLElement {
   connectedCallback() {
     if (this.#started) return;
     this.#started = true;
+    this.#connectivity = watchConnectivity(() => this.#updateStatus());
     // Connected again after it let its index go (disconnectedCallback): the same markup opens it anew.
     if (this.#root) {
       setTimeout(() => this.#start());
@@ -95,6 +98,7 @@ export class MosaicSearchElement extends HTMLElement {
     queueMicrotask(() => {
       if (this.isConnected || !this.#started) return;
       this.#started = false;
+      this.#connectivity?.stop();
       ++this.#opening;
       ++this.#state.searchNumber;  // an answer still under way is dropped
       this.#db?.close();
@@ -141,6 +145,9 @@ export class MosaicSearchElement extends HTMLElement {
       parts.push(`last ${modeNames[this.#state.lastMode] ?? 'search'} ${this.#state.lastSearchMilliseconds.toFixed(1)} ms`);
     }
     if (this.#state.updateNote) parts.push(this.#state.updateNote);
+    const offline = Boolean(this.#connectivity?.offline);
+    if (offline) parts.unshift(`offline, showing generation ${db.manifest.generation}`);
+    this.dataset.offline = String(offline);
     this.#view.status.textContent = parts.join(' · ');
   }
 
@@ -231,6 +238,7 @@ export class MosaicSearchElement extends HTMLElement {
     this.#renderFilters();
     this.#updateStatus();
     if (this.hasAttribute('url-state')) this.#restoreFromAddress();
+    if (!this.#state.query) this.#renderStartPage();
     if (!this.#state.query && this.hasAttribute('autofocus')) view.query.focus();
     this.#emit('mosaic-ready', { db });
     const loaded = await db.ready;
@@ -248,6 +256,7 @@ export class MosaicSearchElement extends HTMLElement {
     this.#updateStatus();
     // Results shown while shards were still arriving were partial: search again over everything.
     if (this.#state.query) this.#runQuery({ history: 'none', keepLimit: true });
+    else this.#renderStartPage();  // now with every shard's items
   }
 
   // Image and audio input only where the index's model embeds them; the pickers stay focusable and
@@ -309,8 +318,8 @@ export class MosaicSearchElement extends HTMLElement {
   }
 
   // One search: the ranked results (filtered), the counts for the filter chips (the same query
-  // unfiltered), and, when there is a query vector, its nearest items' meaning similarity and the
-  // label vote (one vector scan over the whole index). `history`: push, replace or none.
+  // unfiltered), and, when there is a query vector, the label vote over the whole index. Each result
+  // carries the core's close-match decision (result.close). `history`: push, replace or none.
   async #runQuery({ history = 'push', keepLimit = false, focus } = {}) {
     const db = this.#db;
     const query = this.#state.query;
@@ -323,6 +332,7 @@ export class MosaicSearchElement extends HTMLElement {
     }
     this.#recordInAddress(history);
     this.#setState('searching');
+    this.#view.startPage.hidden = true;
     this.#view.searchButton.setAttribute('aria-busy', 'true');
     this.#showMessage('');
     const started = performance.now();
@@ -333,7 +343,6 @@ export class MosaicSearchElement extends HTMLElement {
       let ranked;
       let facets;
       let classification;
-      let similarities;
       if (query.similarTo) {
         ranked = await db.similar(query.similarTo, { k, filter });
         facets = filtered ? await db.similar(query.similarTo, { k: facetDepth }) : ranked;
@@ -346,13 +355,16 @@ export class MosaicSearchElement extends HTMLElement {
         } else {
           if (query.text !== undefined) this.#warmUpModel();
           // Embedded once (in the page or by the proxy); a filter change or "load more" searches the same vector again.
-          query.vector ??= await db.embed(this.#queryForApi(query));
+          if (!query.vector) {
+            // The core's tokenizer says when the model read only the query's first words (truncation).
+            const embedded = await db.embedQuery(this.#queryForApi(query));
+            query.vector = embedded.vector;
+            query.truncation = embedded.truncation;
+          }
           const vector = query.vector;
           const threshold = this.#settings.labelThreshold ?? db.closeMatchSimilarity ?? fallbackLabelThreshold;
-          // Over the whole index, not the filtered view: "what is this query?" and "how close is each item?".
-          const probe = await db.search(vector, { k: probeDepth, onePerDocument: false, classify: { k: voteNeighbours, threshold } });
-          classification = probe.classification;
-          similarities = new Map(probe.results.map((result) => [result.id, result.score]));
+          // Over the whole index, not the filtered view: "what is this query?".
+          classification = await db.classify({ vector }, { k: voteNeighbours, threshold });
           const textQuery = query.text !== undefined ? { text: query.text, vector } : vector;
           ranked = await db.search(textQuery, { k, filter, mode });
           facets = filtered ? await db.search(textQuery, { k: facetDepth, mode }) : ranked;
@@ -361,10 +373,11 @@ export class MosaicSearchElement extends HTMLElement {
       if (number !== state.searchNumber) return;
       state.lastSearchMilliseconds = performance.now() - started;
       state.lastMode = ranked.mode;
-      const results = ranked.results.map((result) => this.#judged(result, ranked.mode, similarities));
+      // Each result's close-match decision and meaning similarity come from the core (result.close).
+      const results = ranked.results;
       // The chips count the close matches (all results when there are none): how many of the answers
       // worth reading each filter would keep.
-      const facetResults = facets === ranked ? results : facets.results.map((result) => this.#judged(result, facets.mode, similarities));
+      const facetResults = facets.results;
       const counted = facetResults.some((result) => result.close) ? facetResults.filter((result) => result.close) : facetResults;
       state.lastAnswer = { ranked, results, classification };
       this.#renderSummary(ranked);
@@ -376,6 +389,7 @@ export class MosaicSearchElement extends HTMLElement {
       this.#emit('mosaic-results', {
         query: this.#publicQuery(query), mode: ranked.mode, results, partial: ranked.partial, classification,
         closeMatches: results.filter((result) => result.close).length, closeMatchSimilarity: db.closeMatchSimilarity,
+        truncation: ranked.mode === 'keyword' ? undefined : query.truncation,
       });
     } catch (error) {
       if (number !== state.searchNumber) return;
@@ -395,15 +409,21 @@ export class MosaicSearchElement extends HTMLElement {
     return { text: query.text };
   }
 
-  // A result with its meaning similarity (when known) and whether it is a close match: by the core's
-  // close-match similarity for the model, or by holding the query's words (a keyword or hybrid hit
-  // with matched terms). A model without a measured figure marks every result close.
-  #judged(result, mode, similarities) {
-    const cutOff = this.#db.closeMatchSimilarity;
-    const similarity = similarities?.get(result.id) ?? (mode === 'vector' ? result.score : undefined);
-    const close = cutOff === undefined || mode === 'keyword' || (result.matchedTerms?.length ?? 0) > 0
-      || (similarity !== undefined && similarity >= cutOff);
-    return { ...result, similarity, close };
+  // Before any query: example queries and the collection by label (element/start_page.js).
+  #renderStartPage() {
+    const db = this.#db;
+    if (!db || this.#state.query) return;
+    const indexBase = new URL(this.#settings.indexUrl, document.baseURI);
+    renderStartPage(this.#view.startPage, db.items(), {
+      resolve: (relative) => new URL(relative, indexBase).href,
+      onExample: (text) => {
+        this.#view.query.value = text;
+        this.#state.query = { text };
+        this.#runQuery({ history: 'push', focus: this.#view.querySummary });
+      },
+      onOpen: (result, opener) => this.#openDetail(result, opener, ''),
+    });
+    this.#view.startPage.hidden = false;
   }
 
   #clearResults() {
@@ -411,8 +431,9 @@ export class MosaicSearchElement extends HTMLElement {
     this.#state.lastAnswer = undefined;
     view.results.replaceChildren();
     view.weakerResults.replaceChildren();
-    for (const element of [view.querySummary, view.noMatch, view.weakerHeading, view.weakerResults, view.showWeaker, view.loadMore, view.labelPanel]) element.hidden = true;
+    for (const element of [view.querySummary, view.truncationNotice, view.noMatch, view.weakerHeading, view.weakerResults, view.showWeaker, view.loadMore, view.labelPanel]) element.hidden = true;
     this.#renderFilters();
+    this.#renderStartPage();
   }
 
   #renderSummary(answer) {
@@ -426,6 +447,18 @@ export class MosaicSearchElement extends HTMLElement {
     if (answer.approximate) text += ` — approximate: the ${answer.partitionsRead} nearest of ${answer.shardsTotal} partitions searched`;
     this.#view.querySummary.textContent = text;
     this.#view.querySummary.hidden = false;
+    this.#renderTruncation(answer.mode === 'keyword' ? undefined : query.truncation, answer.mode);
+  }
+
+  // A query longer than the model's window was cut by it: say so, or the user trusts words it never read.
+  // In a hybrid search the keyword side reads every word.
+  #renderTruncation(truncation, mode) {
+    const notice = this.#view.truncationNotice;
+    notice.hidden = !truncation;
+    notice.textContent = truncation
+      ? `Only the first ${plural(truncation.wordsRead, 'word')} of ${truncation.wordCount.toLocaleString()} were used for the meaning: ` +
+        `the text model reads ${truncation.tokensRead} tokens.${mode === 'hybrid' ? ' The word match used them all.' : ''}`
+      : '';
   }
 
   #renderResults() {
@@ -570,7 +603,10 @@ export class MosaicSearchElement extends HTMLElement {
     this.dataset.generation = String(update.generation);
     this.#renderFilters();
     this.#updateStatus();
-    if (!this.#state.query) return;
+    if (!this.#state.query) {
+      this.#renderStartPage();
+      return;
+    }
     // A vector embedded for another model or size cannot search the new index: embed it again.
     if (this.#state.queryShape !== indexShape(this.#db)) delete this.#state.query.vector;
     this.#state.queryShape = indexShape(this.#db);

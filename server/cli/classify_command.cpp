@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli/command_options.hpp"
+#include "cli/command_failure.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/provider_setup.hpp"
@@ -39,11 +41,8 @@ std::optional<float> parse_fraction(const std::string& text) {
 }  // namespace
 
 int run_classify_command(std::span<const std::string_view> arguments) {
-  std::set<std::string_view> valued = provider_valued_options();
-  valued.insert({"-k", "--image", "--threshold", "--min-similarity"});
-  std::set<std::string_view> flags = provider_flag_options();
-  flags.insert({"--json", "--help"});
-  parsed_options options(arguments, valued, flags);
+  const command_option_table& table = command_options("classify");
+  parsed_options options(arguments, table.valued, table.flags);
   if (options.has("--help")) {
     std::fputs(classify_usage, stdout);
     return 0;
@@ -59,19 +58,16 @@ int run_classify_command(std::span<const std::string_view> arguments) {
   else if (!threshold) usage_error = "--threshold must be a number from 0 to 1";
   else if (!minimum_similarity) usage_error = "--min-similarity must be a number from 0 to 1";
   if (!usage_error.empty()) {
-    std::fprintf(stderr, "mosaic classify: %s\n\n%s", usage_error.c_str(), classify_usage);
-    return 2;
+    return report_usage_failure("classify", usage_error, classify_usage);
   }
   auto site = load_site(options.positional()[0]);
   if (!site) {
-    std::fprintf(stderr, "mosaic classify: %s\n", site.failure().message.c_str());
-    return 1;
+    return report_failure("classify", site.failure(), 1);
   }
   auto query = options.value("--image") ? embed_query_file(options, site->manifest(), *options.value("--image"))
                                         : embed_query_text(options, site->manifest(), std::string(options.positional()[1]));
   if (!query) {
-    std::fprintf(stderr, "mosaic classify: %s\n", query.failure().message.c_str());
-    return 1;
+    return report_failure("classify", query.failure(), 1);
   }
   // The core's one label vote (search::loaded_index): the k nearest labelled items, found in the
   // scan itself, vote; the browser's API gives the same answer for the same query and options.
@@ -83,8 +79,7 @@ int run_classify_command(std::span<const std::string_view> arguments) {
   asked.vote->min_confidence = *threshold;
   auto outcome = site->index.query(query.value(), site->shards, asked);
   if (!outcome) {
-    std::fprintf(stderr, "mosaic classify: %s\n", outcome.failure().message.c_str());
-    return 1;
+    return report_failure("classify", outcome.failure(), 1);
   }
   const search::classification& vote = *outcome->vote;
   if (options.has("--json")) {

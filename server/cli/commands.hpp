@@ -7,10 +7,12 @@
 namespace mosaic::server {
 
 int run_classify_command(std::span<const std::string_view> arguments);
+int run_completion_command(std::span<const std::string_view> arguments);
 int run_embed_command(std::span<const std::string_view> arguments);
 int run_export_command(std::span<const std::string_view> arguments);
 int run_index_command(std::span<const std::string_view> arguments);
 int run_query_command(std::span<const std::string_view> arguments);
 int run_serve_command(std::span<const std::string_view> arguments);
+int run_version_command(std::span<const std::string_view> arguments);
 
 }  // namespace mosaic::server

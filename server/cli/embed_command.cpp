@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli/command_options.hpp"
+#include "cli/command_failure.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "embed/local_model_loader.hpp"
@@ -11,7 +13,7 @@
 namespace mosaic::server {
 
 int run_embed_command(std::span<const std::string_view> arguments) {
-  parsed_options options(arguments, {"--model-dir"}, {"--json", "--help"});
+  parsed_options options(arguments, command_options("embed").valued, command_options("embed").flags);
   if (options.has("--help")) {
     std::puts("usage: mosaic embed \"text\" [--model-dir DIR] [--json]\n"
               "  Prints the local model's 512-dimensional unit vector for the text (one number per line,\n"
@@ -19,23 +21,19 @@ int run_embed_command(std::span<const std::string_view> arguments) {
     return 0;
   }
   if (options.error() || options.positional().size() != 1) {
-    std::fprintf(stderr, "mosaic embed: %s\n", options.error() ? options.error()->c_str() : "give exactly one text");
-    return 2;
+    return report_failure("embed", usage_error_code, options.error() ? options.error()->c_str() : "give exactly one text", 2);
   }
   auto model = load_local_model(options.value("--model-dir").value_or(default_model_directory().string()));
   if (!model) {
-    std::fprintf(stderr, "mosaic embed: %s\n", model.failure().message.c_str());
-    return 1;
+    return report_failure("embed", model.failure(), 1);
   }
   auto normalized = normalize_nfkc(options.positional()[0]);
   if (!normalized) {
-    std::fprintf(stderr, "mosaic embed: %s\n", normalized.failure().message.c_str());
-    return 1;
+    return report_failure("embed", normalized.failure(), 1);
   }
   auto embedding = model->embed(normalized.value());
   if (!embedding) {
-    std::fprintf(stderr, "mosaic embed: %s\n", embedding.failure().message.c_str());
-    return 1;
+    return report_failure("embed", embedding.failure(), 1);
   }
   if (options.has("--json")) {
     const nlohmann::json output{{"model", model::use_lite_model_id},

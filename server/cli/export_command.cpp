@@ -7,6 +7,8 @@
 #include <string>
 #include <system_error>
 
+#include "cli/command_options.hpp"
+#include "cli/command_failure.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "model/use_lite_model.hpp"
@@ -32,6 +34,7 @@ options:
                      model (its text and image queries are embedded there; the API key stays there)
   --web APP          the assembled web app (build-wasm/site-app); default: the one beside this
                      checkout's native build
+  --json             print a machine-readable report (folder, index files, generation, model)
 )";
 
 // Copies one file, making its folder; false (with `why`) on failure.
@@ -74,7 +77,7 @@ bool write_text(const fs::path& path, const std::string& text, std::string& why)
 }  // namespace
 
 int run_export_command(std::span<const std::string_view> arguments) {
-  parsed_options options(arguments, {"--out", "--proxy-url", "--web"}, {"--help"});
+  parsed_options options(arguments, command_options("export").valued, command_options("export").flags);
   if (options.has("--help")) {
     std::printf("%s", export_usage);
     return 0;
@@ -86,33 +89,30 @@ int run_export_command(std::span<const std::string_view> arguments) {
   const std::string web = options.value("--web").value_or(MOSAIC_DEFAULT_WEB_DIR);
   if (usage_error.empty() && web.empty()) usage_error = "--web APP is required (the assembled web app, build-wasm/site-app)";
   if (!usage_error.empty()) {
-    std::fprintf(stderr, "mosaic export: %s\n\n%s", usage_error.c_str(), export_usage);
-    return 2;
+    return report_usage_failure("export", usage_error, export_usage);
   }
   const fs::path site = options.positional().front();
   const fs::path out = *options.value("--out");
   const fs::path app = web;
   if (!fs::is_regular_file(app / "index.html") || !fs::is_regular_file(app / "mosaic.mjs")) {
-    std::fprintf(stderr, "mosaic export: %s is not an assembled web app (no index.html and mosaic.mjs); build the wasm tree "
-                 "(make wasm) or pass --web build-wasm/site-app\n", app.string().c_str());
-    return 1;
+    return report_failure("export", error_code_name(error_code::io_error), app.string() +
+                          " is not an assembled web app (no index.html and mosaic.mjs); build the wasm tree "
+                          "(make wasm) or pass --web build-wasm/site-app", 1);
   }
   // Everything the export names is checked first, as a browser would: a broken index is not shipped.
   auto loaded = load_site(site);
   if (!loaded) {
-    std::fprintf(stderr, "mosaic export: cannot load the index in %s: %s\n", site.string().c_str(), loaded.failure().message.c_str());
-    return 1;
+    return report_failure("export", error_code_name(loaded.failure().code),
+                          "cannot load the index in " + site.string() + ": " + loaded.failure().message, 1);
   }
   std::error_code error;
   if (fs::exists(out, error) && !fs::is_empty(out, error)) {
-    std::fprintf(stderr, "mosaic export: %s exists and is not empty; give a new folder\n", out.string().c_str());
-    return 1;
+    return report_failure("export", error_code_name(error_code::invalid_argument), out.string() + " exists and is not empty; give a new folder", 1);
   }
   const bool local_model = loaded->manifest().model_id == model::use_lite_model_id;
   if (local_model && !fs::is_regular_file(app / "model" / "model.json")) {
-    std::fprintf(stderr, "mosaic export: the index needs the local model, but %s has no model/model.json "
-                 "(run scripts/install-model.sh, then rebuild the wasm tree)\n", app.string().c_str());
-    return 1;
+    return report_failure("export", error_code_name(error_code::model_not_installed), "the index needs the local model, but " + app.string() +
+                          " has no model/model.json (run scripts/install-model.sh, then rebuild the wasm tree)", 1);
   }
   std::string why;
   bool copied = copy_app(app, out, local_model, why);
@@ -148,12 +148,23 @@ int run_export_command(std::span<const std::string_view> arguments) {
   if (auto proxy = options.value("--proxy-url")) config["proxyUrl"] = *proxy;
   if (copied) copied = write_text(out / "config.json", config.dump(2) + "\n", why);
   if (!copied) {
-    std::fprintf(stderr, "mosaic export: %s\n", why.c_str());
-    return 1;
+    return report_failure("export", error_code_name(error_code::io_error), why, 1);
+  }
+  const bool needs_proxy = !local_model && !options.value("--proxy-url");
+  if (options.has("--json")) {
+    const nlohmann::json report{{"out", out.string()},
+                                {"index_files", index_files.size()},
+                                {"generation", loaded->manifest().generation},
+                                {"model", loaded->manifest().model_id},
+                                {"model_in_browser", local_model},
+                                {"proxy_url", options.value("--proxy-url") ? nlohmann::json(*options.value("--proxy-url")) : nlohmann::json()},
+                                {"needs_proxy", needs_proxy}};
+    std::printf("%s\n", report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    return 0;
   }
   std::printf("mosaic export: wrote %s (%zu index files, model %s%s)\n", out.string().c_str(), index_files.size(),
               loaded->manifest().model_id.c_str(), local_model ? ", embedded in the browser" : "");
-  if (!local_model && !options.value("--proxy-url")) {
+  if (needs_proxy) {
     std::printf("mosaic export: note: queries of this index are embedded by a proxy; without --proxy-url the page "
                 "asks its own origin for /api/embed, which a plain static host does not have\n");
   }

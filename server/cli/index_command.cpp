@@ -17,10 +17,13 @@
 #include <vector>
 
 #include "cli/caption_list.hpp"
+#include "cli/command_options.hpp"
+#include "cli/command_failure.hpp"
 #include "cli/commands.hpp"
 #include "cli/index_batches.hpp"
 #include "cli/index_items.hpp"
 #include "cli/index_progress.hpp"
+#include "cli/index_watch.hpp"
 #include "cli/index_walk.hpp"
 #include "cli/item_feed.hpp"
 #include "cli/options.hpp"
@@ -83,19 +86,31 @@ options:
                       letters have 70+ confidence and the mean is 60+ (photos and clip art keep
                       none); on keeps every word of 30+ confidence; off reads none. The words are
                       the image's snippet and keyword text, and with local what it is embedded from
-  --json              print a machine-readable report (counts, cache hits, every skipped file)
+  --json              print a machine-readable report (counts, cache hits, every skipped file);
+                      with --watch one report a line, one a pass
+  --keep-generations-seconds N   files of a replaced generation stay downloadable for N seconds
+                      after it is replaced (its manifest waits in SITE/generations/), so a reader
+                      that fetched the old manifest can finish; default 0 (they stay until the
+                      next write), 300 with --watch
+watching (keeps the site current as the folder changes; stop with Ctrl-C or SIGTERM):
+  --watch             index, then follow FOLDER (inotify) and write a new generation after each
+                      batch of changes: added, changed, removed and renamed files. Editors' and
+                      downloaders' temporary files (.swp, ~, .#NAME, 4913, .tmp, .part, ...) are
+                      skipped, here and without --watch. A save that changes nothing keeps the
+                      generation. A stop between passes is immediate; during one, the pass
+                      finishes its generation first (a second signal ends at once; the old
+                      manifest stays valid either way)
+  --watch-poll        look for changes by listing the folder instead of inotify (network and FUSE
+                      folders; also used by itself when inotify cannot be set up)
+  --watch-quiet-ms MS a batch ends after MS ms without a change, default 1000
+  --watch-max-batch-ms MS   ...or MS ms after its first change, default 10000
+  --watch-poll-ms MS  how often --watch-poll lists the folder, default 500
 )";
 
-std::set<std::string_view> with(std::set<std::string_view> options, std::initializer_list<std::string_view> more) {
-  options.insert(more.begin(), more.end());
-  return options;
-}
+// The parser's options are the completion's (cli/command_options.hpp).
+const std::set<std::string_view>& valued_options() { return command_options("index").valued; }
 
-std::set<std::string_view> valued_options() {
-  return with(provider_valued_options(), {"--out", "--captions", "--dims", "--quant", "--shard-items", "--chunk-words", "--chunk-overlap", "--chunk-at", "--concurrency", "--layout", "--ocr"});
-}
-
-std::set<std::string_view> flag_options() { return with(provider_flag_options(), {"--json", "--help", "--recluster"}); }
+const std::set<std::string_view>& flag_options() { return command_options("index").flags; }
 
 // --layout auto: partitioned from this many items up. Below it a flat int8 index is under about 40 MB
 // at 768 dimensions, which a browser downloads and scans exactly in a few seconds, and exact results
@@ -104,8 +119,7 @@ std::set<std::string_view> flag_options() { return with(provider_flag_options(),
 constexpr std::size_t auto_partitioned_items = 50000;
 
 int usage_failure(const std::string& message) {
-  std::fprintf(stderr, "mosaic index: %s\n\n%s\n%s", message.c_str(), index_usage, provider_options_help);
-  return 2;
+  return report_usage_failure("index", message, std::string(index_usage) + "\n" + provider_options_help);
 }
 
 // Gives each media file its --captions entry; entries left over are reported in `unused`. The list
@@ -161,19 +175,27 @@ int run_index_command(std::span<const std::string_view> arguments) {
   if (layout_name == "partitioned" && quantization_name == "f32") {
     return usage_failure("--layout partitioned stores int8 vectors: it cannot be combined with --quant f32");
   }
+  const bool watching = options.has("--watch");
+  const auto keep_generations_seconds = options.number("--keep-generations-seconds", watching ? 300 : 0, 0, 30 * 24 * 3600);
+  const auto watch_quiet = options.number("--watch-quiet-ms", 1000, 10, 600'000);
+  const auto watch_max_batch = options.number("--watch-max-batch-ms", 10'000, 10, 3'600'000);
+  const auto watch_poll = options.number("--watch-poll-ms", 500, 10, 600'000);
+  if (options.error()) return usage_failure(*options.error());
+  if (!watching && (options.has("--watch-poll") || options.value("--watch-quiet-ms") || options.value("--watch-max-batch-ms") ||
+                    options.value("--watch-poll-ms"))) {
+    return usage_failure("--watch-poll and --watch-*-ms go with --watch");
+  }
   const fs::path folder = options.positional()[0];
   const fs::path site = *options.value("--out");
   std::error_code failure;
   if (!fs::is_directory(folder, failure)) {
-    std::fprintf(stderr, "mosaic index: %s is not a folder\n", folder.c_str());
-    return 1;
+    return report_failure("index", error_code_name(error_code::io_error), folder.string() + " is not a folder", 1);
   }
 
   const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   auto setup = set_up_provider(options, threads, std::chrono::minutes(10));
   if (!setup) {
-    std::fprintf(stderr, "mosaic index: %s\n", setup.failure().message.c_str());
-    return setup.failure().code == error_code::invalid_argument ? 2 : 1;
+    return report_failure("index", setup.failure(), setup.failure().code == error_code::invalid_argument ? 2 : 1);
   }
   embedding_provider& provider = (*setup)->provider();
   const bool embeds_media = provider.accepts_mime_type("image/jpeg");
@@ -187,6 +209,8 @@ int run_index_command(std::span<const std::string_view> arguments) {
   std::fprintf(stderr, "mosaic index: provider %s (%s), %s\n", (*setup)->name.c_str(), provider.model_id().c_str(),
                (*setup)->cache_note.c_str());
 
+  // One pass: walk, prepare, embed, write a generation. --watch runs it again after each batch of changes.
+  auto index_once = [&]() -> int {
   // Phase times go into the --json report, so a benchmark can tell embedding from file work (reading
   // and preparing overlap with embedding: "preparing" ends when the last file is prepared).
   using clock_type = std::chrono::steady_clock;
@@ -209,8 +233,7 @@ int run_index_command(std::span<const std::string_view> arguments) {
   if (captions_path) {
     auto read = read_caption_list(*captions_path);
     if (!read) {
-      std::fprintf(stderr, "mosaic index: %s\n", read.failure().message.c_str());
-      return 1;
+      return report_failure("index", read.failure(), 1);
     }
     captions = std::move(read.value());
   }
@@ -284,16 +307,14 @@ int run_index_command(std::span<const std::string_view> arguments) {
   });
   preparer.join();  // on a stopped run the feed is cancelled, so this is quick
   if (walk_failure) {
-    std::fprintf(stderr, "mosaic index: %s\n", walk_failure->message.c_str());
-    return 1;
+    return report_failure("index", *walk_failure, 1);
   }
   std::vector<skipped_file> skipped = std::move(preparation_skipped);
   std::vector<pending_item> items = feed.take_all();
   if (!embedded) {
     progress.finish({0, items.size(), cache_hits(), skipped.size()});
-    std::fprintf(stderr, "mosaic index: embedding stopped, the site was not changed: %s\n",
-                 embedded.failure().message.c_str());
-    return 1;
+    return report_failure("index", error_code_name(embedded.failure().code),
+                          "embedding stopped, the site was not changed: " + embedded.failure().message, 1);
   }
   const double embedding_seconds = seconds_since(embedding_start);
   const auto writing_start = clock_type::now();
@@ -326,11 +347,12 @@ int run_index_command(std::span<const std::string_view> arguments) {
                             indexed.size() >= auto_partitioned_items);
   layout.vector_layout = partitioned ? index::index_layout::partitioned : index::index_layout::flat;
   layout.recluster = options.has("--recluster");
+  layout.retired_generation_grace = std::chrono::seconds(*keep_generations_seconds);
+  layout.keep_unchanged_generation = watching;
   site_write_report write_report;
   auto manifest = write_site(site, layout, indexed, &write_report);
   if (!manifest) {
-    std::fprintf(stderr, "mosaic index: %s\n", manifest.failure().message.c_str());
-    return 1;
+    return report_failure("index", manifest.failure(), 1);
   }
   const double writing_seconds = seconds_since(writing_start);
   if (write_report.partitioning && write_report.partitioning->unbalanced) {
@@ -372,7 +394,9 @@ int run_index_command(std::span<const std::string_view> arguments) {
                                           {"ocr_seconds", extraction.ocr_seconds},
                                           {"pdf_pages", extraction.pdf_pages},
                                           {"pdf_seconds", extraction.pdf_seconds}}},
-                          {"skipped", nlohmann::json::array()}};
+                          {"skipped", nlohmann::json::array()},
+                          {"unchanged", write_report.unchanged},
+                          {"retired_generations_kept", write_report.retired_generations_kept}};
     if (const auto& partitioning = write_report.partitioning) {
       report["partitions"] = {{"count", partitioning->partitions},
                               {"centroids", partitioning->kept_centroids ? "kept" : "trained"},
@@ -392,7 +416,11 @@ int run_index_command(std::span<const std::string_view> arguments) {
     for (const skipped_file& entry : unused_captions) {
       report["listed_captions_unused"].push_back({{"path", entry.path}, {"reason", entry.reason}});
     }
-    std::printf("%s\n", report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    // --watch prints a report a pass, one a line, so a reader of the stream can split them.
+    std::printf("%s\n", report.dump(watching ? -1 : 2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else if (write_report.unchanged) {
+    std::printf("no change in %s: generation %llu kept (%zu items); skipped %zu files\n", folder.c_str(),
+                static_cast<unsigned long long>(manifest->generation), indexed.size(), skipped.size());
   } else {
     const std::string vector_files = write_report.partitioning
                                          ? std::to_string(manifest->partitions.size()) + " partitions"
@@ -420,6 +448,16 @@ int run_index_command(std::span<const std::string_view> arguments) {
     }
   }
   return 0;
+  };
+  if (!watching) return index_once();
+  folder_watch_settings watch;
+  watch.folder = folder;
+  watch.site = site;
+  watch.method = options.has("--watch-poll") ? watch_method::polling : watch_method::inotify;
+  watch.quiet_period = std::chrono::milliseconds(*watch_quiet);
+  watch.longest_batch = std::chrono::milliseconds(*watch_max_batch);
+  watch.poll_interval = std::chrono::milliseconds(*watch_poll);
+  return watch_and_index(std::move(watch), index_once);
 }
 
 }  // namespace mosaic::server

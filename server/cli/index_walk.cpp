@@ -4,6 +4,7 @@
 #include <fstream>
 #include <map>
 
+#include "cli/editor_temporary_files.hpp"
 #include "text/utf8.hpp"
 
 namespace mosaic::server {
@@ -54,6 +55,10 @@ result<collection_walk> walk_collection(const fs::path& folder, const fs::path& 
     }
     if (!entry.is_regular_file(entry_failure)) {
       walk.skipped.push_back({relative, entry_failure ? "cannot read: " + entry_failure.message() : "not a regular file"});
+      continue;
+    }
+    if (is_editor_temporary_file(entry.path().filename().string())) {
+      walk.skipped.push_back({relative, "an editor's or downloader's temporary file (the finished file is indexed under its own name)"});
       continue;
     }
     if (!text::is_valid_utf8(std::string_view(relative))) {

@@ -4,6 +4,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <random>
+
+#include <unistd.h>
 
 #include "embed/local_model_loader.hpp"
 
@@ -60,7 +63,7 @@ std::set<std::string_view> provider_valued_options() {
           "--max-upstream-calls", "--upstream-attempts", "--upstream-initial-delay-ms", "--upstream-timeout-ms",
           "--upstream-retry-budget-ms", "--batch-idle-ms", "--batch-max-wait-ms",
           "--rpm", "--ca-file", "--model-dir", "--cache-dir", "--cache-memory-mb",
-          "--cache-file-mb"};
+          "--cache-file-mb", "--redis", "--redis-ttl-days", "--redis-timeout-ms", "--redis-fallback-rpm", "--redis-lock-ms"};
 }
 
 std::set<std::string_view> provider_flag_options() { return {"--no-cache"}; }
@@ -70,9 +73,14 @@ embedding_provider& provider_setup::uncached() const {
   return *local;
 }
 
+embedding_provider& provider_setup::behind_local_cache() const {
+  if (shared) return *shared;
+  return uncached();
+}
+
 embedding_provider& provider_setup::provider() const {
   if (cached) return *cached;
-  return uncached();
+  return behind_local_cache();
 }
 
 result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options, unsigned local_threads,
@@ -138,10 +146,44 @@ result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options,
     for (const auto& [task, prefix] : gemini.task_prefixes) {
       salt += std::string(embedding_task_api_name(task)) + "=" + prefix + "\n";
     }
+    shared_embedding_options shared;
+    if (auto url = options.value("--redis")) {
+      auto address = parse_redis_url(*url);
+      if (!address) return std::move(address).failure();
+      const auto days = options.number("--redis-ttl-days", 30, 1, 3650);
+      const auto timeout = options.number("--redis-timeout-ms", 250, 1, 60'000);
+      const auto fallback_rpm = options.number("--redis-fallback-rpm", *requests_per_minute, 0, 1'000'000);
+      const auto lock = options.number("--redis-lock-ms", 30'000, 100, 3'600'000);
+      if (!days || !timeout || !fallback_rpm || !lock) return make_error(error_code::invalid_argument, *options.error());
+      redis_client_options redis;
+      redis.address = std::move(address).value();
+      redis.connect_timeout = std::chrono::milliseconds(*timeout);
+      redis.command_timeout = std::chrono::milliseconds(*timeout);
+      setup->redis = std::make_unique<redis_client>(std::move(redis));
+      // One quota per model: the proxies of one Gemini project share its per-model limit.
+      setup->shared_pacer = std::make_unique<shared_upstream_pacer>(*setup->redis, gemini.requests_per_minute, *fallback_rpm,
+                                                                    "mosaic:v1:upstream-slot:" + gemini.model);
+      gemini.call_slots = [pacer = setup->shared_pacer.get()](std::function<void(std::chrono::milliseconds)> ready) {
+        pacer->reserve(std::move(ready));
+      };
+      shared.time_to_live = std::chrono::hours(24 * *days);
+      // A fetch's lock, and how long others wait on it: a proxy killed mid-fetch costs them this much.
+      shared.lock_time_to_live = std::chrono::milliseconds(*lock);
+      shared.wait_limit = std::chrono::milliseconds(*lock);
+      // A proxy's name in the locks it takes: unique per process, and no secret.
+      shared.owner = std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}());
+    }
     auto created = gemini_provider::create(std::move(gemini));
     if (!created) return std::move(created).failure();
     setup->gemini = std::move(created).value();
+    if (setup->redis) {
+      setup->shared = std::make_unique<shared_embedding_provider>(*setup->gemini, *setup->redis,
+                                                                  embedding_key_model(setup->gemini->model_id(), salt), shared);
+    }
   } else {
+    if (options.value("--redis")) {
+      return make_error(error_code::invalid_argument, "--redis shares Gemini's cache and quota: it needs --provider gemini");
+    }
     auto model = load_local_model(options.value("--model-dir").value_or(default_model_directory().string()));
     if (!model) return std::move(model).failure();
     setup->local_model.emplace(std::move(model).value());
@@ -181,7 +223,7 @@ result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options,
     setup->cache_note += ")";
   }
   setup->cache = std::move(opened).value();
-  setup->cached = std::make_unique<caching_provider>(setup->uncached(), *setup->cache, salt);
+  setup->cached = std::make_unique<caching_provider>(setup->behind_local_cache(), *setup->cache, salt);
   return setup;
 }
 

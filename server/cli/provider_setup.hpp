@@ -17,6 +17,10 @@
 //   --cache-dir DIR           the embedding cache's folder (default ~/.cache/mosaic/embeddings); --no-cache
 //   --cache-memory-mb N       the in-memory level's bound, default 256
 //   --cache-file-mb N         the cache file's bound, default 2048 (its index in memory grows with it)
+//   --redis URL               share the embedding cache, in-flight fetches and the --rpm quota with
+//                             every proxy on this Redis (gemini provider); --redis-ttl-days N (30),
+//                             --redis-timeout-ms MS (250), --redis-fallback-rpm N (default --rpm),
+//                             --redis-lock-ms MS (30000)
 // The key is read once and kept only in the gemini provider's options: it is never printed.
 #include <chrono>
 #include <memory>
@@ -33,6 +37,9 @@
 #include "embed/gemini_provider.hpp"
 #include "embed/local_provider.hpp"
 #include "model/use_lite_model.hpp"
+#include "shared_state/redis_client.hpp"
+#include "shared_state/shared_embedding_provider.hpp"
+#include "shared_state/shared_upstream_pacer.hpp"
 
 namespace mosaic::server {
 
@@ -67,6 +74,17 @@ inline constexpr const char* provider_options_help = R"(provider options:
   --cache-file-mb N         cache file bound, default 2048; past it the file is compacted to its most
                             recently used half. Each record on file also costs about 200 bytes of
                             memory (its index), which --cache-memory-mb does not count
+  --redis URL               redis://[[user]:password@]host[:port][/db]: share the embedding cache,
+                            fetches in flight and the --rpm quota with every proxy on this Redis
+                            (gemini provider). Without it nothing is shared
+  --redis-ttl-days N        how long a vector stays in Redis, default 30
+  --redis-timeout-ms MS     a Redis connection or command taking longer counts as Redis down: the
+                            proxy answers from its local cache and quota meanwhile; default 250
+  --redis-fallback-rpm N    the --rpm this proxy keeps alone while Redis is down; default --rpm
+                            (set it to --rpm divided by the number of proxies to keep their sum)
+  --redis-lock-ms MS        how long a proxy fetching an input holds its lock, and how long the
+                            others wait for it before fetching it themselves (a proxy killed
+                            mid-fetch costs them this much); default 30000
 )";
 
 // Everything a command needs to embed: the provider it should call (the cache in front of the real
@@ -75,13 +93,18 @@ struct provider_setup {
   std::string name;  // "gemini" or "local"
   std::optional<model::use_lite_model> local_model;
   std::unique_ptr<local_provider> local;
+  // Declared before the gemini provider, which asks the shared pacer for its call slots: they outlive it.
+  std::unique_ptr<redis_client> redis;
+  std::unique_ptr<shared_upstream_pacer> shared_pacer;
   std::unique_ptr<gemini_provider> gemini;
+  std::unique_ptr<shared_embedding_provider> shared;  // --redis: between the local cache and gemini
   std::unique_ptr<embedding_cache> cache;
   std::unique_ptr<caching_provider> cached;
   std::string cache_note;  // one line for the log: where the cache is, or why it is memory-only
 
   [[nodiscard]] embedding_provider& provider() const;   // the cache when there is one, else the provider
   [[nodiscard]] embedding_provider& uncached() const;   // the provider itself
+  [[nodiscard]] embedding_provider& behind_local_cache() const;  // the shared level when there is one, else uncached()
 };
 
 // Builds the provider the options ask for. Errors name the option or file at fault (never the key).

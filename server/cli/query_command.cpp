@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli/command_options.hpp"
+#include "cli/command_failure.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/provider_setup.hpp"
@@ -35,10 +37,10 @@ options:
                           index with a keyword index) fuses the vector search with the keyword
                           index's BM25; keyword needs no model; "quoted phrases" match as phrases
   --vector-weight W       hybrid: the vector side's weight in the fusion, 0..1 (default 0.2)
-  --nprobe N              partitioned index: partitions probed per query (default 8; more is
+  --nprobe N              partitioned index: partitions probed per query (default 16; more is
                           slower and closer to exact)
   --rerank-depth N        partitioned index: candidates of the sign-code scan re-ranked exactly
-                          (default 256)
+                          (default: one per 16 rows scanned, at least 256)
   --json                  one JSON object with the results
 )";
 
@@ -47,11 +49,6 @@ status add_filter(const std::string& text, search::named_filter& conditions) {
   const auto equals = text.find('=');
   if (equals == std::string::npos) return make_error(error_code::invalid_argument, "--filter needs KEY=VALUE, got '" + text + "'");
   return search::add_condition(conditions, std::string_view(text).substr(0, equals), std::string_view(text).substr(equals + 1));
-}
-
-std::set<std::string_view> query_flags(std::set<std::string_view> flags) {
-  flags.insert({"--json", "--help", "--all-chunks"});
-  return flags;
 }
 
 }  // namespace
@@ -64,9 +61,8 @@ int run_query_command(std::span<const std::string_view> arguments) {
     if (arguments[i] == "--filter" && i + 1 < arguments.size()) filters.emplace_back(arguments[++i]);
     else remaining.push_back(arguments[i]);
   }
-  std::set<std::string_view> valued = provider_valued_options();
-  valued.insert({"-k", "--image", "--audio", "--mode", "--vector-weight", "--nprobe", "--rerank-depth"});
-  parsed_options options(remaining, valued, query_flags(provider_flag_options()));
+  const command_option_table& table = command_options("query");
+  parsed_options options(remaining, table.valued, table.flags);
   if (options.has("--help")) {
     std::fputs(query_usage, stdout);
     return 0;
@@ -77,31 +73,28 @@ int run_query_command(std::span<const std::string_view> arguments) {
   const std::optional<std::string> mode_name = options.value("--mode");
   const std::optional<search::search_mode> mode = mode_name ? search::parse_search_mode(*mode_name) : std::nullopt;
   if (mode_name && !mode) {
-    std::fprintf(stderr, "mosaic query: --mode must be hybrid, vector or keyword\n\n%s", query_usage);
-    return 2;
+    return report_usage_failure("query", "--mode must be hybrid, vector or keyword", query_usage);
   }
   std::optional<float> vector_weight;
   if (const std::optional<std::string> weight = options.value("--vector-weight")) {
     char* end = nullptr;
     const float parsed = std::strtof(weight->c_str(), &end);
     if (weight->empty() || *end != '\0' || !(parsed >= 0.0f && parsed <= 1.0f)) {
-      std::fprintf(stderr, "mosaic query: --vector-weight must be a number from 0 to 1\n\n%s", query_usage);
-      return 2;
+      return report_usage_failure("query", "--vector-weight must be a number from 0 to 1", query_usage);
     }
     vector_weight = parsed;
   }
   const std::optional<std::string> media_file = options.value("--image") ? options.value("--image") : options.value("--audio");
   const std::size_t positional_wanted = media_file ? 1 : 2;
   if (options.error() || options.positional().size() != positional_wanted) {
-    std::fprintf(stderr, "mosaic query: %s\n\n%s", options.error() ? options.error()->c_str()
+    return report_usage_failure("query", options.error() ? options.error()->c_str()
                  : media_file ? "give SITE and no query text with --image or --audio" : "give SITE and one query text",
                  query_usage);
     return 2;
   }
   auto site = load_site(options.positional()[0]);
   if (!site) {
-    std::fprintf(stderr, "mosaic query: %s\n", site.failure().message.c_str());
-    return 1;
+    return report_failure("query", site.failure(), 1);
   }
   search::query_options query_options;
   query_options.k = *k;
@@ -111,13 +104,11 @@ int run_query_command(std::span<const std::string_view> arguments) {
   query_options.mode = mode;
   if (vector_weight) query_options.fusion.vector_weight = *vector_weight;
   if (media_file && mode && *mode != search::search_mode::vector) {
-    std::fprintf(stderr, "mosaic query: an image or recording is searched by its vector only (--mode vector)\n");
-    return 2;
+    return report_failure("query", usage_error_code, "an image or recording is searched by its vector only (--mode vector)", 2);
   }
   for (const std::string& filter : filters) {
     if (auto added = add_filter(filter, query_options.filter); !added) {
-      std::fprintf(stderr, "mosaic query: %s\n", added.failure().message.c_str());
-      return 2;
+      return report_failure("query", added.failure(), 2);
     }
   }
   const std::string query_text = media_file ? std::string() : std::string(options.positional()[1]);
@@ -125,8 +116,7 @@ int run_query_command(std::span<const std::string_view> arguments) {
     // The keyword index reads NFKC text, as the indexer wrote it.
     auto normalized = normalize_nfkc(query_text);
     if (!normalized) {
-      std::fprintf(stderr, "mosaic query: %s\n", normalized.failure().message.c_str());
-      return 2;
+      return report_failure("query", normalized.failure(), 2);
     }
     query_options.text = std::move(normalized).value();
   }
@@ -136,13 +126,11 @@ int run_query_command(std::span<const std::string_view> arguments) {
                : media_file ? embed_query_file(options, site->manifest(), *media_file)
                             : embed_query_text(options, site->manifest(), query_text);
   if (!query) {
-    std::fprintf(stderr, "mosaic query: %s\n", query.failure().message.c_str());
-    return 1;
+    return report_failure("query", query.failure(), 1);
   }
   auto outcome = site->index.query(query.value(), site->shards, query_options);
   if (!outcome) {
-    std::fprintf(stderr, "mosaic query: %s\n", outcome.failure().message.c_str());
-    return 1;
+    return report_failure("query", outcome.failure(), 1);
   }
   if (options.has("--json")) {
     nlohmann::json output = search::query_outcome_json(site->index, outcome.value());

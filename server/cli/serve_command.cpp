@@ -3,9 +3,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
 
+#include "cli/command_options.hpp"
+#include "cli/command_failure.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/provider_setup.hpp"
@@ -39,6 +42,8 @@ options:
   --rate-limit N        /api/embed and /v1beta requests per second per client, default 20; 0: no limit
   --rate-burst N        requests a client may send at once before the limit applies, default 40
   --image-max-side N    images with a longer side are resized before embedding, default 1024
+  --json                print the start-up line as JSON ({"listening": URL, "port": N, ...}; notes go to
+                        stderr) and failures as {"error": {"code": ..., "message": ...}}
   --watch-ms N          how often to look for a new generation of the site (mosaic index rewrote it);
                         default 1000; 0: never (the site loaded at start is served until a restart)
   --max-event-streams N open /api/events streams at most, default 1000
@@ -67,7 +72,7 @@ status check_site_fits_provider(const loaded_site& site, const std::string& site
 // (as Go's runtime does), and a cap the limit cannot hold is lowered, with a note, so that the cap
 // (which a slow client cannot fill) is what runs out, not the descriptors (which would refuse
 // everyone). Room is kept for files, the upstream pool and the watcher.
-void fit_connections_to_descriptor_limit(server_options& server) {
+void fit_connections_to_descriptor_limit(server_options& server, std::FILE* information) {
   constexpr std::size_t reserve = 128;
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
@@ -85,20 +90,15 @@ void fit_connections_to_descriptor_limit(server_options& server) {
   const std::size_t available = descriptors > reserve ? descriptors - reserve : 0;
   server.max_connections = std::max<std::size_t>(8, available * connections / (connections + streams));
   server.events.max_streams = std::max<std::size_t>(8, available - std::min(available, server.max_connections));
-  std::printf("mosaic serve: note: %zu open files allowed (ulimit -n): at most %zu connections (not %zu) and %zu event streams "
+  std::fprintf(information, "mosaic serve: note: %zu open files allowed (ulimit -n): at most %zu connections (not %zu) and %zu event streams "
               "(not %zu)\n", descriptors, server.max_connections, connections, server.events.max_streams, streams);
 }
 
 }  // namespace
 
 int run_serve_command(std::span<const std::string_view> arguments) {
-  std::set<std::string_view> valued{"--site", "--web", "--port", "--address", "--threads", "--workers", "--read-timeout",
-                                    "--allow-origin", "--rate-limit", "--rate-burst", "--image-max-side", "--watch-ms",
-                                    "--max-event-streams", "--heartbeat", "--max-connections"};
-  valued.merge(provider_valued_options());
-  std::set<std::string_view> flags{"--help"};
-  flags.merge(provider_flag_options());
-  parsed_options options(arguments, valued, flags);
+  const command_option_table& table = command_options("serve");
+  parsed_options options(arguments, table.valued, table.flags);
   if (options.has("--help")) {
     std::printf("%s%s", serve_usage, provider_options_help);
     return 0;
@@ -124,8 +124,7 @@ int run_serve_command(std::span<const std::string_view> arguments) {
     }
   }
   if (!usage_error.empty()) {
-    std::fprintf(stderr, "mosaic serve: %s\n\n%s", usage_error.c_str(), serve_usage);
-    return 2;
+    return report_usage_failure("serve", usage_error, serve_usage);
   }
   // Declared before the provider, so they outlive it: a provider shutting down still answers its
   // callers, and their answers are counted.
@@ -138,25 +137,31 @@ int run_serve_command(std::span<const std::string_view> arguments) {
   // A person is waiting for a query: past 20 s of retrying, an honest 503 with Retry-After is better.
   auto setup = set_up_provider(options, static_cast<unsigned>(*workers), std::chrono::seconds(20));
   if (!setup) {
-    std::fprintf(stderr, "mosaic serve: %s\n", setup.failure().message.c_str());
-    return setup.failure().code == error_code::invalid_argument ? 2 : 1;
+    return report_failure("serve", setup.failure(), setup.failure().code == error_code::invalid_argument ? 2 : 1);
   }
   embedding_provider& provider = setup.value()->provider();
   // The first log line says which provider answers embedding calls, with its model id.
-  std::printf("mosaic serve: provider %s, model %s\n", setup.value()->name.c_str(), provider.model_id().c_str());
-  std::printf("mosaic serve: %s\n", setup.value()->cache_note.c_str());
+  // With --json, stdout carries only the start-up line as JSON; the notes go to stderr.
+  const bool json = options.has("--json");
+  std::FILE* information = json ? stderr : stdout;
+  std::fprintf(information, "mosaic serve: provider %s, model %s\n", setup.value()->name.c_str(), provider.model_id().c_str());
+  std::fprintf(information, "mosaic serve: %s\n", setup.value()->cache_note.c_str());
+  if (setup.value()->redis) {
+    // The address without its password: the log never holds a secret.
+    std::fprintf(information, "mosaic serve: sharing the embedding cache, fetches and the upstream quota through %s\n",
+                 setup.value()->redis->address().description().c_str());
+  }
   server_context context;
   context.provider = &provider;
   context.provider_name = setup.value()->name;
   if (auto site = options.value("--site")) {
     auto loaded = load_site(*site);
     if (!loaded) {
-      std::fprintf(stderr, "mosaic serve: cannot load the index in %s: %s\n", site->c_str(), loaded.failure().message.c_str());
-      return 1;
+      return report_failure("serve", error_code_name(loaded.failure().code),
+                            "cannot load the index in " + *site + ": " + loaded.failure().message, 1);
     }
     if (auto fits = check_site_fits_provider(loaded.value(), *site, setup.value()->name, provider); !fits) {
-      std::fprintf(stderr, "mosaic serve: %s\n", fits.failure().message.c_str());
-      return 1;
+      return report_failure("serve", fits.failure(), 1);
     }
     context.site_directory = *site;
     context.site = std::make_shared<served_site>(std::make_shared<const loaded_site>(std::move(loaded).value()));
@@ -204,6 +209,36 @@ int run_serve_command(std::span<const std::string_view> arguments) {
       family("mosaic_upstream_queued_inputs", "gauge", "Inputs waiting in the coalescer for a Gemini call");
       sample("mosaic_upstream_queued_inputs", calls.queued_inputs);
     }
+    if (owned.redis) {
+      const redis_client_statistics redis = owned.redis->statistics();
+      family("mosaic_redis_available", "gauge", "1 while Redis answers; 0: the proxy runs on its local cache and quota");
+      sample("mosaic_redis_available", redis.available ? 1 : 0);
+      family("mosaic_redis_commands_total", "counter", "Commands Redis answered");
+      sample("mosaic_redis_commands_total", redis.commands);
+      family("mosaic_redis_failures_total", "counter", "Redis commands or connections that failed or timed out");
+      sample("mosaic_redis_failures_total", redis.failures);
+      family("mosaic_redis_connections_total", "counter", "Connections made to Redis (reconnections included)");
+      sample("mosaic_redis_connections_total", redis.connections);
+      const shared_embedding_statistics shared = owned.shared->statistics();
+      family("mosaic_shared_cache_inputs_total", "counter",
+             "Inputs past the local cache, by outcome: hit (Redis had it), fetched (this proxy called Gemini holding the "
+             "shared lock), waited (another proxy was fetching it), peer (answered by that proxy), fallback (embedded "
+             "without Redis), miss (Redis did not have it)");
+      sample("mosaic_shared_cache_inputs_total", shared.hits, "{outcome=\"hit\"}");
+      sample("mosaic_shared_cache_inputs_total", shared.misses, "{outcome=\"miss\"}");
+      sample("mosaic_shared_cache_inputs_total", shared.fetched, "{outcome=\"fetched\"}");
+      sample("mosaic_shared_cache_inputs_total", shared.waited, "{outcome=\"waited\"}");
+      sample("mosaic_shared_cache_inputs_total", shared.answered_by_peer, "{outcome=\"peer\"}");
+      sample("mosaic_shared_cache_inputs_total", shared.fallbacks, "{outcome=\"fallback\"}");
+      family("mosaic_shared_cache_stores_total", "counter", "Vectors written to Redis, by result");
+      sample("mosaic_shared_cache_stores_total", shared.stores, "{result=\"stored\"}");
+      sample("mosaic_shared_cache_stores_total", shared.store_failures, "{result=\"failed\"}");
+      family("mosaic_shared_cache_invalid_values_total", "counter", "Values in Redis that were not a vector of the asked size");
+      sample("mosaic_shared_cache_invalid_values_total", shared.invalid_values);
+      family("mosaic_upstream_slots_total", "counter", "Gemini call slots taken, by quota: shared (Redis) or local (Redis down)");
+      sample("mosaic_upstream_slots_total", owned.shared_pacer->shared_slots(), "{quota=\"shared\"}");
+      sample("mosaic_upstream_slots_total", owned.shared_pacer->local_slots(), "{quota=\"local\"}");
+    }
     if (owned.cache) {
       const embedding_cache_statistics cache = owned.cache->statistics();
       family("mosaic_cache_hits_total", "counter", "Embeddings answered from the cache");
@@ -223,6 +258,17 @@ int run_serve_command(std::span<const std::string_view> arguments) {
     family("mosaic_vector_text_memo_misses_total", "counter", "Answer vectors written as JSON text afresh");
     sample("mosaic_vector_text_memo_misses_total", memo.misses);
   };
+  if (owned.redis) {
+    context.append_health = [&owned](nlohmann::json& health) {
+      const redis_client_statistics redis = owned.redis->statistics();
+      health["redis"] = {{"address", owned.redis->address().description()}, {"available", redis.available}};
+      if (!redis.available) {
+        health["status"] = "degraded";
+        health["redis"]["error"] = redis.last_error;
+        health["redis"]["note"] = "answering from the local cache and the local quota until Redis answers again";
+      }
+    };
+  }
   server_options server;
   server.address = options.value("--address").value_or("127.0.0.1");
   server.port = static_cast<std::uint16_t>(*port);
@@ -232,10 +278,19 @@ int run_serve_command(std::span<const std::string_view> arguments) {
   server.events.heartbeat = std::chrono::seconds(*heartbeat);
   server.events.write_timeout = std::chrono::seconds(*read_timeout);
   server.max_connections = static_cast<std::size_t>(*max_connections);
-  fit_connections_to_descriptor_limit(server);
+  fit_connections_to_descriptor_limit(server, information);
   std::fflush(stdout);
   return run_http_server(context, server, [&](std::uint16_t bound) {
-    std::printf("listening on http://%s:%u/\n", server.address.c_str(), static_cast<unsigned>(bound));
+    const std::string url = "http://" + server.address + ":" + std::to_string(bound) + "/";
+    if (json) {
+      nlohmann::json started{{"listening", url}, {"address", server.address}, {"port", bound},
+                             {"provider", setup.value()->name}, {"model", provider.model_id()},
+                             {"site", context.site ? nlohmann::json(context.site_directory.string()) : nlohmann::json()},
+                             {"generation", context.site ? nlohmann::json(context.site->current()->manifest().generation) : nlohmann::json()}};
+      std::printf("%s\n", started.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    } else {
+      std::printf("listening on %s\n", url.c_str());
+    }
     std::fflush(stdout);
   });
 }

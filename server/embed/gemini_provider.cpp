@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <mutex>
 #include <random>
 
@@ -107,6 +108,11 @@ class gemini_provider::implementation {
     // pending retry timers run now and see shutting_down_), then the rest goes.
     shutting_down_ = true;
     coalescer_.stop();
+    {
+      // A slot asked of call_slots is answered through client_: wait for those answers first.
+      std::unique_lock lock(slots_mutex_);
+      slots_answered_.wait(lock, [this] { return slots_outstanding_ == 0; });
+    }
     client_.reset();
   }
 
@@ -231,6 +237,20 @@ class gemini_provider::implementation {
     if (shutting_down_) {
       return complete(pending, make_error(error_code::upstream_unavailable, "the embedding provider is shutting down", 1));
     }
+    if (options_.call_slots) {
+      {
+        std::lock_guard lock(slots_mutex_);
+        ++slots_outstanding_;
+      }
+      options_.call_slots([this, pending](std::chrono::milliseconds wait) {
+        // Through the client's timer even for no wait: the answer may come on a foreign thread.
+        client_->run_after(wait, [this, pending] { post(pending); });
+        std::lock_guard lock(slots_mutex_);
+        --slots_outstanding_;
+        slots_answered_.notify_all();
+      });
+      return;
+    }
     // --rpm: the call waits for its slot on the client's timer, not on a thread.
     const auto wait = pacer_.reserve(std::chrono::steady_clock::now());
     if (wait.count() > 0) {
@@ -327,6 +347,9 @@ class gemini_provider::implementation {
   std::mutex random_mutex_;
   std::mt19937 random_;
   request_pacer pacer_;
+  std::mutex slots_mutex_;
+  std::condition_variable slots_answered_;
+  std::size_t slots_outstanding_ = 0;  // call_slots asked and not yet answered
   std::atomic<bool> shutting_down_{false};
   std::atomic<std::uint64_t> calls_{0};
   std::atomic<std::uint64_t> retries_{0};

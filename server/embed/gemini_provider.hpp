@@ -9,6 +9,7 @@
 // back as upstream_rejected with Google's message (never the key); exhausted retries come back as
 // upstream_unavailable with retry_after_seconds set.
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -30,6 +31,11 @@ struct gemini_provider_options {
   std::size_t full_dimensions = 3072;
   std::size_t max_calls_in_flight = 4;
   std::size_t requests_per_minute = 0;      // client-side pacing of HTTP calls, retries included; 0: none
+  // When set, replaces the local pacing above: each call (retries too) asks it for a slot and leaves
+  // after the wait it reports, which may come on another thread (mosaic serve --redis: one quota for
+  // every proxy, shared_state/shared_upstream_pacer.hpp). The provider's destructor waits for every
+  // answer it still expects, so whatever runs the function must outlive the provider.
+  std::function<void(std::function<void(std::chrono::milliseconds wait)> ready)> call_slots;
   std::chrono::milliseconds batch_idle{10};
   std::chrono::milliseconds batch_max_wait{200};
   retry_policy retries;

@@ -26,6 +26,7 @@ string_response handle_health(const server_context& context, const string_reques
                        {"generation", site->manifest().generation},
                        {"items", site->manifest().item_count()}};
   }
+  if (context.append_health) context.append_health(health);
   return json_response(request, http::status::ok, health);
 }
 

@@ -45,6 +45,9 @@ struct server_context {
   rate_limiter* embed_rate_limiter = nullptr;  // per client, on the routes that spend embeddings
   metrics_registry* metrics = nullptr;      // null: no /metrics
   std::function<void(std::string&)> append_metrics;  // statistics read at scrape time (upstream, cache)
+  // Adds to /api/health's answer (mosaic serve --redis: whether Redis answers); may set "status" to
+  // "degraded", which is still 200: the proxy answers, from local state.
+  std::function<void(nlohmann::json&)> append_health;
   std::vector<std::string> allowed_origins;  // CORS allow-list; empty: same origin only
   float_array_text_memo* vector_text_memo = nullptr;  // JSON text of recent answers' vectors; null: always written
 };

@@ -122,6 +122,34 @@ void collect_keyword_files(const fs::path& site_directory, const index::manifest
   for (const keywords::term_file_entry& entry : directory->term_files) named.insert(index::term_file_path_for(entry.hash));
 }
 
+// Adds the files of every replaced generation still within its grace period to `named`, and removes
+// the records of those past it (their files go with the rest of the clean-up). Returns how many are kept.
+std::size_t keep_retired_generations(const fs::path& site_directory, std::chrono::seconds grace, std::set<std::string>& named) {
+  std::size_t kept = 0;
+  std::error_code failure;
+  const fs::path folder = site_directory / retired_generations_folder;
+  const auto now = fs::file_time_type::clock::now();
+  for (const auto& entry : fs::directory_iterator(folder, failure)) {
+    std::error_code entry_failure;
+    const auto replaced_at = fs::last_write_time(entry.path(), entry_failure);
+    const bool within_grace = !entry_failure && entry.is_regular_file(entry_failure) &&
+                              entry.path().extension() == ".json" && now - replaced_at < grace;
+    auto bytes = within_grace ? read_whole_file(entry.path()) : result<std::vector<std::uint8_t>>(make_error(error_code::io_error, ""));
+    auto retired = bytes ? index::parse_manifest(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()))
+                         : result<index::manifest>(std::move(bytes).failure());
+    if (!retired) {
+      // Past its grace, or not a manifest this writer left: nothing to keep for it.
+      fs::remove(entry.path(), entry_failure);
+      continue;
+    }
+    collect_vector_files(retired.value(), named);
+    collect_thumbnails(site_directory, retired.value(), named);
+    collect_keyword_files(site_directory, retired.value(), named);
+    ++kept;
+  }
+  return kept;
+}
+
 // Postings for every item with words, by item reference (vector file ordinal, row: where the
 // manifest's shards or partitions hold it); none (no keyword index) when no item has a word.
 result<std::optional<index::content_file>> write_keyword_index(const fs::path& site_directory, std::span<const indexed_item> items,
@@ -504,6 +532,26 @@ result<index::manifest> write_site(const fs::path& site_directory, const site_la
 
   auto manifest_text = index::serialize_manifest(manifest);
   if (!manifest_text) return std::move(manifest_text).failure();
+  if (layout.keep_unchanged_generation && previous.ok()) {
+    // Compared as the serializer writes both, with the same number, so only the content decides.
+    index::manifest renumbered = manifest;
+    renumbered.generation = previous->generation;
+    auto renumbered_text = index::serialize_manifest(renumbered);
+    auto previous_text = index::serialize_manifest(previous.value());
+    if (renumbered_text && previous_text && renumbered_text.value() == previous_text.value()) {
+      if (report != nullptr) report->unchanged = true;
+      return std::move(previous).value();
+    }
+  }
+  // The generation being replaced waits out its grace period under generations/ (written before the
+  // new manifest, so its files are never unnamed while a reader may still want them).
+  if (layout.retired_generation_grace.count() > 0 && previous.ok() && previous_bytes) {
+    const fs::path retired = site_directory / retired_generations_folder /
+                             (std::to_string(previous->generation) + ".json");
+    if (auto written = write_file_atomically(retired, previous_bytes.value()); !written) {
+      return std::move(written).failure();
+    }
+  }
   if (auto written = write_file_atomically(site_directory / "manifest.json", as_bytes(manifest_text.value())); !written) {
     return std::move(written).failure();
   }
@@ -513,6 +561,8 @@ result<index::manifest> write_site(const fs::path& site_directory, const site_la
   std::set<std::string> named = previous_files;
   collect_vector_files(manifest, named);
   named.insert(new_thumbnails.begin(), new_thumbnails.end());
+  const std::size_t kept = keep_retired_generations(site_directory, layout.retired_generation_grace, named);
+  if (report != nullptr) report->retired_generations_kept = kept;
   // A run killed while writing its manifest left .manifest.json.tmpPID beside it.
   {
     std::error_code failure;

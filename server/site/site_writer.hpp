@@ -3,6 +3,7 @@
 // rename. A run that dies half-way leaves the previous manifest, which only names files that still
 // exist (content-addressed files are never overwritten with other content), so the old index keeps
 // working.
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <span>
@@ -48,6 +49,16 @@ struct site_layout {
   bool recluster = false;
   // Threads that train k-means and assign rows (0: every core).
   unsigned threads = 0;
+  // How long the files of a replaced generation stay downloadable, so a reader that fetched its
+  // manifest just before the replacement can finish loading it. The replaced manifest is kept as
+  // generations/<generation>.json (its modification time is when it was replaced) and every file it
+  // names stays until it is older than this. Whatever the grace, the previous generation's files
+  // stay until the next write (0: only that).
+  std::chrono::seconds retired_generation_grace{0};
+  // When the new generation would name exactly the files the current one names (a watched folder
+  // saw a change that changed nothing, such as a file saved with the same bytes), keep the current
+  // generation instead of writing an identical one with a new number; the report says so.
+  bool keep_unchanged_generation = false;
 };
 
 // What a partitioned write did, for the CLI's report.
@@ -72,7 +83,13 @@ struct partitioning_report {
 
 struct site_write_report {
   std::optional<partitioning_report> partitioning;  // when the generation is partitioned
+  // keep_unchanged_generation: nothing changed, the manifest returned is the one already in place.
+  bool unchanged = false;
+  std::size_t retired_generations_kept = 0;  // replaced generations still within their grace
 };
+
+// The folder under a site where replaced manifests wait out their grace period.
+inline constexpr const char* retired_generations_folder = "generations";
 
 // Writes `items` as a new generation of the site in `site_directory` (created if needed) and returns
 // the manifest written. Files of earlier generations (shards, centroid tables, partitions, item metadata, keyword files, thumbnails, media) that neither

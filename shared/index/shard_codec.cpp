@@ -5,23 +5,12 @@
 #include <limits>
 #include <string>
 
+#include "core/checked_arithmetic.hpp"
 #include "hash/xxhash64.hpp"
 #include "vector/quantize.hpp"
 
 namespace mosaic::index {
 namespace {
-
-constexpr std::uint64_t align_up(std::uint64_t value, std::uint64_t alignment) {
-  return (value + alignment - 1) / alignment * alignment;
-}
-
-// Multiplication and addition that report overflow instead of wrapping.
-bool checked_multiply(std::uint64_t left, std::uint64_t right, std::uint64_t& product) {
-  return !__builtin_mul_overflow(left, right, &product);
-}
-bool checked_add(std::uint64_t left, std::uint64_t right, std::uint64_t& sum) {
-  return !__builtin_add_overflow(left, right, &sum);
-}
 
 // Stored vectors are unit length, so no float32 component and no int8 scale can exceed these bounds
 // (slack for other writers' rounding). Enforcing them keeps every dot product far from overflow: a

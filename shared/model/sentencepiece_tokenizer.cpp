@@ -148,6 +148,10 @@ std::string_view sentencepiece_tokenizer::piece(std::int32_t id) const noexcept 
   return pieces_[static_cast<std::size_t>(id)];
 }
 
+bool sentencepiece_tokenizer::starts_word(std::int32_t id) const noexcept {
+  return piece(id).starts_with("\xE2\x96\x81");  // U+2581 in UTF-8
+}
+
 double sentencepiece_tokenizer::piece_score(std::int32_t id) const noexcept {
   if (id < 0 || static_cast<std::size_t>(id) >= scores_.size()) return 0.0;
   return scores_[static_cast<std::size_t>(id)];

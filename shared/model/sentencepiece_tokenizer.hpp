@@ -43,6 +43,9 @@ class sentencepiece_tokenizer {
   [[nodiscard]] std::size_t vocabulary_size() const noexcept { return pieces_.size(); }
   // The piece of an id, "" when the id is out of range. For debugging and tests.
   [[nodiscard]] std::string_view piece(std::int32_t id) const noexcept;
+  // Whether the id's piece begins a word: it starts with "▁" (U+2581), which stands for a space and
+  // for the start of the text.
+  [[nodiscard]] bool starts_word(std::int32_t id) const noexcept;
   // The score vocab.json lists for an id (null read as 0); 0 when the id is out of range.
   [[nodiscard]] double piece_score(std::int32_t id) const noexcept;
 

@@ -364,6 +364,11 @@ result<text_embedding> use_lite_model::embed(std::string_view normalized_text) c
   embedding.vector = std::move(vector).value();
   embedding.token_count = tokens->size();
   embedding.truncated = tokens->size() > max_tokens_;
+  for (std::size_t position = 0; position < tokens->size(); ++position) {
+    if (!tokenizer_.starts_word((*tokens)[position])) continue;
+    ++embedding.word_count;
+    if (position < max_tokens_) ++embedding.words_read;
+  }
   return embedding;
 }
 

@@ -32,6 +32,11 @@ struct text_embedding {
   std::vector<float> vector;     // unit length, use_lite_model::dimensions() components
   std::size_t token_count = 0;   // tokens of the whole text
   bool truncated = false;        // more tokens than the model's window: only the first ones count
+  // Words as the tokenizer sees them (a token that begins with the "▁" of a space or the text's start
+  // begins a word): how many the text has and how many of them the window read, at least in part, so
+  // a page can say "only the first N words were used".
+  std::size_t word_count = 0;
+  std::size_t words_read = 0;
 };
 
 class use_lite_model {

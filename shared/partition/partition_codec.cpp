@@ -6,23 +6,13 @@
 #include <limits>
 #include <string>
 
+#include "core/checked_arithmetic.hpp"
 #include "hash/xxhash64.hpp"
 #include "index/shard_header.hpp"
 #include "partition/quantized_rows.hpp"
 
 namespace mosaic::partition {
 namespace {
-
-constexpr std::uint64_t align_up(std::uint64_t value, std::uint64_t alignment) {
-  return (value + alignment - 1) / alignment * alignment;
-}
-
-bool checked_multiply(std::uint64_t left, std::uint64_t right, std::uint64_t& product) {
-  return !__builtin_mul_overflow(left, right, &product);
-}
-bool checked_add(std::uint64_t left, std::uint64_t right, std::uint64_t& sum) {
-  return !__builtin_add_overflow(left, right, &sum);
-}
 
 // The centre is a centroid (unit length) in the writer; 2 leaves other writers room while keeping the
 // code computation away from infinities. Scales are bounded as in shards (unit vectors).

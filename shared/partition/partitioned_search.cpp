@@ -201,7 +201,9 @@ result<candidate_scan> candidate_rows(const quantized_query& query, std::span<co
   if (!statistics.empty() && statistics.size() != probed.size()) {
     return make_error(error_code::invalid_argument, "residual statistics must be given for every probed partition or none");
   }
-  candidate_collector collector(rerank_depth);
+  std::size_t rows_to_scan = 0;
+  for (const partition_view& view : probed) rows_to_scan += view.item_count;
+  candidate_collector collector(rerank_depth_for(rerank_depth, rows_to_scan, 1));
   for (std::size_t i = 0; i < probed.size(); ++i) {
     const residual_statistics* numbers = statistics.empty() ? nullptr : statistics[i];
     if (auto scanned = collector.scan(query, probed[i], filter, numbers); !scanned) return std::move(scanned).failure();
@@ -255,6 +257,15 @@ result<std::vector<partitioned_hit>> rerank(const quantized_query& query, std::s
   return hits;
 }
 
+std::size_t rerank_depth_for(std::size_t requested, std::size_t rows_to_scan, std::size_t k) noexcept {
+  std::size_t depth = requested;
+  if (requested == automatic_rerank_depth) {
+    depth = std::min(std::max(minimum_automatic_rerank_depth, rows_to_scan / rows_scanned_per_automatic_rerank),
+                     max_rerank_depth);
+  }
+  return std::max(depth, k);
+}
+
 std::size_t initial_probe_count(std::size_t partition_count, const partitioned_search_options& options) noexcept {
   return std::min(std::max<std::size_t>(options.nprobe, 1), partition_count);
 }
@@ -279,24 +290,38 @@ result<partitioned_search_outcome> search_partitions(const index::shard_view& ce
   if (!ranked) return std::move(ranked).failure();
 
   partitioned_search_outcome outcome;
-  candidate_collector collector(std::max(options.rerank_depth, options.k));
-  auto probe = [&](std::uint32_t partition) -> status {
+  const std::size_t partition_count = ranked->size();
+  const std::size_t first_probe = initial_probe_count(partition_count, options);
+  auto loaded_view = [&](std::size_t rank) -> result<const partition_view*> {
+    const std::uint32_t partition = (*ranked)[rank].partition;
     const partition_view* view = find_partition(loaded, partition);
     if (view == nullptr) {
       return make_error(error_code::invalid_argument, "partition " + describe(partition) + " is not loaded");
     }
-    outcome.probed_partitions.push_back(partition);
-    const residual_statistics* numbers =
-        statistics.empty() ? nullptr : &statistics[static_cast<std::size_t>(view - loaded.data())];
-    return collector.scan(query.value(), *view, options.filter, numbers);
+    return view;
   };
-  const std::size_t partition_count = ranked->size();
+  // The automatic depth follows the rows of the first probe (the filter's further probes keep it).
+  std::size_t rows_to_scan = 0;
+  for (std::size_t rank = 0; rank < first_probe; ++rank) {
+    auto view = loaded_view(rank);
+    if (!view) return std::move(view).failure();
+    rows_to_scan += view.value()->item_count;
+  }
+  candidate_collector collector(rerank_depth_for(options.rerank_depth, rows_to_scan, options.k));
+  auto probe = [&](std::size_t rank) -> status {
+    auto view = loaded_view(rank);
+    if (!view) return std::move(view).failure();
+    outcome.probed_partitions.push_back((*ranked)[rank].partition);
+    const residual_statistics* numbers =
+        statistics.empty() ? nullptr : &statistics[static_cast<std::size_t>(view.value() - loaded.data())];
+    return collector.scan(query.value(), *view.value(), options.filter, numbers);
+  };
   std::size_t probed = 0;
-  for (; probed < initial_probe_count(partition_count, options); ++probed) {
-    if (auto scanned = probe((*ranked)[probed].partition); !scanned) return std::move(scanned).failure();
+  for (; probed < first_probe; ++probed) {
+    if (auto scanned = probe(probed); !scanned) return std::move(scanned).failure();
   }
   while (probed < partition_count && should_probe_further(probed, collector.rows_passed(), partition_count, options)) {
-    if (auto scanned = probe((*ranked)[probed].partition); !scanned) return std::move(scanned).failure();
+    if (auto scanned = probe(probed); !scanned) return std::move(scanned).failure();
     ++probed;
   }
   candidate_scan scan = collector.finish();

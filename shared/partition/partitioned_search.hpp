@@ -28,22 +28,32 @@
 
 namespace mosaic::partition {
 
-// Defaults chosen by tests/bench/partition_benchmark.cpp (native, AVX2, one thread of a shared
-// 2-core machine, 2026-12-06; 200 queries, recall@10 against exact float search), candidates ranked
-// by the estimated score (residual_statistics):
-//   100,000 x 768 clustered (1,000 clusters, 317 partitions): flat int8 scan 1.95 ms, recall 0.990;
-//     nprobe 4, depth 128: 0.990 in 0.085 ms (23x); 8/128: 0.990 (17x); 8/256: 0.990 in 0.163 ms (12x);
-//     depth 64 loses recall (0.931) whatever nprobe. Ranked by raw Hamming distance instead, recall
-//     fell as more partitions were probed (8/256: 0.981, 64/256: 0.926).
-//   Uniform random vectors (no clusters, the worst case): 100,000 x 768, 8/256: 0.057; 64/1024: 0.251.
-// 8 partitions and depth 256 leave room for real embeddings, whose clusters overlap more than these
-// (make bench's real-embedding figures in the README), at a few heads' download for a lazy client.
-inline constexpr std::size_t default_nprobe = 8;
-inline constexpr std::size_t default_rerank_depth = 256;
+// The defaults, chosen by make bench (README "Performance", partitioned layout; recall@10 against
+// exact search). Measured before they changed (nprobe 8, a fixed depth of 256): WordNet's glosses
+// (117,459 real embeddings, 343 partitions) reached 0.925, and more depth did not help (8/1024: 0.927)
+// while more partitions did (16/256: 0.967): real embeddings spread a query's neighbours over more
+// partitions than clustered synthetic data. The 1,000,000-item site (1,000 partitions of ~1,000 rows)
+// reached 0.855 whatever nprobe (16/256: 0.855) and 0.972 at depth 1,024: with big partitions the
+// sign-code estimate ranks true neighbours below the 256th candidate. So the depth grows with the
+// rows scanned (one re-ranked row per 16 scanned, never fewer than 256), and 16 partitions are probed.
+// At these defaults (make bench, wasm, 2026-12-06, one thread of a shared 2-core machine): WordNet
+// 0.970 in 0.58 ms (5.3x the exact scan); the 1,000,000-item site 0.972 (warm 1.2 ms in Chromium); the
+// peers' 100,000 x 768 clustered set 0.983 in 0.62 ms, against hnswlib-wasm's 0.73 ms at 0.986. More in
+// README, "Performance", partitioned layout.
+inline constexpr std::size_t default_nprobe = 16;
+// A rerank_depth of 0 asks for the default depth: rerank_depth_for below.
+inline constexpr std::size_t automatic_rerank_depth = 0;
+inline constexpr std::size_t default_rerank_depth = automatic_rerank_depth;
+inline constexpr std::size_t minimum_automatic_rerank_depth = 256;
+inline constexpr std::size_t rows_scanned_per_automatic_rerank = 16;
 inline constexpr std::size_t default_filtered_probe_budget = 64;
 // What a caller may ask for: every partition of the largest manifest, and re-ranking 100,000 rows.
 inline constexpr std::size_t max_nprobe = 65536;
 inline constexpr std::size_t max_rerank_depth = 100000;
+
+// The candidates re-ranked when `requested` were asked for (automatic_rerank_depth: grows with the
+// `rows_to_scan` of the first probe, up to max_rerank_depth) for `k` results (never fewer than k).
+std::size_t rerank_depth_for(std::size_t requested, std::size_t rows_to_scan, std::size_t k) noexcept;
 
 // Whether row `row` of partition `partition` may be returned; empty: every row may.
 using row_filter = std::function<bool(std::uint32_t partition, std::uint32_t row)>;
@@ -93,6 +103,7 @@ struct candidate_scan {
   std::size_t rows_passed = 0;  // rows of the scanned partitions that passed the filter
 };
 // `probed`: heads or whole partitions, each partition at most once, of the query's dimensions.
+// `rerank_depth`: as rerank_depth_for takes it (automatic: from the rows of `probed`).
 // `statistics`: empty (rank by Hamming distance) or one per probed partition, in the same order.
 result<candidate_scan> candidate_rows(const quantized_query& query, std::span<const partition_view> probed,
                                       std::size_t rerank_depth, const row_filter& filter = {},
@@ -122,7 +133,7 @@ result<std::vector<partitioned_hit>> rerank(const quantized_query& query, std::s
 struct partitioned_search_options {
   std::size_t k = 10;
   std::size_t nprobe = default_nprobe;
-  std::size_t rerank_depth = default_rerank_depth;  // raised to k when smaller
+  std::size_t rerank_depth = default_rerank_depth;  // rerank_depth_for: automatic, or as asked (at least k)
   row_filter filter;
   // Filtered queries only: the most partitions probed while fewer than k rows passed the filter.
   std::size_t filtered_probe_budget = default_filtered_probe_budget;

@@ -6,6 +6,7 @@
 
 #include "hash/sha256.hpp"
 #include "index/known_models.hpp"
+#include "search/close_match.hpp"
 #include "search/document_grouping.hpp"
 #include "search/prepared_query.hpp"
 #include "keywords/keyword_analysis.hpp"
@@ -73,6 +74,19 @@ relaid_rows relay_partition_rows(const partition::partition_view& partition) {
   return relaid;
 }
 
+// A shard's or a partition's two files against the manifest entry naming them. Hashes come before
+// anything else: bytes that are not the files the manifest names are not looked at any further.
+status check_content_hashes(const index::content_file& vectors, std::span<const std::uint8_t> vector_bytes,
+                            const index::content_file& metadata, std::span<const std::uint8_t> metadata_bytes) {
+  if (hash::sha256_hex(vector_bytes) != vectors.hash) {
+    return make_error(error_code::checksum_mismatch, vectors.path + " does not match its content hash");
+  }
+  if (hash::sha256_hex(metadata_bytes) != metadata.hash) {
+    return make_error(error_code::checksum_mismatch, metadata.path + " does not match its content hash");
+  }
+  return success{};
+}
+
 }  // namespace
 
 std::string_view search_mode_name(search_mode mode) noexcept {
@@ -109,12 +123,8 @@ result<shard_handle> loaded_index::add_shard(std::size_t manifest_position, std:
   }
   if (auto free = free_position(manifest_position); !free) return std::move(free).failure();
   const index::manifest_shard& entry = manifest_.shards[manifest_position];
-  // Hashes first: bytes that are not the file the manifest names are not looked at any further.
-  if (hash::sha256_hex(shard_bytes) != entry.vectors.hash) {
-    return make_error(error_code::checksum_mismatch, entry.vectors.path + " does not match its content hash");
-  }
-  if (hash::sha256_hex(metadata_bytes) != entry.metadata.hash) {
-    return make_error(error_code::checksum_mismatch, entry.metadata.path + " does not match its content hash");
+  if (auto hashes = check_content_hashes(entry.vectors, shard_bytes, entry.metadata, metadata_bytes); !hashes) {
+    return std::move(hashes).failure();
   }
   auto shard = std::make_unique<loaded_shard>();
   shard->manifest_position = manifest_position;
@@ -219,11 +229,8 @@ result<shard_handle> loaded_index::add_partition(std::size_t manifest_position,
   }
   if (auto free = free_position(manifest_position); !free) return std::move(free).failure();
   const index::manifest_partition& entry = manifest_.partitions[manifest_position];
-  if (hash::sha256_hex(partition_bytes) != entry.vectors.hash) {
-    return make_error(error_code::checksum_mismatch, entry.vectors.path + " does not match its content hash");
-  }
-  if (hash::sha256_hex(metadata_bytes) != entry.metadata.hash) {
-    return make_error(error_code::checksum_mismatch, entry.metadata.path + " does not match its content hash");
+  if (auto hashes = check_content_hashes(entry.vectors, partition_bytes, entry.metadata, metadata_bytes); !hashes) {
+    return std::move(hashes).failure();
   }
   // The decoder reads u64 ids in place: bytes from a caller's buffer may not be 8-byte aligned.
   std::vector<std::uint8_t> aligned_copy;
@@ -445,7 +452,7 @@ result<query_outcome> loaded_index::keyword_or_hybrid_query(std::span<const floa
     const auto to_index_hit = [&](const keywords::keyword_hit& hit, std::size_t matched_items) {
       const std::uint32_t slot = slot_of(hit.reference);
       const std::uint32_t row = keywords::reference_row(hit.reference);
-      return index_hit{(*views)[slot].vectors.item_id(row), hit.score, shards[slot], row, matched_items, hit.matched_terms};
+      return index_hit{(*views)[slot].vectors.item_id(row), hit.score, shards[slot], row, matched_items, hit.matched_terms, std::nullopt, true};
     };
     if (options.k > 0 && options.one_per_document) {
       auto documents = search_documents<keywords::keyword_hit>(
@@ -497,7 +504,7 @@ result<query_outcome> loaded_index::keyword_or_hybrid_query(std::span<const floa
     const std::uint32_t slot = slot_of(reference);
     if (slot == not_searched) return std::nullopt;
     const std::uint32_t row = keywords::reference_row(reference);
-    index_hit hit{(*views)[slot].vectors.item_id(row), score, shards[slot], row, 1, {}};
+    index_hit hit{(*views)[slot].vectors.item_id(row), score, shards[slot], row, 1, {}, std::nullopt, true};
     if (const auto terms = terms_of.find(reference); terms != terms_of.end()) hit.matched_terms = *terms->second;
     return hit;
   };
@@ -600,6 +607,46 @@ result<query_outcome> loaded_index::keyword_or_hybrid_query(std::span<const floa
 
 result<query_outcome> loaded_index::query(std::span<const float> vector, std::span<const shard_handle> shards,
                                           const query_options& options) const {
+  auto outcome = ranked_query(vector, shards, options);
+  if (!outcome) return outcome;
+  judge_closeness(vector, outcome.value());
+  return outcome;
+}
+
+void loaded_index::judge_closeness(std::span<const float> vector, query_outcome& outcome) const {
+  const std::optional<float> cut_off = close_match_similarity(manifest_.model_id);
+  // Hybrid hits are ranked by fused scores: each one's similarity is computed from its stored row (k
+  // dot products, next to the scan's thousands). A vector hit's score is its similarity already.
+  std::optional<prepared_query> prepared;
+  if (outcome.mode == search_mode::hybrid && !vector.empty()) {
+    auto made = search::prepare_query(vector, manifest_.dimensions);
+    if (made) prepared = std::move(made).value();
+  }
+  std::vector<float> row_values;
+  for (index_hit& hit : outcome.hits) {
+    if (outcome.mode == search_mode::vector) {
+      hit.similarity = hit.score;
+    } else if (prepared) {
+      const auto shard = shards_.find(hit.shard);
+      if (shard != shards_.end() && hit.row < shard->second->vectors.item_count) {
+        row_values.resize(shard->second->vectors.dimensions);
+        shard->second->vectors.row_as_f32(hit.row, row_values);
+        double dot = 0.0;
+        const std::size_t shared_dimensions = std::min(row_values.size(), prepared->unit.size());
+        for (std::size_t index = 0; index < shared_dimensions; ++index) {
+          dot += static_cast<double>(row_values[index]) * static_cast<double>(prepared->unit[index]);
+        }
+        hit.similarity = static_cast<float>(dot);
+      }
+    }
+    // A keyword search ranks only items holding the query's words, which is what a word search asks.
+    hit.close = !cut_off || outcome.mode == search_mode::keyword || !hit.matched_terms.empty() ||
+                (hit.similarity && *hit.similarity >= *cut_off);
+  }
+}
+
+result<query_outcome> loaded_index::ranked_query(std::span<const float> vector, std::span<const shard_handle> shards,
+                                                 const query_options& options) const {
   const search_mode mode = effective_mode(vector, options);
   if (mode != search_mode::vector) return keyword_or_hybrid_query(vector, shards, mode, options);
   if (manifest_.layout == index::index_layout::partitioned) return partitioned_vector_query(vector, shards, options);
@@ -619,7 +666,7 @@ result<query_outcome> loaded_index::query(std::span<const float> vector, std::sp
   auto scanned = scan(prepared.value(), views.value(), scan_options);
   if (!scanned) return std::move(scanned).failure();
   auto to_index_hit = [&](const search_hit& hit, std::size_t matched_items) {
-    return index_hit{hit.item_id, hit.score, shards[hit.shard], hit.row, matched_items, {}};
+    return index_hit{hit.item_id, hit.score, shards[hit.shard], hit.row, matched_items, {}, std::nullopt, true};
   };
   auto to_index_hits = [&](const std::vector<search_hit>& hits) {
     std::vector<index_hit> converted;
@@ -746,6 +793,12 @@ result<query_outcome> loaded_index::partitioned_vector_query(std::span<const flo
     double rows_passed = 0.0;
     std::size_t rows_seen = 0;
     std::size_t rows_seen_passing = 0;
+    // The automatic re-rank depth follows the rows of the first probe, loaded or not, so a lazy
+    // client's answer does not change with what it holds.
+    std::size_t first_probe_rows = 0;
+    for (std::size_t rank = 0; rank < partition::initial_probe_count(partition_count, probing); ++rank) {
+      first_probe_rows += static_cast<std::size_t>(manifest_.partitions[(*ranked)[rank].partition].item_count);
+    }
     for (std::size_t rank = 0; rank < partition_count; ++rank) {
       const bool first = rank < partition::initial_probe_count(partition_count, probing);
       if (!first && !partition::should_probe_further(taken, static_cast<std::size_t>(rows_passed), partition_count, probing)) break;
@@ -769,7 +822,7 @@ result<query_outcome> loaded_index::partitioned_vector_query(std::span<const flo
       probed.views.push_back(*part->head);
       probed.residuals.push_back(&part->residuals);
     }
-    probed.depth = std::max(depth, k);
+    probed.depth = partition::rerank_depth_for(depth, first_probe_rows, k);
     auto scan = partition::candidate_rows(query_codes, probed.views, probed.depth, probing.filter, probed.residuals);
     if (!scan) return std::move(scan).failure();
     outcome.rows_scanned += scan->rows_scanned;
@@ -791,7 +844,7 @@ result<query_outcome> loaded_index::partitioned_vector_query(std::span<const flo
     std::vector<index_hit> hits;
     hits.reserve(reranked->size());
     for (const partition::partitioned_hit& hit : reranked.value()) {
-      hits.push_back(index_hit{hit.item_id, hit.score, handle_of[hit.partition], hit.row, 1, {}});
+      hits.push_back(index_hit{hit.item_id, hit.score, handle_of[hit.partition], hit.row, 1, {}, std::nullopt, true});
     }
     return hits;
   };
@@ -801,7 +854,7 @@ result<query_outcome> loaded_index::partitioned_vector_query(std::span<const flo
     for (const loaded_shard* part : by_position) total_items += part != nullptr ? part->vectors.item_count : 0;
     if (options.one_per_document) {
       const std::size_t first_asked = first_hits_to_ask(options.k, total_items);
-      auto probed = probe(first_asked, false, std::max(options.rerank_depth, first_asked));
+      auto probed = probe(first_asked, false, options.rerank_depth);
       if (!probed) return std::move(probed).failure();
       probe_result current = std::move(probed).value();
       auto documents = search_documents<index_hit>(

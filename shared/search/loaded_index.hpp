@@ -42,6 +42,13 @@ struct index_hit {
   std::size_t matched_items = 1;
   // Keyword and hybrid searches: the query's terms (as analyzed) that the item holds.
   std::vector<std::string> matched_terms;
+  // The cosine similarity of the query's vector and the item's (vector and hybrid searches; none for
+  // a keyword search): in hybrid mode the score is a fused rank, not a similarity, so it is given apart.
+  std::optional<float> similarity;
+  // Whether the hit is a close match for its query (search/close_match.hpp): a similarity at least the
+  // model's measured figure, or the query's words in a keyword or hybrid hit. Decided here once, so
+  // the browser, POST /api/search and the CLI agree; true when the model has no measured figure.
+  bool close = true;
 };
 
 // What ranks the hits: the vector scan, the keyword index (BM25F), or both fused
@@ -156,6 +163,7 @@ class loaded_index {
   // then one exact scan over the given shards (their order ranks ties: pass them in manifest order)
   // finds the hits and, when asked, the voters. Keyword mode: `options.text` through the keyword index
   // (`vector` may be empty; a vote needs it). Hybrid: both, fused; the vote comes from the vector scan.
+  // Every hit says whether it is a close match (index_hit::close, index_hit::similarity).
   [[nodiscard]] result<query_outcome> query(std::span<const float> vector, std::span<const shard_handle> shards,
                                             const query_options& options) const;
 
@@ -206,6 +214,10 @@ class loaded_index {
 
   explicit loaded_index(index::manifest manifest) : manifest_(std::move(manifest)) {}
   [[nodiscard]] result<std::vector<searchable_shard>> searchable(std::span<const shard_handle> shards) const;
+  [[nodiscard]] result<query_outcome> ranked_query(std::span<const float> vector, std::span<const shard_handle> shards,
+                                                   const query_options& options) const;
+  // Sets each hit's similarity and close-match flag (index_hit), after any mode ranked them.
+  void judge_closeness(std::span<const float> vector, query_outcome& outcome) const;
   [[nodiscard]] search_mode effective_mode(std::span<const float> vector, const query_options& options) const noexcept;
   [[nodiscard]] result<std::size_t> free_position(std::size_t manifest_position) const;
   [[nodiscard]] result<query_outcome> partitioned_vector_query(std::span<const float> vector,

@@ -156,13 +156,17 @@ namespace {
 // One result's JSON (result_json.hpp), with the analyzer the highlights use made once per answer, not
 // once per hit.
 json hit_json_with(const loaded_index& index, const index_hit& hit, const keywords::keyword_query* highlighted,
-                   text::text_analyzer* analyzer) {
+                   text::text_analyzer* analyzer, bool judged) {
   const index::item_metadata* item = index.item(hit.shard, hit.row);
   // Hits come from this index's own scan, so the item is always there; null keeps a bug visible.
   json answer{{"id", index::format_item_id(hit.item_id)},
               {"score", hit.score},
               {"item", item != nullptr ? index::item_metadata_json(*item) : json(nullptr)}};
   if (hit.matched_items > 1) answer["matched_items"] = hit.matched_items;
+  if (judged) {
+    answer["close"] = hit.close;
+    if (hit.similarity) answer["similarity"] = *hit.similarity;
+  }
   if (highlighted != nullptr) {
     answer["matched_terms"] = hit.matched_terms;
     if (item != nullptr && analyzer != nullptr) {
@@ -189,7 +193,7 @@ json query_outcome_json(const loaded_index& index, const query_outcome& outcome)
   const keywords::keyword_query* highlighted = outcome.keyword_query ? &*outcome.keyword_query : nullptr;
   std::optional<text::text_analyzer> analyzer = highlight_analyzer(index, highlighted);
   for (const index_hit& hit : outcome.hits) {
-    results.push_back(hit_json_with(index, hit, highlighted, analyzer ? &*analyzer : nullptr));
+    results.push_back(hit_json_with(index, hit, highlighted, analyzer ? &*analyzer : nullptr, true));
   }
   json answer{{"mode", search_mode_name(outcome.mode)}, {"results", std::move(results)}};
   if (index.manifest().layout == index::index_layout::partitioned) {
@@ -201,7 +205,7 @@ json query_outcome_json(const loaded_index& index, const query_outcome& outcome)
   if (outcome.vote) {
     const classification& vote = *outcome.vote;
     json neighbours = json::array();
-    for (const index_hit& hit : vote.neighbours) neighbours.push_back(hit_json_with(index, hit, nullptr, nullptr));
+    for (const index_hit& hit : vote.neighbours) neighbours.push_back(hit_json_with(index, hit, nullptr, nullptr, false));
     answer["classification"] = json{{"known", vote.known},
                                     {"label", vote.known ? json(vote.label) : json(nullptr)},
                                     {"confidence", vote.confidence},

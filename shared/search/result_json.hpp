@@ -28,7 +28,9 @@ result<query_options> query_options_from_json(const nlohmann::json& request);
 result<query_options> query_options_from_json_text(std::string_view text);
 std::string query_outcome_json_text(const loaded_index& index, const query_outcome& outcome);
 
-// A result is {"id", "score", "item"}, and "matched_items" when more than one item of the hit's
+// A result is {"id", "score", "item", "close"}: "close" is the core's close-match decision
+// (index_hit::close), with "similarity" (the query's cosine similarity to the item) in vector and
+// hybrid searches; "matched_items" when more than one item of the hit's
 // document matched; keyword and hybrid hits add "matched_terms" (the query's terms, as analyzed, that
 // the item holds) and "highlights": {"title": [[start, end], ...], "snippet": [...]}, where the query's
 // terms occur in the item's title and snippet, as offsets in UTF-16 code units (JavaScript string

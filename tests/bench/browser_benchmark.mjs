@@ -24,8 +24,8 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 
 import { chromiumPath, launchBrowser } from '../browser/browser.mjs';
-import { startProcess } from '../support/processes.mjs';
 import { ensureDataSet, loadDataSet, percentile, query, recallAt, rowOfItemId } from './bench_data.mjs';
+import { loadBenchPage, serveBenchSite, writeBenchPage } from './bench_page.mjs';
 
 const [generator, mosaicBinary, webDirectory] = process.argv.slice(2);
 const queriesIndex = process.argv.indexOf('--queries');
@@ -51,50 +51,20 @@ const siteBytes = fs.readdirSync(data.siteI8, { recursive: true })
 
 // The bench page: the API's files and two small files of its own, in a scratch web folder.
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-browser-bench-'));
-const web = path.join(scratch, 'web');
-fs.mkdirSync(web);
-for (const file of ['mosaic.mjs', 'mosaic-core.mjs', 'mosaic-core.wasm']) fs.copyFileSync(path.join(webDirectory, file), path.join(web, file));
-fs.cpSync(path.join(webDirectory, 'lib'), path.join(web, 'lib'), { recursive: true });  // the modules mosaic.mjs imports
-fs.writeFileSync(path.join(web, 'index.html'), `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Mosaic browser benchmark</title>
-<script type="module" src="bench.mjs"></script></head><body data-state="loading"></body></html>
-`);
-// The first query travels in the URL's fragment (no request carries it), so the page can search as
-// soon as it can, before the benchmark gets control back.
-fs.writeFileSync(path.join(web, 'bench.mjs'), `import { Mosaic } from './mosaic.mjs';
-const query = Float32Array.from(decodeURIComponent(location.hash.slice(1)).split(',').map(Number));
-try {
-  const db = await Mosaic.open('/index/');
+const web = writeBenchPage(webDirectory, scratch, { title: 'Mosaic browser benchmark', body: `  const db = await Mosaic.open('/index/');
   const answer = await db.search(query, { k: ${k} });
   const firstResult = performance.now();
   window.bench = { db, firstResult, partial: answer.partial, shardsSearched: answer.shardsSearched,
     shardsTotal: answer.shardsTotal, ids: answer.results.map((result) => result.id) };
   await db.ready;
   window.bench.allShards = performance.now();
-  window.bench.stats = db.stats;
-  document.body.dataset.state = 'ready';
-} catch (error) {
-  document.body.textContent = error.message;
-  document.body.dataset.state = 'failed';
-}
-`);
-const keyFile = path.join(scratch, 'unused-key');
-fs.writeFileSync(keyFile, 'benchmark-key-never-sent\n', { mode: 0o600 });
-
-// A Gemini-model site, so the gemini provider; its upstream is an unused local port, since vector
-// queries never embed anything.
-const server = await startProcess(mosaicBinary, ['serve', '--port', '0', '--site', data.siteI8, '--web', web,
-  '--provider', 'gemini', '--api-key-file', keyFile, '--gemini-base-url', 'http://127.0.0.1:9', '--no-cache',
-  '--threads', '2', '--workers', '1'], { ready: /listening on http:\/\/127\.0\.0\.1:(\d+)\// });
+  window.bench.stats = db.stats;` });
+const server = await serveBenchSite(mosaicBinary, data.siteI8, web, scratch);
 const pageUrl = `http://127.0.0.1:${server.port}/#${query(data, 0).join(',')}`;
 
-// The second load is page.reload(): a goto to the same URL would only move to the fragment.
+// The second load is a reload (bench_page.mjs).
 const pageLoad = async (page, { reload = false } = {}) => {
-  if (reload) await page.reload();
-  else await page.goto(pageUrl);
-  await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 300000 });
-  const state = await page.evaluate(() => ({ state: document.body.dataset.state, text: document.body.textContent }));
-  if (state.state !== 'ready') throw new Error(`the bench page failed: ${state.text}`);
+  await loadBenchPage(page, pageUrl, { reload });
   return page.evaluate(() => {
     const entries = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
     const { firstResult, allShards, partial, shardsSearched, shardsTotal, ids, stats } = window.bench;

@@ -22,8 +22,8 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 
 import { chromiumPath, launchBrowser } from '../browser/browser.mjs';
-import { startProcess } from '../support/processes.mjs';
 import { ensureDataSet, percentile, query, recallAt, rowOfItemId } from './bench_data.mjs';
+import { loadBenchPage, serveBenchSite, writeBenchPage } from './bench_page.mjs';
 
 const [generator, mosaicBinary, webDirectory] = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -73,37 +73,14 @@ const siteBytes = fs.readdirSync(data.sitePartitioned, { recursive: true })
 const manifest = JSON.parse(fs.readFileSync(path.join(data.sitePartitioned, 'manifest.json'), 'utf8'));
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-partitioned-bench-'));
-const web = path.join(scratch, 'web');
-fs.mkdirSync(web);
-for (const file of ['mosaic.mjs', 'mosaic-core.mjs', 'mosaic-core.wasm']) fs.copyFileSync(path.join(webDirectory, file), path.join(web, file));
-fs.cpSync(path.join(webDirectory, 'lib'), path.join(web, 'lib'), { recursive: true });
-fs.writeFileSync(path.join(web, 'index.html'), `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Mosaic partitioned benchmark</title>
-<script type="module" src="bench.mjs"></script></head><body data-state="loading"></body></html>
-`);
-// The first query travels in the URL's fragment, so the page searches as soon as it can.
-fs.writeFileSync(path.join(web, 'bench.mjs'), `import { Mosaic } from './mosaic.mjs';
-const query = Float32Array.from(decodeURIComponent(location.hash.slice(1)).split(',').map(Number));
-const transferred = () => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
-  .reduce((sum, entry) => ({ bytes: sum.bytes + entry.transferSize, requests: sum.requests + 1 }), { bytes: 0, requests: 0 });
-try {
+const web = writeBenchPage(webDirectory, scratch, { title: 'Mosaic partitioned benchmark', body: `  const transferred = () => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
+    .reduce((sum, entry) => ({ bytes: sum.bytes + entry.transferSize, requests: sum.requests + 1 }), { bytes: 0, requests: 0 });
   const db = await Mosaic.open('/index/', { maxMemoryMB: 2048 });
   const answer = await db.search(query, { k: ${k}, ...${JSON.stringify(knobs)} });
   const firstResult = performance.now();
   window.bench = { db, firstResult, before: transferred(), approximate: answer.approximate,
-    partitionsFetched: answer.partitionsFetched, ids: answer.results.map((result) => result.id) };
-  document.body.dataset.state = 'ready';
-} catch (error) {
-  document.body.textContent = error.message;
-  document.body.dataset.state = 'failed';
-}
-`);
-const keyFile = path.join(scratch, 'unused-key');
-fs.writeFileSync(keyFile, 'benchmark-key-never-sent\n', { mode: 0o600 });
-
-const server = await startProcess(mosaicBinary, ['serve', '--port', '0', '--site', data.sitePartitioned, '--web', web,
-  '--provider', 'gemini', '--api-key-file', keyFile, '--gemini-base-url', 'http://127.0.0.1:9', '--no-cache',
-  '--threads', '2', '--workers', '1'], { ready: /listening on http:\/\/127\.0\.0\.1:(\d+)\// });
+    partitionsFetched: answer.partitionsFetched, ids: answer.results.map((result) => result.id) };` });
+const server = await serveBenchSite(mosaicBinary, data.sitePartitioned, web, scratch);
 const pageUrl = `http://127.0.0.1:${server.port}/#${query(data, 0).join(',')}`;
 
 let report;
@@ -111,10 +88,7 @@ const browser = await launchBrowser(playwright, path.join(scratch, 'profile'));
 try {
   const page = browser.pages()[0] ?? await browser.newPage();
   console.error(`partitioned browser benchmark (${count.toLocaleString('en')} items): first load…`);
-  await page.goto(pageUrl);
-  await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 300000 });
-  const state = await page.evaluate(() => ({ state: document.body.dataset.state, text: document.body.textContent }));
-  if (state.state !== 'ready') throw new Error(`the bench page failed: ${state.text}`);
+  await loadBenchPage(page, pageUrl);
   const first = await page.evaluate(() => {
     const { firstResult, before, approximate, partitionsFetched, ids } = window.bench;
     return { firstResult, before, approximate, partitionsFetched, ids };

@@ -93,12 +93,14 @@ for (const [name, site] of [['Mosaic wasm, exact int8 (ours)', data.siteI8], ['M
 
 // ---- Mosaic's partitioned layout (approximate): the same items, int8, clustered at write time; opened
 // with prefetch so every partition is in memory (warm queries), then searched at several breadths ----
-// Each breadth is "nprobe/rerank depth" (the core's defaults are 8/256, shared/partition/partitioned_search.hpp).
-const partitionedBreadths = ['1/256', '2/256', '4/256', '8/64', '8/128', '8/256', '8/512', '16/256', '16/512', '32/256', '32/512'];
+// Each breadth is "nprobe/rerank depth"; "auto" is the core's default depth (one re-ranked row per 16
+// scanned, at least 256), and 16/auto the core's defaults (shared/partition/partitioned_search.hpp).
+const partitionedBreadths = ['1/256', '2/256', '4/256', '8/64', '8/128', '8/256', '8/512', '16/256', '16/512', '32/256', '32/512',
+  '4/auto', '8/auto', '16/auto', '32/auto', '64/auto', '128/auto'];
 if (data.sitePartitioned) {
   methods.push({
     name: 'Mosaic wasm, partitioned (ours)', kind: 'approximate', ours: true, library: 'mosaic (this build)',
-    breadth: { parameter: 'nprobe/rerank depth', values: partitionedBreadths, headline: '8/256' },
+    breadth: { parameter: 'nprobe/rerank depth', values: partitionedBreadths, headline: '16/auto' },
     async build() {
       const db = await Mosaic.open(`${pathToFileURL(data.sitePartitioned).href}/`, { storage: null, prefetch: true, maxMemoryMB: 4096 });
       await db.ready;
@@ -110,9 +112,10 @@ if (data.sitePartitioned) {
       const writeSeconds = data.description.partitionedBuild?.writeSiteSeconds;
       this.note = `every partition prefetched; index written (k-means + files) in ${writeSeconds === undefined ? '?' : writeSeconds.toFixed(1)} s by the generator`;
       return (breadth) => {
-        const [nprobe, rerankDepth] = breadth.split('/').map(Number);
+        const [nprobe, depth] = breadth.split('/');
+        const knobs = { nprobe: Number(nprobe), ...(depth === 'auto' ? {} : { rerankDepth: Number(depth) }) };
         return async (vector) => {
-          const answer = await db.search(vector, { k, nprobe, rerankDepth });
+          const answer = await db.search(vector, { k, ...knobs });
           if (answer.partitionsFetched !== 0) throw new Error(`a warm query fetched ${answer.partitionsFetched} partitions`);
           return answer.results.map((result) => rowOfItemId(data, result.id));
         };

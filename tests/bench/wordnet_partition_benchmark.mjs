@@ -154,18 +154,20 @@ const openStarted = performance.now();
 const partitionedDb = await openSite(partitionedSite, { prefetch: true, maxMemoryMB: 4096 });
 const partitionedOpenSeconds = (performance.now() - openStarted) / 1000;
 // Warm-up beyond measure()'s 3 queries: the first knobs measured otherwise pay for the wasm engine's
-// tier-up (measured: "defaults", first, 0.51 ms against 0.40 ms for the same 8/256 later).
+// tier-up (measured: "defaults", first, 0.51 ms against 0.40 ms for the same knobs later).
 for (let warmUp = 0; warmUp < 60; warmUp += 1) await partitionedDb.search(vectors[warmUp % vectors.length], { k });
 const recallAgainstExact = (answers) => answers.reduce((sum, ids, index) => {
   const truth = new Set(exact.answers[index]);
   return sum + ids.filter((id) => truth.has(id)).length / k;
 }, 0) / answers.length;
-const breadths = [undefined, '1/256', '2/256', '4/256', '8/128', '8/256', '8/512', '8/1024', '16/256', '16/512', '16/1024',
-  '32/256', '32/512', '32/1024', '64/512', '64/1024'];
+// "N/auto": N partitions at the core's default depth (one re-ranked row per 16 scanned, at least 256).
+const breadths = [undefined, '1/256', '2/256', '4/256', '8/128', '8/256', '8/512', '8/1024', '8/auto', '12/auto', '16/256',
+  '16/512', '16/1024', '16/auto', '32/256', '32/512', '32/1024', '32/auto', '64/512', '64/1024'];
 const sweep = [];
 let approximateAnswers = true;
 for (const breadth of breadths) {
-  const knobs = breadth === undefined ? {} : { nprobe: Number(breadth.split('/')[0]), rerankDepth: Number(breadth.split('/')[1]) };
+  const [nprobe, depth] = breadth === undefined ? [] : breadth.split('/');
+  const knobs = breadth === undefined ? {} : { nprobe: Number(nprobe), ...(depth === 'auto' ? {} : { rerankDepth: Number(depth) }) };
   const measured = await measure(async (vector) => {
     const answer = await partitionedDb.search(vector, { k, onePerDocument: false, ...knobs });
     if (answer.partitionsFetched !== 0) throw new Error(`a warm query fetched ${answer.partitionsFetched} partitions`);

@@ -125,6 +125,7 @@ export const resultCards = (page) => page.$$eval('#results .result, #weaker-resu
   id: card.dataset.itemId,
   label: card.dataset.label,
   close: card.dataset.close === 'true',
+  weakBadge: card.querySelector('.weak-match')?.textContent ?? '',
   title: card.querySelector('.result-title').textContent,
   score: Number(card.querySelector('.score').textContent),
 })));

@@ -95,6 +95,7 @@ test('a nonsense query shows the no-close-match state and an unknown label; weak
     assert.equal(await page.textContent('#voted-label'), 'unknown');
     const cards = await resultCards(page);
     assert.ok(cards.length > 0 && cards.every((card) => !card.close), 'every result is a weaker match');
+    assert.ok(cards.every((card) => card.weakBadge === 'weak match'), 'each weaker card says so in words');
     assert.equal(await page.isVisible('#weaker-results'), false, 'folded away');
     await page.click('#show-weaker');
     assert.equal(await page.isVisible('#weaker-results .result'), true);
@@ -107,6 +108,75 @@ test('a nonsense query shows the no-close-match state and an unknown label; weak
     assert.equal(first.close, true);
     assert.match(first.title, /cheetah/);
     assert.equal(await page.textContent('#voted-label'), 'animals');
+    // The element places each card by the core's decision (result.close of the JavaScript API), not
+    // by a cut-off of its own: the same query asked of the API gives the same split.
+    const decided = await page.evaluate(async () => {
+      const answer = await document.querySelector('mosaic-search').db.search({ text: 'which animal runs fastest' }, { k: 100 });
+      return Object.fromEntries(answer.results.map((result) => [result.id, result.close]));
+    });
+    const shown = await resultCards(page);
+    assert.ok(shown.some((card) => card.close) && shown.some((card) => !card.close), 'both kinds are shown');
+    for (const card of shown) {
+      assert.equal(card.close, decided[card.id], `card ${card.id} (${card.title})`);
+      assert.equal(card.weakBadge, card.close ? '' : 'weak match');
+    }
+  }, { viewport: { width: 1280, height: 800 } });
+});
+
+test('a query over the model\'s window shows a notice of the words used; a short one does not', async () => {
+  await withPage('element-truncated-query', async (page) => {
+    await openApp(page);
+    // 150 words of one token each ("cat" is one token of the model's vocabulary): it reads the first 128.
+    const words = Array.from({ length: 150 }, () => 'cat').join(' ');
+    await searchFor(page, words);
+    assert.equal(await page.isVisible('#truncation-notice'), true);
+    assert.match(await page.textContent('#truncation-notice'), /Only the first 128 words of 150 were used/);
+    await page.screenshot({ path: path.join(screenshotDirectory, 'element-truncated-query.png') });
+    await searchFor(page, 'tomato soup');
+    assert.equal(await page.isVisible('#truncation-notice'), false);
+  }, { viewport: { width: 1280, height: 800 } });
+});
+
+test('before any query a start page shows example queries and the collection by label', async () => {
+  await withPage('element-start-page', async (page) => {
+    await openApp(page);
+    await page.waitForSelector('#start-page .browse-tile');
+    assert.equal(await page.isVisible('#start-page'), true);
+    // The examples are the collection's labels, most items first; the grid has a section per label.
+    const items = await page.evaluate(() => document.querySelector('mosaic-search').db.items());
+    const counts = {};
+    for (const item of items) if (item.label) counts[item.label] = (counts[item.label] ?? 0) + 1;
+    const byCount = Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([label]) => label);
+    const examples = await page.$$eval('#start-page .example', (buttons) => buttons.map((button) => button.textContent));
+    assert.deepEqual(examples, byCount.slice(0, examples.length));
+    assert.ok(examples.length >= 2, `${examples.length} examples`);
+    const sections = await page.$$eval('#start-page .browse-section', (found) => found.map((section) => ({
+      label: section.dataset.label,
+      tiles: [...section.querySelectorAll('.browse-tile')].map((tile) => tile.dataset.itemId),
+    })));
+    assert.deepEqual(sections.map((section) => section.label), byCount.slice(0, sections.length));
+    for (const section of sections) {
+      const expected = items.filter((item) => item.label === section.label).slice(0, 4).map((item) => item.id);
+      assert.deepEqual(section.tiles, expected, `the first items of ${section.label}`);
+    }
+    await page.screenshot({ path: path.join(screenshotDirectory, 'element-start-page.png'), fullPage: true });
+    // A tile opens the item's detail view, with no score (it answers no query); Escape gives focus back.
+    await page.focus('#start-page .browse-tile .browse-open');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.isVisible('#detail'), true);
+    assert.equal(await page.textContent('#detail-title'), items.find((item) => item.id === sections[0].tiles[0]).title);
+    assert.doesNotMatch(await page.textContent('#detail-body'), /Score/);
+    await page.keyboard.press('Escape');
+    assert.equal(await focusedClass(page), 'browse-open');
+    // An example runs an ordinary search; the start page gives way to the results, and Back brings it back.
+    await page.click(`#start-page .example >> text=${examples[0]}`);
+    await waitForAnswer(page, examples[0]);
+    assert.equal(await page.isVisible('#start-page'), false);
+    assert.equal(await page.inputValue('#query'), examples[0]);
+    assert.ok((await resultCards(page)).length > 0);
+    await page.goBack();
+    await page.waitForSelector('#start-page:not([hidden])');
+    assert.equal(await page.isVisible('#results .result'), false);
   }, { viewport: { width: 1280, height: 800 } });
 });
 
@@ -205,14 +275,17 @@ test('the local model\'s download is shown with its bytes and a bar on a throttl
     await devtools.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: 10e6, uploadThroughput: 10e6 });
     await page.fill('#query', 'fastest animal');
     // Midway: the weight files have started (so the bar knows most of the size) and are not all in.
-    await page.waitForFunction(() => {
+    // The bar is read inside the same check that finds it midway: read a moment later, the rest
+    // of the model may already be in (a CI run saw exactly that).
+    const midway = await page.waitForFunction(() => {
       const shadow = document.querySelector('mosaic-search').shadowRoot;
       const bar = shadow.querySelector('#model-bar');
-      return /Loading the text model: [\d.]+ of [\d.]+ MB/.test(shadow.querySelector('#model-label').textContent) && bar.max > 1e7 && bar.value < bar.max;
-    }, null, { timeout: 30000 });
-    const bar = await page.$eval('#model-bar', (progress) => ({ value: progress.value, max: progress.max }));
+      const loading = /Loading the text model: [\d.]+ of [\d.]+ MB/.test(shadow.querySelector('#model-label').textContent);
+      const visible = shadow.querySelector('#model-progress').checkVisibility();
+      return loading && visible && bar.max > 1e7 && bar.value > 0 && bar.value < bar.max && { value: bar.value, max: bar.max };
+    }, null, { timeout: 30000, polling: 'raf' });
+    const bar = await midway.jsonValue();
     assert.ok(bar.value > 0 && bar.value < bar.max, `part of the model is in (${bar.value} of ${bar.max} bytes)`);
-    assert.equal(await page.isVisible('#model-progress'), true);
     await page.screenshot({ path: path.join(screenshotDirectory, 'element-model-progress.png') });
     await waitForAnswer(page, 'fastest animal', { timeout: 120000 });
     await page.waitForSelector('mosaic-search[data-model="ready"]', { timeout: 60000 });

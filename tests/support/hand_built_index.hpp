@@ -11,6 +11,7 @@
 
 #include "hash/sha256.hpp"
 #include "index/item_metadata.hpp"
+#include "index/known_models.hpp"
 #include "index/manifest.hpp"
 #include "index/shard_codec.hpp"
 #include "keywords/keyword_index_builder.hpp"
@@ -41,7 +42,10 @@ struct hand_built_index {
 
 // Item ids are 1, 2, 3... in the order given; titles "item N". With `keyword_index`, the items' titles
 // and texts are also written as a keyword index (one shard: references are (0, row)), loaded whole.
-inline hand_built_index build_index(const std::vector<hand_built_item>& entries, bool keyword_index = false) {
+// `model_id` names the embedding model in the manifest; a model Mosaic knows (its close-match figure,
+// say) is stored as its first dimensions, the manifest giving the model's full output width.
+inline hand_built_index build_index(const std::vector<hand_built_item>& entries, bool keyword_index = false,
+                                    const std::string& model_id = "test-model") {
   REQUIRE_FALSE(entries.empty());
   const auto dimensions = static_cast<std::uint32_t>(entries.front().vector.size());
   std::vector<float> vectors;
@@ -64,9 +68,9 @@ inline hand_built_index build_index(const std::vector<hand_built_item>& entries,
   const std::vector<std::uint8_t> metadata(metadata_text.begin(), metadata_text.end());
   index::manifest manifest;
   manifest.generation = 1;
-  manifest.model_id = "test-model";
+  manifest.model_id = model_id;
   manifest.dimensions = dimensions;
-  manifest.full_dimensions = dimensions;
+  manifest.full_dimensions = index::known_output_dimensions(model_id).value_or(dimensions);
   manifest.vector_quantization = index::quantization::f32;
   index::manifest_shard entry;
   entry.vectors.hash = hash::sha256_hex(shard);

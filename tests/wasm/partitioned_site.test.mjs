@@ -88,8 +88,8 @@ test('open fetches the centroids and no partition; a search fetches only what it
     assert.equal(answer.approximate, true);
     assert.equal(answer.partial, false);
     const fetched = partitionRequests();
-    assert.ok(fetched.length <= 8, `${fetched.length} partitions fetched for one query (nprobe 8)`);
-    assert.equal(answer.partitionsRead, 8);
+    assert.ok(fetched.length <= 16, `${fetched.length} partitions fetched for one query (nprobe 16, the default)`);
+    assert.equal(answer.partitionsRead, 16);
     // The same core over the whole site natively: the same items, the same scores.
     const native = nativeQuery(text, 5);
     assert.deepEqual(answer.results.map((result) => result.id), native.map((result) => result.id), text);
@@ -144,8 +144,8 @@ test('the store keeps fetched partitions for the next open; a small memory budge
   const small = await open({ maxMemoryMB: budget / (1024 * 1024) });
   for (const text of ['a fox by the harbour', 'the teacher in the museum', 'a train near the volcano', 'bread at the market']) {
     await small.search({ text }, { k: 5, mode: 'vector' });
-    // At most the budget, or the budget and the eight partitions the last query read when they alone exceed it.
-    assert.ok(small.stats.memoryBytes <= budget + 8 * largestBytes, `${small.stats.memoryBytes} bytes held, budget ${budget}`);
+    // At most the budget, or the budget and the 16 partitions (nprobe) the last query read when they alone exceed it.
+    assert.ok(small.stats.memoryBytes <= budget + 16 * largestBytes, `${small.stats.memoryBytes} bytes held, budget ${budget}`);
   }
   assert.ok(small.stats.partitionsEvicted > 0, 'some partitions were evicted');
   // An evicted partition is fetched again when a query needs it, and the answer is unchanged.

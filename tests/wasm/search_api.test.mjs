@@ -121,6 +121,55 @@ test('text search finds the expected item first, with the scores native mosaic q
   db.close();
 });
 
+test('every result carries the core\'s close-match decision and its meaning similarity', { skip }, async () => {
+  reset();
+  const db = await open();
+  await db.ready;
+  const cutOff = db.closeMatchSimilarity;
+  const k = Object.keys(files).length;
+  // Vector mode: the score is the similarity, and close is decided by the model's figure alone.
+  const meaning = await db.search({ text: 'which animal runs fastest' }, { k, mode: 'vector' });
+  assert.ok(meaning.results.some((result) => result.close) && meaning.results.some((result) => !result.close),
+    'the collection holds both close and weaker matches of this query');
+  for (const result of meaning.results) {
+    assert.equal(result.similarity, result.score);
+    assert.equal(result.close, result.similarity >= cutOff, `${result.item.source} at ${result.similarity}`);
+  }
+  // Hybrid: the score is fused; each result's own similarity, or the query's words, decide.
+  const hybrid = await db.search({ text: 'which animal runs fastest' }, { k });
+  assert.equal(hybrid.mode, 'hybrid');
+  const similarityOf = new Map(meaning.results.map((result) => [result.id, result.similarity]));
+  for (const result of hybrid.results) {
+    assert.ok(Math.abs(result.similarity - similarityOf.get(result.id)) < 0.02, 'the same similarity as in vector mode');
+    assert.equal(result.close, (result.matchedTerms?.length ?? 0) > 0 || result.similarity >= cutOff);
+  }
+  // Nonsense reaches no item closely.
+  const nonsense = await db.search({ text: 'qwzx' }, { k, mode: 'vector' });
+  assert.ok(nonsense.results.length > 0 && nonsense.results.every((result) => !result.close), 'no close match for qwzx');
+  db.close();
+});
+
+test('a text query over the local model\'s window says how many of its words were used', { skip }, async () => {
+  reset();
+  const db = await open();
+  await db.ready;
+  // "cat" is one token, so 200 of them overrun the 128-token window by 72.
+  const long = Array.from({ length: 200 }, () => 'cat').join(' ');
+  const answer = await db.search({ text: long }, { k: 2, mode: 'vector' });
+  assert.deepEqual(answer.truncation, { tokenCount: 200, tokensRead: 128, wordCount: 200, wordsRead: 128 });
+  const embedded = await db.embedQuery({ text: long });
+  assert.deepEqual(embedded.truncation, answer.truncation);
+  // The words past the window change nothing.
+  const read = await db.embed({ text: Array.from({ length: 128 }, () => 'cat').join(' ') });
+  assert.deepEqual([...read], [...embedded.vector]);
+  // A short query, a vector and a word search: nothing was cut, nothing is said.
+  assert.equal((await db.search({ text: 'which animal runs fastest' }, { k: 2 })).truncation, undefined);
+  assert.equal((await db.embedQuery({ text: 'which animal runs fastest' })).truncation, undefined);
+  assert.equal((await db.search(read, { k: 2 })).truncation, undefined);
+  assert.equal((await db.search({ text: long }, { k: 2, mode: 'keyword' })).truncation, undefined);
+  db.close();
+});
+
 test('a vector query (Float32Array or array) searches like the text it embeds; bad vectors are refused', { skip }, async () => {
   reset();
   const db = await open();
@@ -348,6 +397,7 @@ test('text, image and audio queries of a non-local index go to the proxy; a loca
   assert.equal(db.closeMatchSimilarity, undefined, 'no figure was measured for this model');
   const text = 'which animal runs fastest';
   const answer = await db.search({ text }, { k: 3 });
+  assert.ok(answer.results.every((result) => result.close), 'without a measured figure every result counts as close');
   const native = nativeQuery(text, 3);
   assert.deepEqual(answer.results.map((result) => result.id), native.map((result) => result.id));
   assert.deepEqual(asked[0].body, { inputs: [{ parts: [{ text }] }], task: 'query', dimensions: readManifest().dimensions });

@@ -9,7 +9,7 @@ import { resolveUrl, withTrailingSlash } from './urls.mjs';
 
 const apiFolder = new URL('../', import.meta.url);
 export const defaultCoreUrl = () => new URL('mosaic-core.mjs', apiFolder);
-const defaultModelModuleUrl = () => new URL('mosaic-model.mjs', apiFolder);
+export const defaultModelModuleUrl = () => new URL('mosaic-model.mjs', apiFolder);
 const defaultModelBaseUrl = () => new URL('model/', apiFolder);
 
 /** Shards downloaded at once. */

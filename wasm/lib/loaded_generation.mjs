@@ -263,16 +263,19 @@ export class LoadedGeneration {
   }
 
   /**
-   * @typedef {{ id: string, score: number, item: ItemMetadata, matched_items?: number, matched_terms?: string[], highlights?: { title: [number, number][], snippet: [number, number][] } }} CoreHit  a result as the core gives it
+   * @typedef {{ id: string, score: number, item: ItemMetadata, close?: boolean, similarity?: number, matched_items?: number, matched_terms?: string[], highlights?: { title: [number, number][], snippet: [number, number][] } }} CoreHit  a result as the core gives it
    * @typedef {{ label: string, known: boolean, confidence: number, votes: number, considered: number, bestScore: number, neighbours: SearchResult[] }} CoreClassification
    */
 
   #handles() { return this.#loaded.map((shard) => shard.handle); }
 
   /** @param {CoreHit} hit */
-  #result({ id, score, item, matched_items: matchedItems, matched_terms: matchedTerms, highlights }) {
+  #result({ id, score, item, close, similarity, matched_items: matchedItems, matched_terms: matchedTerms, highlights }) {
     /** @type {SearchResult} */
     const result = { id, score, item };
+    // The core's close-match decision (shared/search/close_match.hpp); a vote's neighbours carry none.
+    if (close !== undefined) result.close = close;
+    if (similarity !== undefined) result.similarity = similarity;
     if (matchedItems !== undefined) result.matchedItems = matchedItems;
     if (matchedTerms !== undefined) result.matchedTerms = matchedTerms;
     if (highlights !== undefined) result.highlights = highlights;

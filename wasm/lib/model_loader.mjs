@@ -1,8 +1,10 @@
 // The local text model (mosaic-model.mjs and its ~27 MB of weights), loaded only when an index built
 // with it is searched by text, once per weights folder and shared by every open index.
-import { instantiate } from './core_loader.mjs';
+import { defaultModelModuleUrl } from './config.mjs';
+import { instantiate, instantiateSource } from './core_loader.mjs';
 import { refusal } from './errors.mjs';
 import { readBytes, utf8 } from './fetching.mjs';
+import { bundledModule } from './module_sources.mjs';
 
 /** @typedef {import('./fetching.mjs').FetchFunction} FetchFunction */
 
@@ -19,7 +21,10 @@ export function loadLocalModel({ modelModuleUrl, modelBaseUrl, fetchFunction }) 
   let loading = modelPromises.get(key);
   if (!loading) {
     loading = (async () => {
-      const module = await instantiate(modelModuleUrl, 'createMosaicModel');
+      // The default module comes from the bundle when a bundler entry registered one.
+      const bundled = modelModuleUrl.href === defaultModelModuleUrl().href ? bundledModule('model') : undefined;
+      const module = await (bundled ? instantiateSource(bundled, 'createMosaicModel', 'the bundled mosaic-model.mjs')
+        : instantiate(modelModuleUrl, 'createMosaicModel'));
       const modelJson = utf8.decode(await readBytes(fetchFunction, new URL('model.json', modelBaseUrl)));
       const shards = module.weightShardPaths(modelJson);
       if (!shards.ok) throw refusal(shards, `${modelBaseUrl.href}model.json`);

@@ -29,13 +29,24 @@ export function usesLocalModel(state) {
  * @returns {Promise<Float32Array | Float64Array | number[]>}
  */
 export async function queryVector(state, query) {
+  return (await embeddedQuery(state, query)).vector;
+}
+
+/**
+ * queryVector, and when the local model cut a text query to its window, what it read:
+ * `truncation` {tokenCount, tokensRead, wordCount, wordsRead}, counted by the core's tokenizer.
+ * @param {IndexState} state
+ * @param {Query} query
+ * @returns {Promise<{ vector: Float32Array | Float64Array | number[], truncation?: import('../mosaic').QueryTruncation }>}
+ */
+export async function embeddedQuery(state, query) {
   state.checkOpen();
-  if (Array.isArray(query) || query instanceof Float32Array || query instanceof Float64Array) return query;
+  if (Array.isArray(query) || query instanceof Float32Array || query instanceof Float64Array) return { vector: query };
   if (query && typeof query === 'object') {
-    if ('vector' in query && query.vector !== undefined) return query.vector;
+    if ('vector' in query && query.vector !== undefined) return { vector: query.vector };
     if ('text' in query && query.text !== undefined) return embedText(state, query.text);
-    if ('image' in query && query.image !== undefined) return embedImage(state, query.image);
-    if ('audio' in query && query.audio !== undefined) return embedAudio(state, query.audio);
+    if ('image' in query && query.image !== undefined) return { vector: await embedImage(state, query.image) };
+    if ('audio' in query && query.audio !== undefined) return { vector: await embedAudio(state, query.audio) };
   }
   throw new MosaicError('invalid_argument', 'a query is a vector (Float32Array or array), {vector}, {text}, {image} or {audio}');
 }
@@ -46,14 +57,17 @@ export async function queryVector(state, query) {
  */
 async function embedText(state, text) {
   if (typeof text !== 'string') throw new MosaicError('invalid_argument', 'query.text must be a string');
-  if (!usesLocalModel(state)) return embedRemote(state, [{ text }]);
+  // The proxy's model counts its own tokens and reports no cut: only the local model's is known here.
+  if (!usesLocalModel(state)) return { vector: await embedRemote(state, [{ text }]) };
   const { modelModuleUrl, modelBaseUrl } = state.settings;
   const model = await loadLocalModel({ modelModuleUrl, modelBaseUrl, fetchFunction: state.fetchFunction });
   state.checkOpen();
   // The model reads NFKC text, as its reference does (the native side normalizes with ICU).
   const embedded = model.embed(text.normalize('NFKC'));
   if (!embedded.ok) throw refusal(embedded);
-  return embedded.vector;
+  if (!embedded.truncated) return { vector: embedded.vector };
+  const { tokenCount, tokensRead, wordCount, wordsRead } = embedded;
+  return { vector: embedded.vector, truncation: { tokenCount, tokensRead, wordCount, wordsRead } };
 }
 
 /**

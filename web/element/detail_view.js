@@ -69,7 +69,8 @@ export class DetailView {
     fact('File', item.source);
     fact('Type', item.mime_type);
     if (item.modality === 'audio' && item.source_offset) fact('Starts at', clockTime(item.source_offset));
-    fact('Score', `${result.score.toFixed(3)} (${scoreTitle})`);
+    // An item opened from the start page's grid answers no query: it has no score.
+    if (result.score !== undefined) fact('Score', `${result.score.toFixed(3)} (${scoreTitle})`);
     if (similarity !== undefined) fact('Meaning similarity', `${similarity.toFixed(3)}${result.close === false ? ' (a weaker match)' : ''}`);
     if (result.matchedTerms?.length) fact('Matched words', result.matchedTerms.join(', '));
     if (item.text_from === 'ocr') fact('Text', 'read from the image (OCR)');

@@ -78,6 +78,14 @@ export function resultCard(result, position, { scoreTitle, onOpen, onSimilar }) 
   scoreText.title = scoreTitle;
   scoreText.textContent = score.toFixed(3);
   meta.append(scoreText, ` · ${item?.modality ?? 'unknown'}`);
+  if (result.close === false) {
+    // The core judged it below the model's close-match similarity: said in words, not only by place.
+    const weak = document.createElement('span');
+    weak.className = 'weak-match';
+    weak.setAttribute('part', 'weak-match');
+    weak.textContent = 'weak match';
+    meta.append(' · ', weak);
+  }
   if (item?.label) meta.append(` · ${item.label}`);
   if (item?.modality === 'audio' && item.source_offset) meta.append(` · from ${clockTime(item.source_offset)}`);
   if (result.matchedItems > 1) meta.append(` · ${result.matchedItems} parts match`);

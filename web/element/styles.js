@@ -127,6 +127,7 @@ button:disabled { opacity: 0.55; cursor: default; }
 .results-bar { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; margin: 0 0 0.6rem; }
 .query-summary { margin: 0; color: var(--muted); flex: 1 1 12rem; }
 .query-summary:focus { outline: none; }
+.truncation-notice { margin: 0 0 0.6rem; font-size: 0.85rem; color: var(--ink); border-left: 3px solid var(--warn); padding-left: 0.5rem; }
 .query-summary:focus-visible { outline: 3px solid var(--accent); }
 .active-filters { display: flex; flex-wrap: wrap; gap: 0.35rem; }
 .active-filter { font-size: 0.82rem; padding: 0.2rem 0.6rem; min-height: 2rem; border-radius: 999px; }
@@ -167,6 +168,19 @@ button:disabled { opacity: 0.55; cursor: default; }
 .result-media { width: 100%; max-height: 12rem; }
 .open-media { align-self: flex-start; font-weight: 600; color: var(--accent); }
 .score { font-variant-numeric: tabular-nums; font-weight: 600; color: var(--ink); cursor: help; }
+.weak-match { font-style: italic; color: var(--muted); }
+.start-intro { margin: 0 0 0.5rem; color: var(--muted); }
+.examples { display: flex; flex-wrap: wrap; gap: 0.4rem; margin: 0 0 1rem; }
+.browse-section h3 { font-size: 0.95rem; margin: 0.75rem 0 0.4rem; text-transform: capitalize; }
+.browse-grid { list-style: none; margin: 0; padding: 0; display: grid; gap: 0.5rem; grid-template-columns: repeat(auto-fill, minmax(8rem, 1fr)); }
+.browse-open {
+  display: flex; flex-direction: column; gap: 0.3rem; width: 100%; padding: 0.4rem; text-align: left;
+  border: 1px solid var(--line); border-radius: var(--radius); background: var(--paper); color: var(--ink); font: inherit; cursor: pointer;
+}
+.browse-open:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+.browse-preview { display: grid; place-items: center; aspect-ratio: 4 / 3; background: var(--wash); border-radius: calc(var(--radius) / 2); overflow: hidden; font-size: 1.5rem; color: var(--muted); }
+.browse-preview img { width: 100%; height: 100%; object-fit: contain; }
+.browse-title { font-size: 0.8rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .snippet {
   margin: 0; font-size: 0.9rem; line-height: 1.35;
   display: -webkit-box; -webkit-line-clamp: 4; -webkit-box-orient: vertical; overflow: hidden;

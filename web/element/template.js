@@ -48,11 +48,13 @@ export const elementMarkup = `
       <p id="query-summary" class="query-summary" tabindex="-1" hidden></p>
       <button id="sheet-toggle" class="sheet-toggle secondary" type="button" aria-expanded="false" aria-controls="sheet" part="sheet-toggle">Filters</button>
     </div>
+    <p id="truncation-notice" class="truncation-notice" part="truncation-notice" hidden></p>
     <div id="active-filters" class="active-filters" role="group" aria-label="Active filters" part="active-filters" hidden></div>
     <div id="no-match" class="no-match" part="no-match" hidden>
       <h2>No close match</h2>
       <p id="no-match-detail"></p>
     </div>
+    <section id="start-page" class="start-page" aria-label="The collection" part="start-page" hidden></section>
     <ol id="results" class="results" part="results"></ol>
     <h3 id="weaker-heading" class="weaker-heading" hidden>Weaker matches</h3>
     <ol id="weaker-results" class="results" aria-labelledby="weaker-heading" part="results weaker-results" hidden></ol>

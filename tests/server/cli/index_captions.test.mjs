@@ -35,7 +35,9 @@ function index(root, captions, extra = []) {
   const outcome = spawnSync(cli, ['index', path.join(root, 'collection'), '--out', path.join(root, 'site'), '--provider', 'local',
     '--model-dir', modelDirectory, '--cache-dir', path.join(root, 'cache'), '--captions', captions, '--json', ...extra],
   { encoding: 'utf8' });
-  return { status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr };
+  // With --json a failure is one {"error": {"code", "message"}} object on stdout: `failure` is its message.
+  const failure = outcome.status !== 0 ? JSON.parse(outcome.stdout).error.message : '';
+  return { status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr, failure };
 }
 
 function query(root, text) {
@@ -106,23 +108,23 @@ test('a list with bad lines is refused whole, each bad line named by its number,
   });
   const refused = index(root, path.join(root, 'captions.jsonl'));
   assert.equal(refused.status, 1);
-  assert.match(refused.stderr, /has 11 bad lines \(nothing was indexed\)/);
+  assert.match(refused.failure, /has 11 bad lines \(nothing was indexed\)/);
   const expected = {
     2: /not valid JSON/, 3: /not a JSON object/, 4: /already given on line 1/, 5: /plain relative path/, 6: /not absolute/,
     7: /"caption" is missing/, 8: /"caption" is empty/, 9: /unknown key "captoin"/, 10: /over the 32768/,
     11: /"path" is missing or not a string/, 12: /not valid JSON \(or not UTF-8\)/,
   };
   for (const [line, pattern] of Object.entries(expected)) {
-    const reported = refused.stderr.split('\n').find((text) => text.trim().startsWith(`line ${line}:`));
-    assert.ok(reported, `line ${line} is reported: ${refused.stderr}`);
+    const reported = refused.failure.split('\n').find((text) => text.trim().startsWith(`line ${line}:`));
+    assert.ok(reported, `line ${line} is reported: ${refused.failure}`);
     assert.match(reported, pattern);
   }
-  assert.ok(!refused.stderr.includes('line 1:'), 'the good line is not reported');
+  assert.ok(!refused.failure.includes('line 1:'), 'the good line is not reported');
   assert.ok(!fs.existsSync(path.join(root, 'site', 'manifest.json')), 'no index is written');
 
   const missing = index(root, path.join(root, 'no-such-captions.jsonl'));
   assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /cannot read the captions file/);
+  assert.match(missing.failure, /cannot read the captions file/);
 });
 
 test('a broken list leaves an existing index as it was', () => {
@@ -132,7 +134,7 @@ test('a broken list leaves an existing index as it was', () => {
   const manifest = fs.readFileSync(path.join(root, 'site', 'manifest.json'), 'utf8');
   const refused = index(root, path.join(root, 'bad.jsonl'));
   assert.equal(refused.status, 1);
-  assert.match(refused.stderr, /line 1: not valid JSON/);
+  assert.match(refused.failure, /line 1: not valid JSON/);
   assert.equal(fs.readFileSync(path.join(root, 'site', 'manifest.json'), 'utf8'), manifest);
 });
 

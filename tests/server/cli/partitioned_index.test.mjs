@@ -143,7 +143,7 @@ test('mosaic query on the partitioned site finds what the exact flat search find
 
   const text = mosaic('query', partitionedSite, 'a rocket flying to the moon', '--mode', 'vector');
   assert.equal(text.status, 0, text.stderr);
-  assert.match(text.stdout, /approximate: a partitioned index, 8 of its 55 partitions probed first/);
+  assert.match(text.stdout, /approximate: a partitioned index, 16 of its 55 partitions probed first/);
   const refused = mosaic('query', partitionedSite, 'moon', '--nprobe', '0');
   assert.equal(refused.status, 2);
   assert.match(refused.stderr, /--nprobe must be a whole number/);

@@ -46,7 +46,7 @@ TEST_CASE("on keeps every word above Tesseract's rejects, and off reads nothing"
   CHECK(judge_recognized_text(recognized_text{}, ocr_mode::automatic).mean_confidence == 0);
 }
 
-TEST_CASE("--ocr takes auto, on and off", "[extract][ocr]") {
+TEST_CASE("the OCR setting (--ocr) takes auto, on and off", "[extract][ocr]") {
   CHECK(parse_ocr_mode("auto").value() == ocr_mode::automatic);
   CHECK(parse_ocr_mode("on").value() == ocr_mode::on);
   CHECK(parse_ocr_mode("off").value() == ocr_mode::off);

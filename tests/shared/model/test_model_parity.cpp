@@ -128,3 +128,37 @@ TEST_CASE("a corrupt or incomplete model names the file and the install command"
   CHECK(broken_json.failure().message.find("model.json is corrupt") != std::string::npos);
   fs::remove_all(copy);
 }
+
+TEST_CASE("a text over the model's window says how many of its words were read", "[model]") {
+  auto model = mosaic::server::load_local_model(setting("MOSAIC_MODEL_DIR", MOSAIC_DEFAULT_MODEL_DIR));
+  REQUIRE(model.ok());
+  const auto words = [](std::size_t count) {
+    std::string text;
+    for (std::size_t index = 0; index < count; ++index) text += index == 0 ? "cat" : " cat";
+    return text;
+  };
+  // "cat" is one token of its own, so every word is one token here.
+  auto short_text = model->embed(words(5));
+  REQUIRE(short_text.ok());
+  CHECK_FALSE(short_text->truncated);
+  CHECK(short_text->word_count == 5);
+  CHECK(short_text->words_read == 5);
+
+  const std::size_t window = model->max_tokens();
+  auto long_text = model->embed(words(window + 72));
+  REQUIRE(long_text.ok());
+  CHECK(long_text->truncated);
+  CHECK(long_text->token_count == window + 72);
+  CHECK(long_text->word_count == window + 72);
+  CHECK(long_text->words_read == window);
+  // The words past the window change nothing: the vector is the one of the words read.
+  auto read_part = model->embed(words(window));
+  REQUIRE(read_part.ok());
+  CHECK(cosine(read_part->vector, long_text->vector) > 0.999999);
+
+  // A word made of several tokens counts once, and a word cut by the window counts as read.
+  auto pieces = model->embed("unbelievably");
+  REQUIRE(pieces.ok());
+  CHECK(pieces->word_count == 1);
+  CHECK(pieces->token_count >= 1);
+}
