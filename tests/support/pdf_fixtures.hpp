@@ -10,18 +10,9 @@ namespace mosaic::testing {
 
 inline std::vector<std::uint8_t> pdf_bytes(const std::string& text) { return {text.begin(), text.end()}; }
 
-inline std::string make_text_pdf(const std::vector<std::string>& page_lines) {
-  std::vector<std::string> objects{"<< /Type /Catalog /Pages 2 0 R >>", "",
-                                   "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"};
-  std::string kids;
-  for (std::size_t page = 0; page < page_lines.size(); ++page) {
-    kids += std::to_string(4 + page * 2) + " 0 R ";
-    const std::string drawing = "BT /F1 24 Tf 72 700 Td (" + page_lines[page] + ") Tj ET";
-    objects.push_back("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
-                      "/Contents " + std::to_string(5 + page * 2) + " 0 R >>");
-    objects.push_back("<< /Length " + std::to_string(drawing.size()) + " >>\nstream\n" + drawing + "\nendstream");
-  }
-  objects[1] = "<< /Type /Pages /Kids [" + kids + "] /Count " + std::to_string(page_lines.size()) + " >>";
+// Objects 1..n (their text between "N 0 obj" and "endobj", binary allowed), object 1 the catalog,
+// with an exact cross-reference table.
+inline std::string pdf_from_objects(const std::vector<std::string>& objects) {
   std::string pdf = "%PDF-1.4\n";
   std::vector<std::size_t> offsets;
   for (std::size_t index = 0; index < objects.size(); ++index) {
@@ -37,6 +28,21 @@ inline std::string make_text_pdf(const std::vector<std::string>& page_lines) {
   pdf += "trailer\n<< /Size " + std::to_string(objects.size() + 1) + " /Root 1 0 R >>\nstartxref\n" +
          std::to_string(cross_reference) + "\n%%EOF\n";
   return pdf;
+}
+
+inline std::string make_text_pdf(const std::vector<std::string>& page_lines) {
+  std::vector<std::string> objects{"<< /Type /Catalog /Pages 2 0 R >>", "",
+                                   "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"};
+  std::string kids;
+  for (std::size_t page = 0; page < page_lines.size(); ++page) {
+    kids += std::to_string(4 + page * 2) + " 0 R ";
+    const std::string drawing = "BT /F1 24 Tf 72 700 Td (" + page_lines[page] + ") Tj ET";
+    objects.push_back("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
+                      "/Contents " + std::to_string(5 + page * 2) + " 0 R >>");
+    objects.push_back("<< /Length " + std::to_string(drawing.size()) + " >>\nstream\n" + drawing + "\nendstream");
+  }
+  objects[1] = "<< /Type /Pages /Kids [" + kids + "] /Count " + std::to_string(page_lines.size()) + " >>";
+  return pdf_from_objects(objects);
 }
 
 }  // namespace mosaic::testing

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include <qpdf/Buffer.hh>
+#include <qpdf/Pl_Buffer.hh>
+#include <qpdf/Pl_Flate.hh>
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFWriter.hh>
 
@@ -118,4 +120,68 @@ TEST_CASE("locked, damaged and foreign PDFs are refused with their reason", "[ex
   REQUIRE_FALSE(foreign);
   CHECK(foreign.failure().message.find("%PDF-") != std::string::npos);
   CHECK_FALSE(split_pdf({}));
+}
+
+TEST_CASE("PDFs of 1, 6, 7 and 20 pages give parts of at most 6 pages covering every page", "[extract][pdf][split]") {
+  for (const std::size_t pages : {1u, 6u, 7u, 20u}) {
+    INFO(pages << " pages");
+    const auto parts = split_pdf(testing::pdf_bytes(testing::make_text_pdf(numbered_pages(pages))));
+    REQUIRE(parts);
+    CHECK(parts->size() == (pages + 5) / 6);
+    std::size_t next_page = 1;
+    for (const pdf_part& part : parts.value()) {
+      CHECK(part.first_page == next_page);
+      CHECK(part.last_page - part.first_page + 1 <= 6);
+      const auto contents = read_pdf(part.bytes);
+      REQUIRE(contents);
+      CHECK(contents->page_count == part.last_page - part.first_page + 1);
+      CHECK(contents->page_texts.back() == "Lighthouse manual page " + std::to_string(part.last_page));
+      next_page = part.last_page + 1;
+    }
+    CHECK(next_page == pages + 1);
+  }
+}
+
+TEST_CASE("a zip-bomb-like PDF (a page stream inflating a thousandfold) is split without inflating it", "[extract][pdf][split][hostile]") {
+  // Page 7's content: 16 MiB of spaces, Flate-compressed to some 16 KiB.
+  constexpr std::size_t inflated = 16u << 20;
+  Pl_Buffer compressed("bomb");
+  {
+    Pl_Flate deflate("deflate", &compressed, Pl_Flate::a_deflate);
+    const std::string spaces(1u << 20, ' ');
+    for (std::size_t written = 0; written < inflated; written += spaces.size()) {
+      deflate.write(reinterpret_cast<const unsigned char*>(spaces.data()), spaces.size());
+    }
+    deflate.finish();
+  }
+  const std::shared_ptr<Buffer> bomb = compressed.getBufferSharedPointer();
+  const std::string bomb_bytes(reinterpret_cast<const char*>(bomb->getBuffer()), bomb->getSize());
+  REQUIRE(bomb_bytes.size() * 500 < inflated);
+  std::vector<std::string> objects{"<< /Type /Catalog /Pages 2 0 R >>", "",
+                                   "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"};
+  std::string kids;
+  for (std::size_t page = 1; page <= 7; ++page) {
+    kids += std::to_string(2 + page * 2) + " 0 R ";
+    objects.push_back("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
+                      "/Contents " + std::to_string(3 + page * 2) + " 0 R >>");
+    const std::string drawing = "BT /F1 24 Tf 72 700 Td (Lighthouse manual page " + std::to_string(page) + ") Tj ET";
+    objects.push_back(page < 7 ? "<< /Length " + std::to_string(drawing.size()) + " >>\nstream\n" + drawing + "\nendstream"
+                               : "<< /Length " + std::to_string(bomb_bytes.size()) + " /Filter /FlateDecode >>\nstream\n" +
+                                     bomb_bytes + "\nendstream");
+  }
+  objects[1] = "<< /Type /Pages /Kids [" + kids + "] /Count 7 >>";
+  const auto pdf = testing::pdf_bytes(testing::pdf_from_objects(objects));
+
+  const auto parts = split_pdf(pdf);
+  REQUIRE(parts);
+  REQUIRE(parts->size() == 2);
+  // The bomb travels compressed: the part holding it is about its compressed size, not 16 MiB.
+  CHECK(parts->back().bytes.size() < bomb_bytes.size() + 64 * 1024);
+  CHECK(parts->front().bytes.size() < 64 * 1024);
+  // Poppler reads the other pages' text and finds none on the bomb page; its text is bounded anyway.
+  const auto contents = read_pdf(pdf);
+  REQUIRE(contents);
+  CHECK(contents->page_count == 7);
+  CHECK(contents->page_texts.at(5) == "Lighthouse manual page 6");
+  CHECK(contents->page_texts.at(6).empty());
 }
