@@ -13,8 +13,12 @@
 #include "extract/image_text.hpp"
 #include "extract/pdf_document.hpp"
 #include "extract/pdf_split.hpp"
+#include "extract/video_poster.hpp"
+#include "extract/video_probe.hpp"
+#include "extract/video_segments.hpp"
 #include "hash/sha256.hpp"
 #include "media/image_preparation.hpp"
+#include "media/iso_media_duration.hpp"
 #include "media/kind_icon.hpp"
 #include "media/media_kind.hpp"
 #include "media/mp3_audio.hpp"
@@ -395,6 +399,71 @@ prepared_file prepare_whole_media(const collection_file& file, const std::vector
   return outcome;
 }
 
+// A video's poster frame (extract/video_poster.hpp) as a thumbnail; empty when no frame decodes
+// (its kind's icon then stands in).
+std::vector<std::uint8_t> video_poster_jpeg(std::span<const std::uint8_t> bytes) {
+  auto poster = extract::pick_video_poster(bytes);
+  if (!poster) return {};
+  auto jpeg = media::encode_rgb_jpeg(poster->rgb_pixels, poster->width, poster->height, media::thumbnail_jpeg_quality);
+  return jpeg ? std::move(jpeg).value() : std::vector<std::uint8_t>();
+}
+
+// Videos: FFmpeg measures each one (extract/video_probe.hpp), whatever the provider, so a file it
+// cannot read (truncated, no streams, no video stream, a codec it cannot decode) is skipped with the
+// reason, and a poster frame of its picture is its thumbnail. With Gemini a video within its 120 s
+// and one request goes whole; a longer or larger one is cut at key frames into MP4 segments of at
+// most 120 s that each fit one request (extract/video_segments.hpp, no re-encoding), each an item
+// titled with its span, its start in source_offset (milliseconds), its own poster and the segment as
+// its media copy. By caption (local), any length will do.
+prepared_file prepare_video(const collection_file& file, const std::vector<std::uint8_t>& bytes,
+                            const media::media_detection& detection, const item_preparation_settings& settings) {
+  const auto start = std::chrono::steady_clock::now();
+  extraction_figures figures;
+  figures.videos = 1;
+  auto facts = extract::probe_video(bytes);
+  if (!facts) return skipped("not a usable video: " + facts.failure().message);
+  // prepare_input reads the length the movie header states: the longer of the two decides.
+  const auto stated = media::iso_media_duration_milliseconds(bytes);
+  const std::uint64_t length = std::max(facts->duration_milliseconds, stated ? stated.value() : 0);
+  const bool fits = length <= std::uint64_t{settings.limits.max_video_seconds} * 1000 &&
+                    bytes.size() <= largest_media_bytes(settings.limits);
+  if (!settings.provider_embeds_media || fits) {
+    const std::vector<std::uint8_t> poster = video_poster_jpeg(bytes);
+    prepared_file outcome = prepare_whole_media(file, bytes, detection, settings);
+    for (pending_item& item : outcome.items) item.thumbnail_jpeg = poster;
+    figures.video_seconds = seconds_since(start);
+    outcome.extraction = figures;
+    return outcome;
+  }
+  const std::string caption = read_caption(file);
+  extract::video_segment_limits limits;
+  limits.max_milliseconds = std::uint64_t{settings.limits.max_video_seconds} * 1000;
+  // The caption travels in the same request, escaped (at most 6 bytes a byte) and base64 does not apply to it.
+  const std::uint64_t caption_room = caption.size() * 6 + 1024;
+  limits.max_bytes = largest_media_bytes(settings.limits) - std::min<std::uint64_t>(largest_media_bytes(settings.limits) / 2, caption_room);
+  auto segments = extract::split_video(bytes, limits);
+  if (!segments) {
+    return skipped("a " + std::to_string(length / 1000) + " s video that cannot be cut for Gemini: " + segments.failure().message);
+  }
+  prepared_file outcome;
+  for (extract::video_segment& segment : segments.value()) {
+    pending_item item;
+    item.metadata = base_metadata(file, segment.mime_type, segment.start_milliseconds);
+    set_caption_title(item.metadata, file, caption);
+    item.metadata.title += " (" + clock_time(segment.start_milliseconds) + "–" +
+                           clock_time(segment.start_milliseconds + segment.duration_milliseconds) + ")";
+    item.metadata.source_offset = segment.start_milliseconds;
+    attach_media(item, segment.mime_type == "video/mp4" ? "mp4" : "mov", segment.mp4_bytes, settings);
+    item.thumbnail_jpeg = video_poster_jpeg(segment.mp4_bytes);
+    add_media_parts(item, caption, std::string(segment.mime_type), std::string(as_text(segment.mp4_bytes)));
+    if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
+    outcome.items.push_back(std::move(item));
+  }
+  figures.video_seconds = seconds_since(start);
+  outcome.extraction = figures;
+  return outcome;
+}
+
 // The text of pages first..last (from 1, inclusive) as Poppler read it, pages without text left out.
 std::string pages_text(const std::vector<std::string>& page_texts, std::size_t first, std::size_t last) {
   std::string text;
@@ -585,8 +654,9 @@ prepared_file prepare_by_kind(const collection_file& file, const item_preparatio
     return skipped("a " + megabytes(file.size) + " image, over the " + megabytes(settings.max_image_file_bytes) +
                    " the indexer decodes");
   }
+  const bool is_split_video = file.kind == media_kind::video && file.size <= settings.max_split_video_file_bytes;
   if (file.kind != media_kind::text && file.kind != media_kind::image && file.size > largest_media_bytes(settings.limits) &&
-      !(is_split_audio && file.size <= settings.max_split_audio_file_bytes)) {
+      !(is_split_audio && file.size <= settings.max_split_audio_file_bytes) && !is_split_video) {
     return skipped(media_too_large_for_request(file.relative, static_cast<std::size_t>(file.size), settings.limits).message +
                    " (not split)");
   }
@@ -608,11 +678,9 @@ prepared_file prepare_by_kind(const collection_file& file, const item_preparatio
                        " (not split)");
       }
       return prepare_whole_media(file, bytes.value(), detection, settings);
-    // Gemini takes at most 120 s of video, and this build cannot cut it without a decoder:
-    // prepare_input (the server's own checks) measures it when its bytes are embedded, and a longer
-    // one is skipped with its length in the reason. By caption, any length will do. PDFs over 6 pages
-    // are cut into parts (prepare_pdf).
-    case media_kind::video: return prepare_whole_media(file, bytes.value(), detection, settings);
+    // Gemini takes at most 120 s of video and 6 pages of PDF: longer ones are cut (prepare_video,
+    // prepare_pdf).
+    case media_kind::video: return prepare_video(file, bytes.value(), detection, settings);
     case media_kind::pdf: return prepare_pdf(file, bytes.value(), detection, settings);
     default: return skipped(detection.reason.empty() ? "an unknown kind of file" : detection.reason);
   }

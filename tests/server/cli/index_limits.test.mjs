@@ -1,6 +1,6 @@
 // mosaic index and Gemini's per-input limits, against the test double: an MP3 over 80 s is cut at
-// frame boundaries into segments with their offsets; a video over 120 s is skipped with its length in
-// the report; a PDF over 6 pages is cut into parts of at most 6 pages with QPDF, each an item with its
+// frame boundaries into segments with their offsets (videos over 120 s are cut in index_video.test.mjs);
+// a PDF over 6 pages is cut into parts of at most 6 pages with QPDF, each an item with its
 // page range (the double keeps what it received, and qpdf counts its pages); audio, video and PDF items get a playable `media` copy
 // (and a WAV a waveform thumbnail), kept and removed like thumbnails; a text query on the Gemini-built
 // index is embedded through the gemini provider. Run by ctest with MOSAIC_CLI and MOSAIC_GEMINI_DOUBLE.
@@ -14,8 +14,9 @@ import path from 'node:path';
 
 import { startProcess } from '../../support/processes.mjs';
 import { makeWav } from '../../support/media_fixtures.mjs';
-import { makeMp3, makeMp4, makePdf, mp3FrameBytes, mp3FrameSamples, mp3SampleRate } from '../../support/container_fixtures.mjs';
+import { makeMp3, makePdf, mp3FrameBytes, mp3FrameSamples, mp3SampleRate } from '../../support/container_fixtures.mjs';
 import { makePdf as makeTextPdf } from '../../support/pdf_fixtures.mjs';
+import { makeVideo } from '../../support/video_fixtures.mjs';
 
 const cli = process.env.MOSAIC_CLI;
 const doubleBinary = process.env.MOSAIC_GEMINI_DOUBLE;
@@ -55,7 +56,7 @@ function siteItems(site) {
   return manifest.shards.flatMap((shard) => JSON.parse(fs.readFileSync(path.join(site, shard.metadata.file), 'utf8')).items);
 }
 
-test('MP3s over 80 s are cut at frame boundaries; long videos are skipped with their length, long PDFs split; media copies are written', async () => {
+test('MP3s over 80 s are cut at frame boundaries; long PDFs split; media copies are written', async () => {
   const double = await startDouble();
   try {
     const longMp3 = makeMp3({ seconds: 200 });
@@ -66,16 +67,14 @@ test('MP3s over 80 s are cut at frame boundaries; long videos are skipped with t
       'audio/short.mp3': shortMp3,
       'audio/broken.mp3': Buffer.concat([makeMp3({ seconds: 1 }), Buffer.from('this is not a frame header'), makeMp3({ seconds: 1, id3: false })]),
       'audio/tone.wav': makeWav({ comment: 'a tone', seconds: 2 }),
-      'video/short.mp4': makeMp4({ seconds: 60 }),
-      'video/long.mp4': makeMp4({ seconds: 150 }),
+      'video/short.mp4': makeVideo({ black: 1, seconds: 4 }),
       'papers/short.pdf': shortPdf,
       'papers/long.pdf': makePdf({ pages: 7 }),
     });
     const site = path.join(root, 'site');
     const report = index(root, double);
     const reasons = Object.fromEntries(report.skipped.map((file) => [file.path, file.reason]));
-    assert.deepEqual(Object.keys(reasons).sort(), ['audio/broken.mp3', 'video/long.mp4']);
-    assert.match(reasons['video/long.mp4'], /150 s.*over the 120 s/);
+    assert.deepEqual(Object.keys(reasons).sort(), ['audio/broken.mp3']);
     assert.match(reasons['audio/broken.mp3'], /not a usable MP3: .*no MPEG audio frame at byte/);
 
     const items = siteItems(site);
@@ -118,7 +117,8 @@ test('MP3s over 80 s are cut at frame boundaries; long videos are skipped with t
     assert.equal(fs.readFileSync(path.join(site, tone.media)).subarray(0, 4).toString('latin1'), 'RIFF');
     assert.match(tone.thumbnail, /^thumbnails\/[0-9a-f]{64}\.jpg$/, 'a WAV gets a waveform picture');
     assert.deepEqual([...fs.readFileSync(path.join(site, tone.thumbnail)).subarray(0, 3)], [0xff, 0xd8, 0xff]);
-    // MP3, video and PDF items have no picture of their own: each kind gets its icon, one file per kind.
+    // MP3 and PDF items have no picture of their own: each kind gets its icon, one file per kind (a
+    // video's is its poster frame).
     const iconOf = (source) => bySource(source)[0].thumbnail;
     for (const source of ['audio/short.mp3', 'video/short.mp4', 'papers/short.pdf']) {
       assert.match(iconOf(source) ?? '', /^thumbnails\/[0-9a-f]{64}\.jpg$/, `${source} has a kind icon`);
