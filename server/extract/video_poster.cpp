@@ -123,7 +123,7 @@ result<video_poster> pick_video_poster(std::span<const std::uint8_t> bytes, cons
   const std::int64_t stream_start = stream->start_time != AV_NOPTS_VALUE ? stream->start_time : 0;
   std::int64_t stream_length = stream->duration != AV_NOPTS_VALUE && stream->duration > 0 ? stream->duration : 0;
   if (stream_length == 0 && format->duration > 0) {
-    stream_length = av_rescale_q(format->duration, AV_TIME_BASE_Q, stream->time_base);
+    stream_length = av_rescale_q(format->duration, AVRational{1, AV_TIME_BASE}, stream->time_base);
   }
   frame_pointer best;
   frame_look best_look;
