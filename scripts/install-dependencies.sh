@@ -23,8 +23,11 @@ packages=(
   librsvg2-bin                            # rsvg-convert renders the demo's SVGs (tested by make test)
   libpoppler-cpp-dev                      # PDF text per page and the first page's picture (server/extract/)
   libtesseract-dev tesseract-ocr-eng      # OCR of text in images, with its English model (server/extract/)
+  libqpdf-dev                             # PDFs over Gemini's 6 pages cut into parts (server/extract/pdf_split)
   imagemagick fonts-dejavu-core qpdf      # the extraction tests render text into images and encrypt a PDF;
                                           # the demo's thumbnails are cropped to the drawing (convert -trim)
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev  # videos: length, poster frames, segments (server/extract/video_*)
+  ffmpeg                                  # the video tests make their videos with ffmpeg's lavfi sources
 )
 if [ "${1:-}" = bench ]; then
   packages+=(wrk)                         # HTTP load generator for the server benchmark

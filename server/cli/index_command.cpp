@@ -44,7 +44,10 @@ constexpr const char* index_usage = R"(usage: mosaic index FOLDER --out SITE [op
   old index). Kinds are decided by bytes, not names: text (chunked), PNG/JPEG images (GIF/BMP/TGA/PNM
   re-encoded as JPEG), WAV and MP3 (cut into segments of at most 80 s, MP3 at frame boundaries),
   MP4/MOV up to 120 s and PDF up to 6 pages whole when they fit one 20 MB Gemini request once
-  base64-encoded, about 15 MB of file (longer or larger ones are skipped and reported).
+  base64-encoded, about 15 MB of file (a longer PDF in parts of at most 6 pages, each an item with
+  its page range; a longer video, up to 512 MB, in segments of at most 120 s cut at key frames, each
+  an item with its start time; larger files are skipped and reported). A video's thumbnail is a
+  poster frame (FFmpeg); a video FFmpeg cannot read or decode is skipped with the reason.
   Audio, video and PDF items keep a playable copy in SITE/media/ for the web app. A PDF's text
   (Poppler) is its snippet and keyword text, and its first page its thumbnail; with local each page
   with text is an item embedded from that text; an encrypted or damaged PDF is skipped with the reason.
@@ -318,6 +321,8 @@ int run_index_command(std::span<const std::string_view> arguments) {
       extraction.ocr_seconds += prepared.extraction.ocr_seconds;
       extraction.pdf_pages += prepared.extraction.pdf_pages;
       extraction.pdf_seconds += prepared.extraction.pdf_seconds;
+      extraction.videos += prepared.extraction.videos;
+      extraction.video_seconds += prepared.extraction.video_seconds;
       if (!prepared.extraction.ocr_failure.empty() && extraction.ocr_failure.empty()) {
         extraction.ocr_failure = prepared.extraction.ocr_failure;
         std::fprintf(stderr, "mosaic index: note: images are indexed without OCR: %s\n", extraction.ocr_failure.c_str());
@@ -466,7 +471,9 @@ int run_index_command(std::span<const std::string_view> arguments) {
                                           {"ocr_images_with_text", extraction.ocr_images_with_text},
                                           {"ocr_seconds", extraction.ocr_seconds},
                                           {"pdf_pages", extraction.pdf_pages},
-                                          {"pdf_seconds", extraction.pdf_seconds}}},
+                                          {"pdf_seconds", extraction.pdf_seconds},
+                                          {"videos", extraction.videos},
+                                          {"video_seconds", extraction.video_seconds}}},
                           {"skipped", nlohmann::json::array()},
                           {"unchanged", write_report.unchanged},
                           {"retired_generations_kept", write_report.retired_generations_kept}};

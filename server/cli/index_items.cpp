@@ -12,11 +12,17 @@
 #include "embed/unicode_normalization.hpp"
 #include "extract/image_text.hpp"
 #include "extract/pdf_document.hpp"
+#include "extract/pdf_split.hpp"
+#include "extract/video_poster.hpp"
+#include "extract/video_probe.hpp"
+#include "extract/video_segments.hpp"
 #include "hash/sha256.hpp"
 #include "media/image_preparation.hpp"
+#include "media/iso_media_duration.hpp"
 #include "media/kind_icon.hpp"
 #include "media/media_kind.hpp"
 #include "media/mp3_audio.hpp"
+#include "media/pdf_pages.hpp"
 #include "media/png_text.hpp"
 #include "media/wav_audio.hpp"
 #include "media/waveform_image.hpp"
@@ -401,12 +407,134 @@ prepared_file prepare_whole_media(const collection_file& file, const std::vector
   return outcome;
 }
 
+// A video's poster frame (extract/video_poster.hpp) as a thumbnail; empty when no frame decodes
+// (its kind's icon then stands in).
+std::vector<std::uint8_t> video_poster_jpeg(std::span<const std::uint8_t> bytes) {
+  auto poster = extract::pick_video_poster(bytes);
+  if (!poster) return {};
+  auto jpeg = media::encode_rgb_jpeg(poster->rgb_pixels, poster->width, poster->height, media::thumbnail_jpeg_quality);
+  return jpeg ? std::move(jpeg).value() : std::vector<std::uint8_t>();
+}
+
+// Videos: FFmpeg measures each one (extract/video_probe.hpp), whatever the provider, so a file it
+// cannot read (truncated, no streams, no video stream, a codec it cannot decode) is skipped with the
+// reason, and a poster frame of its picture is its thumbnail. With Gemini a video within its 120 s
+// and one request goes whole; a longer or larger one is cut at key frames into MP4 segments of at
+// most 120 s that each fit one request (extract/video_segments.hpp, no re-encoding), each an item
+// titled with its span, its start in source_offset (milliseconds), its own poster and the segment as
+// its media copy. By caption (local), any length will do.
+prepared_file prepare_video(const collection_file& file, const std::vector<std::uint8_t>& bytes,
+                            const media::media_detection& detection, const item_preparation_settings& settings) {
+  const auto start = std::chrono::steady_clock::now();
+  extraction_figures figures;
+  figures.videos = 1;
+  auto facts = extract::probe_video(bytes);
+  if (!facts) return skipped("not a usable video: " + facts.failure().message);
+  // prepare_input reads the length the movie header states: the longer of the two decides.
+  const auto stated = media::iso_media_duration_milliseconds(bytes);
+  const std::uint64_t length = std::max(facts->duration_milliseconds, stated ? stated.value() : 0);
+  const bool fits = length <= std::uint64_t{settings.limits.max_video_seconds} * 1000 &&
+                    bytes.size() <= largest_media_bytes(settings.limits);
+  if (!settings.provider_embeds_media || fits) {
+    const std::vector<std::uint8_t> poster = video_poster_jpeg(bytes);
+    prepared_file outcome = prepare_whole_media(file, bytes, detection, settings);
+    for (pending_item& item : outcome.items) item.thumbnail_jpeg = poster;
+    figures.video_seconds = seconds_since(start);
+    outcome.extraction = figures;
+    return outcome;
+  }
+  const std::string caption = read_caption(file);
+  extract::video_segment_limits limits;
+  limits.max_milliseconds = std::uint64_t{settings.limits.max_video_seconds} * 1000;
+  // The caption travels in the same request, escaped (at most 6 bytes a byte) and base64 does not apply to it.
+  const std::uint64_t caption_room = caption.size() * 6 + 1024;
+  limits.max_bytes = largest_media_bytes(settings.limits) - std::min<std::uint64_t>(largest_media_bytes(settings.limits) / 2, caption_room);
+  auto segments = extract::split_video(bytes, limits);
+  if (!segments) {
+    return skipped("a " + std::to_string(length / 1000) + " s video that cannot be cut for Gemini: " + segments.failure().message);
+  }
+  prepared_file outcome;
+  for (extract::video_segment& segment : segments.value()) {
+    pending_item item;
+    item.metadata = base_metadata(file, segment.mime_type, segment.start_milliseconds);
+    set_caption_title(item.metadata, file, caption);
+    item.metadata.title += " (" + clock_time(segment.start_milliseconds) + "–" +
+                           clock_time(segment.start_milliseconds + segment.duration_milliseconds) + ")";
+    item.metadata.source_offset = segment.start_milliseconds;
+    attach_media(item, segment.mime_type == "video/mp4" ? "mp4" : "mov", segment.mp4_bytes, settings);
+    item.thumbnail_jpeg = video_poster_jpeg(segment.mp4_bytes);
+    add_media_parts(item, caption, std::string(segment.mime_type), std::string(as_text(segment.mp4_bytes)));
+    if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
+    outcome.items.push_back(std::move(item));
+  }
+  figures.video_seconds = seconds_since(start);
+  outcome.extraction = figures;
+  return outcome;
+}
+
+// The text of pages first..last (from 1, inclusive) as Poppler read it, pages without text left out.
+std::string pages_text(const std::vector<std::string>& page_texts, std::size_t first, std::size_t last) {
+  std::string text;
+  for (std::size_t page = first; page <= last && page <= page_texts.size(); ++page) {
+    const std::string& page_text = page_texts[page - 1];
+    if (page_text.empty()) continue;
+    if (!text.empty()) text += "\n";
+    text += page_text;
+  }
+  return text;
+}
+
+// With Gemini, a PDF over its page limit: QPDF cuts it into parts of at most that many pages, made in
+// memory, each embedded as an item of its own ("guide.pdf (pages 7–12 of 20)", its first page in
+// source_offset, its last in last_page) whose snippet and keyword text are those pages' text. The
+// item's media copy is the whole PDF, so the web app opens it at that page. A part that does not fit
+// one request skips the file, as a whole PDF would be.
+prepared_file prepare_pdf_parts(const collection_file& file, const std::vector<std::uint8_t>& bytes,
+                                const media::media_detection& detection, const item_preparation_settings& settings,
+                                const extract::pdf_contents& contents, const std::vector<std::uint8_t>& picture,
+                                extraction_figures figures) {
+  const auto start = std::chrono::steady_clock::now();
+  extract::pdf_split_limits limits;
+  limits.pages_per_part = static_cast<std::size_t>(settings.limits.max_pdf_pages);
+  auto parts = extract::split_pdf(bytes, limits);
+  figures.pdf_seconds += seconds_since(start);
+  if (!parts) return skipped(parts.failure().message);
+  const std::string caption = read_caption(file);
+  const std::size_t page_count = parts->back().last_page;
+  prepared_file outcome;
+  for (extract::pdf_part& part : parts.value()) {
+    pending_item item;
+    item.metadata = base_metadata(file, detection.mime_type, part.first_page);
+    set_caption_title(item.metadata, file, caption);
+    const std::string range = part.first_page == part.last_page
+                                  ? "page " + std::to_string(part.first_page)
+                                  : "pages " + std::to_string(part.first_page) + "–" + std::to_string(part.last_page);
+    item.metadata.title += " (" + range + " of " + std::to_string(page_count) + ")";
+    item.metadata.source_offset = part.first_page;
+    item.metadata.last_page = part.last_page;
+    item.thumbnail_jpeg = picture;
+    attach_media(item, detection.format, bytes, settings);
+    add_media_parts(item, caption, std::string(detection.mime_type), std::string(as_text(part.bytes)));
+    const std::string text = pages_text(contents.page_texts, part.first_page, part.last_page);
+    if (!text.empty()) {
+      item.metadata.text_from = index::text_origin::pdf;
+      item.metadata.snippet = shortened(text, snippet_limit);
+      item.extracted_text = text;
+    }
+    if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
+    outcome.items.push_back(std::move(item));
+  }
+  outcome.extraction = figures;
+  return outcome;
+}
+
 // PDFs: Poppler reads each page's text and draws the first page for the thumbnail; a PDF it cannot
 // open (damaged, or locked by a password) is skipped with the reason, whatever the provider. With
-// Gemini the PDF's bytes are embedded whole (up to 6 pages, prepare_input's check) and its text feeds
-// the keyword index; with a text-only provider each page with text is an item of its own (its page
-// number in source_offset), embedded from its text. A PDF without a text layer (a scan) falls back
-// to its caption or file name.
+// Gemini the PDF's bytes are embedded whole when they are within its page limit (prepare_input's
+// check) and its text feeds the keyword index; a longer one is cut into parts (prepare_pdf_parts).
+// With a text-only provider each page with text is an item of its own (its page number in
+// source_offset), embedded from its text. A PDF without a text layer (a scan) falls back to its
+// caption or file name (with Gemini, still in parts when it is long).
 prepared_file prepare_pdf(const collection_file& file, const std::vector<std::uint8_t>& bytes,
                           const media::media_detection& detection, const item_preparation_settings& settings) {
   const auto start = std::chrono::steady_clock::now();
@@ -428,6 +556,14 @@ prepared_file prepare_pdf(const collection_file& file, const std::vector<std::ui
     ++pages_with_text;
     if (!all_text.empty()) all_text += "\n";
     all_text += page_text;
+  }
+  if (settings.provider_embeds_media) {
+    // prepare_input counts pages conservatively (never too few): a PDF it would refuse is cut too.
+    const auto counted = media::count_pdf_pages(bytes);
+    const std::uint64_t pages = std::max<std::uint64_t>(contents->page_count, counted ? counted.value() : 0);
+    if (pages > settings.limits.max_pdf_pages) {
+      return prepare_pdf_parts(file, bytes, detection, settings, contents.value(), picture, figures);
+    }
   }
   const std::string caption = read_caption(file);
   prepared_file outcome;
@@ -526,8 +662,9 @@ prepared_file prepare_by_kind(const collection_file& file, const item_preparatio
     return skipped("a " + megabytes(file.size) + " image, over the " + megabytes(settings.max_image_file_bytes) +
                    " the indexer decodes");
   }
+  const bool is_split_video = file.kind == media_kind::video && file.size <= settings.max_split_video_file_bytes;
   if (file.kind != media_kind::text && file.kind != media_kind::image && file.size > largest_media_bytes(settings.limits) &&
-      !(is_split_audio && file.size <= settings.max_split_audio_file_bytes)) {
+      !(is_split_audio && file.size <= settings.max_split_audio_file_bytes) && !is_split_video) {
     return skipped(media_too_large_for_request(file.relative, static_cast<std::size_t>(file.size), settings.limits).message +
                    " (not split)");
   }
@@ -549,10 +686,9 @@ prepared_file prepare_by_kind(const collection_file& file, const item_preparatio
                        " (not split)");
       }
       return prepare_whole_media(file, bytes.value(), detection, settings);
-    // Gemini takes at most 120 s of video and 6 pages of PDF, and this build cannot cut either without
-    // a decoder: prepare_input (the server's own checks) measures them when their bytes are embedded,
-    // and longer ones are skipped with their length in the reason. By caption, any length will do.
-    case media_kind::video: return prepare_whole_media(file, bytes.value(), detection, settings);
+    // Gemini takes at most 120 s of video and 6 pages of PDF: longer ones are cut (prepare_video,
+    // prepare_pdf).
+    case media_kind::video: return prepare_video(file, bytes.value(), detection, settings);
     case media_kind::pdf: return prepare_pdf(file, bytes.value(), detection, settings);
     default: return skipped(detection.reason.empty() ? "an unknown kind of file" : detection.reason);
   }

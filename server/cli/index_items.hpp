@@ -3,7 +3,10 @@
 // image becomes one item with a thumbnail; a WAV becomes one item per segment of at most 80 s (its
 // offset in the metadata; shorter when 80 s of it would not fit one Gemini request), and so does an MP3 (cut at frame boundaries); video up to 120 s and PDF
 // up to 6 pages go whole when they fit one Gemini request (20 MB once base64-encoded, so about 15 MB
-// of file), longer or larger ones are skipped with the reason. Every input goes
+// of file); a longer PDF is cut into parts of at most 6 pages (QPDF, extract/pdf_split.hpp), each an
+// item with its page range, and a longer video into segments of at most 120 s cut at key frames
+// (FFmpeg, extract/video_segments.hpp), each an item with its start time; a video's thumbnail is a
+// poster frame of its picture; larger files are skipped with the reason. Every input goes
 // through prepare_input, the same checks the server makes, so the indexer never sends what the
 // server would refuse. With a text-only provider (local), media are indexed by their text (sidecar
 // caption, PNG Description, WAV comment, else the file name's words) and marked embedded_from
@@ -48,6 +51,7 @@ struct item_preparation_settings {
   std::uintmax_t max_text_file_bytes = 16ull * 1024 * 1024;
   std::uintmax_t max_image_file_bytes = 20ull * 1024 * 1024;         // decoded and resized, so may exceed a request
   std::uintmax_t max_split_audio_file_bytes = 512ull * 1024 * 1024;  // WAV and MP3 are split, so may exceed a request
+  std::uintmax_t max_split_video_file_bytes = 512ull * 1024 * 1024;  // videos are cut into segments (extract/video_segments)
   // --ocr (extract/ocr_decision.hpp). Images are read at most this many pixels a side: enough for a
   // 4K screenshot's text at half size, and OCR time grows with the pixel count.
   extract::ocr_mode ocr = extract::ocr_mode::automatic;
@@ -61,6 +65,8 @@ struct extraction_figures {
   double ocr_seconds = 0;                // decoding and recognising
   std::size_t pdf_pages = 0;             // pages whose text Poppler read
   double pdf_seconds = 0;                // opening, text and the first page's picture
+  std::size_t videos = 0;                // videos FFmpeg read
+  double video_seconds = 0;              // measuring, the poster frame and cutting into segments
   std::string ocr_failure;               // not empty: OCR could not run (no model); the image is indexed without it
 };
 

@@ -83,6 +83,12 @@ result<item_metadata> parse_item(const json& entry, const std::string& context) 
   auto offset = reader.optional_unsigned("source_offset", (std::uint64_t{1} << 53) - 1);
   if (!offset) return std::move(offset).failure();
   item.source_offset = offset.value();
+  auto last_page = reader.optional_unsigned("last_page", (std::uint64_t{1} << 53) - 1);
+  if (!last_page) return std::move(last_page).failure();
+  item.last_page = last_page.value();
+  if (item.last_page && (!item.source_offset || *item.last_page < *item.source_offset)) {
+    return reader.invalid("last_page", "needs a source_offset (the first page) no larger than it");
+  }
 
   auto embedded_from = reader.optional_string("embedded_from");
   if (!embedded_from) return std::move(embedded_from).failure();
@@ -177,6 +183,7 @@ json item_metadata_json(const item_metadata& item) {
   if (!item.media.empty()) entry["media"] = item.media;
   if (!item.snippet.empty()) entry["snippet"] = item.snippet;
   if (item.source_offset) entry["source_offset"] = *item.source_offset;
+  if (item.last_page) entry["last_page"] = *item.last_page;
   if (item.embedded_from == embedding_source::caption) entry["embedded_from"] = "caption";
   if (item.text_from == text_origin::pdf) entry["text_from"] = "pdf";
   if (item.text_from == text_origin::ocr) entry["text_from"] = "ocr";

@@ -46,7 +46,10 @@ struct item_metadata {
   // segment, the whole MP3/MP4/MOV/PDF), relative path, empty: none. Its type is mime_type.
   std::string media;
   std::string snippet;            // a short text excerpt for display
-  std::optional<std::uint64_t> source_offset;  // chunks: byte offset (text) or milliseconds (audio)
+  std::optional<std::uint64_t> source_offset;  // chunks: byte offset (text), milliseconds (audio, video segments), page (PDF)
+  // A part of a PDF (Gemini embeds at most 6 pages): its last page, inclusive; source_offset is its
+  // first. Unset for everything else. JSON "last_page", never without source_offset nor below it.
+  std::optional<std::uint64_t> last_page;
   embedding_source embedded_from = embedding_source::content;
   text_origin text_from = text_origin::none;  // JSON "text_from": "pdf" or "ocr", absent for none
 };

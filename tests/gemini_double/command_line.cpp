@@ -21,6 +21,7 @@ const char* const usage_text =
     "  --request-limit-bytes N  largest embedding request served (default 20971520, gemini-api.md's\n"
     "                           20 MB; 400 INVALID_ARGUMENT above it, as Google answers)\n"
     "  --read-timeout-seconds N per read of a request (default 30)\n"
+    "  --keep-media DIR         write every inline media part embedded to DIR as <sha256>.<extension>\n"
     "fault injection (every Nth call counts calls to the two embedding endpoints):\n"
     "  --fail-429-every N       every Nth call: 429 RESOURCE_EXHAUSTED with Retry-After\n"
     "  --retry-after S          the Retry-After of those 429s (default 1)\n"
@@ -99,6 +100,9 @@ result<double_options> parse_command_line(const std::vector<std::string>& argume
     } else if (flag == "--api-key") {
       if (value.empty()) return usage_error("--api-key needs a non-empty key");
       options.api.accepted_api_key = value;
+    } else if (flag == "--keep-media") {
+      if (value.empty()) return usage_error("--keep-media needs a directory");
+      options.api.keep_media_directory = value;
     } else if (flag == "--model-dir") {
       options.model_directory = value;
     } else if (flag == "--model") {

@@ -6,6 +6,7 @@
 
 #include "embed/float_json.hpp"
 #include "google_errors.hpp"
+#include "media_keeper.hpp"
 #include "request_parsing.hpp"
 
 namespace mosaic::gemini_double {
@@ -265,6 +266,12 @@ api_response embedding_api::handle_embedding_call(const api_request& request, st
     }
     if (index > 0) embeddings += ',';
     append_vector_json(embeddings, embedded->values);
+  }
+
+  if (!settings_.keep_media_directory.empty()) {
+    if (auto kept = keep_media(settings_.keep_media_directory, requests); !kept) {
+      return reject(500, "INTERNAL", kept.failure().message);
+    }
   }
 
   if (batch) {

@@ -18,6 +18,7 @@
 // Thread-safe: several io threads call handle() at once.
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -62,6 +63,7 @@ struct api_settings {
   std::vector<known_model> models = {
       {"gemini-embedding-2", true}, {"gemini-embedding-2-preview", true}, {"gemini-embedding-001", false}};
   bool hold_calls = false;  // --hold-calls: the call gate starts closed
+  std::filesystem::path keep_media_directory;  // --keep-media: empty, media are not kept (media_keeper.hpp)
 };
 
 class embedding_api {

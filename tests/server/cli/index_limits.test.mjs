@@ -1,6 +1,7 @@
 // mosaic index and Gemini's per-input limits, against the test double: an MP3 over 80 s is cut at
-// frame boundaries into segments with their offsets; a video over 120 s and a PDF over 6 pages are
-// skipped with their length in the report; audio, video and PDF items get a playable `media` copy
+// frame boundaries into segments with their offsets (videos over 120 s are cut in index_video.test.mjs);
+// a PDF over 6 pages is cut into parts of at most 6 pages with QPDF, each an item with its
+// page range (the double keeps what it received, and qpdf counts its pages); audio, video and PDF items get a playable `media` copy
 // (and a WAV a waveform thumbnail), kept and removed like thumbnails; a text query on the Gemini-built
 // index is embedded through the gemini provider. Run by ctest with MOSAIC_CLI and MOSAIC_GEMINI_DOUBLE.
 import { test, after } from 'node:test';
@@ -13,7 +14,9 @@ import path from 'node:path';
 
 import { startProcess } from '../../support/processes.mjs';
 import { makeWav } from '../../support/media_fixtures.mjs';
-import { makeMp3, makeMp4, makePdf, mp3FrameBytes, mp3FrameSamples, mp3SampleRate } from '../../support/container_fixtures.mjs';
+import { makeMp3, makePdf, mp3FrameBytes, mp3FrameSamples, mp3SampleRate } from '../../support/container_fixtures.mjs';
+import { makePdf as makeTextPdf } from '../../support/pdf_fixtures.mjs';
+import { makeVideo } from '../../support/video_fixtures.mjs';
 
 const cli = process.env.MOSAIC_CLI;
 const doubleBinary = process.env.MOSAIC_GEMINI_DOUBLE;
@@ -35,8 +38,8 @@ function makeFolder(name, files) {
   return root;
 }
 
-const startDouble = () =>
-  startProcess(doubleBinary, ['--port', '0', '--api-key', apiKey, '--hash-text'], { ready: /listening on 127\.0\.0\.1:(\d+)/ });
+const startDouble = (extra = []) =>
+  startProcess(doubleBinary, ['--port', '0', '--api-key', apiKey, '--hash-text', ...extra], { ready: /listening on 127\.0\.0\.1:(\d+)/ });
 const doubleStats = async (double) => (await fetch(`http://127.0.0.1:${double.port}/_double/stats`)).json();
 const geminiProvider = (double) =>
   ['--provider', 'gemini', '--gemini-base-url', `http://127.0.0.1:${double.port}/v1beta`, '--upstream-attempts', '2'];
@@ -53,7 +56,7 @@ function siteItems(site) {
   return manifest.shards.flatMap((shard) => JSON.parse(fs.readFileSync(path.join(site, shard.metadata.file), 'utf8')).items);
 }
 
-test('MP3s over 80 s are cut at frame boundaries; long videos and PDFs are skipped with their length; media copies are written', async () => {
+test('MP3s over 80 s are cut at frame boundaries; long PDFs split; media copies are written', async () => {
   const double = await startDouble();
   try {
     const longMp3 = makeMp3({ seconds: 200 });
@@ -64,17 +67,14 @@ test('MP3s over 80 s are cut at frame boundaries; long videos and PDFs are skipp
       'audio/short.mp3': shortMp3,
       'audio/broken.mp3': Buffer.concat([makeMp3({ seconds: 1 }), Buffer.from('this is not a frame header'), makeMp3({ seconds: 1, id3: false })]),
       'audio/tone.wav': makeWav({ comment: 'a tone', seconds: 2 }),
-      'video/short.mp4': makeMp4({ seconds: 60 }),
-      'video/long.mp4': makeMp4({ seconds: 150 }),
+      'video/short.mp4': makeVideo({ black: 1, seconds: 4 }),
       'papers/short.pdf': shortPdf,
       'papers/long.pdf': makePdf({ pages: 7 }),
     });
     const site = path.join(root, 'site');
     const report = index(root, double);
     const reasons = Object.fromEntries(report.skipped.map((file) => [file.path, file.reason]));
-    assert.deepEqual(Object.keys(reasons).sort(), ['audio/broken.mp3', 'papers/long.pdf', 'video/long.mp4']);
-    assert.match(reasons['video/long.mp4'], /150 s.*over the 120 s/);
-    assert.match(reasons['papers/long.pdf'], /7 pages, over the 6 pages/);
+    assert.deepEqual(Object.keys(reasons).sort(), ['audio/broken.mp3']);
     assert.match(reasons['audio/broken.mp3'], /not a usable MP3: .*no MPEG audio frame at byte/);
 
     const items = siteItems(site);
@@ -105,6 +105,10 @@ test('MP3s over 80 s are cut at frame boundaries; long videos and PDFs are skipp
 
     const pdf = bySource('papers/short.pdf')[0];
     assert.equal(pdf.media, `media/${sha256(shortPdf)}.pdf`);
+    // 7 pages: the first 6, then the 7th, instead of the whole file skipped.
+    const longPdf = bySource('papers/long.pdf');
+    assert.deepEqual(longPdf.map((item) => [item.title, item.source_offset, item.last_page]),
+      [['long.pdf (pages 1–6 of 7)', 1, 6], ['long.pdf (page 7 of 7)', 7, 7]]);
     assert.deepEqual(fs.readFileSync(path.join(site, pdf.media)), shortPdf);
     assert.match(bySource('video/short.mp4')[0].media, /^media\/[0-9a-f]{64}\.mp4$/);
 
@@ -113,7 +117,8 @@ test('MP3s over 80 s are cut at frame boundaries; long videos and PDFs are skipp
     assert.equal(fs.readFileSync(path.join(site, tone.media)).subarray(0, 4).toString('latin1'), 'RIFF');
     assert.match(tone.thumbnail, /^thumbnails\/[0-9a-f]{64}\.jpg$/, 'a WAV gets a waveform picture');
     assert.deepEqual([...fs.readFileSync(path.join(site, tone.thumbnail)).subarray(0, 3)], [0xff, 0xd8, 0xff]);
-    // MP3, video and PDF items have no picture of their own: each kind gets its icon, one file per kind.
+    // MP3 and PDF items have no picture of their own: each kind gets its icon, one file per kind (a
+    // video's is its poster frame).
     const iconOf = (source) => bySource(source)[0].thumbnail;
     for (const source of ['audio/short.mp3', 'video/short.mp4', 'papers/short.pdf']) {
       assert.match(iconOf(source) ?? '', /^thumbnails\/[0-9a-f]{64}\.jpg$/, `${source} has a kind icon`);
@@ -164,6 +169,60 @@ test('a file too large for one 20 MB request is skipped with its sizes; large fi
     assert.equal(stats.rejected_calls, 0);
     assert.ok(stats.largest_body_bytes <= 20 * 1024 * 1024, `a call of ${stats.largest_body_bytes} bytes`);
     assert.ok(stats.batch_calls >= 3, `${stats.batch_calls} calls for two 19.3 MB and two 15.4 and 3.8 MB inputs`);
+  } finally {
+    await double.stop();
+  }
+});
+
+test('a 14-page PDF becomes three items of pages 1–6, 7–12 and 13–14; Gemini gets three PDFs of at most 6 pages', async () => {
+  const received = path.join(scratch, 'received-media');
+  const double = await startDouble(['--keep-media', received]);
+  try {
+    const pageLines = Array.from({ length: 14 }, (_, index) => [`Harbour pilot handbook page ${index + 1}`, `tide table ${index + 1}`]);
+    const original = makeTextPdf(pageLines);
+    const root = makeFolder('split-pdf', { 'handbook/pilot.pdf': original });
+    const report = index(root, double);
+    assert.deepEqual(report.skipped, []);
+    const site = path.join(root, 'site');
+    const parts = siteItems(site).sort((a, b) => a.source_offset - b.source_offset);
+    assert.deepEqual(parts.map((item) => [item.title, item.source_offset, item.last_page]), [
+      ['pilot.pdf (pages 1–6 of 14)', 1, 6],
+      ['pilot.pdf (pages 7–12 of 14)', 7, 12],
+      ['pilot.pdf (pages 13–14 of 14)', 13, 14],
+    ]);
+    assert.equal(new Set(parts.map((item) => item.id)).size, 3);
+    for (const item of parts) {
+      assert.equal(item.source, 'handbook/pilot.pdf');
+      assert.equal(item.modality, 'pdf');
+      assert.equal(item.mime_type, 'application/pdf');
+      assert.equal(item.text_from, 'pdf');
+      // The snippet is the part's own pages, read by Poppler; the media copy is the whole PDF, opened at the page.
+      assert.ok(item.snippet.startsWith(`Harbour pilot handbook page ${item.source_offset}`), item.snippet);
+      assert.equal(item.media, `media/${sha256(original)}.pdf`);
+      assert.match(item.thumbnail, /^thumbnails\/[0-9a-f]{64}\.jpg$/);
+    }
+    // The parts' words are in the keyword index: page 13's text finds the last part, not the first.
+    const query = spawnSync(cli, ['query', site, '"tide table 13"', '--mode', 'keyword', '--json'], { encoding: 'utf8' });
+    assert.equal(query.status, 0, query.stderr);
+    const hits = JSON.parse(query.stdout).results;
+    assert.equal(hits[0].item.source_offset, 13);
+
+    // What reached the double: three PDFs, counted by qpdf (not by Mosaic), of 6, 6 and 2 pages in
+    // which the pages are the original's (their drawn text, once qpdf writes the streams uncompressed).
+    const pdfs = fs.readdirSync(received).filter((name) => name.endsWith('.pdf')).map((name) => path.join(received, name));
+    assert.equal(pdfs.length, 3);
+    const described = pdfs.map((file) => {
+      const counted = spawnSync('qpdf', ['--show-npages', file], { encoding: 'utf8' });
+      assert.equal(counted.status, 0, counted.stderr);
+      const uncompressed = spawnSync('qpdf', ['--qdf', '--object-streams=disable', file, '-'], { encoding: 'latin1', maxBuffer: 1 << 26 });
+      assert.equal(uncompressed.status, 0, uncompressed.stderr);
+      const pages = [...uncompressed.stdout.matchAll(/\(Harbour pilot handbook page (\d+)\)/g)].map((match) => Number(match[1]));
+      return { count: Number(counted.stdout.trim()), pages: pages.sort((a, b) => a - b) };
+    }).sort((a, b) => a.pages[0] - b.pages[0]);
+    assert.deepEqual(described.map((pdf) => pdf.count), [6, 6, 2]);
+    assert.deepEqual(described.map((pdf) => pdf.pages), [[1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12], [13, 14]]);
+    assert.ok(!fs.readdirSync(path.join(root, 'collection', 'handbook')).some((name) => name !== 'pilot.pdf'),
+      'the parts are made in memory, never written beside the original');
   } finally {
     await double.stop();
   }

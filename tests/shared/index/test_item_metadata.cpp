@@ -109,6 +109,41 @@ TEST_CASE("hostile item metadata is refused with the field named", "[metadata][h
   require_refused(parse_edited("\"Alice at the beach\"", "\"" + huge_title + "\""), "64 KiB");
 }
 
+TEST_CASE("a PDF part's page range survives; a last page without its first, or before it, is refused", "[metadata]") {
+  item_metadata part;
+  part.id = 7;
+  part.title = "manual.pdf (pages 7\xE2\x80\x93" "12 of 20)";
+  part.source = "manual.pdf";
+  part.kind = modality::pdf;
+  part.mime_type = "application/pdf";
+  part.source_offset = 7;
+  part.last_page = 12;
+  const std::vector<item_metadata> items{part};
+  const std::string text = serialize_item_metadata(items).value();
+  CHECK(text.find("\"source_offset\":7") != std::string::npos);
+  CHECK(text.find("\"last_page\":12") != std::string::npos);
+  auto parsed = parse_item_metadata(text, 1);
+  REQUIRE(parsed.ok());
+  CHECK((*parsed)[0].source_offset == std::optional<std::uint64_t>{7});
+  CHECK((*parsed)[0].last_page == std::optional<std::uint64_t>{12});
+  // Other items carry none.
+  auto others = parse_item_metadata(serialize_item_metadata(sample_items()).value(), 2);
+  REQUIRE(others.ok());
+  CHECK_FALSE((*others)[0].last_page.has_value());
+  CHECK_FALSE((*others)[1].last_page.has_value());
+  // One page is a range too (a 13-page PDF's last part).
+  auto single = parse_edited("\"source_offset\":8192", "\"source_offset\":8192,\"last_page\":8192");
+  REQUIRE(single.ok());
+  CHECK((*single)[1].last_page == std::optional<std::uint64_t>{8192});
+  auto before = parse_edited("\"source_offset\":8192", "\"source_offset\":8192,\"last_page\":100");
+  REQUIRE_FALSE(before.ok());
+  CHECK(before.failure().message.find("\"last_page\"") != std::string::npos);
+  auto alone = parse_edited("\"embedded_from\":\"caption\"", "\"embedded_from\":\"caption\",\"last_page\":3");
+  REQUIRE_FALSE(alone.ok());
+  CHECK(alone.failure().message.find("\"last_page\"") != std::string::npos);
+  CHECK_FALSE(parse_edited("\"source_offset\":8192", "\"source_offset\":8192,\"last_page\":\"9000\"").ok());
+}
+
 TEST_CASE("a media path that leaves the index is not serialized", "[metadata][hostile]") {
   auto items = sample_items();
   items[1].media = "../outside.wav";

@@ -1,0 +1,127 @@
+// Videos indexed by mosaic index with FFmpeg's libraries (server/extract/video_*), against the test
+// double of the Gemini API: a 300 s video becomes segments of at most 120 s cut at key frames (each
+// an item with its start time, each MP4 under 120 s by ffprobe's count, as the double received it);
+// every video item's thumbnail is a poster frame of its picture, not the black it opens on; hostile
+// videos (truncated, no streams, no video stream, an unknown codec, wrong magic) are skipped with
+// their reasons while the rest is indexed. Videos are made in the test by ffmpeg's lavfi sources
+// (tests/support/video_fixtures.mjs). Run by ctest with MOSAIC_CLI and MOSAIC_GEMINI_DOUBLE.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { startProcess } from '../../support/processes.mjs';
+import { makeMp4 } from '../../support/container_fixtures.mjs';
+import { makeVideo, probeSeconds } from '../../support/video_fixtures.mjs';
+
+const cli = process.env.MOSAIC_CLI;
+const doubleBinary = process.env.MOSAIC_GEMINI_DOUBLE;
+assert.ok(cli && fs.existsSync(cli), 'MOSAIC_CLI must point at the built mosaic binary (run through ctest)');
+assert.ok(doubleBinary && fs.existsSync(doubleBinary), 'MOSAIC_GEMINI_DOUBLE must point at the test double');
+// Debian's ImageMagick measures the posters (scripts/install-dependencies.sh).
+const convert = '/usr/bin/convert';
+
+const apiKey = `AIzaSy${randomBytes(16).toString('hex')}`;
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-index-video-'));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+function makeFolder(name, files) {
+  const root = path.join(scratch, name);
+  for (const [relative, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, 'collection', relative)), { recursive: true });
+    fs.writeFileSync(path.join(root, 'collection', relative), content);
+  }
+  return root;
+}
+
+const startDouble = (extra = []) =>
+  startProcess(doubleBinary, ['--port', '0', '--api-key', apiKey, '--hash-text', ...extra], { ready: /listening on 127\.0\.0\.1:(\d+)/ });
+
+function index(root, double) {
+  const outcome = spawnSync(cli, ['index', path.join(root, 'collection'), '--out', path.join(root, 'site'), '--provider', 'gemini',
+    '--gemini-base-url', `http://127.0.0.1:${double.port}/v1beta`, '--upstream-attempts', '2',
+    '--cache-dir', path.join(root, 'cache'), '--json'], { encoding: 'utf8', env: { ...process.env, GEMINI_API_KEY: apiKey } });
+  assert.equal(outcome.status, 0, outcome.stderr);
+  return JSON.parse(outcome.stdout);
+}
+
+function siteItems(site) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(site, 'manifest.json'), 'utf8'));
+  return manifest.shards.flatMap((shard) => JSON.parse(fs.readFileSync(path.join(site, shard.metadata.file), 'utf8')).items);
+}
+
+// The mean brightness (0 black .. 1 white) of an image file, by ImageMagick.
+function meanBrightness(file) {
+  const measured = spawnSync(convert, [file, '-colorspace', 'Gray', '-format', '%[fx:mean]', 'info:'], { encoding: 'utf8' });
+  assert.equal(measured.status, 0, measured.stderr);
+  return Number(measured.stdout);
+}
+
+// The first occurrence of `from` after `anchor` replaced by `to` (same length): a box's four letters rewritten.
+function replaced(bytes, from, to, anchor = '') {
+  const copy = Buffer.from(bytes);
+  const at = copy.indexOf(from, anchor ? copy.indexOf(anchor, 0, 'latin1') : 0, 'latin1');
+  assert.ok(at >= 0, `${from} not found`);
+  copy.write(to, at, 'latin1');
+  return copy;
+}
+
+test('a 300 s video becomes segments of at most 120 s with start times and posters; hostile videos are skipped with reasons', async () => {
+  const received = path.join(scratch, 'received-media');
+  const double = await startDouble(['--keep-media', received]);
+  try {
+    const short = makeVideo({ black: 2, seconds: 28 });
+    const root = makeFolder('videos', {
+      'clips/long.mp4': makeVideo({ black: 2, seconds: 298, width: 160, height: 120 }),
+      'clips/short.mp4': short,
+      'broken/truncated.mp4': short.subarray(0, Math.floor(short.length / 2)),
+      'broken/no-streams.mp4': makeMp4({ seconds: 10 }),
+      'broken/sound-only.mp4': makeVideo({ video: false, seconds: 5 }),
+      // The sample description's codec, not the file type's compatible brands (which name avc1 too).
+      'broken/unknown-codec.mp4': replaced(short, 'avc1', 'zzz9', 'stsd'),
+      'broken/wrong-magic.mp4': replaced(short, 'ftyp', 'xxxx'),
+    });
+    const report = index(root, double);
+    const reasons = Object.fromEntries(report.skipped.map((file) => [file.path, file.reason]));
+    assert.deepEqual(Object.keys(reasons).sort(), ['broken/no-streams.mp4', 'broken/sound-only.mp4', 'broken/truncated.mp4',
+      'broken/unknown-codec.mp4', 'broken/wrong-magic.mp4']);
+    assert.match(reasons['broken/truncated.mp4'], /^not a usable video: /);
+    assert.match(reasons['broken/no-streams.mp4'], /no streams/);
+    assert.match(reasons['broken/sound-only.mp4'], /no video stream/);
+    assert.match(reasons['broken/unknown-codec.mp4'], /cannot decode/);
+    assert.match(reasons['broken/wrong-magic.mp4'], /judged by its bytes/);
+
+    const site = path.join(root, 'site');
+    const items = siteItems(site);
+    const segments = items.filter((item) => item.source === 'clips/long.mp4').sort((a, b) => a.source_offset - b.source_offset);
+    // Key frames every 2 s: each segment as long as fits under 120 s, starting on a key frame.
+    assert.deepEqual(segments.map((item) => item.source_offset), [0, 118_000, 236_000]);
+    assert.deepEqual(segments.map((item) => item.title), ['long.mp4 (0:00–1:58)', 'long.mp4 (1:58–3:56)', 'long.mp4 (3:56–5:00)']);
+    for (const segment of segments) {
+      assert.equal(segment.modality, 'video');
+      assert.equal(segment.mime_type, 'video/mp4');
+      assert.match(segment.media, /^media\/[0-9a-f]{64}\.mp4$/);
+      const seconds = probeSeconds(path.join(site, segment.media));
+      assert.ok(seconds <= 120 && seconds >= 60, `a segment of ${seconds} s`);
+      assert.match(segment.thumbnail, /^thumbnails\/[0-9a-f]{64}\.jpg$/);
+      assert.ok(meanBrightness(path.join(site, segment.thumbnail)) > 0.15, 'the poster is a picture, not black');
+    }
+    const whole = items.filter((item) => item.source === 'clips/short.mp4');
+    assert.equal(whole.length, 1);
+    assert.equal(whole[0].source_offset, undefined);
+    assert.ok(meanBrightness(path.join(site, whole[0].thumbnail)) > 0.15, 'the short video opens on black; its poster does not');
+
+    // What reached the double: four videos (three segments and the short one), each under 120 s by
+    // ffprobe, together as long as the originals.
+    const videos = fs.readdirSync(received).filter((name) => name.endsWith('.mp4')).map((name) => probeSeconds(path.join(received, name)));
+    assert.equal(videos.length, 4);
+    assert.ok(videos.every((seconds) => seconds <= 120), videos.join(', '));
+    const total = videos.reduce((sum, seconds) => sum + seconds, 0);
+    assert.ok(Math.abs(total - 330) < 0.5, `${total} s received`);
+  } finally {
+    await double.stop();
+  }
+});
