@@ -463,7 +463,7 @@ prepared_file prepare_video(const collection_file& file, const std::vector<std::
     item.metadata.source_offset = segment.start_milliseconds;
     attach_media(item, segment.mime_type == "video/mp4" ? "mp4" : "mov", segment.mp4_bytes, settings);
     item.thumbnail_jpeg = video_poster_jpeg(segment.mp4_bytes);
-    add_media_parts(item, caption, std::string(segment.mime_type), std::string(as_text(segment.mp4_bytes)));
+    add_media_parts(item, file, caption, std::string(segment.mime_type), std::string(as_text(segment.mp4_bytes)));
     if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
     outcome.items.push_back(std::move(item));
   }
@@ -514,7 +514,7 @@ prepared_file prepare_pdf_parts(const collection_file& file, const std::vector<s
     item.metadata.last_page = part.last_page;
     item.thumbnail_jpeg = picture;
     attach_media(item, detection.format, bytes, settings);
-    add_media_parts(item, caption, std::string(detection.mime_type), std::string(as_text(part.bytes)));
+    add_media_parts(item, file, caption, std::string(detection.mime_type), std::string(as_text(part.bytes)));
     const std::string text = pages_text(contents.page_texts, part.first_page, part.last_page);
     if (!text.empty()) {
       item.metadata.text_from = index::text_origin::pdf;
