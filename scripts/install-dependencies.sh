@@ -24,6 +24,9 @@ packages=(
   libpoppler-cpp-dev                      # PDF text per page and the first page's picture (server/extract/)
   libtesseract-dev tesseract-ocr-eng      # OCR of text in images, with its English model (server/extract/)
   imagemagick fonts-dejavu-core qpdf      # the extraction tests render text into images and encrypt a PDF
+  libavformat-dev libavcodec-dev libswresample-dev libavutil-dev  # any file's audio track, 16 kHz mono (server/extract/)
+  libpocketsphinx-dev pocketsphinx-en-us  # speech to text, with its US English model (server/extract/)
+  espeak-ng sox ffmpeg                    # the speech tests and benchmark speak sentences, add noise, make MP3/MP4
 )
 if [ "${1:-}" = bench ]; then
   packages+=(wrk)                         # HTTP load generator for the server benchmark
