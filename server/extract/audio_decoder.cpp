@@ -206,7 +206,7 @@ result<decoded_audio> decode_audio(std::span<const std::uint8_t> bytes, const au
 
   decoded_audio decoded;
   decoded.sample_rate = limits.sample_rate;
-  decoded.codec = codec->name;
+  decoded.codec = avcodec_get_name(stream->codecpar->codec_id);  // "mp3", not the decoder's "mp3float"
   decoded.container = format->iformat != nullptr && format->iformat->name != nullptr ? format->iformat->name : "";
   decoded.source_channels = static_cast<std::uint32_t>(std::max(stream->codecpar->ch_layout.nb_channels, 0));
   decoded.source_sample_rate = static_cast<std::uint32_t>(std::max(stream->codecpar->sample_rate, 0));

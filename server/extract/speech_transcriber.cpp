@@ -77,6 +77,7 @@ std::string dictionary_word(std::string_view word) {
 }
 
 constexpr std::uint32_t milliseconds_per_frame = 10;  // PocketSphinx's default 100 frames a second
+constexpr double quiet_energy = 32.8 * 32.8;             // mean square of -60 dBFS (32768 / 1000)
 
 }  // namespace
 
@@ -119,6 +120,13 @@ result<std::vector<spoken_word>> speech_transcriber::transcribe(std::span<const 
   for (const std::size_t end : utterance_boundaries(samples, sample_rate, max_utterance_seconds_)) {
     // Under a tenth of a second holds no word, and PocketSphinx warns about it.
     if (end - start < sample_rate / 10) {
+      start = end;
+      continue;
+    }
+    // Near digital silence (under -60 dBFS RMS) PocketSphinx still "hears" words in the rounding noise.
+    double energy = 0;
+    for (std::size_t index = start; index < end; ++index) energy += static_cast<double>(samples[index]) * static_cast<double>(samples[index]);
+    if (energy / static_cast<double>(end - start) < quiet_energy) {
       start = end;
       continue;
     }

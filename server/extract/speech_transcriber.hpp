@@ -8,7 +8,8 @@
 // Long recordings are decoded as utterances of at most `max_utterance_seconds`, cut at the quietest
 // 100 ms of their last part: PocketSphinx's search is meant for sentences, and one hour-long
 // utterance would hold its whole lattice in memory. Silence is not removed (-remove_silence no), so
-// a word's frame numbers are its time (100 frames a second) from the utterance's start.
+// a word's frame numbers are its time (100 frames a second) from the utterance's start. An utterance
+// quieter than -60 dBFS (RMS) is not decoded: in near silence PocketSphinx hears words in the noise.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
