@@ -50,11 +50,12 @@ function transcribe(files) {
 }
 
 function summarize(name, rows, referenceOf) {
-  let errors = 0, words = 0, audio = 0, seconds = 0, confidence = 0, kept = 0;
+  let errors = 0, words = 0, audio = 0, seconds = 0, confidence = 0, kept = 0, exact = 0;
   for (const row of rows) {
     if (row.error) throw new Error(`${row.file}: ${row.error}`);
     const scored = wordErrors(referenceOf(row.file), row.heard);
     errors += scored.errors;
+    if (scored.errors === 0) exact++;
     words += scored.words;
     audio += row.audio_seconds;
     seconds += row.decoding_seconds + row.recognition_seconds;
@@ -64,7 +65,7 @@ function summarize(name, rows, referenceOf) {
   const result = {
     set: name, files: rows.length, reference_words: words, word_error_rate: errors / words,
     real_time_factor: seconds / audio, audio_seconds: audio, mean_posterior: confidence / rows.length,
-    auto_kept_files: kept,
+    auto_kept_files: kept, files_heard_exactly: exact,
   };
   console.log(JSON.stringify(result));
   return result;
