@@ -26,8 +26,10 @@ packages=(
   libqpdf-dev                             # PDFs over Gemini's 6 pages cut into parts (server/extract/pdf_split)
   imagemagick fonts-dejavu-core qpdf      # the extraction tests render text into images and encrypt a PDF;
                                           # the demo's thumbnails are cropped to the drawing (convert -trim)
-  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev  # videos: length, poster frames, segments (server/extract/video_*)
-  ffmpeg                                  # the video tests make their videos with ffmpeg's lavfi sources
+  libavformat-dev libavcodec-dev libswscale-dev libswresample-dev libavutil-dev  # videos (length, poster frames,
+                                          # segments) and any file's audio track at 16 kHz mono (server/extract/)
+  libpocketsphinx-dev pocketsphinx-en-us  # speech to text, with its US English model (server/extract/)
+  espeak-ng sox ffmpeg                    # the speech and video tests speak sentences, add noise, make MP3/MP4
 )
 if [ "${1:-}" = bench ]; then
   packages+=(wrk)                         # HTTP load generator for the server benchmark

@@ -19,8 +19,8 @@ std::vector<command_option_table> make_tables() {
                     with(provider_valued_options(),
                          {"--out", "--captions", "--dims", "--quant", "--shard-items", "--chunk-words", "--chunk-overlap",
                           "--chunk-at", "--concurrency", "--layout", "--keep-generations-seconds", "--watch-quiet-ms",
-                          "--watch-max-batch-ms", "--watch-poll-ms", "--ocr", "--batch-job-inputs", "--batch-poll-ms",
-                          "--batch-poll-max-ms"}),
+                          "--watch-max-batch-ms", "--watch-poll-ms", "--ocr", "--transcribe", "--batch-job-inputs",
+                          "--batch-poll-ms", "--batch-poll-max-ms"}),
                     with(provider_flag_options(),
                          {"--json", "--help", "--recluster", "--watch", "--watch-poll", "--batch-jobs"})});
   tables.push_back({"query",
@@ -46,7 +46,7 @@ constexpr std::array<std::string_view, 2> quantizations{"int8", "f32"};
 constexpr std::array<std::string_view, 3> modes{"hybrid", "vector", "keyword"};
 constexpr std::array<std::string_view, 2> providers{"gemini", "local"};
 constexpr std::array<std::string_view, 2> chunk_boundaries{"sentences", "words"};
-constexpr std::array<std::string_view, 3> ocr_choices{"auto", "on", "off"};
+constexpr std::array<std::string_view, 3> ocr_choices{"auto", "on", "off"};  // and --transcribe's
 
 }  // namespace
 
@@ -68,7 +68,7 @@ std::span<const std::string_view> option_choices(std::string_view option) {
   if (option == "--mode") return modes;
   if (option == "--provider") return providers;
   if (option == "--chunk-at") return chunk_boundaries;
-  if (option == "--ocr") return ocr_choices;
+  if (option == "--ocr" || option == "--transcribe") return ocr_choices;
   return {};
 }
 

@@ -92,6 +92,13 @@ options:
                       letters have 70+ confidence and the mean is 60+ (photos and clip art keep
                       none); on keeps every word of 30+ confidence; off reads none. The words are
                       the image's snippet and keyword text, and with local what it is embedded from
+  --transcribe auto|on|off  what is said in WAV, MP3 and other recordings and in a video's
+                      audio track, heard by PocketSphinx (US English): auto (default) keeps a
+                      recording's words of posterior 0.3+ when at least 2 are kept, the mean
+                      posterior is 0.3+ and 60% of them are different words; on keeps every
+                      word of 0.05+; off hears none. The words are the snippet, keyword text,
+                      the metadata's transcript with times, and with local what it is embedded
+                      from. Transcripts are cached by content hash in the cache folder
   --json              print a machine-readable report (counts, cache hits, every skipped file);
                       with --watch one report a line, one a pass
   --keep-generations-seconds N   files of a replaced generation stay downloadable for N seconds
@@ -271,6 +278,16 @@ int run_index_command(std::span<const std::string_view> arguments) {
   auto ocr = extract::parse_ocr_mode(options.value("--ocr").value_or("auto"));
   if (!ocr) return usage_failure(ocr.failure().message);
   preparation.ocr = ocr.value();
+  auto transcribe = extract::parse_transcribe_mode(options.value("--transcribe").value_or("auto"));
+  if (!transcribe) return usage_failure(transcribe.failure().message);
+  preparation.transcribe = transcribe.value();
+  if (!options.has("--no-cache")) {
+    // Beside the embedding cache: --cache-dir DIR keeps transcripts in DIR/transcripts.
+    const std::filesystem::path cache_folder = options.value("--cache-dir").has_value()
+                                                   ? std::filesystem::path(*options.value("--cache-dir"))
+                                                   : default_cache_folder();
+    preparation.transcript_cache_folder = cache_folder / "transcripts";
+  }
   preparation.chunking.max_words = *chunk_words;
   preparation.chunking.overlap_words = *chunk_overlap;
   preparation.chunking.sentence_boundaries = chunk_at == "sentences";
@@ -298,6 +315,7 @@ int run_index_command(std::span<const std::string_view> arguments) {
   std::atomic<std::size_t> preparation_skip_count{0};
   std::size_t files_indexed = 0, captioned_items = 0, caption_files = 0;
   extraction_figures extraction;  // summed over the files; the preparer's own, read after it is joined
+  std::atomic<const char*> preparing_step{nullptr};  // the preparer's slow step now, for the progress line
   double preparation_seconds = 0;
   std::thread preparer([&] {
     auto walk = walk_collection(folder, site);
@@ -315,7 +333,20 @@ int run_index_command(std::span<const std::string_view> arguments) {
     preparation_skip_count = preparation_skipped.size();
     for (const collection_file& file : walk->files) {
       if (feed.cancelled()) break;
+      const bool has_sound = file.kind == media::media_kind::audio || file.kind == media::media_kind::video;
+      preparing_step = has_sound && preparation.transcribe != extract::transcribe_mode::off ? "transcribing" : nullptr;
       prepared_file prepared = prepare_collection_file(file, preparation);
+      preparing_step = nullptr;
+      extraction.transcribed_files += prepared.extraction.transcribed_files;
+      extraction.files_with_speech += prepared.extraction.files_with_speech;
+      extraction.transcript_cache_hits += prepared.extraction.transcript_cache_hits;
+      extraction.transcribed_audio_seconds += prepared.extraction.transcribed_audio_seconds;
+      extraction.transcription_seconds += prepared.extraction.transcription_seconds;
+      if (!prepared.extraction.transcribe_failure.empty() && extraction.transcribe_failure.empty()) {
+        extraction.transcribe_failure = prepared.extraction.transcribe_failure;
+        std::fprintf(stderr, "mosaic index: note: recordings are indexed without transcripts: %s\n",
+                     extraction.transcribe_failure.c_str());
+      }
       extraction.ocr_images += prepared.extraction.ocr_images;
       extraction.ocr_images_with_text += prepared.extraction.ocr_images_with_text;
       extraction.ocr_seconds += prepared.extraction.ocr_seconds;
@@ -381,7 +412,7 @@ int run_index_command(std::span<const std::string_view> arguments) {
   batches.dimensions = *dimensions;
   // The total grows while files are still being prepared.
   auto embedded = embed_in_batches(provider, (*setup)->cache.get(), feed, batches, [&](std::size_t done) {
-    progress.update({done, feed.current().available, cache_hits(), preparation_skip_count.load()});
+    progress.update({done, feed.current().available, cache_hits(), preparation_skip_count.load(), preparing_step.load()});
   });
   preparer.join();  // on a stopped run the feed is cancelled, so this is quick
   if (walk_failure) {
@@ -473,7 +504,12 @@ int run_index_command(std::span<const std::string_view> arguments) {
                                           {"pdf_pages", extraction.pdf_pages},
                                           {"pdf_seconds", extraction.pdf_seconds},
                                           {"videos", extraction.videos},
-                                          {"video_seconds", extraction.video_seconds}}},
+                                          {"video_seconds", extraction.video_seconds},
+                                          {"transcribed_files", extraction.transcribed_files},
+                                          {"files_with_speech", extraction.files_with_speech},
+                                          {"transcript_cache_hits", extraction.transcript_cache_hits},
+                                          {"transcribed_audio_seconds", extraction.transcribed_audio_seconds},
+                                          {"transcription_seconds", extraction.transcription_seconds}}},
                           {"skipped", nlohmann::json::array()},
                           {"unchanged", write_report.unchanged},
                           {"retired_generations_kept", write_report.retired_generations_kept}};

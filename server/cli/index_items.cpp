@@ -16,6 +16,9 @@
 #include "extract/video_poster.hpp"
 #include "extract/video_probe.hpp"
 #include "extract/video_segments.hpp"
+#include "extract/audio_decoder.hpp"
+#include "extract/speech_transcriber.hpp"
+#include "extract/transcript_cache.hpp"
 #include "hash/sha256.hpp"
 #include "media/image_preparation.hpp"
 #include "media/iso_media_duration.hpp"
@@ -287,6 +290,95 @@ std::string read_image_text(std::span<const std::uint8_t> bytes, const item_prep
   return text;
 }
 
+// One transcriber for the thread that prepares files (its model loads once); the reason when
+// PocketSphinx's model is missing.
+result<extract::speech_transcriber*> thread_transcriber() {
+  thread_local std::unique_ptr<extract::speech_transcriber> transcriber;
+  thread_local std::optional<error> failure;
+  if (!transcriber && !failure) {
+    auto created = extract::speech_transcriber::create();
+    if (created) {
+      transcriber = std::move(created).value();
+    } else {
+      failure = created.failure();
+    }
+  }
+  if (failure) return *failure;
+  return transcriber.get();
+}
+
+// The words heard in a recording or a video's audio track, judged by --transcribe
+// (extract/transcript_decision.hpp); no segments when there are none, transcription is off, or the
+// sound cannot be decoded (the file was checked already by its own reader, or is a video whose
+// pictures are what matters: a missing or damaged audio track only means no transcript). The words
+// heard come from the transcript cache when this sound was heard before.
+extract::transcript_verdict hear_speech(std::span<const std::uint8_t> bytes, const item_preparation_settings& settings,
+                                        extraction_figures& figures) {
+  if (settings.transcribe == extract::transcribe_mode::off) return {};
+  const extract::transcript_cache cache(settings.transcript_cache_folder);
+  const std::string key = cache.key(bytes);
+  if (auto cached = cache.find(key)) {
+    ++figures.transcribed_files;
+    ++figures.transcript_cache_hits;
+    auto verdict = extract::judge_spoken_words(*cached, settings.transcribe);
+    if (!verdict.segments.empty()) ++figures.files_with_speech;
+    return verdict;
+  }
+  auto transcriber = thread_transcriber();
+  if (!transcriber) {
+    figures.transcribe_failure = transcriber.failure().message;
+    return {};
+  }
+  const auto start = std::chrono::steady_clock::now();
+  extract::audio_decoding_limits limits;
+  limits.max_seconds = settings.transcribe_max_seconds;
+  auto sound = extract::decode_audio(bytes, limits);
+  if (!sound) return {};
+  auto words = transcriber.value()->transcribe(sound->samples);
+  ++figures.transcribed_files;
+  figures.transcribed_audio_seconds += static_cast<double>(sound->duration_milliseconds()) / 1000.0;
+  figures.transcription_seconds += seconds_since(start);
+  if (!words) return {};
+  cache.store(key, words.value());
+  auto verdict = extract::judge_spoken_words(words.value(), settings.transcribe);
+  if (!verdict.segments.empty()) ++figures.files_with_speech;
+  return verdict;
+}
+
+std::vector<index::transcript_segment> metadata_segments(const std::vector<extract::transcript_segment>& segments) {
+  std::vector<index::transcript_segment> converted;
+  for (const extract::transcript_segment& segment : segments) {
+    converted.push_back({segment.start_milliseconds, segment.end_milliseconds, segment.text});
+  }
+  return converted;
+}
+
+// The text a text-only model embeds a recording or video by: its caption, then what was said.
+std::string with_transcript(const std::string& caption, const extract::transcript_verdict& heard) {
+  if (heard.text.empty()) return caption;
+  return caption.empty() ? heard.text : caption + "\n" + heard.text;
+}
+
+// Gives each item cut from one recording (in time order, each starting at its source_offset
+// milliseconds) the transcript segments that start inside it: its snippet, its keyword text and its
+// metadata (text_from speech, the segments' times counted from the item's start).
+void add_transcript(std::vector<pending_item>& items, const extract::transcript_verdict& heard, bool text_embedded) {
+  if (heard.segments.empty()) return;
+  for (std::size_t index = 0; index < items.size(); ++index) {
+    pending_item& item = items[index];
+    const std::uint64_t start = item.metadata.source_offset.value_or(0);
+    const std::uint64_t end = index + 1 < items.size() ? items[index + 1].metadata.source_offset.value_or(UINT64_MAX) : UINT64_MAX;
+    const auto inside = extract::segments_between(heard.segments, start, end);
+    if (inside.empty()) continue;
+    const std::string text = extract::transcript_text(inside);
+    item.metadata.text_from = index::text_origin::speech;
+    item.metadata.transcript = metadata_segments(inside);
+    item.metadata.snippet = shortened(text, snippet_limit);
+    // A text-only model embedded the transcript already, and the keyword index reads what was embedded.
+    if (!text_embedded) item.extracted_text = text;
+  }
+}
+
 prepared_file prepare_image_file(const collection_file& file, const std::vector<std::uint8_t>& bytes,
                             const media::media_detection& detection, const item_preparation_settings& settings) {
   auto thumbnail = media::make_thumbnail(bytes);
@@ -364,7 +456,12 @@ prepared_file prepare_wav(const collection_file& file, const std::vector<std::ui
     item.thumbnail_jpeg = waveform_or_nothing(bytes);
     std::string text = caption;
     if (text.empty()) text = media::read_wav_comment(bytes).value_or(std::string());
-    return prepare_by_caption(file, detection, trimmed(text), settings, std::move(item));
+    extraction_figures figures;
+    const auto heard = hear_speech(bytes, settings, figures);
+    prepared_file outcome = prepare_by_caption(file, detection, with_transcript(trimmed(text), heard), settings, std::move(item));
+    add_transcript(outcome.items, heard, true);
+    outcome.extraction = figures;
+    return outcome;
   }
   auto parsed = media::parse_wav(bytes);
   if (!parsed) return skipped("not a usable WAV: " + parsed.failure().message);
@@ -372,6 +469,7 @@ prepared_file prepare_wav(const collection_file& file, const std::vector<std::ui
   if (!segments) return skipped("not a usable WAV: " + segments.failure().message);
   if (segments->empty()) return skipped("a WAV without audio frames");
   prepared_file outcome;
+  const auto heard = hear_speech(bytes, settings, outcome.extraction);
   const bool several = segments->size() > 1;
   for (media::wav_segment& segment : segments.value()) {
     pending_item item;
@@ -388,6 +486,7 @@ prepared_file prepare_wav(const collection_file& file, const std::vector<std::ui
     if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
     outcome.items.push_back(std::move(item));
   }
+  add_transcript(outcome.items, heard, false);
   return outcome;
 }
 
@@ -399,11 +498,22 @@ prepared_file prepare_whole_media(const collection_file& file, const std::vector
   item.metadata = base_metadata(file, detection.mime_type, 0);
   set_caption_title(item.metadata, file, caption);
   attach_media(item, detection.format, bytes, settings);
-  if (!settings.provider_embeds_media) return prepare_by_caption(file, detection, caption, settings, std::move(item));
+  // Recordings and videos: what is said in them (a PDF has no sound).
+  extraction_figures figures;
+  const bool has_sound = detection.kind == media_kind::audio || detection.kind == media_kind::video;
+  const auto heard = has_sound ? hear_speech(bytes, settings, figures) : extract::transcript_verdict{};
+  if (!settings.provider_embeds_media) {
+    prepared_file outcome = prepare_by_caption(file, detection, with_transcript(caption, heard), settings, std::move(item));
+    add_transcript(outcome.items, heard, true);
+    outcome.extraction = figures;
+    return outcome;
+  }
   add_media_parts(item, file, caption, std::string(detection.mime_type), std::string(as_text(bytes)));
   if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
   prepared_file outcome;
   outcome.items.push_back(std::move(item));
+  add_transcript(outcome.items, heard, false);
+  outcome.extraction = figures;
   return outcome;
 }
 
@@ -437,10 +547,12 @@ prepared_file prepare_video(const collection_file& file, const std::vector<std::
                     bytes.size() <= largest_media_bytes(settings.limits);
   if (!settings.provider_embeds_media || fits) {
     const std::vector<std::uint8_t> poster = video_poster_jpeg(bytes);
+    const auto measured = seconds_since(start);
+    // prepare_whole_media hears the sound track too, and keeps its figures in the outcome.
     prepared_file outcome = prepare_whole_media(file, bytes, detection, settings);
     for (pending_item& item : outcome.items) item.thumbnail_jpeg = poster;
-    figures.video_seconds = seconds_since(start);
-    outcome.extraction = figures;
+    outcome.extraction.videos = figures.videos;
+    outcome.extraction.video_seconds = measured;
     return outcome;
   }
   const std::string caption = read_caption(file);
@@ -453,7 +565,10 @@ prepared_file prepare_video(const collection_file& file, const std::vector<std::
   if (!segments) {
     return skipped("a " + std::to_string(length / 1000) + " s video that cannot be cut for Gemini: " + segments.failure().message);
   }
+  figures.video_seconds = seconds_since(start);
   prepared_file outcome;
+  // The whole sound track is heard once; each segment gets the transcript segments that start in it.
+  const auto heard = hear_speech(bytes, settings, figures);
   for (extract::video_segment& segment : segments.value()) {
     pending_item item;
     item.metadata = base_metadata(file, segment.mime_type, segment.start_milliseconds);
@@ -467,7 +582,7 @@ prepared_file prepare_video(const collection_file& file, const std::vector<std::
     if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
     outcome.items.push_back(std::move(item));
   }
-  figures.video_seconds = seconds_since(start);
+  add_transcript(outcome.items, heard, false);
   outcome.extraction = figures;
   return outcome;
 }
@@ -620,6 +735,7 @@ prepared_file prepare_mp3(const collection_file& file, const std::vector<std::ui
   if (!segments) return skipped("not a usable MP3: " + segments.failure().message);
   const std::string caption = read_caption(file);
   prepared_file outcome;
+  const auto heard = hear_speech(bytes, settings, outcome.extraction);
   for (media::mp3_segment& segment : segments.value()) {
     pending_item item;
     item.metadata = base_metadata(file, detection.mime_type, segment.start_milliseconds);
@@ -632,6 +748,7 @@ prepared_file prepare_mp3(const collection_file& file, const std::vector<std::ui
     if (auto ready = finish_input(item, settings, file.relative); !ready) return skipped(ready.failure().message);
     outcome.items.push_back(std::move(item));
   }
+  add_transcript(outcome.items, heard, false);
   return outcome;
 }
 

@@ -13,6 +13,7 @@
 // caption, so the UI can say "matched by caption".
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "embed/embedding_request.hpp"
 #include "embed/input_preparation.hpp"
 #include "extract/ocr_decision.hpp"
+#include "extract/transcript_decision.hpp"
 #include "index/item_metadata.hpp"
 
 namespace mosaic::server {
@@ -56,6 +58,11 @@ struct item_preparation_settings {
   // 4K screenshot's text at half size, and OCR time grows with the pixel count.
   extract::ocr_mode ocr = extract::ocr_mode::automatic;
   std::uint32_t ocr_max_side = 2048;
+  // --transcribe (extract/transcript_decision.hpp): WAV, MP3 and other recordings, and a video's audio
+  // track. Transcripts are cached in this folder by content hash (empty: not cached, --no-cache).
+  extract::transcribe_mode transcribe = extract::transcribe_mode::automatic;
+  std::filesystem::path transcript_cache_folder;
+  std::uint32_t transcribe_max_seconds = 2 * 60 * 60;  // sound past this is not transcribed
 };
 
 // What reading text out of media cost in one file, for the index report.
@@ -68,6 +75,12 @@ struct extraction_figures {
   std::size_t videos = 0;                // videos FFmpeg read
   double video_seconds = 0;              // measuring, the poster frame and cutting into segments
   std::string ocr_failure;               // not empty: OCR could not run (no model); the image is indexed without it
+  std::size_t transcribed_files = 0;     // recordings and videos whose sound was heard (or came from the cache)
+  std::size_t files_with_speech = 0;     // of those, files whose transcript was kept
+  std::size_t transcript_cache_hits = 0; // of those, files whose words came from the transcript cache
+  double transcribed_audio_seconds = 0;  // sound decoded and recognised (cache misses only)
+  double transcription_seconds = 0;      // decoding and recognising (cache misses only)
+  std::string transcribe_failure;        // not empty: the recognizer could not run (no model); indexed without it
 };
 
 struct prepared_file {

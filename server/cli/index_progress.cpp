@@ -18,7 +18,9 @@ std::string progress_reporter::describe(const progress_counts& counts, double se
   }
   std::snprintf(line, sizeof line, "%zu/%zu items, %.1f items/s, ETA %s, %zu cache hits, %zu skipped", counts.done,
                 counts.total, rate, eta.c_str(), counts.cache_hits, counts.skipped);
-  return line;
+  std::string described = line;
+  if (counts.step != nullptr) described += std::string(", ") + counts.step;
+  return described;
 }
 
 void progress_reporter::print(const progress_counts& counts) {

@@ -14,6 +14,8 @@ struct progress_counts {
   std::size_t total = 0;
   std::size_t cache_hits = 0;
   std::size_t skipped = 0;
+  // The slow step the preparer is in now, when there is one ("transcribing"): static text.
+  const char* step = nullptr;
 };
 
 class progress_reporter {
@@ -28,7 +30,7 @@ class progress_reporter {
   // The last state, always printed, and the live line ended.
   void finish(const progress_counts& counts);
 
-  // "1234/5000 items, 812.3 items/s, ETA 0:05, 1200 cache hits, 3 skipped"
+  // "1234/5000 items, 812.3 items/s, ETA 0:05, 1200 cache hits, 3 skipped" (", transcribing" during a step)
   [[nodiscard]] static std::string describe(const progress_counts& counts, double seconds);
 
  private:

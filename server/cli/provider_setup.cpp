@@ -230,4 +230,6 @@ result<std::unique_ptr<provider_setup>> set_up_provider(parsed_options& options,
   return setup;
 }
 
+std::filesystem::path default_cache_folder() { return default_cache_directory(); }
+
 }  // namespace mosaic::server

@@ -114,6 +114,10 @@ struct provider_setup {
   [[nodiscard]] embedding_provider& behind_local_cache() const;  // the shared level when there is one, else uncached()
 };
 
+// The embedding cache's folder when --cache-dir does not name one: $MOSAIC_CACHE_DIR/embeddings, else
+// $XDG_CACHE_HOME/mosaic/embeddings, else ~/.cache/mosaic/embeddings.
+std::filesystem::path default_cache_folder();
+
 // Builds the provider the options ask for. Errors name the option or file at fault (never the key).
 // `retry_budget_default`: how long one Gemini call may spend retrying unless --upstream-retry-budget-ms
 // says otherwise; short for the server (a person waits), long for the indexer (a batch job).

@@ -14,6 +14,7 @@ using nlohmann::json;
 constexpr std::string_view metadata_format_name = "mosaic-items";
 constexpr std::size_t max_text_field_bytes = 64 * 1024;
 constexpr std::size_t max_tags_per_item = 256;
+constexpr std::size_t max_transcript_segments = 4096;
 
 result<std::string> bounded_string(const object_reader& reader, std::string_view key, bool required) {
   std::string text;
@@ -107,8 +108,35 @@ result<item_metadata> parse_item(const json& entry, const std::string& context) 
       item.text_from = text_origin::pdf;
     } else if (*text_from.value() == "ocr") {
       item.text_from = text_origin::ocr;
+    } else if (*text_from.value() == "speech") {
+      item.text_from = text_origin::speech;
     } else {
-      return reader.invalid("text_from", "must be \"pdf\" or \"ocr\"");
+      return reader.invalid("text_from", "must be \"pdf\", \"ocr\" or \"speech\"");
+    }
+  }
+
+  if (const json* transcript = reader.find("transcript"); transcript != nullptr && !transcript->is_null()) {
+    if (!transcript->is_array()) return reader.wrong_type("transcript", "an array of segments");
+    if (transcript->size() > max_transcript_segments) return reader.invalid("transcript", "has more than 4096 segments");
+    std::uint64_t previous_start = 0;
+    for (const json& segment_entry : *transcript) {
+      const std::string where = context + ".transcript[" + std::to_string(item.transcript.size()) + "]";
+      if (!segment_entry.is_object()) return make_error(error_code::invalid_metadata, where + " must be an object");
+      const object_reader segment_reader(segment_entry, where, error_code::invalid_metadata);
+      transcript_segment segment;
+      auto start = segment_reader.required_unsigned("start_ms", (std::uint64_t{1} << 53) - 1);
+      if (!start) return std::move(start).failure();
+      auto end = segment_reader.required_unsigned("end_ms", (std::uint64_t{1} << 53) - 1);
+      if (!end) return std::move(end).failure();
+      auto text = bounded_string(segment_reader, "text", true);
+      if (!text) return std::move(text).failure();
+      segment.start_milliseconds = start.value();
+      segment.end_milliseconds = end.value();
+      segment.text = std::move(text).value();
+      if (segment.end_milliseconds < segment.start_milliseconds) return segment_reader.invalid("end_ms", "is before start_ms");
+      if (segment.start_milliseconds < previous_start) return segment_reader.invalid("start_ms", "is before the previous segment's");
+      previous_start = segment.start_milliseconds;
+      item.transcript.push_back(std::move(segment));
     }
   }
   return item;
@@ -187,6 +215,14 @@ json item_metadata_json(const item_metadata& item) {
   if (item.embedded_from == embedding_source::caption) entry["embedded_from"] = "caption";
   if (item.text_from == text_origin::pdf) entry["text_from"] = "pdf";
   if (item.text_from == text_origin::ocr) entry["text_from"] = "ocr";
+  if (item.text_from == text_origin::speech) entry["text_from"] = "speech";
+  if (!item.transcript.empty()) {
+    json segments = json::array();
+    for (const transcript_segment& segment : item.transcript) {
+      segments.push_back({{"start_ms", segment.start_milliseconds}, {"end_ms", segment.end_milliseconds}, {"text", segment.text}});
+    }
+    entry["transcript"] = std::move(segments);
+  }
   return entry;
 }
 

@@ -31,6 +31,15 @@ enum class text_origin : std::uint8_t {
   none,
   pdf,
   ocr,
+  speech,  // the words PocketSphinx heard in a recording or a video's audio track
+};
+
+// One stretch of a transcript: the words heard between two times of the item's own sound (milliseconds
+// from the item's start, so a player can start there).
+struct transcript_segment {
+  std::uint64_t start_milliseconds = 0;
+  std::uint64_t end_milliseconds = 0;  // at least start_milliseconds
+  std::string text;
 };
 
 struct item_metadata {
@@ -51,7 +60,8 @@ struct item_metadata {
   // first. Unset for everything else. JSON "last_page", never without source_offset nor below it.
   std::optional<std::uint64_t> last_page;
   embedding_source embedded_from = embedding_source::content;
-  text_origin text_from = text_origin::none;  // JSON "text_from": "pdf" or "ocr", absent for none
+  text_origin text_from = text_origin::none;  // JSON "text_from": "pdf", "ocr" or "speech", absent for none
+  std::vector<transcript_segment> transcript;  // JSON "transcript" (text_from speech), in time order
 };
 
 // Parses items/<hash>.json. Every entry is validated: id format, modality, safe thumbnail and media paths,

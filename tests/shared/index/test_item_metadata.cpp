@@ -1,6 +1,8 @@
 // Item metadata beside each shard: round trip, validation of hostile entries, the pairing with the
 // shard's rows, and the attribute arrays the scan filters on.
 #include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -103,6 +105,25 @@ TEST_CASE("hostile item metadata is refused with the field named", "[metadata][h
   require_refused(parse_edited("\"text_from\":\"pdf\"", "\"text_from\":\"guess\""), "\"text_from\"");
   require_refused(parse_edited("\"format_version\":1", "\"format_version\":9"), "version");
   require_refused(parse_item_metadata("not json", 0), "not valid JSON");
+  // A transcript (text_from speech): segments in time order, each ending after it starts.
+  const std::string spoken = "\"text_from\":\"speech\",\"transcript\":";
+  const std::string segment_a = "{\"start_ms\":900,\"end_ms\":1500,\"text\":\"second floor\"}";
+  const std::string segment_b = "{\"start_ms\":100,\"end_ms\":800,\"text\":\"the printer\"}";
+  const auto with_transcript = [&](const std::string& transcript) {
+    return parse_edited("\"text_from\":\"pdf\"", spoken + transcript);
+  };
+  auto heard = with_transcript("[" + segment_b + "," + segment_a + "]");
+  REQUIRE(heard.ok());
+  CHECK(heard.value()[1].text_from == text_origin::speech);
+  REQUIRE(heard.value()[1].transcript.size() == 2);
+  CHECK(heard.value()[1].transcript[1].start_milliseconds == 900);
+  CHECK(heard.value()[1].transcript[1].text == "second floor");
+  CHECK(item_metadata_json(heard.value()[1])["transcript"][0]["end_ms"] == 800);
+  require_refused(with_transcript("[" + segment_a + "," + segment_b + "]"), "\"start_ms\"");
+  require_refused(with_transcript("[{\"start_ms\":900,\"end_ms\":100,\"text\":\"x\"}]"), "\"end_ms\"");
+  require_refused(with_transcript("[{\"start_ms\":1,\"end_ms\":2}]"), "\"text\"");
+  require_refused(with_transcript("\"the printer\""), "\"transcript\"");
+  require_refused(with_transcript("[7]"), "transcript[0]");
   require_refused(parse_item_metadata(serialize_item_metadata(sample_items()).value(), 3), "3 rows");
   const std::string huge_title(70 * 1024, 'x');
   require_refused(parse_edited("\"media/4567.pdf\"", "\"media/" + huge_title + "\""), "64 KiB");
