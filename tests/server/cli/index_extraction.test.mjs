@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { makePdf } from '../../support/pdf_fixtures.mjs';
+import { queryResults, siteItems } from '../../support/site_reading.mjs';
 
 const cli = process.env.MOSAIC_CLI;
 assert.ok(cli && fs.existsSync(cli), 'MOSAIC_CLI must point at the built mosaic binary (run through ctest)');
@@ -31,16 +32,7 @@ function mosaic(...args) {
   return spawnSync(cli, args, { encoding: 'utf8' });
 }
 
-function query(site, text, ...options) {
-  const outcome = mosaic('query', site, text, '--json', ...options);
-  assert.equal(outcome.status, 0, outcome.stderr);
-  return JSON.parse(outcome.stdout).results;
-}
-
-function siteItems(site) {
-  const manifest = JSON.parse(fs.readFileSync(path.join(site, 'manifest.json'), 'utf8'));
-  return manifest.shards.flatMap((shard) => JSON.parse(fs.readFileSync(path.join(site, shard.metadata.file), 'utf8')).items);
-}
+const query = (site, text, ...options) => queryResults(cli, site, text, ...options);
 
 // The mean brightness (0 black .. 1 white) of an image file, by ImageMagick.
 const meanBrightness = (file) => Number(run(convert, [file, '-colorspace', 'Gray', '-format', '%[fx:mean]', 'info:']));

@@ -17,6 +17,7 @@ import { makeWav } from '../../support/media_fixtures.mjs';
 import { makeMp3, makePdf, mp3FrameBytes, mp3FrameSamples, mp3SampleRate } from '../../support/container_fixtures.mjs';
 import { makePdf as makeTextPdf } from '../../support/pdf_fixtures.mjs';
 import { makeVideo } from '../../support/video_fixtures.mjs';
+import { siteItems, writeCollection } from '../../support/site_reading.mjs';
 
 const cli = process.env.MOSAIC_CLI;
 const doubleBinary = process.env.MOSAIC_GEMINI_DOUBLE;
@@ -29,14 +30,7 @@ after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
-function makeFolder(name, files) {
-  const root = path.join(scratch, name);
-  for (const [relative, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, 'collection', relative)), { recursive: true });
-    fs.writeFileSync(path.join(root, 'collection', relative), content);
-  }
-  return root;
-}
+const makeFolder = (name, files) => writeCollection(path.join(scratch, name), files);
 
 const startDouble = (extra = []) =>
   startProcess(doubleBinary, ['--port', '0', '--api-key', apiKey, '--hash-text', ...extra], { ready: /listening on 127\.0\.0\.1:(\d+)/ });
@@ -49,11 +43,6 @@ function index(root, double) {
     '--cache-dir', path.join(root, 'cache'), '--json'], { encoding: 'utf8', env: { ...process.env, GEMINI_API_KEY: apiKey } });
   assert.equal(outcome.status, 0, outcome.stderr);
   return JSON.parse(outcome.stdout);
-}
-
-function siteItems(site) {
-  const manifest = JSON.parse(fs.readFileSync(path.join(site, 'manifest.json'), 'utf8'));
-  return manifest.shards.flatMap((shard) => JSON.parse(fs.readFileSync(path.join(site, shard.metadata.file), 'utf8')).items);
 }
 
 test('MP3s over 80 s are cut at frame boundaries; long PDFs split; media copies are written', async () => {

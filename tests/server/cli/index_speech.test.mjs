@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { queryResults, siteItems } from '../../support/site_reading.mjs';
 
 const cli = process.env.MOSAIC_CLI;
 assert.ok(cli && fs.existsSync(cli), 'MOSAIC_CLI must point at the built mosaic binary (run through ctest)');
@@ -25,16 +26,7 @@ function run(program, args) {
 
 const mosaic = (...args) => spawnSync(cli, args, { encoding: 'utf8' });
 
-function query(site, text, ...options) {
-  const outcome = mosaic('query', site, text, '--json', ...options);
-  assert.equal(outcome.status, 0, outcome.stderr);
-  return JSON.parse(outcome.stdout).results;
-}
-
-function siteItems(site) {
-  const manifest = JSON.parse(fs.readFileSync(path.join(site, 'manifest.json'), 'utf8'));
-  return manifest.shards.flatMap((shard) => JSON.parse(fs.readFileSync(path.join(site, shard.metadata.file), 'utf8')).items);
-}
+const query = (site, text, ...options) => queryResults(cli, site, text, ...options);
 
 const collection = path.join(scratch, 'collection');
 fs.mkdirSync(path.join(collection, 'calls'), { recursive: true });

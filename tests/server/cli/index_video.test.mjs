@@ -16,6 +16,7 @@ import path from 'node:path';
 import { startProcess } from '../../support/processes.mjs';
 import { makeMp4 } from '../../support/container_fixtures.mjs';
 import { makeVideo, probeSeconds } from '../../support/video_fixtures.mjs';
+import { siteItems, writeCollection } from '../../support/site_reading.mjs';
 
 const cli = process.env.MOSAIC_CLI;
 const doubleBinary = process.env.MOSAIC_GEMINI_DOUBLE;
@@ -28,14 +29,7 @@ const apiKey = `AIzaSy${randomBytes(16).toString('hex')}`;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-index-video-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-function makeFolder(name, files) {
-  const root = path.join(scratch, name);
-  for (const [relative, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, 'collection', relative)), { recursive: true });
-    fs.writeFileSync(path.join(root, 'collection', relative), content);
-  }
-  return root;
-}
+const makeFolder = (name, files) => writeCollection(path.join(scratch, name), files);
 
 const startDouble = (extra = []) =>
   startProcess(doubleBinary, ['--port', '0', '--api-key', apiKey, '--hash-text', ...extra], { ready: /listening on 127\.0\.0\.1:(\d+)/ });
@@ -46,11 +40,6 @@ function index(root, double) {
     '--cache-dir', path.join(root, 'cache'), '--json'], { encoding: 'utf8', env: { ...process.env, GEMINI_API_KEY: apiKey } });
   assert.equal(outcome.status, 0, outcome.stderr);
   return JSON.parse(outcome.stdout);
-}
-
-function siteItems(site) {
-  const manifest = JSON.parse(fs.readFileSync(path.join(site, 'manifest.json'), 'utf8'));
-  return manifest.shards.flatMap((shard) => JSON.parse(fs.readFileSync(path.join(site, shard.metadata.file), 'utf8')).items);
 }
 
 // The mean brightness (0 black .. 1 white) of an image file, by ImageMagick.
