@@ -111,13 +111,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto layout = compute_partition_layout(view.dimensions, view.item_count);
   MOSAIC_FUZZ_CHECK(layout.ok(), "an accepted partition has no layout");
   for (std::uint64_t offset = header_size + 4ULL * view.dimensions; offset < layout->codes_offset; ++offset) bytes[offset] = 0;
-  for (std::uint64_t offset = layout->ids_offset + 8ULL * view.item_count; offset < layout->rows_offset; ++offset) bytes[offset] = 0;
-  // Nor do readers check that the sign codes agree with the rows (a head fetched alone has no rows to
-  // compare with; the manifest's SHA-256 vouches for a whole file): codes that disagree only steer the
-  // first pass. So the codes are compared as the encoder makes them from the rows.
-  std::copy(encoded->begin() + static_cast<std::ptrdiff_t>(layout->codes_offset),
-            encoded->begin() + static_cast<std::ptrdiff_t>(layout->ids_offset),
-            bytes.begin() + static_cast<std::ptrdiff_t>(layout->codes_offset));
+  const std::uint64_t statistics_end = layout->statistics_offset + 8ULL * view.item_count;
+  for (std::uint64_t offset = statistics_end; offset < layout->rows_offset; ++offset) bytes[offset] = 0;
+  // Nor do readers check that the sign codes and the residual statistics agree with the rows (a head
+  // fetched alone has no rows to compare with; the manifest's SHA-256 vouches for a whole file): codes
+  // and statistics that disagree only steer the first pass, within the ranges readers do check. So both
+  // are compared as the encoder makes them from the rows.
+  const auto copy_encoded = [&](std::uint64_t begin, std::uint64_t end) {
+    std::copy(encoded->begin() + static_cast<std::ptrdiff_t>(begin), encoded->begin() + static_cast<std::ptrdiff_t>(end),
+              bytes.begin() + static_cast<std::ptrdiff_t>(begin));
+  };
+  copy_encoded(layout->codes_offset, layout->ids_offset);
+  copy_encoded(layout->statistics_offset, statistics_end);
   reseal(bytes);
   if (encoded.value() != bytes) {
     std::size_t offset = 0;
