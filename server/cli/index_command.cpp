@@ -337,23 +337,12 @@ int run_index_command(std::span<const std::string_view> arguments) {
       preparing_step = has_sound && preparation.transcribe != extract::transcribe_mode::off ? "transcribing" : nullptr;
       prepared_file prepared = prepare_collection_file(file, preparation);
       preparing_step = nullptr;
-      extraction.transcribed_files += prepared.extraction.transcribed_files;
-      extraction.files_with_speech += prepared.extraction.files_with_speech;
-      extraction.transcript_cache_hits += prepared.extraction.transcript_cache_hits;
-      extraction.transcribed_audio_seconds += prepared.extraction.transcribed_audio_seconds;
-      extraction.transcription_seconds += prepared.extraction.transcription_seconds;
+      extraction.add_counts(prepared.extraction);
       if (!prepared.extraction.transcribe_failure.empty() && extraction.transcribe_failure.empty()) {
         extraction.transcribe_failure = prepared.extraction.transcribe_failure;
         std::fprintf(stderr, "mosaic index: note: recordings are indexed without transcripts: %s\n",
                      extraction.transcribe_failure.c_str());
       }
-      extraction.ocr_images += prepared.extraction.ocr_images;
-      extraction.ocr_images_with_text += prepared.extraction.ocr_images_with_text;
-      extraction.ocr_seconds += prepared.extraction.ocr_seconds;
-      extraction.pdf_pages += prepared.extraction.pdf_pages;
-      extraction.pdf_seconds += prepared.extraction.pdf_seconds;
-      extraction.videos += prepared.extraction.videos;
-      extraction.video_seconds += prepared.extraction.video_seconds;
       if (!prepared.extraction.ocr_failure.empty() && extraction.ocr_failure.empty()) {
         extraction.ocr_failure = prepared.extraction.ocr_failure;
         std::fprintf(stderr, "mosaic index: note: images are indexed without OCR: %s\n", extraction.ocr_failure.c_str());

@@ -81,6 +81,22 @@ struct extraction_figures {
   double transcribed_audio_seconds = 0;  // sound decoded and recognised (cache misses only)
   double transcription_seconds = 0;      // decoding and recognising (cache misses only)
   std::string transcribe_failure;        // not empty: the recognizer could not run (no model); indexed without it
+
+  // Adds another file's counts and times; the failures (first one wins, with a note) are the caller's.
+  void add_counts(const extraction_figures& other) noexcept {
+    ocr_images += other.ocr_images;
+    ocr_images_with_text += other.ocr_images_with_text;
+    ocr_seconds += other.ocr_seconds;
+    pdf_pages += other.pdf_pages;
+    pdf_seconds += other.pdf_seconds;
+    videos += other.videos;
+    video_seconds += other.video_seconds;
+    transcribed_files += other.transcribed_files;
+    files_with_speech += other.files_with_speech;
+    transcript_cache_hits += other.transcript_cache_hits;
+    transcribed_audio_seconds += other.transcribed_audio_seconds;
+    transcription_seconds += other.transcription_seconds;
+  }
 };
 
 struct prepared_file {
