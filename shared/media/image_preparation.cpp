@@ -114,7 +114,8 @@ status check_structure(const media_detection& detection, byte_span bytes) {
   if (detection.format == "png") return check_png_structure(bytes);
   if (detection.format == "jpeg") return check_jpeg_structure(bytes);
   if (detection.format == "bmp") return check_bmp_structure(bytes);
-  if (detection.format == "gif" || detection.format == "tga" || detection.format == "pgm" || detection.format == "ppm") {
+  if (detection.format == "gif") return check_gif_structure(bytes);
+  if (detection.format == "tga" || detection.format == "pgm" || detection.format == "ppm") {
     return success{};  // stb checks these as it decodes
   }
   return make_error(error_code::unsupported_media,

@@ -178,6 +178,81 @@ status check_jpeg_structure(std::span<const std::uint8_t> bytes) {
   }
 }
 
+// The most pixels B bytes of LZW data can decode to, for a minimum code size of M bits. Codes are at
+// least M+1 bits wide, so there are at most 8B/(M+1) of them; the k-th code after a clear stands for a
+// string of at most k+1 pixels (each code adds one table entry, one pixel longer than a known one),
+// and no string is longer than the 4096-entry table allows. A loose bound: it only has to refuse files
+// whose data cannot be the picture they declare.
+std::uint64_t most_lzw_pixels(std::uint64_t data_bytes, unsigned minimum_code_size) noexcept {
+  constexpr std::uint64_t longest_string = 4096;
+  const std::uint64_t codes = data_bytes * 8 / (minimum_code_size + 1);
+  const std::uint64_t growing = std::min(codes, longest_string);
+  return growing * (growing + 1) / 2 + (codes - growing) * longest_string;
+}
+
+status check_gif_structure(std::span<const std::uint8_t> bytes) {
+  constexpr std::size_t header_size = 6;
+  constexpr std::size_t screen_descriptor_size = 7;
+  if (bytes.size() < header_size + screen_descriptor_size || bytes[0] != 'G' || bytes[1] != 'I' || bytes[2] != 'F') {
+    return invalid("not a GIF: no GIF87a/GIF89a header and screen descriptor");
+  }
+  const auto truncated = [&](std::string_view where) {
+    return invalid("truncated GIF: it ends at byte " + std::to_string(bytes.size()) + " " + std::string(where));
+  };
+  const std::uint64_t screen_width = read_little_endian_16(bytes, 6);
+  const std::uint64_t screen_height = read_little_endian_16(bytes, 8);
+  const std::uint8_t screen_flags = bytes[10];
+  std::size_t offset = header_size + screen_descriptor_size;
+  if ((screen_flags & 0x80U) != 0) offset += 3 * (std::size_t{2} << (screen_flags & 0x07U));  // global colour table
+  // Sub-blocks: a size byte and that many bytes, up to a zero size. Returns the data bytes, or nothing
+  // when the blocks run past the end.
+  const auto skip_sub_blocks = [&](std::size_t& at) -> std::optional<std::uint64_t> {
+    std::uint64_t data = 0;
+    while (true) {
+      if (at >= bytes.size()) return std::nullopt;
+      const std::size_t size = bytes[at++];
+      if (size == 0) return data;
+      if (bytes.size() - at < size) return std::nullopt;
+      at += size;
+      data += size;
+    }
+  };
+  while (true) {
+    if (offset >= bytes.size()) return truncated("before its first image");
+    const std::uint8_t introducer = bytes[offset++];
+    if (introducer == 0x3B) return invalid("corrupt GIF: it ends (trailer at byte " + std::to_string(offset - 1) + ") without an image");
+    if (introducer == 0x21) {  // extension: a label, then sub-blocks
+      if (offset >= bytes.size()) return truncated("inside an extension");
+      ++offset;
+      if (!skip_sub_blocks(offset)) return truncated("inside an extension");
+      continue;
+    }
+    if (introducer != 0x2C) {
+      return invalid("corrupt GIF: unknown block " + std::to_string(introducer) + " at byte " + std::to_string(offset - 1));
+    }
+    constexpr std::size_t image_descriptor_size = 9;
+    if (bytes.size() - offset < image_descriptor_size + 1) return truncated("inside its first image descriptor");
+    const std::uint8_t image_flags = bytes[offset + 8];
+    offset += image_descriptor_size;
+    if ((image_flags & 0x80U) != 0) offset += 3 * (std::size_t{2} << (image_flags & 0x07U));  // local colour table
+    if (offset >= bytes.size()) return truncated("inside its first image's colour table");
+    const unsigned minimum_code_size = bytes[offset++];
+    if (minimum_code_size < 1 || minimum_code_size > 11) {
+      return invalid("corrupt GIF: LZW minimum code size " + std::to_string(minimum_code_size) + " (1 to 11)");
+    }
+    const auto data_bytes = skip_sub_blocks(offset);
+    if (!data_bytes) return truncated("inside its first image's data");
+    const std::uint64_t screen_pixels = screen_width * screen_height;
+    const std::uint64_t most_pixels = most_lzw_pixels(*data_bytes, minimum_code_size);
+    if (screen_pixels > most_pixels) {
+      return invalid("corrupt GIF: it declares a " + std::to_string(screen_width) + "x" + std::to_string(screen_height) +
+                     " screen but its first image's " + std::to_string(*data_bytes) +
+                     " bytes of data can fill at most " + std::to_string(most_pixels) + " pixels");
+    }
+    return success{};
+  }
+}
+
 status check_bmp_structure(std::span<const std::uint8_t> bytes) {
   constexpr std::size_t file_header_size = 14;
   if (bytes.size() < file_header_size + 4 || bytes[0] != 'B' || bytes[1] != 'M') return invalid("not a BMP: no BM header");

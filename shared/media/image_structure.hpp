@@ -14,9 +14,14 @@ namespace mosaic::media {
 status check_png_structure(std::span<const std::uint8_t> bytes);
 
 // SOI, then marker segments that each fit in the bytes (Huffman tables of at most 256 codes: stb trusts
-// that), entropy-coded data after each SOS, up to EOI.
-// Bytes after EOI are ignored.
+// that), entropy-coded data after each SOS, up to EOI, and at least one bit of that data for every 8x8
+// block the frame declares. Bytes after EOI are ignored.
 status check_jpeg_structure(std::span<const std::uint8_t> bytes);
+
+// The header, the screen descriptor and colour table, extension blocks that fit, and the first image
+// (the one stb decodes) whole, with LZW data that could fill the logical screen stb paints: a few
+// bytes declaring a screen of millions of pixels are refused before stb allocates and paints it.
+status check_gif_structure(std::span<const std::uint8_t> bytes);
 
 // For uncompressed BMPs (BI_RGB, BI_BITFIELDS): every pixel row the header promises is present.
 status check_bmp_structure(std::span<const std::uint8_t> bytes);

@@ -1,11 +1,16 @@
 // Image preparation: every decodable format re-encoded as JPEG, the longest side bounded with the
 // aspect ratio kept and no upscaling, alpha composited on white, and hostile inputs (truncated files,
 // bad CRCs, dimension bombs, inflation bombs) refused with their cause instead of crashing.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <stb_image.h>        // declarations only: the implementations live in the core
 
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
@@ -242,6 +247,55 @@ TEST_CASE("a JPEG declaring far more blocks than its data can hold is refused be
   const bytes uniform = mosaic::testing::encode_jpeg(256, 256, std::vector<std::uint8_t>(256 * 256 * 3, 200));
   CHECK(check_jpeg_structure(uniform).ok());
   CHECK(prepare_image(uniform, 64).ok());
+}
+
+namespace {
+// A GIF made by ImageMagick (installed with the project's dependencies) from one of its built-in
+// patterns: real LZW data, as an encoder writes it.
+bytes imagemagick_gif(const std::string& pattern) {
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / ("mosaic-gif-fixture-" + std::to_string(::getpid()) + ".gif");
+  const std::string command = "convert " + pattern + " '" + file.string() + "' 2>/dev/null";
+  REQUIRE(std::system(command.c_str()) == 0);
+  std::ifstream input(file, std::ios::binary);
+  bytes contents((std::istreambuf_iterator<char>(input)), std::istreambuf_iterator<char>());
+  std::filesystem::remove(file);
+  return contents;
+}
+}  // namespace
+
+// Found by tests/fuzz/fuzz_media as a timeout (tests/fuzz/regressions/media/gif_screen_of_millions_of_pixels_in_52_bytes.gif):
+// stb paints a GIF's whole logical screen before its first image, so a few bytes declaring a screen
+// of 23 megapixels around a 1x1 image took over 35 s under ASan. The structure check refuses a screen
+// larger than the first image's LZW data could fill.
+TEST_CASE("a GIF whose screen is far larger than its image data can fill is refused before stb sees it", "[media][image][hostile]") {
+  // The classic 1x1 GIF, whose screen is then declared 4000x4000.
+  bytes gif = {0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0xFF, 0xFF,
+               0xFF, 0x00, 0x00, 0x00, 0x21, 0xF9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2C, 0x00, 0x00,
+               0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3B};
+  REQUIRE(check_gif_structure(gif).ok());
+  gif[6] = 0xA0;  // 4000 = 0x0FA0, little-endian
+  gif[7] = 0x0F;
+  gif[8] = 0xA0;
+  gif[9] = 0x0F;
+  const auto checked = check_gif_structure(gif);
+  REQUIRE_FALSE(checked.ok());
+  CHECK(checked.failure().code == error_code::invalid_media);
+  CHECK_THAT(checked.failure().message, Catch::Matchers::Contains("can fill at most"));
+  CHECK(prepare_image(gif, 100).failure().code == error_code::invalid_media);
+  // Cut inside the image data, or with no image at all: refused with the cause.
+  CHECK_THAT(check_gif_structure(bytes(gif.begin(), gif.begin() + 40)).failure().message, Catch::Matchers::Contains("truncated GIF"));
+  bytes no_image(gif.begin(), gif.begin() + 19);
+  no_image.push_back(0x3B);
+  CHECK_THAT(check_gif_structure(no_image).failure().message, Catch::Matchers::Contains("without an image"));
+  // What an encoder writes passes, the most compressible picture included: one colour over 2000x2000.
+  for (const std::string& pattern : {std::string("-size 2000x2000 xc:white"), std::string("-size 300x200 gradient:red-blue"),
+                                     std::string("-size 640x480 plasma:fractal -colors 64")}) {
+    const bytes made = imagemagick_gif(pattern);
+    INFO(pattern << ": " << made.size() << " bytes");
+    CHECK(check_gif_structure(made).ok());
+    CHECK(prepare_image(made, 64).ok());
+  }
 }
 
 TEST_CASE("a PNG with a bad CRC or broken compressed data is refused with the cause", "[media][image][hostile]") {
