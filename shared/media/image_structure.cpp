@@ -237,8 +237,8 @@ status check_gif_structure(std::span<const std::uint8_t> bytes) {
     if ((image_flags & 0x80U) != 0) offset += 3 * (std::size_t{2} << (image_flags & 0x07U));  // local colour table
     if (offset >= bytes.size()) return truncated("inside its first image's colour table");
     const unsigned minimum_code_size = bytes[offset++];
-    if (minimum_code_size < 1 || minimum_code_size > 11) {
-      return invalid("corrupt GIF: LZW minimum code size " + std::to_string(minimum_code_size) + " (1 to 11)");
+    if (minimum_code_size > 12) {  // stb's own limit
+      return invalid("corrupt GIF: LZW minimum code size " + std::to_string(minimum_code_size) + " (at most 12)");
     }
     const auto data_bytes = skip_sub_blocks(offset);
     if (!data_bytes) return truncated("inside its first image's data");

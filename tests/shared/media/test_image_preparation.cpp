@@ -266,7 +266,8 @@ bytes imagemagick_gif(const std::string& pattern) {
 
 // Found by tests/fuzz/fuzz_media as a timeout (tests/fuzz/regressions/media/gif_screen_of_millions_of_pixels_in_52_bytes.gif):
 // stb paints a GIF's whole logical screen before its first image, so a few bytes declaring a screen
-// of 23 megapixels around a 1x1 image took over 35 s under ASan. The structure check refuses a screen
+// of 3851x16161 pixels (62 megapixels, under the 64-megapixel limit) around a 1x1 image took over 35 s
+// under ASan. The structure check refuses a screen
 // larger than the first image's LZW data could fill.
 TEST_CASE("a GIF whose screen is far larger than its image data can fill is refused before stb sees it", "[media][image][hostile]") {
   // The classic 1x1 GIF, whose screen is then declared 4000x4000.
