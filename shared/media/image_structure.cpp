@@ -193,6 +193,10 @@ std::uint64_t most_lzw_pixels(std::uint64_t data_bytes, unsigned minimum_code_si
 status check_gif_structure(std::span<const std::uint8_t> bytes) {
   constexpr std::size_t header_size = 6;
   constexpr std::size_t screen_descriptor_size = 7;
+  // A screen this small is painted quickly whatever the data holds (about 2 s under ASan, milliseconds
+  // natively), so only screens above it must be explained by image data: this keeps valid if unusual
+  // files (a small first frame placed on a larger screen) working.
+  constexpr std::uint64_t screen_pixels_always_allowed = std::uint64_t{1} << 22;
   if (bytes.size() < header_size + screen_descriptor_size || bytes[0] != 'G' || bytes[1] != 'I' || bytes[2] != 'F') {
     return invalid("not a GIF: no GIF87a/GIF89a header and screen descriptor");
   }
@@ -217,40 +221,63 @@ status check_gif_structure(std::span<const std::uint8_t> bytes) {
       data += size;
     }
   };
+  // The first image must be whole (it is what stb decodes); later images only add to what the file's
+  // data could fill, read as far as they are well formed.
+  std::uint64_t images = 0;
+  std::uint64_t most_pixels = 0;
   while (true) {
-    if (offset >= bytes.size()) return truncated("before its first image");
+    if (offset >= bytes.size()) {
+      if (images == 0) return truncated("before its first image");
+      break;
+    }
     const std::uint8_t introducer = bytes[offset++];
-    if (introducer == 0x3B) return invalid("corrupt GIF: it ends (trailer at byte " + std::to_string(offset - 1) + ") without an image");
+    if (introducer == 0x3B) {
+      if (images == 0) return invalid("corrupt GIF: it ends (trailer at byte " + std::to_string(offset - 1) + ") without an image");
+      break;
+    }
     if (introducer == 0x21) {  // extension: a label, then sub-blocks
-      if (offset >= bytes.size()) return truncated("inside an extension");
-      ++offset;
-      if (!skip_sub_blocks(offset)) return truncated("inside an extension");
+      if (offset >= bytes.size() || (++offset, !skip_sub_blocks(offset))) {
+        if (images == 0) return truncated("inside an extension");
+        break;
+      }
       continue;
     }
     if (introducer != 0x2C) {
-      return invalid("corrupt GIF: unknown block " + std::to_string(introducer) + " at byte " + std::to_string(offset - 1));
+      if (images == 0) return invalid("corrupt GIF: unknown block " + std::to_string(introducer) + " at byte " + std::to_string(offset - 1));
+      break;
     }
     constexpr std::size_t image_descriptor_size = 9;
-    if (bytes.size() - offset < image_descriptor_size + 1) return truncated("inside its first image descriptor");
+    if (bytes.size() - offset < image_descriptor_size + 1) {
+      if (images == 0) return truncated("inside its first image descriptor");
+      break;
+    }
     const std::uint8_t image_flags = bytes[offset + 8];
     offset += image_descriptor_size;
     if ((image_flags & 0x80U) != 0) offset += 3 * (std::size_t{2} << (image_flags & 0x07U));  // local colour table
-    if (offset >= bytes.size()) return truncated("inside its first image's colour table");
+    if (offset >= bytes.size()) {
+      if (images == 0) return truncated("inside its first image's colour table");
+      break;
+    }
     const unsigned minimum_code_size = bytes[offset++];
     if (minimum_code_size > 12) {  // stb's own limit
-      return invalid("corrupt GIF: LZW minimum code size " + std::to_string(minimum_code_size) + " (at most 12)");
+      if (images == 0) return invalid("corrupt GIF: LZW minimum code size " + std::to_string(minimum_code_size) + " (at most 12)");
+      break;
     }
     const auto data_bytes = skip_sub_blocks(offset);
-    if (!data_bytes) return truncated("inside its first image's data");
-    const std::uint64_t screen_pixels = screen_width * screen_height;
-    const std::uint64_t most_pixels = most_lzw_pixels(*data_bytes, minimum_code_size);
-    if (screen_pixels > most_pixels) {
-      return invalid("corrupt GIF: it declares a " + std::to_string(screen_width) + "x" + std::to_string(screen_height) +
-                     " screen but its first image's " + std::to_string(*data_bytes) +
-                     " bytes of data can fill at most " + std::to_string(most_pixels) + " pixels");
+    if (!data_bytes) {
+      if (images == 0) return truncated("inside its first image's data");
+      break;
     }
-    return success{};
+    ++images;
+    most_pixels += most_lzw_pixels(*data_bytes, minimum_code_size);
   }
+  const std::uint64_t screen_pixels = screen_width * screen_height;
+  if (screen_pixels > screen_pixels_always_allowed && screen_pixels > most_pixels) {
+    return invalid("corrupt GIF: it declares a " + std::to_string(screen_width) + "x" + std::to_string(screen_height) +
+                   " screen but the LZW data of its " + std::to_string(images) + (images == 1 ? " image" : " images") +
+                   " can fill at most " + std::to_string(most_pixels) + " pixels");
+  }
+  return success{};
 }
 
 status check_bmp_structure(std::span<const std::uint8_t> bytes) {

@@ -18,9 +18,10 @@ status check_png_structure(std::span<const std::uint8_t> bytes);
 // block the frame declares. Bytes after EOI are ignored.
 status check_jpeg_structure(std::span<const std::uint8_t> bytes);
 
-// The header, the screen descriptor and colour table, extension blocks that fit, and the first image
-// (the one stb decodes) whole, with LZW data that could fill the logical screen stb paints: a few
-// bytes declaring a screen of millions of pixels are refused before stb allocates and paints it.
+// The header, the screen descriptor and colour table, extension blocks that fit, the first image (the
+// one stb decodes) whole, and a logical screen (which stb paints in full) that the LZW data of the
+// file's images could fill, for screens over 4 megapixels: a few bytes declaring a screen of millions
+// of pixels are refused before stb allocates and paints it.
 status check_gif_structure(std::span<const std::uint8_t> bytes);
 
 // For uncompressed BMPs (BI_RGB, BI_BITFIELDS): every pixel row the header promises is present.

@@ -268,7 +268,7 @@ bytes imagemagick_gif(const std::string& pattern) {
 // stb paints a GIF's whole logical screen before its first image, so a few bytes declaring a screen
 // of 3851x16161 pixels (62 megapixels, under the 64-megapixel limit) around a 1x1 image took over 35 s
 // under ASan. The structure check refuses a screen
-// larger than the first image's LZW data could fill.
+// larger than 4 megapixels that its images' LZW data could not fill.
 TEST_CASE("a GIF whose screen is far larger than its image data can fill is refused before stb sees it", "[media][image][hostile]") {
   // The classic 1x1 GIF, whose screen is then declared 4000x4000.
   bytes gif = {0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0xFF, 0xFF,
@@ -297,6 +297,16 @@ TEST_CASE("a GIF whose screen is far larger than its image data can fill is refu
     CHECK(check_gif_structure(made).ok());
     CHECK(prepare_image(made, 64).ok());
   }
+  // Valid if unusual: a 10x10 first frame on a 1500x1000 screen (under the screen size any data may
+  // declare), and a 10x10 first frame on a 2500x2000 screen that a later, whole frame fills.
+  CHECK(check_gif_structure(imagemagick_gif("-size 10x10 xc:red -page 1500x1000+100+100")).ok());
+  CHECK(check_gif_structure(imagemagick_gif("\\( -size 10x10 xc:red -repage 2500x2000+5+5 \\) "
+                                            "\\( -size 2500x2000 gradient:red-blue -repage 2500x2000+0+0 \\)"))
+            .ok());
+  // The same small frame alone on that 5-megapixel screen is refused: nothing in the file could fill it.
+  const auto lone_frame = check_gif_structure(imagemagick_gif("-size 10x10 xc:red -page 2500x2000+5+5"));
+  REQUIRE_FALSE(lone_frame.ok());
+  CHECK_THAT(lone_frame.failure().message, Catch::Matchers::Contains("2500x2000 screen"));
 }
 
 TEST_CASE("a PNG with a bad CRC or broken compressed data is refused with the cause", "[media][image][hostile]") {
