@@ -56,8 +56,10 @@ release: dependencies
 # The fuzz targets (tests/fuzz), one per parser, with libFuzzer, which comes with clang (Debian's
 # libclang-rt-14-dev). FUZZ_SECONDS per target for `make fuzz`; FUZZ_RUNS random inputs per target in
 # make test's short run; FUZZ_TARGETS limits make fuzz to some targets (names without fuzz_); FUZZ_JOBS
-# runs that many targets at once (each is one process on one core).
+# runs that many targets at once (each is one process on one core); FUZZ_MAX_RUNS stops a target once it
+# has run that many inputs (e.g. 10000000, the issue's target) before FUZZ_SECONDS are up.
 FUZZ_SECONDS ?= 600
+FUZZ_MAX_RUNS ?=
 FUZZ_RUNS ?= 10000
 FUZZ_JOBS ?= 1
 FUZZ_TARGETS ?=
@@ -69,7 +71,7 @@ fuzz-build: dependencies
 # Every target for FUZZ_SECONDS, from its seeds and what earlier runs found (build-fuzz/fuzz-scratch/corpus):
 # executions, executions per second, coverage and crashes per target, also in build/fuzz/results.json.
 fuzz: model fuzz-build
-	node tests/fuzz/run_fuzzers.mjs --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) --binaries build-fuzz/bin \
+	node tests/fuzz/run_fuzzers.mjs --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) $(if $(FUZZ_MAX_RUNS),--runs $(FUZZ_MAX_RUNS)) --binaries build-fuzz/bin \
 	  --scratch build-fuzz/fuzz-scratch --results build/fuzz/results.json $(FUZZ_TARGETS)
 
 # Rewrites the checked-in seed corpora from the current encoders (tests/fuzz/make_seeds.cpp).

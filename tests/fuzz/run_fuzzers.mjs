@@ -8,6 +8,8 @@
 //   --seconds N   run each target N seconds (make fuzz, FUZZ_SECONDS); new corpus inputs are kept in
 //                 <scratch>/corpus/<target>/ between runs, so a second run goes on from the first
 //   --short       the ctest run: a fresh scratch corpus, --runs random inputs after the seeds (make test)
+//   --runs N      with --short, the random inputs (default 2000); with --seconds, stop a target once it
+//                 has run N inputs (the issue's 10 million) even before its time is up
 //   --binaries D  where fuzz_<target> executables are (build-fuzz/bin)
 //   --scratch D   where corpora, crash artifacts and logs go (build-fuzz/fuzz-scratch)
 //   --jobs N      run N targets at once (default 1; each target is one process on one core)
@@ -22,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 const fuzzFolder = path.dirname(fileURLToPath(import.meta.url));
 
 function parseArguments(argv) {
-  const options = { seconds: 0, short: false, runs: 2000, jobs: 1, binaries: '', scratch: '', results: '', targets: [] };
+  const options = { seconds: 0, short: false, runs: 2000, runsGiven: false, jobs: 1, binaries: '', scratch: '', results: '', targets: [] };
   for (let index = 0; index < argv.length; ++index) {
     const argument = argv[index];
     const next = () => {
@@ -31,7 +33,10 @@ function parseArguments(argv) {
     };
     if (argument === '--seconds') options.seconds = Number(next());
     else if (argument === '--short') options.short = true;
-    else if (argument === '--runs') options.runs = Number(next());
+    else if (argument === '--runs') {
+      options.runs = Number(next());
+      options.runsGiven = true;
+    }
     else if (argument === '--binaries') options.binaries = next();
     else if (argument === '--scratch') options.scratch = next();
     else if (argument === '--results') options.results = next();
@@ -93,7 +98,10 @@ function runTarget(options, target) {
     '-seed=' + (options.short ? '1' : '0'),
   ];
   if (options.short) args.push(`-runs=${options.runs}`, '-max_total_time=30');
-  else args.push(`-max_total_time=${options.seconds}`);
+  else {
+    args.push(`-max_total_time=${options.seconds}`);
+    if (options.runsGiven) args.push(`-runs=${options.runs}`);
+  }
   const dictionary = path.join(fuzzFolder, `${target}.dict`);
   if (fs.existsSync(dictionary)) args.push(`-dict=${dictionary}`);
   // The first folder receives new inputs; the checked-in ones are only read.
