@@ -223,6 +223,42 @@ status loaded_index::set_centroids(std::vector<std::uint8_t> centroid_bytes) {
   return success{};
 }
 
+// What a whole partition and a head alone are checked and built by alike: the view (of the file, or
+// of the head only) agrees with its manifest entry, its item metadata parses and matches its rows, its
+// residual statistics are in range, and its rows are re-laid as a shard's blocks (zeros for a head).
+// The attributes are left to the caller, after its last check.
+result<std::unique_ptr<loaded_index::loaded_shard>> loaded_index::partition_shard(std::size_t manifest_position,
+                                                                                 const partition::partition_view& view,
+                                                                                 std::span<const std::uint8_t> metadata_bytes) const {
+  const index::manifest_partition& entry = manifest_.partitions[manifest_position];
+  if (auto agrees = partition::check_partition_against_manifest(view, static_cast<std::uint32_t>(manifest_position),
+                                                                manifest_.dimensions, entry.item_count);
+      !agrees) {
+    return make_error(agrees.failure().code, entry.vectors.path + ": " + agrees.failure().message);
+  }
+  if (view.rows_offset != entry.head_bytes || manifest_.vector_quantization != index::quantization::i8) {
+    return make_error(error_code::invalid_manifest, entry.vectors.path + " disagrees with manifest.json (head_bytes " +
+                                                        std::to_string(entry.head_bytes) + ", the file's head " +
+                                                        std::to_string(view.rows_offset) + ")");
+  }
+  auto items = index::parse_item_metadata(as_text(metadata_bytes), view.item_count);
+  if (!items) return make_error(items.failure().code, entry.metadata.path + ": " + items.failure().message);
+  auto residuals = partition::compute_residual_statistics(view);
+  if (!residuals) return std::move(residuals).failure();
+
+  auto shard = std::make_unique<loaded_shard>();
+  shard->residuals = std::move(residuals).value();
+  shard->manifest_position = manifest_position;
+  relaid_rows relaid = relay_partition_rows(view);
+  shard->bytes = std::move(relaid.bytes);
+  shard->vectors = relaid.view;  // views the buffer just moved into shard->bytes
+  shard->items = std::move(items).value();
+  if (auto matches = index::check_metadata_matches_shard(shard->vectors, shard->items); !matches) {
+    return make_error(matches.failure().code, entry.metadata.path + ": " + matches.failure().message);
+  }
+  return shard;
+}
+
 result<shard_handle> loaded_index::add_partition(std::size_t manifest_position,
                                                  std::span<const std::uint8_t> partition_bytes,
                                                  std::span<const std::uint8_t> metadata_bytes) {
@@ -243,38 +279,17 @@ result<shard_handle> loaded_index::add_partition(std::size_t manifest_position,
   }
   auto view = partition::decode_partition(bytes);
   if (!view) return make_error(view.failure().code, entry.vectors.path + ": " + view.failure().message);
-  if (auto agrees = partition::check_partition_against_manifest(view.value(), static_cast<std::uint32_t>(manifest_position),
-                                                                manifest_.dimensions, entry.item_count);
-      !agrees) {
-    return make_error(agrees.failure().code, entry.vectors.path + ": " + agrees.failure().message);
-  }
-  if (view->rows_offset != entry.head_bytes || manifest_.vector_quantization != index::quantization::i8) {
-    return make_error(error_code::invalid_manifest, entry.vectors.path + " disagrees with manifest.json (head_bytes " +
-                                                        std::to_string(entry.head_bytes) + ", the file's head " +
-                                                        std::to_string(view->rows_offset) + ")");
-  }
-  auto items = index::parse_item_metadata(as_text(metadata_bytes), view->item_count);
-  if (!items) return make_error(items.failure().code, entry.metadata.path + ": " + items.failure().message);
-  auto residuals = partition::compute_residual_statistics(view.value());
-  if (!residuals) return std::move(residuals).failure();
-
-  auto shard = std::make_unique<loaded_shard>();
-  shard->residuals = std::move(residuals).value();
-  shard->manifest_position = manifest_position;
-  relaid_rows relaid = relay_partition_rows(view.value());
-  shard->bytes = std::move(relaid.bytes);
-  shard->vectors = relaid.view;  // views the buffer just moved into shard->bytes
-  shard->items = std::move(items).value();
-  if (auto matches = index::check_metadata_matches_shard(shard->vectors, shard->items); !matches) {
-    return make_error(matches.failure().code, entry.metadata.path + ": " + matches.failure().message);
-  }
-  shard->head_bytes.assign(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(view->rows_offset));
-  auto head = partition::decode_partition_head(shard->head_bytes);
+  auto shard = partition_shard(manifest_position, view.value(), metadata_bytes);
+  if (!shard) return std::move(shard).failure();
+  // The head is kept apart from the relaid rows, and viewed again in its own copy.
+  (*shard)->head_bytes.assign(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(view->rows_offset));
+  auto head = partition::decode_partition_head((*shard)->head_bytes);
   if (!head) return make_error(head.failure().code, entry.vectors.path + ": " + head.failure().message);
-  shard->head = head.value();
-  shard->attributes = build_attributes(shard->items, labels_, tags_);
+  (*shard)->head = head.value();
+  // Last: the label and tag dictionaries grow here, so nothing may fail after it.
+  (*shard)->attributes = build_attributes((*shard)->items, labels_, tags_);
   const shard_handle handle = next_handle_++;
-  shards_.emplace(handle, std::move(shard));
+  shards_.emplace(handle, std::move(shard).value());
   return handle;
 }
 
@@ -289,39 +304,19 @@ result<shard_handle> loaded_index::add_partition_head(std::size_t manifest_posit
   if (hash::sha256_hex(metadata_bytes) != entry.metadata.hash) {
     return make_error(error_code::checksum_mismatch, entry.metadata.path + " does not match its content hash");
   }
-  auto shard = std::make_unique<loaded_shard>();
   // A copy: aligned for the decoder's in-place reads, and kept for the query's views.
-  shard->head_bytes.assign(head_bytes.begin(), head_bytes.end());
-  auto head = partition::decode_partition_head(shard->head_bytes);
+  std::vector<std::uint8_t> head_copy(head_bytes.begin(), head_bytes.end());
+  auto head = partition::decode_partition_head(head_copy);
   if (!head) return make_error(head.failure().code, entry.vectors.path + " (head): " + head.failure().message);
-  if (auto agrees = partition::check_partition_against_manifest(head.value(), static_cast<std::uint32_t>(manifest_position),
-                                                                manifest_.dimensions, entry.item_count);
-      !agrees) {
-    return make_error(agrees.failure().code, entry.vectors.path + ": " + agrees.failure().message);
-  }
-  if (head->rows_offset != entry.head_bytes || manifest_.vector_quantization != index::quantization::i8) {
-    return make_error(error_code::invalid_manifest, entry.vectors.path + " disagrees with manifest.json (head_bytes " +
-                                                        std::to_string(entry.head_bytes) + ", the file's head " +
-                                                        std::to_string(head->rows_offset) + ")");
-  }
-  auto items = index::parse_item_metadata(as_text(metadata_bytes), head->item_count);
-  if (!items) return make_error(items.failure().code, entry.metadata.path + ": " + items.failure().message);
-  auto residuals = partition::compute_residual_statistics(head.value());
-  if (!residuals) return std::move(residuals).failure();
-  shard->residuals = std::move(residuals).value();
-  shard->manifest_position = manifest_position;
-  relaid_rows relaid = relay_partition_rows(head.value());
-  shard->bytes = std::move(relaid.bytes);
-  shard->vectors = relaid.view;
-  shard->rows_present.assign(head->item_count, 0);
-  shard->items = std::move(items).value();
-  if (auto matches = index::check_metadata_matches_shard(shard->vectors, shard->items); !matches) {
-    return make_error(matches.failure().code, entry.metadata.path + ": " + matches.failure().message);
-  }
-  shard->head = head.value();
-  shard->attributes = build_attributes(shard->items, labels_, tags_);
+  auto shard = partition_shard(manifest_position, head.value(), metadata_bytes);
+  if (!shard) return std::move(shard).failure();
+  (*shard)->rows_present.assign(head->item_count, 0);
+  (*shard)->head_bytes = std::move(head_copy);  // a vector's move keeps its buffer, so the view stays valid
+  (*shard)->head = head.value();
+  // Last: the label and tag dictionaries grow here, so nothing may fail after it.
+  (*shard)->attributes = build_attributes((*shard)->items, labels_, tags_);
   const shard_handle handle = next_handle_++;
-  shards_.emplace(handle, std::move(shard));
+  shards_.emplace(handle, std::move(shard).value());
   return handle;
 }
 

@@ -243,6 +243,10 @@ class loaded_index {
   };
 
   explicit loaded_index(index::manifest manifest) : manifest_(std::move(manifest)) {}
+  // add_partition's and add_partition_head's common checks and building, from the file's or the head's view.
+  [[nodiscard]] result<std::unique_ptr<loaded_shard>> partition_shard(std::size_t manifest_position,
+                                                                      const partition::partition_view& view,
+                                                                      std::span<const std::uint8_t> metadata_bytes) const;
   [[nodiscard]] result<std::vector<searchable_shard>> searchable(std::span<const shard_handle> shards) const;
   [[nodiscard]] result<query_outcome> ranked_query(std::span<const float> vector, std::span<const shard_handle> shards,
                                                    const query_options& options) const;
