@@ -115,7 +115,7 @@ export interface OpenOptions {
   maxMemoryMB?: number;
   /** Partitioned sites: fetch every partition at open (for offline use; `ready` resolves when done). */
   prefetch?: boolean;
-  /** Partitioned sites: a query fetches each probed partition's head and then only the rows it re-ranks, by HTTP Range requests (default true); false fetches whole partitions. A host that ignores Range is detected and gets whole partitions. */
+  /** Partitioned sites: a query fetches each probed partition's head and then only the rows it re-ranks, by HTTP Range requests; false fetches whole partitions; true always uses Range. Not given (the default): Range until the heads and rows fetched come to more than two thirds of their whole partitions' bytes (after 8 partitions), then partitions not held yet come whole (`stats.rangesStopped`). A host that ignores Range is detected and gets whole partitions. */
   rangeRequests?: boolean;
 }
 
@@ -296,6 +296,8 @@ export interface Stats {
   memoryBytes: number;
   /** Partitioned: Range requests made for partition rows so far. */
   rangeRequests: number;
+  /** Partitioned: Range reads were found not to pay on this site (see OpenOptions.rangeRequests): partitions not held yet are fetched whole. */
+  rangesStopped: boolean;
 }
 
 export interface PreparedImage {

@@ -17,6 +17,8 @@
 //          [--nprobe N] [--rerank-depth N]   (search knobs; default: the core's defaults)
 //          [--whole-partitions]               (fetch whole partitions, not heads and rows by Range: the
 //                                              client before Range reads, for comparison)
+//          [--forced-ranges]                  (heads and rows by Range always: rangeRequests: true; by default
+//                                              the client chooses, as a page that leaves rangeRequests out)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -39,6 +41,8 @@ const knobs = {};
 if (option('--nprobe', undefined) !== undefined) knobs.nprobe = option('--nprobe', undefined);
 if (option('--rerank-depth', undefined) !== undefined) knobs.rerankDepth = option('--rerank-depth', undefined);
 const wholePartitions = process.argv.includes('--whole-partitions');
+const forcedRanges = process.argv.includes('--forced-ranges');
+const rangeOption = wholePartitions ? 'false' : forcedRanges ? 'true' : 'undefined';
 const knobsName = Object.keys(knobs).length ? `nprobe ${knobs.nprobe ?? 'default'}, rerank depth ${knobs.rerankDepth ?? 'default'}` : 'default knobs';
 if (!generator || !mosaicBinary || !webDirectory) {
   throw new Error('usage: partitioned_browser_benchmark.mjs GENERATOR MOSAIC_BINARY WEB_DIR [--count N] [--queries N]');
@@ -78,7 +82,7 @@ const manifest = JSON.parse(fs.readFileSync(path.join(data.sitePartitioned, 'man
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-partitioned-bench-'));
 const web = writeBenchPage(webDirectory, scratch, { title: 'Mosaic partitioned benchmark', body: `  const transferred = () => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
     .reduce((sum, entry) => ({ bytes: sum.bytes + entry.transferSize, requests: sum.requests + 1 }), { bytes: 0, requests: 0 });
-  const db = await Mosaic.open('/index/', { maxMemoryMB: 2048, rangeRequests: ${!wholePartitions} });
+  const db = await Mosaic.open('/index/', { maxMemoryMB: 2048, rangeRequests: ${rangeOption} });
   const answer = await db.search(query, { k: ${k}, ...${JSON.stringify(knobs)} });
   const firstResult = performance.now();
   window.bench = { db, firstResult, before: transferred(), approximate: answer.approximate,
@@ -131,7 +135,8 @@ try {
     date: new Date().toISOString(),
     machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), chromium: version },
     knobs,
-    fetching: wholePartitions ? 'whole partitions' : 'partition heads and re-ranked rows by Range',
+    fetching: wholePartitions ? 'whole partitions' : forcedRanges ? 'partition heads and re-ranked rows by Range'
+      : 'Range until it stops paying (rangesStopped), then whole partitions',
     data: { ...data.description, siteBytes, partitions: manifest.partitions?.length, centroidBytes: manifest.centroids?.bytes },
     firstLoad: {
       firstResultMilliseconds: first.firstResult, bytesBeforeFirstResult: first.before.bytes, requestsBeforeFirstResult: first.before.requests,
@@ -148,7 +153,7 @@ try {
 }
 
 fs.mkdirSync(benchDirectory, { recursive: true });
-const knobsSuffix = Object.entries(knobs).map(([name, value]) => `-${name}-${value}`).join('') + (wholePartitions ? '-whole' : '');
+const knobsSuffix = Object.entries(knobs).map(([name, value]) => `-${name}-${value}`).join('') + (wholePartitions ? '-whole' : forcedRanges ? '-ranges' : '');
 const resultsFile = path.join(benchDirectory, `partitioned-browser-${count}${knobsSuffix}-results.json`);
 fs.writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
 const megabytes = (bytes) => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
@@ -164,4 +169,6 @@ console.log(`| warm query, median / p95 | ${warm.medianMilliseconds.toFixed(2)} 
 console.log(`| recall@10 against exact float32 | ${warm.recallAt10.toFixed(3)} | ≥ 0.95: ${warm.recallAt10 >= 0.95 ? 'met' : 'missed'} |`);
 console.log(`| size on disk | ${megabytes(siteBytes)} | |`);
 console.log(`| Range requests for rows, all queries | ${report.afterAllQueries.stats.rangeRequests ?? 0} | |`);
+console.log(`| Range reads stopped (whole partitions from then on) | ${report.afterAllQueries.stats.rangesStopped ? 'yes' : 'no'} | |`);
+console.log(`| downloaded over all queries | ${megabytes(report.afterAllQueries.stats.bytesFromNetwork ?? 0)} | |`);
 console.log(`Full figures: ${path.relative(repositoryRoot, resultsFile)}`);

@@ -6,7 +6,8 @@
 // only the changed partitions the client holds and finds the new item; prefetch() fetches the rest.
 // With a host that honours Range, a search fetches each probed partition's head and only the rows it
 // re-ranks, and answers exactly as with whole partitions; a host that ignores Range (this file's
-// first server, like python3 -m http.server) gets whole partitions.
+// first server, like python3 -m http.server) gets whole partitions; left to choose, the client stops
+// fetching heads for new partitions once Range reads fetch most of the bytes whole files hold.
 // Run by ctest in build-wasm like search_api.test.mjs (the native CLI writes the site with the local model).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -194,7 +195,8 @@ test('with Range, a search fetches partition heads and only the re-ranked rows, 
   const openRanged = (options = {}) => Mosaic.open(rangeServer.url, { storage: null, modelBaseUrl: `${rangeServer.url}model/`, ...options });
   const rangeRequests = () => rangeServer.state.requests.filter((request) => request.path.startsWith('/partitions/'));
   const store = memoryStore();
-  const ranged = await openRanged({ storage: store });
+  // Range asked for: the client may not fall back to whole partitions on its own (the next test).
+  const ranged = await openRanged({ storage: store, rangeRequests: true });
   const whole = await openRanged({ rangeRequests: false });
   const knobs = { k: 5, mode: 'vector', rerankDepth: 24 };
   for (const [text, extra] of [['a fox waiting by the harbour', {}], ['the band plays jazz in the library', { filter: { label: 'music' } }],
@@ -237,7 +239,7 @@ test('with Range, a search fetches partition heads and only the re-ranked rows, 
   assert.ok(keys.some((key) => /^[0-9a-f]{64}@0-\d+$/.test(key)), 'heads are stored by hash and range');
   assert.ok(keys.some((key) => /^[0-9a-f]{64}@[1-9]\d*-\d+$/.test(key)), 'row pieces are stored by hash and range');
   rangeServer.reset();
-  const again = await openRanged({ storage: store });
+  const again = await openRanged({ storage: store, rangeRequests: true });
   await again.search({ text: 'a fox waiting by the harbour' }, knobs);
   assert.deepEqual(rangeRequests(), [], 'heads and rows come from the store');
   again.close();
@@ -252,6 +254,51 @@ test('with Range, a search fetches partition heads and only the re-ranked rows, 
   plain.close();
 });
 
+test('left to choose, the client stops Range reads for new partitions once they fetch most of the bytes whole files hold', { skip }, async () => {
+  const openRanged = (options = {}) => Mosaic.open(rangeServer.url, { storage: null, modelBaseUrl: `${rangeServer.url}model/`, ...options });
+  const partitionRequests = () => rangeServer.state.requests.filter((request) => request.path.startsWith('/partitions/'));
+  const texts = ['a fox waiting by the harbour', 'the chess club paints a mural in the museum', 'a kite climbs a ladder near the volcano'];
+
+  // A shallow re-rank reads a few rows of each probed partition: Range pays and the client keeps it.
+  const shallow = await openRanged();
+  for (const text of texts) await shallow.search({ text }, { k: 5, mode: 'vector', rerankDepth: 16 });
+  assert.equal(shallow.stats.rangesStopped, false, 'a shallow re-rank keeps Range reads');
+  assert.ok(shallow.stats.rangeRequests > 0);
+  shallow.close();
+
+  // A re-rank of every candidate reads every row of the probed partitions: after the first query the
+  // client fetches partitions it does not hold whole, and answers as whole partitions do.
+  const whole = await openRanged({ rangeRequests: false });
+  const deep = await openRanged();
+  const forced = await openRanged({ rangeRequests: true });
+  const knobs = { k: 5, mode: 'vector', rerankDepth: 2000 };
+  rangeServer.reset();
+  const first = await deep.search({ text: texts[0] }, knobs);
+  assert.ok(partitionRequests().every((request) => request.headers.range), 'the first query reads by Range');
+  assert.equal(deep.stats.rangesStopped, true, 'Range reads that fetch nearly whole files stop');
+  assert.deepEqual(first.results.map((result) => [result.id, result.score]),
+    (await whole.search({ text: texts[0] }, knobs)).results.map((result) => [result.id, result.score]));
+  const rangeRequestsBefore = deep.stats.rangeRequests;
+  let wholeFetched = 0;
+  for (const text of texts.slice(1)) {
+    rangeServer.reset();
+    const answer = await deep.search({ text }, knobs);
+    const requests = partitionRequests();
+    wholeFetched += requests.filter((request) => !request.headers.range).length;
+    assert.equal(requests.filter((request) => request.headers.range?.startsWith('bytes=0-')).length, 0, 'no head is fetched alone');
+    assert.deepEqual(answer.results.map((result) => [result.id, result.score]),
+      (await whole.search({ text }, knobs)).results.map((result) => [result.id, result.score]), text);
+    await forced.search({ text }, knobs);
+  }
+  assert.ok(wholeFetched > 0, 'new partitions came whole');
+  assert.ok(deep.stats.rangeRequests >= rangeRequestsBefore, 'heads already held still take their rows by Range');
+  // Asked for Range, the client keeps it whatever it costs.
+  assert.equal(forced.stats.rangesStopped, false);
+  deep.close();
+  whole.close();
+  forced.close();
+});
+
 test('rows close together share a request, and a partition takes at most four', { skip }, async () => {
   const { rowRuns, coveringPiece } = await import(pathToFileURL(path.join(webDirectory, 'lib', 'partition_ranges.mjs')).href);
   // Stride 772 (768 dimensions): rows at most 5 apart (4 kB) share a run; repeats and order do not matter.
@@ -262,5 +309,10 @@ test('rows close together share a request, and a partition takes at most four', 
   assert.deepEqual(runs, [{ first: 1, count: 100 }, { first: 200, count: 2 }, { first: 300, count: 1 }, { first: 900, count: 1 }]);
   for (const row of wanted) assert.ok(runs.some((run) => run.first <= row && row < run.first + run.count), `row ${row}`);
   assert.deepEqual(coveringPiece([[0, 100], [772, 7720]], 1544, 2316), [772, 7720]);
+  // Range reads pay while they fetch at most two thirds of the whole files' bytes, judged after 8 partitions.
+  const { rangesPay } = await import(pathToFileURL(path.join(webDirectory, 'lib', 'partition_ranges.mjs')).href);
+  assert.equal(rangesPay({ rangeBytes: 900, wholeBytes: 1000, partitions: 7 }), true);
+  assert.equal(rangesPay({ rangeBytes: 600, wholeBytes: 1000, partitions: 8 }), true);
+  assert.equal(rangesPay({ rangeBytes: 700, wholeBytes: 1000, partitions: 8 }), false);
   assert.equal(coveringPiece([[0, 100], [772, 1544]], 1544, 2316), undefined);
 });

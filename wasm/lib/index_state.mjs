@@ -42,6 +42,7 @@ export function statisticsOf(manifest) {
     partitionsEvicted: 0,  // partitions dropped from memory under maxMemoryMB
     memoryBytes: 0,        // bytes of the partitions held in memory now
     rangeRequests: 0,      // Range requests for partition rows (lib/partitions.mjs, fetchRows)
+    rangesStopped: false,  // Range reads did not pay (lib/partition_ranges.mjs, rangesPay): new partitions come whole
   };
 }
 
@@ -61,6 +62,8 @@ export class IndexState {
   errors = [];
   /** Partitioned sites: the host answered a Range request with the whole file (200): fetch whole files. */
   rangesIgnored = false;
+  /** Partitioned sites: bytes fetched by Range (heads and rows) against the whole files they came from. */
+  rangeLedger = { rangeBytes: 0, wholeBytes: 0, partitions: 0 };
   closed = false;
   /** @type {Promise<import('../mosaic').RefreshResult> | undefined} the refresh under way; a second caller shares it */
   refreshing = undefined;

@@ -5,10 +5,12 @@
 // partition's head alone (an HTTP Range request: centre, sign codes, ids, residual statistics) with
 // its item metadata, then only the rows its exact re-rank needs (a few Range requests per partition,
 // partition_ranges.mjs); a host that ignores Range (200 instead of 206) gets whole partitions from
-// then on. prefetch() and refresh() fetch whole files. The core decides what a query needs
+// then on, and so does a site where Range reads turn out not to save enough bytes to pay for their
+// extra round trip (rangesPay), unless the caller asked for them (rangeRequests: true); partitions
+// already held as heads keep taking their rows by Range. prefetch() and refresh() fetch whole files. The core decides what a query needs
 // (partitionsToProbe, then each answer's missingPartitions and missingRows); this file only moves it.
 import { MosaicError, refusal, shardError } from './errors.mjs';
-import { coveringPiece, rowRuns } from './partition_ranges.mjs';
+import { coveringPiece, rangesPay, rowRuns } from './partition_ranges.mjs';
 import { pieceKey, wholeFile } from './shard_source.mjs';
 import { vectorFilesOf } from './vector_files.mjs';
 import { runBounded } from './worker_pool.mjs';
@@ -26,12 +28,30 @@ const maxRounds = 8;
 const rowRequestConcurrency = 6;
 
 /**
- * Whether queries fetch heads and rows by Range: unless the caller said no (rangeRequests: false) or
- * the host was seen ignoring Range.
+ * Whether a partition not held yet is fetched as its head (rows by Range later): unless the caller
+ * said no (rangeRequests: false), the host was seen ignoring Range, or, when the caller left it to the
+ * client, Range reads have not paid so far (rangesPay).
  * @param {IndexState} state
  */
 function usesRanges(state) {
-  return state.options.rangeRequests !== false && !state.rangesIgnored;
+  if (state.options.rangeRequests === false || state.rangesIgnored) return false;
+  return state.options.rangeRequests === true || !state.statistics.rangesStopped;
+}
+
+/**
+ * Books bytes fetched by Range for the rangesPay judgement; `wholeBytes` once per partition, at its head.
+ * @param {IndexState} state
+ * @param {number} rangeBytes
+ * @param {number} wholeBytes
+ */
+function bookRangeBytes(state, rangeBytes, wholeBytes) {
+  const ledger = state.rangeLedger;
+  ledger.rangeBytes += rangeBytes;
+  if (wholeBytes > 0) {
+    ledger.wholeBytes += wholeBytes;
+    ledger.partitions += 1;
+  }
+  if (state.options.rangeRequests !== true && !rangesPay(ledger)) state.statistics.rangesStopped = true;
 }
 
 /**
@@ -159,6 +179,7 @@ export async function ensurePartitions(state, generation, positions, { heads = f
       return;
     }
     accept(position, generation.addHead(position, head.bytes, metadata), { fromStore: false });
+    bookRangeBytes(state, head.bytes.length, entry.bytes);
     await Promise.all([state.source.keepBytes(headKey, head.bytes), state.source.keepBytes(entry.metadata.hash, metadata)]);
   };
   /** @type {Promise<void>} */
@@ -248,6 +269,7 @@ export async function fetchRows(state, generation, missingRows) {
       return;
     }
     add(first, fetched.bytes);
+    bookRangeBytes(state, fetched.bytes.length, 0);
     // Not awaited: the answer does not wait for the store (keepBytes never rejects).
     void state.source.keepBytes(pieceKey(entry.hash, start, end), fetched.bytes);
   }, () => state.closed);
@@ -288,7 +310,8 @@ export async function queryPartitions(state, vector, options) {
   const used = new Set(vector.length > 0 && options.mode !== 'keyword' ? generation.partitionsToProbe(vector, options) : []);
   let answer;
   for (let round = 0; ; round += 1) {
-    await ensurePartitions(state, generation, [...used], { heads: usesRanges(state) });
+    // Heads held stay usable (their rows come by Range) even once new partitions come whole.
+    await ensurePartitions(state, generation, [...used], { heads: state.options.rangeRequests !== false && !state.rangesIgnored });
     state.checkOpen();
     // A refresh that swapped generations meanwhile: search the one now open, from its own partitions.
     if (state.generation !== generation) return queryPartitions(state, vector, options);
