@@ -43,9 +43,18 @@ export interface ItemMetadata {
   /** A playable/openable copy of the item inside the index (media/<sha256>.wav, .mp3, .mp4, .mov, .pdf); its type is mime_type. */
   media?: string;
   snippet?: string;
+  /** Where a chunk starts in its source: bytes (text), milliseconds (audio, a video segment), the page from 1 (a PDF page or the first page of a PDF part). */
   source_offset?: number;
+  /** A part of a PDF: its last page (inclusive); source_offset is its first. */
+  last_page?: number;
   embedded_from?: 'caption';
+  /** The snippet and keyword text were read out of the medium: a PDF's text layer, the words in an image (OCR), or the words heard in its sound. */
+  text_from?: 'pdf' | 'ocr' | 'speech';
+  /** With text_from 'speech': the words heard, in time order, milliseconds from the start of the item's own sound (its media copy). */
+  transcript?: TranscriptSegment[];
 }
+
+export interface TranscriptSegment { start_ms: number; end_ms: number; text: string }
 
 export interface ManifestFile { hash: string; file: string; bytes: number }
 export interface ManifestShard extends ManifestFile { items: number; metadata: ManifestFile }
@@ -183,8 +192,8 @@ export interface SearchResult {
   matchedItems?: number;
   /** Keyword and hybrid searches: the query's terms (as analyzed: folded, stemmed) that the item holds. */
   matchedTerms?: string[];
-  /** Keyword and hybrid searches: where the query's terms occur in item.title and item.snippet, as [start, end) string indexes. */
-  highlights?: { title: [number, number][]; snippet: [number, number][] };
+  /** Keyword and hybrid searches: where the query's terms occur in item.title and item.snippet, as [start, end) string indexes; for an item with a transcript, the segments (indexes into item.transcript) whose text holds them, with the same ranges in that segment's text. */
+  highlights?: { title: [number, number][]; snippet: [number, number][]; transcript?: { segment: number; spans: [number, number][] }[] };
   /** item.thumbnail resolved against the index's URL. */
   thumbnailUrl?: string;
   /** item.media resolved against the index's URL. */

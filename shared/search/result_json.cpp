@@ -3,6 +3,7 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "index/item_metadata.hpp"
 #include "keywords/highlight.hpp"
@@ -66,6 +67,18 @@ json highlights_in(std::string_view text, const keywords::keyword_query& query, 
                                  utf16_units_before(text, std::size_t{span.byte_offset} + span.byte_length)}));
   }
   return spans;
+}
+
+// [{"segment": index, "spans": [[start, end], ...]}, ...]: the transcript segments that hold the query's
+// terms, in time order, so a player can start at the matched words (only segments with a match).
+json transcript_highlights_in(const std::vector<index::transcript_segment>& transcript,
+                              const keywords::keyword_query& query, text::text_analyzer& analyzer) {
+  json found = json::array();
+  for (std::size_t segment = 0; segment < transcript.size(); ++segment) {
+    json spans = highlights_in(transcript[segment].text, query, analyzer);
+    if (!spans.empty()) found.push_back(json{{"segment", segment}, {"spans", std::move(spans)}});
+  }
+  return found;
 }
 
 }  // namespace
@@ -179,6 +192,9 @@ json hit_json_with(const loaded_index& index, const index_hit& hit, const keywor
     if (item != nullptr && analyzer != nullptr) {
       answer["highlights"] = json{{"title", highlights_in(item->title, *highlighted, *analyzer)},
                                   {"snippet", highlights_in(item->snippet, *highlighted, *analyzer)}};
+      if (!item->transcript.empty()) {
+        answer["highlights"]["transcript"] = transcript_highlights_in(item->transcript, *highlighted, *analyzer);
+      }
     }
   }
   return answer;

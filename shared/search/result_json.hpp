@@ -37,7 +37,8 @@ std::string query_outcome_json_text(const loaded_index& index, const query_outco
 // document matched; keyword and hybrid hits add "matched_terms" (the query's terms, as analyzed, that
 // the item holds) and "highlights": {"title": [[start, end], ...], "snippet": [...]}, where the query's
 // terms occur in the item's title and snippet, as offsets in UTF-16 code units (JavaScript string
-// indexes), end excluded.
+// indexes), end excluded; an item with a transcript adds "transcript": [{"segment": index, "spans":
+// [[start, end], ...]}, ...], the segments whose text holds the terms (none: an empty array).
 
 // {"mode": "vector" | "keyword" | "hybrid", "results": [result...], "classification": {"known", "label" (null when unknown), "confidence",
 //  "votes", "considered", "best_score", "neighbours": [result...]}} (classification when asked).

@@ -28,6 +28,7 @@ struct hand_built_item {
   std::string label;          // "" for none
   std::string source;         // "" for collection/<id>.txt: a document of its own
   std::string text;           // the keyword index's body field and the item's snippet ("" for none)
+  std::vector<index::transcript_segment> transcript;  // set after construction: a recording's words (text_from speech)
 };
 
 // The unit vector at cosine `similarity` to (1, 0, 0), in the x-y plane.
@@ -60,6 +61,8 @@ inline hand_built_index build_index(const std::vector<hand_built_item>& entries,
     item.mime_type = "text/plain";
     item.label = entries[row].label;
     item.snippet = entries[row].text;
+    item.transcript = entries[row].transcript;
+    if (!item.transcript.empty()) item.text_from = index::text_origin::speech;
     ids.push_back(item.id);
     items.push_back(item);
   }

@@ -307,7 +307,7 @@ export class LoadedGeneration {
   }
 
   /**
-   * @typedef {{ id: string, score: number, item: ItemMetadata, close?: boolean, similarity?: number, duplicate_of?: string, duplicates?: number, matched_items?: number, matched_terms?: string[], highlights?: { title: [number, number][], snippet: [number, number][] } }} CoreHit  a result as the core gives it
+   * @typedef {{ id: string, score: number, item: ItemMetadata, close?: boolean, similarity?: number, duplicate_of?: string, duplicates?: number, matched_items?: number, matched_terms?: string[], highlights?: { title: [number, number][], snippet: [number, number][], transcript?: { segment: number, spans: [number, number][] }[] } }} CoreHit  a result as the core gives it
    * @typedef {{ label: string, known: boolean, confidence: number, votes: number, considered: number, bestScore: number, neighbours: SearchResult[] }} CoreClassification
    */
 

@@ -1,7 +1,8 @@
 // The detail view of one result: a modal <dialog> with the whole picture, the player, the text with
 // the query's words marked, its metadata, the file's link and "More like this". Escape (the dialog's
 // own cancel) and the Close button close it; focus goes back to what opened it.
-import { appendMarkedText, clockTime } from './formatting.js';
+import { extractedText, pageRange, startTime, wholeTranscript } from './extracted_text.js';
+import { appendMarkedText } from './formatting.js';
 import { mediaElement, titleOf } from './result_card.js';
 
 // Where the item's own file can be opened: the index's copy (audio, video, PDF), a source that is a web
@@ -56,9 +57,17 @@ export class DetailView {
       image.alt = item.title ?? '';
       parts.push(image);
     }
-    const media = mediaElement(item, mediaUrl, titleOf(result), { className: 'detail-media', detail: true });
-    if (media && media.tagName !== 'A') parts.push(media);
-    if (item.snippet) {
+    const media = mediaElement(item, mediaUrl, titleOf(result), { className: 'detail-media', detail: true, posterUrl: thumbnailUrl });
+    const player = media && media.tagName !== 'A' ? media : undefined;
+    if (player) parts.push(player);
+    // Text read out of the medium: where it came from, the heard segments with the query's words (each
+    // plays from its start), and the whole transcript folded below.
+    const extracted = extractedText(result, { player, titleText: titleOf(result), className: 'detail-text', maximumSegments: 12 });
+    if (extracted) {
+      parts.push(extracted);
+      const transcript = wholeTranscript(result, { player, titleText: titleOf(result) });
+      if (transcript) parts.push(transcript);
+    } else if (item.snippet) {
       const text = document.createElement('p');
       text.className = 'detail-text';
       appendMarkedText(text, item.snippet, highlights?.snippet);
@@ -79,13 +88,15 @@ export class DetailView {
     fact('Tags', item.tags?.join(', '));
     fact('File', item.source);
     fact('Type', item.mime_type);
-    if (item.modality === 'audio' && item.source_offset) fact('Starts at', clockTime(item.source_offset));
+    fact('Starts at', startTime(item));
+    fact('Pages', pageRange(item));
     // An item opened from the start page's grid answers no query: it has no score.
     if (result.score !== undefined) fact('Score', `${result.score.toFixed(3)} (${scoreTitle})`);
     if (similarity !== undefined) fact('Meaning similarity', `${similarity.toFixed(3)}${result.close === false ? ' (a weaker match)' : ''}`);
     if (result.matchedTerms?.length) fact('Matched words', result.matchedTerms.join(', '));
     if (item.text_from === 'ocr') fact('Text', 'read from the image (OCR)');
     else if (item.text_from === 'pdf') fact('Text', "the PDF's own text");
+    else if (item.text_from === 'speech') fact('Text', 'heard by speech recognition (it mishears words)');
     if (item.embedded_from === 'caption' && !item.text_from) fact('Matched by', 'its caption');
     parts.push(facts);
     const actions = document.createElement('div');
@@ -93,11 +104,12 @@ export class DetailView {
     const fileUrl = fileUrlOf(item, mediaUrl, sourceBaseUrl);
     if (fileUrl) {
       const link = document.createElement('a');
-      link.href = fileUrl;
+      const atPage = item.modality === 'pdf' && pageRange(item) && fileUrl === mediaUrl ? item.source_offset : undefined;
+      link.href = atPage ? `${fileUrl}#page=${atPage}` : fileUrl;
       link.target = '_blank';
       link.rel = 'noopener';
       link.className = 'detail-file';
-      link.textContent = item.modality === 'pdf' ? 'Open PDF' : 'Open the file';
+      link.textContent = item.modality !== 'pdf' ? 'Open the file' : atPage ? `Open PDF at page ${atPage}` : 'Open PDF';
       actions.append(link);
     }
     const similar = document.createElement('button');

@@ -1,17 +1,21 @@
 // One result as a card: its picture (or a band with its kind), its title as the button that opens the
 // detail view, the score (explained on hover), its snippet with the query's words marked, its player
 // or PDF link, and "More like this".
-import { appendMarkedText, clockTime, kindSymbols } from './formatting.js';
+import { extractedText, pageRange, startTime } from './extracted_text.js';
+import { appendMarkedText, kindSymbols } from './formatting.js';
 
 // The item's playable/openable copy (item.media): an audio player, a video player, or a link that
-// opens the PDF; all reachable with the keyboard. `preload` none: nothing is fetched until played.
-export function mediaElement(item, mediaUrl, titleText, { className = 'result-media', detail = false } = {}) {
+// opens the PDF (at its page, for a PDF page or part); all reachable with the keyboard. `preload`
+// none: nothing is fetched until played. A video shows its poster frame (the thumbnail the indexer
+// picked, not a black first frame) until it plays.
+export function mediaElement(item, mediaUrl, titleText, { className = 'result-media', detail = false, posterUrl } = {}) {
   if (!mediaUrl) return null;
   if (item.modality === 'audio' || item.modality === 'video') {
     const player = document.createElement(item.modality);
     player.controls = true;
-    // A video shows its first frame by preloading the metadata (a small ranged read per result).
+    // A video reads its metadata (a small ranged read per result) for its length on the controls.
     player.preload = item.modality === 'video' || detail ? 'metadata' : 'none';
+    if (item.modality === 'video' && posterUrl) player.poster = posterUrl;
     player.src = mediaUrl;
     player.className = className;
     player.setAttribute('aria-label', `Play ${titleText}`);
@@ -19,16 +23,25 @@ export function mediaElement(item, mediaUrl, titleText, { className = 'result-me
   }
   if (item.modality === 'pdf') {
     const link = document.createElement('a');
-    link.href = mediaUrl;
+    const pages = pageRange(item);
+    // PDF viewers open a #page=N address at that page (Adobe's "PDF open parameters").
+    link.href = pages ? `${mediaUrl}#page=${item.source_offset}` : mediaUrl;
     link.target = '_blank';
     link.rel = 'noopener';
     link.type = 'application/pdf';
     link.className = 'open-media';
-    link.textContent = 'Open PDF';
-    link.setAttribute('aria-label', `Open PDF: ${titleText}`);
+    link.textContent = pages ? `Open PDF at page ${item.source_offset}` : 'Open PDF';
+    link.setAttribute('aria-label', `${link.textContent}: ${titleText}`);
     return link;
   }
   return null;
+}
+
+function pieceOfMeta(className, text) {
+  const piece = document.createElement('span');
+  piece.className = className;
+  piece.textContent = text;
+  return piece;
 }
 
 export function titleOf(result) {
@@ -89,16 +102,24 @@ export function resultCard(result, position, actions) {
     meta.append(' · ', weak);
   }
   if (item?.label) meta.append(` · ${item.label}`);
-  if (item?.modality === 'audio' && item.source_offset) meta.append(` · from ${clockTime(item.source_offset)}`);
+  const starts = startTime(item);
+  if (starts) meta.append(' · ', pieceOfMeta('starts-at', `starts at ${starts}`));
+  const pages = pageRange(item);
+  if (pages) meta.append(' · ', pieceOfMeta('page-range', pages));
   if (result.matchedItems > 1) meta.append(` · ${result.matchedItems} parts match`);
   body.append(title, meta);
-  if (item?.snippet) {
+  const media = item ? mediaElement(item, mediaUrl, titleOf(result), { posterUrl: thumbnailUrl }) : null;
+  const player = media?.tagName === 'A' ? undefined : media ?? undefined;
+  // Text read out of the medium says where it came from, and a transcript hit offers its play control.
+  const extracted = extractedText(result, { player, titleText: titleOf(result) });
+  if (extracted) {
+    body.append(extracted);
+  } else if (item?.snippet) {
     const snippet = document.createElement('p');
     snippet.className = 'snippet';
     appendMarkedText(snippet, item.snippet, highlights?.snippet);
     body.append(snippet);
   }
-  const media = item ? mediaElement(item, mediaUrl, titleOf(result)) : null;
   if (media) body.append(media);
   const similarButton = document.createElement('button');
   similarButton.type = 'button';

@@ -191,6 +191,19 @@ button:disabled { opacity: 0.55; cursor: default; }
 .similar-results .preview:not([class*="kind-"]) { aspect-ratio: auto; height: 5rem; }
 .empty { color: var(--muted); }
 mark { background: var(--mark); color: inherit; border-radius: 2px; padding: 0 1px; }
+/* Text read out of a medium (OCR, a PDF's text, speech): labelled by where it came from; a heard
+   segment's play control is a full-size button (a thumb's target on a phone). */
+.extracted-text { display: flex; flex-direction: column; gap: 0.25rem; }
+.text-source { margin: 0; font-size: 0.75rem; color: var(--muted); font-style: italic; }
+.heard-segments { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 0.35rem; }
+.heard-segment { font-size: 0.9rem; line-height: 1.35; overflow-wrap: anywhere; }
+.play-from {
+  background: var(--paper); color: var(--accent); font-size: 0.85rem; padding: 0.3rem 0.6rem;
+  font-variant-numeric: tabular-nums; margin-right: 0.25rem;
+}
+.heard-at { font-variant-numeric: tabular-nums; color: var(--muted); }
+.whole-transcript summary { cursor: pointer; color: var(--accent); font-weight: 600; min-height: 2.25rem; display: flex; align-items: center; }
+.whole-transcript .heard-segments { margin-top: 0.4rem; }
 
 .detail {
   border: 1px solid var(--line); border-radius: var(--radius); padding: 0; width: min(48rem, calc(100vw - 1rem));

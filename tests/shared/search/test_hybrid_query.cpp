@@ -154,3 +154,42 @@ TEST_CASE("a keyword result's JSON names its terms and highlights them in UTF-16
   CHECK(hit["highlights"]["snippet"] == nlohmann::json::array({nlohmann::json::array({8, 14}), nlohmann::json::array({15, 18})}));
   CHECK(hit["highlights"]["title"].empty());
 }
+
+TEST_CASE("a recording's result names the transcript segments that hold the query's words", "[hybrid]") {
+  // Three segments heard in a recording; "floor" is said only in the second, "paper" in the second and
+  // third. The snippet holds only the start, as the indexer's 240 characters may.
+  mosaic::test::hand_built_item recording{at_similarity(0.9f), "", "calls/printer.wav",
+                                          "please call me back the printer on the second floor is out of paper again paper"};
+  recording.transcript = {{0, 1800, "please call me back"},
+                          {4200, 6900, "the printer on the second floor is out of paper"},
+                          {8000, 9000, "again paper"}};
+  mosaic::test::hand_built_item note{at_similarity(0.5f), "", "", "a floor plan"};
+  auto built = build_index({recording, note}, true);
+  auto found = built.index.query(query_vector, built.shards, options_for(search::search_mode::hybrid, "floors paper"));
+  REQUIRE(found.ok());
+  const nlohmann::json answer = search::query_outcome_json(built.index, found.value());
+  REQUIRE(answer["results"].size() == 2);
+  const nlohmann::json& heard = answer["results"][0];
+  REQUIRE(heard["item"]["source"] == "calls/printer.wav");
+  // "the printer on the second floor is out of paper": "floor" at 26..31, "paper" at 42..47.
+  using nlohmann::json;
+  CHECK(heard["highlights"]["transcript"] ==
+        json::array({json{{"segment", 1}, {"spans", json::array({json::array({26, 31}), json::array({42, 47})})}},
+                     json{{"segment", 2}, {"spans", json::array({json::array({6, 11})})}}}));
+  // An item without a transcript has no such key; a vector search highlights nothing.
+  CHECK_FALSE(answer["results"][1]["highlights"].contains("transcript"));
+  auto by_meaning = built.index.query(query_vector, built.shards, options_for(search::search_mode::vector, "floors paper"));
+  REQUIRE(by_meaning.ok());
+  CHECK_FALSE(search::query_outcome_json(built.index, by_meaning.value())["results"][0].contains("highlights"));
+}
+
+TEST_CASE("a recording whose transcript does not hold the words gives an empty list", "[hybrid]") {
+  mosaic::test::hand_built_item recording{at_similarity(0.9f), "", "calls/quiet.wav", "the garden gate"};
+  recording.transcript = {{0, 900, "nothing heard here"}};
+  auto built = build_index({recording}, true);
+  auto found = built.index.query({}, built.shards, options_for(search::search_mode::keyword, "garden"));
+  REQUIRE(found.ok());
+  const nlohmann::json answer = search::query_outcome_json(built.index, found.value());
+  REQUIRE(answer["results"].size() == 1);
+  CHECK(answer["results"][0]["highlights"]["transcript"] == nlohmann::json::array());
+}
