@@ -20,16 +20,16 @@
 
 namespace mosaic::partition {
 
-// The cap with kept centroids: three times the mean partition size, looser than a fresh build's
-// twice, so that growth where the collection grows still lands in its nearest partition for a while
+// The cap with kept centroids: four times the mean partition size, looser than a fresh build's
+// three times, so that growth where the collection grows still lands in its nearest partition for a while
 // (recall) while the largest single fetch stays bounded.
-inline constexpr std::size_t kept_centroids_cap_over_mean = 3;
+inline constexpr std::size_t kept_centroids_cap_over_mean = 4;
 // A writer says the partitions have grown unbalanced, and that a re-run with fresh training would
 // help, once the largest partition holds more than this many times the mean: a fresh build stays at
-// or under 2 (its cap) up to rounding.
-inline constexpr double unbalanced_partition_factor = 2.5;
+// or under 3 (its cap) up to rounding.
+inline constexpr double unbalanced_partition_factor = 3.5;
 
-// The cap for row_count rows in partition_count kept partitions: ceil(rows / partitions) * 3.
+// The cap for row_count rows in partition_count kept partitions: ceil(rows / partitions) * 4.
 inline std::size_t kept_centroids_partition_cap(std::uint64_t row_count, std::size_t partition_count) noexcept {
   if (partition_count == 0) return 0;
   const std::uint64_t mean = (row_count + partition_count - 1) / partition_count;

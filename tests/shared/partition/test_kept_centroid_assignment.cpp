@@ -95,6 +95,6 @@ TEST_CASE("the kept-centroid assignment refuses impossible requests", "[partitio
   CHECK(assign_with_kept_centroids(rows, table, kept, 5).failure().code == error_code::invalid_argument);
   std::vector<std::uint32_t> short_list(9, no_kept_partition);
   CHECK(assign_with_kept_centroids(rows, table, short_list, 5).failure().code == error_code::dimension_mismatch);
-  CHECK(kept_centroids_partition_cap(1000, 10) == 300);
-  CHECK(kept_centroids_partition_cap(1001, 10) == 303);
+  CHECK(kept_centroids_partition_cap(1000, 10) == 400);
+  CHECK(kept_centroids_partition_cap(1001, 10) == 404);
 }
