@@ -108,6 +108,7 @@ bench: model release wasm native
 	@bash scripts/install-bench-packages.sh
 	node tests/bench/keyword_peers_benchmark.mjs build-release/bin/mosaic build-release/bin/mosaic_model_benchmark build-wasm/web
 	node tests/bench/serve_benchmark.mjs build-release/bin/mosaic build/bin/mosaic_gemini_double
+	node tests/bench/proxies_benchmark.mjs build-release/bin/mosaic build/bin/mosaic_gemini_double
 	node tests/bench/watch_latency_benchmark.mjs build-release/bin/mosaic
 	node tests/bench/soak_benchmark.mjs build-release/bin/mosaic build/bin/mosaic_gemini_double --seconds $(SOAK_SECONDS)
 	MOSAIC_CLI=build-release/bin/mosaic MOSAIC_GEMINI_DOUBLE=build/bin/mosaic_gemini_double MOSAIC_KILL_RUNS=100 \

@@ -14,6 +14,7 @@
 #include "cli/provider_setup.hpp"
 #include "http/cors.hpp"
 #include "http/http_server.hpp"
+#include "shared_state/shared_rate_limiter.hpp"
 #include "sync/site_watcher.hpp"
 
 namespace mosaic::server {
@@ -39,7 +40,8 @@ options:
                         new one gets 503
   --allow-origin URL    let pages of this origin (https://example.org) call the API and read the
                         index; repeatable; * allows any
-  --rate-limit N        /api/embed and /v1beta requests per second per client, default 20; 0: no limit
+  --rate-limit N        /api/embed and /v1beta requests per second per client, default 20; 0: no limit;
+                        with --redis one bucket per client for every proxy on that Redis
   --rate-burst N        requests a client may send at once before the limit applies, default 40
   --image-max-side N    images with a longer side are resized before embedding, default 1024
   --json                print the start-up line as JSON ({"listening": URL, "port": N, ...}; notes go to
@@ -148,8 +150,8 @@ int run_serve_command(std::span<const std::string_view> arguments) {
   std::fprintf(information, "mosaic serve: %s\n", setup.value()->cache_note.c_str());
   if (setup.value()->redis) {
     // The address without its password: the log never holds a secret.
-    std::fprintf(information, "mosaic serve: sharing the embedding cache, fetches and the upstream quota through %s\n",
-                 setup.value()->redis->address().description().c_str());
+    std::fprintf(information, "mosaic serve: sharing the embedding cache, fetches, the upstream quota%s through %s\n",
+                 *rate > 0 ? " and the per-client rate limit" : "", setup.value()->redis->address().description().c_str());
   }
   server_context context;
   context.provider = &provider;
@@ -183,11 +185,20 @@ int run_serve_command(std::span<const std::string_view> arguments) {
   worker_pool pool(static_cast<unsigned>(*workers), 4096);
   context.workers = &pool;
   if (*rate > 0) context.embed_rate_limiter = &limiter;
+  // --redis: one bucket per client for every proxy, the local limiter deciding while Redis is away.
+  // Declared after the workers it hands requests to, so it waits for its last decision before they go.
+  std::optional<shared_rate_limiter> shared_limiter;
+  if (*rate > 0 && setup.value()->redis) {
+    shared_limiter.emplace(*setup.value()->redis, limits, limiter);
+    context.shared_embed_rate_limit = [&shared_limiter](const std::string& client, std::function<void(rate_decision)> decided) {
+      shared_limiter->try_acquire(client, std::move(decided));
+    };
+  }
   context.metrics = &metrics;
   float_array_text_memo vector_text_memo(16u * 1024 * 1024);
   context.vector_text_memo = &vector_text_memo;
   const provider_setup& owned = *setup.value();
-  context.append_metrics = [&owned, &vector_text_memo](std::string& text) {
+  context.append_metrics = [&owned, &vector_text_memo, &shared_limiter](std::string& text) {
     // Statistics the provider and the cache keep themselves, read at scrape time.
     const auto family = [&text](std::string_view name, std::string_view type, std::string_view help) {
       text += "# HELP " + std::string(name) + " " + std::string(help) + "\n# TYPE " + std::string(name) + " " +
@@ -238,6 +249,12 @@ int run_serve_command(std::span<const std::string_view> arguments) {
       family("mosaic_upstream_slots_total", "counter", "Gemini call slots taken, by quota: shared (Redis) or local (Redis down)");
       sample("mosaic_upstream_slots_total", owned.shared_pacer->shared_slots(), "{quota=\"shared\"}");
       sample("mosaic_upstream_slots_total", owned.shared_pacer->local_slots(), "{quota=\"local\"}");
+      if (shared_limiter) {
+        family("mosaic_client_rate_decisions_total", "counter",
+               "Per-client rate limit decisions, by bucket: shared (Redis) or local (Redis down)");
+        sample("mosaic_client_rate_decisions_total", shared_limiter->shared_decisions(), "{bucket=\"shared\"}");
+        sample("mosaic_client_rate_decisions_total", shared_limiter->local_decisions(), "{bucket=\"local\"}");
+      }
     }
     if (owned.cache) {
       const embedding_cache_statistics cache = owned.cache->statistics();
@@ -265,7 +282,7 @@ int run_serve_command(std::span<const std::string_view> arguments) {
       if (!redis.available) {
         health["status"] = "degraded";
         health["redis"]["error"] = redis.last_error;
-        health["redis"]["note"] = "answering from the local cache and the local quota until Redis answers again";
+        health["redis"]["note"] = "answering from the local cache, the local quota and local rate limits until Redis answers again";
       }
     };
   }

@@ -18,15 +18,36 @@ namespace {
 
 using nlohmann::json;
 
-// The rate limit for routes that spend embeddings; nullopt when the client may go on.
-std::optional<error> rate_limit(const server_context& context, const std::string& client_address) {
-  if (context.embed_rate_limiter == nullptr) return std::nullopt;
-  const rate_decision decision = context.embed_rate_limiter->try_acquire(client_address, std::chrono::steady_clock::now());
-  if (decision.allowed) return std::nullopt;
+void embed_for_client(const server_context& context, const shared_request& request, const response_callback& done);
+void pass_through_for_client(const server_context& context, const shared_request& request, const std::string& model,
+                             const std::string& method, const response_callback& done);
+
+error rate_limited_error(const rate_decision& decision) {
   const auto seconds = static_cast<std::uint32_t>((decision.retry_after.count() + 999) / 1000);
   return make_error(error_code::rate_limited, "too many embedding requests from this client; try again in " +
                                                   std::to_string(std::max(1u, seconds)) + " s",
                     std::max(1u, seconds));
+}
+
+// The per-client rate limit for routes that spend embeddings: runs `go` when the client may go on,
+// else `refuse` with the error to answer. With a shared limit (mosaic serve --redis) the decision comes
+// from the Redis client's thread, which must stay free for Redis: the route then goes on on the workers.
+void rate_limit_then(const server_context& context, const std::string& client_address, std::function<void()> go,
+                     std::function<void(const error&)> refuse) {
+  if (context.shared_embed_rate_limit) {
+    context.shared_embed_rate_limit(client_address, [&context, go = std::move(go), refuse = std::move(refuse)](rate_decision decision) mutable {
+      if (!decision.allowed) return refuse(rate_limited_error(decision));
+      run_on_workers(context, std::move(go), [&refuse] {
+        refuse(make_error(error_code::upstream_unavailable, "the server is busy; try again shortly", 1));
+      });
+    });
+    return;
+  }
+  if (context.embed_rate_limiter != nullptr) {
+    const rate_decision decision = context.embed_rate_limiter->try_acquire(client_address, std::chrono::steady_clock::now());
+    if (!decision.allowed) return refuse(rate_limited_error(decision));
+  }
+  go();
 }
 
 // One part of Mosaic's own body shape: {"text": "..."} or {"mime_type": "image/png", "data": "<base64>"}.
@@ -146,7 +167,14 @@ void handle_api_embed(const server_context& context, shared_request request, con
   if (context.provider == nullptr) {
     return done(error_response(*request, http::status::service_unavailable, "no_provider", "no embedding provider is configured"));
   }
-  if (auto limited = rate_limit(context, client_address)) return done(error_response(*request, *limited));
+  rate_limit_then(context, client_address, [&context, request, done] { embed_for_client(context, request, done); },
+                  [request, done](const error& refused) { done(error_response(*request, refused)); });
+}
+
+namespace {
+
+// POST /api/embed once the client's rate limit let it through.
+void embed_for_client(const server_context& context, const shared_request& request, const response_callback& done) {
   auto body = parse_json_body(*request);
   if (!body) return done(error_response(*request, body.failure()));
   auto parsed = parse_embed_body(context, body.value());
@@ -184,8 +212,6 @@ void handle_api_embed(const server_context& context, shared_request request, con
     done(error_response(*request, make_error(error_code::upstream_unavailable, "the server is busy; try again shortly", 1)));
   });
 }
-
-namespace {
 
 // Google answers every client mistake (unsupported MIME type, oversized media included) with 400
 // INVALID_ARGUMENT; its SDKs expect that, so the pass-through folds our 413 and 415 into 400.
@@ -274,7 +300,16 @@ void handle_gemini_pass_through(const server_context& context, shared_request re
     response.prepare_payload();
     return done(std::move(response));
   }
-  if (auto limited = rate_limit(context, client_address)) return done(gemini_error(*request, *limited));
+  rate_limit_then(context, client_address, [&context, request, model, method, done] {
+    pass_through_for_client(context, request, model, method, done);
+  }, [request, done](const error& refused) { done(gemini_error(*request, refused)); });
+}
+
+namespace {
+
+// The /v1beta pass-through once the client's rate limit let it through.
+void pass_through_for_client(const server_context& context, const shared_request& request, const std::string& model,
+                             const std::string& method, const response_callback& done) {
   auto body = parse_json_body(*request);
   if (!body) return done(gemini_error(*request, body.failure()));
   const bool batch = method == "batchEmbedContents";
@@ -307,5 +342,7 @@ void handle_gemini_pass_through(const server_context& context, shared_request re
     done(gemini_error(*request, make_error(error_code::upstream_unavailable, "the server is busy; try again shortly", 1)));
   });
 }
+
+}  // namespace
 
 }  // namespace mosaic::server

@@ -43,6 +43,9 @@ struct server_context {
   std::size_t max_inputs = 100;             // per /api/embed call
   worker_pool* workers = nullptr;           // CPU work of API routes (null: on the calling thread)
   rate_limiter* embed_rate_limiter = nullptr;  // per client, on the routes that spend embeddings
+  // The same limit shared by every proxy (mosaic serve --redis); when set it decides instead of
+  // embed_rate_limiter, and calls back on another thread (the Redis client's) with the decision.
+  std::function<void(const std::string& client, std::function<void(rate_decision)> decided)> shared_embed_rate_limit;
   metrics_registry* metrics = nullptr;      // null: no /metrics
   std::function<void(std::string&)> append_metrics;  // statistics read at scrape time (upstream, cache)
   // Adds to /api/health's answer (mosaic serve --redis: whether Redis answers); may set "status" to

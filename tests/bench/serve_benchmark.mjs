@@ -37,13 +37,13 @@
 //                same build folder). The site is generated once and kept, so another server binary
 //                (an older build, for a before/after comparison) searches the same files.
 //   --output     default build/bench/serve-results.json
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startProcess } from '../support/processes.mjs';
 import { ensureDataSet, loadDataSet, query } from './bench_data.mjs';
+import { wrkDriver } from './wrk_driver.mjs';
 
 const [mosaicBinary, doubleBinary] = process.argv.slice(2);
 const option = (name) => {
@@ -59,7 +59,6 @@ const benchDirectory = path.join(repositoryRoot, 'build', 'bench');
 fs.mkdirSync(benchDirectory, { recursive: true });
 const outputFile = path.resolve(option('--output') ?? path.join(benchDirectory, 'serve-results.json'));
 const generator = option('--generator') ?? path.join(path.dirname(mosaicBinary), 'mosaic_bench_vectors');
-if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is missing: scripts/install-dependencies.sh bench installs it');
 
 // The search site: 20,000 x 768 int8 vectors (two shards of 10,000), item r labelled label-<r mod 10>.
 const searchLabels = 10;
@@ -83,81 +82,7 @@ const site = path.join(scratch, 'web');
 fs.mkdirSync(site, { recursive: true });
 fs.writeFileSync(path.join(site, 'shard-1mb.bin'), randomBytes(1 << 20));
 
-function luaString(text) {
-  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
-
-// A wrk script: a fixed request, or (unique) a new text per request from a per-thread counter.
-function writeScript(name, { method = 'GET', body, unique, cycle, bodies, headers = {} }) {
-  const headerLines = Object.entries({ 'Content-Type': 'application/json', ...headers })
-    .map(([key, value]) => `wrk.headers[${luaString(key)}] = ${luaString(value)}`).join('\n');
-  let script = `wrk.method = ${luaString(method)}\n${headerLines}\n`;
-  if (body !== undefined) script += `wrk.body = ${luaString(body)}\n`;
-  if (unique) {
-    script += `local counter = 0
-local prefix = ""
-function setup(thread)
-  thread:set("thread_name", tostring(math.random(1, 1000000000)))
-end
-function init(args)
-  prefix = thread_name or tostring(math.random(1, 1000000000))
-end
-function request()
-  counter = counter + 1
-  return wrk.format(nil, nil, nil, string.format(${luaString(unique)}, prefix .. "-" .. counter))
-end
-`;
-  }
-  if (cycle) {
-    // The same `cycle.count` texts over and over, each thread starting at its own place.
-    script += `local counter = math.random(0, ${cycle.count - 1})
-function request()
-  counter = (counter + 1) % ${cycle.count}
-  return wrk.format(nil, nil, nil, string.format(${luaString(cycle.format)}, counter))
-end
-`;
-  }
-  if (bodies) {
-    // These whole bodies in turn, over and over.
-    script += `local bodies = {\n${bodies.map((text) => `  ${luaString(text)},`).join('\n')}\n}
-local counter = math.random(0, #bodies - 1)
-function request()
-  counter = (counter + 1) % #bodies
-  return wrk.format(nil, nil, nil, bodies[counter + 1])
-end
-`;
-  }
-  const file = path.join(scratch, `${name}.lua`);
-  fs.writeFileSync(file, script);
-  return file;
-}
-
-function toMilliseconds(text) {
-  const match = /^([\d.]+)(us|ms|s)$/.exec(text.trim());
-  if (!match) return NaN;
-  const value = Number(match[1]);
-  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
-}
-
-function runWrk(label, url, script, clients = connections) {
-  console.error(`serve benchmark: ${label} (${seconds} s, ${clients} connections)…`);
-  const outcome = spawnSync('wrk', ['-t', clients > 1 ? '2' : '1', '-c', String(clients), '-d', `${seconds}s`, '--latency', '-s', script, url],
-    { encoding: 'utf8' });
-  if (outcome.status !== 0) throw new Error(`wrk failed for ${label}: ${outcome.stderr}`);
-  const text = outcome.stdout;
-  const percentile = (p) => toMilliseconds((new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(text) || [])[1] || '');
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(text);
-  const socketErrors = /Socket errors: (.*)/.exec(text);
-  return {
-    label,
-    connections: clients,
-    requests_per_second: Number((/Requests\/sec:\s+([\d.]+)/.exec(text) || [])[1]),
-    p50_ms: percentile(50),
-    p99_ms: percentile(99),
-    non_2xx: errors ? Number(errors[1]) : 0,
-    socket_errors: socketErrors ? socketErrors[1] : '',
-  };
-}
+const { writeScript, runWrk } = wrkDriver({ scratch, seconds, connections, name: 'serve benchmark' });
 
 const double = await startProcess(doubleBinary, ['--port', '0', '--api-key', apiKey, '--hash-text'],
   { ready: /listening on 127\.0\.0\.1:(\d+)/ });

@@ -4,7 +4,8 @@
 // like one proxy: a burst of identical queries makes one upstream call, a burst of distinct queries
 // embeds each input once, the --rpm quota holds for the three together, Redis killed mid-load (and a
 // Redis that hangs, SIGSTOP) loses no request and /api/health says so until it is back, and a proxy
-// killed mid-load loses only the requests it held, which a retry answers.
+// killed mid-load loses only the requests it held, which a retry answers. With --rate-limit, a client's
+// burst spread over the three proxies is refused once the one shared bucket is empty.
 //
 // No timing decides a count: bursts are held at the double's call gate (/_double/hold) until every
 // proxy has claimed or is waiting; the quota check uses only lower bounds the shared slots guarantee.
@@ -13,21 +14,19 @@
 // (scripts/install-dependencies.sh); without them the test is skipped with a message.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startProcess } from '../support/processes.mjs';
+import { freePort, haproxyBinary, redisBinary, startBalancer as startBalancerProcess, startRedis as startRedisProcess, until }
+  from '../support/redis_and_balancer.mjs';
 
 const cli = process.env.MOSAIC_CLI;
 const doubleBinary = process.env.MOSAIC_GEMINI_DOUBLE;
 assert.ok(cli && fs.existsSync(cli), 'MOSAIC_CLI must point at the built mosaic binary (run through ctest)');
 assert.ok(doubleBinary && fs.existsSync(doubleBinary), 'MOSAIC_GEMINI_DOUBLE must point at the test double');
 
-const redisBinary = ['/usr/bin/redis-server', '/usr/sbin/redis-server'].find((file) => fs.existsSync(file));
-const haproxyBinary = ['/usr/sbin/haproxy', '/usr/bin/haproxy'].find((file) => fs.existsSync(file));
 const missing = [!redisBinary && 'redis-server', !haproxyBinary && 'haproxy'].filter(Boolean);
 const skip = missing.length > 0 ? `${missing.join(' and ')} not installed (scripts/install-dependencies.sh installs them)` : false;
 
@@ -42,40 +41,12 @@ const dimensions = 16;
 const lockMilliseconds = 10000;
 const spacingMilliseconds = 200;  // --rpm 300
 
-// A port nobody listens on now (redis-server and haproxy cannot report a port they chose themselves).
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-// Polls until `check` holds. The limit only turns a hang into a failure with a message.
-async function until(check, what, limit = 60000) {
-  const deadline = Date.now() + limit;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 let redisPort;
-async function startRedis() {
-  const redis = await startProcess(redisBinary, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '',
-    '--appendonly', 'no', '--requirepass', redisPassword, '--maxmemory', '64mb', '--maxmemory-policy', 'volatile-lru'],
-  { ready: /()Ready to accept connections/ });
-  return redis;
-}
+const startRedis = () => startRedisProcess(redisPort, redisPassword);
 
-async function startServe(doublePort, extra = []) {
+async function startServe(doublePort, extra = [], rateLimit = ['--rate-limit', '0']) {
   const server = await startProcess(cli, ['serve', '--port', '0', '--gemini-base-url', `http://127.0.0.1:${doublePort}/v1beta`,
-    '--cache-dir', fs.mkdtempSync(path.join(scratch, 'cache-')), '--rate-limit', '0',
+    '--cache-dir', fs.mkdtempSync(path.join(scratch, 'cache-')), ...rateLimit,
     '--redis', `redis://:${redisPassword}@127.0.0.1:${redisPort}/3`, '--redis-lock-ms', String(lockMilliseconds),
     '--rpm', String(60000 / spacingMilliseconds), '--batch-idle-ms', '0', '--batch-max-wait-ms', '0', ...extra], {
     env: { ...process.env, GEMINI_API_KEY: apiKey },
@@ -85,30 +56,7 @@ async function startServe(doublePort, extra = []) {
   return server;
 }
 
-// HAProxy in front of the proxies: round robin, health checks on /api/health (a degraded proxy still
-// answers 200: it serves from local state), and a connection refused retried on another proxy.
-async function startBalancer(proxies) {
-  const port = await freePort();
-  const configuration = path.join(scratch, 'haproxy.cfg');
-  fs.writeFileSync(configuration, [
-    'global', '  maxconn 2000',
-    'defaults', '  mode http', '  timeout connect 2s', '  timeout client 60s', '  timeout server 60s',
-    '  retries 3', '  option redispatch',
-    'frontend web', `  bind 127.0.0.1:${port}`, '  default_backend proxies',
-    'backend proxies', '  balance roundrobin', '  option httpchk GET /api/health',
-    ...proxies.map((proxy, index) => `  server proxy${index} 127.0.0.1:${proxy.port} check inter 200ms fall 1 rise 1`),
-    '',
-  ].join('\n'));
-  const child = spawn(haproxyBinary, ['-f', configuration, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout.on('data', (chunk) => { log += chunk; });
-  child.stderr.on('data', (chunk) => { log += chunk; });
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  process.on('exit', () => { try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ } });
-  const base = `http://127.0.0.1:${port}`;
-  await until(async () => (await fetch(`${base}/api/health`).catch(() => undefined))?.ok, `haproxy to answer: ${log}`);
-  return { base, log: () => log, stop: async () => { child.kill('SIGTERM'); return exited; } };
-}
+const startBalancer = (proxies) => startBalancerProcess(proxies, scratch);
 
 async function embed(base, texts) {
   const answer = await fetch(`${base}/api/embed`, {
@@ -214,6 +162,55 @@ describe('three proxies sharing one Redis behind HAProxy', { skip }, () => {
     // Asked again: every proxy answers from Redis or its own cache, Gemini sees nothing.
     await Promise.all(proxies.map((proxy) => embed(proxy.base, texts.slice(0, 5))));
     assert.equal((await doubleCall(double, 'stats')).embedded_inputs, texts.length);
+  });
+
+  it('a client\'s rate limit is one bucket for the three proxies: its burst is spent once', async () => {
+    // Three more proxies with a per-client limit (a token a second, burst 12) behind a balancer of
+    // their own. Every request reaches them from HAProxy's address, so all of this burst is one
+    // client's. Alone, each proxy would let 12 through (36 of 45); sharing the bucket, 12 go through,
+    // plus at most the tokens that came back while the burst ran (one a second).
+    const limited = await Promise.all([0, 1, 2].map(() => startServe(double.port, [], ['--rate-limit', '1', '--rate-burst', '12'])));
+    const front = await startBalancer(limited);
+    try {
+      for (const proxy of limited) {
+        await until(async () => (await health(proxy)).redis?.available, 'every rate-limited proxy to reach Redis');
+      }
+      // The health checks spend no tokens (only /api/embed and /v1beta are limited); neither did the
+      // wait above. A burst of 45, all at once, of one text: after the first, every answer is a cache hit.
+      const started = Date.now();
+      const results = await Promise.all(Array.from({ length: 45 }, async () => {
+        const answer = await fetch(`${front.base}/api/embed`, {
+          method: 'POST', headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ inputs: ['rate limited question'], dimensions }),
+        });
+        return { status: answer.status, retryAfter: answer.headers.get('retry-after'), text: await answer.text() };
+      }));
+      const seconds = (Date.now() - started) / 1000;
+      logs.push(...results.map((result) => result.text));
+      const allowed = results.filter((result) => result.status === 200).length;
+      const refused = results.filter((result) => result.status === 429);
+      assert.equal(allowed + refused.length, 45, results.map((result) => `${result.status} ${result.text}`).join('\n'));
+      assert.ok(allowed >= 12 && allowed <= 12 + Math.ceil(seconds), `${allowed} allowed in ${seconds} s`);
+      for (const result of refused) {
+        assert.equal(result.retryAfter, '1');
+        assert.match(JSON.parse(result.text).error.message, /too many embedding requests/);
+      }
+      // Every proxy decided in Redis, each saw part of the burst, and each refused some of it.
+      const decided = await Promise.all(limited.map((proxy) => metric(proxy, 'mosaic_client_rate_decisions_total', '{bucket="shared"}')));
+      assert.equal(decided.reduce((total, value) => total + value, 0), 45);
+      for (const count of decided) assert.ok(count >= 10, `decisions per proxy: ${decided.join(', ')}`);
+      assert.equal(await sumOf(limited, 'mosaic_client_rate_decisions_total', '{bucket="local"}'), 0);
+      // The bucket refills for all three: after the Retry-After, the client may go on.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.equal((await embed(front.base, ['rate limited question'])).status, 200);
+    } finally {
+      await front.stop();
+      for (const proxy of limited) {
+        const { code } = await proxy.stop();
+        assert.equal(code, 0, `mosaic serve exited with ${code}: ${proxy.log().slice(-2000)}`);
+        logs.push(proxy.log());
+      }
+    }
   });
 
   it('the --rpm quota holds for the three proxies together', async () => {

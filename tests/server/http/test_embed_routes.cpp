@@ -10,6 +10,7 @@
 #include <stb_image.h>  // declarations only: the implementation lives in the core
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "embed/gemini_protocol.hpp"
@@ -384,6 +385,45 @@ TEST_CASE("the rate limit answers 429 with Retry-After per client and CORS follo
   test.context.allowed_origins = {"*"};
   answer = handle_request(test.context, preflight);
   CHECK(answer[http::field::access_control_allow_origin] == "*");
+}
+
+TEST_CASE("a shared rate limit decides from another thread, on both embedding routes", "[server][embed][guards]") {
+  // Stands for mosaic serve --redis: the decision arrives on the Redis client's thread, and the route
+  // goes on (or answers 429) from there. Here a thread of the test's, deciding by the client's name.
+  fixture test;
+  std::vector<std::string> asked;
+  std::vector<std::thread> deciders;
+  std::mutex asked_mutex;
+  test.context.shared_embed_rate_limit = [&](const std::string& client, std::function<void(mosaic::server::rate_decision)> decided) {
+    std::lock_guard lock(asked_mutex);
+    asked.push_back(client);
+    deciders.emplace_back([client, decided = std::move(decided)] {
+      if (client == "10.0.0.9") return decided({false, std::chrono::milliseconds(2500)});
+      decided({});
+    });
+  };
+  // The local limiter is not asked while the shared one decides: it would refuse the second request.
+  mosaic::server::rate_limiter local(mosaic::server::rate_limit_options{1.0, 1.0, 100});
+  test.context.embed_rate_limiter = &local;
+  const json body = embed_body(json::array({json{{"text", "a"}}}));
+  for (int request = 0; request < 3; ++request) {
+    CHECK(handle_request(test.context, post("/api/embed", body), "10.0.0.1").result() == http::status::ok);
+  }
+  const string_response limited = handle_request(test.context, post("/api/embed", body), "10.0.0.9");
+  CHECK(limited.result() == http::status::too_many_requests);
+  CHECK(error_of(limited).at("code") == "rate_limited");
+  CHECK(limited[http::field::retry_after] == "3");
+  const json gemini_body = {{"content", {{"parts", json::array({json{{"text", "a"}}})}}}};
+  CHECK(handle_request(test.context, post("/v1beta/models/gemini-embedding-2:embedContent", gemini_body), "10.0.0.1").result() ==
+        http::status::ok);
+  const string_response gemini_limited =
+      handle_request(test.context, post("/v1beta/models/gemini-embedding-2:embedContent", gemini_body), "10.0.0.9");
+  CHECK(gemini_limited.result() == http::status::too_many_requests);
+  CHECK(error_of(gemini_limited).at("status") == "RESOURCE_EXHAUSTED");
+  CHECK(local.tracked_clients() == 0);
+  std::lock_guard lock(asked_mutex);
+  CHECK(asked == std::vector<std::string>{"10.0.0.1", "10.0.0.1", "10.0.0.1", "10.0.0.9", "10.0.0.1", "10.0.0.9"});
+  for (std::thread& decider : deciders) decider.join();
 }
 
 TEST_CASE("requests are counted by route and status in /metrics", "[server][embed][metrics]") {
