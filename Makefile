@@ -104,6 +104,7 @@ bench: model release wasm native
 	node tests/bench/retrieval_benchmark.mjs build-release/bin/mosaic build-release/bin/mosaic_model_benchmark
 	node tests/bench/close_match_calibration.mjs build-release/bin/mosaic
 	node tests/bench/speech_benchmark.mjs build/bin/mosaic_speech_figures
+	node tests/bench/extractor_benchmark.mjs build-release/bin/mosaic
 	node tests/bench/hybrid_query_benchmark.mjs build-release/bin/mosaic build/bin/mosaic_gemini_double build-wasm/web
 	@bash scripts/install-bench-packages.sh
 	node tests/bench/keyword_peers_benchmark.mjs build-release/bin/mosaic build-release/bin/mosaic_model_benchmark build-wasm/web

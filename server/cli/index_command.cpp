@@ -29,6 +29,7 @@
 #include "cli/index_watch.hpp"
 #include "cli/index_walk.hpp"
 #include "cli/item_feed.hpp"
+#include "cli/preparation_activity.hpp"
 #include "cli/options.hpp"
 #include "cli/provider_setup.hpp"
 #include "site/site_writer.hpp"
@@ -145,6 +146,20 @@ const std::set<std::string_view>& flag_options() { return command_options("index
 // are worth that; above it the download before the first result keeps growing with the collection,
 // while a partitioned site's (manifest, centroid table, a few partitions) stays near a megabyte.
 constexpr std::size_t auto_partitioned_items = 50000;
+
+// The step a file's preparation spends its time in, for the progress line (a recording's and a video's
+// sound are heard after: hear_speech says so when it starts).
+preparation_step slow_step_of(media::media_kind kind, const item_preparation_settings& settings) {
+  switch (kind) {
+    case media::media_kind::image:
+      return settings.ocr == extract::ocr_mode::off ? preparation_step::none : preparation_step::reading_text;
+    case media::media_kind::audio:
+      return settings.transcribe == extract::transcribe_mode::off ? preparation_step::none : preparation_step::transcribing;
+    case media::media_kind::video: return preparation_step::reading_video;
+    case media::media_kind::pdf: return preparation_step::reading_pdf;
+    default: return preparation_step::none;
+  }
+}
 
 int usage_failure(const std::string& message) {
   return report_usage_failure("index", message, std::string(index_usage) + "\n" + provider_options_help);
@@ -315,7 +330,8 @@ int run_index_command(std::span<const std::string_view> arguments) {
   std::atomic<std::size_t> preparation_skip_count{0};
   std::size_t files_indexed = 0, captioned_items = 0, caption_files = 0;
   extraction_figures extraction;  // summed over the files; the preparer's own, read after it is joined
-  std::atomic<const char*> preparing_step{nullptr};  // the preparer's slow step now, for the progress line
+  preparation_activity activity;  // the preparer's slow step now, for the progress line
+  preparation.activity = &activity;
   double preparation_seconds = 0;
   std::thread preparer([&] {
     auto walk = walk_collection(folder, site);
@@ -333,10 +349,9 @@ int run_index_command(std::span<const std::string_view> arguments) {
     preparation_skip_count = preparation_skipped.size();
     for (const collection_file& file : walk->files) {
       if (feed.cancelled()) break;
-      const bool has_sound = file.kind == media::media_kind::audio || file.kind == media::media_kind::video;
-      preparing_step = has_sound && preparation.transcribe != extract::transcribe_mode::off ? "transcribing" : nullptr;
+      activity.begin(slow_step_of(file.kind, preparation), file.relative);
       prepared_file prepared = prepare_collection_file(file, preparation);
-      preparing_step = nullptr;
+      activity.end();
       extraction.add_counts(prepared.extraction);
       if (!prepared.extraction.transcribe_failure.empty() && extraction.transcribe_failure.empty()) {
         extraction.transcribe_failure = prepared.extraction.transcribe_failure;
@@ -399,10 +414,29 @@ int run_index_command(std::span<const std::string_view> arguments) {
   batch_run_settings batches;
   batches.batches_in_flight = *calls_in_flight;
   batches.dimensions = *dimensions;
-  // The total grows while files are still being prepared.
-  auto embedded = embed_in_batches(provider, (*setup)->cache.get(), feed, batches, [&](std::size_t done) {
-    progress.update({done, feed.current().available, cache_hits(), preparation_skip_count.load(), preparing_step.load()});
+  // The total grows while files are still being prepared. While a long file is read no batch may
+  // finish, so a ticker updates the line too (the reporter decides when it is time to print).
+  std::atomic<std::size_t> items_done{0};
+  const auto report_progress = [&] {
+    progress.update({items_done.load(), feed.current().available, cache_hits(), preparation_skip_count.load(), activity.describe()});
+  };
+  std::mutex ticker_mutex;
+  std::condition_variable ticker_wake;
+  bool embedding_over = false;
+  std::thread ticker([&] {
+    std::unique_lock lock(ticker_mutex);
+    while (!ticker_wake.wait_for(lock, std::chrono::milliseconds(100), [&] { return embedding_over; })) report_progress();
   });
+  auto embedded = embed_in_batches(provider, (*setup)->cache.get(), feed, batches, [&](std::size_t done) {
+    items_done = done;
+    report_progress();
+  });
+  {
+    const std::lock_guard guard(ticker_mutex);
+    embedding_over = true;
+  }
+  ticker_wake.notify_one();
+  ticker.join();
   preparer.join();  // on a stopped run the feed is cancelled, so this is quick
   if (walk_failure) {
     return report_failure("index", *walk_failure, 1);
@@ -410,7 +444,7 @@ int run_index_command(std::span<const std::string_view> arguments) {
   std::vector<skipped_file> skipped = std::move(preparation_skipped);
   std::vector<pending_item> items = feed.take_all();
   if (!embedded) {
-    progress.finish({0, items.size(), cache_hits(), skipped.size()});
+    progress.finish({0, items.size(), cache_hits(), skipped.size(), {}});
     return report_failure("index", error_code_name(embedded.failure().code),
                           "embedding stopped, the site was not changed: " + embedded.failure().message, 1);
   }
@@ -432,7 +466,7 @@ int run_index_command(std::span<const std::string_view> arguments) {
     item.keyword_body = std::move(items[position].keyword_body);
     indexed.push_back(std::move(item));
   }
-  progress.finish({items.size(), items.size(), cache_hits(), skipped.size()});
+  progress.finish({items.size(), items.size(), cache_hits(), skipped.size(), {}});
 
   site_layout layout;
   layout.model_id = provider.model_id();

@@ -332,9 +332,13 @@ extract::transcript_verdict hear_speech(std::span<const std::uint8_t> bytes, con
   const auto start = std::chrono::steady_clock::now();
   extract::audio_decoding_limits limits;
   limits.max_seconds = settings.transcribe_max_seconds;
+  if (settings.activity != nullptr) settings.activity->change(preparation_step::transcribing);
   auto sound = extract::decode_audio(bytes, limits);
   if (!sound) return {};
-  auto words = transcriber.value()->transcribe(sound->samples);
+  const std::uint64_t total_milliseconds = sound->duration_milliseconds();
+  auto words = transcriber.value()->transcribe(sound->samples, [&settings, total_milliseconds](std::uint64_t heard) {
+    if (settings.activity != nullptr) settings.activity->advance(heard, total_milliseconds);
+  });
   ++figures.transcribed_files;
   figures.transcribed_audio_seconds += static_cast<double>(sound->duration_milliseconds()) / 1000.0;
   figures.transcription_seconds += seconds_since(start);

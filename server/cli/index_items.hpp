@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cli/index_walk.hpp"
+#include "cli/preparation_activity.hpp"
 #include "cli/text_chunks.hpp"
 #include "embed/embedding_request.hpp"
 #include "embed/input_preparation.hpp"
@@ -63,6 +64,8 @@ struct item_preparation_settings {
   extract::transcribe_mode transcribe = extract::transcribe_mode::automatic;
   std::filesystem::path transcript_cache_folder;
   std::uint32_t transcribe_max_seconds = 2 * 60 * 60;  // sound past this is not transcribed
+  // Where the slow steps say how far they are, for the progress line (null: nobody is shown).
+  preparation_activity* activity = nullptr;
 };
 
 // What reading text out of media cost in one file, for the index report.

@@ -19,7 +19,7 @@ std::string progress_reporter::describe(const progress_counts& counts, double se
   std::snprintf(line, sizeof line, "%zu/%zu items, %.1f items/s, ETA %s, %zu cache hits, %zu skipped", counts.done,
                 counts.total, rate, eta.c_str(), counts.cache_hits, counts.skipped);
   std::string described = line;
-  if (counts.step != nullptr) described += std::string(", ") + counts.step;
+  if (!counts.activity.empty()) described += ", " + counts.activity;
   return described;
 }
 
@@ -37,10 +37,12 @@ void progress_reporter::print(const progress_counts& counts) {
 }
 
 void progress_reporter::update(const progress_counts& counts) {
+  const std::lock_guard guard(mutex_);
   if (clock::now() - last_printed_ >= interval_) print(counts);
 }
 
 void progress_reporter::finish(const progress_counts& counts) {
+  const std::lock_guard guard(mutex_);
   print(counts);
   if (live_) std::fputc('\n', stream_);
 }

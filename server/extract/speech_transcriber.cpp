@@ -112,12 +112,14 @@ result<std::unique_ptr<speech_transcriber>> speech_transcriber::create(const spe
       new speech_transcriber(std::move(loaded), std::max<std::uint32_t>(settings.max_utterance_seconds, 1)));
 }
 
-result<std::vector<spoken_word>> speech_transcriber::transcribe(std::span<const std::int16_t> samples) {
+result<std::vector<spoken_word>> speech_transcriber::transcribe(std::span<const std::int16_t> samples,
+                                                                const std::function<void(std::uint64_t milliseconds)>& heard) {
   std::vector<spoken_word> words;
   ps_decoder_t* decoder = engine_->decoder;
   logmath_t* logarithms = ps_get_logmath(decoder);
   std::size_t start = 0;
   for (const std::size_t end : utterance_boundaries(samples, sample_rate, max_utterance_seconds_)) {
+    if (heard) heard(std::uint64_t{start} * 1000 / sample_rate);
     // Under a tenth of a second holds no word, and PocketSphinx warns about it.
     if (end - start < sample_rate / 10) {
       start = end;
@@ -156,6 +158,7 @@ result<std::vector<spoken_word>> speech_transcriber::transcribe(std::span<const 
     }
     start = end;
   }
+  if (heard) heard(std::uint64_t{samples.size()} * 1000 / sample_rate);
   return words;
 }
 

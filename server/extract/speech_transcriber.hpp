@@ -12,6 +12,7 @@
 // quieter than -60 dBFS (RMS) is not decoded: in near silence PocketSphinx hears words in the noise.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -43,8 +44,10 @@ class speech_transcriber {
   speech_transcriber& operator=(const speech_transcriber&) = delete;
 
   // Takes 16 kHz mono samples. Words come in time order; silences, breaths and noises are not words.
-  // Errors: invalid_media (PocketSphinx refused the sound).
-  result<std::vector<spoken_word>> transcribe(std::span<const std::int16_t> samples);
+  // Errors: invalid_media (PocketSphinx refused the sound). `heard`, when given, is told before every
+  // utterance and at the end how far into the recording the transcriber is, in milliseconds (a progress line).
+  result<std::vector<spoken_word>> transcribe(std::span<const std::int16_t> samples,
+                                              const std::function<void(std::uint64_t milliseconds)>& heard = {});
 
   static constexpr std::uint32_t sample_rate = 16000;
 

@@ -106,3 +106,53 @@ test('a re-run takes the transcripts from the cache; --transcribe off hears noth
   assert.notEqual(wrong.status, 0);
   assert.match(wrong.stderr, /--transcribe must be auto, on or off/);
 });
+
+// A recording of about 40 s: six sentences said twice. Heard in several utterances of at most 20 s,
+// it takes the transcriber seconds, during which no batch finishes.
+const longFolder = path.join(scratch, 'long');
+fs.mkdirSync(longFolder);
+const longSentences = [
+  'please call me back about the invoice', 'the quarterly budget meeting moved to thursday afternoon',
+  'my password expired and the login page shows an error', 'we shipped the order yesterday by express mail',
+  'the printer on the second floor is out of paper', 'can you send the contract to the legal team today',
+];
+speak(path.join(longFolder, 'long-call.wav'), [...longSentences, ...longSentences].join('. '));
+const heardPosition = /transcribing long-call\.wav \((\d+):(\d\d) of (\d+):(\d\d)\)/g;
+const toSeconds = (minutes, seconds) => Number(minutes) * 60 + Number(seconds);
+
+test('without a terminal, the progress lines name the recording being heard and how far it is, and --json stays clean', () => {
+  const outcome = mosaic('index', longFolder, '--out', path.join(scratch, 'site-long'), '--no-cache', '--json');
+  assert.equal(outcome.status, 0, outcome.stderr);
+  const report = JSON.parse(outcome.stdout);  // stdout holds only the report
+  assert.equal(report.extraction.transcribed_files, 1);
+  const length = report.extraction.transcribed_audio_seconds;
+  assert.ok(length > 25, `${length} s of speech`);
+  // A line every 3 s even though no batch finished while the recording was heard.
+  const seen = [...outcome.stderr.matchAll(heardPosition)];
+  assert.ok(seen.length >= 1, outcome.stderr);
+  for (const [, doneMinutes, doneSeconds, totalMinutes, totalSeconds] of seen) {
+    assert.equal(toSeconds(totalMinutes, totalSeconds), Math.floor(length), outcome.stderr);
+    assert.ok(toSeconds(doneMinutes, doneSeconds) <= Math.floor(length));
+  }
+  const lines = outcome.stderr.split('\n').filter((line) => line.startsWith('indexing: '));
+  assert.ok(!lines.at(-1).includes('transcribing'), 'the last line, after every file, names no step');
+});
+
+test('on a terminal, the live line follows the transcriber through the recording', (t) => {
+  if (spawnSync('script', ['--version']).status !== 0) {
+    t.skip('util-linux script is not installed');
+    return;
+  }
+  const quote = (text) => `'${text.replaceAll("'", "'\\''")}'`;
+  const reportFile = path.join(scratch, 'long-report.json');
+  // stdout to a file, so the pty carries only stderr's live line.
+  const command = `${[cli, 'index', longFolder, '--out', path.join(scratch, 'site-long-live'), '--no-cache', '--json'].map(quote).join(' ')} > ${quote(reportFile)}`;
+  const outcome = spawnSync('script', ['-qfec', command, '/dev/null'], { encoding: 'utf8' });
+  assert.equal(outcome.status, 0, outcome.stdout);
+  const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
+  assert.equal(report.extraction.transcribed_files, 1);
+  const positions = [...outcome.stdout.matchAll(heardPosition)].map(([, minutes, seconds]) => toSeconds(minutes, seconds));
+  assert.ok(positions.length >= 2, JSON.stringify(outcome.stdout.slice(0, 3000)));
+  for (let index = 1; index < positions.length; index++) assert.ok(positions[index] >= positions[index - 1], JSON.stringify(positions));
+  assert.ok(positions.at(-1) > positions[0], `the position moves: ${JSON.stringify(positions)}`);
+});

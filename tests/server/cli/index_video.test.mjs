@@ -114,3 +114,65 @@ test('a 300 s video becomes segments of at most 120 s with start times and poste
     await double.stop();
   }
 });
+
+// Real encoders' reordered frames: H.264 with B-frames (x264, 3 between references, pyramid) and HEVC
+// (x265, B-frames too, tagged hvc1 as Apple's players want), each 2 s of black and 148 s of picture.
+// Their length (the last segment's title ends at 2:30), the cut at key frames, the poster past the
+// black and the segments' own length and codec (ffprobe) come out as for the plain H.264 above.
+function probeStream(file) {
+  const probed = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,has_b_frames',
+    '-of', 'json', file], { encoding: 'utf8' });
+  assert.equal(probed.status, 0, probed.stderr);
+  return JSON.parse(probed.stdout).streams[0];
+}
+
+const hasEncoder = (name) => spawnSync('ffmpeg', ['-hide_banner', '-encoders'], { encoding: 'utf8' }).stdout.includes(` ${name} `);
+
+for (const [name, codec, extra] of [
+  ['H.264 with B-frames', 'h264', ['-x264-params', 'bframes=3:b-pyramid=normal:b-adapt=0']],
+  ['HEVC', 'hevc', ['-c:v', 'libx265', '-tag:v', 'hvc1', '-x265-params', 'keyint=48:min-keyint=48:scenecut=0:bframes=3:log-level=error']],
+]) {
+  test(`${name}: length, segments at key frames and a poster past the black`, async (t) => {
+    if (codec === 'hevc' && !hasEncoder('libx265')) {
+      t.skip('this ffmpeg has no libx265');
+      return;
+    }
+    const received = path.join(scratch, `received-${codec}`);
+    const double = await startDouble(['--keep-media', received]);
+    try {
+      const bytes = makeVideo({ black: 2, seconds: 148, width: 160, height: 120, extra });
+      const original = path.join(scratch, `original-${codec}.mp4`);
+      fs.writeFileSync(original, bytes);
+      const stream = probeStream(original);
+      assert.equal(stream.codec_name, codec);
+      assert.ok(stream.has_b_frames > 0, `the fixture has B-frames: ${JSON.stringify(stream)}`);
+      const root = makeFolder(`reordered-${codec}`, { 'clips/talk.mp4': bytes });
+      const report = index(root, double);
+      assert.deepEqual(report.skipped, []);
+      assert.equal(report.extraction.videos, 1);
+      const site = path.join(root, 'site');
+      const segments = siteItems(site).sort((a, b) => a.source_offset - b.source_offset);
+      assert.deepEqual(segments.map((item) => item.source_offset), [0, 118_000]);
+      assert.deepEqual(segments.map((item) => item.title), ['talk.mp4 (0:00–1:58)', 'talk.mp4 (1:58–2:30)']);
+      for (const segment of segments) {
+        const file = path.join(site, segment.media);
+        assert.equal(probeStream(file).codec_name, codec, 'cut by stream copy, not re-encoded');
+        assert.ok(meanBrightness(path.join(site, segment.thumbnail)) > 0.15, 'the poster is a picture, not black');
+      }
+      // By ffprobe, each segment is under 120 s and together they are about as long as the original.
+      // x265's segments read longer than their cut (measured: 118.088 + 32.209 s of 150 s; not yet
+      // explained, see the README's Videos part), hence the wider margin for HEVC.
+      const lengths = segments.map((segment) => probeSeconds(path.join(site, segment.media)));
+      const whole = probeSeconds(original);
+      const margin = codec === 'hevc' ? 0.5 : 0.25;
+      const message = `segments ${lengths.join(' + ')} s of ${whole} s`;
+      assert.ok(lengths.every((seconds) => seconds <= 120), message);
+      assert.ok(Math.abs(lengths[0] - 118) < margin && Math.abs(lengths[1] - 32) < margin, message);
+      assert.ok(Math.abs(lengths[0] + lengths[1] - whole) < margin, message);
+      const videos = fs.readdirSync(received).filter((file) => file.endsWith('.mp4'));
+      assert.equal(videos.length, 2);
+    } finally {
+      await double.stop();
+    }
+  });
+}
