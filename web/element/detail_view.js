@@ -50,15 +50,16 @@ export class DetailView {
     this.#opener = opener;
     this.#title.textContent = titleOf(result);
     const parts = [];
-    if (thumbnailUrl) {
+    const media = mediaElement(item, mediaUrl, titleOf(result), { className: 'detail-media', detail: true, posterUrl: thumbnailUrl });
+    const player = media && media.tagName !== 'A' ? media : undefined;
+    // A video's player already shows the thumbnail as its poster: the same picture twice is left out.
+    if (thumbnailUrl && !(player?.tagName === 'VIDEO' && player.poster)) {
       const image = document.createElement('img');
       image.className = 'detail-image';
       image.src = thumbnailUrl;
       image.alt = item.title ?? '';
       parts.push(image);
     }
-    const media = mediaElement(item, mediaUrl, titleOf(result), { className: 'detail-media', detail: true, posterUrl: thumbnailUrl });
-    const player = media && media.tagName !== 'A' ? media : undefined;
     if (player) parts.push(player);
     // Text read out of the medium: where it came from, the heard segments with the query's words (each
     // plays from its start), and the whole transcript folded below.
