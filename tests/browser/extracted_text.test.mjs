@@ -18,7 +18,7 @@ import { makePdf } from '../support/pdf_fixtures.mjs';
 import { makeVideo } from '../support/video_fixtures.mjs';
 import { browserTestEnvironment, openApp, pageRunner, readSiteItems, runMosaic, searchFor, startAppServer } from './browser.mjs';
 
-const { siteAppDirectory, nativeCli, modelDirectory, screenshotDirectory, playwright } = browserTestEnvironment();
+const { siteAppDirectory, nativeCli, modelDirectory, screenshotDirectory, playwright, testPackages } = browserTestEnvironment();
 const phone = { width: 375, height: 667 };
 
 let root, site, server, items, withPage;
@@ -63,22 +63,34 @@ after(async () => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
-// What a result card shows of its text read out of the medium.
-const cardOf = (page, modality) => page.$eval(`#results .result[data-modality="${modality}"]`, (card) => ({
-  position: [...card.parentElement.children].indexOf(card),
-  textFrom: card.querySelector('.extracted-text')?.dataset.textFrom,
-  source: card.querySelector('.text-source')?.textContent,
-  marked: [...card.querySelectorAll('.extracted-text mark')].map((mark) => mark.textContent.toLowerCase()),
-  plays: [...card.querySelectorAll('.play-from')].map((button) => ({
-    startMs: Number(button.dataset.startMs), label: button.getAttribute('aria-label'), text: button.textContent,
-  })),
-  pageRange: card.querySelector('.page-range')?.textContent,
-  picture: card.querySelector('.preview img')?.src,
-  pictureLoaded: (card.querySelector('.preview img')?.naturalWidth ?? 0) > 0,
-  poster: card.querySelector('video')?.poster,
-  pdfLink: card.querySelector('a.open-media')?.href,
-  pdfLinkText: card.querySelector('a.open-media')?.textContent,
-}));
+// What a result card shows of its text read out of the medium. Its picture (a video's poster on the
+// player in the picture's place) is fetched and decoded again here and awaited, not raced.
+const cardOf = (page, modality) => page.$eval(`#results .result[data-modality="${modality}"]`, async (card) => {
+  const picture = card.querySelector('.preview img')?.src;
+  const poster = card.querySelector('.preview video')?.poster;
+  let pictureLoaded = false;
+  if (picture || poster) {
+    const probe = new Image();
+    probe.src = picture ?? poster;
+    pictureLoaded = await probe.decode().then(() => probe.naturalWidth > 0, () => false);
+  }
+  return {
+    position: [...card.parentElement.children].indexOf(card),
+    textFrom: card.querySelector('.extracted-text')?.dataset.textFrom,
+    source: card.querySelector('.text-source')?.textContent,
+    marked: [...card.querySelectorAll('.extracted-text mark')].map((mark) => mark.textContent.toLowerCase()),
+    plays: [...card.querySelectorAll('.play-from')].map((button) => ({
+      startMs: Number(button.dataset.startMs), label: button.getAttribute('aria-label'), text: button.textContent,
+    })),
+    pageRange: card.querySelector('.page-range')?.textContent,
+    picture,
+    poster,
+    players: card.querySelectorAll('video').length,
+    pictureLoaded,
+    pdfLink: card.querySelector('a.open-media')?.href,
+    pdfLinkText: card.querySelector('a.open-media')?.textContent,
+  };
+});
 
 // Waits for the next `seeked` of the player under `selector` and answers its position then.
 const armSeekWatch = (page, selector) => page.evaluate((playerSelector) => {
@@ -174,15 +186,85 @@ test('a PDF page shows the first-page picture, its page, and opens the PDF there
   }, { viewport: phone });
 });
 
-test('a video shows its poster frame on the player', async () => {
+test('a video shows its poster frame on its player, in the picture\'s place', async () => {
   const video = items.find((item) => item.source === 'clips/garden.mp4');
   assert.ok(video?.thumbnail && video.media, JSON.stringify(video));
   await withPage('extracted-video', async (page) => {
     await openApp(page, `http://127.0.0.1:${server.port}/`);
     await searchFor(page, 'a walk through the rose garden');
     const card = await cardOf(page, 'video');
-    assert.ok(card.pictureLoaded, 'the poster frame is shown');
-    assert.ok(card.picture.endsWith(`/${video.thumbnail}`), card.picture);
-    assert.equal(card.poster, card.picture, 'the player shows the poster frame until it plays');
+    assert.ok(card.pictureLoaded, 'the poster frame loads');
+    assert.ok(card.poster.endsWith(`/${video.thumbnail}`), card.poster);
+    assert.equal(card.players, 1);
+    assert.equal(card.picture, undefined, 'the player, in the picture\'s place, shows the poster frame until it plays: once, not twice');
   }, { viewport: phone });
 });
+
+// What a page shows wrongly at a size or in a scheme it was not drawn at, measured in the page: the
+// page scrolling sideways, a card's or the dialog's part reaching past its box (cut off by the card's
+// overflow: hidden), a label or button whose text is cut, and axe-core's contrast rule (computed
+// colours, marks and buttons included) over the results and the detail view.
+const layoutFaults = (page, scope) => page.evaluate((scopeSelector) => {
+  const root = document.querySelector('mosaic-search').shadowRoot;
+  const faults = [];
+  if (document.documentElement.scrollWidth > window.innerWidth) faults.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} > ${window.innerWidth}`);
+  for (const box of root.querySelectorAll(scopeSelector)) {
+    const edge = box.getBoundingClientRect();
+    for (const part of box.querySelectorAll('*')) {
+      const shape = part.getBoundingClientRect();
+      if (shape.width === 0 || part.closest('[hidden]')) continue;
+      if (shape.right > edge.right + 1 || shape.left < edge.left - 1) faults.push(`${part.className || part.tagName} reaches past ${box.className}: ${Math.round(shape.left)}–${Math.round(shape.right)} in ${Math.round(edge.left)}–${Math.round(edge.right)}`);
+    }
+    for (const label of box.querySelectorAll('.text-source, .play-from, .page-range, .starts-at, .open-media, .detail-file, .whole-transcript summary')) {
+      if (label.scrollWidth > label.clientWidth + 1) faults.push(`"${label.textContent}" is cut: ${label.scrollWidth} > ${label.clientWidth}`);
+    }
+  }
+  return faults;
+}, scope);
+
+async function contrastViolations(page, include) {
+  if (!(await page.evaluate(() => 'axe' in globalThis))) {
+    await page.addScriptTag({ path: path.join(testPackages, 'node_modules', 'axe-core', 'axe.min.js') });
+  }
+  return page.evaluate(async (selectors) => (await globalThis.axe.run({ include: selectors.map((selector) => ({ fromShadowDom: ['mosaic-search', selector] })) },
+    { runOnly: ['color-contrast'], resultTypes: ['violations'] })).violations
+    .flatMap((violation) => violation.nodes.map((node) => `${node.target.flat().join(' ')}: ${node.any.map((check) => check.message).join('; ')}`)), include);
+}
+
+for (const { width, height, colorScheme } of [{ width: 1280, height: 800, colorScheme: 'light' }, { width: 1280, height: 800, colorScheme: 'dark' }, { width: 375, height: 667, colorScheme: 'dark' }]) {
+  test(`the media parts fit and read clearly at ${width} px, ${colorScheme}`, async () => {
+    const recording = items.find((item) => item.source === 'calls/call-0414.wav');
+    const name = `extracted-${width}-${colorScheme}`;
+    await withPage(name, async (page) => {
+      await page.emulateMedia({ colorScheme });
+      await openApp(page, `http://127.0.0.1:${server.port}/`);
+      // One query with words from the recording, the picture, the PDF and the video's caption: every
+      // kind of text read out of media on one page (the keyword half of hybrid search finds each).
+      await searchFor(page, 'second floor session expired boiler pressure rose garden');
+      if (await page.isVisible('#sheet-toggle')) await page.click('#sheet-toggle');
+      if (await page.isVisible('#show-weaker')) await page.click('#show-weaker');
+      const shown = await page.$$eval('#results .result, #weaker-results .result', (cards) => cards.map((card) => ({
+        modality: card.dataset.modality, textFrom: card.querySelector('.extracted-text')?.dataset.textFrom,
+        plays: card.querySelectorAll('.play-from').length, pages: card.querySelector('.page-range')?.textContent,
+      })));
+      const textFroms = shown.map((card) => card.textFrom).filter(Boolean).sort();
+      assert.deepEqual([...new Set(textFroms)], ['ocr', 'pdf', 'speech'], JSON.stringify(shown));
+      assert.ok(shown.some((card) => card.modality === 'audio' && card.plays > 0), JSON.stringify(shown));
+      assert.ok(shown.some((card) => card.modality === 'video'), JSON.stringify(shown));
+      // Every card's thumbnail in (the PDF's page, the video's poster, the screenshot).
+      await page.waitForFunction(() => [...document.querySelector('mosaic-search').shadowRoot.querySelectorAll('.result .preview img')]
+        .every((image) => image.complete && image.naturalWidth > 0));
+      assert.deepEqual(await layoutFaults(page, '.result'), []);
+      assert.deepEqual(await contrastViolations(page, ['.results-area']), []);
+      await page.screenshot({ path: path.join(screenshotDirectory, `${name}-results.png`), fullPage: true });
+      // The recording's detail view: the heard segment, its play control, the whole transcript unfolded.
+      await page.click('.result[data-modality="audio"] .result-open');
+      await page.waitForSelector('#detail[open] .play-from');
+      await page.click('#detail .whole-transcript summary');
+      await page.waitForSelector('#detail .whole-transcript .play-from');
+      assert.equal(await page.$$eval('#detail .whole-transcript .play-from', (buttons) => buttons.length), recording.transcript.length);
+      assert.deepEqual(await layoutFaults(page, '#detail'), []);
+      assert.deepEqual(await contrastViolations(page, ['#detail']), []);
+    }, { viewport: { width, height } });
+  });
+}

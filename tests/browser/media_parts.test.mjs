@@ -63,28 +63,31 @@ async function searchWords(page, text) {
   await searchFor(page, text);
 }
 
-// A card's picture loads after the answer is shown: its load (or failure) is waited for, not raced.
-async function cardOf(page, modality) {
-  const selector = `#results .result[data-modality="${modality}"], #weaker-results .result[data-modality="${modality}"]`;
-  await page.waitForFunction((cards) => {
-    const image = document.querySelector('mosaic-search').shadowRoot.querySelector(cards)?.querySelector('.preview img');
-    return image === undefined || image === null || image.complete;
-  }, selector);
-  return describeCard(page, selector);
-}
-
-const describeCard = (page, selector) => page.$eval(selector, (card) => ({
-  id: card.dataset.itemId,
-  source: card.querySelector('.text-source')?.textContent,
-  marked: [...card.querySelectorAll('.extracted-text mark')].map((mark) => mark.textContent.toLowerCase()),
-  pageRange: card.querySelector('.page-range')?.textContent,
-  startsAt: card.querySelector('.starts-at')?.textContent,
-  picture: card.querySelector('.preview img')?.src,
-  pictureLoaded: (card.querySelector('.preview img')?.naturalWidth ?? 0) > 0,
-  poster: card.querySelector('video')?.poster,
-  pdfLink: card.querySelector('a.open-media')?.href,
-  pdfLinkText: card.querySelector('a.open-media')?.textContent,
-}));
+// What a card shows. Its picture (a video's poster on the player in the picture's place) is fetched
+// and decoded again here and awaited, so whether it loads is known, not raced against the page.
+const cardOf = (page, modality) => page.$eval(`#results .result[data-modality="${modality}"], #weaker-results .result[data-modality="${modality}"]`, async (card) => {
+  const picture = card.querySelector('.preview img')?.src;
+  const poster = card.querySelector('.preview video')?.poster;
+  let pictureLoaded = false;
+  if (picture || poster) {
+    const probe = new Image();
+    probe.src = picture ?? poster;
+    pictureLoaded = await probe.decode().then(() => probe.naturalWidth > 0, () => false);
+  }
+  return {
+    id: card.dataset.itemId,
+    source: card.querySelector('.text-source')?.textContent,
+    marked: [...card.querySelectorAll('.extracted-text mark')].map((mark) => mark.textContent.toLowerCase()),
+    pageRange: card.querySelector('.page-range')?.textContent,
+    startsAt: card.querySelector('.starts-at')?.textContent,
+    picture,
+    poster,
+    players: card.querySelectorAll('video').length,
+    pictureLoaded,
+    pdfLink: card.querySelector('a.open-media')?.href,
+    pdfLinkText: card.querySelector('a.open-media')?.textContent,
+  };
+});
 
 test("a PDF part shows the PDF's first-page picture and its pages, and opens the PDF at the part's first page", async () => {
   const part = items.find((item) => item.source === 'docs/service.pdf' && item.source_offset === 7);
@@ -111,18 +114,25 @@ test('a video segment shows its poster frame and its start time', async () => {
   const later = segments.find((segment) => segment.source_offset > 0);
   await withPage('media-parts-video', async (page) => {
     await openApp(page, `http://127.0.0.1:${server.port}/`);
-    // The card of the best segment: its poster on the player, and its start when it is not the first.
+    // The card of the best segment: its player in the picture's place with the poster frame, and its
+    // start when it is not the first.
     await searchWords(page, 'lecture');
     const card = await cardOf(page, 'video');
     const shown = segments.find((segment) => segment.id === card.id);
     assert.ok(shown, card.id);
-    assert.ok(card.pictureLoaded, 'the poster frame is shown');
-    assert.ok(card.picture.endsWith(`/${shown.thumbnail}`), card.picture);
-    assert.equal(card.poster, card.picture);
+    assert.ok(card.pictureLoaded, 'the poster frame loads');
+    assert.ok(card.poster.endsWith(`/${shown.thumbnail}`), card.poster);
+    assert.equal(card.players, 1);
+    assert.equal(card.picture, undefined, 'the poster is shown once, on the player in the picture\'s place');
     assert.equal(card.startsAt, shown.source_offset ? `starts at ${clock(shown.source_offset)}` : undefined);
     // A later segment from the start page's grid: the detail view says where it starts, with its poster.
     await page.goto(`http://127.0.0.1:${server.port}/`);
     await page.waitForSelector('mosaic-search[data-loaded="complete"]');
+    // Every segment's tile shows its whole title: they differ only in their times, at the end.
+    const cutTitles = await page.$$eval('.browse-tile .browse-title', (titles) => titles
+      .filter((title) => title.scrollHeight > title.clientHeight + 1 || title.scrollWidth > title.clientWidth + 1)
+      .map((title) => title.textContent));
+    assert.deepEqual(cutTitles, []);
     await page.click(`.browse-tile[data-item-id="${later.id}"] .browse-open`);
     await page.waitForSelector('#detail[open]');
     const detail = await page.$eval('#detail', (dialog) => ({

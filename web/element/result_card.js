@@ -1,6 +1,6 @@
-// One result as a card: its picture (or a band with its kind), its title as the button that opens the
-// detail view, the score (explained on hover), its snippet with the query's words marked, its player
-// or PDF link, and "More like this".
+// One result as a card: its picture (for a video, its player showing the poster frame; a band with its
+// kind when it has none), its title as the button that opens the detail view, the score (explained on
+// hover), its snippet with the query's words marked, its player or PDF link, and "More like this".
 import { extractedText, pageRange, startTime } from './extracted_text.js';
 import { appendMarkedText, kindSymbols } from './formatting.js';
 
@@ -64,7 +64,14 @@ export function resultCard(result, position, actions) {
   const figure = document.createElement('div');
   figure.className = 'preview';
   figure.setAttribute('part', 'preview');
-  if (thumbnailUrl) {
+  const media = item ? mediaElement(item, mediaUrl, titleOf(result), { posterUrl: thumbnailUrl }) : null;
+  // A video with a poster plays in the picture's place: the poster frame is shown once, not as a
+  // picture and again on the player under it.
+  const playsInPreview = media?.tagName === 'VIDEO' && Boolean(media.poster);
+  if (playsInPreview) {
+    figure.classList.add('preview-player');
+    figure.append(media);
+  } else if (thumbnailUrl) {
     const image = document.createElement('img');
     image.src = thumbnailUrl;
     image.alt = item?.title ?? '';
@@ -108,7 +115,6 @@ export function resultCard(result, position, actions) {
   if (pages) meta.append(' · ', pieceOfMeta('page-range', pages));
   if (result.matchedItems > 1) meta.append(` · ${result.matchedItems} parts match`);
   body.append(title, meta);
-  const media = item ? mediaElement(item, mediaUrl, titleOf(result), { posterUrl: thumbnailUrl }) : null;
   const player = media?.tagName === 'A' ? undefined : media ?? undefined;
   // Text read out of the medium says where it came from, and a transcript hit offers its play control.
   const extracted = extractedText(result, { player, titleText: titleOf(result) });
@@ -120,7 +126,7 @@ export function resultCard(result, position, actions) {
     appendMarkedText(snippet, item.snippet, highlights?.snippet);
     body.append(snippet);
   }
-  if (media) body.append(media);
+  if (media && !playsInPreview) body.append(media);
   const similarButton = document.createElement('button');
   similarButton.type = 'button';
   similarButton.className = 'more-like-this';

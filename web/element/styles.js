@@ -155,6 +155,7 @@ button:disabled { opacity: 0.55; cursor: default; }
 }
 @container (min-width: 720px) { .preview { aspect-ratio: 4 / 3; } }
 .preview img { position: absolute; inset: 0; width: 100%; height: 100%; object-fit: contain; }
+.preview-player video { position: absolute; inset: 0; width: 100%; height: 100%; max-height: none; object-fit: contain; background: #000; }
 .preview[class*="kind-"] { aspect-ratio: auto; height: 2.25rem; font-size: 1.1rem; justify-content: flex-start; padding: 0 0.75rem; }
 .result-body { padding: 0.55rem 0.75rem 0.7rem; display: flex; flex-direction: column; gap: 0.35rem; flex: 1; }
 .result-title { font-size: 1rem; margin: 0; overflow-wrap: anywhere; }
@@ -180,7 +181,11 @@ button:disabled { opacity: 0.55; cursor: default; }
 .browse-open:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 .browse-preview { display: grid; place-items: center; aspect-ratio: 4 / 3; background: var(--wash); border-radius: calc(var(--radius) / 2); overflow: hidden; font-size: 1.5rem; color: var(--muted); }
 .browse-preview img { width: 100%; height: 100%; object-fit: contain; }
-.browse-title { font-size: 0.8rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+/* Two lines before a title is cut: segments and parts of one file differ only at its end ("(1:58–3:56)"). */
+.browse-title {
+  font-size: 0.8rem; overflow: hidden; overflow-wrap: anywhere;
+  display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical;
+}
 .snippet {
   margin: 0; font-size: 0.9rem; line-height: 1.35;
   display: -webkit-box; -webkit-line-clamp: 4; -webkit-box-orient: vertical; overflow: hidden;
