@@ -294,6 +294,45 @@ TEST_CASE("a GIF whose screen is far larger than its image data can fill is refu
   CHECK_THAT(check_gif_structure(no_image).failure().message, Catch::Matchers::Contains("without an image"));
 }
 
+// Found by tests/fuzz/fuzz_media (tests/fuzz/regressions/media/ppm_width_of_55_digits.ppm): stb adds
+// up a PNM header's digits in an int without a bound, signed overflow (UB) on a width of 55 digits.
+// The structure check reads the header first and refuses numbers stb cannot hold, values out of range
+// and pixels missing.
+TEST_CASE("a PGM or PPM header stb cannot read safely is refused before stb sees it", "[media][image][hostile]") {
+  const auto text = [](const std::string& header, std::size_t pixel_bytes) {
+    bytes file(header.begin(), header.end());
+    file.resize(file.size() + pixel_bytes, 0x80);
+    return file;
+  };
+  // What stb reads passes: comments between the numbers, 16-bit samples, a greymap.
+  CHECK(check_pnm_structure(text("P6\n# made by hand\n2 1\n255\n", 6)).ok());
+  CHECK(check_pnm_structure(text("P6 2\t1\r65535 ", 12)).ok());
+  CHECK(check_pnm_structure(text("P5\n3 2\n# depth\n255\n", 6)).ok());
+  check_prepared(prepare_image(text("P5\n3 2\n# depth\n255\n", 6), 100), 3, 2, 3, 2);
+
+  const auto refused = [](const bytes& file, const std::string& cause) {
+    const auto checked = check_pnm_structure(file);
+    INFO(std::string(file.begin(), file.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(file.size(), 40))));
+    REQUIRE_FALSE(checked.ok());
+    CHECK(checked.failure().code == error_code::invalid_media);
+    CHECK_THAT(checked.failure().message, Catch::Matchers::Contains(cause));
+    CHECK(prepare_image(file, 100).failure().code == error_code::invalid_media);
+  };
+  // The fuzzer's input, a width of 55 digits (make test runs the file itself through fuzz_media).
+  refused(text("P6\n" + std::string(55, '7') + "6]d\xff\xdb" + "di", 0), "more than 8 digits");
+  refused(text("P6\n2 1\n4294967296\n", 6), "maximum value has more than 8 digits");
+  refused(text("P6\n16777217 1\n255\n", 64), "over 16777216 pixels a side");
+  refused(text("P6\n2 1\n65536\n", 12), "maximum value 65536");
+  refused(text("P6\n2 1\n0\n", 12), "maximum value 0");
+  refused(text("P6\n0 1\n255\n", 6), "zero width or height");
+  refused(text("P6\n2 1\n255\n", 5), "its pixels need 6 bytes but 5 follow");
+  refused(text("P6\n2 1\n256\n", 6), "its pixels need 12 bytes");
+  refused(text("P6\n2 1\n255", 0), "the header ends after its maximum value");
+  refused(text("P6\n2 ", 0), "the header ends before its height");
+  refused(text("P6\n2 x\n255\n", 6), "no number where its height belongs");
+  refused(text("P6\n2x1\n255\n", 6), "width is followed by a byte that is not a space");
+}
+
 #ifndef __EMSCRIPTEN__
 TEST_CASE("GIFs as ImageMagick writes them pass the screen check, unusual screens included", "[media][image]") {
   // What an encoder writes passes, the most compressible picture included: one colour over 2000x2000.
