@@ -24,7 +24,8 @@ status check_jpeg_structure(std::span<const std::uint8_t> bytes);
 // of pixels are refused before stb allocates and paints it.
 status check_gif_structure(std::span<const std::uint8_t> bytes);
 
-// For uncompressed BMPs (BI_RGB, BI_BITFIELDS): every pixel row the header promises is present.
+// Uncompressed BMPs (BI_RGB, BI_BITFIELDS) only, the two kinds stb decodes (others: unsupported_media),
+// with every pixel row the header promises present.
 status check_bmp_structure(std::span<const std::uint8_t> bytes);
 
 // Binary PGM (P5) and PPM (P6): a header of three decimal numbers (width, height, maximum value; "#"

@@ -333,6 +333,37 @@ TEST_CASE("a PGM or PPM header stb cannot read safely is refused before stb sees
   refused(text("P6\n2x1\n255\n", 6), "width is followed by a byte that is not a space");
 }
 
+// Found by tests/fuzz/fuzz_media as a timeout (tests/fuzz/regressions/media/bmp_negative_compression_12101x4105_in_69_bytes.bmp):
+// stb reads a BMP's compression field as a signed int, so 0xFFF70000 is negative, passes its test for
+// unsupported kinds (4 or more) and was decoded as 12101x4105 uncompressed pixels from 69 bytes, then
+// resized (37 s under ASan). The structure check accepts only the two kinds stb decodes.
+TEST_CASE("a BMP of a compression stb does not decode is refused before stb sees it", "[media][image][hostile]") {
+  bytes bmp;
+  const bytes pixels = gradient_pixels(12, 9, 3);
+  REQUIRE(stbi_write_bmp_to_func(append_to_vector, &bmp, 12, 9, 3, pixels.data()) != 0);
+  REQUIRE(check_bmp_structure(bmp).ok());
+  const auto with_compression = [&bmp](std::uint32_t compression) {
+    bytes changed = bmp;
+    for (int byte = 0; byte < 4; ++byte) changed[30 + static_cast<std::size_t>(byte)] = static_cast<std::uint8_t>(compression >> (8 * byte));
+    return changed;
+  };
+  for (const std::uint32_t compression : {1u, 2u, 4u, 5u, 0xFFF70000u, 0x80000000u}) {
+    INFO(compression);
+    const auto checked = check_bmp_structure(with_compression(compression));
+    REQUIRE_FALSE(checked.ok());
+    CHECK(checked.failure().code == error_code::unsupported_media);
+    CHECK_THAT(checked.failure().message, Catch::Matchers::Contains("BMP compression " + std::to_string(compression)));
+    CHECK(prepare_image(with_compression(compression), 100).failure().code == error_code::unsupported_media);
+  }
+  // The fuzzer's 69 bytes: a 12101x4105 header, compression 0xFFF70000, no pixels.
+  const bytes fuzzed = {0x42, 0x4d, 0x48, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x36, 0x00, 0x00, 0x00, 0x28, 0x00,
+                        0x00, 0x00, 0x45, 0x2f, 0x00, 0x00, 0x09, 0x10, 0x00, 0x00, 0x01, 0x00, 0x18, 0x00, 0x00, 0x00,
+                        0xf7, 0xff, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x36, 0x00, 0x00, 0x00, 0x28, 0x00,
+                        0x00, 0x00, 0x45, 0x00, 0x00, 0x00, 0x01, 0x10, 0x00, 0x00, 0x01, 0x00, 0x18, 0x00, 0x00, 0x00,
+                        0xf7, 0xff, 0x10, 0x00, 0x00};
+  CHECK(prepare_image(fuzzed, 100).failure().code == error_code::unsupported_media);
+}
+
 #ifndef __EMSCRIPTEN__
 TEST_CASE("GIFs as ImageMagick writes them pass the screen check, unusual screens included", "[media][image]") {
   // What an encoder writes passes, the most compressible picture included: one colour over 2000x2000.
