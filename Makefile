@@ -57,9 +57,11 @@ release: dependencies
 # libclang-rt-14-dev). FUZZ_SECONDS per target for `make fuzz`; FUZZ_RUNS random inputs per target in
 # make test's short run; FUZZ_TARGETS limits make fuzz to some targets (names without fuzz_); FUZZ_JOBS
 # runs that many targets at once (each is one process on one core); FUZZ_MAX_RUNS stops a target once it
-# has run that many inputs (e.g. 10000000, the issue's target) before FUZZ_SECONDS are up.
+# has run that many inputs (e.g. 10000000, the issue's target) before FUZZ_SECONDS are up, and
+# FUZZ_CPU_SECONDS once its process has used that much CPU (3600: the issue's one CPU-hour).
 FUZZ_SECONDS ?= 600
 FUZZ_MAX_RUNS ?=
+FUZZ_CPU_SECONDS ?=
 FUZZ_RUNS ?= 10000
 FUZZ_JOBS ?= 1
 FUZZ_TARGETS ?=
@@ -71,7 +73,7 @@ fuzz-build: dependencies
 # Every target for FUZZ_SECONDS, from its seeds and what earlier runs found (build-fuzz/fuzz-scratch/corpus):
 # executions, executions per second, coverage and crashes per target, also in build/fuzz/results.json.
 fuzz: model fuzz-build
-	node tests/fuzz/run_fuzzers.mjs --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) $(if $(FUZZ_MAX_RUNS),--runs $(FUZZ_MAX_RUNS)) --binaries build-fuzz/bin \
+	node tests/fuzz/run_fuzzers.mjs --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) $(if $(FUZZ_MAX_RUNS),--runs $(FUZZ_MAX_RUNS)) $(if $(FUZZ_CPU_SECONDS),--cpu-seconds $(FUZZ_CPU_SECONDS)) --binaries build-fuzz/bin \
 	  --scratch build-fuzz/fuzz-scratch --results build/fuzz/results.json $(FUZZ_TARGETS)
 
 # Rewrites the checked-in seed corpora from the current encoders (tests/fuzz/make_seeds.cpp).

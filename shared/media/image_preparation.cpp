@@ -115,9 +115,8 @@ status check_structure(const media_detection& detection, byte_span bytes) {
   if (detection.format == "jpeg") return check_jpeg_structure(bytes);
   if (detection.format == "bmp") return check_bmp_structure(bytes);
   if (detection.format == "gif") return check_gif_structure(bytes);
-  if (detection.format == "tga" || detection.format == "pgm" || detection.format == "ppm") {
-    return success{};  // stb checks these as it decodes
-  }
+  if (detection.format == "pgm" || detection.format == "ppm") return check_pnm_structure(bytes);
+  if (detection.format == "tga") return success{};  // a fixed binary header: stb checks it as it decodes
   return make_error(error_code::unsupported_media,
                     "cannot decode " + std::string(detection.format) + " images (stb_image reads PNG, JPEG, GIF, BMP, "
                     "TGA and binary PGM/PPM)");

@@ -309,12 +309,92 @@ status check_bmp_structure(std::span<const std::uint8_t> bytes) {
   if (width == 0 || height == 0) return invalid("corrupt BMP: zero or negative width or height");
   constexpr std::uint32_t uncompressed = 0;
   constexpr std::uint32_t bit_fields = 3;
-  if (compression != uncompressed && compression != bit_fields) return success{};  // RLE: stb checks as it decodes
+  // stb decodes only these two, and reads the field as a signed int: a value of 2^31 or more is negative
+  // there, passes its "4 or more is unsupported" test and was decoded as uncompressed pixels that the
+  // file does not hold (found by fuzz_media: 69 bytes declaring 12101x4105 pixels).
+  if (compression != uncompressed && compression != bit_fields) {
+    return make_error(error_code::unsupported_media,
+                      "BMP compression " + std::to_string(compression) +
+                          " is not supported (only uncompressed and bit-field BMPs are: RLE, JPEG and PNG inside BMP are not)");
+  }
   const std::uint64_t row_bytes = (width * bits_per_pixel + 31) / 32 * 4;
   const std::uint64_t required = std::uint64_t{pixel_offset} + row_bytes * height;
   if (bytes.size() < required) {
     return invalid("truncated BMP: its pixels need " + std::to_string(required) + " bytes but the file has " +
                    std::to_string(bytes.size()));
+  }
+  return success{};
+}
+
+namespace {
+
+bool is_pnm_space(std::uint8_t byte) noexcept {
+  return byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r' || byte == '\v' || byte == '\f';
+}
+
+// Whitespace and "#" comments up to the end of their line, as stb skips them between header numbers.
+std::size_t skip_pnm_spaces(byte_span bytes, std::size_t offset) noexcept {
+  while (offset < bytes.size()) {
+    if (is_pnm_space(bytes[offset])) {
+      ++offset;
+    } else if (bytes[offset] == '#') {
+      while (offset < bytes.size() && bytes[offset] != '\n' && bytes[offset] != '\r') ++offset;
+    } else {
+      break;
+    }
+  }
+  return offset;
+}
+
+}  // namespace
+
+status check_pnm_structure(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() < 3 || bytes[0] != 'P' || (bytes[1] != '5' && bytes[1] != '6')) {
+    return invalid("not a binary PGM or PPM: no P5 or P6 header");
+  }
+  const std::uint64_t channels = bytes[1] == '6' ? 3 : 1;
+  // 1 << 24 is stb's own largest width or height (STBI_MAX_DIMENSIONS); 8 digits hold it.
+  constexpr std::uint64_t largest_side = std::uint64_t{1} << 24;
+  constexpr std::size_t most_digits = 8;
+  constexpr std::array<std::string_view, 3> names = {"width", "height", "maximum value"};
+  std::array<std::uint64_t, 3> values{};
+  std::size_t offset = 2;
+  for (std::size_t field = 0; field < values.size(); ++field) {
+    offset = skip_pnm_spaces(bytes, offset);
+    const std::size_t first_digit = offset;
+    while (offset < bytes.size() && bytes[offset] >= '0' && bytes[offset] <= '9') {
+      if (offset - first_digit == most_digits) {
+        return invalid("corrupt PNM: its " + std::string(names[field]) + " has more than " + std::to_string(most_digits) +
+                       " digits");
+      }
+      values[field] = values[field] * 10 + (bytes[offset] - '0');
+      ++offset;
+    }
+    if (offset == first_digit) {
+      return invalid(offset >= bytes.size() ? "truncated PNM: the header ends before its " + std::string(names[field])
+                                            : "corrupt PNM: no number where its " + std::string(names[field]) + " belongs");
+    }
+    // A number is followed by one whitespace byte (after the maximum value, exactly one, then the pixels).
+    if (offset >= bytes.size()) return invalid("truncated PNM: the header ends after its " + std::string(names[field]));
+    if (!is_pnm_space(bytes[offset])) {
+      return invalid("corrupt PNM: its " + std::string(names[field]) + " is followed by a byte that is not a space");
+    }
+  }
+  const auto [width, height, maximum] = values;
+  if (width == 0 || height == 0) return invalid("corrupt PNM: zero width or height");
+  if (width > largest_side || height > largest_side) {
+    return invalid("corrupt PNM: " + std::to_string(width) + "x" + std::to_string(height) + " is over " +
+                   std::to_string(largest_side) + " pixels a side");
+  }
+  if (maximum == 0 || maximum > 65535) {
+    return invalid("corrupt PNM: maximum value " + std::to_string(maximum) + " (1 to 65535)");
+  }
+  const std::uint64_t sample_bytes = maximum > 255 ? 2 : 1;
+  const std::uint64_t required = width * height * channels * sample_bytes;  // at most 2^48 * 6: no overflow
+  const std::uint64_t available = bytes.size() - (offset + 1);
+  if (available < required) {
+    return invalid("truncated PNM: its pixels need " + std::to_string(required) + " bytes but " + std::to_string(available) +
+                   " follow the header");
   }
   return success{};
 }

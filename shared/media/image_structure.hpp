@@ -24,8 +24,15 @@ status check_jpeg_structure(std::span<const std::uint8_t> bytes);
 // of pixels are refused before stb allocates and paints it.
 status check_gif_structure(std::span<const std::uint8_t> bytes);
 
-// For uncompressed BMPs (BI_RGB, BI_BITFIELDS): every pixel row the header promises is present.
+// Uncompressed BMPs (BI_RGB, BI_BITFIELDS) only, the two kinds stb decodes (others: unsupported_media),
+// with every pixel row the header promises present.
 status check_bmp_structure(std::span<const std::uint8_t> bytes);
+
+// Binary PGM (P5) and PPM (P6): a header of three decimal numbers (width, height, maximum value; "#"
+// comments allowed between them, as stb reads them) whose values are in range, and every pixel byte the
+// header promises after it. stb adds up the digits in an int without a bound (UB for a long number), so
+// a number of more than 8 digits is refused before stb reads it.
+status check_pnm_structure(std::span<const std::uint8_t> bytes);
 
 // CRC-32 as PNG and zlib define it (reflected polynomial 0xEDB88320).
 std::uint32_t crc32(std::span<const std::uint8_t> bytes) noexcept;

@@ -10,6 +10,11 @@
 //   --short       the ctest run: a fresh scratch corpus, --runs random inputs after the seeds (make test)
 //   --runs N      with --short, the random inputs (default 2000); with --seconds, stop a target once it
 //                 has run N inputs (the issue's 10 million) even before its time is up
+//   --cpu-seconds N  with --seconds, stop a target once its process has used N seconds of CPU (the
+//                 issue's one CPU-hour is 3600): libFuzzer's own limit counts wall time, which on a
+//                 shared machine or at nice 19 is far more than the CPU the target got. Read from
+//                 /proc/<pid>/stat every second; the target is stopped by SIGINT, on which libFuzzer
+//                 prints its final statistics; that stop is not a failure
 //   --binaries D  where fuzz_<target> executables are (build-fuzz/bin)
 //   --scratch D   where corpora, crash artifacts and logs go (build-fuzz/fuzz-scratch)
 //   --jobs N      run N targets at once (default 1; each target is one process on one core)
@@ -24,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 const fuzzFolder = path.dirname(fileURLToPath(import.meta.url));
 
 function parseArguments(argv) {
-  const options = { seconds: 0, short: false, runs: 2000, runsGiven: false, jobs: 1, binaries: '', scratch: '', results: '', targets: [] };
+  const options = { seconds: 0, short: false, runs: 2000, runsGiven: false, cpuSeconds: 0, jobs: 1, binaries: '', scratch: '', results: '', targets: [] };
   for (let index = 0; index < argv.length; ++index) {
     const argument = argv[index];
     const next = () => {
@@ -37,6 +42,7 @@ function parseArguments(argv) {
       options.runs = Number(next());
       options.runsGiven = true;
     }
+    else if (argument === '--cpu-seconds') options.cpuSeconds = Number(next());
     else if (argument === '--binaries') options.binaries = next();
     else if (argument === '--scratch') options.scratch = next();
     else if (argument === '--results') options.results = next();
@@ -46,6 +52,8 @@ function parseArguments(argv) {
   }
   if (!options.binaries || !options.scratch) throw new Error('--binaries and --scratch are required');
   if (!options.short && !(options.seconds > 0)) throw new Error('give --seconds N or --short');
+  if (!(options.cpuSeconds >= 0)) throw new Error('--cpu-seconds needs a number of seconds');
+  if (options.cpuSeconds > 0 && options.short) throw new Error('--cpu-seconds goes with --seconds, not --short');
   return options;
 }
 
@@ -77,6 +85,19 @@ function readStatistics(output) {
   statistics.executions_per_second = stat('average_exec_per_sec') ?? 0;
   statistics.peak_rss_mb = stat('peak_rss_mb') ?? 0;
   return statistics;
+}
+
+// User plus system CPU seconds of a running process (fields 14 and 15 of /proc/<pid>/stat, in clock
+// ticks; the name in field 2 may hold spaces, so count from its closing parenthesis). Null once it is gone.
+const clockTicksPerSecond = 100;  // USER_HZ, fixed at 100 for /proc on Linux
+function cpuSecondsOf(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+  } catch {
+    return null;
+  }
 }
 
 function runTarget(options, target) {
@@ -116,11 +137,23 @@ function runTarget(options, target) {
     let output = '';
     child.stdout.on('data', (chunk) => { output += chunk; });
     child.stderr.on('data', (chunk) => { output += chunk; });
+    let cpuSeconds = 0;
+    let stoppedForCpu = false;
+    const sampler = setInterval(() => {
+      cpuSeconds = cpuSecondsOf(child.pid) ?? cpuSeconds;
+      if (options.cpuSeconds > 0 && cpuSeconds >= options.cpuSeconds && !stoppedForCpu) {
+        stoppedForCpu = true;
+        child.kill('SIGINT');
+      }
+    }, 1000);
     child.on('close', (code, signal) => {
+      clearInterval(sampler);
       fs.writeFileSync(path.join(logs, `${target}.log`), output);
       const statistics = readStatistics(output);
       const artifact = output.match(/Test unit written to (\S+)/)?.[1] ?? null;
-      const failed = code !== 0 || signal !== null;
+      // libFuzzer answers SIGINT with "run interrupted" and exit code 72 (-interrupted_exitcode).
+      const interruptedByUs = stoppedForCpu && code === 72 && /libFuzzer: run interrupted/.test(output);
+      const failed = !interruptedByUs && (code !== 0 || signal !== null);
       const failure = failed
         ? (output.match(/^==\d+==\s*ERROR: .*$/m)?.[0] ?? output.match(/fuzz invariant broken: .*$/m)?.[0] ??
            output.match(/^SUMMARY: .*$/m)?.[0] ?? `exit ${code ?? signal}`)
@@ -128,6 +161,8 @@ function runTarget(options, target) {
       resolve({
         target,
         seconds: Math.round((Date.now() - started) / 100) / 10,
+        cpu_seconds: Math.round(cpuSeconds),
+        stopped_at_cpu_limit: interruptedByUs,
         ...statistics,
         crashes: failed ? 1 : 0,
         failure,
@@ -144,7 +179,7 @@ function report(result) {
   const line = `${result.target.padEnd(24)} ${String(result.executions).padStart(10)} execs ` +
     `${String(result.executions_per_second).padStart(7)}/s  cov ${String(result.coverage).padStart(5)}  ` +
     `ft ${String(result.features).padStart(6)}  corpus ${String(result.corpus_inputs).padStart(5)}  ` +
-    `${result.seconds}s  ${result.crashes ? 'CRASH: ' + result.failure : 'ok'}`;
+    `${result.seconds}s (cpu ${result.cpu_seconds}s${result.stopped_at_cpu_limit ? ', cpu limit' : ''})  ${result.crashes ? 'CRASH: ' + result.failure : 'ok'}`;
   console.log(line);
   if (result.crashes) {
     console.log(`  input: ${result.artifact ?? '(none written)'}\n  log: ${result.log}`);
@@ -169,6 +204,7 @@ if (options.results) {
     date: new Date().toISOString(),
     mode: options.short ? 'short' : 'timed',
     seconds_per_target: options.short ? null : options.seconds,
+    cpu_seconds_per_target: options.cpuSeconds || null,
     runs_per_target: options.short ? options.runs : null,
     targets: results,
   }, null, 2) + '\n');

@@ -294,6 +294,76 @@ TEST_CASE("a GIF whose screen is far larger than its image data can fill is refu
   CHECK_THAT(check_gif_structure(no_image).failure().message, Catch::Matchers::Contains("without an image"));
 }
 
+// Found by tests/fuzz/fuzz_media (tests/fuzz/regressions/media/ppm_width_of_55_digits.ppm): stb adds
+// up a PNM header's digits in an int without a bound, signed overflow (UB) on a width of 55 digits.
+// The structure check reads the header first and refuses numbers stb cannot hold, values out of range
+// and pixels missing.
+TEST_CASE("a PGM or PPM header stb cannot read safely is refused before stb sees it", "[media][image][hostile]") {
+  const auto text = [](const std::string& header, std::size_t pixel_bytes) {
+    bytes file(header.begin(), header.end());
+    file.resize(file.size() + pixel_bytes, 0x80);
+    return file;
+  };
+  // What stb reads passes: comments between the numbers, 16-bit samples, a greymap.
+  CHECK(check_pnm_structure(text("P6\n# made by hand\n2 1\n255\n", 6)).ok());
+  CHECK(check_pnm_structure(text("P6 2\t1\r65535 ", 12)).ok());
+  CHECK(check_pnm_structure(text("P5\n3 2\n# depth\n255\n", 6)).ok());
+  check_prepared(prepare_image(text("P5\n3 2\n# depth\n255\n", 6), 100), 3, 2, 3, 2);
+
+  const auto refused = [](const bytes& file, const std::string& cause) {
+    const auto checked = check_pnm_structure(file);
+    INFO(std::string(file.begin(), file.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(file.size(), 40))));
+    REQUIRE_FALSE(checked.ok());
+    CHECK(checked.failure().code == error_code::invalid_media);
+    CHECK_THAT(checked.failure().message, Catch::Matchers::Contains(cause));
+    CHECK(prepare_image(file, 100).failure().code == error_code::invalid_media);
+  };
+  // The fuzzer's input, a width of 55 digits (make test runs the file itself through fuzz_media).
+  refused(text("P6\n" + std::string(55, '7') + "6]d\xff\xdb" + "di", 0), "more than 8 digits");
+  refused(text("P6\n2 1\n4294967296\n", 6), "maximum value has more than 8 digits");
+  refused(text("P6\n16777217 1\n255\n", 64), "over 16777216 pixels a side");
+  refused(text("P6\n2 1\n65536\n", 12), "maximum value 65536");
+  refused(text("P6\n2 1\n0\n", 12), "maximum value 0");
+  refused(text("P6\n0 1\n255\n", 6), "zero width or height");
+  refused(text("P6\n2 1\n255\n", 5), "its pixels need 6 bytes but 5 follow");
+  refused(text("P6\n2 1\n256\n", 6), "its pixels need 12 bytes");
+  refused(text("P6\n2 1\n255", 0), "the header ends after its maximum value");
+  refused(text("P6\n2 ", 0), "the header ends before its height");
+  refused(text("P6\n2 x\n255\n", 6), "no number where its height belongs");
+  refused(text("P6\n2x1\n255\n", 6), "width is followed by a byte that is not a space");
+}
+
+// Found by tests/fuzz/fuzz_media as a timeout (tests/fuzz/regressions/media/bmp_negative_compression_12101x4105_in_69_bytes.bmp):
+// stb reads a BMP's compression field as a signed int, so 0xFFF70000 is negative, passes its test for
+// unsupported kinds (4 or more) and was decoded as 12101x4105 uncompressed pixels from 69 bytes, then
+// resized (37 s under ASan). The structure check accepts only the two kinds stb decodes.
+TEST_CASE("a BMP of a compression stb does not decode is refused before stb sees it", "[media][image][hostile]") {
+  bytes bmp;
+  const bytes pixels = gradient_pixels(12, 9, 3);
+  REQUIRE(stbi_write_bmp_to_func(append_to_vector, &bmp, 12, 9, 3, pixels.data()) != 0);
+  REQUIRE(check_bmp_structure(bmp).ok());
+  const auto with_compression = [&bmp](std::uint32_t compression) {
+    bytes changed = bmp;
+    for (int byte = 0; byte < 4; ++byte) changed[30 + static_cast<std::size_t>(byte)] = static_cast<std::uint8_t>(compression >> (8 * byte));
+    return changed;
+  };
+  for (const std::uint32_t compression : {1u, 2u, 4u, 5u, 0xFFF70000u, 0x80000000u}) {
+    INFO(compression);
+    const auto checked = check_bmp_structure(with_compression(compression));
+    REQUIRE_FALSE(checked.ok());
+    CHECK(checked.failure().code == error_code::unsupported_media);
+    CHECK_THAT(checked.failure().message, Catch::Matchers::Contains("BMP compression " + std::to_string(compression)));
+    CHECK(prepare_image(with_compression(compression), 100).failure().code == error_code::unsupported_media);
+  }
+  // The fuzzer's 69 bytes: a 12101x4105 header, compression 0xFFF70000, no pixels.
+  const bytes fuzzed = {0x42, 0x4d, 0x48, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x36, 0x00, 0x00, 0x00, 0x28, 0x00,
+                        0x00, 0x00, 0x45, 0x2f, 0x00, 0x00, 0x09, 0x10, 0x00, 0x00, 0x01, 0x00, 0x18, 0x00, 0x00, 0x00,
+                        0xf7, 0xff, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x36, 0x00, 0x00, 0x00, 0x28, 0x00,
+                        0x00, 0x00, 0x45, 0x00, 0x00, 0x00, 0x01, 0x10, 0x00, 0x00, 0x01, 0x00, 0x18, 0x00, 0x00, 0x00,
+                        0xf7, 0xff, 0x10, 0x00, 0x00};
+  CHECK(prepare_image(fuzzed, 100).failure().code == error_code::unsupported_media);
+}
+
 #ifndef __EMSCRIPTEN__
 TEST_CASE("GIFs as ImageMagick writes them pass the screen check, unusual screens included", "[media][image]") {
   // What an encoder writes passes, the most compressible picture included: one colour over 2000x2000.
