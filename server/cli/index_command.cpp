@@ -297,11 +297,13 @@ int run_index_command(std::span<const std::string_view> arguments) {
   if (!transcribe) return usage_failure(transcribe.failure().message);
   preparation.transcribe = transcribe.value();
   if (!options.has("--no-cache")) {
-    // Beside the embedding cache: --cache-dir DIR keeps transcripts in DIR/transcripts.
+    // Beside the embedding cache: --cache-dir DIR keeps transcripts in DIR/transcripts and OCR's
+    // words in DIR/image-text.
     const std::filesystem::path cache_folder = options.value("--cache-dir").has_value()
                                                    ? std::filesystem::path(*options.value("--cache-dir"))
                                                    : default_cache_folder();
     preparation.transcript_cache_folder = cache_folder / "transcripts";
+    preparation.image_text_cache_folder = cache_folder / "image-text";
   }
   preparation.chunking.max_words = *chunk_words;
   preparation.chunking.overlap_words = *chunk_overlap;
@@ -523,6 +525,7 @@ int run_index_command(std::span<const std::string_view> arguments) {
                                        {"writing", writing_seconds}}},
                           {"extraction", {{"ocr_images", extraction.ocr_images},
                                           {"ocr_images_with_text", extraction.ocr_images_with_text},
+                                          {"ocr_cache_hits", extraction.ocr_cache_hits},
                                           {"ocr_seconds", extraction.ocr_seconds},
                                           {"pdf_pages", extraction.pdf_pages},
                                           {"pdf_seconds", extraction.pdf_seconds},

@@ -11,6 +11,7 @@
 #include "cli/text_chunks.hpp"
 #include "embed/unicode_normalization.hpp"
 #include "extract/image_text.hpp"
+#include "extract/image_text_cache.hpp"
 #include "extract/pdf_document.hpp"
 #include "extract/pdf_split.hpp"
 #include "extract/video_poster.hpp"
@@ -267,10 +268,23 @@ result<extract::text_recognizer*> thread_recognizer() {
 
 // The words of an image kept by --ocr (extract/ocr_decision.hpp); empty when there are none or OCR
 // is off. The image was decoded once already for its thumbnail, so it cannot fail here for damage;
-// a failure only means no text.
+// a failure only means no text. The words read come from the OCR cache when this image was read before.
 std::string read_image_text(std::span<const std::uint8_t> bytes, const item_preparation_settings& settings,
                             extraction_figures& figures) {
   if (settings.ocr == extract::ocr_mode::off) return {};
+  const extract::image_text_cache cache(settings.image_text_cache_folder,
+                                        extract::text_recognizer::name() + "/max-side-" + std::to_string(settings.ocr_max_side));
+  const std::string key = settings.image_text_cache_folder.empty() ? std::string() : cache.key(bytes);
+  const auto kept = [&](const extract::recognized_text& recognized) {
+    std::string text = extract::judge_recognized_text(recognized, settings.ocr).text;
+    if (!text.empty()) ++figures.ocr_images_with_text;
+    return text;
+  };
+  if (auto cached = cache.find(key)) {
+    ++figures.ocr_images;
+    ++figures.ocr_cache_hits;
+    return kept(*cached);
+  }
   auto recognizer = thread_recognizer();
   if (!recognizer) {
     figures.ocr_failure = recognizer.failure().message;
@@ -285,9 +299,8 @@ std::string read_image_text(std::span<const std::uint8_t> bytes, const item_prep
   ++figures.ocr_images;
   figures.ocr_seconds += seconds_since(start);
   if (!recognized) return {};
-  std::string text = extract::judge_recognized_text(recognized.value(), settings.ocr).text;
-  if (!text.empty()) ++figures.ocr_images_with_text;
-  return text;
+  cache.store(key, recognized.value());
+  return kept(recognized.value());
 }
 
 // One transcriber for the thread that prepares files (its model loads once); the reason when

@@ -63,6 +63,8 @@ struct item_preparation_settings {
   // track. Transcripts are cached in this folder by content hash (empty: not cached, --no-cache).
   extract::transcribe_mode transcribe = extract::transcribe_mode::automatic;
   std::filesystem::path transcript_cache_folder;
+  // Where OCR's words are kept by image (extract/image_text_cache.hpp); empty: not kept.
+  std::filesystem::path image_text_cache_folder;
   std::uint32_t transcribe_max_seconds = 2 * 60 * 60;  // sound past this is not transcribed
   // Where the slow steps say how far they are, for the progress line (null: nobody is shown).
   preparation_activity* activity = nullptr;
@@ -72,6 +74,7 @@ struct item_preparation_settings {
 struct extraction_figures {
   std::size_t ocr_images = 0;            // images OCR read
   std::size_t ocr_images_with_text = 0;  // of those, images whose text was kept
+  std::size_t ocr_cache_hits = 0;        // of those, images whose words came from the OCR cache
   double ocr_seconds = 0;                // decoding and recognising
   std::size_t pdf_pages = 0;             // pages whose text Poppler read
   double pdf_seconds = 0;                // opening, text and the first page's picture
@@ -89,6 +92,7 @@ struct extraction_figures {
   void add_counts(const extraction_figures& other) noexcept {
     ocr_images += other.ocr_images;
     ocr_images_with_text += other.ocr_images_with_text;
+    ocr_cache_hits += other.ocr_cache_hits;
     ocr_seconds += other.ocr_seconds;
     pdf_pages += other.pdf_pages;
     pdf_seconds += other.pdf_seconds;

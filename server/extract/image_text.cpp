@@ -65,4 +65,10 @@ result<recognized_text> text_recognizer::recognize(std::span<const std::uint8_t>
   return recognized;
 }
 
+std::string text_recognizer::name() {
+  // Whatever recognize sets (language, resolution, the default page segmentation) is named here;
+  // bump the last part when recognize changes.
+  return std::string("tesseract-") + tesseract::TessBaseAPI::Version() + "/eng/96dpi/v1";
+}
+
 }  // namespace mosaic::extract

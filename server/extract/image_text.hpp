@@ -35,6 +35,10 @@ class text_recognizer {
   // zero or pixels not width * height * 3 bytes), invalid_media (Tesseract failed on the picture).
   result<recognized_text> recognize(std::span<const std::uint8_t> rgb_pixels, std::uint32_t width, std::uint32_t height);
 
+  // Tesseract's version and the model and settings recognize uses: what the OCR cache keys by
+  // (extract/image_text_cache.hpp), so an upgrade or another setting reads images afresh.
+  static std::string name();
+
  private:
   struct engine;
   explicit text_recognizer(std::unique_ptr<engine> loaded);

@@ -1,18 +1,15 @@
 #pragma once
-// Transcripts kept on disk so a re-run of the indexer never transcribes the same sound twice: one
-// small JSON file per recording, <folder>/<key>.json, the key the SHA-256 of the file's bytes and of
-// the recognizer's name (another model or setting is another key). What is kept is every word heard
-// with its time and posterior, before --transcribe's cuts, so changing the cuts needs no new run.
-//
-// The cache is an optimisation: a file that cannot be written is not an error, and a file that does
-// not parse (cut short, edited, another format) is a miss and is rewritten. Files are written to a
-// temporary name and renamed, so a reader never sees half of one.
+// Transcripts kept on disk so a re-run of the indexer never transcribes the same sound twice
+// (extract/extraction_cache.hpp: one JSON file per recording, keyed by its bytes and the recognizer's
+// name). What is kept is every word heard with its time and posterior, before --transcribe's cuts, so
+// changing the cuts needs no new run.
 #include <filesystem>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "extract/extraction_cache.hpp"
 #include "extract/speech_transcriber.hpp"
 
 namespace mosaic::extract {
@@ -27,14 +24,13 @@ class transcript_cache {
   // False when it could not be written (the next run transcribes again).
   bool store(const std::string& key, const std::vector<spoken_word>& words) const;
 
-  [[nodiscard]] const std::filesystem::path& folder() const { return folder_; }
+  [[nodiscard]] const std::filesystem::path& folder() const { return files_.folder(); }
 
   // Changes whenever the recognizer's model, its settings or the decoder's output would.
   static constexpr const char* default_recognizer_name = "pocketsphinx-5prealpha/en-us/16k-mono/utterance-20s/v1";
 
  private:
-  std::filesystem::path folder_;
-  std::string recognizer_name_;
+  extraction_cache files_;
 };
 
 }  // namespace mosaic::extract

@@ -66,7 +66,9 @@ function makeCollection() {
 
 const collection = makeCollection();
 const site = path.join(scratch, 'site');
-const indexed = mosaic('index', collection, '--out', site, '--json');
+// A cache of the test's own: OCR's words are kept by image, and the first run must read them.
+const cache = path.join(scratch, 'cache');
+const indexed = mosaic('index', collection, '--out', site, '--cache-dir', cache, '--json');
 const report = indexed.status === 0 ? JSON.parse(indexed.stdout) : null;
 
 test('an encrypted and a truncated PDF are skipped with their reasons and the rest is indexed', () => {
@@ -77,8 +79,37 @@ test('an encrypted and a truncated PDF are skipped with their reasons and the re
   assert.match(reasons['docs/truncated.pdf'], /damaged|truncated/);
   assert.equal(report.files_indexed, 6);
   assert.equal(report.extraction.ocr_images, 4);
+  assert.equal(report.extraction.ocr_cache_hits, 0);
   assert.equal(report.extraction.pdf_pages, 3);
   assert.ok(report.extraction.ocr_seconds > 0);
+});
+
+test("a re-run takes OCR's words from the cache and keeps the same text; another cache reads again", () => {
+  const kept = fs.readdirSync(path.join(cache, 'image-text')).filter((name) => name.endsWith('.json'));
+  assert.equal(kept.length, 4, 'one file per image read');
+  const againSite = path.join(scratch, 'site-again');
+  const again = mosaic('index', collection, '--out', againSite, '--cache-dir', cache, '--json');
+  assert.equal(again.status, 0, again.stderr);
+  const extraction = JSON.parse(again.stdout).extraction;
+  assert.equal(extraction.ocr_images, 4);
+  assert.equal(extraction.ocr_cache_hits, 4);
+  assert.equal(extraction.ocr_seconds, 0, 'no image read again');
+  assert.equal(extraction.ocr_images_with_text, report.extraction.ocr_images_with_text);
+  const snippets = (folder) => siteItems(folder).filter((item) => item.text_from === 'ocr')
+    .map((item) => [item.source, item.snippet]).sort();
+  assert.deepEqual(snippets(againSite), snippets(site));
+  // A damaged cache file is a miss: that image is read again and its file rewritten.
+  const damaged = path.join(cache, 'image-text', kept[0]);
+  fs.writeFileSync(damaged, '{"format":"mosaic-image-text","version":1,"words":[["cut');
+  const repaired = mosaic('index', collection, '--out', path.join(scratch, 'site-repaired'), '--cache-dir', cache, '--json');
+  assert.equal(repaired.status, 0, repaired.stderr);
+  assert.equal(JSON.parse(repaired.stdout).extraction.ocr_cache_hits, 3);
+  assert.equal(JSON.parse(fs.readFileSync(damaged, 'utf8')).format, 'mosaic-image-text', 'rewritten whole');
+  // --no-cache keeps nothing and reads every image.
+  const uncached = mosaic('index', collection, '--out', path.join(scratch, 'site-uncached'), '--no-cache', '--json');
+  assert.equal(uncached.status, 0, uncached.stderr);
+  assert.equal(JSON.parse(uncached.stdout).extraction.ocr_cache_hits, 0);
+  assert.ok(JSON.parse(uncached.stdout).extraction.ocr_seconds > 0);
 });
 
 test('words in a screenshot are its OCR text and find it; photos get none', () => {
@@ -127,7 +158,7 @@ test('a listed description is the snippet of an image with words in it, and its 
   const captions = path.join(scratch, 'described.jsonl');
   fs.writeFileSync(captions, `${JSON.stringify({ path: 'tickets/dialog.png', caption: 'an error dialog', description: 'The login error dialog.' })}\n`);
   const describedSite = path.join(scratch, 'site-described');
-  const described = mosaic('index', collection, '--out', describedSite, '--captions', captions);
+  const described = mosaic('index', collection, '--out', describedSite, '--cache-dir', cache, '--captions', captions);
   assert.equal(described.status, 0, described.stderr);
   const dialog = siteItems(describedSite).find((item) => item.source === 'tickets/dialog.png');
   assert.equal(dialog.text_from, 'ocr');
@@ -137,7 +168,7 @@ test('a listed description is the snippet of an image with words in it, and its 
 
 test('--ocr off reads no image text and --ocr with a wrong value is refused', () => {
   const offSite = path.join(scratch, 'site-off');
-  const off = mosaic('index', collection, '--out', offSite, '--json', '--ocr', 'off');
+  const off = mosaic('index', collection, '--out', offSite, '--cache-dir', cache, '--json', '--ocr', 'off');
   assert.equal(off.status, 0, off.stderr);
   assert.equal(JSON.parse(off.stdout).extraction.ocr_images, 0);
   const dialog = siteItems(offSite).find((item) => item.source === 'tickets/dialog.png');
