@@ -64,8 +64,10 @@ struct item_preparation_settings {
   extract::transcribe_mode transcribe = extract::transcribe_mode::automatic;
   std::filesystem::path transcript_cache_folder;
   std::uint32_t transcribe_max_seconds = 2 * 60 * 60;  // sound past this is not transcribed
-  // Where the slow steps say how far they are, for the progress line (null: nobody is shown).
+  // Where the slow steps say how far they are, for the progress line (null: nobody is shown), as
+  // the entry of the worker preparing the file (each worker has its own copy of these settings).
   preparation_activity* activity = nullptr;
+  std::size_t activity_worker = 0;
 };
 
 // What reading text out of media cost in one file, for the index report.

@@ -1,5 +1,7 @@
 #include "extract/image_text.hpp"
 
+#include <mutex>
+
 #include <tesseract/baseapi.h>
 #include <tesseract/resultiterator.h>
 
@@ -25,10 +27,20 @@ text_recognizer::~text_recognizer() {
 }
 
 result<std::unique_ptr<text_recognizer>> text_recognizer::create() {
+  // Each indexing worker has its own recognizer (one TessBaseAPI a thread, which Tesseract supports
+  // side by side), but they are made one at a time: debug_file below is one of Tesseract's
+  // process-wide parameters, set through whichever instance, so it is set once, before any image is
+  // read, and never written again while another thread's recognizer may be logging through it.
+  static std::mutex creation;
+  static bool quieted = false;
+  const std::lock_guard guard(creation);
   auto created = std::make_unique<engine>();
   // Tesseract's progress and warnings ("Estimating resolution as ...") would fill the index log once
   // per image: they go nowhere. The model comes from Debian's tessdata folder (its compiled-in default).
-  created->api.SetVariable("debug_file", "/dev/null");
+  if (!quieted) {
+    created->api.SetVariable("debug_file", "/dev/null");
+    quieted = true;
+  }
   if (created->api.Init(nullptr, "eng", tesseract::OEM_LSTM_ONLY) != 0) {
     return make_error(error_code::model_not_installed,
                       "Tesseract's English model is missing: install it with apt-get install tesseract-ocr-eng");
