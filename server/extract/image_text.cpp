@@ -1,5 +1,7 @@
 #include "extract/image_text.hpp"
 
+#include <dlfcn.h>
+
 #include <mutex>
 
 #include <tesseract/baseapi.h>
@@ -18,6 +20,25 @@ struct tesseract_text {
   char* text = nullptr;
   ~tesseract_text() { delete[] text; }
 };
+
+// Debian's Tesseract runs parts of its LSTM on OpenMP threads (libgomp, loaded with it) that spin
+// while they wait. The indexer reads images side by side already, one worker a core, and those extra
+// threads only fight the workers and everything else on the machine: on the 2-core machine, busy,
+// OCR of the extractor benchmark's mixed folder took 12.6 s with them and 1.7 s with OMP_THREAD_LIMIT=1
+// (README, "Reading text out of media"). So parallel regions are made single-threaded (no active
+// level), which OMP_THREAD_LIMIT would do but only when set before the process starts. Looked up at run
+// time, so nothing links OpenMP itself; without libgomp there is nothing to switch off.
+// Asked on every thread that recognizes: depending on libgomp's version the setting is the process's
+// or the calling thread's.
+void recognize_on_this_thread_only() {
+  thread_local bool switched_off = false;
+  if (switched_off) return;
+  switched_off = true;
+  using setter = void (*)(int);
+  if (void* found = ::dlsym(RTLD_DEFAULT, "omp_set_max_active_levels"); found != nullptr) {
+    reinterpret_cast<setter>(found)(0);
+  }
+}
 
 }  // namespace
 
@@ -54,6 +75,7 @@ result<recognized_text> text_recognizer::recognize(std::span<const std::uint8_t>
   if (width == 0 || height == 0 || rgb_pixels.size() != std::size_t{width} * height * 3) {
     return make_error(error_code::invalid_argument, "OCR takes width * height * 3 bytes of RGB pixels");
   }
+  recognize_on_this_thread_only();
   tesseract::TessBaseAPI& api = engine_->api;
   api.SetImage(rgb_pixels.data(), static_cast<int>(width), static_cast<int>(height), 3, static_cast<int>(width) * 3);
   // Screenshots carry no resolution; Tesseract would guess one from the text height and say so.
