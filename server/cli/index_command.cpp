@@ -330,8 +330,8 @@ int run_index_command(std::span<const std::string_view> arguments) {
   const std::size_t listed_captions = captions ? captions->by_path.size() : 0;
   std::size_t applied_captions = 0;
 
-  // The folder is walked and its files read and prepared on their own thread while the first batches
-  // are already embedded: the upstream's latency (or the local model) need not wait for the disk,
+  // The folder is walked and its files read and prepared on their own threads (the preparer and its
+  // workers, below) while the first batches are already embedded: the upstream's latency (or the local model) need not wait for the disk,
   // nor the disk for them.
   item_feed feed;
   std::optional<error> walk_failure;
