@@ -29,6 +29,7 @@
 #include "cli/index_watch.hpp"
 #include "cli/index_walk.hpp"
 #include "cli/item_feed.hpp"
+#include "cli/ordered_parallel_preparation.hpp"
 #include "cli/preparation_activity.hpp"
 #include "cli/options.hpp"
 #include "cli/provider_setup.hpp"
@@ -87,7 +88,11 @@ options:
   --chunk-at sentences|words   end chunks at sentence ends where one is near (default) or
                       strictly every N words
   --concurrency N     upstream calls (batches of up to 100 inputs) in flight, default 4
-                      (sets --max-upstream-calls)
+                      (sets --max-upstream-calls), and files prepared at once: min(N, cores)
+                      workers read files and run OCR, transcription, PDF and video extraction
+                      side by side (each worker loads its own OCR and speech models); items
+                      still reach the index in folder order, so the site is the same for any N.
+                      The local model's own threads (one a core) are not counted here
   --ocr auto|on|off   text in images (screenshots, scans, slides) read by Tesseract: auto (default)
                       reads every image and keeps its words only when at least 3 words of 2+
                       letters have 70+ confidence and the mean is 60+ (photos and clip art keep
@@ -257,6 +262,10 @@ int run_index_command(std::span<const std::string_view> arguments) {
   }
 
   const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  // --concurrency also sets how many files are prepared at once (OCR, transcription, PDFs, videos),
+  // never more than the cores: those steps are computation, and more threads than cores only add
+  // memory (each worker loads its own OCR and speech models) and switching.
+  const std::size_t preparation_workers = std::clamp<std::size_t>(*calls_in_flight, 1, threads);
   auto setup = set_up_provider(options, threads, std::chrono::minutes(10));
   if (!setup) {
     return report_failure("index", setup.failure(), setup.failure().code == error_code::invalid_argument ? 2 : 1);
@@ -323,8 +332,8 @@ int run_index_command(std::span<const std::string_view> arguments) {
   const std::size_t listed_captions = captions ? captions->by_path.size() : 0;
   std::size_t applied_captions = 0;
 
-  // The folder is walked and its files read and prepared on their own thread while the first batches
-  // are already embedded: the upstream's latency (or the local model) need not wait for the disk,
+  // The folder is walked and its files read and prepared on their own threads (the preparer and its
+  // workers, below) while the first batches are already embedded: the upstream's latency (or the local model) need not wait for the disk,
   // nor the disk for them.
   item_feed feed;
   std::optional<error> walk_failure;
@@ -332,7 +341,10 @@ int run_index_command(std::span<const std::string_view> arguments) {
   std::atomic<std::size_t> preparation_skip_count{0};
   std::size_t files_indexed = 0, captioned_items = 0, caption_files = 0;
   extraction_figures extraction;  // summed over the files; the preparer's own, read after it is joined
-  preparation_activity activity;  // the preparer's slow step now, for the progress line
+  // Files are prepared on `preparation_workers` threads (OCR, transcription, PDFs and videos take
+  // seconds a file) and handed to the feed in walk order (cli/ordered_parallel_preparation.hpp), so
+  // the site does not depend on the number of workers.
+  preparation_activity activity(preparation_workers);  // the workers' slow steps now, for the progress line
   preparation.activity = &activity;
   double preparation_seconds = 0;
   std::thread preparer([&] {
@@ -349,11 +361,20 @@ int run_index_command(std::span<const std::string_view> arguments) {
     }
     preparation_skipped = std::move(walk->skipped);
     preparation_skip_count = preparation_skipped.size();
-    for (const collection_file& file : walk->files) {
-      if (feed.cancelled()) break;
-      activity.begin(slow_step_of(file.kind, preparation), file.relative);
-      prepared_file prepared = prepare_collection_file(file, preparation);
-      activity.end();
+    // Each worker's own settings: its entry in the activity.
+    std::vector<item_preparation_settings> worker_settings(preparation_workers, preparation);
+    for (std::size_t worker = 0; worker < preparation_workers; ++worker) worker_settings[worker].activity_worker = worker;
+    const auto prepare = [&](std::size_t index, std::size_t worker) {
+      const collection_file& file = walk->files[index];
+      activity.begin(worker, slow_step_of(file.kind, preparation), file.relative);
+      prepared_file prepared = prepare_collection_file(file, worker_settings[worker]);
+      activity.end(worker);
+      return prepared;
+    };
+    // On the preparer's thread, in walk order: the same steps, in the same order, as one file after
+    // another did.
+    const auto deliver = [&](std::size_t index, prepared_file prepared) {
+      const collection_file& file = walk->files[index];
       extraction.add_counts(prepared.extraction);
       if (!prepared.extraction.transcribe_failure.empty() && extraction.transcribe_failure.empty()) {
         extraction.transcribe_failure = prepared.extraction.transcribe_failure;
@@ -367,14 +388,16 @@ int run_index_command(std::span<const std::string_view> arguments) {
       if (!prepared.skip_reason.empty()) {
         preparation_skipped.push_back({file.relative, std::move(prepared.skip_reason)});
         ++preparation_skip_count;
-        continue;
+        return;
       }
       ++files_indexed;
       for (const pending_item& item : prepared.items) {
         if (item.metadata.embedded_from == index::embedding_source::caption) ++captioned_items;
       }
       feed.add(std::move(prepared.items));
-    }
+    };
+    prepare_in_order<prepared_file>(walk->files.size(), {preparation_workers, 2 * preparation_workers}, prepare,
+                                    deliver, [&feed] { return feed.cancelled(); });
     preparation_seconds = seconds_since(preparation_start);
     feed.close();
   });
@@ -515,6 +538,7 @@ int run_index_command(std::span<const std::string_view> arguments) {
                           {"listed_captions_unused", nlohmann::json::array()},
                           {"items", indexed.size()},
                           {"items_embedded_by_caption", captioned_items},
+                          {"preparation_workers", preparation_workers},
                           {"cache_hits", cache_hits()},
                           {"upstream_calls", upstream_calls},
                           {"cache_write_failures", cache_statistics.file_write_failures},

@@ -345,12 +345,12 @@ extract::transcript_verdict hear_speech(std::span<const std::uint8_t> bytes, con
   const auto start = std::chrono::steady_clock::now();
   extract::audio_decoding_limits limits;
   limits.max_seconds = settings.transcribe_max_seconds;
-  if (settings.activity != nullptr) settings.activity->change(preparation_step::transcribing);
+  if (settings.activity != nullptr) settings.activity->change(settings.activity_worker, preparation_step::transcribing);
   auto sound = extract::decode_audio(bytes, limits);
   if (!sound) return {};
   const std::uint64_t total_milliseconds = sound->duration_milliseconds();
   auto words = transcriber.value()->transcribe(sound->samples, [&settings, total_milliseconds](std::uint64_t heard) {
-    if (settings.activity != nullptr) settings.activity->advance(heard, total_milliseconds);
+    if (settings.activity != nullptr) settings.activity->advance(settings.activity_worker, heard, total_milliseconds);
   });
   ++figures.transcribed_files;
   figures.transcribed_audio_seconds += static_cast<double>(sound->duration_milliseconds()) / 1000.0;

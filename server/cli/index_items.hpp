@@ -66,8 +66,10 @@ struct item_preparation_settings {
   // Where OCR's words are kept by image (extract/image_text_cache.hpp); empty: not kept.
   std::filesystem::path image_text_cache_folder;
   std::uint32_t transcribe_max_seconds = 2 * 60 * 60;  // sound past this is not transcribed
-  // Where the slow steps say how far they are, for the progress line (null: nobody is shown).
+  // Where the slow steps say how far they are, for the progress line (null: nobody is shown), as
+  // the entry of the worker preparing the file (each worker has its own copy of these settings).
   preparation_activity* activity = nullptr;
+  std::size_t activity_worker = 0;
 };
 
 // What reading text out of media cost in one file, for the index report.

@@ -33,34 +33,49 @@ std::string clock_time(std::uint64_t milliseconds) {
 
 }  // namespace
 
-void preparation_activity::begin(preparation_step step, std::string file) {
+preparation_activity::preparation_activity(std::size_t workers) : entries_(std::max<std::size_t>(workers, 1)) {}
+
+void preparation_activity::begin(std::size_t worker, preparation_step step, std::string file) {
   const std::lock_guard guard(mutex_);
-  step_ = step;
-  file_ = std::move(file);
-  done_milliseconds_ = total_milliseconds_ = 0;
+  entry& current = entries_.at(worker);
+  current.step = step;
+  current.file = std::move(file);
+  current.done_milliseconds = current.total_milliseconds = 0;
+  current.started = ++begun_;
 }
 
-void preparation_activity::change(preparation_step step) {
+void preparation_activity::change(std::size_t worker, preparation_step step) {
   const std::lock_guard guard(mutex_);
-  step_ = step;
-  done_milliseconds_ = total_milliseconds_ = 0;
+  entry& current = entries_.at(worker);
+  current.step = step;
+  current.done_milliseconds = current.total_milliseconds = 0;
 }
 
-void preparation_activity::advance(std::uint64_t done_milliseconds, std::uint64_t total_milliseconds) {
+void preparation_activity::advance(std::size_t worker, std::uint64_t done_milliseconds, std::uint64_t total_milliseconds) {
   const std::lock_guard guard(mutex_);
-  total_milliseconds_ = total_milliseconds;
-  done_milliseconds_ = std::min(done_milliseconds, total_milliseconds);
+  entry& current = entries_.at(worker);
+  current.total_milliseconds = total_milliseconds;
+  current.done_milliseconds = std::min(done_milliseconds, total_milliseconds);
 }
 
-void preparation_activity::end() { begin(preparation_step::none, {}); }
+void preparation_activity::end(std::size_t worker) { begin(worker, preparation_step::none, {}); }
 
 std::string preparation_activity::describe() const {
   const std::lock_guard guard(mutex_);
-  if (step_ == preparation_step::none) return {};
-  std::string described = std::string(step_name(step_)) + " " + file_;
-  if (total_milliseconds_ > 0) {
-    described += " (" + clock_time(done_milliseconds_) + " of " + clock_time(total_milliseconds_) + ")";
+  const entry* first = nullptr;
+  std::size_t busy = 0;
+  for (const entry& current : entries_) {
+    if (current.step == preparation_step::none) continue;
+    ++busy;
+    if (first == nullptr || current.started < first->started) first = &current;
   }
+  if (first == nullptr) return {};
+  std::string described = std::string(step_name(first->step)) + " " + first->file;
+  if (first->total_milliseconds > 0) {
+    described += " (" + clock_time(first->done_milliseconds) + " of " + clock_time(first->total_milliseconds) + ")";
+  }
+  if (busy == 2) described += " and 1 more file";
+  if (busy > 2) described += " and " + std::to_string(busy - 1) + " more files";
   return described;
 }
 

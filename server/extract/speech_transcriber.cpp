@@ -59,10 +59,21 @@ struct speech_transcriber::engine {
 namespace {
 
 // PocketSphinx and its sphinxbase log every setting and every utterance on stderr; the index report
-// says what matters instead. The log stream is process-wide state.
+// says what matters instead. The log stream is process-wide state: it is switched off once, and no
+// decoder is given a -logfn of its own, since each ps_init with one opens that file as the new
+// process-wide stream and closes the old one, which another thread's decoder may be writing to (and
+// two at once would close it twice).
 void silence_sphinx_log() {
   static std::once_flag once;
   std::call_once(once, [] { err_set_logfp(nullptr); });
+}
+
+// Decoders are made one at a time: loading the model goes through sphinxbase's process-wide state
+// (its log stream, above). Each indexing worker makes its own decoder once and then decodes
+// side by side with the others, which PocketSphinx supports for separate decoders.
+std::mutex& creation_mutex() {
+  static std::mutex mutex;
+  return mutex;
 }
 
 // "<s>", "</s>", "<sil>", "[NOISE]", "++BREATH++": what the model hears that is not a word.
@@ -97,10 +108,11 @@ result<std::unique_ptr<speech_transcriber>> speech_transcriber::create(const spe
                                                            settings.model_folder.string() +
                                                            ": install it with apt-get install pocketsphinx-en-us");
   }
+  const std::lock_guard guard(creation_mutex());
   auto loaded = std::make_unique<engine>();
   loaded->configuration =
       cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", acoustic.c_str(), "-lm", language.c_str(), "-dict",
-                  dictionary.c_str(), "-remove_silence", "no", "-bestpath", "yes", "-logfn", "/dev/null", nullptr);
+                  dictionary.c_str(), "-remove_silence", "no", "-bestpath", "yes", nullptr);
   if (loaded->configuration == nullptr) {
     return make_error(error_code::invalid_model, "PocketSphinx refused its settings for " + settings.model_folder.string());
   }

@@ -7,8 +7,10 @@
 // sources (tests/support/video_fixtures.mjs). Every run starts cold (--no-cache: no embedding cache and
 // no transcript cache). The rates are the indexer's own timings of each step (its --json `extraction`);
 // the folder times are wall clock of the whole command. The transcriber's word error rate is measured
-// by speech_benchmark.mjs.
-// Usage: node tests/bench/extractor_benchmark.mjs build-release/bin/mosaic [--runs N]
+// by speech_benchmark.mjs. The mixed folder is also indexed with --concurrency 1 (files prepared one
+// after another) beside the default (files prepared on min(4, cores) workers).
+// Usage: node tests/bench/extractor_benchmark.mjs build-release/bin/mosaic [--runs N] [--mixed-only]
+//   --mixed-only: only the mixed-folder sets (not the per-step rates), for a quick comparison
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,6 +24,7 @@ const mosaicBinary = process.argv[2];
 if (!mosaicBinary) throw new Error('usage: extractor_benchmark.mjs MOSAIC_BINARY [--runs N]');
 const runsAt = process.argv.indexOf('--runs');
 const runs = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 3;
+const mixedOnly = process.argv.includes('--mixed-only');
 const repository = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const resultsPath = path.join(repository, 'build', 'bench', 'extractor-results.json');
 const cachePrefix = path.join(process.env.MOSAIC_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'mosaic'), 'npm');
@@ -160,16 +163,18 @@ try {
     results.sets.push(result);
     return measured;
   };
-  measureStep('screenshots (text), --ocr auto', screenshots, ['--transcribe', 'off'], screenshotCount, 'images',
-    (extraction) => extraction.ocr_seconds, (extraction) => extraction.ocr_images, (report) => {
-      if (report.extraction.ocr_images_with_text !== screenshotCount) throw new Error(`auto kept text of ${report.extraction.ocr_images_with_text} of ${screenshotCount} screenshots`);
-    });
-  measureStep('photo-like images (no text), --ocr auto', photos, ['--transcribe', 'off'], photoCount, 'images',
-    (extraction) => extraction.ocr_seconds, (extraction) => extraction.ocr_images, (report) => {
-      if (report.extraction.ocr_images_with_text !== 0) throw new Error(`auto kept text of ${report.extraction.ocr_images_with_text} photos`);
-    });
-  measureStep('PDF pages (text layer, 4 PDFs of 25 pages)', pdfs, [], pageCount, 'pages',
-    (extraction) => extraction.pdf_seconds, (extraction) => extraction.pdf_pages);
+  if (!mixedOnly) {
+    measureStep('screenshots (text), --ocr auto', screenshots, ['--transcribe', 'off'], screenshotCount, 'images',
+      (extraction) => extraction.ocr_seconds, (extraction) => extraction.ocr_images, (report) => {
+        if (report.extraction.ocr_images_with_text !== screenshotCount) throw new Error(`auto kept text of ${report.extraction.ocr_images_with_text} of ${screenshotCount} screenshots`);
+      });
+    measureStep('photo-like images (no text), --ocr auto', photos, ['--transcribe', 'off'], photoCount, 'images',
+      (extraction) => extraction.ocr_seconds, (extraction) => extraction.ocr_images, (report) => {
+        if (report.extraction.ocr_images_with_text !== 0) throw new Error(`auto kept text of ${report.extraction.ocr_images_with_text} photos`);
+      });
+    measureStep('PDF pages (text layer, 4 PDFs of 25 pages)', pdfs, [], pageCount, 'pages',
+      (extraction) => extraction.pdf_seconds, (extraction) => extraction.pdf_pages);
+  }
 
   // The mixed folder: a few of each kind, as a support folder holds them.
   const mixed = folder('mixed');
@@ -182,7 +187,9 @@ try {
     fs.writeFileSync(path.join(mixed, `note-${note}.txt`), `Ticket ${1000 + note}: ${lineOf(note)}. ${lineOf(note + 3)}.`);
   }
   const mixedFiles = fs.readdirSync(mixed).length;
-  for (const [name, extra] of [['mixed folder, every extractor on (defaults)', []], ['mixed folder, --ocr off --transcribe off', ['--ocr', 'off', '--transcribe', 'off']]]) {
+  for (const [name, extra] of [['mixed folder, every extractor on (defaults)', []],
+    ['mixed folder, every extractor on, --concurrency 1', ['--concurrency', '1']],
+    ['mixed folder, --ocr off --transcribe off', ['--ocr', 'off', '--transcribe', 'off']]]) {
     const measured = [];
     for (let attempt = 0; attempt < runs; attempt++) measured.push(index(mixed, extra));
     const extraction = measured.at(-1).report.extraction;
