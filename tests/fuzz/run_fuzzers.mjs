@@ -15,6 +15,9 @@
 //                 shared machine or at nice 19 is far more than the CPU the target got. Read from
 //                 /proc/<pid>/stat every second; the target is stopped by SIGINT, on which libFuzzer
 //                 prints its final statistics; that stop is not a failure
+// A timed run's timeout is checked by running its input alone: libFuzzer's per-input limit also counts
+// wall time, and one that does not reproduce (a starved process, not a slow input) is moved to
+// artifacts/<target>/not-reproduced/ and counted, and the target goes on for the rest of its budget.
 //   --binaries D  where fuzz_<target> executables are (build-fuzz/bin)
 //   --scratch D   where corpora, crash artifacts and logs go (build-fuzz/fuzz-scratch)
 //   --jobs N      run N targets at once (default 1; each target is one process on one core)
@@ -100,7 +103,8 @@ function cpuSecondsOf(pid) {
   }
 }
 
-function runTarget(options, target) {
+// One libFuzzer run of `target` for at most `seconds` of wall time and `cpuSeconds` of CPU (0: no limit).
+function runOnce(options, target, { seconds, cpuSeconds }) {
   const binary = path.join(options.binaries, `fuzz_${target}`);
   if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: build build-fuzz first`);
   const workingCorpus = path.join(options.scratch, options.short ? 'short-corpus' : 'corpus', target);
@@ -120,7 +124,7 @@ function runTarget(options, target) {
   ];
   if (options.short) args.push(`-runs=${options.runs}`, '-max_total_time=30');
   else {
-    args.push(`-max_total_time=${options.seconds}`);
+    args.push(`-max_total_time=${Math.max(1, Math.round(seconds))}`);
     if (options.runsGiven) args.push(`-runs=${options.runs}`);
   }
   const dictionary = path.join(fuzzFolder, `${target}.dict`);
@@ -137,11 +141,11 @@ function runTarget(options, target) {
     let output = '';
     child.stdout.on('data', (chunk) => { output += chunk; });
     child.stderr.on('data', (chunk) => { output += chunk; });
-    let cpuSeconds = 0;
+    let cpuSpent = 0;
     let stoppedForCpu = false;
     const sampler = setInterval(() => {
-      cpuSeconds = cpuSecondsOf(child.pid) ?? cpuSeconds;
-      if (options.cpuSeconds > 0 && cpuSeconds >= options.cpuSeconds && !stoppedForCpu) {
+      cpuSpent = cpuSecondsOf(child.pid) ?? cpuSpent;
+      if (cpuSeconds > 0 && cpuSpent >= cpuSeconds && !stoppedForCpu) {
         stoppedForCpu = true;
         child.kill('SIGINT');
       }
@@ -150,7 +154,8 @@ function runTarget(options, target) {
       clearInterval(sampler);
       fs.writeFileSync(path.join(logs, `${target}.log`), output);
       const statistics = readStatistics(output);
-      const artifact = output.match(/Test unit written to (\S+)/)?.[1] ?? null;
+      // The last one: slow inputs are written too (slow-unit-…) before the one that failed.
+      const artifact = [...output.matchAll(/Test unit written to (\S+)/g)].at(-1)?.[1] ?? null;
       // libFuzzer answers SIGINT with "run interrupted" and exit code 72 (-interrupted_exitcode).
       const interruptedByUs = stoppedForCpu && code === 72 && /libFuzzer: run interrupted/.test(output);
       const failed = !interruptedByUs && (code !== 0 || signal !== null);
@@ -161,7 +166,7 @@ function runTarget(options, target) {
       resolve({
         target,
         seconds: Math.round((Date.now() - started) / 100) / 10,
-        cpu_seconds: Math.round(cpuSeconds),
+        cpu_seconds: Math.round(cpuSpent),
         stopped_at_cpu_limit: interruptedByUs,
         ...statistics,
         crashes: failed ? 1 : 0,
@@ -173,13 +178,65 @@ function runTarget(options, target) {
   });
 }
 
+// Whether libFuzzer's timeout on `artifact` holds when the input runs alone: its limit counts wall
+// time, so a target at nice 19 beside builds (or stopped for a while) can pass it on an input that
+// takes a second of CPU. The input runs again with no wall-time limit; true when it uses the limit's
+// 25 s of CPU or fails.
+function timeoutReproduces(options, target, artifact) {
+  const binary = path.join(options.binaries, `fuzz_${target}`);
+  return new Promise((resolve) => {
+    const child = spawn(binary, ['-timeout=0', '-rss_limit_mb=3072', artifact], { stdio: 'ignore' });
+    let overLimit = false;
+    const sampler = setInterval(() => {
+      if ((cpuSecondsOf(child.pid) ?? 0) >= 25 && !overLimit) {
+        overLimit = true;
+        child.kill('SIGKILL');
+      }
+    }, 200);
+    child.on('close', (code, signal) => {
+      clearInterval(sampler);
+      resolve(overLimit || code !== 0 || signal !== null);
+    });
+  });
+}
+
+// A target for its whole budget. In a timed run, a timeout that does not reproduce when its input runs
+// alone is not a finding: the input is moved to artifacts/<target>/not-reproduced/, counted, and the
+// target goes on from its corpus for what is left of its time and CPU. Figures are summed over the runs.
+async function runTarget(options, target) {
+  const budget = { seconds: options.seconds, cpuSeconds: options.cpuSeconds };
+  let total = null;
+  let notReproduced = 0;
+  for (;;) {
+    const result = await runOnce(options, target, budget);
+    if (total) {
+      for (const field of ['seconds', 'cpu_seconds', 'executions']) result[field] += total[field];
+      result.seconds = Math.round(result.seconds * 10) / 10;
+      result.executions_per_second = Math.round(result.executions / Math.max(1, result.seconds));
+    }
+    total = result;
+    const timedOut = result.crashes > 0 && result.artifact && /libFuzzer: timeout after/.test(result.failure ?? '');
+    if (options.short || !timedOut || await timeoutReproduces(options, target, result.artifact)) break;
+    const kept = path.join(path.dirname(result.artifact), 'not-reproduced');
+    fs.mkdirSync(kept, { recursive: true });
+    fs.renameSync(result.artifact, path.join(kept, path.basename(result.artifact)));
+    notReproduced += 1;
+    total = { ...result, crashes: 0, failure: null, artifact: null };
+    budget.seconds = options.seconds - total.seconds;
+    budget.cpuSeconds = options.cpuSeconds > 0 ? options.cpuSeconds - total.cpu_seconds : 0;
+    if (budget.seconds < 1 || (options.cpuSeconds > 0 && budget.cpuSeconds < 1)) break;
+  }
+  return { ...total, timeouts_not_reproduced: notReproduced };
+}
+
 const options = parseArguments(process.argv.slice(2));
 const targets = options.targets.length > 0 ? options.targets : listTargets(options.binaries);
 function report(result) {
   const line = `${result.target.padEnd(24)} ${String(result.executions).padStart(10)} execs ` +
     `${String(result.executions_per_second).padStart(7)}/s  cov ${String(result.coverage).padStart(5)}  ` +
     `ft ${String(result.features).padStart(6)}  corpus ${String(result.corpus_inputs).padStart(5)}  ` +
-    `${result.seconds}s (cpu ${result.cpu_seconds}s${result.stopped_at_cpu_limit ? ', cpu limit' : ''})  ${result.crashes ? 'CRASH: ' + result.failure : 'ok'}`;
+    `${result.seconds}s (cpu ${result.cpu_seconds}s${result.stopped_at_cpu_limit ? ', cpu limit' : ''})  ` +
+    `${result.timeouts_not_reproduced ? `${result.timeouts_not_reproduced} timeouts not reproduced alone  ` : ''}${result.crashes ? 'CRASH: ' + result.failure : 'ok'}`;
   console.log(line);
   if (result.crashes) {
     console.log(`  input: ${result.artifact ?? '(none written)'}\n  log: ${result.log}`);
