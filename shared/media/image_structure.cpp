@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/byte_reader.hpp"
+#include "media/pnm_header.hpp"
 
 namespace mosaic::media {
 namespace {
@@ -325,28 +326,6 @@ status check_bmp_structure(std::span<const std::uint8_t> bytes) {
   }
   return success{};
 }
-
-namespace {
-
-bool is_pnm_space(std::uint8_t byte) noexcept {
-  return byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r' || byte == '\v' || byte == '\f';
-}
-
-// Whitespace and "#" comments up to the end of their line, as stb skips them between header numbers.
-std::size_t skip_pnm_spaces(byte_span bytes, std::size_t offset) noexcept {
-  while (offset < bytes.size()) {
-    if (is_pnm_space(bytes[offset])) {
-      ++offset;
-    } else if (bytes[offset] == '#') {
-      while (offset < bytes.size() && bytes[offset] != '\n' && bytes[offset] != '\r') ++offset;
-    } else {
-      break;
-    }
-  }
-  return offset;
-}
-
-}  // namespace
 
 status check_pnm_structure(std::span<const std::uint8_t> bytes) {
   if (bytes.size() < 3 || bytes[0] != 'P' || (bytes[1] != '5' && bytes[1] != '6')) {

@@ -6,6 +6,7 @@
 
 #include "core/byte_reader.hpp"
 #include "media/gemini_media_rules.hpp"
+#include "media/pnm_header.hpp"
 #include "text/utf8.hpp"
 
 namespace mosaic::media {
@@ -34,25 +35,12 @@ bool looks_like_bmp(byte_span bytes) noexcept {
   return std::find(known_sizes.begin(), known_sizes.end(), dib_header_size) != known_sizes.end();
 }
 
-bool is_pnm_whitespace(std::uint8_t byte) noexcept {
-  return byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r' || byte == '\v' || byte == '\f';
-}
-
 // "P1".."P6", whitespace, optional "#" comment lines, then the width's first digit.
 std::optional<std::uint8_t> pnm_variant(byte_span bytes) noexcept {
-  if (bytes.size() < 4 || bytes[0] != 'P' || bytes[1] < '1' || bytes[1] > '6' || !is_pnm_whitespace(bytes[2])) {
+  if (bytes.size() < 4 || bytes[0] != 'P' || bytes[1] < '1' || bytes[1] > '6' || !is_pnm_space(bytes[2])) {
     return std::nullopt;
   }
-  std::size_t index = 2;
-  while (index < bytes.size()) {
-    if (is_pnm_whitespace(bytes[index])) {
-      ++index;
-    } else if (bytes[index] == '#') {
-      while (index < bytes.size() && bytes[index] != '\n' && bytes[index] != '\r') ++index;
-    } else {
-      break;
-    }
-  }
+  const std::size_t index = skip_pnm_spaces(bytes, 2);
   if (index >= bytes.size() || bytes[index] < '0' || bytes[index] > '9') return std::nullopt;
   return static_cast<std::uint8_t>(bytes[1] - '0');
 }
