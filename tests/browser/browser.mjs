@@ -53,6 +53,30 @@ export function startAppServer({ nativeCli, site, siteAppDirectory, modelDirecto
   { env, ready: /listening on http:\/\/127\.0\.0\.1:(\d+)\// });
 }
 
+// A site indexed with the gemini provider through the test double (`geminiDouble`, which embeds by
+// meaning with the local model), then served by mosaic serve in front of the same double: the set-up
+// of the tests of what Google's model would see. 512 dimensions keep the local model's similarities.
+// Answers { double, server, site, upstream }; the caller stops server and double.
+export async function startGeminiSite({ nativeCli, geminiDouble, siteAppDirectory, modelDirectory, root, collection, apiKey,
+  indexArguments = [] }) {
+  const double = await startProcess(geminiDouble, ['--port', '0', '--api-key', apiKey, '--model-dir', modelDirectory],
+    { ready: /listening on 127\.0\.0\.1:(\d+)/ });
+  const upstream = `http://127.0.0.1:${double.port}/v1beta`;
+  const env = { ...process.env, GEMINI_API_KEY: apiKey };
+  const site = path.join(root, 'site');
+  try {
+    runMosaic(nativeCli, ['index', collection, '--out', site, '--provider', 'gemini', '--gemini-base-url', upstream, '--dims', '512',
+      '--cache-dir', path.join(root, 'index-cache'), ...indexArguments], { env });
+    const server = await startProcess(nativeCli, ['serve', '--port', '0', '--site', site, '--web', siteAppDirectory,
+      '--gemini-base-url', upstream, '--cache-dir', path.join(root, 'serve-cache'), '--rate-limit', '0', '--threads', '1',
+      '--workers', '1'], { env, ready: /listening on http:\/\/127\.0\.0\.1:(\d+)\// });
+    return { double, server, site, upstream };
+  } catch (error) {
+    await double.stop();
+    throw error;
+  }
+}
+
 // Every item of a site's current generation, from its item metadata files.
 export function readSiteItems(site) {
   const manifest = JSON.parse(fs.readFileSync(path.join(site, 'manifest.json'), 'utf8'));
@@ -129,6 +153,44 @@ export const resultCards = (page) => page.$$eval('#results .result, #weaker-resu
   title: card.querySelector('.result-title').textContent,
   score: Number(card.querySelector('.score').textContent),
 })));
+
+// What the first result card of a modality shows (in the close matches; with `includeWeaker`, in
+// the weaker ones too when no close match has it). Its picture (a video's poster on the player in the
+// picture's place) is fetched and decoded again here and awaited, so whether it loads is known, not
+// raced against the page. `position` is the card's place in its list.
+export function resultCard(page, modality, { includeWeaker = false } = {}) {
+  const lists = includeWeaker ? ['#results', '#weaker-results'] : ['#results'];
+  const selector = lists.map((list) => `${list} .result[data-modality="${modality}"]`).join(', ');
+  return page.$eval(selector, async (card) => {
+    const picture = card.querySelector('.preview img')?.src;
+    const poster = card.querySelector('.preview video')?.poster;
+    let pictureLoaded = false;
+    if (picture || poster) {
+      const probe = new Image();
+      probe.src = picture ?? poster;
+      pictureLoaded = await probe.decode().then(() => probe.naturalWidth > 0, () => false);
+    }
+    return {
+      id: card.dataset.itemId,
+      close: card.parentElement.id === 'results',
+      position: [...card.parentElement.children].indexOf(card),
+      textFrom: card.querySelector('.extracted-text')?.dataset.textFrom,
+      source: card.querySelector('.text-source')?.textContent,
+      marked: [...card.querySelectorAll('.extracted-text mark')].map((mark) => mark.textContent.toLowerCase()),
+      plays: [...card.querySelectorAll('.play-from')].map((button) => ({
+        startMs: Number(button.dataset.startMs), label: button.getAttribute('aria-label'), text: button.textContent,
+      })),
+      pageRange: card.querySelector('.page-range')?.textContent,
+      startsAt: card.querySelector('.starts-at')?.textContent,
+      picture,
+      poster,
+      players: card.querySelectorAll('video').length,
+      pictureLoaded,
+      pdfLink: card.querySelector('a.open-media')?.href,
+      pdfLinkText: card.querySelector('a.open-media')?.textContent,
+    };
+  });
+}
 
 // POST /api/embed bodies the page sent, as they left it, and the status of each answer.
 export function watchEmbedCalls(page) {

@@ -16,7 +16,9 @@ import path from 'node:path';
 
 import { makePdf } from '../support/pdf_fixtures.mjs';
 import { makeVideo } from '../support/video_fixtures.mjs';
-import { browserTestEnvironment, openApp, pageRunner, readSiteItems, runMosaic, searchFor, startAppServer } from './browser.mjs';
+import {
+  browserTestEnvironment, openApp, pageRunner, readSiteItems, resultCard, runMosaic, searchFor, startAppServer,
+} from './browser.mjs';
 
 const { siteAppDirectory, nativeCli, modelDirectory, screenshotDirectory, playwright, testPackages } = browserTestEnvironment();
 const phone = { width: 375, height: 667 };
@@ -63,34 +65,7 @@ after(async () => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
-// What a result card shows of its text read out of the medium. Its picture (a video's poster on the
-// player in the picture's place) is fetched and decoded again here and awaited, not raced.
-const cardOf = (page, modality) => page.$eval(`#results .result[data-modality="${modality}"]`, async (card) => {
-  const picture = card.querySelector('.preview img')?.src;
-  const poster = card.querySelector('.preview video')?.poster;
-  let pictureLoaded = false;
-  if (picture || poster) {
-    const probe = new Image();
-    probe.src = picture ?? poster;
-    pictureLoaded = await probe.decode().then(() => probe.naturalWidth > 0, () => false);
-  }
-  return {
-    position: [...card.parentElement.children].indexOf(card),
-    textFrom: card.querySelector('.extracted-text')?.dataset.textFrom,
-    source: card.querySelector('.text-source')?.textContent,
-    marked: [...card.querySelectorAll('.extracted-text mark')].map((mark) => mark.textContent.toLowerCase()),
-    plays: [...card.querySelectorAll('.play-from')].map((button) => ({
-      startMs: Number(button.dataset.startMs), label: button.getAttribute('aria-label'), text: button.textContent,
-    })),
-    pageRange: card.querySelector('.page-range')?.textContent,
-    picture,
-    poster,
-    players: card.querySelectorAll('video').length,
-    pictureLoaded,
-    pdfLink: card.querySelector('a.open-media')?.href,
-    pdfLinkText: card.querySelector('a.open-media')?.textContent,
-  };
-});
+const cardOf = (page, modality) => resultCard(page, modality);
 
 // Waits for the next `seeked` of the player under `selector` and answers its position then.
 const armSeekWatch = (page, selector) => page.evaluate((playerSelector) => {

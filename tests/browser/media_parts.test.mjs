@@ -14,9 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { makePdf } from '../support/pdf_fixtures.mjs';
-import { startProcess } from '../support/processes.mjs';
 import { makeVideo } from '../support/video_fixtures.mjs';
-import { browserTestEnvironment, openApp, pageRunner, readSiteItems, runMosaic, searchFor } from './browser.mjs';
+import { browserTestEnvironment, openApp, pageRunner, readSiteItems, resultCard, searchFor, startGeminiSite } from './browser.mjs';
 
 const { siteAppDirectory, nativeCli, modelDirectory, screenshotDirectory, playwright, geminiDouble } =
   browserTestEnvironment({ geminiDouble: true });
@@ -31,24 +30,17 @@ const clock = (milliseconds) => `${Math.floor(milliseconds / 60000)}:${String(Ma
 before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'mosaic-media-parts-'));
   const collection = path.join(root, 'collection');
-  const site = path.join(root, 'site');
   for (const folder of ['docs', 'clips']) fs.mkdirSync(path.join(collection, folder), { recursive: true });
   const pages = Array.from({ length: 20 }, (_, index) => [`Service manual, page ${index + 1}`]);
   pages[8] = ['Service manual, page 9', 'The compressor reset switch is under the lid.'];
   fs.writeFileSync(path.join(collection, 'docs/service.pdf'), makePdf(pages));
   fs.writeFileSync(path.join(collection, 'clips/lecture.mp4'), makeVideo({ black: 2, seconds: 298, width: 160, height: 120 }));
   fs.writeFileSync(path.join(collection, 'clips/lecture.txt'), 'a recorded lecture');
-  double = await startProcess(geminiDouble, ['--port', '0', '--api-key', apiKey, '--model-dir', modelDirectory],
-    { ready: /listening on 127\.0\.0\.1:(\d+)/ });
-  const upstream = `http://127.0.0.1:${double.port}/v1beta`;
-  const withKey = { ...process.env, GEMINI_API_KEY: apiKey };
-  runMosaic(nativeCli, ['index', collection, '--out', site, '--provider', 'gemini', '--gemini-base-url', upstream, '--dims', '512',
-    '--transcribe', 'off', '--cache-dir', path.join(root, 'index-cache')], { env: withKey });
-  items = readSiteItems(site);
+  ({ double, server } = await startGeminiSite({
+    nativeCli, geminiDouble, siteAppDirectory, modelDirectory, root, collection, apiKey, indexArguments: ['--transcribe', 'off'],
+  }));
+  items = readSiteItems(path.join(root, 'site'));
   withPage = pageRunner({ playwright, root, screenshotDirectory });
-  server = await startProcess(nativeCli, ['serve', '--port', '0', '--site', site, '--web', siteAppDirectory, '--gemini-base-url', upstream,
-    '--cache-dir', path.join(root, 'serve-cache'), '--rate-limit', '0', '--threads', '1', '--workers', '1'],
-  { env: withKey, ready: /listening on http:\/\/127\.0\.0\.1:(\d+)\// });
 });
 
 after(async () => {
@@ -63,31 +55,7 @@ async function searchWords(page, text) {
   await searchFor(page, text);
 }
 
-// What a card shows. Its picture (a video's poster on the player in the picture's place) is fetched
-// and decoded again here and awaited, so whether it loads is known, not raced against the page.
-const cardOf = (page, modality) => page.$eval(`#results .result[data-modality="${modality}"], #weaker-results .result[data-modality="${modality}"]`, async (card) => {
-  const picture = card.querySelector('.preview img')?.src;
-  const poster = card.querySelector('.preview video')?.poster;
-  let pictureLoaded = false;
-  if (picture || poster) {
-    const probe = new Image();
-    probe.src = picture ?? poster;
-    pictureLoaded = await probe.decode().then(() => probe.naturalWidth > 0, () => false);
-  }
-  return {
-    id: card.dataset.itemId,
-    source: card.querySelector('.text-source')?.textContent,
-    marked: [...card.querySelectorAll('.extracted-text mark')].map((mark) => mark.textContent.toLowerCase()),
-    pageRange: card.querySelector('.page-range')?.textContent,
-    startsAt: card.querySelector('.starts-at')?.textContent,
-    picture,
-    poster,
-    players: card.querySelectorAll('video').length,
-    pictureLoaded,
-    pdfLink: card.querySelector('a.open-media')?.href,
-    pdfLinkText: card.querySelector('a.open-media')?.textContent,
-  };
-});
+const cardOf = (page, modality) => resultCard(page, modality, { includeWeaker: true });
 
 test("a PDF part shows the PDF's first-page picture and its pages, and opens the PDF at the part's first page", async () => {
   const part = items.find((item) => item.source === 'docs/service.pdf' && item.source_offset === 7);

@@ -16,10 +16,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { makePng, makeWav, readWavHeader } from '../support/media_fixtures.mjs';
-import { startProcess } from '../support/processes.mjs';
 import {
   browserTestEnvironment, dropFile, fakeMicrophoneArguments, openApp as openAppAt, pageRunner, readSiteItems, resultCards,
-  runMosaic, sampleFiles, waitForAnswer, watchEmbedCalls, writeFiles,
+  sampleFiles, startGeminiSite, waitForAnswer, watchEmbedCalls, writeFiles,
 } from './browser.mjs';
 
 const { siteAppDirectory, nativeCli, modelDirectory, screenshotDirectory, playwright, geminiDouble } =
@@ -42,20 +41,12 @@ before(async () => {
   const collection = path.join(root, 'collection');
   site = path.join(root, 'site');
   writeFiles(collection, files);
-  // --model-dir: the double embeds text (and captions) by meaning, with the local model.
-  double = await startProcess(geminiDouble, ['--port', '0', '--api-key', apiKey, '--model-dir', modelDirectory],
-    { ready: /listening on 127\.0\.0\.1:(\d+)/ });
-  const upstream = `http://127.0.0.1:${double.port}/v1beta`;
-  const withKey = { ...process.env, GEMINI_API_KEY: apiKey };
-  // 512 dimensions: the double's answers then keep the local model's similarities exactly.
-  runMosaic(nativeCli, ['index', collection, '--out', site, '--provider', 'gemini', '--gemini-base-url', upstream, '--dims', '512',
-    '--shard-items', '4', '--cache-dir', path.join(root, 'index-cache')], { env: withKey });
+  ({ double, server } = await startGeminiSite({
+    nativeCli, geminiDouble, siteAppDirectory, modelDirectory, root, collection, apiKey, indexArguments: ['--shard-items', '4'],
+  }));
   items = readSiteItems(site);
   assert.equal(items.length, Object.keys(files).length);
   withPage = pageRunner({ playwright, root, screenshotDirectory });
-  server = await startProcess(nativeCli, ['serve', '--port', '0', '--site', site, '--web', siteAppDirectory, '--gemini-base-url', upstream,
-    '--cache-dir', path.join(root, 'serve-cache'), '--rate-limit', '0', '--threads', '1', '--workers', '1'],
-  { env: withKey, ready: /listening on http:\/\/127\.0\.0\.1:(\d+)\// });
 });
 
 after(async () => {
