@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <iterator>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 
 #include "stored_zlib.hpp"
 
+#include "embed/base64.hpp"
 #include "hash/sha256.hpp"
 #include "index/item_metadata.hpp"
 #include "index/manifest.hpp"
@@ -350,6 +352,54 @@ std::string post(std::string_view target, std::string_view headers, std::string_
          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
 }
 
+// The bytes of a seed written earlier in this run (the media targets' seeds, sent inline here).
+std::string seed_bytes(std::string_view target, std::string_view name) {
+  std::ifstream stream(corpus_root / target / name, std::ios::binary);
+  std::string content((std::istreambuf_iterator<char>(stream)), std::istreambuf_iterator<char>());
+  if (!stream.is_open() || content.empty()) {
+    std::fprintf(stderr, "cannot read the seed %.*s/%.*s\n", static_cast<int>(target.size()), target.data(),
+                 static_cast<int>(name.size()), name.data());
+    std::exit(1);
+  }
+  return content;
+}
+
+// fuzz_embed_routes: the routes behind the provider, with inline media of every kind the input check reads.
+void embed_route_seeds() {
+  const auto inline_part = [](std::string_view mime_type, std::string_view target, std::string_view name) {
+    return R"({"mime_type":")" + std::string(mime_type) + R"(","data":")" + server::encode_base64(seed_bytes(target, name)) + "\"}";
+  };
+  const std::string json_type = "Content-Type: application/json\r\n";
+  write_seed("embed_routes", "texts", post("/api/embed", json_type,
+                                           R"({"inputs":["a frog",{"parts":[{"text":"a pond"}],"title":"Pond"}],"task":"document","dimensions":4})"));
+  write_seed("embed_routes", "image_and_text",
+             post("/api/embed", json_type,
+                  R"({"inputs":[{"parts":[{"text":"a red dot"},)" + inline_part("image/png", "media", "red.png") + "]}]}"));
+  write_seed("embed_routes", "jpeg_and_png",
+             post("/api/embed", json_type,
+                  R"({"inputs":[{"parts":[)" + inline_part("image/jpg", "media", "gradient.jpg") + "," +
+                      inline_part("image/png", "media", "red.png") + R"(]}],"task":"RETRIEVAL_QUERY"})"));
+  write_seed("embed_routes", "wav", post("/api/embed", json_type,
+                                         R"({"inputs":[{"parts":[)" + inline_part("audio/x-wav", "wav_audio", "mono16.wav") + "]}]}"));
+  write_seed("embed_routes", "mp3", post("/api/embed", json_type,
+                                         R"({"inputs":[{"parts":[)" + inline_part("audio/mpeg", "mp3_audio", "mpeg1_32k.mp3") + "]}]}"));
+  write_seed("embed_routes", "pdf", post("/api/embed", json_type,
+                                         R"({"inputs":[{"parts":[)" + inline_part("application/pdf", "pdf_pages", "two_pages.pdf") + "]}]}"));
+  write_seed("embed_routes", "mov", post("/api/embed", json_type,
+                                         R"({"inputs":[{"parts":[)" + inline_part("video/quicktime", "iso_media_duration", "mov_v1.mov") + "]}]}"));
+  write_seed("embed_routes", "refused", post("/api/embed", json_type, R"({"inputs":["a frog","refuse this one"]})"));
+  write_seed("embed_routes", "search_text", post("/api/search", json_type, R"({"text":"green frog","k":3,"filter":{"modality":"image"}})"));
+  const std::string png = server::encode_base64(seed_bytes("media", "red.png"));
+  write_seed("embed_routes", "gemini_single",
+             post("/v1beta/models/fuzz-model:embedContent", "x-goog-api-key: k\r\n",
+                  R"({"content":{"parts":[{"text":"hi"},{"inlineData":{"mimeType":"image/png","data":")" + png +
+                      R"("}}]},"taskType":"RETRIEVAL_DOCUMENT","title":"Dot","outputDimensionality":4})"));
+  write_seed("embed_routes", "gemini_batch",
+             post("/v1beta/models/fuzz-model:batchEmbedContents", "",
+                  R"({"requests":[{"model":"models/fuzz-model","content":{"parts":[{"text":"hi"}]},"output_dimensionality":"2"},)"
+                  R"({"model":"models/fuzz-model","content":{"parts":[{"text":"over there"}]},"task_type":"CLUSTERING"}]})"));
+}
+
 void server_seeds() {
   write_seed("gemini_answer_scanner", "two_by_three.json",
              R"({"embeddings":[{"values":[0.1,-0.25,3e-2]},{"values":[1,-0,0.333333343267]}]})");
@@ -391,6 +441,8 @@ void server_seeds() {
   write_seed("http_request", "gemini_batch",
              post("/v1beta/models/gemini-embedding-001:batchEmbedContents", "x-goog-api-key: k\r\n",
                   R"({"requests":[{"model":"models/m","content":{"parts":[{"text":"hi"}]}}]})"));
+
+  embed_route_seeds();
 
   // fuzz_gemini_request_size reads its input through FuzzedDataProvider: any bytes are a case.
   for (int seed = 0; seed < 4; ++seed) {
