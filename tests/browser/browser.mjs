@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 import { startProcess } from '../support/processes.mjs';
+import { runMosaic } from '../support/sample_collection.mjs';
 
 export const chromiumPath = '/usr/bin/chromium';
 
