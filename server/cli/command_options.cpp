@@ -32,6 +32,7 @@ std::vector<command_option_table> make_tables() {
   tables.push_back({"serve",
                     with(provider_valued_options(),
                          {"--site", "--web", "--port", "--address", "--threads", "--workers", "--read-timeout",
+                          "--min-transfer-rate",
                           "--allow-origin", "--rate-limit", "--rate-burst", "--image-max-side", "--watch-ms",
                           "--max-event-streams", "--heartbeat", "--max-connections"}),
                     with(provider_flag_options(), {"--help", "--json"})});

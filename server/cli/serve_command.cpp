@@ -32,8 +32,12 @@ options:
   --address IP          default 127.0.0.1
   --threads N           io threads, default: the number of cores
   --workers N           threads for CPU work (image preparation, search), default: the number of cores
-  --read-timeout S      seconds a client may take to send a request (idle time before it on a kept-alive
-                        connection included) or to read an answer, default 30
+  --read-timeout S      seconds a client may take to send a request head (idle time before it on a
+                        kept-alive connection included), default 30. A request body or an answer being
+                        read may take this long plus a second per --min-transfer-rate bytes, and may
+                        never stall for longer
+  --min-transfer-rate B bytes per second a body or an answer must average to earn more time, default
+                        1024; 0: only stalls are bounded
   --max-connections N   HTTP connections at once, default 2048 (event streams not counted). At the cap
                         the connection that has waited longest on its client (idle, sending or
                         reading slowly) is closed to make room; when all are answering requests, a
@@ -110,6 +114,7 @@ int run_serve_command(std::span<const std::string_view> arguments) {
   const auto threads = options.number("--threads", cores, 1, 256);
   const auto workers = options.number("--workers", cores, 1, 256);
   const auto read_timeout = options.number("--read-timeout", 30, 1, 3600);
+  const auto minimum_transfer_rate = options.number("--min-transfer-rate", 1024, 0, 1'000'000'000);
   const auto rate = options.number("--rate-limit", 20, 0, 1'000'000);
   const auto burst = options.number("--rate-burst", 40, 1, 1'000'000);
   const auto image_max_side = options.number("--image-max-side", 1024, 16, 16384);
@@ -291,6 +296,7 @@ int run_serve_command(std::span<const std::string_view> arguments) {
   server.port = static_cast<std::uint16_t>(*port);
   server.threads = static_cast<unsigned>(*threads);
   server.read_timeout_seconds = static_cast<unsigned>(*read_timeout);
+  server.minimum_transfer_rate = static_cast<std::uint64_t>(*minimum_transfer_rate);
   server.events.max_streams = static_cast<std::size_t>(*max_event_streams);
   server.events.heartbeat = std::chrono::seconds(*heartbeat);
   server.events.write_timeout = std::chrono::seconds(*read_timeout);

@@ -20,6 +20,7 @@
 
 #include "http/connection_slots.hpp"
 #include "http/site_events.hpp"
+#include "http/transfer_deadline.hpp"
 
 namespace mosaic::server {
 namespace {
@@ -148,7 +149,22 @@ class session : public std::enable_shared_from_this<session> {
     // A declared length over the limit is refused from the head alone, before any body is read.
     if (parser_->content_length() && *parser_->content_length() > limit) return refuse_too_large();
     parser_->body_limit(limit);
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&session::on_body, shared_from_this()));
+    transfer_.emplace(transfer_deadline::clock::now(), std::chrono::seconds(options_.read_timeout_seconds),
+                      options_.minimum_transfer_rate);
+    transferred_ = 0;
+    read_body_piece();
+  }
+
+  // The body is read piece by piece, each read with the deadline its progress so far has earned: a
+  // slow but steady upload is read to its end, one that trickles or stalls is closed.
+  void read_body_piece() {
+    if (parser_->is_done()) return on_body({}, 0);
+    stream_.expires_at(transfer_->next(transfer_deadline::clock::now(), transferred_));
+    http::async_read_some(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code failure, std::size_t bytes) {
+      if (failure) return self->on_body(failure, bytes);
+      self->transferred_ += bytes;
+      self->read_body_piece();
+    });
   }
 
   void refuse_too_large() {
@@ -212,16 +228,35 @@ class session : public std::enable_shared_from_this<session> {
     events_->open(stream_.release_socket(), head.str());
   }
 
+  // An answer and its serializer, which refers to it: they live and die together.
+  struct outgoing_answer {
+    explicit outgoing_answer(string_response&& answer) : message(std::move(answer)), serializer(message) {}
+    string_response message;
+    http::response_serializer<http::string_body> serializer;
+  };
+
+  // The answer is written piece by piece, each write with the deadline its progress so far has earned:
+  // a client reading a large file slowly but steadily gets all of it, one that stops reading is closed.
   void write(string_response&& response) {
-    auto shared = std::make_shared<string_response>(std::move(response));
-    stream_.expires_after(std::chrono::seconds(options_.read_timeout_seconds));
+    auto answer = std::make_shared<outgoing_answer>(std::move(response));
     // From here the connection waits on its client to read the answer.
     writing_ = true;
     if (slot_ != 0) connections_->slots.waiting(slot_, connection_slots::clock::now());
-    http::async_write(stream_, *shared, [self = shared_from_this(), shared](beast::error_code failure, std::size_t) {
+    transfer_.emplace(transfer_deadline::clock::now(), std::chrono::seconds(options_.read_timeout_seconds),
+                      options_.minimum_transfer_rate);
+    transferred_ = 0;
+    write_piece(std::move(answer));
+  }
+
+  void write_piece(std::shared_ptr<outgoing_answer> answer) {
+    stream_.expires_at(transfer_->next(transfer_deadline::clock::now(), transferred_));
+    auto& serializer = answer->serializer;
+    http::async_write_some(stream_, serializer, [self = shared_from_this(), answer = std::move(answer)](beast::error_code failure, std::size_t bytes) mutable {
+      self->transferred_ += bytes;
+      if (!failure && !answer->serializer.is_done()) return self->write_piece(std::move(answer));
       self->writing_ = false;
       if (!failure && self->linger_after_answer_) return self->linger();
-      if (failure || !shared->keep_alive() || self->stopping_.load() || self->close_after_answer_) return self->close();
+      if (failure || !answer->message.keep_alive() || self->stopping_.load() || self->close_after_answer_) return self->close();
       self->read_head();
     });
   }
@@ -272,6 +307,8 @@ class session : public std::enable_shared_from_this<session> {
   asio::io_context& io_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<transfer_deadline> transfer_;  // of the body being read or the answer being written
+  std::uint64_t transferred_ = 0;               // its bytes so far
   const server_context& context_;
   const server_options& options_;
   const std::atomic<bool>& stopping_;

@@ -1,6 +1,7 @@
 #pragma once
-// The listener and per-connection sessions (Beast's async server example, hardened): a timeout on
-// every read and write, a body limit per route decided from the request head, keep-alive, a cap on
+// The listener and per-connection sessions (Beast's async server example, hardened): a deadline on
+// every read and write (a total one for a request head, one that grows with progress for a body or
+// an answer), a body limit per route decided from the request head, keep-alive, a cap on
 // connections that slow clients cannot fill (connection_slots.hpp), and a
 // graceful stop on SIGTERM/SIGINT: the listener closes at once, requests in flight finish, then run()
 // returns. Open event streams (/api/events) are closed by the stop, so they never hold it up.
@@ -17,9 +18,13 @@ struct server_options {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8080;  // 0: any free port
   unsigned threads = 2;
-  // A request (its head and body, and the idle time before it on a kept-alive connection) must
-  // arrive within this time of the connection being ready for it; an answer must be read within it.
+  // A request head (and the idle time before it on a kept-alive connection) must arrive within this
+  // time of the connection being ready for it. A request body, and an answer the client reads, may
+  // take this time plus one second per `minimum_transfer_rate` bytes moved, and may never stall for
+  // longer than this time (transfer_deadline.hpp): a slow but steady upload or download completes,
+  // a trickle or a stall is closed.
   unsigned read_timeout_seconds = 30;
+  std::uint64_t minimum_transfer_rate = 1024;  // bytes per second; 0: only stalls are bounded
   // Connections reading or answering HTTP requests at once (event streams have their own cap, in
   // `events`). At the cap a new connection takes the slot of the one that has waited longest on its
   // client (idle, sending a request slowly, or reading an answer slowly), which is closed; when
