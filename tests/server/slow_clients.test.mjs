@@ -1,7 +1,8 @@
 // mosaic serve against slow clients (slowloris): request heads sent one byte a second, bodies that
 // never finish, and connections opened and left idle, in numbers past the connection cap, while a
-// normal client keeps asking. The documented outcomes (README, "Reliability"): a slow request is
-// closed without an answer at --read-timeout; at --max-connections the connection that has waited
+// normal client keeps asking. The documented outcomes (README, "Reliability"): a slow request head,
+// or a body or an answer that stalls or trickles below --min-transfer-rate, is closed at
+// --read-timeout (a slow but steady one is not); at --max-connections the connection that has waited
 // longest on its client is closed to make room, so normal requests keep being answered; when every
 // connection is answering a request, a new one gets 503 with Retry-After: 1; a low descriptor limit
 // lowers the caps instead of failing accepts. Run by ctest with MOSAIC_CLI, MOSAIC_GEMINI_DOUBLE and
@@ -142,6 +143,101 @@ describe('slow clients', () => {
       }
     } finally {
       for (const record of sockets) record.socket.destroy();
+      await server.stop();
+    }
+  });
+
+  it('reads a slow but steady upload to its end past --read-timeout, and closes one that stalls', async () => {
+    // A body earns a second per 1,024 bytes (--min-transfer-rate) beyond --read-timeout, and may not
+    // stall for longer than it: 60 KB at 10 KB/s (6 s against a 2 s read timeout) is answered; a
+    // body that stops halfway is closed about 2 s after its last byte, without an answer.
+    const server = await startServe(['--site', site, '--read-timeout', '2']);
+    const steady = await openSocket(server.port);
+    const stalled = await openSocket(server.port);
+    try {
+      const body = JSON.stringify({ text: 'fastest animal', k: 1 }).padEnd(60 * 1024, ' ');
+      steady.socket.write(`POST /api/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+      stalled.socket.write('POST /api/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2000\r\n\r\n');
+      stalled.socket.write(`{"text":"${'y'.repeat(990)}`);
+      const stalledAt = Date.now();
+      const started = Date.now();
+      for (let offset = 0; offset < body.length && !steady.closed; offset += 2048) {
+        steady.socket.write(body.slice(offset, offset + 2048));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await steady.whenClosed;
+      const took = Date.now() - started;
+      assert.match(steady.received, /^HTTP\/1\.1 200 /, `the steady upload was cut after ${took} ms: ${steady.received.slice(0, 200)}`);
+      assert.match(steady.received, /"results":\[/);
+      assert.ok(took > 4000, `the upload took only ${took} ms: not slower than the read timeout`);
+      await stalled.whenClosed;
+      const lifetime = stalled.closedAt - stalledAt;
+      assert.equal(stalled.received, '', 'a stalled body got an answer');
+      assert.ok(lifetime >= 1500 && lifetime < 10_000, `a stalled body lived ${lifetime} ms with --read-timeout 2`);
+    } finally {
+      steady.socket.destroy();
+      stalled.socket.destroy();
+      await server.stop();
+    }
+  });
+
+  it('writes a large answer whole to a slow but steady reader past --read-timeout, and closes a reader that stops', async () => {
+    // 24 MB read at about 5 MB/s takes longer than the 2 s read timeout; each piece the client takes
+    // earns the answer more time. A reader that stops after its first megabyte is closed about 2 s
+    // after the server could last write, its answer cut short (the whole file would have come on
+    // reading on).
+    const web = fs.mkdtempSync(path.join(root, 'web-'));
+    const size = 24 * 1024 * 1024;
+    fs.writeFileSync(path.join(web, 'large.bin'), Buffer.alloc(size, 3));
+    const server = await startServe(['--web', web, '--read-timeout', '2']);
+    const steady = await openSocket(server.port);
+    const stopping = await openSocket(server.port);
+    try {
+      // Reads about `bytesPerTick` every 100 ms. With `stopAfter`, stops reading there for `pauseMs`,
+      // then reads on to the end: a paused socket cannot see the server's close behind the unread
+      // data, so the cut shows as an answer shorter than the file.
+      const readAt = (record, bytesPerTick, { stopAfter = Infinity, pauseMs = 0 } = {}) => new Promise((resolve) => {
+        let bytes = 0;
+        let inTick = 0;
+        let stopped = false;
+        let limit = stopAfter;
+        const timer = setInterval(() => {
+          inTick = 0;
+          if (!record.closed && !stopped) record.socket.resume();
+        }, 100);
+        record.socket.on('data', (chunk) => {
+          bytes += chunk.length;
+          inTick += chunk.length;
+          if (bytes >= limit) {
+            stopped = true;
+            limit = Infinity;
+            setTimeout(() => {
+              stopped = false;
+              record.socket.resume();
+            }, pauseMs);
+          }
+          if (inTick >= bytesPerTick || stopped) record.socket.pause();
+        });
+        record.whenClosed.then(() => {
+          clearInterval(timer);
+          resolve(bytes);
+        });
+      });
+      const started = Date.now();
+      const steadyBytes = readAt(steady, 512 * 1024);
+      // Stopped for 8 s: the server's writes stall once the socket buffers are full, and 2 s later it
+      // closes the connection (the rest of the 8 s is room for a loaded machine).
+      const stoppedBytes = readAt(stopping, 512 * 1024, { stopAfter: 1024 * 1024, pauseMs: 8000 });
+      steady.socket.write('GET /large.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+      stopping.socket.write('GET /large.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+      const [steadyTotal, stoppedTotal] = await Promise.all([steadyBytes, stoppedBytes]);
+      const took = Date.now() - started;
+      assert.ok(steadyTotal > size, `the steady reader got ${steadyTotal} of ${size} bytes (and a head) in ${took} ms`);
+      assert.ok(took > 3000, `the steady read took only ${took} ms: not slower than the read timeout`);
+      assert.ok(stoppedTotal < size, `the reader that stopped got the whole answer (${stoppedTotal} bytes)`);
+    } finally {
+      steady.socket.destroy();
+      stopping.socket.destroy();
       await server.stop();
     }
   });
