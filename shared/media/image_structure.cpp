@@ -38,7 +38,11 @@ std::string chunk_name(byte_span bytes, std::size_t offset) {
 // code counts and that many symbols. A baseline Huffman table has at most 256 symbols; stb (1.x as
 // Debian ships it) builds its size list into a 257-byte array without checking the sum, so a table
 // claiming more writes past that array: this check is what keeps such a file away from stb.
-std::optional<std::string> huffman_tables_problem(byte_span body, std::size_t segment_offset) {
+// Each table read sets its bit in `defined` (huffman_table_bit).
+constexpr unsigned huffman_table_bit(unsigned table_class, unsigned destination) noexcept {
+  return 1U << (table_class * 4 + destination);
+}
+std::optional<std::string> huffman_tables_problem(byte_span body, std::size_t segment_offset, unsigned& defined) {
   std::size_t offset = 0;
   while (offset < body.size()) {
     const std::uint8_t table = body[offset];
@@ -59,6 +63,42 @@ std::optional<std::string> huffman_tables_problem(byte_span body, std::size_t se
              " has fewer symbols than its counts declare";
     }
     offset += symbols;
+    defined |= huffman_table_bit(table >> 4U, table & 0x0FU);
+  }
+  return std::nullopt;
+}
+
+// An SOS segment's body: the components of the scan with the Huffman tables each uses, then the
+// spectral selection and successive approximation. ITU T.81 requires every table a scan decodes with
+// to be defined (DHT) before the scan. stb does not check it: it allocates its decoder state without
+// clearing it, so a scan naming a table the file never defined decodes with whatever bytes that
+// memory held, and indexes its symbol array with them (found by fuzz_embed_routes as an out-of-bounds
+// read that came and went with what earlier inputs had left in the heap).
+std::optional<std::string> scan_tables_problem(byte_span body, std::size_t segment_offset, unsigned defined, bool progressive) {
+  const auto problem = [&](const std::string& what) {
+    return "corrupt JPEG: the scan at byte " + std::to_string(segment_offset) + " " + what;
+  };
+  if (body.empty()) return problem("is cut short");
+  const std::size_t components = body[0];
+  if (components < 1 || components > 4 || body.size() != 1 + 2 * components + 3) {
+    return problem("has a length that does not fit its " + std::to_string(components) + " components");
+  }
+  const std::uint8_t spectral_start = body[1 + 2 * components];
+  const std::uint8_t approximation_high = body[3 + 2 * components] >> 4U;
+  // A progressive file's DC scans decode with DC tables only (and a DC refinement with none); its AC
+  // scans with AC tables only. A sequential scan uses both.
+  const bool uses_dc = !progressive || (spectral_start == 0 && approximation_high == 0);
+  const bool uses_ac = !progressive || spectral_start > 0;
+  for (std::size_t component = 0; component < components; ++component) {
+    const std::uint8_t tables = body[2 + 2 * component];
+    const unsigned dc = tables >> 4U;
+    const unsigned ac = tables & 0x0FU;
+    if (uses_dc && (dc > 3 || (defined & huffman_table_bit(0, dc)) == 0)) {
+      return problem("uses DC Huffman table " + std::to_string(dc) + ", which the file does not define before it");
+    }
+    if (uses_ac && (ac > 3 || (defined & huffman_table_bit(1, ac)) == 0)) {
+      return problem("uses AC Huffman table " + std::to_string(ac) + ", which the file does not define before it");
+    }
   }
   return std::nullopt;
 }
@@ -120,6 +160,8 @@ status check_jpeg_structure(std::span<const std::uint8_t> bytes) {
   // bytes declaring 40 megapixels costs seconds (found by fuzz_media as a timeout).
   std::uint64_t declared_blocks = 0;
   std::uint64_t entropy_bytes = 0;
+  unsigned defined_tables = 0;  // huffman_table_bit of every table defined so far
+  bool progressive = false;
   std::size_t offset = 2;
   while (true) {
     // A marker is 0xFF (possibly repeated as fill) and a code.
@@ -146,7 +188,14 @@ status check_jpeg_structure(std::span<const std::uint8_t> bytes) {
     if (length < 2) return invalid("corrupt JPEG: segment at byte " + std::to_string(offset) + " has length < 2");
     if (bytes.size() - offset < length) return truncated("inside a marker segment");
     if (code == 0xC4) {
-      if (auto problem = huffman_tables_problem(bytes.subspan(offset + 2, length - 2), offset + 2)) return invalid(*problem);
+      if (auto problem = huffman_tables_problem(bytes.subspan(offset + 2, length - 2), offset + 2, defined_tables)) {
+        return invalid(*problem);
+      }
+    }
+    if (code == 0xDA) {
+      if (auto problem = scan_tables_problem(bytes.subspan(offset + 2, length - 2), offset - 2, defined_tables, progressive)) {
+        return invalid(*problem);
+      }
     }
     const bool huffman_frame = code == 0xC0 || code == 0xC1 || code == 0xC2;  // baseline, extended, progressive
     if (huffman_frame && length >= 8) {
@@ -154,6 +203,7 @@ status check_jpeg_structure(std::span<const std::uint8_t> bytes) {
       const std::uint64_t height = read_big_endian_16(bytes, offset + 3);
       const std::uint64_t width = read_big_endian_16(bytes, offset + 5);
       declared_blocks = ((width + 7) / 8) * ((height + 7) / 8);
+      progressive = code == 0xC2;
     }
     offset += length;
     if (code != 0xDA) continue;

@@ -482,3 +482,46 @@ TEST_CASE("decode_image gives the RGB pixels prepare_image encodes, downscaled t
   CHECK(mosaic::media::decode_image(bytes{1, 2, 3}, 30).failure().code == mosaic::error_code::unsupported_media);
   CHECK(mosaic::media::decode_image(encode_png(60, 40, 4, rgba), 0).failure().code == mosaic::error_code::invalid_argument);
 }
+
+// Found by tests/fuzz/fuzz_embed_routes (tests/fuzz/regressions/media/jpeg_scan_uses_undefined_ac_table.jpg,
+// one flipped bit turned the AC table 0 definition into a DC table 2): a scan decoding with a Huffman
+// table the file never defined. stb allocates its decoder without clearing it and decodes with
+// whatever the heap held (UBSan: index -16776383 out of bounds for stbi_uc[257], only after other
+// inputs had left that memory dirty). The structure check refuses such a scan before stb runs.
+TEST_CASE("a JPEG scan using a Huffman table the file does not define is refused before stb sees it", "[media][image][hostile]") {
+  const bytes original = encode_jpeg(16, 8);
+  REQUIRE(check_jpeg_structure(original).ok());
+  std::size_t scan = 0;
+  for (std::size_t offset = 2; offset + 1 < original.size(); ++offset) {
+    if (original[offset] == 0xFF && original[offset + 1] == 0xDA) {
+      scan = offset + 4;  // after the marker and the segment length: component count, then selectors
+      break;
+    }
+  }
+  REQUIRE(scan != 0);
+  REQUIRE(original[scan] >= 1);
+  const std::size_t first_selectors = scan + 2;  // component id at scan + 1, DC/AC tables at scan + 2
+
+  bytes undefined_ac = original;
+  undefined_ac[first_selectors] = static_cast<std::uint8_t>((undefined_ac[first_selectors] & 0xF0U) | 3U);
+  const auto checked = check_jpeg_structure(undefined_ac);
+  REQUIRE_FALSE(checked.ok());
+  CHECK(checked.failure().code == error_code::invalid_media);
+  CHECK_THAT(checked.failure().message, Catch::Matchers::Contains("uses AC Huffman table 3, which the file does not define"));
+  CHECK(prepare_image(undefined_ac, 100).failure().code == error_code::invalid_media);
+
+  bytes undefined_dc = original;
+  undefined_dc[first_selectors] = static_cast<std::uint8_t>((undefined_dc[first_selectors] & 0x0FU) | 0x20U);
+  CHECK_THAT(check_jpeg_structure(undefined_dc).failure().message,
+             Catch::Matchers::Contains("uses DC Huffman table 2, which the file does not define"));
+
+  bytes out_of_range = original;
+  out_of_range[first_selectors] = 0x77;  // tables 7: JPEG has destinations 0-3 only
+  CHECK_FALSE(check_jpeg_structure(out_of_range).ok());
+
+  // A scan whose length does not fit its component count is refused as well (it would shift where
+  // the selectors are read).
+  bytes miscounted = original;
+  miscounted[scan] = static_cast<std::uint8_t>(miscounted[scan] + 1);
+  CHECK_THAT(check_jpeg_structure(miscounted).failure().message, Catch::Matchers::Contains("does not fit"));
+}
