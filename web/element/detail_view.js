@@ -50,7 +50,7 @@ export class DetailView {
     this.#opener = opener;
     this.#title.textContent = titleOf(result);
     const parts = [];
-    const media = mediaElement(item, mediaUrl, titleOf(result), { className: 'detail-media', posterUrl: thumbnailUrl });
+    const media = mediaElement(item, mediaUrl, titleOf(result), { className: 'detail-media', detail: true, posterUrl: thumbnailUrl });
     const player = media && media.tagName !== 'A' ? media : undefined;
     // A video's player already shows the thumbnail as its poster: the same picture twice is left out.
     if (thumbnailUrl && !(player?.tagName === 'VIDEO' && player.poster)) {

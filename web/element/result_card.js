@@ -6,15 +6,15 @@ import { appendMarkedText, kindSymbols } from './formatting.js';
 
 // The item's playable/openable copy (item.media): an audio player, a video player, or a link that
 // opens the PDF (at its page, for a PDF page or part); all reachable with the keyboard. `preload`
-// metadata: only what gives the length is fetched before play (a small ranged read per result), so the
-// controls show it rather than 0:00. A video shows its poster frame (the thumbnail the indexer picked,
-// not a black first frame) until it plays.
-export function mediaElement(item, mediaUrl, titleText, { className = 'result-media', posterUrl } = {}) {
+// none: nothing is fetched until played. A video shows its poster frame (the thumbnail the indexer
+// picked, not a black first frame) until it plays.
+export function mediaElement(item, mediaUrl, titleText, { className = 'result-media', detail = false, posterUrl } = {}) {
   if (!mediaUrl) return null;
   if (item.modality === 'audio' || item.modality === 'video') {
     const player = document.createElement(item.modality);
     player.controls = true;
-    player.preload = 'metadata';
+    // A video reads its metadata (a small ranged read per result) for its length on the controls.
+    player.preload = item.modality === 'video' || detail ? 'metadata' : 'none';
     if (item.modality === 'video' && posterUrl) player.poster = posterUrl;
     player.src = mediaUrl;
     player.className = className;
