@@ -34,14 +34,16 @@ std::string chunk_name(byte_span bytes, std::size_t offset) {
   return name;
 }
 
+// One bit per Huffman table a file can define: class 0 (DC) or 1 (AC), destination 0-3.
+constexpr unsigned huffman_table_bit(unsigned table_class, unsigned destination) noexcept {
+  return 1U << (table_class * 4 + destination);
+}
+
 // A DHT segment's body (after its length): one or more tables, each a class/destination byte, 16
 // code counts and that many symbols. A baseline Huffman table has at most 256 symbols; stb (1.x as
 // Debian ships it) builds its size list into a 257-byte array without checking the sum, so a table
 // claiming more writes past that array: this check is what keeps such a file away from stb.
 // Each table read sets its bit in `defined` (huffman_table_bit).
-constexpr unsigned huffman_table_bit(unsigned table_class, unsigned destination) noexcept {
-  return 1U << (table_class * 4 + destination);
-}
 std::optional<std::string> huffman_tables_problem(byte_span body, std::size_t segment_offset, unsigned& defined) {
   std::size_t offset = 0;
   while (offset < body.size()) {

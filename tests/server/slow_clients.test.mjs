@@ -159,8 +159,7 @@ describe('slow clients', () => {
       steady.socket.write(`POST /api/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
       stalled.socket.write('POST /api/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2000\r\n\r\n');
       stalled.socket.write(`{"text":"${'y'.repeat(990)}`);
-      const stalledAt = Date.now();
-      const started = Date.now();
+      const started = Date.now();  // the stalled body's last byte went just before
       for (let offset = 0; offset < body.length && !steady.closed; offset += 2048) {
         steady.socket.write(body.slice(offset, offset + 2048));
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -171,7 +170,7 @@ describe('slow clients', () => {
       assert.match(steady.received, /"results":\[/);
       assert.ok(took > 4000, `the upload took only ${took} ms: not slower than the read timeout`);
       await stalled.whenClosed;
-      const lifetime = stalled.closedAt - stalledAt;
+      const lifetime = stalled.closedAt - started;
       assert.equal(stalled.received, '', 'a stalled body got an answer');
       assert.ok(lifetime >= 1500 && lifetime < 10_000, `a stalled body lived ${lifetime} ms with --read-timeout 2`);
     } finally {
