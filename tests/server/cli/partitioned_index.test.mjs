@@ -72,6 +72,14 @@ const queries = [
   'tax and budget', 'tulips and flowers', 'ferry to the beach', 'vitamins and a healthy diet',
 ];
 
+// Under AddressSanitizer each `mosaic query` is a process that relocates a 330 MB binary and loads the
+// model (about 1 s of CPU, 2.7 s on a loaded 2-core machine, where asking all 24 queries three times
+// took 203 s of a 600 s limit). The sanitizer run looks for memory faults on the same paths, not for
+// recall, so it asks every fourth query; the native run asks all of them.
+const sanitized = process.env.MOSAIC_SANITIZED === '1';
+const recallQueries = sanitized ? queries.filter((_, index) => index % 4 === 0) : queries;
+const serverQueries = sanitized ? queries.slice(0, 3) : queries.slice(0, 8);
+
 function queryIds(site, text, ...options) {
   const outcome = mosaic('query', site, text, '--json', '--mode', 'vector', '-k', '10', ...options);
   assert.equal(outcome.status, 0, outcome.stderr);
@@ -124,7 +132,7 @@ test('mosaic query on the partitioned site finds what the exact flat search find
   let recall = 0;
   let allProbedRecall = 0;
   const partitionCount = readManifest(partitionedSite).partitions.length;
-  for (const text of queries) {
+  for (const text of recallQueries) {
     const exact = queryIds(flatSite, text);
     assert.equal(exact.approximate, undefined);
     const approximate = queryIds(partitionedSite, text);
@@ -135,9 +143,9 @@ test('mosaic query on the partitioned site finds what the exact flat search find
     const everything = queryIds(partitionedSite, text, '--nprobe', String(partitionCount), '--rerank-depth', String(noteCount));
     allProbedRecall += recallAt10(everything.results.map((hit) => hit.id), exact.results.map((hit) => hit.id));
   }
-  recall /= queries.length;
-  allProbedRecall /= queries.length;
-  console.log(`recall@10 at the default nprobe: ${recall.toFixed(3)}; with every partition probed: ${allProbedRecall.toFixed(3)}`);
+  recall /= recallQueries.length;
+  allProbedRecall /= recallQueries.length;
+  console.log(`recall@10 over ${recallQueries.length} queries at the default nprobe: ${recall.toFixed(3)}; with every partition probed: ${allProbedRecall.toFixed(3)}`);
   assert.ok(recall >= 0.95, `recall@10 ${recall}`);
   assert.ok(allProbedRecall >= 0.99, `recall@10 with every partition probed ${allProbedRecall}`);
 
@@ -177,7 +185,7 @@ test('POST /api/search on a served partitioned site is approximate and takes npr
       return { status: response.status, body: await response.json() };
     };
     let recall = 0;
-    for (const text of queries.slice(0, 8)) {
+    for (const text of serverQueries) {
       const exact = queryIds(flatSite, text).results.map((hit) => hit.id);
       const answer = await search({ text, k: 10, mode: 'vector' });
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
@@ -187,7 +195,8 @@ test('POST /api/search on a served partitioned site is approximate and takes npr
       assert.equal(probed.status, 200);
       assert.ok(recallAt10(probed.body.results.map((hit) => hit.id), exact) >= 0.9);
     }
-    assert.ok(recall / 8 >= 0.9, `server recall@10 ${recall / 8}`);
+    recall /= serverQueries.length;
+    assert.ok(recall >= 0.9, `server recall@10 ${recall}`);
     const refused = await search({ text: 'moon', nprobe: 0 });
     assert.equal(refused.status, 400);
   } finally {
