@@ -14,7 +14,8 @@
 // Errors: every answer other than 200/206 and the documented 429/503 (with Retry-After), and every
 // connection error, counts; the run fails on any. Latency p50/p99 per kind and overall. The server's
 // resident memory (VmRSS in /proc/PID/status) and open descriptors (/proc/PID/fd) are sampled every
-// second; after the warm-up (--warmup, default the first fifth of the run, at least 5 s) both must stay flat:
+// second; after the warm-up (--warmup, default the first fifth of the run, at least 5 s, and never before
+// every connection has had its first answer and every event stream its first event) both must stay flat:
 //   memory       the highest sample after warm-up <= the sample at the end of warm-up + max(16 MB, 10%)
 //   descriptors  the highest sample after warm-up <= the highest during warm-up + 16
 // (caches are bounded: the embedding cache's memory level and file are set to 8 MB each, so that
@@ -199,18 +200,36 @@ function record(name, answer, { expect = 200, tolerate404 = false } = {}) {
 
 const deadline = Date.now() + seconds * 1000;
 const started = Date.now();
+// When every connection has had its first answer and every event stream its first event: the warm-up
+// does not end before it. On a starved machine opening 256 connections can outlast --warmup (a
+// sanitizer run beside three fuzzers had 251 descriptors open at 10 s and its steady 288 after), and a
+// descriptor baseline taken before the steady state would fail the check on the scheduler, not the server.
+let connectedClients = 0;
+let connectedSubscribers = 0;
+let everyoneConnectedSecond = Infinity;
+function connected(kind) {
+  if (kind === 'client') connectedClients += 1;
+  else connectedSubscribers += 1;
+  if (connectedClients === connections && connectedSubscribers === eventStreams) everyoneConnectedSecond = (Date.now() - started) / 1000;
+}
 async function client() {
+  let first = true;
   while (Date.now() < deadline) {
     const kind = chooseKind();
     const made = kind.make();
     const answer = await request(made);
     record(kind.name, answer, made);
+    if (first) {
+      first = false;
+      connected('client');
+    }
     if (answer.status === 503 || answer.status === 429) await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
 // An /api/events subscriber: connects, reads until its first generation event, stays 1-3 s, leaves, again.
 async function eventSubscriber() {
+  let first = true;
   while (Date.now() < deadline) {
     const answer = await new Promise((resolve) => {
       const begun = process.hrtime.bigint();
@@ -238,6 +257,10 @@ async function eventSubscriber() {
       outgoing.on('error', (error) => resolve({ status: 0, error: error.code || error.message }));
     });
     record('events', answer);
+    if (first) {
+      first = false;
+      connected('subscriber');
+    }
   }
 }
 
@@ -280,8 +303,9 @@ const stopped = await server.stop();
 await double.stop();
 fs.rmSync(scratch, { recursive: true, force: true });
 
-const warm = samples.filter((entry) => entry.second <= warmupSeconds);
-const after = samples.filter((entry) => entry.second > warmupSeconds);
+const warmupEnd = Math.max(warmupSeconds, everyoneConnectedSecond);
+const warm = samples.filter((entry) => entry.second <= warmupEnd);
+const after = samples.filter((entry) => entry.second > warmupEnd);
 const rssAtWarmup = warm[warm.length - 1].rss_bytes;
 const rssHighest = Math.max(...after.map((entry) => entry.rss_bytes));
 const descriptorsWarmupHighest = Math.max(...warm.map((entry) => entry.descriptors));
@@ -290,6 +314,8 @@ const megabytes = (bytes) => bytes / (1024 * 1024);
 const checks = {
   no_errors: tallies.all.errors === 0,
   every_kind_answered: Object.values(tallies).every((tally) => tally.count > 0),
+  // Every connection answered, with samples after the warm-up to judge: otherwise nothing was measured.
+  warmed_up: Number.isFinite(everyoneConnectedSecond) && after.length > 0,
   memory_flat: rssHighest <= rssAtWarmup + memoryBoundBytes(rssAtWarmup),
   descriptors_flat: descriptorsHighest <= descriptorsWarmupHighest + descriptorBound,
   healthy_after: finalHealth.status === 200,
@@ -300,7 +326,7 @@ const summary = {
   benchmark: `mosaic serve soak: ${connections} keep-alive connections + ${eventStreams} /api/events subscribers, mixed traffic, ` +
              'gemini provider in front of the test double (hashed text vectors), a re-index under load',
   machine: { cpu: (os.cpus()[0] || {}).model, cores: os.cpus().length, date: new Date().toISOString(), load_average_at_end: os.loadavg() },
-  seconds: elapsed, warmup_seconds: warmupSeconds, reindexes, sanitized,
+  seconds: elapsed, warmup_seconds: warmupSeconds, warmup_ended_second: warmupEnd, reindexes, sanitized,
   requests: tallies.all.count + tallies.all.documented + tallies.all.errors + tallies.all.stale404,
   requests_per_second: (tallies.all.count + tallies.all.documented) / elapsed,
   kinds: Object.fromEntries(Object.entries(tallies).map(([name, tally]) => [name, {
@@ -325,6 +351,8 @@ for (const [name, kind] of Object.entries(summary.kinds)) {
               `p99 ${kind.p99_ms.toFixed(2).padStart(8)} ms  429/503 ${kind.documented_429_503}  errors ${kind.errors}` +
               (kind.stale_404 ? `  (404 on a replaced generation: ${kind.stale404})` : ''));
 }
+console.log(`  warm-up: ${Number.isFinite(everyoneConnectedSecond) ? `every connection answered at ${everyoneConnectedSecond.toFixed(1)} s, ` +
+            `warm-up ended at ${warmupEnd.toFixed(1)} s` : 'some connection never answered'}: ${verdict(checks.warmed_up)}`);
 console.log(`  memory: ${summary.memory.rss_mb_at_warmup.toFixed(1)} MB at the end of warm-up, highest after ` +
             `${summary.memory.rss_mb_highest_after.toFixed(1)} MB (bound ${summary.memory.rss_mb_bound.toFixed(1)} MB): ` +
             `${verdict(checks.memory_flat)}${sanitized ? ' (not enforced under sanitizers)' : ''}`);
