@@ -40,7 +40,7 @@ export function matchedSegments(result) {
   return found;
 }
 
-// Starts `player` at `seconds`. Before its metadata is in (preload none) there is nothing to seek in,
+// Starts `player` at `seconds`. Before its metadata is in (preload none, or still loading) there is nothing to seek in,
 // so it loads and waits for it; play() may be refused (autoplay rules), the position stays set either way.
 export async function playFrom(player, seconds) {
   if (player.readyState < HTMLMediaElement.HAVE_METADATA) {
@@ -48,7 +48,7 @@ export async function playFrom(player, seconds) {
       player.addEventListener('loadedmetadata', resolve, { once: true });
       player.addEventListener('error', () => reject(player.error), { once: true });
     });
-    // preload none never fetches the metadata by itself: asked for now, by the user's press.
+    // A player with preload none never fetches its metadata by itself: asked for now, by the user's press.
     player.preload = 'auto';
     player.load();
     await loaded;

@@ -5,15 +5,17 @@ import { extractedText, pageRange, startTime } from './extracted_text.js';
 import { appendMarkedText, kindSymbols } from './formatting.js';
 
 // The item's playable/openable copy (item.media): an audio player, a video player, or a link that
-// opens the PDF (at its page, for a PDF page or part); all reachable with the keyboard. `preload`
-// none: nothing is fetched until played. A video shows its poster frame (the thumbnail the indexer
-// picked, not a black first frame) until it plays.
+// opens the PDF (at its page, for a PDF page or part); all reachable with the keyboard. An audio card
+// fetches nothing until played (`preload` none): with `preload` metadata, Chromium buffered 16-30 s of
+// each of ten 10-minute WAVs (270-480 KB apiece) before anything played, too much for a page of results
+// on a phone; its length on the controls should come from the index instead. A video, and a recording
+// opened in the detail view, read their metadata for their length. A video shows its poster frame (the
+// thumbnail the indexer picked, not a black first frame) until it plays.
 export function mediaElement(item, mediaUrl, titleText, { className = 'result-media', detail = false, posterUrl } = {}) {
   if (!mediaUrl) return null;
   if (item.modality === 'audio' || item.modality === 'video') {
     const player = document.createElement(item.modality);
     player.controls = true;
-    // A video reads its metadata (a small ranged read per result) for its length on the controls.
     player.preload = item.modality === 'video' || detail ? 'metadata' : 'none';
     if (item.modality === 'video' && posterUrl) player.poster = posterUrl;
     player.src = mediaUrl;
