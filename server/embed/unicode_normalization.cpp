@@ -5,6 +5,27 @@
 #include <unicode/utf8.h>
 
 namespace mosaic::server {
+namespace {
+
+// ICU's NFKC instance, asked for once. ICU creates it behind its own atomics, which ThreadSanitizer
+// cannot see (Debian's ICU is not instrumented): it reported a preparation worker reading the instance
+// another worker had just made as a data race. A function-local static makes that first creation an
+// ordering ThreadSanitizer sees, and later calls skip ICU's lookup.
+struct nfkc_normalizer {
+  const icu::Normalizer2* normalizer = nullptr;
+  UErrorCode status = U_ZERO_ERROR;
+};
+
+const nfkc_normalizer& shared_nfkc_normalizer() {
+  static const nfkc_normalizer instance = [] {
+    nfkc_normalizer made;
+    made.normalizer = icu::Normalizer2::getNFKCInstance(made.status);
+    return made;
+  }();
+  return instance;
+}
+
+}  // namespace
 
 result<std::string> normalize_nfkc(std::string_view utf8_text) {
   // ICU would replace invalid sequences with U+FFFD; the reference (a JavaScript string) can never
@@ -20,11 +41,12 @@ result<std::string> normalize_nfkc(std::string_view utf8_text) {
       return make_error(error_code::invalid_utf8, "text is not valid UTF-8 at byte " + std::to_string(start));
     }
   }
-  UErrorCode status = U_ZERO_ERROR;
-  const icu::Normalizer2* normalizer = icu::Normalizer2::getNFKCInstance(status);
-  if (U_FAILURE(status) || normalizer == nullptr) {
-    return make_error(error_code::invalid_argument, std::string("ICU has no NFKC normalizer: ") + u_errorName(status));
+  const nfkc_normalizer& nfkc = shared_nfkc_normalizer();
+  if (U_FAILURE(nfkc.status) || nfkc.normalizer == nullptr) {
+    return make_error(error_code::invalid_argument, std::string("ICU has no NFKC normalizer: ") + u_errorName(nfkc.status));
   }
+  const icu::Normalizer2* normalizer = nfkc.normalizer;
+  UErrorCode status = U_ZERO_ERROR;
   const icu::UnicodeString source = icu::UnicodeString::fromUTF8(icu::StringPiece(utf8_text.data(), length));
   const icu::UnicodeString normalized = normalizer->normalize(source, status);
   if (U_FAILURE(status)) {
